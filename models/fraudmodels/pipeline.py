@@ -1,0 +1,112 @@
+"""The steps behind the CLI: train (choose hyperparameters, fit, save native models) and export (models → bundle)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import lightgbm
+import numpy as np
+import psutil
+import xgboost
+
+from . import protocol, train
+from .dataset import Dataset, load_dataset
+from .errors import DataError, ExportError
+from .export import build_bundle_files, read_manifest, write_bundle
+from .progress import log
+from .spec import load_spec
+
+# The settings the handbook benchmark chose on its validation folds (models/reports/handbook-benchmark.json);
+# `--grid none` trains with these instead of searching.
+KNOWN_GOOD = {
+    "lightgbm": {"num_leaves": 15, "min_child_samples": 50, "num_boost_round": 200, "neg_bagging_fraction": 0.3},
+    "xgboost": {"max_depth": 3, "min_child_weight": 1, "num_boost_round": 300, "scale_pos_weight": 1},
+}
+
+
+def recent_folds(data: Dataset, train_days: int, n_folds: int = 4) -> list[protocol.Fold]:
+    """The n most recent prequential folds whose test week ends on the data's last day."""
+    last_day = int(data.table["day"].max())
+    newest = last_day - (train_days + 7 + 7) + 1
+    if newest - 7 * (n_folds - 1) < 0:
+        raise DataError(f"{data.path}: {last_day + 1} days of data are too few for {n_folds} validation folds of "
+                        f"{train_days}+7+7 days; simulate more days or use fewer folds")
+    return [protocol.train_test_split(data.table, start, train_days) for start in protocol.fold_starts(newest, n_folds)]
+
+
+def train_models(data: Dataset, out_dir: Path, weights: dict[str, float], train_days: int = 7,
+                 grid: str = "full") -> dict[str, Any]:
+    """Chooses hyperparameters on the most recent validation folds, picks the threshold that maximises validation
+    F1, fits both models on the last train_days days and saves them with what export needs."""
+    started = time.perf_counter()
+    folds = recent_folds(data, train_days)
+    params = train.select_hyperparameters(data.table, data.X, folds) if grid == "full" else KNOWN_GOOD
+    per_model, predictions = train.assess_ensemble(data.table, data.X, folds, params, weights)
+    threshold = train.choose_threshold(predictions)
+    train.add_threshold_metrics(per_model["ensemble"], predictions, threshold)
+    last_day = int(data.table["day"].max())
+    rows = np.flatnonzero(data.table["day"].to_numpy() > last_day - train_days)
+    log(f"fitting the final models on the last {train_days} days ({len(rows):,} transactions)")
+    fit_started = time.perf_counter()
+    ensemble = train.fit_ensemble(data.X[rows], data.y[rows], params, weights)
+    fit_seconds = time.perf_counter() - fit_started
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ensemble.models["lightgbm"].save_model(str(out_dir / "lightgbm.txt"))
+    ensemble.models["xgboost"].save_model(str(out_dir / "xgboost.json"))
+    summary = {
+        "data": {"path": str(Path(data.path).resolve()), "sha256": data.sha256, "transactions": len(data.table)},
+        "window": {"from": data.date_of(last_day - train_days + 1), "to": data.date_of(last_day),
+                   "rows": int(len(rows)), "frauds": int(data.y[rows].sum())},
+        "hyperparameters": params, "weights": weights, "threshold": threshold,
+        "validation": {name: train.summarise(folds_) for name, folds_ in per_model.items()},
+        "validationFolds": [data.date_of(f.train_start_day) for f in folds],
+        "seconds": {"total": round(time.perf_counter() - started, 1), "finalFit": round(fit_seconds, 1)},
+        "peakMemoryMB": round(peak_memory_mb(), 1),
+    }
+    (out_dir / "training.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def export_models(models_dir: Path, bundle_dir: Path, name: str, version: str, signing_key: str | None = None,
+                  spec_path: str | None = None) -> dict[str, Any]:
+    """Loads the models and training summary that `train` saved and writes the verified bundle."""
+    try:
+        summary = json.loads((models_dir / "training.json").read_text())
+        lgbm = lightgbm.Booster(model_file=str(models_dir / "lightgbm.txt"))
+        xgb = xgboost.Booster(model_file=str(models_dir / "xgboost.json"))
+    except (OSError, json.JSONDecodeError, lightgbm.basic.LightGBMError, xgboost.core.XGBoostError) as error:
+        raise ExportError(f"{models_dir}: no trained models to export ({error}); run `python -m fraudmodels train` first") from error
+    spec = load_spec(spec_path) if spec_path else load_spec()
+    data = load_dataset(summary["data"]["path"], spec)
+    if data.sha256 != summary["data"]["sha256"]:
+        raise ExportError(f"{data.path} changed since training (sha256 differs); train again")
+    days = data.table["day"].to_numpy()
+    first, last = data.day_of(summary["window"]["from"]), data.day_of(summary["window"]["to"])
+    train_rows = np.flatnonzero((days >= first) & (days <= last))
+    verify_rows = np.random.default_rng(0).choice(len(data.table), size=min(20_000, len(data.table)), replace=False)
+    ensemble = train.Ensemble({"lightgbm": lgbm, "xgboost": xgb}, summary["hyperparameters"], summary["weights"])
+    fields = {
+        "name": name, "version": version,
+        "trainingData": {"source": Path(summary["data"]["path"]).name, "sha256": summary["data"]["sha256"],
+                         "window": summary["window"]},
+        "threshold": summary["threshold"],
+        "metrics": {"protocol": "prequential validation, 4 folds of 7 training, 7 delay and 7 test days "
+                                "ending on the data's last day", "folds": summary["validationFolds"],
+                    **summary["validation"]},
+        "libraries": {"lightgbm": lightgbm.__version__, "xgboost": xgboost.__version__},
+    }
+    files, verification = build_bundle_files(ensemble, spec, data.X[train_rows], data.X[np.sort(verify_rows)], fields)
+    write_bundle(files, bundle_dir, signing_key)
+    read_manifest(bundle_dir)
+    log(f"wrote {bundle_dir}")
+    return verification
+
+
+def peak_memory_mb() -> float:
+    try:
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except ImportError:
+        return psutil.Process().memory_info().rss / 2**20
