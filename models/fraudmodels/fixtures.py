@@ -36,7 +36,9 @@ from .signing import verify as verify_signature
 from .simulate import simulate
 from .spec import load_spec, spec_hash
 
-FEATURE_STREAM = {"seed": 7, "customers": 30, "terminals": 150, "days": 45, "start": "2018-04-01"}
+# Small, but with the handbook's density of terminals around each customer and a fraud rate near 1-5%.
+FEATURE_STREAM = {"seed": 7, "customers": 40, "terminals": 800, "days": 40, "start": "2018-04-01",
+                  "options": {"compromised-terminals-per-day": 1, "compromised-customers-per-day": 1}}
 SCORE_ROWS_FROM_STREAM = 150
 EDGE_ROWS = 150
 # Fixtures are regenerated and compared in CI; onnxruntime may differ in the last bits across CPUs.
@@ -166,13 +168,26 @@ def write_fixtures(bundle_dir: Path, out_dir: Path, native_source: Path) -> dict
     additivity = check_additivity(docs)
     for name, doc in docs.items():
         temporary = out_dir / f".{name}.tmp"
-        temporary.write_bytes(json_bytes(doc))
+        temporary.write_bytes(_dump_one_row_per_line(doc))
         temporary.replace(out_dir / name)
     return additivity
 
 
+def _dump_one_row_per_line(doc: dict[str, Any]) -> bytes:
+    """Compact JSON with each element of a top-level list on its own line: small files, readable diffs."""
+    parts = []
+    for key, value in doc.items():
+        if isinstance(value, list):
+            rows = ",\n".join(json.dumps(item, separators=(",", ":"), allow_nan=False) for item in value)
+            parts.append(f"{json.dumps(key)}:[\n{rows}\n]")
+        else:
+            parts.append(f"{json.dumps(key)}:{json.dumps(value, separators=(',', ':'), allow_nan=False)}")
+    return ("{\n" + ",\n".join(parts) + "\n}\n").encode()
+
+
 def check_additivity(docs: dict[str, Any], tolerance: float = 1e-9) -> dict[str, float]:
-    """Max |base + sum(SHAP) - margin| per model and for the ensemble; raises past tolerance (XGBoost: 1e-5, float32)."""
+    """Max |base + sum(SHAP) - margin| per model and for the ensemble, from the native libraries' values; raises
+    past tolerance."""
     worst = {"lightgbm": 0.0, "xgboost": 0.0, "ensemble": 0.0}
     for shap_row, score_row in zip(docs["shap.json"]["rows"], docs["scores.json"]["rows"]):
         for name in ("lightgbm", "xgboost"):
@@ -180,7 +195,8 @@ def check_additivity(docs: dict[str, Any], tolerance: float = 1e-9) -> dict[str,
             worst[name] = max(worst[name], abs(total - score_row["margins"][name]["native"]))
         total = shap_row["ensemble"]["baseValue"] + math.fsum(shap_row["ensemble"]["values"])
         worst["ensemble"] = max(worst["ensemble"], abs(total - shap_row["margin"]))
-    limits = {"lightgbm": tolerance, "xgboost": 1e-5, "ensemble": 1e-5}
+    # Native XGBoost sums hundreds of float32 contributions: its own additivity holds to ~1e-4 only.
+    limits = {"lightgbm": tolerance, "xgboost": 1e-4, "ensemble": 1e-4}
     failed = {k: v for k, v in worst.items() if v > limits[k]}
     if failed:
         raise ExportError(f"SHAP values do not add up to the margin: {failed}")

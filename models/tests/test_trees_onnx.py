@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 
 import lightgbm as lgb
 import numpy as np
@@ -214,29 +211,3 @@ def test_onnxmltools_baseline_is_float32(bundle):
     assert report["rows"] == len(_rows(bundle))
     assert report["lightgbm_rows_with_different_leaf_path"] > 0  # float32 thresholds move edge rows
     assert report["lightgbm_margin_max_abs_err"] > 1e-9
-
-
-ORT_WEB_DIR = os.environ.get("FRAUDMODELS_ORT_WEB_DIR")  # a dir with node_modules/onnxruntime-web installed
-
-
-@pytest.mark.skipif(not ORT_WEB_DIR or not shutil.which("node"), reason="set FRAUDMODELS_ORT_WEB_DIR to run")
-def test_onnxruntime_web_matches_native(bundle, tmp_path):
-    """onnxruntime-web (WebAssembly backend, single thread, in Node) gives the native margins."""
-    ort_web = os.path.join(ORT_WEB_DIR, "node_modules", "onnxruntime-web", "dist", "ort.wasm.bundle.min.mjs")
-    rows = _rows(bundle)[:3000]
-    (tmp_path / "model.onnx").write_bytes(bundle["onnx"])
-    (tmp_path / "rows.json").write_text(json.dumps([None if np.isnan(v) else float(v) for v in rows.ravel()]))
-    (tmp_path / "run.mjs").write_text(
-        f"import * as ort from {json.dumps('file://' + ort_web)}; import fs from 'node:fs';\n"
-        "ort.env.wasm.numThreads = 1;\n"
-        "const d = Float64Array.from(JSON.parse(fs.readFileSync('rows.json')), v => v ?? NaN);\n"
-        "const s = await ort.InferenceSession.create(fs.readFileSync('model.onnx'), {executionProviders: ['wasm']});\n"
-        f"const r = await s.run({{features: new ort.Tensor('float64', d, [{len(rows)}, {N_FEATURES}])}});\n"
-        "console.log(JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v.data)]))));\n")
-    done = subprocess.run(["node", "run.mjs"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    out = {k: np.asarray(v, dtype=np.float64) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
-    native = native_margins(bundle["lgbm"], bundle["xgb"], rows)
-    assert np.max(np.abs(out["margin_lightgbm"] - native["lightgbm"])) <= 1e-9
-    assert np.array_equal(out["margin_xgboost"], native["xgboost"])
-    assert np.max(np.abs(out["probability"] - sigmoid(out["margin"]))) <= 1e-7

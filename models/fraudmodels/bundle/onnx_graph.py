@@ -105,7 +105,8 @@ def _model_branch(model: dict, nodes: list, inits: list) -> str:
     # float32 sum in XGBoost's order: per-tree leaf values, base in front, sequential CumSum, last column
     nodes.append(helper.make_node("Cast", [x], [f"{name}_x32"], to=TensorProto.FLOAT))
     nodes.append(_tree_ensemble_node(model, f"{name}_x32", f"{name}_leaves", per_tree_targets=True))
-    inits += [_const(f"{name}_pads", [0, 1, 0, 0], np.int64), _const(f"{name}_base_score", model["baseScore"], np.float32),
+    inits += [_const(f"{name}_pads", [0, 1, 0, 0], np.int64),  # one column in front of axis 1
+              _const(f"{name}_base_score", model["baseScore"], np.float32),
               _const(f"{name}_last", len(model["trees"]), np.int64)]
     nodes.append(helper.make_node("Pad", [f"{name}_leaves", f"{name}_pads", f"{name}_base_score"], [f"{name}_terms"]))
     nodes.append(helper.make_node("CumSum", [f"{name}_terms", "axis1_scalar"], [f"{name}_partial"]))

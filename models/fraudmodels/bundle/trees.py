@@ -116,7 +116,8 @@ def _lgbm_tree(info: dict, n_features: int) -> dict:
 
     tree = _preorder(info["tree_structure"], visit, children)
     if info.get("num_cat", 0):  # unreachable unless the dump format changes: categorical nodes raise above
-        raise UnsupportedModelError(f"lightgbm tree {t}: categorical splits (num_cat={info['num_cat']}) are not supported")
+        raise UnsupportedModelError(f"lightgbm tree {t}: categorical splits (num_cat={info['num_cat']}) "
+                                    "are not supported")
     return tree
 
 
@@ -167,6 +168,8 @@ def _xgb_base_margin(base_score: str) -> float:
     if len(parts) != 1:
         raise UnsupportedModelError(f"xgboost: base_score {base_score!r} is not a single value")
     p = np.float32(_f32(parts[0]))
+    if not 0.0 < p < 1.0:
+        raise UnsupportedModelError(f"xgboost: base_score {base_score!r} is not a probability in (0, 1)")
     ratio = np.float32(np.float32(1.0) / p - np.float32(1.0))
     return float(np.float32(-math.log(float(ratio))))  # double log rounded once == correctly rounded logf
 
