@@ -130,10 +130,14 @@ def read_manifest(bundle_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+TIER_TOLERANCE = 1e-12
+
+
 def risk_level(probability: float, manifest: dict[str, Any]) -> str:
-    """The tier of a probability under the manifest's threshold and tier offsets."""
+    """The tier of a probability: the highest tier with probability - t >= offset - 1e-12 (the tolerance keeps
+    0.6 in CRITICAL for t = 0.4 although 0.4 + 0.2 > 0.6 in binary floating point)."""
     level = manifest["riskTiers"][0]["level"]
     for tier in manifest["riskTiers"][1:]:
-        if probability >= manifest["threshold"] + tier["offset"]:
+        if probability - manifest["threshold"] >= tier["offset"] - TIER_TOLERANCE:
             level = tier["level"]
     return level

@@ -21,8 +21,8 @@ from .spec import load_spec
 # The settings the handbook benchmark chose on its validation folds (models/reports/handbook-benchmark.json);
 # `--grid none` trains with these instead of searching.
 KNOWN_GOOD = {
-    "lightgbm": {"num_leaves": 15, "min_child_samples": 50, "num_boost_round": 200, "neg_bagging_fraction": 0.3},
-    "xgboost": {"max_depth": 3, "min_child_weight": 1, "num_boost_round": 300, "scale_pos_weight": 1},
+    "lightgbm": {"num_leaves": 15, "min_child_samples": 200, "num_boost_round": 500, "neg_bagging_fraction": 1.0},
+    "xgboost": {"max_depth": 3, "min_child_weight": 1, "num_boost_round": 600, "scale_pos_weight": 1},
 }
 
 
