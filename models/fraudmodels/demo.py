@@ -21,12 +21,14 @@ def demo(bundle_dir: Path, count: int = 10) -> None:
     spec = load_spec(Path(bundle_dir) / manifest["featureSpec"]["file"])
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "stream.csv"
-        simulate(path, seed=2024, customers=500, terminals=1000, days=40, quiet=True)
+        # The population the default bundle was trained on, a different seed, 35 days (the 30-day windows fill up).
+        simulate(path, seed=2024, customers=5000, terminals=10000, days=35, quiet=True)
         table = read_transactions(path)
     X = compute_features(spec, table)
     # The frauds among the last day's transactions first, then the rest, so the demo shows both.
     last_day = np.flatnonzero(table["day"].to_numpy() == table["day"].max())
-    chosen = np.concatenate([last_day[table["label"].to_numpy()[last_day] == 1][: count // 2], last_day])[:count]
+    frauds = last_day[table["label"].to_numpy()[last_day] == 1][: count // 2]
+    chosen = np.concatenate([frauds, np.setdiff1d(last_day, frauds)[: count - len(frauds)]])
     outputs = run_onnx((Path(bundle_dir) / "model.onnx").read_bytes(), X[chosen])
     print(f"model {manifest['name']} {manifest['version']} (threshold {manifest['threshold']:.3f}); "
           f"{len(table):,} simulated transactions, scoring {len(chosen)} of the last day")
