@@ -1,0 +1,123 @@
+// The in-memory history (Node, the edge, and the fallback on devices without IndexedDB): per entity value, an array
+// sorted by (timestamp, arrival) that windows binary-search; retention keeps it bounded to what the spec can read.
+import { ValidationError } from '../errors.js';
+import { upperBound, type HistorySlice, type SyncFeatureHistory } from '../features/compute.js';
+import type { CompiledSpec } from '../features/spec.js';
+import type { NormalizedTransaction } from '../transaction.js';
+import { copyForStorage, retentionOf } from './retention.js';
+import { DAY_MS, type HistoryEntry, type HistoryStore, type HistoryStoreOptions } from './store.js';
+
+export interface MemoryHistoryStoreOptions extends HistoryStoreOptions {
+  /**
+   * The entity fields to index and answer windows for; default every entity the spec windows on (a server that sees
+   * all traffic). A device passes DEVICE_ENTITIES: its own payments say nothing reliable about a terminal.
+   */
+  entities?: readonly string[];
+}
+
+const EMPTY: HistorySlice = { entries: [], start: 0, end: 0 };
+type Entry = { -readonly [K in keyof HistoryEntry]: HistoryEntry[K] };
+
+export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
+  readonly coveredEntities: ReadonlySet<string>;
+  readonly retentionMs: number;
+  private readonly byId = new Map<string, Entry>();
+  /** entity field → entity value → entries sorted by timestamp, ties in arrival order. */
+  private readonly timelines = new Map<string, Map<string, Entry[]>>();
+  private readonly marginMs: number;
+  private readonly clock: () => number;
+  private nextPruneAt = -Infinity;
+
+  constructor(private readonly spec: CompiledSpec, options: MemoryHistoryStoreOptions = {}) {
+    const entities = options.entities ?? spec.entities.map((e) => e.entity);
+    this.coveredEntities = new Set(entities);
+    for (const entity of entities) this.timelines.set(entity, new Map());
+    this.marginMs = options.marginMs ?? DAY_MS;
+    this.retentionMs = retentionOf(spec, this.coveredEntities, this.marginMs);
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** How many transactions are stored. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  add(tx: NormalizedTransaction): boolean {
+    if (this.byId.has(tx.id)) return false;
+    const entry = copyForStorage(this.spec, tx) as Entry;
+    for (const [entity, timeline] of this.timelines) {
+      const value = entry[entity];
+      if (typeof value !== 'string') throw new ValidationError(entity, 'must be a string id (normalize the transaction first)');
+      let entries = timeline.get(value);
+      if (entries === undefined) timeline.set(value, (entries = []));
+      const last = entries[entries.length - 1];
+      // Arrivals are nearly always in time order: append; a late one goes after every entry with its timestamp.
+      if (last === undefined || last.timestamp <= entry.timestamp) entries.push(entry);
+      else entries.splice(upperBound(entries, 0, entries.length, entry.timestamp), 0, entry);
+    }
+    this.byId.set(entry.id, entry);
+    this.pruneNowAndThen();
+    return true;
+  }
+
+  select(entity: string, value: string, fromExclusive: number, toInclusive: number): HistorySlice {
+    const entries = this.timelines.get(entity)?.get(value);
+    if (entries === undefined) return EMPTY;
+    const start = upperBound(entries, 0, entries.length, fromExclusive);
+    return { entries, start, end: upperBound(entries, start, entries.length, toInclusive) };
+  }
+
+  query(entity: string, value: string, fromExclusive: number, toInclusive: number): readonly HistoryEntry[] {
+    const { entries, start, end } = this.select(entity, value, fromExclusive, toInclusive);
+    return entries.slice(start, end);
+  }
+
+  /** The stored transaction with this id, if any. */
+  get(id: string): HistoryEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  setLabel(id: string, label: 0 | 1 | null): boolean {
+    if (label !== 0 && label !== 1 && label !== null) throw new ValidationError('label', 'must be 0, 1 or null');
+    const entry = this.byId.get(id);
+    if (entry === undefined) return false;
+    entry.label = label; // the entry is shared by every entity's timeline
+    return true;
+  }
+
+  prune(now: number = this.clock()): number {
+    const cutoff = now - this.retentionMs;
+    let removed = 0;
+    for (const [id, entry] of this.byId) {
+      if (entry.timestamp <= cutoff) {
+        this.byId.delete(id);
+        removed++;
+      }
+    }
+    for (const timeline of this.timelines.values()) {
+      for (const [value, entries] of timeline) {
+        const keep = upperBound(entries, 0, entries.length, cutoff);
+        if (keep === entries.length) timeline.delete(value);
+        else if (keep > 0) entries.splice(0, keep);
+      }
+    }
+    return removed;
+  }
+
+  clear(): void {
+    this.byId.clear();
+    for (const timeline of this.timelines.values()) timeline.clear();
+  }
+
+  close(): void {
+    this.clear();
+  }
+
+  /** Pruning walks every entry, so it runs at most once per margin of clock time: memory stays bounded, adds stay O(log n). */
+  private pruneNowAndThen(): void {
+    const now = this.clock();
+    if (now < this.nextPruneAt) return;
+    this.nextPruneAt = now + this.marginMs;
+    this.prune(now);
+  }
+}

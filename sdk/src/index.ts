@@ -1,0 +1,11 @@
+// @fraudscore/sdk: on-device fraud scoring with the platform's model bundle.
+export { createScorer } from './scorer.js';
+export type { Backend, ModelInfo, ScoreOptions, ScoreResult, Scorer, ScorerOptions, TopFactor } from './scorer.js';
+export { createScorerWorker, type WorkerScorerOptions } from './worker-client.js';
+export { FraudScoreError, InferenceError, IntegrityError, ModelLoadError, ValidationError } from './errors.js';
+export { riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
+export type { Transaction, NormalizedTransaction } from './transaction.js';
+export { IndexedDbBundleCache, MemoryBundleCache, noCache, type BundleCache, type BundleFiles } from './bundle/cache.js';
+export { loadBundleFiles, type BundleReader, type BundleSource, type VerifiedBundle } from './bundle/load.js';
+export type { Manifest } from './bundle/manifest.js';
+export { env } from './env.js';

@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { IntegrityError, ValidationError } from './errors.js';
+import { createScorer, directorySource, type Backend, type Transaction } from './node.js';
+
+const bundleDir = fileURLToPath(new URL('../../models/bundles/default/', import.meta.url));
+const tx: Transaction = { id: 't1', customerId: 'c1', terminalId: 'm9', amount: 250, timestamp: '2026-11-20T03:15:00Z' };
+
+describe.each<Backend>(['wasm', 'js'])('createScorer (%s backend)', (backend) => {
+  it('scores, tiers and explains a transaction', async () => {
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend, cache: false });
+    expect(scorer.model).toMatchObject({ name: 'fraud-ensemble', features: expect.arrayContaining(['TX_AMOUNT']) });
+    const result = await scorer.score(tx);
+    expect(result.transactionId).toBe('t1');
+    expect(result.probability).toBeCloseTo(1 / (1 + Math.exp(-result.margin)), 15);
+    const weights = scorer.model.weights;
+    expect(result.margin).toBeCloseTo(weights['lightgbm']! * result.margins['lightgbm']! + weights['xgboost']! * result.margins['xgboost']!, 12);
+    expect(result.shouldBlock).toBe(result.probability >= scorer.model.threshold);
+    expect(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).toContain(result.riskLevel);
+    const shap = result.shap!;
+    expect(shap.values).toHaveLength(15);
+    expect(Math.abs(shap.baseValue + shap.values.reduce((a, b) => a + b, 0) - shap.margin)).toBeLessThan(1e-9);
+    expect(Math.abs(shap.margin - result.margin)).toBeLessThan(1e-4);
+    expect(result.topFactors).toHaveLength(5);
+    expect(Math.abs(result.topFactors[0]!.contribution)).toBe(Math.max(...shap.values.map(Math.abs)));
+    expect(result.features['TX_AMOUNT']).toBe(250);
+    expect(result.features['TERMINAL_ID_RISK_1DAY_WINDOW']).toBeNull();  // unknown on a device
+    expect(result.features['TX_DURING_NIGHT']).toBe(1);
+    await scorer.dispose();
+  });
+
+  it('reads its own history when told to record, and accepts known features', async () => {
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend, cache: false });
+    await scorer.score({ ...tx, id: 'a', timestamp: '2026-11-20T01:00:00Z', amount: 20 }, { record: true });
+    const second = await scorer.score({ ...tx, id: 'b', amount: 60 });
+    expect(second.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);
+    expect(second.features['CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW']).toBe(40);
+    const again = await scorer.score({ ...tx, id: 'b', amount: 60 });
+    expect(again.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);  // scoring alone does not record
+    const known = await scorer.score(tx, { knownFeatures: { TERMINAL_ID_RISK_7DAY_WINDOW: 0.5 } });
+    expect(known.features['TERMINAL_ID_RISK_7DAY_WINDOW']).toBe(0.5);
+    const batch = await scorer.scoreBatch([tx, { ...tx, id: 't2', amount: 5 }], { explain: false });
+    expect(batch.map((r) => r.shap)).toEqual([null, null]);
+    await scorer.dispose();
+  });
+});
+
+describe('createScorer errors', () => {
+  it('refuses bad transactions with a validation error naming the field', async () => {
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false });
+    const cases: [unknown, string][] = [
+      [{ ...tx, amount: -1 }, 'amount'], [{ ...tx, amount: Number.NaN }, 'amount'], [{ ...tx, amount: Infinity }, 'amount'],
+      [{ ...tx, amount: '12' }, 'amount'], [{ ...tx, amount: undefined }, 'amount'], [{ ...tx, timestamp: 'yesterday' }, 'timestamp'],
+      [{ ...tx, customerId: { id: 1 } }, 'customerId'], [{ ...tx, id: '' }, 'id'],
+    ];
+    for (const [bad, field] of cases) {
+      const error = await scorer.score(bad as Transaction).catch((e: unknown) => e);
+      expect(error, JSON.stringify(bad)).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe(field);
+    }
+  });
+
+  it('keeps the model it had when a reload finds a tampered bundle', async () => {
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false });
+    const files: Record<string, Uint8Array> = {};
+    for (const name of ['manifest.json', 'features.json', 'trees.json', 'model.onnx', 'reference.json']) {
+      files[name] = new Uint8Array(await readFile(`${bundleDir}${name}`));
+    }
+    const before = await scorer.score(tx);
+    files['trees.json'] = files['trees.json']!.slice(0, -20);
+    await expect(scorer.reload(files)).rejects.toBeInstanceOf(IntegrityError);
+    expect((await scorer.score(tx)).probability).toBe(before.probability);
+  });
+});

@@ -1,0 +1,262 @@
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InferenceError, ModelLoadError } from '../errors.js';
+import { findLeaf, prepareRow } from './evaluate.js';
+import { parseTrees, type TreeEnsembles, type TreeModel } from './model.js';
+import { TreeExplainer } from './treeshap.js';
+
+const readJson = async (path: string): Promise<any> =>
+  JSON.parse(await readFile(new URL(path, import.meta.url), 'utf8'));
+const toRow = (features: (number | null)[]): Float64Array => Float64Array.from(features, (v) => v ?? NaN);
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
+  Array.from(a).reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i]!)), 0);
+const sum = (values: ArrayLike<number>): number => Array.from(values).reduce((s, v) => s + v, 0);
+
+type Contribs = { baseValue: number; values: number[] };
+interface ShapRow {
+  features: (number | null)[];
+  lightgbm: Contribs;
+  xgboost: Contribs;
+  ensemble: Contribs;
+  margin: number;
+}
+
+let ensembles: TreeEnsembles;
+let explainers: Record<'tables' | 'walk' | 'mixed', TreeExplainer>;
+let shapDoc: { weights: Record<string, number>; rows: ShapRow[] };
+
+beforeAll(async () => {
+  ensembles = parseTrees(await readJson('../../../models/bundles/default/trees.json'));
+  explainers = {
+    tables: new TreeExplainer(ensembles), // every tree from per-leaf tables (tables.ts)
+    walk: new TreeExplainer(ensembles, { maxTableBytes: 0 }), // Algorithm 2 only (walk.ts)
+    mixed: new TreeExplainer(ensembles, { maxTableDepth: 5 }), // deeper LightGBM trees walk, the others use tables
+  };
+  shapDoc = await readJson('../../../models/conformance/default/shap.json');
+});
+
+describe.each(['tables', 'walk', 'mixed'] as const)('TreeSHAP (%s) on the default bundle, every row of shap.json', (strategy) => {
+  const tolerance = { lightgbm: 1e-9, xgboost: 1e-5 } as const;
+
+  it.each(['lightgbm', 'xgboost'] as const)('%s: values, base value and additivity', (name) => {
+    const explainer = explainers[strategy];
+    const out = new Float64Array(15);
+    const worst = { values: 0, base: 0, additivity: 0 };
+    for (const r of shapDoc.rows) {
+      const row = toRow(r.features);
+      const base = explainer.explain(name, row, out);
+      worst.values = Math.max(worst.values, maxAbsDiff(out, r[name].values));
+      worst.base = Math.max(worst.base, Math.abs(base - r[name].baseValue));
+      worst.additivity = Math.max(worst.additivity, Math.abs(base + sum(out) - ensembles.doubleMargin(name, row)));
+    }
+    expect(worst.values).toBeLessThanOrEqual(tolerance[name]);
+    expect(worst.base).toBeLessThanOrEqual(tolerance[name]);
+    expect(worst.additivity).toBeLessThanOrEqual(1e-9);
+  });
+
+  it('ensemble: values, base value and additivity', () => {
+    const explainer = explainers[strategy];
+    const out = new Float64Array(15);
+    const worst = { values: 0, base: 0, additivity: 0, margin: 0 };
+    for (const r of shapDoc.rows) {
+      const result = explainer.explainEnsemble(shapDoc.weights, toRow(r.features), out);
+      worst.values = Math.max(worst.values, maxAbsDiff(out, r.ensemble.values));
+      worst.base = Math.max(worst.base, Math.abs(result.baseValue - r.ensemble.baseValue));
+      worst.additivity = Math.max(worst.additivity, Math.abs(result.baseValue + sum(out) - result.doubleMargin));
+      worst.margin = Math.max(worst.margin, Math.abs(result.margin - r.margin));
+    }
+    expect(worst.values).toBeLessThanOrEqual(1e-5);
+    expect(worst.base).toBeLessThanOrEqual(1e-5);
+    expect(worst.additivity).toBeLessThanOrEqual(1e-9);
+    expect(worst.margin).toBe(0);
+  });
+
+  it('matches brute-force Shapley values of the path-dependent game (double precision, both models)', () => {
+    const explainer = explainers[strategy];
+    const out = new Float64Array(15);
+    for (const r of shapDoc.rows.filter((_, i) => i % 50 === 0)) {
+      const row = toRow(r.features);
+      for (const name of ['lightgbm', 'xgboost']) {
+        const model = ensembles.model(name);
+        const base = explainer.explain(name, row, out);
+        const brute = bruteForceModel(model, row, 15);
+        expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-12);
+        expect(Math.abs(base - brute.baseValue)).toBeLessThan(1e-12);
+      }
+    }
+  });
+});
+
+describe('TreeExplainer', () => {
+  it('uses tables within its limits', () => {
+    expect(explainers.tables.tableUsage('lightgbm')).toEqual({ bytes: 7460240, trees: 300 });
+    expect(explainers.tables.tableUsage('xgboost')).toEqual({ bytes: 401408, trees: 400 });
+    expect(explainers.walk.tableUsage('lightgbm')).toEqual({ bytes: 0, trees: 0 });
+    const mixed = explainers.mixed.tableUsage('lightgbm').trees;
+    expect(mixed > 0 && mixed < 300).toBe(true);
+    expect(() => new TreeExplainer(ensembles, { maxTableDepth: 21 })).toThrow(/maxTableDepth must be within 0..20/);
+  });
+
+  it('gives the same values from tables and from the walk on every row', () => {
+    const [a, b] = [new Float64Array(15), new Float64Array(15)];
+    for (const r of shapDoc.rows) {
+      for (const name of ['lightgbm', 'xgboost']) {
+        explainers.tables.explain(name, toRow(r.features), a);
+        explainers.walk.explain(name, toRow(r.features), b);
+        expect(maxAbsDiff(a, b)).toBeLessThan(1e-13);
+      }
+    }
+  });
+
+  it('is what TreeEnsembles.explain uses (default options, built on first use)', () => {
+    const [a, b] = [new Float64Array(15), new Float64Array(15)];
+    const row = toRow(shapDoc.rows[0]!.features);
+    expect(ensembles.explain('xgboost', row, a)).toBe(explainers.tables.explain('xgboost', row, b));
+    expect(a).toEqual(b);
+    expect(ensembles.explainEnsemble(shapDoc.weights, row, a)).toEqual(explainers.tables.explainEnsemble(shapDoc.weights, row, b));
+    expect(a).toEqual(b);
+  });
+
+  it('rejects bad input widths and unknown models', () => {
+    const explainer = explainers.tables;
+    const row = new Float64Array(15);
+    expect(() => explainer.explain('lightgbm', new Float64Array(3), new Float64Array(15))).toThrow(InferenceError);
+    expect(() => explainer.explain('lightgbm', row, new Float64Array(3))).toThrow(/out: expected 15 values/);
+    expect(() => explainer.explain('gbm', row, new Float64Array(15))).toThrow(/no model "gbm"/);
+    expect(() => explainer.explainEnsemble({}, row, new Float64Array(15))).toThrow(InferenceError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// brute force: Shapley values over all subsets S of v(S) = E[f(x) | x_S] with the tree's own cover weighting
+
+/** v(S) for one tree: follow the row at splits on features in S, average the children by cover otherwise. */
+function conditionalExpectation(m: TreeModel, node: number, x: Float64Array, inS: (f: number) => boolean): number {
+  const f = m.feature[node]!;
+  if (f < 0) return m.value[node]!;
+  const l = m.left[node]!;
+  const r = m.right[node]!;
+  if (inS(f)) {
+    // the row's own direction: the leaf reached from here with only this decision matters, so recurse one step
+    const v = x[f]!;
+    const t = m.threshold[node]!;
+    const goLeft = (m.comparison === '<=' ? v <= t : v < t) || (Number.isNaN(v) && m.missingGoesLeft[node] === 1);
+    return conditionalExpectation(m, goLeft ? l : r, x, inS);
+  }
+  const c = m.cover[node]!;
+  return (m.cover[l]! / c) * conditionalExpectation(m, l, x, inS) + (m.cover[r]! / c) * conditionalExpectation(m, r, x, inS);
+}
+
+/** Shapley values of one tree by enumerating every subset of the features it uses. */
+function bruteForceTree(m: TreeModel, root: number, end: number, x: Float64Array, phi: Float64Array): number {
+  const used = [...new Set(Array.from(m.feature.subarray(root, end)).filter((f) => f >= 0))];
+  const n = used.length;
+  const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
+  const value = (mask: number): number => conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
+  for (let i = 0; i < n; i++) {
+    for (let mask = 0; mask < 1 << n; mask++) {
+      if (mask & (1 << i)) continue;
+      let size = 0;
+      for (let b = mask; b; b >>= 1) size += b & 1;
+      const weight = (factorial(size) * factorial(n - size - 1)) / factorial(n);
+      phi[used[i]!]! += weight * (value(mask | (1 << i)) - value(mask));
+    }
+  }
+  return value(0);
+}
+
+/** Brute-force SHAP values and base value of a whole model for a raw row. */
+function bruteForceModel(m: TreeModel, row: Float64Array, width: number): { values: Float64Array; baseValue: number } {
+  const x = new Float64Array(width);
+  prepareRow(m, row, 0, x);
+  const values = new Float64Array(width);
+  let baseValue = m.baseScore;
+  for (let t = 0; t < m.treeCount; t++) {
+    baseValue += bruteForceTree(m, m.treeStart[t]!, m.treeStart[t + 1]!, x, values);
+  }
+  return { values, baseValue };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// hand-made trees
+
+/** A trees.json document with one model of the given trees over features a, b, c. */
+function handMade(trees: object[], comparison: '<=' | '<' = '<='): unknown {
+  const float32 = comparison === '<';
+  return {
+    format: 'fraudscore-trees/1', features: ['a', 'b', 'c'],
+    models: [{
+      name: 'm', library: 'test', libraryVersion: '0', objective: 'binary', baseScore: 0.5,
+      inputType: float32 ? 'float32' : 'float64', zeroThreshold: null, comparison,
+      thresholdType: float32 ? 'float32' : 'float64', leafType: 'float64', sumType: 'float64', coverType: 'count', trees,
+    }],
+  };
+}
+
+//            a <= 0.5 (10)
+//          /               \
+//    b <= 1 (6)          b <= 2 (4), NaN left
+//    /      \             /      \
+//  1 (2)   3 (4)       -2 (1)    5 (3)
+const DEPTH2 = {
+  feature: [0, 1, -1, -1, 1, -1, -1], threshold: [0.5, 1, 0, 0, 2, 0, 0], left: [1, 2, -1, -1, 5, -1, -1],
+  right: [4, 3, -1, -1, 6, -1, -1], missingGoesLeft: [0, 0, 0, 0, 1, 0, 0], value: [0, 0, 1, 3, 0, -2, 5],
+  cover: [10, 6, 2, 4, 4, 1, 3],
+};
+// a twice on one path (UNWIND), and c: a <= 0 (8) → [c <= 0 (5) → [a <= -1 (2) → 4 (1) | -4 (1)] | 2 (3)] | -1 (3)
+const REPEATED = {
+  feature: [0, 2, 0, -1, -1, -1, -1], threshold: [0, 0, -1, 0, 0, 0, 0], left: [1, 2, 3, -1, -1, -1, -1],
+  right: [6, 5, 4, -1, -1, -1, -1], missingGoesLeft: [1, 0, 0, 0, 0, 0, 0], value: [0, 0, 0, 4, -4, 2, -1],
+  cover: [8, 5, 2, 1, 1, 3, 3],
+};
+
+describe('TreeSHAP on hand-made trees', () => {
+  it('gives the hand-computed Shapley values of a depth-2 tree', () => {
+    // row a = 0, b = 0 reaches leaf 1. v({}) = .6·(2/6·1 + 4/6·3) + .4·(1/4·-2 + 3/4·5) = 2.7, v({a}) = 7/3,
+    // v({b}) = .6·1 + .4·-2 = -0.2, v({a,b}) = 1  ⇒  φa = ½(7/3 − 2.7 + 1 + 0.2) = 5/12, φb = ½(−0.2 − 2.7 + 1 − 7/3) = −127/60
+    for (const options of [{}, { maxTableBytes: 0 }]) {
+      const explainer = new TreeExplainer(parseTrees(handMade([DEPTH2])), options);
+      const out = new Float64Array(3);
+      const base = explainer.explain('m', Float64Array.of(0, 0, 7), out);
+      expect(base).toBeCloseTo(0.5 + 2.7, 14);
+      expect(out[0]).toBeCloseTo(5 / 12, 14);
+      expect(out[1]).toBeCloseTo(-127 / 60, 14);
+      expect(out[2]).toBe(0);
+    }
+  });
+
+  it.each([
+    ['depth 2, <=', [DEPTH2], '<='],
+    ['repeated feature, <=', [REPEATED], '<='],
+    ['both trees, < in float32', [DEPTH2, REPEATED], '<'],
+  ] as const)('equals brute force on every kind of row: %s', (_, trees, comparison) => {
+    const ensembles = parseTrees(handMade([...trees], comparison));
+    const model = ensembles.model('m');
+    const out = new Float64Array(3);
+    const values = [-2, -1, -0.5, 0, 0.5, 0.5000000001, 1, 2, 3, NaN];
+    for (const options of [{}, { maxTableBytes: 0 }]) {
+      const explainer = new TreeExplainer(ensembles, options);
+      for (const a of values) for (const b of values) for (const c of [NaN, -1, 0, 1]) {
+        const row = Float64Array.of(a, b, c);
+        const base = explainer.explain('m', row, out);
+        const brute = bruteForceModel(model, row, 3);
+        expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-14);
+        expect(base).toBeCloseTo(brute.baseValue, 14);
+        expect(base + sum(out)).toBeCloseTo(ensembles.doubleMargin('m', row), 14);
+      }
+    }
+  });
+
+  it('takes the model’s own path: NaN follows missingGoesLeft, float32 rounding before "<"', () => {
+    const model = parseTrees(handMade([DEPTH2], '<')).model('m');
+    const x = new Float64Array(3);
+    prepareRow(model, Float64Array.of(0.5000000001, NaN, 0), 0, x); // rounds to 0.5 in float32: not < 0.5
+    expect(findLeaf(model, 0, x)).toBe(5); // right, then NaN goes left
+  });
+
+  it('fails loudly on a tree without covers', () => {
+    const noCover = { ...DEPTH2, cover: [0, 0, 0, 0, 0, 0, 0] };
+    expect(() => new TreeExplainer(parseTrees(handMade([noCover])))).toThrow(ModelLoadError);
+    expect(() => new TreeExplainer(parseTrees(handMade([noCover])))).toThrow(/tree 0 node 0: cover 0 is not positive/);
+  });
+});

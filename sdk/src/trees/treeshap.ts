@@ -1,0 +1,180 @@
+// Exact path-dependent TreeSHAP over the flat tree arrays of model.ts, in double precision.
+//
+// Algorithm: S. M. Lundberg, G. G. Erion, S.-I. Lee, "Consistent Individualized Feature Attribution for Tree
+// Ensembles", arXiv:1802.03888 (2018), Algorithm 2 — the one LightGBM (pred_contrib) and XGBoost (pred_contribs)
+// implement. It gives the Shapley values of the game v(S) = E[f(x) | x_S], where the expectation over the features
+// not in S follows the tree itself: at a split on a feature outside S, both branches are taken, weighted by the
+// share of training cover (LightGBM: row counts; XGBoost: hessian sums) that went each way.
+//
+// One depth-first walk per tree keeps the path of *unique* features from the root to the current node. Each path
+// element holds a feature, its zero fraction (share of cover that flows along the path when the feature is NOT in
+// S: product of cover[child] / cover[node] over the path's splits on it), its one fraction (1 if the row itself
+// follows the path at all those splits, else 0), and pweight[k]: the summed Shapley permutation weight of the
+// subsets of size k of the path's features. EXTEND adds a feature to the path and updates the weights in O(depth);
+// UNWIND removes one (it is exact: the inverse of EXTEND). At an internal node the "hot" child is the one the row
+// takes (the model's own decision: inputType rounding, zero rule, comparison, and for a missing value the
+// missingGoesLeft direction); it is entered with one fraction 1, the "cold" child with 0. A feature already on
+// the path is unwound first and re-extended with the product of its fractions. At a leaf, each path feature i
+// receives  value × (one_i − zero_i) × Σ_k weights of the path with i unwound  (UNWOUND SUM).
+// Cost O(leaves × depth²) per tree; memory: one path per depth level, allocated once (walk.ts, path.ts).
+//
+// Faster, same values: the walk's leaf credits depend on the row only through which path features the row follows,
+// so tables.ts precomputes them per leaf for every such 0/1 pattern (J. Yang, "Fast TreeSHAP", arXiv:2109.09847,
+// "v2") and a row then costs O(leaves × depth) per tree. Trees whose tables exceed the limits (options below) use
+// the walk. The tests check both against the libraries, against each other and against brute-force Shapley values.
+//
+// Base value (expected value) of a model = baseScore + Σ over trees of Σ_leaves value × cover[leaf] / cover[root]
+// (the root's cover-weighted mean: what the walk's zero fractions imply, so base + Σ values = Σ leaves exactly up to
+// double rounding). Additivity holds for the leaves summed in double: XGBoost's real margin sums them in float32,
+// which differs by up to ~1e-5 (TreeEnsembles.doubleMargin gives the double sum). XGBoost itself runs this
+// algorithm in float32, so its pred_contribs differ from these double values by ~1e-6.
+
+import { InferenceError, ModelLoadError, ValidationError } from '../errors.js';
+import { checkWidth, prepareRow, sumLeaves } from './evaluate.js';
+import type { TreeEnsembles, TreeModel } from './model.js';
+import { LeafTables, type TableLimits } from './tables.js';
+import { RecursiveTreeShap } from './walk.js';
+
+/** How much memory the per-leaf tables (tables.ts) may use; trees beyond the limits use the recursive walk. */
+export interface TreeExplainerOptions {
+  /** Most unique features on a leaf's path for its tree to get tables (default 10: 1024 patterns per leaf). */
+  maxTableDepth?: number;
+  /** Byte budget of the tables per model (default 32 MiB; 0 = always the recursive walk of Algorithm 2). */
+  maxTableBytes?: number;
+}
+
+const DEFAULT_LIMITS: TableLimits = { maxTableDepth: 10, maxTableBytes: 32 * 2 ** 20 };
+
+/** Per-model data computed once: the expected value and the leaf tables. */
+interface Prepared {
+  readonly model: TreeModel;
+  readonly baseValue: number;
+  readonly tables: LeafTables;
+}
+
+/** The result of explainEnsemble besides the values. */
+export interface EnsembleExplanation {
+  /** Σ weight × base value of the model. */
+  baseValue: number;
+  /** Σ weight × the model's margin as scored (XGBoost: float32 sum, bit-exact with the library). */
+  margin: number;
+  /** Σ weight × leaves summed in double: exactly baseValue + Σ values (up to double rounding). */
+  doubleMargin: number;
+}
+
+/** Explains rows of a TreeEnsembles with exact TreeSHAP; reuses preallocated buffers (not reentrant). */
+export class TreeExplainer {
+  readonly ensembles: TreeEnsembles;
+  private readonly prepared = new Map<string, Prepared>();
+  private readonly walk: RecursiveTreeShap;
+  private readonly row: Float64Array;
+  private readonly modelValues: Float64Array;
+
+  constructor(ensembles: TreeEnsembles, options: TreeExplainerOptions = {}) {
+    this.ensembles = ensembles;
+    const limits = { ...DEFAULT_LIMITS, ...options };
+    if (!(limits.maxTableDepth >= 0 && limits.maxTableDepth <= 20 && limits.maxTableBytes >= 0)) {
+      throw new ValidationError('options', 'maxTableDepth must be within 0..20 and maxTableBytes >= 0');
+    }
+    let maxDepth = 0;
+    for (const model of ensembles.models.values()) {
+      checkCovers(model);
+      this.prepared.set(model.name, { model, baseValue: expectedValue(model), tables: new LeafTables(model, limits) });
+      maxDepth = Math.max(maxDepth, model.maxDepth);
+    }
+    const width = ensembles.features.length;
+    this.row = new Float64Array(width);
+    this.modelValues = new Float64Array(width);
+    this.walk = new RecursiveTreeShap(maxDepth);
+  }
+
+  /** Bytes of leaf tables per model and how many of its trees use them. */
+  tableUsage(modelName: string): { bytes: number; trees: number } {
+    const { model, tables } = this.get(modelName);
+    let trees = 0;
+    for (let t = 0; t < model.treeCount; t++) if (tables.hasTable(t)) trees++;
+    return { bytes: tables.bytes, trees };
+  }
+
+  /** The model's base value: baseScore + Σ trees' cover-weighted mean leaf value. */
+  baseValue(modelName: string): number {
+    return this.get(modelName).baseValue;
+  }
+
+  /** Writes the SHAP value of every feature for `row` into `out` (length F) and returns the base value. */
+  explain(modelName: string, row: Float64Array, out: Float64Array): number {
+    const { model, baseValue, tables } = this.get(modelName);
+    checkWidth(row.length, this.row.length, 'row');
+    checkWidth(out.length, this.row.length, 'out');
+    prepareRow(model, row, 0, this.row);
+    out.fill(0);
+    for (let t = 0; t < model.treeCount; t++) {
+      if (model.feature[model.treeStart[t]!]! < 0) continue; // a single leaf: only in the base value
+      if (tables.hasTable(t)) tables.addTree(model, t, this.row, out);
+      else this.walk.addTree(model, t, this.row, out);
+    }
+    return baseValue;
+  }
+
+  /** SHAP values of the blend Σ weight × model margin (log-odds): values = Σ w·values_m, base = Σ w·base_m. */
+  explainEnsemble(weights: Readonly<Record<string, number>>, row: Float64Array, out: Float64Array): EnsembleExplanation {
+    const entries = Object.entries(weights);
+    if (entries.length === 0) throw new InferenceError('explainEnsemble: no weights; pass e.g. manifest.ensemble.weights');
+    checkWidth(out.length, this.row.length, 'out');
+    out.fill(0);
+    const result: EnsembleExplanation = { baseValue: 0, margin: 0, doubleMargin: 0 };
+    for (const [name, weight] of entries) {
+      if (!Number.isFinite(weight)) throw new InferenceError(`explainEnsemble: weight of "${name}" is ${weight}; weights must be finite numbers`);
+      const base = this.explain(name, row, this.modelValues);
+      const model = this.get(name).model;
+      for (let i = 0; i < out.length; i++) out[i]! += weight * this.modelValues[i]!;
+      result.baseValue += weight * base;
+      const margin = sumLeaves(model, this.row, model.sumType === 'float32');
+      result.margin += weight * margin;
+      result.doubleMargin += weight * (model.sumType === 'float32' ? sumLeaves(model, this.row, false) : margin);
+    }
+    return result;
+  }
+
+  private get(modelName: string): Prepared {
+    const prepared = this.prepared.get(modelName);
+    if (prepared === undefined) this.ensembles.model(modelName); // throws the InferenceError naming the models
+    return prepared!;
+  }
+}
+
+/** TreeSHAP needs cover > 0 at every node of a tree that has splits (cover ratios are the zero fractions). */
+function checkCovers(model: TreeModel): void {
+  for (let t = 0; t < model.treeCount; t++) {
+    const start = model.treeStart[t]!;
+    const end = model.treeStart[t + 1]!;
+    if (end - start === 1) continue; // a single leaf: its expectation is its value
+    for (let g = start; g < end; g++) {
+      if (!(model.cover[g]! > 0)) {
+        throw new ModelLoadError(`trees.json: model "${model.name}" tree ${t} node ${g - start}: cover ${model.cover[g]} ` +
+          'is not positive, so TreeSHAP cannot weight its branches; re-export the bundle from a model trained with covers');
+      }
+    }
+  }
+}
+
+/** baseScore + Σ trees Σ leaves value × cover[leaf] / cover[root] (a single-leaf tree contributes its value). */
+export function expectedValue(model: TreeModel): number {
+  let total = model.baseScore;
+  for (let t = 0; t < model.treeCount; t++) {
+    const start = model.treeStart[t]!;
+    const end = model.treeStart[t + 1]!;
+    if (end - start === 1) {
+      total += model.value[start]!;
+      continue;
+    }
+    const rootCover = model.cover[start]!;
+    let tree = 0;
+    for (let g = start; g < end; g++) {
+      if (model.feature[g]! < 0) tree += (model.cover[g]! / rootCover) * model.value[g]!;
+    }
+    total += tree;
+  }
+  return total;
+}
+
