@@ -3,6 +3,7 @@
 import { defaultBundleCache, noCache, type BundleCache } from './bundle/cache.js';
 import { loadBundleFiles, type BundleSource, type VerifiedBundle } from './bundle/load.js';
 import type { Manifest } from './bundle/manifest.js';
+import { env } from './env.js';
 import { FraudScoreError, ModelLoadError, ValidationError } from './errors.js';
 import { compileSpec, computeFeatures, noHistory, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type SyncFeatureHistory } from './features/index.js';
 import { DEVICE_ENTITIES, MemoryHistoryStore, openHistoryStore, type HistoryStore } from './history/index.js';
@@ -31,6 +32,9 @@ export interface ScorerOptions {
   cache?: BundleCache | false;
   /** Where onnxruntime-web's wasm files are served from (browsers). */
   wasmPaths?: string;
+  /** Memory for TreeSHAP's precomputed leaf tables per model (faster explanations; trees over budget use the
+   * plain path walk). Default 32 MiB in Node, 2 MiB in browsers and workers, where memory and start-up count. */
+  shapTableBytes?: number;
   /** Receives non-fatal warnings (e.g. IndexedDB unavailable); default console.warn. */
   onWarning?: (message: string) => void;
 }
@@ -127,7 +131,8 @@ async function buildModel(bundle: VerifiedBundle, backend: Backend, options: Sco
     name: manifest.name, version: manifest.version, features: [...manifest.features], threshold: manifest.threshold,
     weights: Object.fromEntries(weights), createdAt: manifest.createdAt,
   };
-  return { manifest, info, spec, trees, explainer: new TreeExplainer(trees), onnx, weights };
+  const maxTableBytes = options.shapTableBytes ?? (env.isNode ? 32 * 2 ** 20 : 2 * 2 ** 20);
+  return { manifest, info, spec, trees, explainer: new TreeExplainer(trees, { maxTableBytes }), onnx, weights };
 }
 
 const now = (): number => performance.now();

@@ -75,7 +75,7 @@ describe('loadBundleFiles', () => {
       const name = String(url).split('/').pop()!;
       requests.push(name);
       const bytes = files[name];
-      return bytes ? new Response(bytes) : new Response('not found', { status: 404 });
+      return bytes ? new Response(new Uint8Array(bytes)) : new Response('not found', { status: 404 });
     }) as unknown as typeof fetch;
     const cache = new MemoryBundleCache();
     const first = await loadBundleFiles('https://bank.example/models/1.0.0', { cache, fetch: fetcher });

@@ -8,13 +8,16 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm', '.onnx': 'application/octet-stream', '.css': 'text/css',
 };
 
-export async function serveDirectory(root: string): Promise<{ url: string; close: () => Promise<void> }> {
+/** Serves root on 127.0.0.1 at a free port. `isolated` adds COOP/COEP headers (cross-origin isolation gives
+ * performance.now() 5 µs resolution instead of 100 µs, for benchmarks). */
+export async function serveDirectory(root: string, options: { isolated?: boolean } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const isolation = options.isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const server: Server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     try {
       const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...isolation });
       response.end(body);
     } catch {
       response.writeHead(404).end('not found');
