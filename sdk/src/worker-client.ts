@@ -4,6 +4,7 @@ import { ValidationError } from './errors.js';
 import type { ModelInfo, ScoreOptions, ScoreResult, ScorerOptions } from './scorer.js';
 import type { Transaction } from './transaction.js';
 import type { WorkerApi } from './worker.js';
+import { installErrorTransfer } from './worker-errors.js';
 
 /** Scorer options that can cross to a worker: a bundle URL, and history as 'indexeddb' | 'memory' | false. */
 export type WorkerScorerOptions = Omit<ScorerOptions, 'bundle' | 'history' | 'cache' | 'onWarning'> & {
@@ -24,11 +25,17 @@ export interface WorkerScorer {
 
 export async function createScorerWorker(options: WorkerScorerOptions): Promise<WorkerScorer> {
   if (typeof Worker !== 'function' && !options.worker) throw new ValidationError('worker', 'Web Workers are not available here: use createScorer instead');
+  installErrorTransfer();
   const { worker: given, ...scorerOptions } = options;
   const worker = given ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
-  // Errors cross the boundary as Errors with their name and message (comlink's throw handler), not as classes.
-  let model = await remote.init({ ...scorerOptions, bundle: new URL(scorerOptions.bundle, globalThis.location?.href).href });
+  let model: ModelInfo;
+  try {
+    model = await remote.init({ ...scorerOptions, bundle: new URL(scorerOptions.bundle, globalThis.location?.href).href });
+  } catch (error) {
+    worker.terminate();  // a failed start leaves no worker behind
+    throw error;
+  }
   return {
     get model() {
       return model;

@@ -2,6 +2,7 @@
 import { expose } from 'comlink';
 import { createScorer, type Scorer, type ScorerOptions, type ScoreOptions } from './scorer.js';
 import type { Transaction } from './transaction.js';
+import { installErrorTransfer } from './worker-errors.js';
 
 /** What the page's proxy can call; options and results are structured-cloneable. */
 export interface WorkerApi {
@@ -35,4 +36,5 @@ const api: WorkerApi = {
   },
 };
 
+installErrorTransfer();
 expose(api);
