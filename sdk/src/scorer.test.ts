@@ -61,6 +61,15 @@ describe('createScorer errors', () => {
     }
   });
 
+  it('refuses a batch with one bad transaction without recording any of it', async () => {
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false });
+    const batch = [tx, { ...tx, id: 't2', amount: -3 }];
+    const error = await scorer.scoreBatch(batch, { record: true }).catch((e: unknown) => e);
+    expect((error as ValidationError).field).toBe('transactions[1].amount');
+    const after = await scorer.score({ ...tx, id: 't3' });
+    expect(after.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(1);  // nothing of the batch was recorded
+  });
+
   it('keeps the model it had when a reload finds a tampered bundle', async () => {
     const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false });
     const files: Record<string, Uint8Array> = {};

@@ -9,7 +9,7 @@ import { compileSpec, computeFeatures, noHistory, normalizeTransaction, specHash
 import { DEVICE_ENTITIES, MemoryHistoryStore, openHistoryStore, type HistoryStore } from './history/index.js';
 import { createOnnxModel, type OnnxModel } from './onnx.js';
 import { riskLevel, shouldBlock, type RiskLevel } from './risk.js';
-import type { Transaction } from './transaction.js';
+import type { NormalizedTransaction, Transaction } from './transaction.js';
 import { parseTrees, TreeExplainer, type TreeEnsembles } from './trees/index.js';
 
 export type Backend = 'wasm' | 'js';
@@ -153,11 +153,16 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     : new MemoryHistoryStore(model.spec, { entities: DEVICE_ENTITIES });
   const featureHistory: FeatureHistory | SyncFeatureHistory = history ?? noHistory;
 
-  async function features(tx: Transaction, scoreOptions: ScoreOptions) {
-    const normalized = normalizeTransaction(tx, model.spec);
-    const row = await computeFeatures(model.spec, normalized, featureHistory, scoreOptions.knownFeatures);
-    if (scoreOptions.record && history) await history.add(normalized);
-    return { normalized, row };
+  /** Every transaction is validated before any is recorded, so a bad one in a batch changes nothing. */
+  function normalizeAll(txs: readonly Transaction[]): NormalizedTransaction[] {
+    return txs.map((tx, i) => {
+      try {
+        return normalizeTransaction(tx, model.spec);
+      } catch (error) {
+        if (txs.length === 1 || !(error instanceof ValidationError)) throw error;
+        throw new ValidationError(`transactions[${i}].${error.field}`, error.message.slice(error.field.length + 2));
+      }
+    });
   }
 
   function explainRow(row: Float64Array) {
@@ -193,8 +198,9 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     const width = model.info.features.length;
     const rows = new Float64Array(txs.length * width);
     const perRow: Float64Array[] = [];
-    for (const [i, tx] of txs.entries()) {
-      const { row } = await features(tx, scoreOptions);
+    for (const [i, tx] of normalizeAll(txs).entries()) {
+      const row = await computeFeatures(model.spec, tx, featureHistory, scoreOptions.knownFeatures);
+      if (scoreOptions.record && history) await history.add(tx);
       rows.set(row, i * width);
       perRow.push(row);
     }

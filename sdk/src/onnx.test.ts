@@ -1,0 +1,36 @@
+// model.onnx in onnxruntime-web's WebAssembly backend (through the SDK's wrapper) against the conformance vectors
+// that Python wrote from the native LightGBM and XGBoost models.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { InferenceError } from './errors.js';
+import { createOnnxModel } from './onnx.js';
+
+const models = new URL('../../models/', import.meta.url);
+
+interface ScoreRow {
+  features: (number | null)[];
+  margins: Record<'lightgbm' | 'xgboost', { native: number }>;
+  probability: number;
+}
+
+describe('createOnnxModel', () => {
+  it('gives the native margins and probabilities for every conformance row', async () => {
+    const manifest = JSON.parse(await readFile(new URL('bundles/default/manifest.json', models), 'utf8')) as { features: string[] };
+    const rows = (JSON.parse(await readFile(new URL('conformance/default/scores.json', models), 'utf8')) as { rows: ScoreRow[] }).rows;
+    const model = await createOnnxModel(new Uint8Array(await readFile(new URL('bundles/default/model.onnx', models))), manifest.features.length, ['lightgbm', 'xgboost']);
+    const input = Float64Array.from(rows.flatMap((row) => row.features.map((v) => v ?? Number.NaN)));
+    const out = await model.run(input, rows.length);
+    const worst = { lightgbm: 0, xgboost: 0, probability: 0 };
+    rows.forEach((row, i) => {
+      worst.lightgbm = Math.max(worst.lightgbm, Math.abs(out.margins['lightgbm']![i]! - row.margins.lightgbm.native));
+      worst.xgboost = Math.max(worst.xgboost, Math.abs(out.margins['xgboost']![i]! - row.margins.xgboost.native));
+      worst.probability = Math.max(worst.probability, Math.abs(out.probability[i]! - row.probability));
+    });
+    expect(rows.some((row) => row.features.includes(null))).toBe(true);
+    expect(worst.lightgbm).toBeLessThanOrEqual(1e-9);
+    expect(worst.xgboost).toBeLessThanOrEqual(1e-6);
+    expect(worst.probability).toBeLessThanOrEqual(1e-5);
+    await expect(model.run(new Float64Array(7), 1)).rejects.toBeInstanceOf(InferenceError);
+    await model.release();
+  });
+});
