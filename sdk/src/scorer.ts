@@ -8,7 +8,7 @@ import { FraudScoreError, ModelLoadError, ValidationError } from './errors.js';
 import { compileSpec, computeFeatures, noHistory, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type SyncFeatureHistory } from './features/index.js';
 import { DEVICE_ENTITIES, MemoryHistoryStore, openHistoryStore, type HistoryStore } from './history/index.js';
 import { createOnnxModel, type OnnxModel } from './onnx.js';
-import { riskLevel, shouldBlock, type RiskLevel } from './risk.js';
+import { riskLevel, shouldBlock, type RiskLevel, type RiskTier } from './risk.js';
 import type { NormalizedTransaction, Transaction } from './transaction.js';
 import { parseTrees, TreeExplainer, type TreeEnsembles } from './trees/index.js';
 
@@ -19,9 +19,10 @@ export interface ScorerOptions {
   bundle: BundleSource;
   /** 'wasm' (onnxruntime-web, default) or 'js' (the TypeScript evaluator over trees.json). */
   backend?: Backend;
-  /** History the features read: a store (the edge passes one covering every entity), 'indexeddb' (browsers;
-   * degrades to memory), 'memory' (default) — both keep the device's own customer only — or false (none). */
-  history?: HistoryStore | 'indexeddb' | 'memory' | false;
+  /** History the features read: a store, or a factory given the bundle's compiled spec (the edge passes
+   * `(spec) => new MemoryHistoryStore(spec, { clock })`, covering every entity), 'indexeddb' (browsers; degrades to
+   * memory), 'memory' (default) — both keep the device's own customer only — or false (none). */
+  history?: HistoryStore | ((spec: CompiledSpec) => HistoryStore | Promise<HistoryStore>) | 'indexeddb' | 'memory' | false;
   /** Ed25519 public key (hex); when set, unsigned or wrongly signed bundles are refused. */
   publicKey?: string;
   /** Compute SHAP explanations (default true); score(tx, { explain }) overrides per call. */
@@ -80,12 +81,16 @@ export interface ModelInfo {
   version: string;
   features: string[];
   threshold: number;
+  /** Tiers as offsets from the threshold (they follow a threshold changed at run time). */
+  riskTiers: RiskTier[];
   weights: Record<string, number>;
   createdAt: string;
 }
 
 export interface Scorer {
   readonly model: ModelInfo;
+  /** The history the features read (undefined with history: false). */
+  readonly history: HistoryStore | undefined;
   score(tx: Transaction, options?: ScoreOptions): Promise<ScoreResult>;
   scoreBatch(txs: readonly Transaction[], options?: ScoreOptions): Promise<ScoreResult[]>;
   /** Adds a transaction (e.g. a completed payment, or a label) to the history. */
@@ -129,6 +134,7 @@ async function buildModel(bundle: VerifiedBundle, backend: Backend, options: Sco
     : undefined;
   const info: ModelInfo = {
     name: manifest.name, version: manifest.version, features: [...manifest.features], threshold: manifest.threshold,
+    riskTiers: manifest.riskTiers.map((tier) => ({ ...tier })),
     weights: Object.fromEntries(weights), createdAt: manifest.createdAt,
   };
   const maxTableBytes = options.shapTableBytes ?? (env.isNode ? 32 * 2 ** 20 : 2 * 2 ** 20);
@@ -149,6 +155,7 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   let model = await buildModel(await loadBundleFiles(source, { publicKey: options.publicKey, cache }), backend, options);
   const history: HistoryStore | undefined = options.history === false ? undefined
     : typeof options.history === 'object' ? options.history
+    : typeof options.history === 'function' ? await options.history(model.spec)
     : options.history === 'indexeddb' ? await openHistoryStore(model.spec, { warn })
     : new MemoryHistoryStore(model.spec, { entities: DEVICE_ENTITIES });
   const featureHistory: FeatureHistory | SyncFeatureHistory = history ?? noHistory;
@@ -221,6 +228,7 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     get model() {
       return model.info;
     },
+    history,
     async score(tx, scoreOptions = {}) {
       return (await scoreRows([tx], scoreOptions))[0]!;
     },

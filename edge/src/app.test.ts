@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+import { createScorer, directorySource, MemoryHistoryStore, type Scorer } from '@fraudscore/sdk';
+import { describe, expect, it } from 'vitest';
+import { createApp } from './app.js';
+import { createTestEdge, tx } from './testing/index.js';
+
+const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/default/', import.meta.url)));
+
+describe('createApp', () => {
+  it('unknown routes and methods → 404 in the error shape', async () => {
+    const { app } = await createTestEdge(BUNDLE);
+    for (const [method, path] of [['GET', '/nope'], ['GET', '/v1/score'], ['DELETE', '/v1/transactions/x']] as const) {
+      const res = await app.request(path, { method });
+      expect(res.status).toBe(404);
+      expect((await res.json()).error.code).toBe('not_found');
+    }
+  });
+
+  it('an unexpected error → 500 in the error shape without internals', async () => {
+    const history = (await createTestEdge(BUNDLE)).history;
+    const broken = { get model() { throw new Error('secret detail'); } } as unknown as Scorer;
+    const app = createApp({ model: () => broken, history });
+    const res = await app.request('/health');
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error; the request was not completed' } });
+  });
+
+  it('reads the current model from a provider function (hot reload)', async () => {
+    const clock = (): number => Date.parse('2026-03-20T12:00:00Z');
+    const scorer = await createScorer({ bundle: BUNDLE, backend: 'js', history: (spec) => new MemoryHistoryStore(spec, { clock }), cache: false });
+    const history = scorer.history as MemoryHistoryStore;
+    let current = scorer;
+    const app = createApp({ model: () => current, history });
+    expect((await app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('a1')) })).status).toBe(200);
+    current = { ...scorer, model: { ...scorer.model, version: '9.9.9' } } as Scorer;
+    expect((await (await app.request('/v1/models')).json()).active.version).toBe('9.9.9');
+  });
+
+  it('runs the middleware hook before the routes', async () => {
+    const { app } = await createTestEdge(BUNDLE, {
+      installMiddleware: (a) => a.use('/v1/*', async (c, next) => (c.req.header('x-key') === 'k' ? next() : c.json({ error: { code: 'unauthorized', message: 'no key' } }, 401))),
+    });
+    expect((await app.request('/v1/models')).status).toBe(401);
+    expect((await app.request('/v1/models', { headers: { 'x-key': 'k' } })).status).toBe(200);
+    expect((await app.request('/health')).status).toBe(200);
+  });
+});
+
+describe('createApp with security', () => {
+  it('401 without a key, 403 without the scope, 200 with it; /health stays open; secure headers', async () => {
+    const { parseApiKeys } = await import('./middleware/index.js');
+    const scoreKey = 'score-key-0123456789abcdef';
+    const analystKey = 'analyst-key-0123456789abcdef';
+    const keys = await parseApiKeys(`${scoreKey}:score,${analystKey}:analyst`);
+    const { app } = await createTestEdge(BUNDLE, { security: { keys } });
+    const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+    const noKey = await app.request('/v1/models');
+    expect(noKey.status).toBe(401);
+    expect((await noKey.json()).error.code).toBe('unauthorized');
+    expect((await app.request('/v1/models', { headers: auth(scoreKey) })).status).toBe(403);
+    expect((await app.request('/v1/models', { headers: auth(analystKey) })).status).toBe(200);
+    const body = JSON.stringify(tx('a1'));
+    expect((await app.request('/v1/score', { method: 'POST', body, headers: auth(analystKey) })).status).toBe(403);
+    expect((await app.request('/v1/score/batch', { method: 'POST', body: JSON.stringify({ transactions: [tx('a2')] }), headers: auth(analystKey) })).status).toBe(403);
+    expect((await app.request('/v1/score', { method: 'POST', body, headers: auth(scoreKey) })).status).toBe(200);
+    expect((await app.request('/v1/transactions/a1/label', { method: 'POST', body: JSON.stringify({ label: 'fraud', analyst: 'x' }), headers: auth(scoreKey) })).status).toBe(403);
+    expect((await app.request('/v1/transactions/a1/label', { method: 'POST', body: JSON.stringify({ label: 'fraud', analyst: 'x' }), headers: auth(analystKey) })).status).toBe(200);
+    const health = await app.request('/health');
+    expect(health.status).toBe(200);
+    expect(health.headers.get('x-frame-options')).toBe('DENY');
+  });
+});

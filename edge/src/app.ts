@@ -1,0 +1,99 @@
+// createApp(deps): the edge API as a Hono app on web-standard APIs, hosted by server/ on Node or by any runtime.
+import { Hono } from 'hono';
+import { createInProcessEventBus, type EventBus } from './bus/index.js';
+import { ApiError, toErrorResponse } from './errors.js';
+import { apiKeyAuth, bodySizeLimit, corsAllowList, rateLimit, requireScope, securityHeaders, type HashedApiKey, type RateLimitOptions } from './middleware/index.js';
+import { alertRoutes } from './routes/alerts/index.js';
+import { healthRoutes } from './routes/health/index.js';
+import { labelRoutes } from './routes/labels/index.js';
+import { modelRoutes } from './routes/models/index.js';
+import { scoreRoutes } from './routes/score/index.js';
+import { transactionRoutes } from './routes/transactions/index.js';
+import { createScoringService, type EdgeConfig, type ModelProvider, type ScoringService, type ServerHistory } from './service/index.js';
+import { MemoryStorage, type Storage } from './storage/index.js';
+
+export interface SecurityOptions {
+  /** Parsed API_KEYS (parseApiKeys); an empty list answers 401 on every /v1 route. */
+  keys: readonly HashedApiKey[];
+  header?: 'authorization' | 'x-api-key';
+  /** CORS allow-list (exact origins); default none. */
+  origins?: readonly string[];
+  /** Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Per key (else IP) token bucket; false: none. */
+  rateLimit?: RateLimitOptions | false;
+}
+
+export interface AppDeps {
+  /** The active model: a scorer created with `history: deps.history`, or a function returning the current one. */
+  model: ModelProvider;
+  /** The server-side feature history covering every entity, the same store the scorer was created with. */
+  history: ServerHistory;
+  /** Default: MemoryStorage. */
+  storage?: Storage;
+  /** Default: the in-process bus. */
+  bus?: EventBus;
+  /** Epoch ms; default Date.now. */
+  clock?: () => number;
+  /** Mutable: a threshold set here applies from the next request on. */
+  config?: EdgeConfig;
+  /**
+   * Secure headers, CORS allow-list, body limit, API keys and rate limit on /v1, scopes per route (score:
+   * /v1/score; analyst: transactions, labels, alerts, models). Absent: no authentication (tests, local embedding).
+   */
+  security?: SecurityOptions;
+  /**
+   * Extra middleware (edge/src/middleware or the host's) (auth with scopes, rate limit, body limit, CORS, secure headers): called on the
+   * app before any route is mounted, so whatever it registers with app.use runs in front of every route.
+   */
+  installMiddleware?: (app: Hono) => void;
+}
+
+export interface EdgeApp {
+  app: Hono;
+  service: ScoringService;
+  storage: Storage;
+  bus: EventBus;
+}
+
+/** The app with its service, storage and bus (for hosts that subscribe to the bus or inspect storage). */
+export function createEdge(deps: AppDeps): EdgeApp {
+  const storage = deps.storage ?? new MemoryStorage();
+  const bus = deps.bus ?? createInProcessEventBus();
+  const clock = deps.clock ?? Date.now;
+  const service = createScoringService({ model: deps.model, history: deps.history, storage, bus, clock, config: deps.config ?? {} });
+
+  const app = new Hono();
+  app.onError((error, c) => {
+    const { status, body, headers } = toErrorResponse(error);
+    return c.json(body, status, headers);
+  });
+  app.notFound((c) => {
+    const { status, body } = toErrorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+    return c.json(body, status);
+  });
+  if (deps.security) installSecurity(app, deps.security);
+  deps.installMiddleware?.(app);
+
+  app.route('/health', healthRoutes({ service, clock }));
+  app.route('/v1/score', scoreRoutes({ service }));
+  app.route('/v1/transactions', labelRoutes({ service }));
+  app.route('/v1/transactions', transactionRoutes({ storage }));
+  app.route('/v1/alerts', alertRoutes({ storage }));
+  app.route('/v1/models', modelRoutes({ service }));
+  return { app, service, storage, bus };
+}
+
+function installSecurity(app: Hono, options: SecurityOptions): void {
+  app.use('*', securityHeaders());
+  app.use('*', corsAllowList({ origins: options.origins ?? [] }));
+  app.use('*', bodySizeLimit(options.maxBodyBytes === undefined ? {} : { maxBytes: options.maxBodyBytes }));
+  app.use('/v1/*', apiKeyAuth({ keys: options.keys, ...(options.header ? { header: options.header } : {}) }));
+  if (options.rateLimit !== false) app.use('/v1/*', rateLimit(options.rateLimit ?? {}));
+  app.use('/v1/score/*', requireScope('score'));
+  for (const group of ['transactions', 'alerts', 'models']) app.use(`/v1/${group}/*`, requireScope('analyst'));
+}
+
+export function createApp(deps: AppDeps): Hono {
+  return createEdge(deps).app;
+}

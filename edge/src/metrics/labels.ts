@@ -1,0 +1,59 @@
+// False-positive rate and daily accuracy from labelled outcomes: pure functions over counts.
+//  - false_positive_rate = blocked transactions labelled legitimate / blocked transactions that have a label
+//    (cumulative since the counts started; the share of blocks that analysts overturned).
+//  - model_accuracy_daily = labels given today (UTC) whose prediction at the threshold (probability ≥ threshold
+//    means fraud) agrees with the label / labels given today.
+
+export type Label = 'fraud' | 'legitimate';
+
+export interface LabelOutcome {
+  label: Label;
+  /** The model's probability for the labelled transaction. */
+  probability: number;
+  /** The decision threshold the prediction is judged at (the model's, or the run-time one). */
+  threshold: number;
+  /** Whether the transaction was blocked when it was scored. */
+  blocked: boolean;
+}
+
+export interface LabelStats {
+  /** Blocked transactions that have a label. */
+  blockedLabelled: number;
+  /** Of those, labelled legitimate. */
+  blockedLegitimate: number;
+  /** The UTC day (YYYY-MM-DD) the daily counts belong to; null before the first label. */
+  day: string | null;
+  labelledToday: number;
+  correctToday: number;
+}
+
+export const EMPTY_LABEL_STATS: LabelStats = Object.freeze({ blockedLabelled: 0, blockedLegitimate: 0, day: null, labelledToday: 0, correctToday: 0 });
+
+/** The UTC calendar day of an epoch-millisecond time. */
+export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** The counts after one more label, given at `now`; a new UTC day starts the daily counts again. */
+export function applyLabel(stats: LabelStats, outcome: LabelOutcome, now: number): LabelStats {
+  const today = utcDay(now);
+  const sameDay = stats.day === today;
+  const predictedFraud = outcome.probability >= outcome.threshold;
+  const correct = predictedFraud === (outcome.label === 'fraud');
+  return {
+    blockedLabelled: stats.blockedLabelled + (outcome.blocked ? 1 : 0),
+    blockedLegitimate: stats.blockedLegitimate + (outcome.blocked && outcome.label === 'legitimate' ? 1 : 0),
+    day: today,
+    labelledToday: (sameDay ? stats.labelledToday : 0) + 1,
+    correctToday: (sameDay ? stats.correctToday : 0) + (correct ? 1 : 0),
+  };
+}
+
+/** Blocked-and-legitimate / blocked-and-labelled; undefined while no blocked transaction has a label. */
+export function falsePositiveRate(stats: LabelStats): number | undefined {
+  return stats.blockedLabelled === 0 ? undefined : stats.blockedLegitimate / stats.blockedLabelled;
+}
+
+/** Today's (UTC, at `now`) share of labels the prediction agreed with; undefined when nothing was labelled today. */
+export function dailyAccuracy(stats: LabelStats, now: number): number | undefined {
+  if (stats.day !== utcDay(now) || stats.labelledToday === 0) return undefined;
+  return stats.correctToday / stats.labelledToday;
+}

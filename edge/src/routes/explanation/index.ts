@@ -1,0 +1,59 @@
+// GET /v1/transactions/:id/explanation?lang=en|ru|kk: a short narrative of a stored score for an analyst (the LLM's
+// when configured and answering, else the deterministic template; `source` says which). Read-only and off the
+// scoring path: it only reads the stored result. Mount with app.route('/', explanationRoutes(...)).
+import type { RiskLevel, TopFactor } from '@fraudscore/sdk';
+import { Hono } from 'hono';
+import { badRequest, notFound } from '../../errors.js';
+import { isLang, LANGS, type Explainer, type Lang } from '../../explain/index.js';
+
+/** What the route needs of a stored transaction: its score result (a ScoreResult fits). */
+export interface ExplainableRecord {
+  result: { topFactors: readonly TopFactor[]; probability: number; riskLevel: RiskLevel; modelVersion: string };
+}
+
+export interface ExplanationRoutesOptions {
+  getTransaction: (id: string) => Promise<ExplainableRecord | undefined>;
+  explainer: Explainer;
+  /** The current block threshold. */
+  threshold: () => number;
+}
+
+export interface ExplanationResponse {
+  transactionId: string;
+  lang: Lang;
+  source: 'llm' | 'template';
+  model?: string;
+  text: string;
+  cached: boolean;
+}
+
+export function explanationRoutes({ getTransaction, explainer, threshold }: ExplanationRoutesOptions): Hono {
+  const app = new Hono();
+  app.get('/v1/transactions/:id/explanation', async (c) => {
+    const id = c.req.param('id');
+    if (id.length === 0 || id.length > 256) throw badRequest('must be 1 to 256 characters', 'id');
+    const lang = c.req.query('lang') ?? 'en';
+    if (!isLang(lang)) throw badRequest(`must be one of ${LANGS.join(', ')}`, 'lang');
+    const record = await getTransaction(id);
+    if (!record) throw notFound('transaction', 'id');
+    const { result } = record;
+    // Only the explanation's own fields go to the explainer: never the ids or the transaction.
+    const explanation = await explainer.explain({
+      factors: result.topFactors,
+      probability: result.probability,
+      riskLevel: result.riskLevel,
+      threshold: threshold(),
+      modelVersion: result.modelVersion,
+    }, lang);
+    const body: ExplanationResponse = {
+      transactionId: id,
+      lang: explanation.lang,
+      source: explanation.source,
+      ...(explanation.model !== undefined ? { model: explanation.model } : {}),
+      text: explanation.text,
+      cached: explanation.cached,
+    };
+    return c.json(body);
+  });
+  return app;
+}

@@ -1,0 +1,60 @@
+import { fileURLToPath } from 'node:url';
+import { directorySource } from '@fraudscore/sdk';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
+
+const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
+const post = (edge: TestEdge, path: string, body: unknown) =>
+  edge.app.request(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('POST /v1/transactions/{id}/label', () => {
+  let edge: TestEdge;
+  beforeEach(async () => {
+    edge = await createTestEdge(BUNDLE);
+  });
+
+  it('labels a transaction; a later transaction at the terminal sees it after the 7-day delay', async () => {
+    await post(edge, '/v1/score', tx('f1', { timestamp: '2026-03-05T10:00:00Z', customerId: 'victim' }));
+    const before = await (await post(edge, '/v1/score', tx('p1', { timestamp: '2026-03-13T10:00:00Z', customerId: 'c2' }))).json();
+    expect(before.features.TERMINAL_ID_RISK_7DAY_WINDOW).toBe(0);
+    const res = await post(edge, '/v1/transactions/f1/label', { label: 'fraud', analyst: 'ana', at: '2026-03-12T09:00:00+01:00' });
+    expect(res.status).toBe(200);
+    expect((await res.json()).label).toEqual({ label: 'fraud', analyst: 'ana', at: '2026-03-12T08:00:00.000Z' });
+    const after = await (await post(edge, '/v1/score', tx('p2', { timestamp: '2026-03-13T11:00:00Z', customerId: 'c3' }))).json();
+    expect(after.features.TERMINAL_ID_RISK_7DAY_WINDOW).toBe(1);
+    expect(after.probability).not.toBe(before.probability);
+    expect((await (await edge.app.request('/v1/transactions/f1')).json()).label.label).toBe('fraud');
+  });
+
+  it('a legitimate label keeps the terminal risk at 0 and replaces an earlier label', async () => {
+    await post(edge, '/v1/score', tx('f1', { timestamp: '2026-03-05T10:00:00Z' }));
+    await post(edge, '/v1/transactions/f1/label', { label: 'fraud', analyst: 'ana' });
+    const res = await post(edge, '/v1/transactions/f1/label', { label: 'legitimate', analyst: 'bob' });
+    expect((await res.json()).label).toMatchObject({ label: 'legitimate', analyst: 'bob' });
+    const later = await (await post(edge, '/v1/score', tx('p1', { timestamp: '2026-03-13T10:00:00Z', customerId: 'c9' }))).json();
+    expect(later.features.TERMINAL_ID_RISK_7DAY_WINDOW).toBe(0);
+  });
+
+  it('unknown id → 404', async () => {
+    const res = await post(edge, '/v1/transactions/ghost/label', { label: 'fraud', analyst: 'ana' });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error).toMatchObject({ code: 'not_found', field: 'id' });
+  });
+
+  it.each([
+    ['malformed JSON', '{', 400, 'body'],
+    ['not an object', '"fraud"', 422, 'body'],
+    ['bad label', { label: 'maybe', analyst: 'ana' }, 422, 'label'],
+    ['label as number', { label: 1, analyst: 'ana' }, 422, 'label'],
+    ['missing analyst', { label: 'fraud' }, 422, 'analyst'],
+    ['blank analyst', { label: 'fraud', analyst: '  ' }, 422, 'analyst'],
+    ['bad at', { label: 'fraud', analyst: 'ana', at: 'last tuesday' }, 422, 'at'],
+    ['at as number', { label: 'fraud', analyst: 'ana', at: 5 }, 422, 'at'],
+  ])('%s → %i naming %s', async (_name, body, status, field) => {
+    await post(edge, '/v1/score', tx('f1'));
+    const res = await post(edge, '/v1/transactions/f1/label', body);
+    expect(res.status).toBe(status);
+    expect((await res.json()).error.field).toBe(field);
+    expect((await edge.storage.get('f1'))?.label).toBeNull();
+  });
+});

@@ -1,0 +1,20 @@
+// GET /v1/transactions (risk, from, to, customerId, limit, cursor) and GET /v1/transactions/{id}.
+import { Hono } from 'hono';
+import { notFound } from '../../errors.js';
+import { listQuery, pathId } from '../../http.js';
+import type { Storage } from '../../storage/index.js';
+
+export interface TransactionRoutesOptions {
+  storage: Storage;
+}
+
+export function transactionRoutes({ storage }: TransactionRoutesOptions): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => c.json(await storage.list(listQuery(c))));
+  app.get('/:id', async (c) => {
+    const record = await storage.get(pathId(c));
+    if (!record) throw notFound('transaction', 'id');
+    return c.json(record);
+  });
+  return app;
+}

@@ -1,0 +1,197 @@
+// The scoring service: the one place the authoritative flow lives.
+// validate → server-side history (every entity) → features → score → SHAP top factors → tier and block → persist
+// → publish. Labels update storage and the history, so terminal risk features read them (after the spec's delay).
+import { RISK_LEVELS, ValidationError, riskLevel, shouldBlock, type RiskLevel, type NormalizedTransaction, type ScoreResult, type Scorer, type Transaction } from '@fraudscore/sdk';
+import type { EventBus } from '../bus/index.js';
+import { invalid, notFound } from '../errors.js';
+import type { HistoryStore } from '@fraudscore/sdk';
+import type { DeviceScore, LabelValue, ScoredTransaction, Storage, TransactionLabel } from '../storage/index.js';
+
+/** The active model: a loaded scorer, or a function returning the current one (hot reload). */
+export type ModelProvider = Scorer | (() => Scorer);
+
+export interface EdgeConfig {
+  /** Overrides the bundle's threshold for tiers and blocking (changed at run time by the threshold route later). */
+  threshold?: number;
+}
+
+/** The history the scorer reads and records into, with look-up by id (the SDK's MemoryHistoryStore has both). */
+export type ServerHistory = HistoryStore & { get(id: string): Readonly<NormalizedTransaction> | undefined };
+
+/** Only when the history no longer holds the entry (older than its retention): the SDK reads zone-less ISO as UTC. */
+function fallbackTime(timestamp: string | number): number {
+  if (typeof timestamp === 'number') return timestamp;
+  return Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(timestamp) || !timestamp.includes('T') ? timestamp : `${timestamp}Z`);
+}
+
+export interface ScoringServiceDeps {
+  /** The scorer must have been created with `history: <the same store as below>`. */
+  model: ModelProvider;
+  history: ServerHistory;
+  storage: Storage;
+  bus: EventBus;
+  /** Epoch ms. */
+  clock: () => number;
+  config?: EdgeConfig;
+}
+
+export interface ScoreCallOptions {
+  /** SHAP top factors (default true). */
+  explain?: boolean;
+}
+
+export interface LabelInput {
+  label: LabelValue;
+  analyst: string;
+  at?: string;
+}
+
+export interface ScoringService {
+  currentModel(): Scorer;
+  /** The threshold in force (config override, else the model's). */
+  threshold(): number;
+  score(input: unknown, options?: ScoreCallOptions): Promise<ScoredTransaction>;
+  scoreBatch(inputs: readonly unknown[], options?: ScoreCallOptions): Promise<ScoredTransaction[]>;
+  label(id: string, input: unknown): Promise<ScoredTransaction>;
+}
+
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+interface Prepared {
+  id: string;
+  tx: Transaction;
+  deviceScore: DeviceScore | null;
+}
+
+/** Checks the envelope (object, id, optional device pre-score); the SDK validates the transaction's fields. */
+function prepare(input: unknown, prefix: string): Prepared {
+  if (!isObject(input)) throw invalid(prefix || 'transaction', 'must be an object with id, customerId, terminalId, amount and timestamp');
+  const at = (field: string): string => (prefix ? `${prefix}.${field}` : field);
+  const rawId = input['id'];
+  if (!((typeof rawId === 'string' && rawId.length > 0 && rawId.length <= 256) || (typeof rawId === 'number' && Number.isSafeInteger(rawId)))) {
+    throw invalid(at('id'), 'must be a non-empty string (at most 256 characters) or an integer');
+  }
+  const { preScore, label: _ignored, ...tx } = input;
+  let deviceScore: DeviceScore | null = null;
+  if (preScore !== undefined && preScore !== null) {
+    if (!isObject(preScore)) throw invalid(at('preScore'), 'must be an object { probability, riskLevel }');
+    const { probability, riskLevel: level } = preScore;
+    if (typeof probability !== 'number' || !Number.isFinite(probability) || probability < 0 || probability > 1) {
+      throw invalid(at('preScore.probability'), 'must be a number in [0, 1]');
+    }
+    if (typeof level !== 'string' || !RISK_LEVELS.includes(level as RiskLevel)) {
+      throw invalid(at('preScore.riskLevel'), `must be one of ${RISK_LEVELS.join(', ')}`);
+    }
+    deviceScore = { probability, riskLevel: level as RiskLevel };
+  }
+  // A label never comes with a transaction to score: labels arrive through the label route only.
+  return { id: String(rawId), tx: tx as Transaction, deviceScore };
+}
+
+export function createScoringService(deps: ScoringServiceDeps): ScoringService {
+  const { history, storage, bus, clock } = deps;
+  const currentModel = (): Scorer => (typeof deps.model === 'function' ? deps.model() : deps.model);
+  const override = (): number | undefined => deps.config?.threshold;
+  const threshold = (): number => override() ?? currentModel().model.threshold;
+
+  function toRecord(p: Prepared, result: ScoreResult, scoredAt: string): ScoredTransaction {
+    const t = override();
+    const level = t === undefined ? result.riskLevel : riskLevel(result.probability, t, currentModel().model.riskTiers);
+    const block = t === undefined ? result.shouldBlock : shouldBlock(result.probability, t);
+    const { transactionId: _id, ...rest } = result;
+    const { label: _label, ...transaction } = history.get(p.id) ?? { ...p.tx, id: p.id, timestamp: fallbackTime(p.tx.timestamp) };
+    return {
+      id: p.id,
+      transaction: transaction as NormalizedTransaction,
+      probability: rest.probability,
+      riskLevel: level,
+      shouldBlock: block,
+      threshold: t ?? currentModel().model.threshold,
+      topFactors: rest.topFactors,
+      shap: rest.shap && { baseValue: rest.shap.baseValue, values: rest.shap.values },
+      features: rest.features,
+      modelVersion: rest.modelVersion,
+      scoredAt,
+      deviceScore: p.deviceScore,
+      agreement: p.deviceScore && { sameTier: p.deviceScore.riskLevel === level, delta: rest.probability - p.deviceScore.probability },
+      label: null,
+    };
+  }
+
+  async function persistAndPublish(record: ScoredTransaction): Promise<ScoredTransaction> {
+    const { record: stored, created } = await storage.save(record);
+    if (created) {
+      await bus.publish({ type: 'scored', transaction: stored });
+      if (stored.riskLevel === 'HIGH' || stored.riskLevel === 'CRITICAL') await bus.publish({ type: 'alert', transaction: stored });
+    }
+    return stored;
+  }
+
+  /** Scores the not-yet-stored transactions in order (each sees the ones before it), returns all in input order. */
+  async function run(prepared: readonly Prepared[], options: ScoreCallOptions, batch: boolean): Promise<ScoredTransaction[]> {
+    const out: (ScoredTransaction | undefined)[] = await Promise.all(prepared.map((p) => storage.get(p.id)));
+    const fresh: number[] = [];
+    const seen = new Set<string>();
+    prepared.forEach((p, i) => {
+      if (out[i] === undefined && !seen.has(p.id)) {
+        seen.add(p.id);
+        fresh.push(i);
+      }
+    });
+    if (fresh.length > 0) {
+      const scorer = currentModel();
+      let results: ScoreResult[];
+      try {
+        results = await scorer.scoreBatch(fresh.map((i) => prepared[i]!.tx), { explain: options.explain ?? true, record: true });
+      } catch (error) {
+        if (!batch || !(error instanceof ValidationError)) throw error;
+        // The SDK names transactions[j] of the batch it saw; name the request's index instead.
+        const match = /^transactions\[(\d+)\]\.(.*)$/.exec(error.field);
+        const j = match ? Number(match[1]) : 0;
+        const field = match ? match[2]! : error.field;
+        const message = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+        throw new ValidationError(`transactions[${fresh[j] ?? 0}].${field}`, message);
+      }
+      const scoredAt = new Date(clock()).toISOString();
+      for (const [k, i] of fresh.entries()) {
+        const result = results[k]!;
+        const normalized = toRecord(prepared[i]!, result, scoredAt);
+        out[i] = await persistAndPublish(normalized);
+      }
+    }
+    // Repeats of an id within the batch get the first occurrence's record.
+    const byId = new Map<string, ScoredTransaction>();
+    for (const record of out) if (record) byId.set(record.id, record);
+    return prepared.map((p, i) => out[i] ?? byId.get(p.id)!);
+  }
+
+  return {
+    currentModel,
+    threshold,
+    async score(input, options = {}) {
+      return (await run([prepare(input, '')], options, false))[0]!;
+    },
+    async scoreBatch(inputs, options = {}) {
+      return run(inputs.map((input, i) => prepare(input, `transactions[${i}]`)), options, true);
+    },
+    async label(id, input) {
+      if (!isObject(input)) throw invalid('body', 'must be an object { label, analyst, at? }');
+      const { label, analyst, at } = input;
+      if (label !== 'fraud' && label !== 'legitimate') throw invalid('label', "must be 'fraud' or 'legitimate'");
+      if (typeof analyst !== 'string' || analyst.trim().length === 0 || analyst.length > 200) {
+        throw invalid('analyst', 'must be a non-empty string of at most 200 characters');
+      }
+      let when: string;
+      if (at === undefined) when = new Date(clock()).toISOString();
+      else if (typeof at === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(at) && Number.isFinite(Date.parse(at))) when = new Date(Date.parse(at)).toISOString();
+      else throw invalid('at', 'must be an ISO 8601 date-time');
+      const value: TransactionLabel = { label, analyst: analyst.trim(), at: when };
+      const updated = await storage.setLabel(id, value);
+      if (!updated) throw notFound('transaction', 'id');
+      await history.setLabel(id, label === 'fraud' ? 1 : 0);
+      await bus.publish({ type: 'labelled', transaction: updated });
+      return updated;
+    },
+  };
+}

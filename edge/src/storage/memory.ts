@@ -1,0 +1,62 @@
+// Storage in memory: tests, the embedded demo, and the reference behaviour for the SQL implementations.
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { ListQuery, Page, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from './types.js';
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+/** Newest first; ties by id descending. */
+const before = (a: { timestamp: number; id: string }, b: { timestamp: number; id: string }): boolean =>
+  a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.id < b.id);
+
+export class MemoryStorage implements Storage {
+  private readonly byId = new Map<string, ScoredTransaction>();
+  private readonly audit: ThresholdChange[] = [];
+
+  async save(record: ScoredTransaction): Promise<{ record: ScoredTransaction; created: boolean }> {
+    const existing = this.byId.get(record.id);
+    if (existing) return { record: clone(existing), created: false };
+    this.byId.set(record.id, clone(record));
+    return { record: clone(record), created: true };
+  }
+
+  async get(id: string): Promise<ScoredTransaction | undefined> {
+    const record = this.byId.get(id);
+    return record && clone(record);
+  }
+
+  async list(query: ListQuery): Promise<Page> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && after === undefined) throw new RangeError('invalid cursor');
+    const levels = query.riskLevels && query.riskLevels.length > 0 ? new Set(query.riskLevels) : undefined;
+    const matches = [...this.byId.values()].filter((r) => {
+      const t = r.transaction.timestamp;
+      return (levels === undefined || levels.has(r.riskLevel))
+        && (query.from === undefined || t >= query.from)
+        && (query.to === undefined || t < query.to)
+        && (query.customerId === undefined || r.transaction.customerId === query.customerId)
+        && (after === undefined || before({ timestamp: t, id: r.id }, after));
+    });
+    matches.sort((a, b) => b.transaction.timestamp - a.transaction.timestamp || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const items = matches.slice(0, query.limit);
+    const last = items[items.length - 1];
+    const nextCursor = matches.length > query.limit && last ? encodeCursor({ timestamp: last.transaction.timestamp, id: last.id }) : null;
+    return { items: items.map(clone), nextCursor };
+  }
+
+  async setLabel(id: string, label: TransactionLabel): Promise<ScoredTransaction | undefined> {
+    const record = this.byId.get(id);
+    if (!record) return undefined;
+    record.label = { ...label };
+    return clone(record);
+  }
+
+  async recordThresholdChange(change: ThresholdChange): Promise<void> {
+    this.audit.push({ ...change });
+  }
+
+  async thresholdChanges(): Promise<ThresholdChange[]> {
+    return this.audit.map((c) => ({ ...c }));
+  }
+}
+
+export const createMemoryStorage = (): MemoryStorage => new MemoryStorage();

@@ -1,0 +1,85 @@
+// What the edge keeps: scored transactions (with their analyst label) and the threshold-change audit.
+// Small and async so PGlite / PostgreSQL implementations can follow MemoryStorage.
+import type { NormalizedTransaction, RiskLevel, TopFactor } from '@fraudscore/sdk';
+
+export type LabelValue = 'fraud' | 'legitimate';
+
+export interface TransactionLabel {
+  label: LabelValue;
+  analyst: string;
+  /** When the analyst decided (ISO 8601). */
+  at: string;
+}
+
+export interface DeviceScore {
+  probability: number;
+  riskLevel: RiskLevel;
+}
+
+/** How the device's pre-score compares with the authoritative one. */
+export interface Agreement {
+  sameTier: boolean;
+  /** Authoritative probability minus the device's. */
+  delta: number;
+}
+
+export interface ScoredTransaction {
+  id: string;
+  /** The transaction as validated (timestamp in epoch ms, no label). */
+  transaction: NormalizedTransaction;
+  probability: number;
+  riskLevel: RiskLevel;
+  shouldBlock: boolean;
+  /** The threshold the tier and block were decided with. */
+  threshold: number;
+  topFactors: TopFactor[];
+  /** SHAP values in log-odds, in the model's feature order; null when explain=false. */
+  shap: { baseValue: number; values: number[] } | null;
+  features: Record<string, number | null>;
+  modelVersion: string;
+  /** When the edge scored it (ISO 8601, from the clock). */
+  scoredAt: string;
+  deviceScore: DeviceScore | null;
+  agreement: Agreement | null;
+  label: TransactionLabel | null;
+}
+
+export const ALERT_LEVELS: readonly RiskLevel[] = ['HIGH', 'CRITICAL'];
+
+export interface ListQuery {
+  /** Only these risk levels (any when absent or empty). */
+  riskLevels?: readonly RiskLevel[];
+  /** Transaction time range in epoch ms: from inclusive, to exclusive. */
+  from?: number;
+  to?: number;
+  customerId?: string;
+  /** Page size, 1..500. */
+  limit: number;
+  /** Opaque: the previous page's nextCursor. */
+  cursor?: string;
+}
+
+export interface Page {
+  /** Newest transaction time first, ties by id descending. */
+  items: ScoredTransaction[];
+  /** Present when more items may follow. */
+  nextCursor: string | null;
+}
+
+export interface ThresholdChange {
+  from: number;
+  to: number;
+  by: string;
+  at: string;
+}
+
+export interface Storage {
+  /** Stores a scored transaction unless its id is already stored; returns the stored one either way. */
+  save(record: ScoredTransaction): Promise<{ record: ScoredTransaction; created: boolean }>;
+  get(id: string): Promise<ScoredTransaction | undefined>;
+  list(query: ListQuery): Promise<Page>;
+  /** Sets (or replaces) the analyst label; undefined when the id is unknown. */
+  setLabel(id: string, label: TransactionLabel): Promise<ScoredTransaction | undefined>;
+  recordThresholdChange(change: ThresholdChange): Promise<void>;
+  thresholdChanges(): Promise<ThresholdChange[]>;
+}
