@@ -70,3 +70,28 @@ describe('createApp with security', () => {
     expect(health.headers.get('x-frame-options')).toBe('DENY');
   });
 });
+
+describe('createApp wiring of explanations, metrics and drift', () => {
+  it('serves them over the same stored transactions', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { parseReference } = await import('./drift/index.js');
+    const reference = parseReference(JSON.parse(await readFile(new URL('../../models/bundles/default/reference.json', import.meta.url), 'utf8')));
+    const { app } = await createTestEdge(BUNDLE, { driftReference: reference });
+    const post = (path: string, body: unknown) => app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    expect((await post('/v1/score', tx('m1', { amount: 400 }))).status).toBe(200);
+    expect((await post('/v1/score', tx('m2', { amount: 20, timestamp: '2026-03-20T10:05:00Z' }))).status).toBe(200);
+
+    const explanation = await (await app.request('/v1/transactions/m1/explanation?lang=ru')).json();
+    expect(explanation).toMatchObject({ transactionId: 'm1', lang: 'ru', source: 'template' });
+    expect(explanation.text).toMatch(/[а-я]/);
+
+    const metrics = await (await app.request('/metrics')).text();
+    expect(metrics).toMatch(/predictions_total\{risk_level="[A-Z]+",blocked="(true|false)"\} 1/);
+    expect(metrics).toMatch(/model_info\{version="1\.0\.0"\} 1/);
+    expect(metrics).toMatch(/fraud_detection_latency_seconds_count 2/);
+
+    const drift = await (await app.request('/v1/drift?window=1d')).json();
+    expect(drift.rows).toBe(2);
+    expect(Object.keys(drift.features)).toContain('TX_AMOUNT');
+  });
+});

@@ -10,6 +10,12 @@ import { modelRoutes } from './routes/models/index.js';
 import { scoreRoutes } from './routes/score/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
 import { createScoringService, type EdgeConfig, type ModelProvider, type ScoringService, type ServerHistory } from './service/index.js';
+import { MemoryDriftHistory, type DriftHistory, type DriftReference, type DriftRow } from './drift/index.js';
+import { templateExplainer, type Explainer } from './explain/index.js';
+import { createFraudMetrics, type FraudMetrics } from './metrics/index.js';
+import { driftRoutes } from './routes/drift/index.js';
+import { explanationRoutes } from './routes/explanation/index.js';
+import { metricsRoutes } from './routes/metrics/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
 
 export interface SecurityOptions {
@@ -47,6 +53,14 @@ export interface AppDeps {
    * app before any route is mounted, so whatever it registers with app.use runs in front of every route.
    */
   installMiddleware?: (app: Hono) => void;
+  /** Analyst narratives (createLlmExplainer); default: the deterministic template, no LLM. */
+  explainer?: Explainer;
+  /** Prometheus metrics; default: a fresh registry. */
+  metrics?: FraudMetrics;
+  /** The bundle's reference.json (parseReference): enables GET /v1/drift. */
+  driftReference?: DriftReference;
+  /** Kept drift snapshots (the host's scheduler appends); default in memory. */
+  driftHistory?: DriftHistory;
 }
 
 export interface EdgeApp {
@@ -54,6 +68,10 @@ export interface EdgeApp {
   service: ScoringService;
   storage: Storage;
   bus: EventBus;
+  metrics: FraudMetrics;
+  driftHistory: DriftHistory;
+  /** Scored transactions in [from, to) as drift rows, for the host's drift scheduler. */
+  driftRows: (from: number, to: number) => Promise<DriftRow[]>;
 }
 
 /** The app with its service, storage and bus (for hosts that subscribe to the bus or inspect storage). */
@@ -62,6 +80,20 @@ export function createEdge(deps: AppDeps): EdgeApp {
   const bus = deps.bus ?? createInProcessEventBus();
   const clock = deps.clock ?? Date.now;
   const service = createScoringService({ model: deps.model, history: deps.history, storage, bus, clock, config: deps.config ?? {} });
+  const metrics = deps.metrics ?? createFraudMetrics({ clock, startTime: clock() });
+  const driftHistory = deps.driftHistory ?? new MemoryDriftHistory();
+  recordMetricsFromEvents(bus, metrics);
+  const driftRows = async (from: number, to: number): Promise<DriftRow[]> => {
+    const names = service.currentModel().model.features;
+    const rows: DriftRow[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await storage.list({ from, to, limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const record of page.items) rows.push({ features: names.map((name) => record.features[name] ?? null), probability: record.probability });
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return rows;
+  };
 
   const app = new Hono();
   app.onError((error, c) => {
@@ -81,7 +113,25 @@ export function createEdge(deps: AppDeps): EdgeApp {
   app.route('/v1/transactions', transactionRoutes({ storage }));
   app.route('/v1/alerts', alertRoutes({ storage }));
   app.route('/v1/models', modelRoutes({ service }));
-  return { app, service, storage, bus };
+  app.route('/', explanationRoutes({
+    getTransaction: async (id) => {
+      const record = await storage.get(id);
+      return record && { result: { topFactors: record.topFactors, probability: record.probability, riskLevel: record.riskLevel, modelVersion: record.modelVersion } };
+    },
+    explainer: deps.explainer ?? templateExplainer,
+    threshold: service.threshold,
+  }));
+  app.use('/metrics', async (_c, next) => {
+    metrics.setModel(service.currentModel().model.version);
+    await next();
+  });
+  app.route('/metrics', metricsRoutes({ registry: metrics.registry }));
+  if (deps.driftReference) {
+    app.route('/v1/drift', driftRoutes({
+      reference: deps.driftReference, featureNames: service.currentModel().model.features, rows: driftRows, history: driftHistory, clock,
+    }));
+  }
+  return { app, service, storage, bus, metrics, driftHistory, driftRows };
 }
 
 function installSecurity(app: Hono, options: SecurityOptions): void {
@@ -91,7 +141,19 @@ function installSecurity(app: Hono, options: SecurityOptions): void {
   app.use('/v1/*', apiKeyAuth({ keys: options.keys, ...(options.header ? { header: options.header } : {}) }));
   if (options.rateLimit !== false) app.use('/v1/*', rateLimit(options.rateLimit ?? {}));
   app.use('/v1/score/*', requireScope('score'));
-  for (const group of ['transactions', 'alerts', 'models']) app.use(`/v1/${group}/*`, requireScope('analyst'));
+  for (const group of ['transactions', 'alerts', 'models', 'drift']) app.use(`/v1/${group}/*`, requireScope('analyst'));
+}
+
+/** Scores and labels feed the Prometheus metrics through the bus, off the request path. */
+function recordMetricsFromEvents(bus: EventBus, metrics: FraudMetrics): void {
+  bus.subscribe((event) => {
+    const t = event.transaction;
+    if (event.type === 'scored') {
+      metrics.recordScore({ probability: t.probability, riskLevel: t.riskLevel, blocked: t.shouldBlock, latencySeconds: event.latencySeconds ?? 0 });
+    } else if (event.type === 'labelled' && t.label) {
+      metrics.recordLabel({ label: t.label.label, probability: t.probability, threshold: t.threshold, blocked: t.shouldBlock });
+    }
+  }, ['scored', 'labelled']);
 }
 
 export function createApp(deps: AppDeps): Hono {

@@ -3,7 +3,7 @@
 import type { ScoredTransaction } from '../storage/index.js';
 
 export type EdgeEvent =
-  | { type: 'scored'; transaction: ScoredTransaction }
+  | { type: 'scored'; transaction: ScoredTransaction; /** Scoring time per transaction (a batch's average). */ latencySeconds?: number }
   | { type: 'alert'; transaction: ScoredTransaction }
   | { type: 'labelled'; transaction: ScoredTransaction };
 

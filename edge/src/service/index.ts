@@ -119,10 +119,10 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     };
   }
 
-  async function persistAndPublish(record: ScoredTransaction): Promise<ScoredTransaction> {
+  async function persistAndPublish(record: ScoredTransaction, latencySeconds: number): Promise<ScoredTransaction> {
     const { record: stored, created } = await storage.save(record);
     if (created) {
-      await bus.publish({ type: 'scored', transaction: stored });
+      await bus.publish({ type: 'scored', transaction: stored, latencySeconds });
       if (stored.riskLevel === 'HIGH' || stored.riskLevel === 'CRITICAL') await bus.publish({ type: 'alert', transaction: stored });
     }
     return stored;
@@ -157,7 +157,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       for (const [k, i] of fresh.entries()) {
         const result = results[k]!;
         const normalized = toRecord(prepared[i]!, result, scoredAt);
-        out[i] = await persistAndPublish(normalized);
+        // Timings of a batch cover the whole batch: the per-transaction latency is its average.
+        out[i] = await persistAndPublish(normalized, result.timings.totalMs / 1000 / fresh.length);
       }
     }
     // Repeats of an id within the batch get the first occurrence's record.

@@ -1,0 +1,131 @@
+// The original service's routes, for existing clients, with its field names (snake_case): thin adapters over the
+// ScoringService (the one scoring flow) and Storage. Mounted at the root ('/'): paths are the original ones.
+//   POST /predict             one transaction (our Transaction shape) → the original prediction
+//   POST /predict/batch       { transactions: [...] } (1..maxBatch, as /v1/score/batch) → { predictions: [...] }
+//   GET  /model-info          the active model
+//   GET  /threshold           the threshold in force
+//   POST /threshold           { threshold: (0,1), changed_by? } → changes config.threshold at run time; audited
+//   GET  /threshold/history   the audit trail, oldest first
+// GET /health is the app's own route. POST /drift/check and POST /drift/set-baseline are not served here.
+import { Hono } from 'hono';
+import { badRequest, invalid, tooLarge } from '../../errors.js';
+import { readJson } from '../../http.js';
+import type { EdgeConfig, ScoringService } from '../../service/index.js';
+import type { ScoredTransaction, Storage, ThresholdChange } from '../../storage/index.js';
+
+export interface LegacyRoutesOptions {
+  service: ScoringService;
+  /** Where threshold changes are persisted and audited (recordThresholdChange / thresholdChanges). */
+  storage: Storage;
+  /** The SAME mutable config object the service was created with: POST /threshold sets `config.threshold`. */
+  config: EdgeConfig;
+  /** Epoch ms, for the audit's `at`; default Date.now. */
+  clock?: () => number;
+  /** Default 1000, as /v1/score/batch. */
+  maxBatch?: number;
+}
+
+export interface LegacyRiskFactor {
+  feature: string;
+  value: number | null;
+  contribution: number;
+  direction: 'increases_risk' | 'decreases_risk';
+}
+
+export interface LegacyPrediction {
+  transaction_id: string;
+  fraud_probability: number;
+  /** round(probability × 100), an integer 0..100. */
+  fraud_score: number;
+  risk_level: string;
+  should_block: boolean;
+  top_risk_factors: LegacyRiskFactor[];
+  /** Feature → SHAP value (log-odds); empty when the record was scored without explanations. */
+  shap_values: Record<string, number>;
+  model_version: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The original response shape for a scored record; `features` names the SHAP columns (the model's feature order). */
+export function toLegacyPrediction(record: ScoredTransaction, features: readonly string[]): LegacyPrediction {
+  const names = record.shap && features.length === record.shap.values.length ? features : Object.keys(record.features);
+  const shap: Record<string, number> = {};
+  if (record.shap) record.shap.values.forEach((v, i) => (shap[names[i] ?? `feature_${i}`] = v));
+  return {
+    transaction_id: record.id,
+    fraud_probability: record.probability,
+    fraud_score: Math.min(100, Math.max(0, Math.round(record.probability * 100))),
+    risk_level: record.riskLevel,
+    should_block: record.shouldBlock,
+    top_risk_factors: record.topFactors.map(({ feature, value, contribution, direction }) => ({ feature, value, contribution, direction })),
+    shap_values: shap,
+    model_version: record.modelVersion,
+  };
+}
+
+const legacyChange = (c: ThresholdChange) => ({ old_threshold: c.from, new_threshold: c.to, changed_by: c.by, changed_at: c.at });
+
+export function legacyRoutes({ service, storage, config, clock = Date.now, maxBatch = 1000 }: LegacyRoutesOptions): Hono {
+  const app = new Hono();
+  const featureNames = (record: ScoredTransaction): readonly string[] => {
+    const { version, features } = service.currentModel().model;
+    return record.modelVersion === version ? features : [];
+  };
+  const predict = (record: ScoredTransaction): LegacyPrediction => toLegacyPrediction(record, featureNames(record));
+
+  app.post('/predict', async (c) => c.json(predict(await service.score(await readJson(c)))));
+
+  app.post('/predict/batch', async (c) => {
+    const body = await readJson(c);
+    const transactions = isObject(body) ? body['transactions'] : undefined;
+    if (!Array.isArray(transactions)) throw badRequest('must be an array of transactions', 'transactions');
+    if (transactions.length === 0) throw badRequest(`must hold 1 to ${maxBatch} transactions`, 'transactions');
+    if (transactions.length > maxBatch) throw tooLarge(`must hold at most ${maxBatch} transactions, got ${transactions.length}`, 'transactions');
+    return c.json({ predictions: (await service.scoreBatch(transactions)).map(predict) });
+  });
+
+  app.get('/model-info', (c) => {
+    const { name, version, features, threshold, riskTiers, weights, createdAt } = service.currentModel().model;
+    return c.json({
+      model_name: name,
+      model_version: version,
+      threshold: service.threshold(),
+      bundle_threshold: threshold,
+      features,
+      n_features: features.length,
+      ensemble_weights: weights,
+      risk_tiers: riskTiers.map((t) => ({ level: t.level, starts_at: t.offset === undefined ? 0 : service.threshold() + t.offset })),
+      created_at: createdAt,
+    });
+  });
+
+  const current = () => ({
+    threshold: service.threshold(),
+    bundle_threshold: service.currentModel().model.threshold,
+    source: config.threshold === undefined ? 'bundle' : 'runtime',
+  });
+
+  app.get('/threshold', (c) => c.json(current()));
+
+  app.post('/threshold', async (c) => {
+    const body = await readJson(c);
+    if (!isObject(body)) throw invalid('body', 'must be an object { threshold, changed_by? }');
+    const { threshold, changed_by: by } = body;
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold <= 0 || threshold >= 1) {
+      throw invalid('threshold', 'must be a number strictly between 0 and 1');
+    }
+    if (by !== undefined && (typeof by !== 'string' || by.trim().length === 0 || by.length > 200)) {
+      throw invalid('changed_by', 'must be a non-empty string of at most 200 characters');
+    }
+    const change: ThresholdChange = { from: service.threshold(), to: threshold, by: typeof by === 'string' ? by.trim() : 'api', at: new Date(clock()).toISOString() };
+    // Audit first: a change that could not be recorded is not applied.
+    await storage.recordThresholdChange(change);
+    config.threshold = threshold;
+    return c.json({ ...current(), previous_threshold: change.from, changed_by: change.by, changed_at: change.at });
+  });
+
+  app.get('/threshold/history', async (c) => c.json({ changes: (await storage.thresholdChanges()).map(legacyChange) }));
+
+  return app;
+}
