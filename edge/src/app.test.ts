@@ -69,6 +69,16 @@ describe('createApp with security', () => {
     expect(health.status).toBe(200);
     expect(health.headers.get('x-frame-options')).toBe('DENY');
   });
+
+  it('serves bundle files without a key, and nothing else under /v1/models', async () => {
+    const { parseApiKeys } = await import('./middleware/index.js');
+    const keys = await parseApiKeys('analyst-key-0123456789abcdef:analyst');
+    const files = { 'trees.json': new TextEncoder().encode('{}') };
+    const { app } = await createTestEdge(BUNDLE, { security: { keys }, bundle: (v) => (v === '1.0.0' ? { version: v, files, sha256: { 'trees.json': 'abc' } } : undefined) });
+    expect((await app.request('/v1/models/1.0.0/bundle/trees.json')).status).toBe(200);
+    expect((await app.request('/v1/models')).status).toBe(401);
+    expect((await app.request('/v1/models/1.0.0/bundle/trees.json', { method: 'POST' })).status).toBe(401);
+  });
 });
 
 describe('createApp wiring of explanations, metrics and drift', () => {

@@ -1,5 +1,5 @@
 // createApp(deps): the edge API as a Hono app on web-standard APIs, hosted by server/ on Node or by any runtime.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { createInProcessEventBus, type EventBus } from './bus/index.js';
 import { ApiError, toErrorResponse } from './errors.js';
 import { apiKeyAuth, bodySizeLimit, corsAllowList, rateLimit, requireScope, securityHeaders, type HashedApiKey, type RateLimitOptions } from './middleware/index.js';
@@ -16,6 +16,7 @@ import { createFraudMetrics, type FraudMetrics } from './metrics/index.js';
 import { driftRoutes } from './routes/drift/index.js';
 import { explanationRoutes } from './routes/explanation/index.js';
 import { metricsRoutes } from './routes/metrics/index.js';
+import { bundleRoutes, type ServedBundle } from './routes/bundle/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
 
 export interface SecurityOptions {
@@ -61,6 +62,8 @@ export interface AppDeps {
   driftReference?: DriftReference;
   /** Kept drift snapshots (the host's scheduler appends); default in memory. */
   driftHistory?: DriftHistory;
+  /** Bundle files by model version, served publicly at /v1/models/{version}/bundle/{file} for SDKs. */
+  bundle?: (version: string) => ServedBundle | undefined;
 }
 
 export interface EdgeApp {
@@ -113,6 +116,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   app.route('/v1/transactions', transactionRoutes({ storage }));
   app.route('/v1/alerts', alertRoutes({ storage }));
   app.route('/v1/models', modelRoutes({ service }));
+  if (deps.bundle) app.route('/v1/models', bundleRoutes({ bundle: deps.bundle }));
   app.route('/', explanationRoutes({
     getTransaction: async (id) => {
       const record = await storage.get(id);
@@ -138,11 +142,19 @@ function installSecurity(app: Hono, options: SecurityOptions): void {
   app.use('*', securityHeaders());
   app.use('*', corsAllowList({ origins: options.origins ?? [] }));
   app.use('*', bodySizeLimit(options.maxBodyBytes === undefined ? {} : { maxBytes: options.maxBodyBytes }));
-  app.use('/v1/*', apiKeyAuth({ keys: options.keys, ...(options.header ? { header: options.header } : {}) }));
+  const auth = apiKeyAuth({ keys: options.keys, ...(options.header ? { header: options.header } : {}) });
+  app.use('/v1/*', unlessPublic(auth));
   if (options.rateLimit !== false) app.use('/v1/*', rateLimit(options.rateLimit ?? {}));
   app.use('/v1/score/*', requireScope('score'));
-  for (const group of ['transactions', 'alerts', 'models', 'drift']) app.use(`/v1/${group}/*`, requireScope('analyst'));
+  for (const group of ['transactions', 'alerts', 'models', 'drift']) app.use(`/v1/${group}/*`, unlessPublic(requireScope('analyst')));
 }
+
+/** Bundle files are public (devices download the model without a key); everything else under /v1 is not. */
+const PUBLIC_PATH = /^\/v1\/models\/[^/]+\/bundle\/[^/]+$/;
+const unlessPublic = (middleware: MiddlewareHandler): MiddlewareHandler => async (c, next) => {
+  if (c.req.method === 'GET' && PUBLIC_PATH.test(c.req.path)) return next();
+  return middleware(c, next);
+};
 
 /** Scores and labels feed the Prometheus metrics through the bus, off the request path. */
 function recordMetricsFromEvents(bus: EventBus, metrics: FraudMetrics): void {
