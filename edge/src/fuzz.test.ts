@@ -3,22 +3,11 @@
 import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from './drift/index.js';
 import { parseApiKeys } from './middleware/index.js';
 import { createTestEdge, tx } from './testing/index.js';
 
 const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/default/', import.meta.url)));
-
-/** mulberry32: small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WEIRD: unknown[] = [null, true, false, 0, -1, -0.0001, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 'NaN', 'Infinity', '', ' ', '12', '1e9999',
   '2026-13-45T99:99:99Z', '0000-00-00', 'ø∂ƒ©˙∆', 'a'.repeat(10_000), [], [1, 2], {}, { nested: { deeper: [null] } }, '<script>', '../../etc/passwd', '\u0000'];
@@ -69,7 +58,7 @@ describe('fuzz', () => {
     const known = await open.app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('known-good', { amount: 77 })) });
     expect(known.status).toBe(200);
     const before = await (await open.app.request('/v1/transactions/known-good')).json();
-    const random = rng(20261126);
+    const random = seededRandom(20261126);
     const statuses = new Map<number, number>();
     for (let i = 0; i < 10_000; i++) {
       const app = i % 5 === 0 ? secured.app : open.app;
