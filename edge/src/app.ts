@@ -17,6 +17,9 @@ import { driftRoutes } from './routes/drift/index.js';
 import { explanationRoutes } from './routes/explanation/index.js';
 import { metricsRoutes } from './routes/metrics/index.js';
 import { bundleRoutes, type ServedBundle } from './routes/bundle/index.js';
+import { kserveRoutes } from './routes/kserve/index.js';
+import { legacyRoutes } from './routes/legacy/index.js';
+import { streamRoutes } from './routes/stream/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
 
 export interface SecurityOptions {
@@ -82,7 +85,9 @@ export function createEdge(deps: AppDeps): EdgeApp {
   const storage = deps.storage ?? new MemoryStorage();
   const bus = deps.bus ?? createInProcessEventBus();
   const clock = deps.clock ?? Date.now;
-  const service = createScoringService({ model: deps.model, history: deps.history, storage, bus, clock, config: deps.config ?? {} });
+  // One config object: POST /threshold changes it, the service reads it on every request.
+  const config = deps.config ?? {};
+  const service = createScoringService({ model: deps.model, history: deps.history, storage, bus, clock, config });
   const metrics = deps.metrics ?? createFraudMetrics({ clock, startTime: clock() });
   const driftHistory = deps.driftHistory ?? new MemoryDriftHistory();
   recordMetricsFromEvents(bus, metrics);
@@ -117,6 +122,9 @@ export function createEdge(deps: AppDeps): EdgeApp {
   app.route('/v1/alerts', alertRoutes({ storage }));
   app.route('/v1/models', modelRoutes({ service }));
   if (deps.bundle) app.route('/v1/models', bundleRoutes({ bundle: deps.bundle }));
+  app.route('/v1/stream', streamRoutes({ bus }));
+  app.route('/', legacyRoutes({ service, storage, config, clock }));
+  app.route('/v2', kserveRoutes({ service }));
   app.route('/', explanationRoutes({
     getTransaction: async (id) => {
       const record = await storage.get(id);

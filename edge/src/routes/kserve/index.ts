@@ -1,0 +1,238 @@
+// The Open Inference Protocol (KServe V2, REST/JSON): a thin adapter over the ScoringService (the one scoring flow).
+// Mounted at '/v2':
+//   GET  /v2                                       server metadata
+//   GET  /v2/health/live                           200 { live: true }
+//   GET  /v2/health/ready                          200 { ready: true } when a model is loaded, else 503 { ready: false }
+//   GET  /v2/models/{name}[/versions/{v}]          model metadata (name, versions, platform, inputs, outputs)
+//   GET  /v2/models/{name}[/versions/{v}]/ready    200 { name, ready: true }
+//   POST /v2/models/{name}[/versions/{v}]/infer    inference
+//
+// The tensor contract:
+//   input  `transactions`  BYTES [N]    each element one transaction in our Transaction shape (id, customerId,
+//                                        terminalId, amount, timestamp, ...) as a JSON-encoded string (a JSON object
+//                                        is accepted too); 1 <= N <= maxBatch; scored in order like /v1/score/batch.
+//   output `probability`   FP64  [N]
+//          `risk_level`    BYTES [N]    LOW | MEDIUM | HIGH | CRITICAL
+//          `should_block`  BOOL  [N]
+//          `shap_values`   FP64  [N, F] SHAP (log-odds), row-major, columns in the model's feature order (also in
+//                                        the output's parameters.feature_names, comma-separated). Rows for
+//                                        transactions stored earlier without explanations are zeros and listed in
+//                                        parameters.unexplained_rows. Request only the other outputs (the request's
+//                                        `outputs`) to skip SHAP.
+//
+// Errors: DELIBERATE DEVIATION from the API's one error shape ({ error: { code, message, field } }): these routes
+// answer in the protocol's own shape, { "error": "<message>" } — 400 for malformed requests and invalid
+// transactions, 404 for an unknown model or version, 503 when no model can be loaded, 500 otherwise — because
+// KServe / Triton clients parse that shape.
+import { FraudScoreError, IntegrityError, ModelLoadError, ValidationError, type ModelInfo } from '@fraudscore/sdk';
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ApiError } from '../../errors.js';
+import type { ScoringService } from '../../service/index.js';
+import type { ScoredTransaction } from '../../storage/index.js';
+
+export interface KServeRoutesOptions {
+  service: ScoringService;
+  /** Most transactions per infer call; default 1000, as /v1/score/batch. */
+  maxBatch?: number;
+  /** The `platform` in model metadata; default 'fraudscore-js'. */
+  platform?: string;
+  /** Server metadata (GET /v2); defaults 'fraudscore-edge' and '0.1.0'. */
+  serverName?: string;
+  serverVersion?: string;
+}
+
+export const INPUT_NAME = 'transactions';
+export const OUTPUT_NAMES = ['probability', 'risk_level', 'should_block', 'shap_values'] as const;
+type OutputName = (typeof OUTPUT_NAMES)[number];
+
+export interface InferTensor {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data: unknown[];
+  parameters?: Record<string, string | number | boolean>;
+}
+
+/** The protocol's error: { error: message } with a status. */
+class KServeError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const bad = (message: string): KServeError => new KServeError(400, message);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function toKServeError(error: unknown): { status: ContentfulStatusCode; body: { error: string } } {
+  if (error instanceof KServeError) return { status: error.status, body: { error: error.message } };
+  if (error instanceof ValidationError) return { status: 400, body: { error: error.message } };
+  if (error instanceof ApiError) {
+    const status = error.status === 422 ? 400 : error.status;
+    return { status, body: { error: error.field && !error.message.startsWith(error.field) ? `${error.field}: ${error.message}` : error.message } };
+  }
+  if (error instanceof HTTPException && error.status >= 400 && error.status < 500) return { status: error.status as ContentfulStatusCode, body: { error: error.message || 'bad request' } };
+  if (error instanceof IntegrityError || error instanceof ModelLoadError) return { status: 503, body: { error: error.message } };
+  if (error instanceof FraudScoreError) return { status: 500, body: { error: error.message } };
+  return { status: 500, body: { error: 'internal error; the request was not completed' } };
+}
+
+/** Every transaction of the `transactions` tensor, parsed. */
+function readTransactions(body: unknown, maxBatch: number): { id: unknown; transactions: unknown[]; outputs: OutputName[] } {
+  if (!isObject(body)) throw bad('the request must be a JSON object { inputs: [...] }');
+  const { inputs, outputs, id } = body;
+  if (id !== undefined && typeof id !== 'string') throw bad('id must be a string');
+  if (!Array.isArray(inputs) || inputs.length === 0) throw bad(`inputs must be a non-empty array holding the tensor "${INPUT_NAME}"`);
+  const tensor = inputs.find((t) => isObject(t) && t['name'] === INPUT_NAME) as Record<string, unknown> | undefined;
+  if (!tensor) throw bad(`inputs must hold a tensor named "${INPUT_NAME}"`);
+  const unknownInput = inputs.find((t) => !isObject(t) || t['name'] !== INPUT_NAME);
+  if (unknownInput !== undefined) throw bad(`unexpected input ${isObject(unknownInput) ? JSON.stringify(String(unknownInput['name']).slice(0, 64)) : '(not an object)'}; the only input is "${INPUT_NAME}"`);
+  if (tensor['datatype'] !== 'BYTES') throw bad(`input "${INPUT_NAME}" must have datatype BYTES`);
+  const { shape, data } = tensor;
+  if (!Array.isArray(data)) throw bad(`input "${INPUT_NAME}" must have a data array`);
+  if (!Array.isArray(shape) || shape.length !== 1 || shape[0] !== data.length) throw bad(`input "${INPUT_NAME}" must have shape [N] with N the number of elements in data`);
+  if (data.length === 0 || data.length > maxBatch) throw bad(`input "${INPUT_NAME}" must hold 1 to ${maxBatch} transactions, got ${data.length}`);
+  const transactions = data.map((element, i) => {
+    if (isObject(element)) return element;
+    if (typeof element !== 'string') throw bad(`${INPUT_NAME}[${i}] must be a JSON-encoded transaction`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(element);
+    } catch {
+      throw bad(`${INPUT_NAME}[${i}] is not valid JSON`);
+    }
+    if (!isObject(parsed)) throw bad(`${INPUT_NAME}[${i}] must encode a JSON object`);
+    return parsed;
+  });
+  let requested: OutputName[] = [...OUTPUT_NAMES];
+  if (outputs !== undefined) {
+    if (!Array.isArray(outputs) || outputs.length === 0) throw bad('outputs must be a non-empty array of { name }');
+    requested = outputs.map((o) => {
+      const name = isObject(o) ? o['name'] : undefined;
+      if (typeof name !== 'string' || !(OUTPUT_NAMES as readonly string[]).includes(name)) {
+        throw bad(`unknown output ${JSON.stringify(typeof name === 'string' ? name.slice(0, 64) : name)}; outputs are ${OUTPUT_NAMES.join(', ')}`);
+      }
+      return name as OutputName;
+    });
+  }
+  return { id, transactions, outputs: requested };
+}
+
+function tensors(records: readonly ScoredTransaction[], model: ModelInfo, outputs: readonly OutputName[]): InferTensor[] {
+  const n = records.length;
+  const f = model.features.length;
+  return outputs.map((name): InferTensor => {
+    switch (name) {
+      case 'probability':
+        return { name, datatype: 'FP64', shape: [n], data: records.map((r) => r.probability) };
+      case 'risk_level':
+        return { name, datatype: 'BYTES', shape: [n], data: records.map((r) => r.riskLevel) };
+      case 'should_block':
+        return { name, datatype: 'BOOL', shape: [n], data: records.map((r) => r.shouldBlock) };
+      case 'shap_values': {
+        const data: number[] = [];
+        const unexplained: number[] = [];
+        records.forEach((r, i) => {
+          const values = r.shap?.values;
+          if (values && values.length === f) data.push(...values);
+          else {
+            unexplained.push(i);
+            for (let k = 0; k < f; k++) data.push(0);
+          }
+        });
+        const parameters: Record<string, string> = { feature_names: model.features.join(',') };
+        if (unexplained.length > 0) parameters['unexplained_rows'] = unexplained.join(',');
+        return { name, datatype: 'FP64', shape: [n, f], data, parameters };
+      }
+    }
+  });
+}
+
+export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-js', serverName = 'fraudscore-edge', serverVersion = '0.1.0' }: KServeRoutesOptions): Hono {
+  const app = new Hono();
+  // Used only for this group's routes (Hono applies a sub-app's handler to its own routes when mounted).
+  app.onError((error, c) => {
+    const { status, body } = toKServeError(error);
+    return c.json(body, status);
+  });
+
+  /** The loaded model when the path names it (and, if given, its version); else 404. */
+  const modelFor = (c: Context): ModelInfo => {
+    const model = service.currentModel().model;
+    const name = c.req.param('name');
+    const version = c.req.param('version');
+    if (name !== model.name) throw new KServeError(404, `model ${JSON.stringify((name ?? '').slice(0, 128))} not found; the loaded model is ${JSON.stringify(model.name)}`);
+    if (version !== undefined && version !== model.version) {
+      throw new KServeError(404, `version ${JSON.stringify(version.slice(0, 64))} of model ${JSON.stringify(model.name)} not found; the loaded version is ${JSON.stringify(model.version)}`);
+    }
+    return model;
+  };
+
+  app.get('/', (c) => c.json({ name: serverName, version: serverVersion, extensions: [] }));
+  app.get('/health/live', (c) => c.json({ live: true }));
+  app.get('/health/ready', (c) => {
+    let ready = false;
+    try {
+      const model = service.currentModel().model;
+      ready = typeof model.version === 'string' && model.features.length > 0;
+    } catch {
+      ready = false;
+    }
+    return c.json({ ready }, ready ? 200 : 503);
+  });
+
+  const metadata = (c: Context) => {
+    const model = modelFor(c);
+    const f = model.features.length;
+    return c.json({
+      name: model.name,
+      versions: [model.version],
+      platform,
+      inputs: [{ name: INPUT_NAME, datatype: 'BYTES', shape: [-1] }],
+      outputs: [
+        { name: 'probability', datatype: 'FP64', shape: [-1] },
+        { name: 'risk_level', datatype: 'BYTES', shape: [-1] },
+        { name: 'should_block', datatype: 'BOOL', shape: [-1] },
+        { name: 'shap_values', datatype: 'FP64', shape: [-1, f] },
+      ],
+      parameters: { threshold: service.threshold(), feature_names: model.features.join(',') },
+    });
+  };
+  const ready = (c: Context) => c.json({ name: modelFor(c).name, ready: true });
+  const infer = async (c: Context) => {
+    modelFor(c);
+    let text: string;
+    try {
+      text = await c.req.text();
+    } catch {
+      throw bad('the request body could not be read');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw bad('the request body is not valid JSON');
+    }
+    const { id, transactions, outputs } = readTransactions(body, maxBatch);
+    const records = await service.scoreBatch(transactions, { explain: outputs.includes('shap_values') });
+    // The model that scored them (hot reload may have swapped it since modelFor).
+    const model = service.currentModel().model;
+    return c.json({
+      model_name: model.name,
+      model_version: records[0]?.modelVersion ?? model.version,
+      ...(typeof id === 'string' ? { id } : {}),
+      outputs: tensors(records, model, outputs),
+    });
+  };
+
+  for (const prefix of ['/models/:name', '/models/:name/versions/:version']) {
+    app.get(prefix, metadata);
+    app.get(`${prefix}/ready`, ready);
+    app.post(`${prefix}/infer`, infer);
+  }
+  return app;
+}
