@@ -6,12 +6,17 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export COREPACK_INTEGRITY_KEYS=0
 
-# Browser tests drive Debian's Chromium (never a downloaded browser).
-if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
-  echo "test: installing Debian's chromium for the browser tests" >&2
+# Real services from Debian's packages: Chromium for browser tests (never a downloaded browser), PostgreSQL for the
+# storage tests (started per test file on a free port by server/test-support/postgres.ts).
+need_apt=()
+[ -x /usr/bin/chromium ] || [ -n "${CHROMIUM_PATH:-}" ] || need_apt+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test: installing ${need_apt[*]} from Debian's packages" >&2
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
 
 status=0
 step() { echo; echo "== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }

@@ -5,3 +5,7 @@ export * from './storage/index.js';
 export { createInProcessEventBus, type EdgeEvent, type EdgeEventType, type EventBus, type InProcessEventBusOptions, type Listener } from './bus/index.js';
 export { ApiError, badRequest, invalid, notFound, tooLarge, toErrorResponse, type ErrorBody } from './errors.js';
 export * from './middleware/index.js';
+export { createLlmExplainer, memoryCache, templateExplainer, templateNarrative, type Explainer, type Explanation, type LlmExplainerOptions } from './explain/index.js';
+export { createFraudMetrics, Registry, type FraudMetrics } from './metrics/index.js';
+export { computeDrift, DriftScheduler, MemoryDriftHistory, parseReference, psi, type DriftHistory, type DriftReference, type DriftRow, type DriftSnapshot } from './drift/index.js';
+export type { ServedBundle } from './routes/bundle/index.js';

@@ -1,0 +1,215 @@
+// Every setting of the Node host, from environment variables. Each bad value throws a ConfigError naming its variable;
+// the CONFIG_TABLE below is the single documentation of the settings (server/README.md renders it).
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiKeyConfigError, parseApiKeys, parseOrigins, type HashedApiKey } from '@fraudscore/edge';
+
+/** The repository root: src/ and dist/ both sit two levels below it. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_BUNDLE = join(REPO_ROOT, 'models', 'bundles', 'default');
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** An absolute directory path, or an http(s) URL of a bundle. */
+  bundle: string;
+  databaseUrl: string | undefined;
+  /** Hashed keys from API_KEYS; null when API_KEYS is absent (the server then generates one admin key). */
+  apiKeys: HashedApiKey[] | null;
+  corsOrigins: string[];
+  /** Requests per minute per key; false when RATE_LIMIT_PER_MINUTE=0. */
+  rateLimitPerMinute: number | false;
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  demo: boolean;
+  demoRate: number;
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+}
+
+/** One documented setting. */
+export interface ConfigEntry {
+  name: string;
+  default: string;
+  meaning: string;
+}
+
+export const CONFIG_TABLE: readonly ConfigEntry[] = [
+  { name: 'PORT', default: '8000', meaning: 'TCP port to listen on; 0 picks any free port (the URL printed at start says which).' },
+  { name: 'HOST', default: '127.0.0.1', meaning: 'Interface to listen on; `0.0.0.0` to accept connections from other machines.' },
+  { name: 'BUNDLE', default: 'models/bundles/default', meaning: 'Model bundle: a directory (relative to the working directory; the default is resolved from the repository root) or an http(s) URL.' },
+  { name: 'DATABASE_URL', default: '(none: embedded store)', meaning: 'PostgreSQL connection URL; without it the server uses its embedded store.' },
+  { name: 'API_KEYS', default: '(none: one admin key generated and printed at start)', meaning: 'Comma-separated `key:scope+scope` entries; scopes `score`, `analyst`, `admin` (admin implies the others). Keys need at least 16 characters.' },
+  { name: 'CORS_ORIGINS', default: '(none)', meaning: 'Comma-separated origins (`scheme://host[:port]`) allowed to call the API from a browser.' },
+  { name: 'RATE_LIMIT_PER_MINUTE', default: '600', meaning: 'Requests per minute per API key on /v1 (429 with Retry-After beyond); 0 disables the limit.' },
+  { name: 'OPENAI_API_KEY', default: '(none)', meaning: 'Key for the explanation narratives; without it they use the deterministic template.' },
+  { name: 'OPENAI_BASE_URL', default: '(OpenAI)', meaning: 'Base URL of any OpenAI-compatible server.' },
+  { name: 'OPENAI_MODEL', default: 'gpt-4o-mini', meaning: 'Model for the explanation narratives.' },
+  { name: 'DEMO', default: 'on', meaning: 'Built-in simulated transaction stream (`on`/`off`, also `1`/`0`, `true`/`false`, `yes`/`no`).' },
+  { name: 'DEMO_RATE', default: '5', meaning: 'Demo transactions scored per second (0 < rate <= 1000).' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: `JSON log lines at this level and above: ${LOG_LEVELS.join(', ')}.` },
+  { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'On SIGINT/SIGTERM, how long in-flight requests may take before their connections are closed.' },
+];
+
+/** A bad setting; `variable` names the environment variable. Messages never quote secrets. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The variable's trimmed value; undefined when unset or blank. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = read(env, name);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected an integer from ${min} to ${max}, got "${text}"`);
+  const value = Number(text);
+  if (value < min || value > max) throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${text}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const text = read(env, name)?.toLowerCase();
+  if (text === undefined) return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(text)) return true;
+  if (['0', 'false', 'off', 'no'].includes(text)) return false;
+  throw new ConfigError(name, `expected on/off (1/0, true/false, yes/no), got "${text}"`);
+}
+
+function httpUrl(name: string, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(name, 'not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got a ${url.protocol} URL`);
+  return url.href;
+}
+
+function bundle(env: Env, cwd: string): string {
+  const text = read(env, 'BUNDLE');
+  if (text === undefined) return checkBundleDirectory(DEFAULT_BUNDLE);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    if (text.toLowerCase().startsWith('file://')) return checkBundleDirectory(fileURLToPath(text));
+    return httpUrl('BUNDLE', text);
+  }
+  return checkBundleDirectory(resolve(cwd, text));
+}
+
+function checkBundleDirectory(directory: string): string {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new ConfigError('BUNDLE', `no bundle directory at ${directory}`);
+  if (!existsSync(join(directory, 'manifest.json'))) throw new ConfigError('BUNDLE', `${directory} has no manifest.json (not a model bundle)`);
+  return directory;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const text = read(env, 'DATABASE_URL');
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    // Never echo the value: it usually carries a password.
+    throw new ConfigError('DATABASE_URL', 'not a valid URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError('DATABASE_URL', `expected a postgres:// or postgresql:// URL, got a ${url.protocol} URL`);
+  return text;
+}
+
+async function apiKeys(env: Env): Promise<HashedApiKey[] | null> {
+  const text = read(env, 'API_KEYS');
+  if (text === undefined) return null;
+  let keys: HashedApiKey[];
+  try {
+    keys = await parseApiKeys(text);
+  } catch (error) {
+    // parseApiKeys' messages start with "API_KEYS entry n" and never quote a key.
+    if (error instanceof ApiKeyConfigError) throw new ConfigError('API_KEYS', error.message.replace(/^API_KEYS /, ''));
+    throw error;
+  }
+  if (keys.length === 0) throw new ConfigError('API_KEYS', 'set but holds no entries; unset it to have a key generated');
+  return keys;
+}
+
+function origins(env: Env): string[] {
+  const text = read(env, 'CORS_ORIGINS');
+  if (text === undefined) return [];
+  try {
+    return parseOrigins(text);
+  } catch (error) {
+    throw new ConfigError('CORS_ORIGINS', (error as Error).message);
+  }
+}
+
+function demoRate(env: Env): number {
+  const text = read(env, 'DEMO_RATE');
+  if (text === undefined) return 5;
+  const value = Number(text);
+  if (!/^\d*\.?\d+$/.test(text) || !(value > 0 && value <= 1000)) throw new ConfigError('DEMO_RATE', `expected transactions per second, a number > 0 and <= 1000, got "${text}"`);
+  return value;
+}
+
+function logLevel(env: Env): LogLevel {
+  const text = read(env, 'LOG_LEVEL')?.toLowerCase();
+  if (text === undefined) return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+  return text as LogLevel;
+}
+
+function host(env: Env): string {
+  const text = read(env, 'HOST');
+  if (text === undefined) return '127.0.0.1';
+  if (/[\s/]/.test(text)) throw new ConfigError('HOST', `expected a host name or IP address, got "${text}"`);
+  return text;
+}
+
+export interface LoadConfigOptions {
+  /** Relative BUNDLE paths resolve against this (default process.cwd()). */
+  cwd?: string;
+}
+
+/** Reads and validates every setting; throws ConfigError (naming the variable) on the first bad one. */
+export async function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): Promise<ServerConfig> {
+  const port = integer(env, 'PORT', 8000, 0, 65535);
+  const rate = integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000);
+  const openaiBase = read(env, 'OPENAI_BASE_URL');
+  return {
+    port,
+    host: host(env),
+    bundle: bundle(env, options.cwd ?? process.cwd()),
+    databaseUrl: databaseUrl(env),
+    apiKeys: await apiKeys(env),
+    corsOrigins: origins(env),
+    rateLimitPerMinute: rate === 0 ? false : rate,
+    openai: {
+      apiKey: read(env, 'OPENAI_API_KEY'),
+      baseUrl: openaiBase === undefined ? undefined : httpUrl('OPENAI_BASE_URL', openaiBase),
+      model: read(env, 'OPENAI_MODEL') ?? 'gpt-4o-mini',
+    },
+    demo: boolean(env, 'DEMO', true),
+    demoRate: demoRate(env),
+    logLevel: logLevel(env),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+}
+
+/** The configuration table as Markdown (server/README.md). */
+export function configTableMarkdown(): string {
+  const rows = CONFIG_TABLE.map((e) => `| \`${e.name}\` | ${e.default} | ${e.meaning} |`);
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

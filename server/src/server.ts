@@ -1,0 +1,184 @@
+// startServer(config): the edge app on Node (@hono/node-server) with the configured security, storage and demo
+// stream, and a close() that shuts down gracefully. main.ts wires it to the environment and to signals.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createEdge, createLlmExplainer, DriftScheduler, generateApiKey, hashApiKey, memoryCache, parseReference, type EdgeApp, type EdgeConfig, type HashedApiKey, type SecurityOptions, type ServedBundle, type Storage } from '@fraudscore/edge';
+import { createScorer, directorySource, loadBundleFiles, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
+import type { ServerConfig } from './config.js';
+import { createDemo, type Demo, type DemoOptions } from './demo.js';
+import { errorFields, redactPath, silentLogger, type Logger } from './log.js';
+import { openStorage } from './storage/index.js';
+
+/** Storage with an optional close (flush) for shutdown. */
+export interface HostStorage {
+  storage: Storage;
+  /** What it is, for the start-up log (no credentials). */
+  kind: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Overrides the storage the configuration would open (tests). */
+  storage?: HostStorage;
+  /** Demo tuning (tests); rate comes from the configuration. */
+  demo?: Omit<DemoOptions, 'service' | 'rate' | 'logger'>;
+  /** Epoch ms; default Date.now. */
+  clock?: () => number;
+}
+
+export interface RunningServer {
+  /** http://host:port with the actual port. */
+  url: string;
+  port: number;
+  edge: EdgeApp;
+  scorer: Scorer;
+  demo: Demo | undefined;
+  /** The admin key generated because API_KEYS was unset (only in memory; printed once by main). */
+  generatedKey: string | undefined;
+  /** Requests being handled right now. */
+  inFlight(): number;
+  /** Stop accepting, drain in-flight requests (up to config.shutdownTimeoutMs), stop the demo, close storage. */
+  close(): Promise<void>;
+}
+
+/** The storage the configuration asks for: PostgreSQL with DATABASE_URL, else the embedded PGlite store (in memory). */
+export async function openConfiguredStorage(config: ServerConfig): Promise<HostStorage> {
+  const opened = await openStorage(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl });
+  return { storage: opened, kind: opened.kind, close: () => opened.close() };
+}
+
+function bundleSource(bundle: string): BundleSource {
+  return /^https?:\/\//i.test(bundle) ? bundle : directorySource(bundle);
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? Date.now;
+
+  const scorer = await createScorer({
+    bundle: bundleSource(config.bundle),
+    backend: 'js',
+    history: (spec) => new MemoryHistoryStore(spec, { clock }),
+    cache: false,
+    onWarning: (message) => logger.warn('model.warning', { message }),
+  });
+  const history = scorer.history as MemoryHistoryStore;
+
+  let keys: HashedApiKey[];
+  let generatedKey: string | undefined;
+  if (config.apiKeys === null) {
+    generatedKey = generateApiKey();
+    keys = [await hashApiKey(generatedKey, ['admin'])];
+  } else {
+    keys = config.apiKeys;
+  }
+  const security: SecurityOptions = {
+    keys,
+    origins: config.corsOrigins,
+    rateLimit: config.rateLimitPerMinute === false ? false : { limit: config.rateLimitPerMinute, windowMs: 60_000 },
+  };
+
+  const opened = options.storage ?? (await openConfiguredStorage(config));
+  // The same verified files the scorer loaded: served to SDKs, and reference.json for drift.
+  const bundle = await loadBundleFiles(bundleSource(config.bundle));
+  const served: ServedBundle = {
+    version: bundle.manifest.version,
+    files: bundle.files,
+    sha256: Object.fromEntries(Object.entries(bundle.manifest.files).map(([name, entry]) => [name, entry.sha256])),
+  };
+  const reference = parseReference(JSON.parse(new TextDecoder().decode(bundle.files['reference.json'])));
+  // A threshold changed at run time (POST /threshold, audited in storage) survives restarts.
+  const edgeConfig: EdgeConfig = {};
+  const lastChange = (await opened.storage.thresholdChanges()).at(-1);
+  if (lastChange) edgeConfig.threshold = lastChange.to;
+  const edge = createEdge({
+    model: scorer, history, storage: opened.storage, clock, security, config: edgeConfig,
+    explainer: createLlmExplainer({
+      apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, model: config.openai.model, cache: memoryCache(),
+      onError: (error) => logger.warn('explain.llm_failed', { error: error instanceof Error ? error.name : 'error' }),
+    }),
+    driftReference: reference,
+    bundle: (version) => (version === served.version ? served : undefined),
+  });
+  // Drift snapshots every 6 hours over the last 6 hours, kept for charts and exported as metrics.
+  const drift = new DriftScheduler({
+    reference, featureNames: scorer.model.features, rows: edge.driftRows, history: edge.driftHistory, clock,
+    onSnapshot: (snapshot) => edge.metrics.recordDrift(snapshot),
+    onError: (error) => logger.warn('drift.snapshot_failed', errorFields(error)),
+  });
+  drift.start();
+
+  let inFlight = 0;
+  const fetch = async (request: Request): Promise<Response> => {
+    inFlight += 1;
+    const started = performance.now();
+    try {
+      const response = await edge.app.fetch(request);
+      logger.debug('http.request', { method: request.method, path: redactPath(new URL(request.url).pathname), status: response.status, ms: Math.round((performance.now() - started) * 10) / 10 });
+      return response;
+    } finally {
+      inFlight -= 1;
+    }
+  };
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  server.on('error', (error) => logger.error('http.server_error', errorFields(error)));
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${urlHost}:${port}`;
+
+  const demo = config.demo ? createDemo({ ...options.demo, service: edge.service, rate: config.demoRate, logger, clock }) : undefined;
+  demo?.start();
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    const started = performance.now();
+    logger.info('shutdown.started', { in_flight: inFlight });
+    // Stop accepting; Node closes idle keep-alive connections and lets busy ones finish their request.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    drift.stop();
+    const stopDemo = demo?.stop() ?? Promise.resolve();
+    let timedOut = false;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      closed,
+      new Promise<void>((resolve) => {
+        deadline = setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, config.shutdownTimeoutMs);
+      }),
+    ]);
+    clearTimeout(deadline);
+    if (timedOut) {
+      logger.warn('shutdown.deadline', { in_flight: inFlight, timeout_ms: config.shutdownTimeoutMs });
+      server.closeAllConnections();
+      await closed;
+    }
+    await stopDemo;
+    try {
+      await opened.close();
+    } catch (error) {
+      logger.error('shutdown.storage_close_failed', errorFields(error));
+    }
+    await scorer.dispose();
+    logger.info('shutdown.finished', { ms: Math.round(performance.now() - started) });
+  }
+
+  logger.info('server.listening', { url, model_version: scorer.model.version, storage: opened.kind, demo: config.demo, keys: keys.length, key_generated: generatedKey !== undefined });
+  return {
+    url,
+    port,
+    edge,
+    scorer,
+    demo,
+    generatedKey,
+    inFlight: () => inFlight,
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,91 @@
+// openStorage: PostgreSQL when a database URL is given, else embedded PGlite (in memory, or persisted in dataDir),
+// with the schema migrations applied.
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { Storage } from '@fraudscore/edge';
+import { migrate } from './migrations.js';
+import { SqlStorage, type Database, type Queryable } from './sql.js';
+
+export { MIGRATIONS, migrate, type Migration } from './migrations.js';
+export { SqlStorage, type Database, type Queryable } from './sql.js';
+
+export interface OpenStorageOptions {
+  /** postgres://… — PostgreSQL through a pg Pool. */
+  databaseUrl?: string | undefined;
+  /** PGlite's data directory when databaseUrl is not set; in memory when absent. */
+  dataDir?: string | undefined;
+  /** Pool size for PostgreSQL (default 10). */
+  poolSize?: number | undefined;
+}
+
+export interface OpenedStorage extends Storage {
+  readonly kind: 'postgres' | 'pglite';
+  /** The database underneath (for health checks and tests). */
+  readonly db: Database;
+  close(): Promise<void>;
+}
+
+export function postgresDatabase(databaseUrl: string, poolSize = 10): Database {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle client's error (e.g. the server restarting) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return {
+    kind: 'postgres',
+    query: async <R>(text: string, params?: readonly unknown[]) => {
+      const result = await pool.query(text, params ? [...params] : undefined);
+      return { rows: result.rows as R[] };
+    },
+    transaction: async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await client.query(text, params ? [...params] : undefined)).rows as R[] }),
+        };
+        const value = await fn(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+export async function pgliteDatabase(dataDir?: string): Promise<Database> {
+  const db = dataDir === undefined ? await PGlite.create() : await PGlite.create(dataDir);
+  return {
+    kind: 'pglite',
+    query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await db.query<R>(text, params ? [...params] : undefined)).rows }),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+      db.transaction((tx) => fn({ query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await tx.query<R>(text, params ? [...params] : undefined)).rows }) })),
+    close: () => db.close(),
+  };
+}
+
+/** Opens the store and applies pending migrations. */
+export async function openStorage(options: OpenStorageOptions = {}): Promise<OpenedStorage> {
+  const db = options.databaseUrl ? postgresDatabase(options.databaseUrl, options.poolSize) : await pgliteDatabase(options.dataDir);
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+  const storage = new SqlStorage(db);
+  return {
+    kind: db.kind,
+    db,
+    save: (record) => storage.save(record),
+    get: (id) => storage.get(id),
+    list: (query) => storage.list(query),
+    setLabel: (id, label) => storage.setLabel(id, label),
+    recordThresholdChange: (change) => storage.recordThresholdChange(change),
+    thresholdChanges: () => storage.thresholdChanges(),
+    close: () => db.close(),
+  };
+}
