@@ -1,0 +1,259 @@
+// `pnpm --filter @fraudscore/server bench` (after the build): starts the fraudscore server and the Python FastAPI
+// baseline as child processes, loads both with autocannon on loopback, prints a markdown table, writes
+// bench/results.json and the results section of bench/README.md, then stops both. See bench/README.md.
+// Settings (environment): BENCH_DURATION seconds per run (10), BENCH_CONNECTIONS (32), BENCH_RATE (1000),
+// BENCH_BATCH_SIZE (1000), BENCH_BATCH_CONNECTIONS (4), BENCH_WARMUP seconds (3), BENCH_PYTHON (models/.venv python),
+// BENCH_SKIP_PIP=1 to skip installing baseline/requirements.txt.
+import autocannon from 'autocannon';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SERVER_DIR = join(HERE, '..');
+const REPO = join(SERVER_DIR, '..');
+const env = process.env;
+const num = (name, fallback) => (env[name] ? Number(env[name]) : fallback);
+const DURATION = num('BENCH_DURATION', 10);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
+const RATE = num('BENCH_RATE', 1000);
+const BATCH_SIZE = num('BENCH_BATCH_SIZE', 1000);
+const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 4);
+const WARMUP = num('BENCH_WARMUP', 3);
+const PYTHON = env.BENCH_PYTHON ?? join(REPO, 'models', '.venv', 'bin', 'python');
+const KEY = `bench-${randomBytes(16).toString('hex')}`;
+const CORES = '0,1';
+
+// Both services and autocannon (this process) share the same two cores: pinned with taskset on bigger machines.
+const pin = availableParallelism() > 2 && spawnSync('taskset', ['-V']).status === 0;
+if (pin) spawnSync('taskset', ['-a', '-p', '-c', CORES, String(process.pid)]);
+const pinned = (command, args) => (pin ? ['taskset', ['-c', CORES, command, ...args]] : [command, args]);
+
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+const children = [];
+
+async function stopAll() {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().then(() => process.exit(130)));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startChild(name, command, args, options) {
+  const [cmd, argv] = pinned(command, args);
+  const child = spawn(cmd, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let tail = '';
+  const keep = (chunk) => {
+    tail = (tail + chunk).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.on('exit', (code, signal) => {
+    if (!stopping) log(`${name} exited early (code ${code}, signal ${signal}); last output:\n${tail}`);
+  });
+  return child;
+}
+let stopping = false;
+
+async function startFraudscore() {
+  const child = startChild('fraudscore server', process.execPath, [join(HERE, 'server-runner.mjs')], {
+    cwd: SERVER_DIR,
+    env: { ...env, PORT: '0', HOST: '127.0.0.1', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error', DATABASE_URL: '' },
+  });
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error('fraudscore server did not print its URL within 60 s')), 60_000);
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      const match = /BENCH_URL (\S+)/.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', () => reject(new Error('fraudscore server exited before listening')));
+  });
+}
+
+async function startBaseline() {
+  if (!existsSync(PYTHON)) throw new Error(`no Python at ${PYTHON} (set BENCH_PYTHON)`);
+  if (env.BENCH_SKIP_PIP !== '1') {
+    log('installing baseline/requirements.txt into the models venv (pip)');
+    const pip = spawnSync(PYTHON, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(HERE, 'baseline', 'requirements.txt')], { stdio: 'inherit' });
+    if (pip.status !== 0) throw new Error('pip install of the baseline requirements failed');
+  }
+  const port = await freePort();
+  const child = startChild('baseline', PYTHON, ['-m', 'uvicorn', 'app:app', '--app-dir', join(HERE, 'baseline'), '--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--log-level', 'warning', '--no-access-log'], {
+    cwd: REPO,
+    env: { ...env, OMP_NUM_THREADS: '1', PYTHONWARNINGS: 'ignore' },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error('baseline exited before listening');
+    try {
+      if ((await fetch(`${url}/health`)).ok) return url;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error('baseline did not answer /health within 120 s');
+}
+
+// ---- request generators: every request carries a fresh transaction id ----
+const runTag = Date.now().toString(36);
+let counter = 0;
+const rand = (n) => Math.floor(Math.random() * n);
+function transaction() {
+  return {
+    id: `bench-${runTag}-${counter++}`,
+    customerId: `c-${rand(5000)}`,
+    terminalId: `t-${rand(10000)}`,
+    amount: Math.round((1 + Math.random() * 400) * 100) / 100,
+    timestamp: new Date().toISOString(),
+  };
+}
+const featureRows = JSON.parse(readFileSync(join(REPO, 'models', 'conformance', 'default', 'scores.json'), 'utf8')).rows.map((row) => row.features);
+const baselineBody = () => JSON.stringify({ id: `bench-${runTag}-${counter++}`, features: featureRows[rand(featureRows.length)] });
+
+function target(kind, url, { explain, batch = false }) {
+  const path = (batch ? '/v1/score/batch' : '/v1/score') + (explain ? '' : '?explain=false');
+  const body = kind === 'baseline' ? baselineBody : batch ? () => JSON.stringify({ transactions: Array.from({ length: BATCH_SIZE }, transaction) }) : () => JSON.stringify(transaction());
+  return {
+    url,
+    headers: { 'content-type': 'application/json', ...(kind === 'fraudscore' ? { authorization: `Bearer ${KEY}` } : {}) },
+    requests: [{ method: 'POST', path, setupRequest: (request) => ({ ...request, body: body() }) }],
+  };
+}
+
+async function load(name, options) {
+  log(`${name}: ${options.duration}s, ${options.connections} connections${options.overallRate ? `, ${options.overallRate} req/s` : ''}`);
+  const result = await autocannon({ ...options, timeout: 30 });
+  const ok = result['2xx'];
+  const out = {
+    name,
+    duration: result.duration,
+    connections: options.connections,
+    overallRate: options.overallRate ?? null,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    rps: ok / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+  };
+  log(`  ${out.rps.toFixed(0)} ok req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}`);
+  return out;
+}
+
+async function check(kind, url, explain) {
+  const t = target(kind, url, { explain });
+  const response = await fetch(url + t.requests[0].path, { method: 'POST', headers: t.headers, body: t.requests[0].setupRequest({}).body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${kind} ${t.requests[0].path} answered ${response.status}: ${text.slice(0, 300)}`);
+  const json = JSON.parse(text);
+  const keys = Object.keys(json);
+  log(`${kind} ${t.requests[0].path} ok: fields ${keys.join(', ')}`);
+}
+
+async function measure(kind, url) {
+  const runs = {};
+  await load(`${kind} warm-up`, { ...target(kind, url, { explain: true }), connections: 8, duration: WARMUP });
+  runs.shapMax = await load(`${kind} score SHAP max`, { ...target(kind, url, { explain: true }), connections: CONNECTIONS, duration: DURATION });
+  runs.plainMax = await load(`${kind} score no-SHAP max`, { ...target(kind, url, { explain: false }), connections: CONNECTIONS, duration: DURATION });
+  runs.shapRate = await load(`${kind} score SHAP @${RATE}/s`, { ...target(kind, url, { explain: true }), connections: CONNECTIONS, duration: DURATION, overallRate: RATE });
+  if (kind === 'fraudscore') {
+    const batch = await load(`${kind} batch no-SHAP`, { ...target(kind, url, { explain: false, batch: true }), connections: BATCH_CONNECTIONS, duration: DURATION });
+    runs.batch = { ...batch, transactionsPerSecond: batch.rps * BATCH_SIZE };
+  }
+  return runs;
+}
+
+// ---- table ----
+const f0 = (x) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
+const f1 = (x) => (x === undefined || x === null ? 'n/a' : Number(x).toFixed(1));
+const errs = (r) => (r && (r.non2xx || r.errors || r.timeouts) ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '');
+const yes = (ok) => (ok ? '**met**' : '**NOT met**');
+
+function table(ours, base) {
+  const rows = [];
+  const ratio = (a, b) => (a && b ? a / b : NaN);
+  const shapRatio = ratio(ours.shapMax.rps, base?.shapMax?.rps);
+  const plainRatio = ratio(ours.plainMax.rps, base?.plainMax?.rps);
+  const achieved = ours.shapRate.rps;
+  const rateOk = achieved >= 0.95 * RATE && ours.shapRate.non2xx === 0 && ours.shapRate.errors === 0;
+  rows.push(['`POST /v1/score` max throughput, SHAP (req/s; p50/p99 ms)', `${f0(ours.shapMax.rps)}; ${ours.shapMax.p50}/${ours.shapMax.p99}${errs(ours.shapMax)}`, base ? `${f0(base.shapMax.rps)}; ${base.shapMax.p50}/${base.shapMax.p99}${errs(base.shapMax)}` : 'n/a', `${f1(shapRatio)}x`, '>= 3x baseline', yes(shapRatio >= 3)]);
+  rows.push(['`POST /v1/score?explain=false` max throughput (req/s; p50/p99 ms)', `${f0(ours.plainMax.rps)}; ${ours.plainMax.p50}/${ours.plainMax.p99}${errs(ours.plainMax)}`, base ? `${f0(base.plainMax.rps)}; ${base.plainMax.p50}/${base.plainMax.p99}${errs(base.plainMax)}` : 'n/a', `${f1(plainRatio)}x`, '>= 10x baseline', yes(plainRatio >= 10)]);
+  rows.push([`\`POST /v1/score\` at a fixed ${RATE} req/s, SHAP (achieved req/s; p50/p99 ms)`, `${f0(achieved)}; ${ours.shapRate.p50}/${ours.shapRate.p99}${errs(ours.shapRate)}`, base ? `${f0(base.shapRate.rps)}; ${base.shapRate.p50}/${base.shapRate.p99}${errs(base.shapRate)}` : 'n/a', '', `p99 <= 10 ms at ${RATE} req/s`, yes(rateOk && ours.shapRate.p99 <= 10)]);
+  rows.push([`\`POST /v1/score/batch?explain=false\`, ${BATCH_SIZE}/batch (transactions/s)`, `${f0(ours.batch.transactionsPerSecond)}${errs(ours.batch)}`, 'n/a (no batch route)', '', '>= 20,000 tx/s', yes(ours.batch.transactionsPerSecond >= 20000)]);
+  const head = ['Measurement', 'fraudscore (Node)', 'baseline (FastAPI)', 'ratio', 'goal', 'goal met?'];
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+async function main() {
+  const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, pinnedToCores: pin ? CORES : `none (machine has ${availableParallelism()} cores)`, node: process.version };
+  log(`machine: ${JSON.stringify(machine)}`);
+  const [oursUrl, baseUrl] = await Promise.all([startFraudscore(), startBaseline()]);
+  log(`fraudscore at ${oursUrl}, baseline at ${baseUrl}`);
+  await check('fraudscore', oursUrl, true);
+  await check('baseline', baseUrl, true);
+  const ours = await measure('fraudscore', oursUrl);
+  let base = null;
+  try {
+    base = await measure('baseline', baseUrl);
+  } catch (error) {
+    log(`baseline measurement failed: ${error.message}`);
+  }
+  const markdown = table(ours, base);
+  const settings = { durationSeconds: DURATION, connections: CONNECTIONS, fixedRate: RATE, batchSize: BATCH_SIZE, batchConnections: BATCH_CONNECTIONS, warmupSeconds: WARMUP, loadGenerator: 'autocannon (in the bench process, same cores)' };
+  const at = new Date().toISOString();
+  writeFileSync(join(HERE, 'results.json'), `${JSON.stringify({ at, machine, settings, fraudscore: ours, baseline: base, table: markdown }, null, 2)}\n`);
+  const readme = join(HERE, 'README.md');
+  if (existsSync(readme)) {
+    const text = readFileSync(readme, 'utf8');
+    const block = `<!-- results:start -->\nLast run ${at}: ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, ${DURATION} s per run, ${CONNECTIONS} connections.\n\n${markdown}\n<!-- results:end -->`;
+    const next = text.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, block);
+    if (next !== text) writeFileSync(readme, next);
+  }
+  process.stdout.write(`\n${markdown}\n\nraw numbers: server/bench/results.json\n`);
+}
+
+main()
+  .catch((error) => {
+    log(`failed: ${error.stack ?? error}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    stopping = true;
+    await stopAll();
+  });
