@@ -36,7 +36,8 @@ export function pathId(c: Context): string {
   return id;
 }
 
-function time(value: string | undefined, field: string): number | undefined {
+/** A query time: ISO 8601 date-time or epoch milliseconds; undefined when absent; 400 naming the field otherwise. */
+export function queryTime(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : /^\d{1,16}$/.test(value) ? Number(value) : NaN;
   if (!Number.isFinite(ms)) throw badRequest('must be an ISO 8601 date-time or epoch milliseconds', field);
@@ -56,8 +57,8 @@ export function listQuery(c: Context, levels: readonly RiskLevel[] = RISK_LEVELS
     if (bad !== undefined) throw badRequest(`must be one or more of ${levels.join(', ')}`, 'risk');
     query.riskLevels = asked as RiskLevel[];
   }
-  const from = time(c.req.query('from'), 'from');
-  const to = time(c.req.query('to'), 'to');
+  const from = queryTime(c.req.query('from'), 'from');
+  const to = queryTime(c.req.query('to'), 'to');
   if (from !== undefined) query.from = from;
   if (to !== undefined) query.to = to;
   if (from !== undefined && to !== undefined && from > to) throw badRequest('must not be after to', 'from');

@@ -2,6 +2,7 @@
 // GET /v1/drift/history?from&to — the snapshots the scheduler kept, oldest first, for charts.
 // Mounted at /v1/drift.
 import { Hono } from 'hono';
+import { queryTime } from '../../http.js';
 import { takeSnapshot, type DriftHistory, type DriftOptions, type DriftReference, type DriftRowsSource } from '../../drift/index.js';
 import { badRequest } from '../../errors.js';
 
@@ -28,12 +29,6 @@ export function parseWindow(text: string): number {
   return ms;
 }
 
-function time(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : /^\d{1,16}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(ms)) throw badRequest('must be an ISO 8601 date-time or epoch milliseconds', field);
-  return ms;
-}
 
 export function driftRoutes(options: DriftRoutesOptions): Hono {
   const { reference, featureNames, rows, history, clock } = options;
@@ -49,8 +44,8 @@ export function driftRoutes(options: DriftRoutesOptions): Hono {
   });
 
   app.get('/history', async (c) => {
-    const from = time(c.req.query('from'), 'from');
-    const to = time(c.req.query('to'), 'to');
+    const from = queryTime(c.req.query('from'), 'from');
+    const to = queryTime(c.req.query('to'), 'to');
     if (from !== undefined && to !== undefined && from > to) throw badRequest('must not be after to', 'from');
     const snapshots = await history.list({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
     return c.json({ snapshots });
