@@ -4,7 +4,7 @@ import { defaultBundleCache, noCache, type BundleCache } from './bundle/cache.js
 import { loadBundleFiles, type BundleSource, type VerifiedBundle } from './bundle/load.js';
 import type { Manifest } from './bundle/manifest.js';
 import { env } from './env.js';
-import { FraudScoreError, ModelLoadError, ValidationError } from './errors.js';
+import { ModelLoadError, ValidationError } from './errors.js';
 import { compileSpec, computeFeatures, noHistory, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type SyncFeatureHistory } from './features/index.js';
 import { DEVICE_ENTITIES, MemoryHistoryStore, openHistoryStore, type HistoryStore } from './history/index.js';
 import { createOnnxModel, type OnnxModel } from './onnx.js';
@@ -254,4 +254,3 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   return scorer;
 }
 
-export { FraudScoreError };

@@ -76,6 +76,11 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Ope
     await db.close().catch(() => {});
     throw error;
   }
+  return asOpenedStorage(db);
+}
+
+/** The edge Storage over an already migrated database, with the database's close (or the one given). */
+export function asOpenedStorage(db: Database, close: () => Promise<void> = () => db.close()): OpenedStorage {
   const storage = new SqlStorage(db);
   return {
     kind: db.kind,
@@ -86,6 +91,6 @@ export async function openStorage(options: OpenStorageOptions = {}): Promise<Ope
     setLabel: (id, label) => storage.setLabel(id, label),
     recordThresholdChange: (change) => storage.recordThresholdChange(change),
     thresholdChanges: () => storage.thresholdChanges(),
-    close: () => db.close(),
+    close,
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { record, storageBehaviour } from '../../test-support/storage-suite.js';
-import { SqlStorage, migrate, openStorage, type OpenedStorage } from './index.js';
+import { asOpenedStorage, migrate, openStorage, type OpenedStorage } from './index.js';
 
 // An in-memory PGlite database lives in one instance, so "reopen" hands out a second handle on the same
 // instance and runs the migrations again through it (the data-directory test below reopens for real).
@@ -13,19 +13,7 @@ storageBehaviour('SqlStorage on PGlite (in memory)', () => ({
   fresh: async () => openStorage(),
   reopen: async (of) => {
     await migrate(of.db);
-    const storage = new SqlStorage(of.db);
-    const again: OpenedStorage = {
-      kind: of.kind,
-      db: of.db,
-      save: (r) => storage.save(r),
-      get: (id) => storage.get(id),
-      list: (q) => storage.list(q),
-      setLabel: (id, l) => storage.setLabel(id, l),
-      recordThresholdChange: (c) => storage.recordThresholdChange(c),
-      thresholdChanges: () => storage.thresholdChanges(),
-      close: async () => {},
-    };
-    return again;
+    return asOpenedStorage(of.db, async () => {});  // a second handle on the same instance
   },
 }));
 
