@@ -82,7 +82,7 @@ describe('loadConfig', () => {
     const names = CONFIG_TABLE.map((e) => e.name);
     for (const v of ['PORT', 'HOST', 'BUNDLE', 'DATABASE_URL', 'API_KEYS', 'CORS_ORIGINS', 'RATE_LIMIT_PER_MINUTE', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'DEMO', 'DEMO_RATE', 'LOG_LEVEL']) expect(names).toContain(v);
     expect(configTableMarkdown().split('\n')).toHaveLength(CONFIG_TABLE.length + 2);
-    // server/README.md carries the same table.
-    expect(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).toContain(configTableMarkdown());
+    // The root README carries the same table.
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(configTableMarkdown());
   });
 });

@@ -18,6 +18,11 @@ export interface ServerConfig {
   /** An absolute directory path, or an http(s) URL of a bundle. */
   bundle: string;
   databaseUrl: string | undefined;
+  /** The embedded store's data directory (absolute); undefined: in memory. Ignored with DATABASE_URL. */
+  dataDir: string | undefined;
+  /** Drift snapshots: how often, and over how long a window (ms). */
+  driftIntervalMs: number;
+  driftWindowMs: number;
   /** Hashed keys from API_KEYS; null when API_KEYS is absent (the server then generates one admin key). */
   apiKeys: HashedApiKey[] | null;
   corsOrigins: string[];
@@ -42,6 +47,9 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   { name: 'HOST', default: '127.0.0.1', meaning: 'Interface to listen on; `0.0.0.0` to accept connections from other machines.' },
   { name: 'BUNDLE', default: 'models/bundles/default', meaning: 'Model bundle: a directory (relative to the working directory; the default is resolved from the repository root) or an http(s) URL.' },
   { name: 'DATABASE_URL', default: '(none: embedded store)', meaning: 'PostgreSQL connection URL; without it the server uses its embedded store.' },
+  { name: 'DATA_DIR', default: '(none: in memory)', meaning: 'Directory of the embedded store (PGlite), created if missing, so scored transactions, labels and drift history survive restarts. Ignored with `DATABASE_URL`.' },
+  { name: 'DRIFT_INTERVAL', default: '6h', meaning: 'How often a drift snapshot is taken and kept: an integer with `m`, `h` or `d` (at least 1m).' },
+  { name: 'DRIFT_WINDOW', default: '(DRIFT_INTERVAL)', meaning: 'The window of scored transactions each snapshot compares with the reference, same format.' },
   { name: 'API_KEYS', default: '(none: one admin key generated and printed at start)', meaning: 'Comma-separated `key:scope+scope` entries; scopes `score`, `analyst`, `admin` (admin implies the others). Keys need at least 16 characters.' },
   { name: 'CORS_ORIGINS', default: '(none)', meaning: 'Comma-separated origins (`scheme://host[:port]`) allowed to call the API from a browser.' },
   { name: 'RATE_LIMIT_PER_MINUTE', default: '600', meaning: 'Requests per minute per API key on /v1 (429 with Retry-After beyond); 0 disables the limit.' },
@@ -131,6 +139,22 @@ function databaseUrl(env: Env): string | undefined {
   return text;
 }
 
+const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `<integer><m|h|d>`, 1 minute to 365 days. */
+function duration(env: Env, name: string, fallback: string): number {
+  const text = read(env, name) ?? fallback;
+  const match = /^(\d{1,6})([mhd])$/.exec(text);
+  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : NaN;
+  if (!(ms >= 60_000 && ms <= 365 * 86_400_000)) throw new ConfigError(name, `expected a duration like 30m, 6h or 1d (1m to 365d), got ${JSON.stringify(text.slice(0, 40))}`);
+  return ms;
+}
+
+function dataDir(env: Env, cwd: string): string | undefined {
+  const text = read(env, 'DATA_DIR');
+  return text === undefined ? undefined : resolve(cwd, text);
+}
+
 async function apiKeys(env: Env): Promise<HashedApiKey[] | null> {
   const text = read(env, 'API_KEYS');
   if (text === undefined) return null;
@@ -193,6 +217,9 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     host: host(env),
     bundle: bundle(env, options.cwd ?? process.cwd()),
     databaseUrl: databaseUrl(env),
+    dataDir: dataDir(env, options.cwd ?? process.cwd()),
+    driftIntervalMs: duration(env, 'DRIFT_INTERVAL', '6h'),
+    driftWindowMs: duration(env, 'DRIFT_WINDOW', read(env, 'DRIFT_INTERVAL') ?? '6h'),
     apiKeys: await apiKeys(env),
     corsOrigins: origins(env),
     rateLimitPerMinute: rate === 0 ? false : rate,

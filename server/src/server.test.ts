@@ -1,4 +1,7 @@
 // The server over real HTTP on loopback: start on port 0 with a generated key, the demo stream, graceful shutdown.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStorage, type ScoredTransaction } from '@fraudscore/edge';
 import { loadConfig, type Env } from './config.js';
@@ -84,6 +87,40 @@ describe('server', () => {
     expect((await (await fetch(`${server.url}/threshold`, { headers: auth })).json()).threshold).toBe(0.5);
   });
 
+  it('keeps transactions, labels and drift history in DATA_DIR and restores the feature state after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fraudscore-data-'));
+    try {
+      const env = { DATA_DIR: dir };
+      const first = await start(env);
+      const key1 = first.generatedKey!;
+      const day = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+      for (const [i, h] of [30, 20, 10].entries()) {
+        expect((await post(`${first.url}/v1/score`, { ...tx(`r-${i}`), customerId: 'c-9', amount: 10 * (i + 1), timestamp: day(h) }, key1)).status).toBe(200);
+      }
+      expect((await post(`${first.url}/v1/transactions/r-1/label`, { label: 'legitimate', analyst: 'ana' }, key1)).status).toBe(200);
+      const before = (await (await post(`${first.url}/v1/score`, { ...tx('probe-1'), customerId: 'c-9' }, key1)).json()) as ScoredTransaction;
+      expect((await first.drift.runOnce()).rows).toBe(1);
+      expect(before.features['CUSTOMER_ID_NB_TX_7DAY_WINDOW']).toBe(4);
+      await first.close();
+
+      const second = await start(env);
+      const key2 = second.generatedKey!;
+      const after = (await (await post(`${second.url}/v1/score`, { ...tx('probe-2'), customerId: 'c-9' }, key2)).json()) as ScoredTransaction;
+      // The probe of the first run is history now too: one more in the customer's windows, the rest equal.
+      expect(after.features['CUSTOMER_ID_NB_TX_7DAY_WINDOW']).toBe(5);
+      expect(after.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe((before.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW'] as number) + 1);
+      const stored = (await (await fetch(`${second.url}/v1/transactions/r-1`, { headers: { authorization: `Bearer ${key2}` } })).json()) as ScoredTransaction;
+      expect(stored.label?.label).toBe('legitimate');
+      const history = (await (await fetch(`${second.url}/v1/drift/history`, { headers: { authorization: `Bearer ${key2}` } })).json()) as { snapshots: unknown[] };
+      expect(history.snapshots).toHaveLength(1);
+      const metrics = await (await fetch(`${second.url}/metrics`)).text();
+      expect(metrics).toMatch(/^score_drift_score /m);
+      expect(metrics).toMatch(/^model_accuracy_daily 1$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('uses configured keys and does not generate one', async () => {
     const key = 's'.repeat(24);
     const server = await start({ API_KEYS: `${key}:score` });
@@ -124,9 +161,9 @@ describe('server', () => {
     const storage: HostStorage = {
       kind: 'test',
       storage: Object.assign(Object.create(memory) as MemoryStorage, {
-        save: async (record: ScoredTransaction) => {
+        saveMany: async (records: readonly ScoredTransaction[]) => {
           await gate;
-          return memory.save(record);
+          return memory.saveMany(records);
         },
       }),
       close: async () => {
@@ -157,7 +194,7 @@ describe('server', () => {
     const memory = new MemoryStorage();
     const storage: HostStorage = {
       kind: 'test',
-      storage: Object.assign(Object.create(memory) as MemoryStorage, { save: () => new Promise<never>(() => {}) }),
+      storage: Object.assign(Object.create(memory) as MemoryStorage, { saveMany: () => new Promise<never>(() => {}) }),
       close: async () => {},
     };
     const server = await start({ SHUTDOWN_TIMEOUT_MS: '100' }, { storage });

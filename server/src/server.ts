@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createEdge, createLlmExplainer, DriftScheduler, generateApiKey, hashApiKey, memoryCache, parseReference, type EdgeApp, type EdgeConfig, type HashedApiKey, type SecurityOptions, type ServedBundle, type Storage } from '@fraudscore/edge';
+import { createEdge, createFraudMetrics, createLlmExplainer, DriftScheduler, generateApiKey, hashApiKey, memoryCache, MemoryDriftHistory, parseReference, restoreState, type DriftHistory, type EdgeApp, type EdgeConfig, type HashedApiKey, type SecurityOptions, type ServedBundle, type Storage } from '@fraudscore/edge';
 import { createScorer, directorySource, loadBundleFiles, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
 import type { ServerConfig } from './config.js';
 import { createDemo, type Demo, type DemoOptions } from './demo.js';
@@ -13,6 +13,8 @@ import { openStorage } from './storage/index.js';
 /** Storage with an optional close (flush) for shutdown. */
 export interface HostStorage {
   storage: Storage;
+  /** Where drift snapshots are kept (default in memory). */
+  driftHistory?: DriftHistory;
   /** What it is, for the start-up log (no credentials). */
   kind: string;
   close(): Promise<void>;
@@ -35,6 +37,8 @@ export interface RunningServer {
   edge: EdgeApp;
   scorer: Scorer;
   demo: Demo | undefined;
+  /** The drift snapshot schedule (runOnce takes one now). */
+  drift: DriftScheduler;
   /** The admin key generated because API_KEYS was unset (only in memory; printed once by main). */
   generatedKey: string | undefined;
   /** Requests being handled right now. */
@@ -43,10 +47,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The storage the configuration asks for: PostgreSQL with DATABASE_URL, else the embedded PGlite store (in memory). */
+/** The storage the configuration asks for: PostgreSQL with DATABASE_URL, else the embedded PGlite store (in DATA_DIR, or in memory). */
 export async function openConfiguredStorage(config: ServerConfig): Promise<HostStorage> {
-  const opened = await openStorage(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl });
-  return { storage: opened, kind: opened.kind, close: () => opened.close() };
+  const opened = await openStorage(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+  return { storage: opened, driftHistory: opened.driftHistory, kind: opened.kind, close: () => opened.close() };
 }
 
 function bundleSource(bundle: string): BundleSource {
@@ -93,8 +97,16 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const edgeConfig: EdgeConfig = {};
   const lastChange = (await opened.storage.thresholdChanges()).at(-1);
   if (lastChange) edgeConfig.threshold = lastChange.to;
+  // The feature history and label statistics live only in storage across restarts: rebuild them before serving.
+  const restoreStarted = performance.now();
+  const restored = await restoreState({ storage: opened.storage, history, now: clock() });
+  logger.info('state.restored', { transactions: restored.transactions, labels: restored.labels, ms: Math.round(performance.now() - restoreStarted) });
+  const metrics = createFraudMetrics({ clock, startTime: clock(), labelStats: restored.labelStats });
+  const driftHistory = opened.driftHistory ?? new MemoryDriftHistory();
+  const lastSnapshot = (await driftHistory.list()).at(-1);
+  if (lastSnapshot) metrics.recordDrift(lastSnapshot);
   const edge = createEdge({
-    model: scorer, history, storage: opened.storage, clock, security, config: edgeConfig,
+    model: scorer, history, storage: opened.storage, clock, security, config: edgeConfig, metrics, driftHistory,
     explainer: createLlmExplainer({
       apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, model: config.openai.model, cache: memoryCache(),
       onError: (error) => logger.warn('explain.llm_failed', { error: error instanceof Error ? error.name : 'error' }),
@@ -105,6 +117,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   // Drift snapshots every 6 hours over the last 6 hours, kept for charts and exported as metrics.
   const drift = new DriftScheduler({
     reference, featureNames: scorer.model.features, rows: edge.driftRows, history: edge.driftHistory, clock,
+    intervalMs: config.driftIntervalMs, windowMs: config.driftWindowMs,
     onSnapshot: (snapshot) => edge.metrics.recordDrift(snapshot),
     onError: (error) => logger.warn('drift.snapshot_failed', errorFields(error)),
   });
@@ -177,6 +190,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     edge,
     scorer,
     demo,
+    drift,
     generatedKey,
     inFlight: () => inFlight,
     close: () => (closing ??= close()),

@@ -1,6 +1,6 @@
 // The behavioural suite every SQL backend must pass: the MemoryStorage reference behaviour plus what a database
 // adds (exact numbers, idempotent migrations, concurrent saves). Used by pglite.test.ts and postgres.test.ts.
-import { ALERT_LEVELS, MemoryStorage, type ListQuery, type ScoredTransaction } from '@fraudscore/edge';
+import { ALERT_LEVELS, MemoryStorage, type ListQuery, type SaveResult, type ScoredTransaction, type Storage } from '@fraudscore/edge';
 import type { RiskLevel } from '@fraudscore/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenedStorage } from '../src/storage/index.js';
@@ -19,6 +19,9 @@ export const record = (id: string, timestamp: number, riskLevel: RiskLevel = 'LO
   threshold: 0.4, topFactors: [], shap: null, features: {}, modelVersion: '1', scoredAt: '2026-01-01T00:00:00.000Z',
   deviceScore: null, agreement: null, label: null,
 });
+
+/** One record through saveMany. */
+export const saveOne = async (s: Storage, r: ScoredTransaction): Promise<SaveResult> => (await s.saveMany([r]))[0]!;
 
 const LEVELS: RiskLevel[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
@@ -41,8 +44,8 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
 
     it('saves idempotently by id and gets what was saved', async () => {
       const s = await fresh();
-      expect((await s.save(record('a', 1))).created).toBe(true);
-      const again = await s.save({ ...record('a', 2), probability: 0.9 });
+      expect((await saveOne(s, record('a', 1))).created).toBe(true);
+      const again = await saveOne(s, { ...record('a', 2), probability: 0.9 });
       expect(again).toMatchObject({ created: false, record: { probability: 0.1 } });
       expect(await s.get('a')).toEqual(record('a', 1));
       const got = await s.get('a');
@@ -51,9 +54,21 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
       expect(await s.get('b')).toBeUndefined();
     });
 
+    it('saves many in one call: duplicates within the call and ids already stored are not created again', async () => {
+      const s = await fresh();
+      await saveOne(s, record('old', 1));
+      const results = await s.saveMany([record('n1', 2), { ...record('old', 3), probability: 0.7 }, record('n2', 4), { ...record('n1', 5), probability: 0.8 }]);
+      expect(results.map((r) => [r.record.id, r.created])).toEqual([['n1', true], ['old', false], ['n2', true], ['n1', false]]);
+      expect(results[1]!.record).toEqual(record('old', 1));
+      expect(results[3]!.record).toEqual(record('n1', 2));
+      expect(await s.getMany(['n2', 'missing', 'old', 'n1'])).toEqual([record('n2', 4), undefined, record('old', 1), record('n1', 2)]);
+      expect(await s.saveMany([])).toEqual([]);
+      expect(await s.getMany([])).toEqual([]);
+    });
+
     it('lists newest first with filters and keyset paging over equal timestamps', async () => {
       const s = await fresh();
-      for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries()) await s.save(record(id, i < 3 ? 100 : 200 + i, i % 2 ? 'HIGH' : 'LOW', i < 2 ? 'x' : 'y'));
+      for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries()) await saveOne(s, record(id, i < 3 ? 100 : 200 + i, i % 2 ? 'HIGH' : 'LOW', i < 2 ? 'x' : 'y'));
       const ids = async (q: ListQuery) => (await s.list(q)).items.map((r) => r.id);
       expect(await ids({ limit: 10 })).toEqual(['e', 'd', 'c', 'b', 'a']);
       expect(await ids({ limit: 10, riskLevels: ['HIGH'] })).toEqual(['d', 'b']);
@@ -78,15 +93,23 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
         // Few distinct timestamps so many ties are broken by id; ids of mixed length and case.
         const r = record(`tx-${(i * 7919) % 1000}${i % 3 === 0 ? 'A' : 'b'}`, 1_700_000_000_000 + (i % 17) * 1000, LEVELS[i % 4], `cust-${i % 5}`);
         records.push(r);
-        await memory.save(r);
+        await saveOne(memory, r);
       }
-      for (let i = 0; i < records.length; i += 50) await Promise.all(records.slice(i, i + 50).map((r) => s.save(r)));
+      for (let i = 0; i < records.length; i += 50) await Promise.all(records.slice(i, i + 50).map((r) => saveOne(s, r)));
+      for (const [i, r] of records.entries()) {
+        if (i % 3 !== 1) continue;
+        const label = { label: i % 8 === 1 ? 'fraud' : 'legitimate', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' } as const;
+        await s.setLabel(r.id, label);
+        await memory.setLabel(r.id, label);
+      }
       const queries: Omit<ListQuery, 'limit' | 'cursor'>[] = [
         {},
         { riskLevels: ALERT_LEVELS },
         { customerId: 'cust-3' },
         { from: 1_700_000_003_000, to: 1_700_000_011_000 },
         { riskLevels: ['LOW'], customerId: 'cust-1', from: 1_700_000_002_000 },
+        { labelled: true },
+        { labelled: false, riskLevels: ['MEDIUM'] },
       ];
       for (const q of queries) {
         for (const limit of [1, 7, 50, 500]) {
@@ -110,14 +133,14 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
 
     it('lists alerts (HIGH and CRITICAL) newest first', async () => {
       const s = await fresh();
-      for (const [i, level] of LEVELS.entries()) await s.save(record(`r${i}`, i, level));
+      for (const [i, level] of LEVELS.entries()) await saveOne(s, record(`r${i}`, i, level));
       const page = await s.list({ limit: 10, riskLevels: ALERT_LEVELS });
       expect(page.items.map((r) => [r.id, r.riskLevel])).toEqual([['r3', 'CRITICAL'], ['r2', 'HIGH']]);
     });
 
     it('sets and replaces labels and keeps the threshold audit in order', async () => {
       const s = await fresh();
-      await s.save(record('a', 1));
+      await saveOne(s, record('a', 1));
       expect(await s.setLabel('zz', { label: 'fraud', analyst: 'a', at: 'x' })).toBeUndefined();
       const labelled = await s.setLabel('a', { label: 'fraud', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' });
       expect(labelled).toEqual({ ...record('a', 1), label: { label: 'fraud', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' } });
@@ -125,7 +148,7 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
       expect((await s.get('a'))?.label).toEqual({ label: 'legitimate', analyst: 'bo', at: '2026-01-03T00:00:00.000Z' });
       expect((await s.list({ limit: 1 })).items[0]?.label?.label).toBe('legitimate');
       // Saving again does not clear the label.
-      expect((await s.save(record('a', 1))).record.label?.analyst).toBe('bo');
+      expect((await saveOne(s, record('a', 1))).record.label?.analyst).toBe('bo');
       expect(await s.thresholdChanges()).toEqual([]);
       await s.recordThresholdChange({ from: 0.4, to: 0.5, by: 'admin', at: '2026-01-02T00:00:00.000Z' });
       await s.recordThresholdChange({ from: 0.5, to: 0.1 + 0.2, by: 'root', at: '2026-01-03T00:00:00.000Z' });
@@ -149,7 +172,7 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
         deviceScore: { probability: 1 / 7, riskLevel: 'MEDIUM' },
         agreement: { sameTier: false, delta: 0.30000000000000004 - 1 / 7 },
       };
-      await s.save(r);
+      await saveOne(s, r);
       const back = await s.get('dbl');
       expect(back).toEqual(r);
       for (const [i, v] of awkward.entries()) expect(Object.is(back?.shap?.values[i], v)).toBe(true);
@@ -160,7 +183,7 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
 
     it('applies migrations idempotently: opening the same database again changes nothing', async () => {
       const s = await fresh();
-      await s.save(record('kept', 1));
+      await saveOne(s, record('kept', 1));
       const again = await reopen(s);
       expect(await again.get('kept')).toEqual(record('kept', 1));
       const { rows } = await again.db.query<{ version: number; n: string | number }>('SELECT version, count(*) AS n FROM schema_migrations GROUP BY version');
@@ -172,7 +195,7 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
       const s = await fresh();
       const stores = backend().parallel ? [s, await reopen(s), await reopen(s)] : [s];
       const results = await Promise.all(
-        Array.from({ length: 60 }, (_, i) => stores[i % stores.length]!.save({ ...record('same', 5), probability: i / 100 })),
+        Array.from({ length: 60 }, (_, i) => saveOne(stores[i % stores.length]!, { ...record('same', 5), probability: i / 100 })),
       );
       expect(results.filter((r) => r.created)).toHaveLength(1);
       const winner = results.find((r) => r.created)!.record.probability;

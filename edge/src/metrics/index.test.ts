@@ -133,5 +133,8 @@ describe('fraud metrics', () => {
     expect(EMPTY_LABEL_STATS.labelledToday).toBe(0);
     expect(dailyAccuracy(s, t)).toBe(1);
     expect(dailyAccuracy(s, t + 86_400_000)).toBeUndefined();
+    // A label entered late (given yesterday) counts for the false-positive rate, not for today's accuracy.
+    const late = applyLabel(s, { label: 'legitimate', probability: 0.9, threshold: 0.5, blocked: true }, t - 86_400_000);
+    expect(late).toEqual({ blockedLabelled: 1, blockedLegitimate: 1, day: '2026-01-01', labelledToday: 1, correctToday: 1 });
   });
 });

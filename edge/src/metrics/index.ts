@@ -48,7 +48,8 @@ export interface FraudMetrics {
   readonly scoreDrift: Gauge;
   readonly modelInfo: Gauge;
   recordScore(record: ScoreRecord): void;
-  recordLabel(outcome: LabelOutcome): void;
+  /** `at`: when the analyst labelled it, epoch ms (default now). */
+  recordLabel(outcome: LabelOutcome, at?: number): void;
   recordDrift(snapshot: DriftScores): void;
   /** Mark `version` as the active model (model_info{version} 1; any previous version's series is dropped). */
   setModel(version: string): void;
@@ -83,8 +84,8 @@ export function createFraudMetrics(options: FraudMetricsOptions): FraudMetrics {
       score.observe(probability);
       predictions.inc({ risk_level: riskLevel, blocked: blocked ? 'true' : 'false' });
     },
-    recordLabel(outcome) {
-      stats = applyLabel(stats, outcome, clock());
+    recordLabel(outcome, at = clock()) {
+      stats = applyLabel(stats, outcome, at);
     },
     recordDrift(snapshot) {
       for (const [feature, { psi }] of Object.entries(snapshot.features)) {

@@ -32,16 +32,23 @@ export const EMPTY_LABEL_STATS: LabelStats = Object.freeze({ blockedLabelled: 0,
 /** The UTC calendar day of an epoch-millisecond time. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-/** The counts after one more label, given at `now`; a new UTC day starts the daily counts again. */
-export function applyLabel(stats: LabelStats, outcome: LabelOutcome, now: number): LabelStats {
-  const today = utcDay(now);
-  const sameDay = stats.day === today;
+/**
+ * The counts after one more label, given at `at` (the analyst's time). A label of a later UTC day starts the daily
+ * counts again; one of an earlier day (entered late) only changes the cumulative counts.
+ */
+export function applyLabel(stats: LabelStats, outcome: LabelOutcome, at: number): LabelStats {
+  const day = utcDay(at);
   const predictedFraud = outcome.probability >= outcome.threshold;
   const correct = predictedFraud === (outcome.label === 'fraud');
-  return {
+  const cumulative = {
     blockedLabelled: stats.blockedLabelled + (outcome.blocked ? 1 : 0),
     blockedLegitimate: stats.blockedLegitimate + (outcome.blocked && outcome.label === 'legitimate' ? 1 : 0),
-    day: today,
+  };
+  if (stats.day !== null && day < stats.day) return { ...stats, ...cumulative };
+  const sameDay = stats.day === day;
+  return {
+    ...cumulative,
+    day,
     labelledToday: (sameDay ? stats.labelledToday : 0) + 1,
     correctToday: (sameDay ? stats.correctToday : 0) + (correct ? 1 : 0),
   };

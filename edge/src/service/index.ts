@@ -5,7 +5,7 @@ import { RISK_LEVELS, ValidationError, riskLevel, shouldBlock, type RiskLevel, t
 import type { EventBus } from '../bus/index.js';
 import { invalid, notFound } from '../errors.js';
 import type { HistoryStore } from '@fraudscore/sdk';
-import type { DeviceScore, LabelValue, ScoredTransaction, Storage, TransactionLabel } from '../storage/index.js';
+import { groupCalls, type DeviceScore, type LabelValue, type ScoredTransaction, type Storage, type TransactionLabel } from '../storage/index.js';
 
 /** The active model: a loaded scorer, or a function returning the current one (hot reload). */
 export type ModelProvider = Scorer | (() => Scorer);
@@ -94,6 +94,9 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const currentModel = (): Scorer => (typeof deps.model === 'function' ? deps.model() : deps.model);
   const override = (): number | undefined => deps.config?.threshold;
   const threshold = (): number => override() ?? currentModel().model.threshold;
+  // Concurrent requests share one storage call (one multi-row statement in SQL) instead of one call each.
+  const getMany = groupCalls((ids: readonly string[]) => storage.getMany(ids));
+  const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
 
   function toRecord(p: Prepared, result: ScoreResult, scoredAt: string): ScoredTransaction {
     const t = override();
@@ -119,18 +122,20 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     };
   }
 
-  async function persistAndPublish(record: ScoredTransaction, latencySeconds: number): Promise<ScoredTransaction> {
-    const { record: stored, created } = await storage.save(record);
-    if (created) {
-      await bus.publish({ type: 'scored', transaction: stored, latencySeconds });
-      if (stored.riskLevel === 'HIGH' || stored.riskLevel === 'CRITICAL') await bus.publish({ type: 'alert', transaction: stored });
+  /** Stores the records; publishes those newly stored (a concurrent request may have stored the same id first). */
+  async function persistAndPublish(records: readonly ScoredTransaction[], latencySeconds: number): Promise<ScoredTransaction[]> {
+    const saved = await saveMany(records);
+    for (const { record, created } of saved) {
+      if (!created) continue;
+      await bus.publish({ type: 'scored', transaction: record, latencySeconds });
+      if (record.riskLevel === 'HIGH' || record.riskLevel === 'CRITICAL') await bus.publish({ type: 'alert', transaction: record });
     }
-    return stored;
+    return saved.map((s) => s.record);
   }
 
   /** Scores the not-yet-stored transactions in order (each sees the ones before it), returns all in input order. */
   async function run(prepared: readonly Prepared[], options: ScoreCallOptions, batch: boolean): Promise<ScoredTransaction[]> {
-    const out: (ScoredTransaction | undefined)[] = await Promise.all(prepared.map((p) => storage.get(p.id)));
+    const out = await getMany(prepared.map((p) => p.id));
     const fresh: number[] = [];
     const seen = new Set<string>();
     prepared.forEach((p, i) => {
@@ -154,12 +159,10 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
         throw new ValidationError(`transactions[${fresh[j] ?? 0}].${field}`, message);
       }
       const scoredAt = new Date(clock()).toISOString();
-      for (const [k, i] of fresh.entries()) {
-        const result = results[k]!;
-        const normalized = toRecord(prepared[i]!, result, scoredAt);
-        // Timings of a batch cover the whole batch: the per-transaction latency is its average.
-        out[i] = await persistAndPublish(normalized, result.timings.totalMs / 1000 / fresh.length);
-      }
+      const records = fresh.map((i, k) => toRecord(prepared[i]!, results[k]!, scoredAt));
+      // Timings of a batch cover the whole batch: the per-transaction latency is its average.
+      const stored = await persistAndPublish(records, (results[0]?.timings.totalMs ?? 0) / 1000 / fresh.length);
+      fresh.forEach((i, k) => (out[i] = stored[k]));
     }
     // Repeats of an id within the batch get the first occurrence's record.
     const byId = new Map<string, ScoredTransaction>();

@@ -9,11 +9,21 @@ const record = (id: string, timestamp: number, riskLevel: ScoredTransaction['ris
   deviceScore: null, agreement: null, label: null,
 });
 
+const saveOne = async (s: MemoryStorage, r: ScoredTransaction) => (await s.saveMany([r]))[0]!;
+
 describe('MemoryStorage', () => {
+  it('saves many in one call: repeated and stored ids are not created again; gets many in order', async () => {
+    const s = new MemoryStorage();
+    await saveOne(s, record('old', 1));
+    const results = await s.saveMany([record('n1', 2), { ...record('old', 3), probability: 0.7 }, { ...record('n1', 5), probability: 0.8 }]);
+    expect(results.map((r) => [r.record.id, r.created, r.record.probability])).toEqual([['n1', true, 0.1], ['old', false, 0.1], ['n1', false, 0.1]]);
+    expect((await s.getMany(['n1', 'x', 'old'])).map((r) => r?.transaction.timestamp)).toEqual([2, undefined, 1]);
+  });
+
   it('saves idempotently by id and hands out copies', async () => {
     const s = new MemoryStorage();
-    expect((await s.save(record('a', 1))).created).toBe(true);
-    const again = await s.save({ ...record('a', 2), probability: 0.9 });
+    expect((await saveOne(s, record('a', 1))).created).toBe(true);
+    const again = await saveOne(s, { ...record('a', 2), probability: 0.9 });
     expect(again).toMatchObject({ created: false, record: { probability: 0.1 } });
     const got = await s.get('a');
     got!.probability = 1;
@@ -23,7 +33,7 @@ describe('MemoryStorage', () => {
 
   it('lists newest first with filters and keyset paging over equal timestamps', async () => {
     const s = new MemoryStorage();
-    for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries()) await s.save(record(id, i < 3 ? 100 : 200 + i, i % 2 ? 'HIGH' : 'LOW', i < 2 ? 'x' : 'y'));
+    for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries()) await saveOne(s, record(id, i < 3 ? 100 : 200 + i, i % 2 ? 'HIGH' : 'LOW', i < 2 ? 'x' : 'y'));
     const ids = async (q: Parameters<MemoryStorage['list']>[0]) => (await s.list(q)).items.map((r) => r.id);
     expect(await ids({ limit: 10 })).toEqual(['e', 'd', 'c', 'b', 'a']);
     expect(await ids({ limit: 10, riskLevels: ['HIGH'] })).toEqual(['d', 'b']);
@@ -39,7 +49,7 @@ describe('MemoryStorage', () => {
 
   it('sets labels and keeps the threshold audit', async () => {
     const s = new MemoryStorage();
-    await s.save(record('a', 1));
+    await saveOne(s, record('a', 1));
     expect(await s.setLabel('zz', { label: 'fraud', analyst: 'a', at: 'x' })).toBeUndefined();
     expect((await s.setLabel('a', { label: 'fraud', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' }))?.label?.analyst).toBe('ana');
     await s.recordThresholdChange({ from: 0.4, to: 0.5, by: 'admin', at: '2026-01-02T00:00:00.000Z' });

@@ -1,6 +1,6 @@
 // Storage in memory: tests, the embedded demo, and the reference behaviour for the SQL implementations.
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { ListQuery, Page, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from './types.js';
+import type { ListQuery, Page, SaveResult, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from './types.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -12,16 +12,22 @@ export class MemoryStorage implements Storage {
   private readonly byId = new Map<string, ScoredTransaction>();
   private readonly audit: ThresholdChange[] = [];
 
-  async save(record: ScoredTransaction): Promise<{ record: ScoredTransaction; created: boolean }> {
-    const existing = this.byId.get(record.id);
-    if (existing) return { record: clone(existing), created: false };
-    this.byId.set(record.id, clone(record));
-    return { record: clone(record), created: true };
+  async saveMany(records: readonly ScoredTransaction[]): Promise<SaveResult[]> {
+    return records.map((record) => {
+      const existing = this.byId.get(record.id);
+      if (existing) return { record: clone(existing), created: false };
+      this.byId.set(record.id, clone(record));
+      return { record: clone(record), created: true };
+    });
   }
 
   async get(id: string): Promise<ScoredTransaction | undefined> {
     const record = this.byId.get(id);
     return record && clone(record);
+  }
+
+  async getMany(ids: readonly string[]): Promise<(ScoredTransaction | undefined)[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
   }
 
   async list(query: ListQuery): Promise<Page> {
@@ -34,6 +40,7 @@ export class MemoryStorage implements Storage {
         && (query.from === undefined || t >= query.from)
         && (query.to === undefined || t < query.to)
         && (query.customerId === undefined || r.transaction.customerId === query.customerId)
+        && (query.labelled === undefined || (r.label !== null) === query.labelled)
         && (after === undefined || before({ timestamp: t, id: r.id }, after));
     });
     matches.sort((a, b) => b.transaction.timestamp - a.transaction.timestamp || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));

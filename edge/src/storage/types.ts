@@ -53,6 +53,8 @@ export interface ListQuery {
   from?: number;
   to?: number;
   customerId?: string;
+  /** true: only labelled transactions; false: only unlabelled; absent: both. */
+  labelled?: boolean;
   /** Page size, 1..500. */
   limit: number;
   /** Opaque: the previous page's nextCursor. */
@@ -73,10 +75,21 @@ export interface ThresholdChange {
   at: string;
 }
 
+export interface SaveResult {
+  /** The stored record: the one given when created, else the one stored before. */
+  record: ScoredTransaction;
+  created: boolean;
+}
+
 export interface Storage {
-  /** Stores a scored transaction unless its id is already stored; returns the stored one either way. */
-  save(record: ScoredTransaction): Promise<{ record: ScoredTransaction; created: boolean }>;
+  /**
+   * Stores each scored transaction unless its id is already stored (a repeated id within the call counts as stored
+   * by its first occurrence). One result per record, in order. Atomic per record, not per call.
+   */
+  saveMany(records: readonly ScoredTransaction[]): Promise<SaveResult[]>;
   get(id: string): Promise<ScoredTransaction | undefined>;
+  /** One entry per id, in order; undefined for unknown ids. */
+  getMany(ids: readonly string[]): Promise<(ScoredTransaction | undefined)[]>;
   list(query: ListQuery): Promise<Page>;
   /** Sets (or replaces) the analyst label; undefined when the id is unknown. */
   setLabel(id: string, label: TransactionLabel): Promise<ScoredTransaction | undefined>;

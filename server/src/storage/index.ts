@@ -1,13 +1,16 @@
 // openStorage: PostgreSQL when a database URL is given, else embedded PGlite (in memory, or persisted in dataDir),
 // with the schema migrations applied.
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { Storage } from '@fraudscore/edge';
+import type { DriftHistory, Storage } from '@fraudscore/edge';
+import { SqlDriftHistory } from './drift.js';
 import { migrate } from './migrations.js';
 import { SqlStorage, type Database, type Queryable } from './sql.js';
 
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';
 export { SqlStorage, type Database, type Queryable } from './sql.js';
+export { SqlDriftHistory } from './drift.js';
 
 export interface OpenStorageOptions {
   /** postgres://… — PostgreSQL through a pg Pool. */
@@ -22,6 +25,8 @@ export interface OpenedStorage extends Storage {
   readonly kind: 'postgres' | 'pglite';
   /** The database underneath (for health checks and tests). */
   readonly db: Database;
+  /** Drift snapshots in the same database. */
+  readonly driftHistory: DriftHistory;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export function postgresDatabase(databaseUrl: string, poolSize = 10): Database {
 }
 
 export async function pgliteDatabase(dataDir?: string): Promise<Database> {
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const db = dataDir === undefined ? await PGlite.create() : await PGlite.create(dataDir);
   return {
     kind: 'pglite',
@@ -85,8 +91,10 @@ export function asOpenedStorage(db: Database, close: () => Promise<void> = () =>
   return {
     kind: db.kind,
     db,
-    save: (record) => storage.save(record),
+    driftHistory: new SqlDriftHistory(db),
+    saveMany: (records) => storage.saveMany(records),
     get: (id) => storage.get(id),
+    getMany: (ids) => storage.getMany(ids),
     list: (query) => storage.list(query),
     setLabel: (id, label) => storage.setLabel(id, label),
     recordThresholdChange: (change) => storage.recordThresholdChange(change),

@@ -36,6 +36,18 @@ export const MIGRATIONS: readonly Migration[] = [
         changed_at text NOT NULL
       );`,
   },
+  {
+    version: 2,
+    name: 'labelled index and drift snapshots',
+    sql: `
+      CREATE INDEX scored_transactions_labelled ON scored_transactions (tx_time DESC, id DESC) WHERE label IS NOT NULL;
+      CREATE TABLE drift_snapshots (
+        seq         bigserial PRIMARY KEY,
+        computed_at timestamptz NOT NULL,
+        body        jsonb NOT NULL
+      );
+      CREATE INDEX drift_snapshots_time ON drift_snapshots (computed_at);`,
+  },
 ];
 
 /** Any constant shared by every starter: the key of the advisory lock that serialises migrations. */

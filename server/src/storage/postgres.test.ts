@@ -1,7 +1,7 @@
 // The same behavioural suite against a real PostgreSQL server from Debian's packages (one server for this file).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPostgres, startPostgres, type TestPostgres } from '../../test-support/postgres.js';
-import { record, storageBehaviour } from '../../test-support/storage-suite.js';
+import { record, saveOne, storageBehaviour } from '../../test-support/storage-suite.js';
 import { MIGRATIONS, openStorage, type OpenedStorage } from './index.js';
 
 let server: TestPostgres;
@@ -51,7 +51,7 @@ describe('PostgreSQL start-up', () => {
     try {
       const { rows } = await stores[0]!.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
       expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
-      await Promise.all(stores.map((s, i) => s.save(record(`s${i}`, i))));
+      await Promise.all(stores.map((s, i) => saveOne(s, record(`s${i}`, i))));
       expect((await stores[7]!.list({ limit: 100 })).items).toHaveLength(8);
     } finally {
       await Promise.all(stores.map((s) => s.close()));

@@ -3,7 +3,7 @@
 // Columns hold what is filtered and sorted; the rest of the record is JSONB (numbers round-trip exactly: JSONB
 // keeps them as exact decimals and JSON.parse reads back the same double).
 import { decodeCursor, encodeCursor } from '@fraudscore/edge';
-import type { ListQuery, Page, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from '@fraudscore/edge';
+import type { ListQuery, Page, SaveResult, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from '@fraudscore/edge';
 
 /** The least a database client must offer: one parameterised statement at a time. */
 export interface Queryable {
@@ -27,12 +27,6 @@ interface Row {
 
 const COLUMNS = 'body, label, label_analyst, label_at';
 
-/** The body as stored: the record without its label (the label lives in columns). */
-const bodyOf = (record: ScoredTransaction): string => {
-  const { label: _label, ...rest } = record;
-  return JSON.stringify(rest);
-};
-
 const parseBody = (body: unknown): Omit<ScoredTransaction, 'label'> =>
   (typeof body === 'string' ? JSON.parse(body) : body) as Omit<ScoredTransaction, 'label'>;
 
@@ -46,35 +40,58 @@ const toRecord = (row: Row): ScoredTransaction => {
 export class SqlStorage implements Storage {
   constructor(private readonly db: Queryable) {}
 
-  async save(record: ScoredTransaction): Promise<{ record: ScoredTransaction; created: boolean }> {
-    const inserted = await this.db.query<Row>(
+  /**
+   * One INSERT for all records. They travel as ONE jsonb parameter expanded by jsonb_to_recordset: no per-row
+   * placeholders or array escaping, and each body is parsed once, by the database. Only conflicting ids are read back.
+   */
+  async saveMany(records: readonly ScoredTransaction[]): Promise<SaveResult[]> {
+    if (records.length === 0) return [];
+    const rowsJson = JSON.stringify(records.map((r) => {
+      const { label, ...body } = r;
+      return {
+        id: r.id, customer_id: r.transaction.customerId, risk_level: r.riskLevel, tx_time: r.transaction.timestamp, scored_at: r.scoredAt,
+        body, label: label?.label ?? null, label_analyst: label?.analyst ?? null, label_at: label?.at ?? null,
+      };
+    }));
+    const { rows } = await this.db.query<{ id: string }>(
       `INSERT INTO scored_transactions (id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9)
+       SELECT id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, customer_id text, risk_level text, tx_time double precision,
+         scored_at timestamptz, body jsonb, label text, label_analyst text, label_at text)
        ON CONFLICT (id) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      [
-        record.id,
-        record.transaction.customerId,
-        record.riskLevel,
-        record.transaction.timestamp,
-        record.scoredAt,
-        bodyOf(record),
-        record.label?.label ?? null,
-        record.label?.analyst ?? null,
-        record.label?.at ?? null,
-      ],
+       RETURNING id`,
+      [rowsJson],
     );
-    const created = inserted.rows[0];
-    if (created) return { record: toRecord(created), created: true };
-    const existing = await this.get(record.id);
-    if (!existing) throw new Error(`scored transaction ${record.id} conflicted but cannot be read`);
-    return { record: existing, created: false };
+    const inserted = new Set(rows.map((r) => r.id));
+    const firstIndex = new Map<string, number>();
+    records.forEach((r, i) => {
+      if (!firstIndex.has(r.id)) firstIndex.set(r.id, i);
+    });
+    const conflicting = [...firstIndex.keys()].filter((id) => !inserted.has(id));
+    const existing = new Map<string, ScoredTransaction>();
+    (await this.getMany(conflicting)).forEach((record, k) => {
+      if (!record) throw new Error(`scored transaction ${conflicting[k]} conflicted but cannot be read`);
+      existing.set(record.id, record);
+    });
+    return records.map((record, i) => {
+      const created = inserted.has(record.id) && firstIndex.get(record.id) === i;
+      if (created) return { record, created };
+      return { record: existing.get(record.id) ?? records[firstIndex.get(record.id)!]!, created: false };
+    });
   }
 
   async get(id: string): Promise<ScoredTransaction | undefined> {
-    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM scored_transactions WHERE id = $1`, [id]);
-    const row = rows[0];
-    return row && toRecord(row);
+    return (await this.getMany([id]))[0];
+  }
+
+  async getMany(ids: readonly string[]): Promise<(ScoredTransaction | undefined)[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<Row & { id: string }>(`SELECT id, ${COLUMNS} FROM scored_transactions WHERE id = ANY($1::text[])`, [ids]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row && toRecord(row);
+    });
   }
 
   async list(query: ListQuery): Promise<Page> {
@@ -90,6 +107,7 @@ export class SqlStorage implements Storage {
     if (query.from !== undefined) where.push(`tx_time >= ${param(query.from)}`);
     if (query.to !== undefined) where.push(`tx_time < ${param(query.to)}`);
     if (query.customerId !== undefined) where.push(`customer_id = ${param(query.customerId)}`);
+    if (query.labelled !== undefined) where.push(query.labelled ? 'label IS NOT NULL' : 'label IS NULL');
     if (after !== undefined) where.push(`(tx_time, id) < (${param(after.timestamp)}::double precision, ${param(after.id)}::text COLLATE "C")`);
     const limit = Math.max(0, Math.floor(query.limit));
     const { rows } = await this.db.query<Row & { tx_time: number; id: string }>(

@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { directorySource } from '@fraudscore/sdk';
+import { describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../storage/index.js';
+import { createTestEdge, tx } from '../testing/index.js';
+import { restoreState } from './restore.js';
+
+const BUNDLE = directorySource(fileURLToPath(new URL('../../../models/bundles/default/', import.meta.url)));
+const DAY = 86_400_000;
+const at = (days: number) => new Date(Date.parse('2026-03-20T10:00:00Z') - days * DAY).toISOString();
+
+describe('restoreState', () => {
+  it('rebuilds the feature history and label statistics so a restarted edge scores exactly as the old one', async () => {
+    const storage = new MemoryStorage();
+    const before = await createTestEdge(BUNDLE, { storage });
+    // Customer and terminal activity over 40 days (some older than any window), with labels on the terminal.
+    for (let d = 40; d >= 1; d--) {
+      await before.service.score(tx(`h${d}`, { timestamp: at(d), amount: 10 + d, terminalId: d % 2 ? 't1' : 't2' }), { explain: false });
+    }
+    for (const d of [20, 15, 9, 8]) await before.service.label(`h${d}`, { label: d === 9 ? 'legitimate' : 'fraud', analyst: 'ana', at: '2026-03-20T11:00:00Z' });
+    for (const d of [3]) await before.service.label(`h${d}`, { label: 'fraud', analyst: 'ana', at: '2026-03-19T11:00:00Z' });
+
+    const after = await createTestEdge(BUNDLE, { storage });
+    const restored = await restoreState({ storage, history: after.history, now: after.now.ms });
+    const cutoff = after.now.ms - after.history.retentionMs;
+    expect(restored.transactions).toBe((await storage.list({ from: cutoff, limit: 500 })).items.length);
+    expect(restored.transactions).toBeGreaterThan(30);
+    expect(restored.labels).toBe(5);
+    expect(restored.labelStats).toEqual(before.metrics.labelStats());
+
+    const next = tx('next', { timestamp: '2026-03-20T11:30:00Z', amount: 77 });
+    const expected = await before.service.score(next, { explain: false });
+    const got = await after.service.score({ ...next, id: 'next-2' }, { explain: false });
+    expect(got.features).toEqual(expected.features);
+    expect(got.probability).toBe(expected.probability);
+  });
+
+  it('restores nothing from empty storage', async () => {
+    const edge = await createTestEdge(BUNDLE);
+    expect(await restoreState({ storage: edge.storage, history: edge.history, now: edge.now.ms })).toMatchObject({ transactions: 0, labels: 0 });
+  });
+});

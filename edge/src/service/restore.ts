@@ -1,0 +1,57 @@
+// After a restart the server-side state lives only in storage: the feature history (customer windows, terminal
+// counts and risk) and the label statistics behind false_positive_rate and model_accuracy_daily. This rebuilds
+// both from the stored scored transactions, so the first score after a restart sees the same history as the last
+// one before it.
+import { applyLabel, EMPTY_LABEL_STATS, type LabelStats } from '../metrics/labels.js';
+import type { ScoredTransaction, Storage } from '../storage/index.js';
+import type { ServerHistory } from './index.js';
+
+export interface RestoreInput {
+  storage: Storage;
+  history: ServerHistory;
+  /** Epoch ms now: transactions newer than now - history.retentionMs are restored. */
+  now: number;
+  /** Page size while reading storage (default 500, the list maximum). */
+  pageSize?: number;
+}
+
+export interface RestoredState {
+  /** Transactions added to the history. */
+  transactions: number;
+  /** Labels restored into the history. */
+  labels: number;
+  /**
+   * Label statistics folded in label order from the restored window's labels (what the metrics would hold had the
+   * process run through that window).
+   */
+  labelStats: LabelStats;
+}
+
+/** Every stored transaction in [from, ∞), oldest first. */
+async function readSince(storage: Storage, from: number, pageSize: number): Promise<ScoredTransaction[]> {
+  const newestFirst: ScoredTransaction[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await storage.list({ from, limit: pageSize, ...(cursor ? { cursor } : {}) });
+    newestFirst.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return newestFirst.reverse();
+}
+
+export async function restoreState({ storage, history, now, pageSize = 500 }: RestoreInput): Promise<RestoredState> {
+  const records = await readSince(storage, now - history.retentionMs, pageSize);
+  let transactions = 0;
+  let labels = 0;
+  for (const record of records) {
+    // Added in time order: the history appends instead of inserting.
+    if (await history.add(record.transaction)) transactions += 1;
+    if (record.label && (await history.setLabel(record.id, record.label.label === 'fraud' ? 1 : 0))) labels += 1;
+  }
+  const labelled = records.filter((r) => r.label !== null).sort((a, b) => Date.parse(a.label!.at) - Date.parse(b.label!.at));
+  const labelStats = labelled.reduce(
+    (stats, r) => applyLabel(stats, { label: r.label!.label, probability: r.probability, threshold: r.threshold, blocked: r.shouldBlock }, Date.parse(r.label!.at)),
+    EMPTY_LABEL_STATS,
+  );
+  return { transactions, labels, labelStats };
+}
