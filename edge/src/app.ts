@@ -1,6 +1,7 @@
 // createApp(deps): the edge API as a Hono app on web-standard APIs, hosted by server/ on Node or by any runtime.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { createInProcessEventBus, type EventBus } from './bus/index.js';
+import { GROUP_SCOPES, PUBLIC_PATH } from './access.js';
 import { ApiError, toErrorResponse } from './errors.js';
 import { apiKeyAuth, bodySizeLimit, corsAllowList, rateLimit, requireScope, securityHeaders, type HashedApiKey, type RateLimitOptions } from './middleware/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
@@ -20,6 +21,7 @@ import { bundleRoutes, type ServedBundle } from './routes/bundle/index.js';
 import { kserveRoutes } from './routes/kserve/index.js';
 import { legacyRoutes } from './routes/legacy/index.js';
 import { streamRoutes } from './routes/stream/index.js';
+import { openApiRoutes } from './openapi/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
 
 export interface SecurityOptions {
@@ -116,6 +118,8 @@ export function createEdge(deps: AppDeps): EdgeApp {
   deps.installMiddleware?.(app);
 
   app.route('/health', healthRoutes({ service, clock }));
+  // Public like /health (outside /v1): describes the routes below with the schemas they validate with.
+  app.route('/openapi.json', openApiRoutes({ apiKeyHeader: deps.security ? deps.security.header ?? 'authorization' : undefined, drift: deps.driftReference !== undefined, bundle: deps.bundle !== undefined }));
   app.route('/v1/score', scoreRoutes({ service }));
   app.route('/v1/transactions', labelRoutes({ service }));
   app.route('/v1/transactions', transactionRoutes({ storage }));
@@ -153,12 +157,10 @@ function installSecurity(app: Hono, options: SecurityOptions): void {
   const auth = apiKeyAuth({ keys: options.keys, ...(options.header ? { header: options.header } : {}) });
   app.use('/v1/*', unlessPublic(auth));
   if (options.rateLimit !== false) app.use('/v1/*', rateLimit(options.rateLimit ?? {}));
-  app.use('/v1/score/*', requireScope('score'));
-  for (const group of ['transactions', 'alerts', 'models', 'drift']) app.use(`/v1/${group}/*`, unlessPublic(requireScope('analyst')));
+  for (const [group, scope] of Object.entries(GROUP_SCOPES)) app.use(`/v1/${group}/*`, unlessPublic(requireScope(scope)));
 }
 
 /** Bundle files are public (devices download the model without a key); everything else under /v1 is not. */
-const PUBLIC_PATH = /^\/v1\/models\/[^/]+\/bundle\/[^/]+$/;
 const unlessPublic = (middleware: MiddlewareHandler): MiddlewareHandler => async (c, next) => {
   if (c.req.method === 'GET' && PUBLIC_PATH.test(c.req.path)) return next();
   return middleware(c, next);

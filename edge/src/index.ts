@@ -9,3 +9,4 @@ export { createLlmExplainer, memoryCache, templateExplainer, templateNarrative, 
 export { createFraudMetrics, Registry, type FraudMetrics } from './metrics/index.js';
 export { computeDrift, DriftScheduler, MemoryDriftHistory, parseReference, psi, type DriftHistory, type DriftReference, type DriftRow, type DriftSnapshot } from './drift/index.js';
 export type { ServedBundle } from './routes/bundle/index.js';
+export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi/index.js';

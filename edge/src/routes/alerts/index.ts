@@ -1,7 +1,7 @@
 // GET /v1/alerts: scored transactions at HIGH or CRITICAL, with the transaction list's filters and paging.
 import { Hono } from 'hono';
-import { listQuery } from '../../http.js';
-import { ALERT_LEVELS, type Storage } from '../../storage/index.js';
+import { alertListQuery, validateQuery } from '../../schemas/index.js';
+import type { Storage } from '../../storage/index.js';
 
 export interface AlertRoutesOptions {
   storage: Storage;
@@ -9,6 +9,6 @@ export interface AlertRoutesOptions {
 
 export function alertRoutes({ storage }: AlertRoutesOptions): Hono {
   const app = new Hono();
-  app.get('/', async (c) => c.json(await storage.list(listQuery(c, ALERT_LEVELS))));
+  app.get('/', async (c) => c.json(await storage.list(validateQuery(c, alertListQuery))));
   return app;
 }

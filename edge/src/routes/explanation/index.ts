@@ -3,8 +3,9 @@
 // scoring path: it only reads the stored result. Mount with app.route('/', explanationRoutes(...)).
 import type { RiskLevel, TopFactor } from '@fraudscore/sdk';
 import { Hono } from 'hono';
-import { badRequest, notFound } from '../../errors.js';
-import { isLang, LANGS, type Explainer, type Lang } from '../../explain/index.js';
+import { notFound } from '../../errors.js';
+import type { Explainer, Lang } from '../../explain/index.js';
+import { explanationQuery, idParam, validateParams, validateQuery } from '../../schemas/index.js';
 
 /** What the route needs of a stored transaction: its score result (a ScoreResult fits). */
 export interface ExplainableRecord {
@@ -30,10 +31,8 @@ export interface ExplanationResponse {
 export function explanationRoutes({ getTransaction, explainer, threshold }: ExplanationRoutesOptions): Hono {
   const app = new Hono();
   app.get('/v1/transactions/:id/explanation', async (c) => {
-    const id = c.req.param('id');
-    if (id.length === 0 || id.length > 256) throw badRequest('must be 1 to 256 characters', 'id');
-    const lang = c.req.query('lang') ?? 'en';
-    if (!isLang(lang)) throw badRequest(`must be one of ${LANGS.join(', ')}`, 'lang');
+    const { id } = validateParams(c, idParam);
+    const { lang } = validateQuery(c, explanationQuery);
     const record = await getTransaction(id);
     if (!record) throw notFound('transaction', 'id');
     const { result } = record;

@@ -30,6 +30,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../../errors.js';
 import type { ScoringService } from '../../service/index.js';
+import { inferBody, KSERVE_INPUT, KSERVE_OUTPUTS, validate } from '../../schemas/index.js';
 import type { ScoredTransaction } from '../../storage/index.js';
 
 export interface KServeRoutesOptions {
@@ -43,8 +44,8 @@ export interface KServeRoutesOptions {
   serverVersion?: string;
 }
 
-export const INPUT_NAME = 'transactions';
-export const OUTPUT_NAMES = ['probability', 'risk_level', 'should_block', 'shap_values'] as const;
+export const INPUT_NAME = KSERVE_INPUT;
+export const OUTPUT_NAMES = KSERVE_OUTPUTS;
 type OutputName = (typeof OUTPUT_NAMES)[number];
 
 export interface InferTensor {
@@ -81,24 +82,13 @@ function toKServeError(error: unknown): { status: ContentfulStatusCode; body: { 
   return { status: 500, body: { error: 'internal error; the request was not completed' } };
 }
 
-/** Every transaction of the `transactions` tensor, parsed. */
-function readTransactions(body: unknown, maxBatch: number): { id: unknown; transactions: unknown[]; outputs: OutputName[] } {
-  if (!isObject(body)) throw bad('the request must be a JSON object { inputs: [...] }');
-  const { inputs, outputs, id } = body;
-  if (id !== undefined && typeof id !== 'string') throw bad('id must be a string');
-  if (!Array.isArray(inputs) || inputs.length === 0) throw bad(`inputs must be a non-empty array holding the tensor "${INPUT_NAME}"`);
-  const tensor = inputs.find((t) => isObject(t) && t['name'] === INPUT_NAME) as Record<string, unknown> | undefined;
-  if (!tensor) throw bad(`inputs must hold a tensor named "${INPUT_NAME}"`);
-  const unknownInput = inputs.find((t) => !isObject(t) || t['name'] !== INPUT_NAME);
-  if (unknownInput !== undefined) throw bad(`unexpected input ${isObject(unknownInput) ? JSON.stringify(String(unknownInput['name']).slice(0, 64)) : '(not an object)'}; the only input is "${INPUT_NAME}"`);
-  if (tensor['datatype'] !== 'BYTES') throw bad(`input "${INPUT_NAME}" must have datatype BYTES`);
-  const { shape, data } = tensor;
-  if (!Array.isArray(data)) throw bad(`input "${INPUT_NAME}" must have a data array`);
-  if (!Array.isArray(shape) || shape.length !== 1 || shape[0] !== data.length) throw bad(`input "${INPUT_NAME}" must have shape [N] with N the number of elements in data`);
-  if (data.length === 0 || data.length > maxBatch) throw bad(`input "${INPUT_NAME}" must hold 1 to ${maxBatch} transactions, got ${data.length}`);
-  const transactions = data.map((element, i) => {
-    if (isObject(element)) return element;
-    if (typeof element !== 'string') throw bad(`${INPUT_NAME}[${i}] must be a JSON-encoded transaction`);
+/** The request checked against the published schema, each element of the `transactions` tensor decoded. */
+function readTransactions(body: unknown, schema: ReturnType<typeof inferBody>): { id: string | undefined; transactions: unknown[]; outputs: OutputName[] } {
+  // Schema errors arrive as ApiError; toKServeError turns them into { error: "<field>: <message>" } with 400.
+  const { id, inputs, outputs } = validate(schema, body, { status: 400 });
+  // JSON text inside a BYTES element is decoded here: that is the protocol's encoding, not a shape to check.
+  const transactions = inputs[0]!.data.map((element, i) => {
+    if (typeof element !== 'string') return element;
     let parsed: unknown;
     try {
       parsed = JSON.parse(element);
@@ -108,18 +98,7 @@ function readTransactions(body: unknown, maxBatch: number): { id: unknown; trans
     if (!isObject(parsed)) throw bad(`${INPUT_NAME}[${i}] must encode a JSON object`);
     return parsed;
   });
-  let requested: OutputName[] = [...OUTPUT_NAMES];
-  if (outputs !== undefined) {
-    if (!Array.isArray(outputs) || outputs.length === 0) throw bad('outputs must be a non-empty array of { name }');
-    requested = outputs.map((o) => {
-      const name = isObject(o) ? o['name'] : undefined;
-      if (typeof name !== 'string' || !(OUTPUT_NAMES as readonly string[]).includes(name)) {
-        throw bad(`unknown output ${JSON.stringify(typeof name === 'string' ? name.slice(0, 64) : name)}; outputs are ${OUTPUT_NAMES.join(', ')}`);
-      }
-      return name as OutputName;
-    });
-  }
-  return { id, transactions, outputs: requested };
+  return { id, transactions, outputs: outputs ? outputs.map((o) => o.name) : [...OUTPUT_NAMES] };
 }
 
 function tensors(records: readonly ScoredTransaction[], model: ModelInfo, outputs: readonly OutputName[]): InferTensor[] {
@@ -154,6 +133,7 @@ function tensors(records: readonly ScoredTransaction[], model: ModelInfo, output
 
 export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-js', serverName = 'fraudscore-edge', serverVersion = '0.1.0' }: KServeRoutesOptions): Hono {
   const app = new Hono();
+  const inferSchema = inferBody(maxBatch);
   // Used only for this group's routes (Hono applies a sub-app's handler to its own routes when mounted).
   app.onError((error, c) => {
     const { status, body } = toKServeError(error);
@@ -217,14 +197,14 @@ export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-
     } catch {
       throw bad('the request body is not valid JSON');
     }
-    const { id, transactions, outputs } = readTransactions(body, maxBatch);
+    const { id, transactions, outputs } = readTransactions(body, inferSchema);
     const records = await service.scoreBatch(transactions, { explain: outputs.includes('shap_values') });
     // The model that scored them (hot reload may have swapped it since modelFor).
     const model = service.currentModel().model;
     return c.json({
       model_name: model.name,
       model_version: records[0]?.modelVersion ?? model.version,
-      ...(typeof id === 'string' ? { id } : {}),
+      ...(id !== undefined ? { id } : {}),
       outputs: tensors(records, model, outputs),
     });
   };

@@ -1,6 +1,7 @@
 // POST /v1/transactions/{id}/label: { label: 'fraud' | 'legitimate', analyst, at? } — analyst feedback.
 import { Hono } from 'hono';
-import { pathId, readJson } from '../../http.js';
+import { readJson } from '../../http.js';
+import { idParam, labelBody, validate, validateParams } from '../../schemas/index.js';
 import type { ScoringService } from '../../service/index.js';
 
 export interface LabelRoutesOptions {
@@ -10,8 +11,10 @@ export interface LabelRoutesOptions {
 export function labelRoutes({ service }: LabelRoutesOptions): Hono {
   const app = new Hono();
   app.post('/:id/label', async (c) => {
-    const id = pathId(c);
-    return c.json(await service.label(id, await readJson(c)));
+    const { id } = validateParams(c, idParam);
+    const body = await readJson(c);
+    validate(labelBody, body);
+    return c.json(await service.label(id, body));
   });
   return app;
 }

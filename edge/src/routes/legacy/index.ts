@@ -1,15 +1,15 @@
 // The original service's routes, for existing clients, with its field names (snake_case): thin adapters over the
 // ScoringService (the one scoring flow) and Storage. Mounted at the root ('/'): paths are the original ones.
 //   POST /predict             one transaction (our Transaction shape) → the original prediction
-//   POST /predict/batch       { transactions: [...] } (1..maxBatch, as /v1/score/batch) → { predictions: [...] }
+//   POST /predict/batch       { transactions: [...] } (1..1000, as /v1/score/batch) → { predictions: [...] }
 //   GET  /model-info          the active model
 //   GET  /threshold           the threshold in force
 //   POST /threshold           { threshold: (0,1), changed_by? } → changes config.threshold at run time; audited
 //   GET  /threshold/history   the audit trail, oldest first
 // GET /health is the app's own route. POST /drift/check and POST /drift/set-baseline are not served here.
 import { Hono } from 'hono';
-import { badRequest, invalid, tooLarge } from '../../errors.js';
 import { readJson } from '../../http.js';
+import { batchIssueStatus, scoreBatchBody, scoreBody, thresholdBody, validate } from '../../schemas/index.js';
 import type { EdgeConfig, ScoringService } from '../../service/index.js';
 import type { ScoredTransaction, Storage, ThresholdChange } from '../../storage/index.js';
 
@@ -21,8 +21,6 @@ export interface LegacyRoutesOptions {
   config: EdgeConfig;
   /** Epoch ms, for the audit's `at`; default Date.now. */
   clock?: () => number;
-  /** Default 1000, as /v1/score/batch. */
-  maxBatch?: number;
 }
 
 export interface LegacyRiskFactor {
@@ -45,8 +43,6 @@ export interface LegacyPrediction {
   model_version: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** The original response shape for a scored record; `features` names the SHAP columns (the model's feature order). */
 export function toLegacyPrediction(record: ScoredTransaction, features: readonly string[]): LegacyPrediction {
   const names = record.shap && features.length === record.shap.values.length ? features : Object.keys(record.features);
@@ -66,7 +62,7 @@ export function toLegacyPrediction(record: ScoredTransaction, features: readonly
 
 const legacyChange = (c: ThresholdChange) => ({ old_threshold: c.from, new_threshold: c.to, changed_by: c.by, changed_at: c.at });
 
-export function legacyRoutes({ service, storage, config, clock = Date.now, maxBatch = 1000 }: LegacyRoutesOptions): Hono {
+export function legacyRoutes({ service, storage, config, clock = Date.now }: LegacyRoutesOptions): Hono {
   const app = new Hono();
   const featureNames = (record: ScoredTransaction): readonly string[] => {
     const { version, features } = service.currentModel().model;
@@ -74,14 +70,17 @@ export function legacyRoutes({ service, storage, config, clock = Date.now, maxBa
   };
   const predict = (record: ScoredTransaction): LegacyPrediction => toLegacyPrediction(record, featureNames(record));
 
-  app.post('/predict', async (c) => c.json(predict(await service.score(await readJson(c)))));
+  // The same bodies and checks as /v1/score and /v1/score/batch.
+  app.post('/predict', async (c) => {
+    const body = await readJson(c);
+    validate(scoreBody, body, { field: 'transaction' });
+    return c.json(predict(await service.score(body)));
+  });
 
   app.post('/predict/batch', async (c) => {
     const body = await readJson(c);
-    const transactions = isObject(body) ? body['transactions'] : undefined;
-    if (!Array.isArray(transactions)) throw badRequest('must be an array of transactions', 'transactions');
-    if (transactions.length === 0) throw badRequest(`must hold 1 to ${maxBatch} transactions`, 'transactions');
-    if (transactions.length > maxBatch) throw tooLarge(`must hold at most ${maxBatch} transactions, got ${transactions.length}`, 'transactions');
+    validate(scoreBatchBody, body, { field: 'transactions', status: batchIssueStatus });
+    const { transactions } = body as { transactions: unknown[] };
     return c.json({ predictions: (await service.scoreBatch(transactions)).map(predict) });
   });
 
@@ -109,16 +108,8 @@ export function legacyRoutes({ service, storage, config, clock = Date.now, maxBa
   app.get('/threshold', (c) => c.json(current()));
 
   app.post('/threshold', async (c) => {
-    const body = await readJson(c);
-    if (!isObject(body)) throw invalid('body', 'must be an object { threshold, changed_by? }');
-    const { threshold, changed_by: by } = body;
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold <= 0 || threshold >= 1) {
-      throw invalid('threshold', 'must be a number strictly between 0 and 1');
-    }
-    if (by !== undefined && (typeof by !== 'string' || by.trim().length === 0 || by.length > 200)) {
-      throw invalid('changed_by', 'must be a non-empty string of at most 200 characters');
-    }
-    const change: ThresholdChange = { from: service.threshold(), to: threshold, by: typeof by === 'string' ? by.trim() : 'api', at: new Date(clock()).toISOString() };
+    const { threshold, changed_by: by } = validate(thresholdBody, await readJson(c));
+    const change: ThresholdChange = { from: service.threshold(), to: threshold, by: by?.trim() ?? 'api', at: new Date(clock()).toISOString() };
     // Audit first: a change that could not be recorded is not applied.
     await storage.recordThresholdChange(change);
     config.threshold = threshold;

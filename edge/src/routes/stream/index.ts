@@ -5,11 +5,10 @@
 // comment follows every heartbeatMs, so proxies keep the connection and clients notice a dead one. The bus
 // subscription ends when the client disconnects (the body is cancelled or the request aborted), and when a client
 // falls more than maxPending events behind (it is then disconnected; EventSource reconnects).
-import { RISK_LEVELS, type RiskLevel } from '@fraudscore/sdk';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { EventBus } from '../../bus/index.js';
-import { badRequest } from '../../errors.js';
+import { streamQuery, validateQuery } from '../../schemas/index.js';
 
 export interface StreamRoutesOptions {
   bus: EventBus;
@@ -19,19 +18,12 @@ export interface StreamRoutesOptions {
   maxPending?: number;
 }
 
-/** `?risk=` → the levels asked for (undefined: all); anything unknown → 400 naming risk. */
-export function parseRiskFilter(value: string | undefined): ReadonlySet<RiskLevel> | undefined {
-  if (value === undefined) return undefined;
-  const asked = value.split(',').map((r) => r.trim().toUpperCase());
-  if (asked.some((r) => !RISK_LEVELS.includes(r as RiskLevel))) throw badRequest(`must be one or more of ${RISK_LEVELS.join(', ')}`, 'risk');
-  return new Set(asked as RiskLevel[]);
-}
-
 export function streamRoutes({ bus, heartbeatMs = 15_000, maxPending = 1000 }: StreamRoutesOptions): Hono {
   if (!(heartbeatMs > 0)) throw new RangeError('heartbeatMs must be positive');
   const app = new Hono();
   app.get('/', (c) => {
-    const levels = parseRiskFilter(c.req.query('risk'));
+    const { risk } = validateQuery(c, streamQuery);
+    const levels = risk && new Set(risk);
     return streamSSE(c, async (stream) => {
       let closed = false;
       let pending = 0;
