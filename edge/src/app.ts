@@ -173,7 +173,7 @@ function recordMetricsFromEvents(bus: EventBus, metrics: FraudMetrics): void {
     if (event.type === 'scored') {
       metrics.recordScore({ probability: t.probability, riskLevel: t.riskLevel, blocked: t.shouldBlock, latencySeconds: event.latencySeconds ?? 0 });
     } else if (event.type === 'labelled' && t.label) {
-      metrics.recordLabel({ label: t.label.label, probability: t.probability, threshold: t.threshold, blocked: t.shouldBlock });
+      metrics.recordLabel({ label: t.label.label, probability: t.probability, threshold: t.threshold, blocked: t.shouldBlock }, Date.parse(t.label.at));
     }
   }, ['scored', 'labelled']);
 }

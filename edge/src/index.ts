@@ -1,5 +1,6 @@
 // @fraudscore/edge: the authoritative scoring API as a Hono app (web-standard APIs only).
 export { createApp, createEdge, type AppDeps, type EdgeApp, type SecurityOptions } from './app.js';
+export { restoreState, type RestoreInput, type RestoredState } from './service/restore.js';
 export { createScoringService, type EdgeConfig, type LabelInput, type ModelProvider, type ScoreCallOptions, type ScoringService, type ScoringServiceDeps, type ServerHistory } from './service/index.js';
 export * from './storage/index.js';
 export { createInProcessEventBus, type EdgeEvent, type EdgeEventType, type EventBus, type InProcessEventBusOptions, type Listener } from './bus/index.js';

@@ -7,6 +7,8 @@
                  probability;
   shap.json      for the same rows, SHAP values per model from LightGBM pred_contrib and XGBoost pred_contribs, their
                  base values, and the ensemble's (the weighted sums), with base + sum(values) = margin.
+  reference.json the drift reference (reference.py) of the scores.json rows and probabilities: what the edge's
+                 baseline builder must reproduce.
 Missing values are written as null. Everything is derived deterministically from the bundle and a fixed simulator
 seed, so `fixtures --check` can regenerate them and compare.
 """
@@ -32,6 +34,7 @@ from .csvio import read_transactions
 from .errors import ExportError
 from .export import json_bytes, read_manifest
 from .features import compute_features
+from .reference import build_reference
 from .signing import verify as verify_signature
 from .simulate import simulate
 from .spec import load_spec, spec_hash
@@ -130,7 +133,9 @@ def build_fixtures(bundle_dir: Path, native_dir: Path) -> dict[str, Any]:
         ensemble_base = sum(weights[name] * float(contributions[name][i, -1]) for name in weights)
         shap_doc["rows"].append({"features": _nullable(rows[i]), **per_model, "margin": float(margin[i]),
                                  "ensemble": {"baseValue": ensemble_base, "values": [float(v) for v in ensemble_values]}})
-    return {"features.json": features_doc, "scores.json": scores_doc, "shap.json": shap_doc}
+    # The drift baseline the edge builds from live rows must match what training writes to reference.json.
+    reference_doc = build_reference(manifest["features"], rows, 1 / (1 + np.exp(-margin)), {"source": "the rows of scores.json"})
+    return {"features.json": features_doc, "scores.json": scores_doc, "shap.json": shap_doc, "reference.json": reference_doc}
 
 
 def _native_models(trees_doc: dict, directory: Path) -> dict[str, Any]:

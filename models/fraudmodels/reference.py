@@ -16,8 +16,8 @@ QUANTILES = np.linspace(0.1, 0.9, 9)
 
 def distribution(values: np.ndarray) -> dict[str, Any]:
     present = values[~np.isnan(values)]
-    if len(present) == 0:
-        return {"cutPoints": [], "frequencies": [], "missingShare": 1.0, "count": 0}
+    if len(present) == 0:  # one empty bin, so the document stays well-formed (frequencies = cut points + 1)
+        return {"cutPoints": [], "frequencies": [0.0], "missingShare": 1.0, "count": int(len(values))}
     cuts = np.unique(np.quantile(present, QUANTILES, method="linear"))
     bins = np.searchsorted(cuts, present, side="left")  # value <= cut goes to that cut's bin
     counts = np.bincount(bins, minlength=len(cuts) + 1)
