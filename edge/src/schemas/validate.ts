@@ -10,6 +10,8 @@ type Issue = z.core.$ZodIssue;
 export interface ValidateOptions {
   /** The field named when the value as a whole is refused (no path): `body`, `transaction`, `transactions`. */
   field?: string;
+  /** Where the value sits in the request, prefixed to issue paths: `transactions[3]` → `transactions[3].amount`. */
+  at?: string;
   /** 400 for malformed requests (queries, paths), 422 (default) for well-formed JSON with bad values; or per issue. */
   status?: RefusalStatus | ((issue: Issue) => RefusalStatus);
 }
@@ -31,7 +33,8 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, options
   const status = typeof options.status === 'function' ? options.status(issue) : options.status ?? 422;
   // An unknown key is reported on its parent object: name the key itself.
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  throw new ApiError(status, CODES[status], issue.message, fieldOf(path, options.field ?? 'body'));
+  const field = options.at === undefined ? fieldOf(path, options.field ?? 'body') : path.length === 0 ? options.at : `${options.at}${fieldOf(path, '').replace(/^(?!\[)/, '.')}`;
+  throw new ApiError(status, CODES[status], issue.message, field);
 }
 
 /** Query parameters (first value of each) against an object schema; a bad one is 400 naming the parameter. */

@@ -1,10 +1,11 @@
 // The scoring service: the one place the authoritative flow lives.
 // validate → server-side history (every entity) → features → score → SHAP top factors → tier and block → persist
 // → publish. Labels update storage and the history, so terminal risk features read them (after the spec's delay).
-import { RISK_LEVELS, ValidationError, riskLevel, shouldBlock, type RiskLevel, type NormalizedTransaction, type ScoreResult, type Scorer, type Transaction } from '@fraudscore/sdk';
+import { ValidationError, riskLevel, shouldBlock, type NormalizedTransaction, type ScoreResult, type Scorer, type Transaction } from '@fraudscore/sdk';
 import type { EventBus } from '../bus/index.js';
-import { invalid, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { HistoryStore } from '@fraudscore/sdk';
+import { labelBody, transactionInput, validate } from '../schemas/index.js';
 import { groupCalls, type DeviceScore, type LabelValue, type ScoredTransaction, type Storage, type TransactionLabel } from '../storage/index.js';
 
 /** The active model: a loaded scorer, or a function returning the current one (hot reload). */
@@ -56,7 +57,6 @@ export interface ScoringService {
 }
 
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 interface Prepared {
   id: string;
@@ -64,29 +64,15 @@ interface Prepared {
   deviceScore: DeviceScore | null;
 }
 
-/** Checks the envelope (object, id, optional device pre-score); the SDK validates the transaction's fields. */
+/**
+ * Checks the request against the published transaction schema (the one /openapi.json documents; 422 naming the field,
+ * under `prefix` in a batch); the SDK checks the fields of the model's feature spec when scoring.
+ */
 function prepare(input: unknown, prefix: string): Prepared {
-  if (!isObject(input)) throw invalid(prefix || 'transaction', 'must be an object with id, customerId, terminalId, amount and timestamp');
-  const at = (field: string): string => (prefix ? `${prefix}.${field}` : field);
-  const rawId = input['id'];
-  if (!((typeof rawId === 'string' && rawId.length > 0 && rawId.length <= 256) || (typeof rawId === 'number' && Number.isSafeInteger(rawId)))) {
-    throw invalid(at('id'), 'must be a non-empty string (at most 256 characters) or an integer');
-  }
-  const { preScore, label: _ignored, ...tx } = input;
-  let deviceScore: DeviceScore | null = null;
-  if (preScore !== undefined && preScore !== null) {
-    if (!isObject(preScore)) throw invalid(at('preScore'), 'must be an object { probability, riskLevel }');
-    const { probability, riskLevel: level } = preScore;
-    if (typeof probability !== 'number' || !Number.isFinite(probability) || probability < 0 || probability > 1) {
-      throw invalid(at('preScore.probability'), 'must be a number in [0, 1]');
-    }
-    if (typeof level !== 'string' || !RISK_LEVELS.includes(level as RiskLevel)) {
-      throw invalid(at('preScore.riskLevel'), `must be one of ${RISK_LEVELS.join(', ')}`);
-    }
-    deviceScore = { probability, riskLevel: level as RiskLevel };
-  }
+  const checked = validate(transactionInput, input, prefix ? { at: prefix } : { field: 'transaction' });
+  const { preScore, label: _ignored, ...tx } = input as Record<string, unknown>;
   // A label never comes with a transaction to score: labels arrive through the label route only.
-  return { id: String(rawId), tx: tx as Transaction, deviceScore };
+  return { id: String(checked.id), tx: tx as Transaction, deviceScore: checked.preScore ?? null };
 }
 
 export function createScoringService(deps: ScoringServiceDeps): ScoringService {
@@ -180,16 +166,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       return run(inputs.map((input, i) => prepare(input, `transactions[${i}]`)), options, true);
     },
     async label(id, input) {
-      if (!isObject(input)) throw invalid('body', 'must be an object { label, analyst, at? }');
-      const { label, analyst, at } = input;
-      if (label !== 'fraud' && label !== 'legitimate') throw invalid('label', "must be 'fraud' or 'legitimate'");
-      if (typeof analyst !== 'string' || analyst.trim().length === 0 || analyst.length > 200) {
-        throw invalid('analyst', 'must be a non-empty string of at most 200 characters');
-      }
-      let when: string;
-      if (at === undefined) when = new Date(clock()).toISOString();
-      else if (typeof at === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(at) && Number.isFinite(Date.parse(at))) when = new Date(Date.parse(at)).toISOString();
-      else throw invalid('at', 'must be an ISO 8601 date-time');
+      const { label, analyst, at } = validate(labelBody, input);
+      const when = new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
       const value: TransactionLabel = { label, analyst: analyst.trim(), at: when };
       const updated = await storage.setLabel(id, value);
       if (!updated) throw notFound('transaction', 'id');

@@ -1,8 +1,9 @@
 // POST /v1/score (one transaction) and POST /v1/score/batch ({ transactions: [...] }, 1..1000); ?explain=false skips SHAP.
-// Bodies are checked against the schemas /openapi.json publishes; the service and SDK then check them again.
+// Bodies are checked against the schemas /openapi.json publishes (the batch envelope here, each transaction in the
+// service); the SDK then checks the fields of the model's feature spec.
 import { Hono } from 'hono';
 import { readJson } from '../../http.js';
-import { batchIssueStatus, scoreBatchBody, scoreBody, scoreQuery, validate, validateQuery } from '../../schemas/index.js';
+import { batchIssueStatus, scoreBatchBody, scoreQuery, validate, validateQuery } from '../../schemas/index.js';
 import type { ScoringService } from '../../service/index.js';
 
 export interface ScoreRoutesOptions {
@@ -13,10 +14,9 @@ export function scoreRoutes({ service }: ScoreRoutesOptions): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
     const { explain } = validateQuery(c, scoreQuery);
-    const body = await readJson(c);
-    validate(scoreBody, body, { field: 'transaction' });
-    // The raw body goes on: fields the model's spec declares beyond the schema's reach the SDK untouched.
-    return c.json(await service.score(body, { explain }));
+    // The service checks the body against transactionInput (= scoreBody, the schema /openapi.json publishes); the raw
+    // body goes on, so fields the model's spec declares beyond the schema reach the SDK untouched.
+    return c.json(await service.score(await readJson(c), { explain }));
   });
   app.post('/batch', async (c) => {
     const { explain } = validateQuery(c, scoreQuery);
