@@ -1,9 +1,9 @@
 // createApp(deps): the edge API as a Hono app on web-standard APIs, hosted by server/ on Node or by any runtime.
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { createInProcessEventBus, type EventBus } from './bus/index.js';
-import { GROUP_SCOPES, PUBLIC_PATH } from './access.js';
+import { accessFor } from './access.js';
 import { ApiError, toErrorResponse } from './errors.js';
-import { apiKeyAuth, bodySizeLimit, corsAllowList, rateLimit, requireScope, securityHeaders, type HashedApiKey, type RateLimitOptions } from './middleware/index.js';
+import { apiKeyAuth, bodySizeLimit, corsAllowList, rateLimit, requireScope, SCOPES, securityHeaders, type ApiKeyEnv, type HashedApiKey, type RateLimitOptions } from './middleware/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { labelRoutes } from './routes/labels/index.js';
@@ -155,16 +155,20 @@ function installSecurity(app: Hono, options: SecurityOptions): void {
   app.use('*', corsAllowList({ origins: options.origins ?? [] }));
   app.use('*', bodySizeLimit(options.maxBodyBytes === undefined ? {} : { maxBytes: options.maxBodyBytes }));
   const auth = apiKeyAuth({ keys: options.keys, ...(options.header ? { header: options.header } : {}) });
-  app.use('/v1/*', unlessPublic(auth));
-  if (options.rateLimit !== false) app.use('/v1/*', rateLimit(options.rateLimit ?? {}));
-  for (const [group, scope] of Object.entries(GROUP_SCOPES)) app.use(`/v1/${group}/*`, unlessPublic(requireScope(scope)));
+  const limit = options.rateLimit === false ? undefined : rateLimit(options.rateLimit ?? {});
+  const scopes = new Map(SCOPES.map((scope) => [scope, requireScope(scope)] as const));
+  // One decision per request from the access table: key, then rate limit (per key), then scope.
+  app.use('*', async (c: Context<ApiKeyEnv>, next) => {
+    const access = accessFor(c.req.method, c.req.path);
+    if (!access.key) return next();
+    const checkScope = access.scope ? scopes.get(access.scope)! : undefined;
+    const afterLimit = checkScope ? () => checkScope(c, next) as Promise<void> : next;
+    return auth(c, async () => {
+      if (limit) await limit(c, afterLimit);
+      else await afterLimit();
+    });
+  });
 }
-
-/** Bundle files are public (devices download the model without a key); everything else under /v1 is not. */
-const unlessPublic = (middleware: MiddlewareHandler): MiddlewareHandler => async (c, next) => {
-  if (c.req.method === 'GET' && PUBLIC_PATH.test(c.req.path)) return next();
-  return middleware(c, next);
-};
 
 /** Scores and labels feed the Prometheus metrics through the bus, off the request path. */
 function recordMetricsFromEvents(bus: EventBus, metrics: FraudMetrics): void {

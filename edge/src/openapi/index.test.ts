@@ -83,7 +83,13 @@ describe('GET /openapi.json', () => {
     expect(doc.components['securitySchemes']).toEqual({ apiKey: expect.objectContaining({ type: 'http', scheme: 'bearer' }) });
     expect(doc.paths['/v1/score']!['post']!.security).toEqual([{ apiKey: ['score'] }]);
     expect(doc.paths['/v1/alerts']!['get']!.security).toEqual([{ apiKey: ['analyst'] }]);
-    expect(doc.paths['/v1/stream']!['get']!.security).toEqual([{ apiKey: [] }]);
+    expect(doc.paths['/v1/stream']!['get']!.security).toEqual([{ apiKey: ['analyst'] }]);
+    expect(doc.paths['/predict']!['post']!.security).toEqual([{ apiKey: ['score'] }]);
+    expect(doc.paths['/threshold']!['post']!.security).toEqual([{ apiKey: ['admin'] }]);
+    expect(doc.paths['/threshold']!['get']!.security).toEqual([{ apiKey: ['analyst'] }]);
+    expect(doc.paths['/v2/models/{name}/infer']!['post']!.security).toEqual([{ apiKey: ['score'] }]);
+    expect(doc.paths['/v2/health/live']!['get']!.security).toEqual([]);
+    expect(doc.paths['/metrics']!['get']!.security).toEqual([]);
     expect(doc.paths['/v1/models/{version}/bundle/{file}']!['get']!.security).toEqual([]);
     expect(doc.paths['/health']!['get']!.security).toEqual([]);
     // The middleware agrees: a score-only key is refused where the document says analyst.
@@ -92,6 +98,12 @@ describe('GET /openapi.json', () => {
     const auth = { authorization: 'Bearer openapi-score-key-0123456789' };
     expect((await scoreOnly.app.request('/v1/alerts', { headers: auth })).status).toBe(403);
     expect((await scoreOnly.app.request('/v1/score', { method: 'POST', headers: auth, body: JSON.stringify(tx('k1')) })).status).toBe(200);
+    // The original routes too: scoring with the score key, the threshold only with admin, nothing without a key.
+    expect((await scoreOnly.app.request('/predict', { method: 'POST', headers: auth, body: JSON.stringify(tx('k2')) })).status).toBe(200);
+    expect((await scoreOnly.app.request('/threshold', { method: 'POST', headers: auth, body: JSON.stringify({ threshold: 0.9 }) })).status).toBe(403);
+    expect((await scoreOnly.app.request('/predict', { method: 'POST', body: JSON.stringify(tx('k3')) })).status).toBe(401);
+    expect((await scoreOnly.app.request('/model-info')).status).toBe(401);
+    expect((await scoreOnly.app.request('/v2/health/ready')).status).toBe(200);
   });
 });
 
