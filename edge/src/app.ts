@@ -11,7 +11,7 @@ import { modelRoutes } from './routes/models/index.js';
 import { scoreRoutes } from './routes/score/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
 import { createScoringService, type EdgeConfig, type ModelProvider, type ScoringService, type ServerHistory } from './service/index.js';
-import { MemoryDriftHistory, type DriftHistory, type DriftReference, type DriftRow } from './drift/index.js';
+import { DriftMonitor, MemoryDriftHistory, type DriftHistory, type DriftReference, type DriftRow } from './drift/index.js';
 import { templateExplainer, type Explainer } from './explain/index.js';
 import { createFraudMetrics, type FraudMetrics } from './metrics/index.js';
 import { driftRoutes } from './routes/drift/index.js';
@@ -20,6 +20,7 @@ import { metricsRoutes } from './routes/metrics/index.js';
 import { bundleRoutes, type ServedBundle } from './routes/bundle/index.js';
 import { kserveRoutes } from './routes/kserve/index.js';
 import { legacyRoutes } from './routes/legacy/index.js';
+import { legacyDriftRoutes } from './routes/legacy/drift.js';
 import { streamRoutes } from './routes/stream/index.js';
 import { openApiRoutes } from './openapi/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
@@ -78,8 +79,8 @@ export interface EdgeApp {
   bus: EventBus;
   metrics: FraudMetrics;
   driftHistory: DriftHistory;
-  /** Scored transactions in [from, to) as drift rows, for the host's drift scheduler. */
-  driftRows: (from: number, to: number) => Promise<DriftRow[]>;
+  /** Present with driftReference: snapshots (the host schedules `check`), the baseline (`restore` at start). */
+  drift: DriftMonitor | undefined;
 }
 
 /** The app with its service, storage and bus (for hosts that subscribe to the bus or inspect storage). */
@@ -104,6 +105,12 @@ export function createEdge(deps: AppDeps): EdgeApp {
     } while (cursor);
     return rows;
   };
+  const reference = deps.driftReference;
+  const drift = reference && new DriftMonitor({
+    model: () => ({ version: service.currentModel().model.version, features: service.currentModel().model.features, reference }),
+    rows: driftRows, history: driftHistory, clock,
+    onSnapshot: (snapshot) => metrics.recordDrift(snapshot),
+  });
 
   const app = new Hono();
   app.onError((error, c) => {
@@ -142,12 +149,11 @@ export function createEdge(deps: AppDeps): EdgeApp {
     await next();
   });
   app.route('/metrics', metricsRoutes({ registry: metrics.registry }));
-  if (deps.driftReference) {
-    app.route('/v1/drift', driftRoutes({
-      reference: deps.driftReference, featureNames: service.currentModel().model.features, rows: driftRows, history: driftHistory, clock,
-    }));
+  if (drift) {
+    app.route('/v1/drift', driftRoutes({ monitor: drift, history: driftHistory }));
+    app.route('/', legacyDriftRoutes({ monitor: drift }));
   }
-  return { app, service, storage, bus, metrics, driftHistory, driftRows };
+  return { app, service, storage, bus, metrics, driftHistory, drift };
 }
 
 function installSecurity(app: Hono, options: SecurityOptions): void {

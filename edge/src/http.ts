@@ -3,14 +3,18 @@
 import type { Context } from 'hono';
 import { badRequest } from './errors.js';
 
-export async function readJson(c: Context): Promise<unknown> {
+/** `optional`: an empty body reads as {} (routes whose every field has a default). */
+export async function readJson(c: Context, { optional = false }: { optional?: boolean } = {}): Promise<unknown> {
   let text: string;
   try {
     text = await c.req.text();
   } catch {
     throw badRequest('the request body could not be read', 'body');
   }
-  if (text.trim() === '') throw badRequest('a JSON body is required', 'body');
+  if (text.trim() === '') {
+    if (optional) return {};
+    throw badRequest('a JSON body is required', 'body');
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -100,6 +100,9 @@ describe('server', () => {
       expect((await post(`${first.url}/v1/transactions/r-1/label`, { label: 'legitimate', analyst: 'ana' }, key1)).status).toBe(200);
       const before = (await (await post(`${first.url}/v1/score`, { ...tx('probe-1'), customerId: 'c-9' }, key1)).json()) as ScoredTransaction;
       expect((await first.drift.runOnce()).rows).toBe(1);
+      // Too few transactions to make the last day the baseline; a reset is recorded though.
+      expect((await post(`${first.url}/drift/set-baseline`, { window: '1d' }, key1)).status).toBe(422);
+      expect((await post(`${first.url}/drift/set-baseline`, { reset: true, changed_by: 'ops' }, key1)).status).toBe(200);
       expect(before.features['CUSTOMER_ID_NB_TX_7DAY_WINDOW']).toBe(4);
       await first.close();
 
@@ -113,6 +116,8 @@ describe('server', () => {
       expect(stored.label?.label).toBe('legitimate');
       const history = (await (await fetch(`${second.url}/v1/drift/history`, { headers: { authorization: `Bearer ${key2}` } })).json()) as { snapshots: unknown[] };
       expect(history.snapshots).toHaveLength(1);
+      const baseline = (await (await fetch(`${second.url}/v1/drift/baseline`, { headers: { authorization: `Bearer ${key2}` } })).json()) as { source: string; setBy: string };
+      expect(baseline).toMatchObject({ source: 'bundle', setBy: 'ops' });
       const metrics = await (await fetch(`${second.url}/metrics`)).text();
       expect(metrics).toMatch(/^score_drift_score /m);
       expect(metrics).toMatch(/^model_accuracy_daily 1$/m);

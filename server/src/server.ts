@@ -114,11 +114,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     driftReference: reference,
     bundle: (version) => (version === served.version ? served : undefined),
   });
-  // Drift snapshots every 6 hours over the last 6 hours, kept for charts and exported as metrics.
+  // Drift snapshots every DRIFT_INTERVAL over the last DRIFT_WINDOW, against the baseline kept in storage.
+  const monitor = edge.drift!;
+  const baseline = await monitor.restore();
+  logger.info('drift.baseline', { source: baseline.source, set_at: baseline.setAt });
   const drift = new DriftScheduler({
-    reference, featureNames: scorer.model.features, rows: edge.driftRows, history: edge.driftHistory, clock,
-    intervalMs: config.driftIntervalMs, windowMs: config.driftWindowMs,
-    onSnapshot: (snapshot) => edge.metrics.recordDrift(snapshot),
+    check: () => monitor.check(config.driftWindowMs), intervalMs: config.driftIntervalMs,
     onError: (error) => logger.warn('drift.snapshot_failed', errorFields(error)),
   });
   drift.start();

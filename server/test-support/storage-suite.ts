@@ -66,6 +66,20 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
       expect(await s.getMany([])).toEqual([]);
     });
 
+    it('keeps drift snapshots in time order and the latest baseline change', async () => {
+      const s = await fresh();
+      const baseline = { source: 'bundle', modelVersion: '1', window: null, rows: null, setBy: null, setAt: null } as const;
+      const snapshot = (at: string) => ({ rows: 0, features: {}, score: { psi: null, missingShare: 0, referenceMissingShare: 0, count: 0, level: 'ok' }, level: 'ok', thresholds: { warn: 0.1, alert: 0.3 }, window: { from: at, to: at }, computedAt: at, baseline } as const);
+      for (const at of ['2026-01-01T06:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T12:00:00.000Z']) await s.driftHistory.append(snapshot(at));
+      expect((await s.driftHistory.list()).map((x) => x.computedAt)).toEqual(['2026-01-01T00:00:00.000Z', '2026-01-01T06:00:00.000Z', '2026-01-01T12:00:00.000Z']);
+      expect((await s.driftHistory.list({ from: Date.parse('2026-01-01T01:00:00Z'), to: Date.parse('2026-01-01T06:00:00Z') }))).toEqual([snapshot('2026-01-01T06:00:00.000Z')]);
+      expect(await s.driftHistory.latestBaseline()).toBeUndefined();
+      const reference = { format: 'fraudscore-reference/1', features: { A: { cutPoints: [1.5], frequencies: [0.25, 0.75], missingShare: 0.1, count: 10 } }, score: { cutPoints: [], frequencies: [0], missingShare: 1, count: 0 } } as const;
+      await s.driftHistory.appendBaseline({ ...baseline, source: 'window', setBy: 'ops', setAt: '2026-01-02T00:00:00.000Z', reference });
+      await s.driftHistory.appendBaseline({ ...baseline, setBy: 'ana', setAt: '2026-01-03T00:00:00.000Z', reference });
+      expect(await s.driftHistory.latestBaseline()).toEqual({ ...baseline, setBy: 'ana', setAt: '2026-01-03T00:00:00.000Z', reference });
+    });
+
     it('lists newest first with filters and keyset paging over equal timestamps', async () => {
       const s = await fresh();
       for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries()) await saveOne(s, record(id, i < 3 ? 100 : 200 + i, i % 2 ? 'HIGH' : 'LOW', i < 2 ? 'x' : 'y'));

@@ -1,25 +1,45 @@
-// Drift snapshots kept for charts, and the scheduler that takes one every N ms (default 6 h).
-import { computeDrift, type DriftOptions, type DriftReference, type DriftReport, type DriftRow } from './psi.js';
+// Drift snapshots and baselines kept for charts and audit, and the scheduler that takes a snapshot every N ms.
+import type { DriftReference, DriftReport } from './psi.js';
 
 export interface DriftSnapshot extends DriftReport {
   /** The window compared, ISO 8601: (from, to]. */
   window: { from: string; to: string };
   /** When the snapshot was computed, ISO 8601. */
   computedAt: string;
+  /** What it was compared with. */
+  baseline: BaselineInfo;
 }
 
-/** Rows scored in (from, to] (epoch ms); the edge backs it with storage. */
-export type DriftRowsSource = (from: number, to: number) => Promise<readonly DriftRow[]>;
+/** Which reference drift is measured against: the bundle's reference.json, or a window of live traffic. */
+export interface BaselineInfo {
+  source: 'bundle' | 'window';
+  /** The model the baseline belongs to (a new model starts from its own bundle's reference). */
+  modelVersion: string;
+  /** For a window baseline: the scored transactions it was built from. */
+  window: { from: string; to: string } | null;
+  rows: number | null;
+  setBy: string | null;
+  setAt: string | null;
+}
+
+export interface DriftBaseline extends BaselineInfo {
+  reference: DriftReference;
+}
 
 export interface DriftHistory {
   append(snapshot: DriftSnapshot): Promise<void>;
   /** Snapshots whose computedAt is in [from, to] (epoch ms; open ends when absent), oldest first. */
   list(range?: { from?: number; to?: number }): Promise<DriftSnapshot[]>;
+  /** Records a baseline change (a reset to the bundle is recorded too). */
+  appendBaseline(baseline: DriftBaseline): Promise<void>;
+  /** The last recorded baseline, if any. */
+  latestBaseline(): Promise<DriftBaseline | undefined>;
 }
 
-/** Keeps the newest `capacity` snapshots (default 1,000: 250 days at one per 6 h). */
+/** Keeps the newest `capacity` snapshots (default 1,000: 250 days at one per 6 h) and the baseline changes. */
 export class MemoryDriftHistory implements DriftHistory {
   private readonly snapshots: DriftSnapshot[] = [];
+  private readonly baselines: DriftBaseline[] = [];
 
   constructor(private readonly capacity = 1000) {}
 
@@ -40,54 +60,39 @@ export class MemoryDriftHistory implements DriftHistory {
       return at >= from && at <= to;
     }));
   }
-}
 
-/** The drift of the rows in (to - windowMs, to], as a snapshot computed at `now`. */
-export async function takeSnapshot(
-  input: { reference: DriftReference; featureNames: readonly string[]; rows: DriftRowsSource; options?: DriftOptions },
-  to: number,
-  windowMs: number,
-  now: number = to,
-): Promise<DriftSnapshot> {
-  const from = to - windowMs;
-  const rows = await input.rows(from, to);
-  const report = computeDrift(input.reference, rows, input.featureNames, input.options);
-  return { ...report, window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, computedAt: new Date(now).toISOString() };
+  appendBaseline(baseline: DriftBaseline): Promise<void> {
+    this.baselines.push(baseline);
+    return Promise.resolve();
+  }
+
+  latestBaseline(): Promise<DriftBaseline | undefined> {
+    return Promise.resolve(this.baselines.at(-1));
+  }
 }
 
 export const SIX_HOURS = 6 * 60 * 60 * 1000;
 
 export interface DriftSchedulerOptions {
-  reference: DriftReference;
-  featureNames: readonly string[];
-  rows: DriftRowsSource;
-  history: DriftHistory;
-  /** Epoch ms now. */
-  clock: () => number;
+  /** Takes and keeps one snapshot (DriftMonitor.check over the window). */
+  check: () => Promise<DriftSnapshot>;
   /** Between snapshots; default 6 h. */
   intervalMs?: number;
-  /** The window each snapshot compares; default the interval. */
-  windowMs?: number;
-  drift?: DriftOptions;
   /** Timer functions (injected so tests control ticks); default the global ones. */
   setInterval?: (tick: () => void, ms: number) => unknown;
   clearInterval?: (handle: unknown) => void;
-  /** Called with each kept snapshot (e.g. FraudMetrics.recordDrift). */
-  onSnapshot?: (snapshot: DriftSnapshot) => void;
-  /** A failed tick (rows source or history); the schedule goes on. Default: ignored. */
+  /** A failed tick; the schedule goes on. Default: ignored. */
   onError?: (error: unknown) => void;
 }
 
 export class DriftScheduler {
   readonly intervalMs: number;
-  readonly windowMs: number;
   private handle: unknown = undefined;
   private running: Promise<DriftSnapshot> | undefined;
 
   constructor(private readonly options: DriftSchedulerOptions) {
     this.intervalMs = options.intervalMs ?? SIX_HOURS;
-    this.windowMs = options.windowMs ?? this.intervalMs;
-    if (!(this.intervalMs > 0) || !(this.windowMs > 0)) throw new Error('drift scheduler: intervalMs and windowMs must be positive');
+    if (!(this.intervalMs > 0)) throw new Error('drift scheduler: intervalMs must be positive');
   }
 
   get started(): boolean {
@@ -109,20 +114,10 @@ export class DriftScheduler {
     this.handle = undefined;
   }
 
-  /** One snapshot now: computed, appended to the history, reported. A tick while one runs is skipped. */
+  /** One snapshot now; a call while one runs shares it. */
   async runOnce(): Promise<DriftSnapshot> {
     if (this.running) return this.running;
-    const run = (async () => {
-      const now = this.options.clock();
-      const snapshot = await takeSnapshot(
-        { reference: this.options.reference, featureNames: this.options.featureNames, rows: this.options.rows, ...(this.options.drift ? { options: this.options.drift } : {}) },
-        now,
-        this.windowMs,
-      );
-      await this.options.history.append(snapshot);
-      this.options.onSnapshot?.(snapshot);
-      return snapshot;
-    })();
+    const run = this.options.check();
     this.running = run;
     try {
       return await run;

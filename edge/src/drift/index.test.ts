@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  binIndex, binShares, computeDrift, DEFAULT_EPSILON, driftLevel, DriftScheduler, MemoryDriftHistory, parseReference, psi, sampleRows,
+  binIndex, binShares, computeDrift, DEFAULT_EPSILON, driftLevel, DriftMonitor, DriftScheduler, MemoryDriftHistory, parseReference, psi, sampleRows,
   type DriftRow, type DriftSnapshot,
 } from './index.js';
 
@@ -110,7 +110,8 @@ describe('computeDrift against the default bundle reference', () => {
 });
 
 describe('history and scheduler', () => {
-  const snapshot = (iso: string): DriftSnapshot => ({ ...computeDrift(reference, [], featureNames), window: { from: iso, to: iso }, computedAt: iso });
+  const bundleBaseline = { source: 'bundle', modelVersion: '1', window: null, rows: null, setBy: null, setAt: null } as const;
+  const snapshot = (iso: string): DriftSnapshot => ({ ...computeDrift(reference, [], featureNames), window: { from: iso, to: iso }, computedAt: iso, baseline: bundleBaseline });
 
   it('the memory history keeps snapshots in time order, by range, up to its capacity', async () => {
     const h = new MemoryDriftHistory(3);
@@ -127,12 +128,15 @@ describe('history and scheduler', () => {
     const history = new MemoryDriftHistory();
     const seen: DriftSnapshot[] = [];
     const rows = sampleRows(reference, featureNames, 2_000, 3);
-    const scheduler = new DriftScheduler({
-      reference, featureNames, history, clock: () => now,
+    const monitor = new DriftMonitor({
+      model: () => ({ version: '1', features: featureNames, reference }), history, clock: () => now,
       rows: (from, to) => { calls.push([from, to]); return Promise.resolve(rows); },
+      onSnapshot: (s) => seen.push(s),
+    });
+    const scheduler = new DriftScheduler({
+      check: () => monitor.check(6 * 3_600_000),
       setInterval: (fn, ms) => { ticks.push({ fn, ms }); return 42; },
       clearInterval: (h) => cleared.push(h),
-      onSnapshot: (s) => seen.push(s),
     });
     scheduler.start();
     scheduler.start(); // idempotent
@@ -164,9 +168,12 @@ describe('history and scheduler', () => {
     const errors: unknown[] = [];
     let fail = true;
     const history = new MemoryDriftHistory();
-    const scheduler = new DriftScheduler({
-      reference, featureNames, history, clock: () => 0, intervalMs: 1000, windowMs: 60_000,
+    const monitor = new DriftMonitor({
+      model: () => ({ version: '1', features: featureNames, reference }), history, clock: () => 0,
       rows: () => (fail ? Promise.reject(new Error('db down')) : Promise.resolve([])),
+    });
+    const scheduler = new DriftScheduler({
+      check: () => monitor.check(60_000), intervalMs: 1000,
       setInterval: (fn) => { ticks.push(fn); return 1; }, clearInterval: () => {},
       onError: (e) => errors.push(e),
     });

@@ -1,4 +1,7 @@
-// Drift monitoring: PSI against the bundle's reference.json, snapshots on a schedule, kept for charts.
+// Drift monitoring: PSI against the baseline (the bundle's reference.json or a chosen window of live traffic),
+// snapshots on a schedule, kept for charts.
 export * from './psi.js';
 export * from './history.js';
+export * from './baseline.js';
+export * from './monitor.js';
 export * from './sample.js';

@@ -86,6 +86,8 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/v1/stream']!['get']!.security).toEqual([{ apiKey: ['analyst'] }]);
     expect(doc.paths['/predict']!['post']!.security).toEqual([{ apiKey: ['score'] }]);
     expect(doc.paths['/threshold']!['post']!.security).toEqual([{ apiKey: ['admin'] }]);
+    expect(doc.paths['/drift/set-baseline']!['post']!.security).toEqual([{ apiKey: ['admin'] }]);
+    expect(doc.paths['/drift/check']!['post']!.security).toEqual([{ apiKey: ['admin'] }]);
     expect(doc.paths['/threshold']!['get']!.security).toEqual([{ apiKey: ['analyst'] }]);
     expect(doc.paths['/v2/models/{name}/infer']!['post']!.security).toEqual([{ apiKey: ['score'] }]);
     expect(doc.paths['/v2/health/live']!['get']!.security).toEqual([]);

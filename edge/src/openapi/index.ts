@@ -82,7 +82,7 @@ function operationObject(op: Operation, options: OpenApiOptions): Record<string,
     description: scope,
     operationId: operationId(op),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: refOf(op.body) } } } } : {}),
+    ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: refOf(op.body) } } } } : {}),
     responses,
     security: access.key ? [{ [SCHEME]: access.scope ? [access.scope] : [] }] : [],
   };

@@ -22,6 +22,8 @@ export interface Operation {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** The body may be empty (every field has a default). */
+  bodyOptional?: boolean;
   /** Success replies by status; error replies are added from what the operation validates. */
   ok: Record<number, Reply>;
   /** Statuses this operation refuses with beyond the ones its params, query and body imply. */
@@ -61,6 +63,8 @@ const analyst: Operation[] = [
     ok: { 200: { description: 'The drift snapshot.', contentType: 'application/json' } }, servedWhen: 'drift' },
   { method: 'get', path: '/v1/drift/history', tag: 'drift', summary: 'Kept drift snapshots, oldest first', query: s.driftHistoryQuery,
     ok: { 200: { description: '{ snapshots: [...] }', contentType: 'application/json' } }, servedWhen: 'drift' },
+  { method: 'get', path: '/v1/drift/baseline', tag: 'drift', summary: 'The baseline drift is measured against',
+    ok: { 200: json('The bundle reference, or the window an admin made the baseline.', s.baselineInfo) }, servedWhen: 'drift' },
   { method: 'get', path: '/v1/stream', tag: 'stream', summary: 'Server-Sent Events of newly scored transactions', query: s.streamQuery,
     ok: { 200: { description: '`event: scored`, `data:` a ScoredTransaction as JSON; heartbeat comments.', contentType: 'text/event-stream' } } },
 ];
@@ -81,6 +85,12 @@ const legacy: Operation[] = [
   { method: 'get', path: '/threshold', tag: 'legacy', summary: 'The threshold in force', ok: { 200: json('The threshold.', s.thresholdState) } },
   { method: 'post', path: '/threshold', tag: 'legacy', summary: 'Change the threshold at run time (audited)', body: s.thresholdBody,
     ok: { 200: json('The new threshold with the audit entry.', s.thresholdState) } },
+  { method: 'post', path: '/drift/check', tag: 'legacy', summary: 'Check drift now over a window (kept in the history)', body: s.driftCheckBody, bodyOptional: true,
+    ok: { 200: { description: '{ drift_detected, drift_level, score_drift, feature_drift, alert_features, n_samples, baseline, … }', contentType: 'application/json' } },
+    servedWhen: 'drift' },
+  { method: 'post', path: '/drift/set-baseline', tag: 'legacy', summary: 'Make a window of live traffic the drift baseline, or reset to the bundle (audited)', body: s.setBaselineBody, bodyOptional: true,
+    ok: { 200: { description: "{ status, baseline: { source, model_version, window, n_samples, set_by, set_at } }", contentType: 'application/json' } },
+    refusals: { 422: 'Too few scored transactions in the window (field window), or a bad value.' }, servedWhen: 'drift' },
   { method: 'get', path: '/threshold/history', tag: 'legacy', summary: 'The threshold audit trail, oldest first',
     ok: { 200: { description: '{ changes: [{ old_threshold, new_threshold, changed_by, changed_at }] }', contentType: 'application/json' } } },
 ];

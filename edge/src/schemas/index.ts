@@ -1,7 +1,7 @@
 // Request and response schemas of the edge API (zod 4): the routes validate with them, /openapi.json is built from them.
 export { bundlePath } from './bundle.js';
 export { errorBody, idParam, riskLevel } from './common.js';
-export { driftHistoryQuery, driftQuery, driftWindow, MAX_WINDOW_MS } from './drift.js';
+export { baselineInfo, driftCheckBody, driftHistoryQuery, driftQuery, driftWindow, MAX_WINDOW_MS, setBaselineBody } from './drift.js';
 export { explanationQuery, explanationResponse } from './explanation.js';
 export { inferBody, inferResponse, KSERVE_INPUT, KSERVE_OUTPUTS, kserveError, kserveModelPath } from './kserve.js';
 export { labelBody } from './labels.js';

@@ -38,7 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: 'labelled index and drift snapshots',
+    name: 'labelled index, drift snapshots and baselines',
     sql: `
       CREATE INDEX scored_transactions_labelled ON scored_transactions (tx_time DESC, id DESC) WHERE label IS NOT NULL;
       CREATE TABLE drift_snapshots (
@@ -46,7 +46,12 @@ export const MIGRATIONS: readonly Migration[] = [
         computed_at timestamptz NOT NULL,
         body        jsonb NOT NULL
       );
-      CREATE INDEX drift_snapshots_time ON drift_snapshots (computed_at);`,
+      CREATE INDEX drift_snapshots_time ON drift_snapshots (computed_at);
+      CREATE TABLE drift_baselines (
+        seq    bigserial PRIMARY KEY,
+        set_at timestamptz NOT NULL,
+        body   jsonb NOT NULL
+      );`,
   },
 ];
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { computeDrift, MemoryDriftHistory, parseReference, sampleRows, type DriftRow } from '../../drift/index.js';
+import { computeDrift, DriftMonitor, MemoryDriftHistory, parseReference, sampleRows, type DriftRow } from '../../drift/index.js';
 import { toErrorResponse } from '../../errors.js';
 import { driftRoutes, parseWindow } from './index.js';
 
@@ -21,11 +21,12 @@ function setup() {
     const { status, body, headers } = toErrorResponse(error);
     return c.json(body, status, headers);
   });
-  app.route('/v1/drift', driftRoutes({
-    reference, featureNames, history, clock: () => NOW,
+  const monitor = new DriftMonitor({
+    model: () => ({ version: '1.0.0', features: featureNames, reference }), history, clock: () => NOW,
     rows: (from, to) => { calls.push([from, to]); return Promise.resolve(to - from > 86_400_000 ? shifted : rows); },
-  }));
-  return { app, calls, history };
+  });
+  app.route('/v1/drift', driftRoutes({ monitor, history }));
+  return { app, calls, history, monitor };
 }
 
 describe('GET /v1/drift', () => {
@@ -43,6 +44,19 @@ describe('GET /v1/drift', () => {
     expect(Object.keys(body.features)).toEqual(featureNames);
     expect(body.features.TX_AMOUNT).toMatchObject({ level: 'ok', missingShare: 0, referenceMissingShare: 0 });
     expect(body.score.level).toBe('ok');
+  });
+
+  it('measures against a window baseline once an admin sets one, and says which baseline it used', async () => {
+    const { app, monitor } = setup();
+    expect(await (await app.request('/v1/drift/baseline')).json()).toMatchObject({ source: 'bundle', modelVersion: '1.0.0' });
+    // The 7-day window (shifted amounts) drifts from the bundle; made the baseline, it no longer drifts from itself.
+    expect(((await (await app.request('/v1/drift?window=7d')).json()) as { level: string }).level).toBe('alert');
+    await monitor.setBaseline(7 * 86_400_000, 'ops');
+    const body = (await (await app.request('/v1/drift?window=7d')).json()) as { level: string; baseline: { source: string; setBy: string; rows: number } };
+    expect(body.level).toBe('ok');
+    expect(body.baseline).toMatchObject({ source: 'window', setBy: 'ops', rows: 5_000 });
+    await monitor.resetBaseline('ops');
+    expect(((await (await app.request('/v1/drift/baseline')).json()) as { source: string }).source).toBe('bundle');
   });
 
   it('takes the window from the query and reports the levels', async () => {
@@ -76,10 +90,10 @@ describe('GET /v1/drift', () => {
 
 describe('GET /v1/drift/history', () => {
   it('lists the kept snapshots in a time range', async () => {
-    const { app, history } = setup();
+    const { app, history, monitor } = setup();
     const base = computeDrift(reference, [], featureNames);
     for (const iso of ['2026-03-19T00:00:00.000Z', '2026-03-19T06:00:00.000Z', '2026-03-19T12:00:00.000Z']) {
-      await history.append({ ...base, window: { from: iso, to: iso }, computedAt: iso });
+      await history.append({ ...base, window: { from: iso, to: iso }, computedAt: iso, baseline: monitor.info() });
     }
     let res = await app.request('/v1/drift/history');
     expect(res.status).toBe(200);

@@ -1,17 +1,14 @@
-// GET /v1/drift?window=6h — PSI per feature and for the score over the window ending now, against reference.json.
-// GET /v1/drift/history?from&to — the snapshots the scheduler kept, oldest first, for charts.
+// GET /v1/drift?window=6h — PSI per feature and for the score over the window ending now, against the baseline.
+// GET /v1/drift/history?from&to — the kept snapshots, oldest first, for charts.
+// GET /v1/drift/baseline — the baseline in force (the bundle's reference.json, or a window an admin chose).
 // Mounted at /v1/drift.
 import { Hono } from 'hono';
-import { takeSnapshot, type DriftHistory, type DriftOptions, type DriftReference, type DriftRowsSource } from '../../drift/index.js';
+import type { DriftHistory, DriftMonitor } from '../../drift/index.js';
 import { driftHistoryQuery, driftQuery, driftWindow, validate, validateQuery } from '../../schemas/index.js';
 
 export interface DriftRoutesOptions {
-  reference: DriftReference;
-  featureNames: readonly string[];
-  rows: DriftRowsSource;
+  monitor: DriftMonitor;
   history: DriftHistory;
-  clock: () => number;
-  drift?: DriftOptions;
   /** The window when none is asked for; default 6 h. */
   defaultWindow?: string;
 }
@@ -19,16 +16,14 @@ export interface DriftRoutesOptions {
 /** `<integer><m|h|d>` (30m, 6h, 1d, 7d) → milliseconds, 1 minute .. 30 days; anything else → 400 on `window`. */
 export const parseWindow = (text: string): number => validate(driftWindow, text, { field: 'window', status: 400 });
 
-export function driftRoutes(options: DriftRoutesOptions): Hono {
-  const { reference, featureNames, rows, history, clock } = options;
-  const defaultWindow = options.defaultWindow ?? '6h';
+export function driftRoutes({ monitor, history, defaultWindow = '6h' }: DriftRoutesOptions): Hono {
   const defaultMs = parseWindow(defaultWindow);
   const app = new Hono();
 
   app.get('/', async (c) => {
-    const ms = validateQuery(c, driftQuery).window ?? defaultMs;
     const window = c.req.query('window') ?? defaultWindow;
-    const snapshot = await takeSnapshot({ reference, featureNames, rows, ...(options.drift ? { options: options.drift } : {}) }, clock(), ms);
+    const ms = validateQuery(c, driftQuery).window ?? defaultMs;
+    const snapshot = await monitor.snapshot(ms);
     return c.json({ ...snapshot, window: { ...snapshot.window, length: window } });
   });
 
@@ -37,6 +32,8 @@ export function driftRoutes(options: DriftRoutesOptions): Hono {
     const snapshots = await history.list({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
     return c.json({ snapshots });
   });
+
+  app.get('/baseline', (c) => c.json(monitor.info()));
 
   return app;
 }

@@ -6,7 +6,7 @@
 //   GET  /threshold           the threshold in force
 //   POST /threshold           { threshold: (0,1), changed_by? } → changes config.threshold at run time; audited
 //   GET  /threshold/history   the audit trail, oldest first
-// GET /health is the app's own route. POST /drift/check and POST /drift/set-baseline are not served here.
+// GET /health is the app's own route; POST /drift/check and POST /drift/set-baseline are in ./drift.ts.
 import { Hono } from 'hono';
 import { readJson } from '../../http.js';
 import { batchIssueStatus, scoreBatchBody, scoreBody, thresholdBody, validate } from '../../schemas/index.js';
