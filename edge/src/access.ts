@@ -23,6 +23,8 @@ const RULES: readonly Rule[] = [
   { method: 'GET', path: /^\/v2\/health\/(live|ready)$/, access: PUBLIC },
   { method: 'GET', path: /^\/v1\/models\/[^/]+\/bundle\/[^/]+$/, access: PUBLIC },
   { path: /^\/v1\/score(\/|$)/, access: need('score') },
+  { method: 'POST', path: /^\/v1\/models\/(reload|promote|rollback)$/, access: need('admin') },
+  { method: 'GET', path: /^\/mlflow\//, access: need('analyst') },
   { path: /^\/v1\/(transactions|alerts|models|drift|stream)(\/|$)/, access: need('analyst') },
   { method: 'POST', path: /^\/predict(\/batch)?$/, access: need('score') },
   { method: 'POST', path: /^\/v2\/models\/[^/]+\/infer$/, access: need('score') },

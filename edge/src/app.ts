@@ -22,6 +22,8 @@ import { kserveRoutes } from './routes/kserve/index.js';
 import { legacyRoutes } from './routes/legacy/index.js';
 import { legacyDriftRoutes } from './routes/legacy/drift.js';
 import { streamRoutes } from './routes/stream/index.js';
+import { lifecycleRoutes, mlflowRoutes } from './routes/registry/index.js';
+import type { ModelLifecycle, RegistryBridge } from './registry/index.js';
 import { openApiRoutes } from './openapi/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
 
@@ -64,10 +66,14 @@ export interface AppDeps {
   explainer?: Explainer;
   /** Prometheus metrics; default: a fresh registry. */
   metrics?: FraudMetrics;
-  /** The bundle's reference.json (parseReference): enables GET /v1/drift. */
-  driftReference?: DriftReference;
+  /** The active bundle's reference.json (parseReference), or a function giving the active one: enables drift. */
+  driftReference?: DriftReference | (() => DriftReference);
   /** Kept drift snapshots (the host's scheduler appends); default in memory. */
   driftHistory?: DriftHistory;
+  /** The model registry's read-only views (/mlflow/*); absent: those routes answer 503 not configured. */
+  registry?: RegistryBridge;
+  /** Reload / promote / rollback (/v1/models/*) and the active model's provenance for /health and /v1/models. */
+  lifecycle?: ModelLifecycle;
   /** Bundle files by model version, served publicly at /v1/models/{version}/bundle/{file} for SDKs. */
   bundle?: (version: string) => ServedBundle | undefined;
 }
@@ -107,7 +113,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   };
   const reference = deps.driftReference;
   const drift = reference && new DriftMonitor({
-    model: () => ({ version: service.currentModel().model.version, features: service.currentModel().model.features, reference }),
+    model: () => ({ version: service.currentModel().model.version, features: service.currentModel().model.features, reference: typeof reference === 'function' ? reference() : reference }),
     rows: driftRows, history: driftHistory, clock,
     onSnapshot: (snapshot) => metrics.recordDrift(snapshot),
   });
@@ -124,14 +130,16 @@ export function createEdge(deps: AppDeps): EdgeApp {
   if (deps.security) installSecurity(app, deps.security);
   deps.installMiddleware?.(app);
 
-  app.route('/health', healthRoutes({ service, clock }));
+  app.route('/health', healthRoutes({ service, clock, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }));
   // Public like /health (outside /v1): describes the routes below with the schemas they validate with.
   app.route('/openapi.json', openApiRoutes({ apiKeyHeader: deps.security ? deps.security.header ?? 'authorization' : undefined, drift: deps.driftReference !== undefined, bundle: deps.bundle !== undefined }));
   app.route('/v1/score', scoreRoutes({ service }));
   app.route('/v1/transactions', labelRoutes({ service }));
   app.route('/v1/transactions', transactionRoutes({ storage }));
   app.route('/v1/alerts', alertRoutes({ storage }));
-  app.route('/v1/models', modelRoutes({ service }));
+  app.route('/v1/models', modelRoutes({ service, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }));
+  app.route('/v1/models', lifecycleRoutes({ lifecycle: deps.lifecycle }));
+  app.route('/mlflow', mlflowRoutes({ bridge: deps.registry }));
   if (deps.bundle) app.route('/v1/models', bundleRoutes({ bundle: deps.bundle }));
   app.route('/v1/stream', streamRoutes({ bus }));
   app.route('/', legacyRoutes({ service, storage, config, clock }));

@@ -3,11 +3,11 @@
 // root the server runs as the `postgres` system user that the Debian package creates.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, chownSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort } from './net.js';
 
 const run = promisify(execFile);
 
@@ -36,17 +36,6 @@ export function findPostgres(root = '/usr/lib/postgresql'): PostgresBinaries {
   }
   return { version, bin: join(root, version, 'bin') };
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
 
 const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 

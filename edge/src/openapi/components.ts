@@ -18,6 +18,8 @@ export const NAMED_SCHEMAS: ReadonlyArray<[string, z.ZodType]> = [
   ['Explanation', s.explanationResponse],
   ['ModelInfo', s.modelInfo],
   ['Health', s.health],
+  ['ModelStatus', s.modelStatus],
+  ['LifecycleRequest', s.lifecycleBody],
   ['ThresholdRequest', s.thresholdBody],
   ['DriftCheckRequest', s.driftCheckBody],
   ['SetBaselineRequest', s.setBaselineBody],

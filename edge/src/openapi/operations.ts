@@ -4,7 +4,7 @@ import * as s from '../schemas/index.js';
 import type { z } from '../schemas/index.js';
 import { inferRequest } from './components.js';
 
-export type Tag = 'scoring' | 'transactions' | 'alerts' | 'models' | 'drift' | 'stream' | 'service' | 'legacy' | 'kserve';
+export type Tag = 'scoring' | 'transactions' | 'alerts' | 'models' | 'drift' | 'stream' | 'service' | 'legacy' | 'kserve' | 'mlflow';
 
 export interface Reply {
   description: string;
@@ -35,6 +35,8 @@ export interface Operation {
 }
 
 const json = (description: string, schema: z.ZodType): Reply => ({ description, schema });
+const REGISTRY_REFUSALS = { 502: 'The registry refused the request (the reason is in the message).', 503: 'MLflow not configured, or unreachable (the message says which).' };
+const registryJson = (description: string): Reply => ({ description, contentType: 'application/json' });
 const BATCH_413 = { 413: `More than ${s.MAX_BATCH} transactions.` };
 
 const scoring: Operation[] = [
@@ -59,6 +61,12 @@ const analyst: Operation[] = [
   { method: 'get', path: '/v1/models/{version}/bundle/{file}', tag: 'models', summary: 'A file of the model bundle, for SDKs (public, immutable)', params: s.bundlePath,
     ok: { 200: { description: 'The file (ETag: its sha256).', contentType: 'application/octet-stream' }, 304: { description: 'Not modified (If-None-Match).' } },
     refusals: { 404: 'Unknown version or file.' }, servedWhen: 'bundle' },
+  { method: 'post', path: '/v1/models/reload', tag: 'models', summary: "Follow the registry's champion now (download, verify, warm, swap)",
+    ok: { 200: { description: '{ changed, model, source, detail }', contentType: 'application/json' } }, refusals: REGISTRY_REFUSALS },
+  { method: 'post', path: '/v1/models/promote', tag: 'models', summary: 'Promotion gate: challenger vs champion on the latest labelled window; moves the champion alias if it passes', body: s.lifecycleBody, bodyOptional: true,
+    ok: { 200: { description: '{ decision, reason, challenger, champion, labels, frauds, window, active }', contentType: 'application/json' } }, refusals: { ...REGISTRY_REFUSALS, 409: 'No challenger, or too few labelled transactions to decide.' } },
+  { method: 'post', path: '/v1/models/rollback', tag: 'models', summary: 'Back to the previous champion', body: s.lifecycleBody, bodyOptional: true,
+    ok: { 200: { description: '{ champion, previous, active }', contentType: 'application/json' } }, refusals: { ...REGISTRY_REFUSALS, 409: 'No previous champion to return to.' } },
   { method: 'get', path: '/v1/drift', tag: 'drift', summary: 'PSI per feature and for the score over a window ending now', query: s.driftQuery,
     ok: { 200: { description: 'The drift snapshot.', contentType: 'application/json' } }, servedWhen: 'drift' },
   { method: 'get', path: '/v1/drift/history', tag: 'drift', summary: 'Kept drift snapshots, oldest first', query: s.driftHistoryQuery,
@@ -114,7 +122,16 @@ const kserve: Operation[] = [
   ...kserveModel('/v2/models/{name}/versions/{version}'),
 ];
 
-export const OPERATIONS: readonly Operation[] = [...scoring, ...analyst, ...service, ...legacy, ...kserve];
+const mlflow: Operation[] = [
+  { method: 'get', path: '/mlflow/experiments', tag: 'mlflow', summary: 'MLflow experiments', ok: { 200: registryJson('{ experiments: [...] }') }, refusals: REGISTRY_REFUSALS },
+  { method: 'get', path: '/mlflow/runs', tag: 'mlflow', summary: 'Training runs, newest first', query: s.mlflowRunsQuery, ok: { 200: registryJson('{ runs: [{ run_id, experiment_id, status, start_time, metrics, params, tags }] }') }, refusals: REGISTRY_REFUSALS },
+  { method: 'get', path: '/mlflow/run/{run_id}', tag: 'mlflow', summary: 'One run', params: s.mlflowRunParam, ok: { 200: registryJson('The run.') }, refusals: { ...REGISTRY_REFUSALS, 404: 'No such run.' } },
+  { method: 'get', path: '/mlflow/models', tag: 'mlflow', summary: 'Registered models with their versions, aliases, stages and metrics', ok: { 200: registryJson('{ models: [{ name, aliases, versions: [...] }] }') }, refusals: REGISTRY_REFUSALS },
+  { method: 'get', path: '/mlflow/compare', tag: 'mlflow', summary: 'Compare runs: per metric the values, best run and average; the overall best run', query: s.mlflowCompareQuery,
+    ok: { 200: registryJson('{ runs, metrics: { [name]: { values, best_run, average } }, best_run }') }, refusals: REGISTRY_REFUSALS },
+];
+
+export const OPERATIONS: readonly Operation[] = [...scoring, ...analyst, ...service, ...legacy, ...kserve, ...mlflow];
 
 export const TAGS: ReadonlyArray<{ name: Tag; description: string }> = [
   { name: 'scoring', description: 'Authoritative scoring of transactions (scope `score`).' },
@@ -124,6 +141,7 @@ export const TAGS: ReadonlyArray<{ name: Tag; description: string }> = [
   { name: 'drift', description: 'Population stability of features and score (scope `analyst`).' },
   { name: 'stream', description: 'Live scored transactions (any valid key).' },
   { name: 'service', description: 'Health, metrics and this document (no key).' },
-  { name: 'legacy', description: "The original service's routes, snake_case, for existing clients (no key at the edge)." },
-  { name: 'kserve', description: 'Open Inference Protocol (KServe V2); errors are { "error": "<message>" } (no key at the edge).' },
+  { name: 'legacy', description: "The original service's routes, snake_case, for existing clients (keys and scopes as listed per operation)." },
+  { name: 'kserve', description: 'Open Inference Protocol (KServe V2); errors are { "error": "<message>" } (probes public, inference with the score scope).' },
+  { name: 'mlflow', description: 'The model registry (MLflow), read-only, for analysts (scope `analyst`); 503 when not configured.' },
 ];

@@ -7,8 +7,9 @@ export { inferBody, inferResponse, KSERVE_INPUT, KSERVE_OUTPUTS, kserveError, ks
 export { labelBody } from './labels.js';
 export { legacyBatchResponse, legacyPrediction, thresholdBody, thresholdState } from './legacy.js';
 export { alertListQuery, DEFAULT_PAGE, MAX_PAGE, streamQuery, transactionListQuery, transactionPage } from './lists.js';
-export { health, modelInfo } from './models.js';
+export { health, modelInfo, modelStatus } from './models.js';
 export { batchIssueStatus, MAX_BATCH, scoreBatchBody, scoreBatchResponse, scoreBody, scoreQuery } from './score.js';
 export { preScore, scoredTransaction, timestamp, transactionInput } from './transaction.js';
 export { fieldOf, validate, validateParams, validateQuery, type RefusalStatus, type ValidateOptions } from './validate.js';
 export { z } from './zod.js';
+export { lifecycleBody, mlflowCompareQuery, mlflowRunParam, mlflowRunsQuery } from './registry.js';

@@ -84,9 +84,10 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const getMany = groupCalls((ids: readonly string[]) => storage.getMany(ids));
   const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
 
-  function toRecord(p: Prepared, result: ScoreResult, scoredAt: string): ScoredTransaction {
+  /** `scorer`: the model this request scored with (a hot swap mid-request must not mix two models' tiers). */
+  function toRecord(p: Prepared, result: ScoreResult, scoredAt: string, scorer: Scorer): ScoredTransaction {
     const t = override();
-    const level = t === undefined ? result.riskLevel : riskLevel(result.probability, t, currentModel().model.riskTiers);
+    const level = t === undefined ? result.riskLevel : riskLevel(result.probability, t, scorer.model.riskTiers);
     const block = t === undefined ? result.shouldBlock : shouldBlock(result.probability, t);
     const { transactionId: _id, ...rest } = result;
     const { label: _label, ...transaction } = history.get(p.id) ?? { ...p.tx, id: p.id, timestamp: fallbackTime(p.tx.timestamp) };
@@ -96,7 +97,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       probability: rest.probability,
       riskLevel: level,
       shouldBlock: block,
-      threshold: t ?? currentModel().model.threshold,
+      threshold: t ?? scorer.model.threshold,
       topFactors: rest.topFactors,
       shap: rest.shap && { baseValue: rest.shap.baseValue, values: rest.shap.values },
       features: rest.features,
@@ -145,7 +146,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
         throw new ValidationError(`transactions[${fresh[j] ?? 0}].${field}`, message);
       }
       const scoredAt = new Date(clock()).toISOString();
-      const records = fresh.map((i, k) => toRecord(prepared[i]!, results[k]!, scoredAt));
+      const records = fresh.map((i, k) => toRecord(prepared[i]!, results[k]!, scoredAt, scorer));
       // Timings of a batch cover the whole batch: the per-transaction latency is its average.
       const stored = await persistAndPublish(records, (results[0]?.timings.totalMs ?? 0) / 1000 / fresh.length);
       fresh.forEach((i, k) => (out[i] = stored[k]));
