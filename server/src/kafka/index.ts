@@ -1,0 +1,93 @@
+// The streaming pipeline: the processor over Kafka (KAFKA_BROKERS set) or over the in-process log (not set).
+import type { Registry, ScoringService } from '@fraudscore/edge';
+import type { Scorer } from '@fraudscore/sdk';
+import { hostname } from 'node:os';
+import { silentLogger, type Logger } from '../log.js';
+import { createKafka, ensureTopics, kafkaPublisher, KafkaTransport } from './kafkajs.js';
+import { TOPIC_SPECS, TOPICS } from './messages.js';
+import { MemoryBroker } from './memory.js';
+import { createProcessor, processorMetrics, type Processor } from './processor.js';
+import type { ProcessorTransport, Publisher } from './transport.js';
+
+export * from './messages.js';
+export * from './transport.js';
+export { MemoryBroker } from './memory.js';
+export { createKafka, ensureTopics, kafkaPublisher, KafkaTransport } from './kafkajs.js';
+export { createProcessor, processorMetrics, type Processor, type ProcessorOptions, type ProcessorStats } from './processor.js';
+
+export interface PipelineKafkaConfig {
+  /** Empty: the in-process log. */
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  replicationFactor: number;
+  /** Stable id of this processor instance (transactional id suffix); default the host name. */
+  instanceId?: string;
+  maxBatch?: number | undefined;
+}
+
+export interface PipelineOptions {
+  kafka: PipelineKafkaConfig;
+  service: ScoringService;
+  explainer?: Scorer | undefined;
+  registry?: Registry | undefined;
+  logger?: Logger;
+  clock?: () => number;
+  /** The in-process log to use without brokers (default a new one). */
+  memory?: MemoryBroker;
+}
+
+export interface Pipeline {
+  mode: 'kafka' | 'memory';
+  processor: Processor;
+  /** Publishes to the pipeline's topics (e.g. transactions_raw). */
+  publisher: Publisher;
+  /** The in-process log (memory mode only). */
+  memory?: MemoryBroker | undefined;
+  /** Graceful: the batch in flight commits or aborts, then everything disconnects. */
+  stop(): Promise<void>;
+}
+
+export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const { kafka: config } = options;
+  const logger = options.logger ?? silentLogger;
+  const processor = createProcessor({ service: options.service, explainer: options.explainer, registry: options.registry, logger, clock: options.clock });
+  const lag = options.registry ? processorMetrics(options.registry).lag : undefined;
+  const aborted = options.registry ? processorMetrics(options.registry).aborted : undefined;
+  const hooks = {
+    lag: (topic: string, partition: number, value: number | undefined) =>
+      value === undefined ? lag?.remove({ topic, partition }) : lag?.set(value, { topic, partition }),
+    aborted: () => aborted?.inc(),
+  };
+  let transport: ProcessorTransport;
+  let publisher: Publisher;
+  let memory: MemoryBroker | undefined;
+  if (config.brokers.length === 0) {
+    memory = options.memory ?? new MemoryBroker({ partitions: (topic) => TOPIC_SPECS.find((t) => t.topic === topic)?.partitions ?? 1, retain: 10_000 });
+    transport = memory.transport({ groupId: config.groupId, topic: TOPICS.raw, maxBatch: config.maxBatch });
+    publisher = memory.publisher();
+  } else {
+    const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, logger });
+    const created = await ensureTopics(kafka, config.replicationFactor);
+    if (created.length > 0) logger.info('kafka.topics_created', { topics: created.join(',') });
+    transport = new KafkaTransport({
+      kafka, groupId: config.groupId, topic: TOPICS.raw, logger, maxBatch: config.maxBatch,
+      transactionalId: `${config.groupId}-${config.instanceId ?? hostname()}`,
+    });
+    publisher = await kafkaPublisher(kafka);
+  }
+  await transport.start(processor.handle, hooks);
+  logger.info('kafka.processor_started', { mode: memory ? 'memory' : 'kafka', group: config.groupId });
+  let stopping: Promise<void> | undefined;
+  return {
+    mode: memory ? 'memory' : 'kafka',
+    processor,
+    publisher,
+    memory,
+    stop: () =>
+      (stopping ??= (async () => {
+        await transport.stop();
+        await publisher.close();
+      })()),
+  };
+}

@@ -1,0 +1,252 @@
+// The Kafka transport (kafkajs): topics created idempotently, a consumer in a group reading read_committed, and a
+// transactional producer that writes a batch's outputs and its consumed offsets (sendOffsets) in one transaction.
+//
+// Batching across partitions: kafkajs hands over one partition's batch at a time (all partitions concurrently);
+// each call waits while its messages are queued, and one transaction takes whatever is queued (up to maxBatch
+// messages), so a transaction covers many partitions. A batch whose transaction fails is aborted and not resolved:
+// kafkajs fetches it again from the last resolved offset. Backpressure: a call holds its partition until its
+// transaction ends, and the topic is paused while more than maxQueued messages wait.
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, type LogEntry } from 'kafkajs';
+import { silentLogger, type Logger } from '../log.js';
+import { TOPIC_SPECS } from './messages.js';
+import type { BatchHandler, ConsumedMessage, ProcessorTransport, ProducedMessage, Publisher, TransportHooks } from './transport.js';
+
+export interface KafkaConnection {
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+}
+
+function kafkaLogger(logger: Logger) {
+  return () => ({ level, log }: LogEntry) => {
+    const { message, ...rest } = log;
+    const fields = { message, broker: rest.broker, error: rest.error };
+    if (level === logLevel.ERROR) logger.warn('kafka.client', fields);
+    else if (level === logLevel.WARN) logger.debug('kafka.client', fields);
+  };
+}
+
+export function createKafka({ brokers, clientId, logger = silentLogger }: KafkaConnection): Kafka {
+  return new Kafka({
+    clientId, brokers, logLevel: logLevel.WARN, logCreator: kafkaLogger(logger),
+    connectionTimeout: 3000, requestTimeout: 30_000,
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 8 },
+  });
+}
+
+/** Creates the pipeline's topics that are missing (partitions, retention); existing ones are left as they are. */
+export async function ensureTopics(kafka: Kafka, replicationFactor: number): Promise<string[]> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = TOPIC_SPECS.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic, numPartitions: t.partitions, replicationFactor,
+          configEntries: [{ name: 'retention.ms', value: String(t.retentionMs) }],
+        })),
+      });
+    }
+    return missing.map((t) => t.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** An idempotent producer for publishing (acks=all). */
+export async function kafkaPublisher(kafka: Kafka): Promise<Publisher> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return {
+    async send(topic, messages) {
+      await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}) })) });
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
+export interface KafkaTransportOptions {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  /** Stable per processor instance: a restarted instance fences (aborts) its predecessor's open transaction. */
+  transactionalId: string;
+  /** Messages per transaction at most (default 5,000). */
+  maxBatch?: number | undefined;
+  /** Queued messages above which consumption pauses (default 20,000). */
+  maxQueued?: number;
+  /** Transaction timeout (default 15 s): how long an abandoned transaction can hold back read_committed readers. */
+  transactionTimeoutMs?: number;
+  sessionTimeoutMs?: number;
+  logger?: Logger | undefined;
+}
+
+interface Queued {
+  messages: ConsumedMessage[];
+  partition: number;
+  last: string;
+  highWatermark: string;
+  payload: EachBatchPayload;
+  done: () => void;
+}
+
+export class KafkaTransport implements ProcessorTransport {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private readonly queue: Queued[] = [];
+  private queued = 0;
+  private draining: Promise<void> | undefined;
+  private paused = false;
+  private handler: BatchHandler | undefined;
+  private hooks: TransportHooks = {};
+  private readonly logger: Logger;
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  private async newProducer(): Promise<Producer> {
+    const producer = this.options.kafka.producer({
+      transactionalId: this.options.transactionalId, idempotent: true, maxInFlightRequests: 1,
+      transactionTimeout: this.options.transactionTimeoutMs ?? 15_000, allowAutoTopicCreation: false,
+      // CONCURRENT_TRANSACTIONS right after a commit is retried: retry soon.
+      retry: { initialRetryTime: 20, maxRetryTime: 1000, retries: 12, factor: 0.2, multiplier: 1.5 },
+    });
+    await producer.connect();
+    return producer;
+  }
+
+  async start(handler: BatchHandler, hooks: TransportHooks = {}): Promise<void> {
+    const { kafka, groupId, topic } = this.options;
+    this.handler = handler;
+    this.hooks = hooks;
+    this.producer = await this.newProducer();
+    const consumer = kafka.consumer({
+      groupId, readUncommitted: false, allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000, heartbeatInterval: 1000, rebalanceTimeout: 20_000,
+      maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 100,
+      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 10 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.logger.info('kafka.group_joined', { group: groupId, member: payload.memberId, partitions: (payload.memberAssignment[topic] ?? []).join(',') });
+      // Partitions no longer assigned stop reporting lag.
+      const assigned = new Set(payload.memberAssignment[topic] ?? []);
+      for (const p of this.reported) if (!assigned.has(p)) (this.reported.delete(p), hooks.lag?.(topic, p, undefined));
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.logger.warn('kafka.consumer_crash', { error: payload.error?.message, restart: payload.restart }));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 12,
+      eachBatch: (payload) => this.enqueue(payload),
+    });
+    await joined;
+  }
+
+  private readonly reported = new Set<number>();
+
+  private enqueue(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return Promise.resolve();
+    const messages: ConsumedMessage[] = batch.messages.map((m) => ({
+      topic: batch.topic, partition: batch.partition, offset: m.offset,
+      key: m.key === null ? null : m.key.toString(), value: m.value === null ? null : m.value.toString(), timestamp: Number(m.timestamp),
+    }));
+    return new Promise<void>((done) => {
+      this.queue.push({ messages, partition: batch.partition, last: batch.lastOffset(), highWatermark: batch.highWatermark, payload, done });
+      this.queued += messages.length;
+      if (!this.paused && this.queued > (this.options.maxQueued ?? 20_000)) {
+        this.paused = true;
+        this.consumer?.pause([{ topic: this.options.topic }]);
+      }
+      this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    });
+  }
+
+  /** One transaction at a time, each taking what is queued (whole partition batches, up to maxBatch messages). */
+  private async drain(): Promise<void> {
+    const maxBatch = this.options.maxBatch ?? 5000;
+    await new Promise((resolve) => setImmediate(resolve)); // let the other partitions' calls of this fetch queue up
+    while (this.queue.length > 0) {
+      const take: Queued[] = [];
+      let count = 0;
+      while (this.queue.length > 0 && (take.length === 0 || count + this.queue[0]!.messages.length <= maxBatch)) {
+        const q = this.queue.shift()!;
+        take.push(q);
+        count += q.messages.length;
+      }
+      this.queued -= count;
+      const live = take.filter((q) => q.payload.isRunning() && !q.payload.isStale());
+      try {
+        if (live.length > 0) await this.commit(live);
+        for (const q of live) {
+          q.payload.resolveOffset(q.last);
+          this.reported.add(q.partition);
+          this.hooks.lag?.(this.options.topic, q.partition, Math.max(0, Number(q.highWatermark) - Number(q.last) - 1));
+        }
+      } catch (error) {
+        this.hooks.aborted?.(error);
+        this.logger.warn('kafka.batch_aborted', { error: error instanceof Error ? error.message : String(error), messages: count });
+      } finally {
+        for (const q of take) q.done();
+      }
+      if (this.paused && this.queued <= (this.options.maxQueued ?? 20_000) / 2) {
+        this.paused = false;
+        this.consumer?.resume([{ topic: this.options.topic }]);
+      }
+    }
+  }
+
+  private async commit(batches: Queued[]): Promise<void> {
+    const outputs = await this.handler!(batches.flatMap((q) => q.messages));
+    const byTopic = new Map<string, { key: string | null; value: string }[]>();
+    for (const m of outputs as ProducedMessage[]) {
+      let list = byTopic.get(m.topic);
+      if (!list) byTopic.set(m.topic, (list = []));
+      list.push({ key: m.key, value: m.value });
+    }
+    const offsets = new Map<number, string>();
+    for (const q of batches) {
+      const next = String(BigInt(q.last) + 1n);
+      const prev = offsets.get(q.partition);
+      if (prev === undefined || BigInt(next) > BigInt(prev)) offsets.set(q.partition, next);
+    }
+    this.producer ??= await this.newProducer();
+    const transaction = await this.producer.transaction();
+    try {
+      if (byTopic.size > 0) await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await transaction.sendOffsets({
+        consumerGroupId: this.options.groupId,
+        topics: [{ topic: this.options.topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      try {
+        await transaction.abort();
+      } catch {
+        // The producer is in no state to go on: a new one with the same transactional id fences the old epoch and
+        // aborts whatever it left open.
+        const broken = this.producer;
+        this.producer = undefined;
+        await broken?.disconnect().catch(() => {});
+      }
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    // consumer.stop waits for the eachBatch calls in flight, i.e. for their transactions to commit or abort.
+    await this.consumer?.stop().catch(() => {});
+    await this.draining;
+    await this.consumer?.disconnect().catch(() => {});
+    await this.producer?.disconnect().catch(() => {});
+    this.producer = undefined;
+  }
+}

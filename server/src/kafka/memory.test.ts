@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryBroker } from './memory.js';
+import { startPipeline, TOPICS, type AlertMessage, type DlqMessage, type ScoredMessage } from './index.js';
+import { createStandaloneScoring } from './standalone.js';
+import { poisonMessages, rawTransactions } from './testing.js';
+
+const kafka = { brokers: [], clientId: 'test', groupId: 'g', replicationFactor: 1 };
+
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const parse = <T>(topic: string, broker: MemoryBroker): T[] => broker.read(topic).map((m) => JSON.parse(m.value!) as T);
+
+describe('the processor on the in-process log', () => {
+  it('scores every transaction once, explains alerts, sends poison messages to the DLQ', async () => {
+    const scoring = await createStandaloneScoring();
+    const memory = new MemoryBroker();
+    const pipeline = await startPipeline({ kafka, service: scoring.service, explainer: scoring.explainer, registry: scoring.registry, memory });
+    const raw = [...rawTransactions(3000)];
+    await pipeline.publisher.send(TOPICS.raw, raw.slice(0, 1500));
+    await pipeline.publisher.send(TOPICS.raw, poisonMessages());
+    await pipeline.publisher.send(TOPICS.raw, raw.slice(1500));
+    await until(() => memory.read(TOPICS.scored).length + memory.read(TOPICS.dlq).length >= 3005);
+    await pipeline.stop();
+
+    const scored = parse<ScoredMessage>(TOPICS.scored, memory);
+    expect(scored).toHaveLength(3000);
+    expect(new Set(scored.map((s) => s.id)).size).toBe(3000);
+    expect(memory.read(TOPICS.predictions)).toHaveLength(3000);
+    const dlq = parse<DlqMessage>(TOPICS.dlq, memory);
+    expect(dlq.map((d) => d.reason).sort()).toEqual(['invalid_json', 'schema_violation', 'schema_violation', 'schema_violation', 'unsupported_schema_version']);
+    expect(dlq.find((d) => d.field === 'amount')?.message).toMatch(/>= 0/);
+    expect(dlq.find((d) => d.field === 'timestamp')).toBeDefined();
+    expect(dlq.every((d) => d.source.topic === TOPICS.raw && d.value !== undefined)).toBe(true);
+
+    const alerts = parse<AlertMessage>(TOPICS.alerts, memory);
+    const high = scored.filter((s) => s.riskLevel === 'HIGH' || s.riskLevel === 'CRITICAL');
+    expect(alerts.map((a) => a.id).sort()).toEqual(high.map((s) => s.id).sort());
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const alert of alerts) expect(alert.topFactors).toHaveLength(3);
+    // The explanation is of exactly the row scored: SHAP sums to the stored margin.
+    const stored = await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction]);
+    const again = await scoring.explainer.score(stored[0]!.transaction as never, { explain: true, knownFeatures: Object.fromEntries(Object.entries(stored[0]!.features).map(([k, v]) => [k, v ?? Number.NaN])) });
+    expect(again.probability).toBeCloseTo(alerts[0]!.probability, 12);
+    expect(again.topFactors.slice(0, 3)).toEqual(alerts[0]!.topFactors);
+    expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
+  }, 60_000);
+
+  it('shares partitions between processors of a group; a batch of a revoked partition is not committed', async () => {
+    const memory = new MemoryBroker({ partitions: 6 });
+    const a = await createStandaloneScoring();
+    const b = await createStandaloneScoring();
+    const first = await startPipeline({ kafka: { ...kafka, maxBatch: 50 }, service: a.service, memory });
+    const raw = [...rawTransactions(2000, 'r')];
+    await first.publisher.send(TOPICS.raw, raw.slice(0, 1000));
+    await until(() => memory.read(TOPICS.scored).length > 200);
+    const second = await startPipeline({ kafka: { ...kafka, maxBatch: 50 }, service: b.service, memory });
+    await first.publisher.send(TOPICS.raw, raw.slice(1000));
+    await until(() => memory.read(TOPICS.scored).length >= 2000);
+    await Promise.all([first.stop(), second.stop()]);
+    const ids = memory.read(TOPICS.scored).map((m) => (JSON.parse(m.value) as ScoredMessage).id);
+    expect(ids).toHaveLength(2000);
+    expect(new Set(ids).size).toBe(2000);
+    expect(first.processor.stats.scored).toBeGreaterThan(0);
+    expect(second.processor.stats.scored).toBeGreaterThan(0);
+    expect(memory.committed('g', TOPICS.raw).reduce((s, n) => s + n, 0)).toBe(2000);
+  }, 60_000);
+});
