@@ -5,7 +5,9 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createEdge, createFraudMetrics, createLlmExplainer, DriftScheduler, generateApiKey, hashApiKey, memoryCache, MemoryDriftHistory, parseReference, restoreState, type DriftHistory, type EdgeApp, type EdgeConfig, type HashedApiKey, type SecurityOptions, type ServedBundle, type Storage } from '@fraudscore/edge';
 import { createScorer, directorySource, loadBundleFiles, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
-import type { ServerConfig } from './config.js';
+import { join } from 'node:path';
+import { REPO_ROOT, type ServerConfig } from './config.js';
+import { staticFiles } from './static.js';
 import { createDemo, type Demo, type DemoOptions } from './demo.js';
 import { errorFields, redactPath, silentLogger, type Logger } from './log.js';
 import { openStorage } from './storage/index.js';
@@ -28,6 +30,8 @@ export interface StartOptions {
   demo?: Omit<DemoOptions, 'service' | 'rate' | 'logger'>;
   /** Epoch ms; default Date.now. */
   clock?: () => number;
+  /** The built dashboard served at / (default dashboard/dist in the repository; false: none). */
+  dashboardDir?: string | false;
 }
 
 export interface RunningServer {
@@ -125,11 +129,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   drift.start();
 
   let inFlight = 0;
+  const dashboardDir = options.dashboardDir ?? join(REPO_ROOT, 'dashboard', 'dist');
+  const dashboard = dashboardDir === false ? undefined : staticFiles(dashboardDir);
   const fetch = async (request: Request): Promise<Response> => {
     inFlight += 1;
     const started = performance.now();
     try {
-      const response = await edge.app.fetch(request);
+      const response = (await dashboard?.(request)) ?? (await edge.app.fetch(request));
       logger.debug('http.request', { method: request.method, path: redactPath(new URL(request.url).pathname), status: response.status, ms: Math.round((performance.now() - started) * 10) / 10 });
       return response;
     } finally {
