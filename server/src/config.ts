@@ -20,6 +20,11 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   /** The embedded store's data directory (absolute); undefined: in memory. Ignored with DATABASE_URL. */
   dataDir: string | undefined;
+  /** The model registry; undefined: the server serves BUNDLE only. */
+  mlflow: { trackingUri: string; modelName: string; pollIntervalMs: number } | undefined;
+  /** Ed25519 public key that bundles must be signed with (hex or base64); undefined: hashes only. */
+  bundlePublicKey: string | undefined;
+  promotion: { apTolerance: number; windowMs: number; minLabels: number };
   /** Drift snapshots: how often, and over how long a window (ms). */
   driftIntervalMs: number;
   driftWindowMs: number;
@@ -50,6 +55,13 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   { name: 'DATA_DIR', default: '(none: in memory)', meaning: 'Directory of the embedded store (PGlite), created if missing, so scored transactions, labels and drift history survive restarts. Ignored with `DATABASE_URL`.' },
   { name: 'DRIFT_INTERVAL', default: '6h', meaning: 'How often a drift snapshot is taken and kept: an integer with `m`, `h` or `d` (at least 1m).' },
   { name: 'DRIFT_WINDOW', default: '(DRIFT_INTERVAL)', meaning: 'The window of scored transactions each snapshot compares with the reference, same format.' },
+  { name: 'MLFLOW_TRACKING_URI', default: '(none: serve BUNDLE only)', meaning: 'MLflow tracking server (http://host:port). The server then follows the registered model\'s `champion` alias (hot swap) and serves `/mlflow/*`, `POST /v1/models/reload|promote|rollback`.' },
+  { name: 'MLFLOW_MODEL_NAME', default: 'fraud-ensemble', meaning: 'Registered model the server follows and promotes.' },
+  { name: 'MLFLOW_POLL_INTERVAL', default: '60s', meaning: 'How often the server checks the champion alias: an integer with `s`, `m`, `h` or `d`; `0` checks only at start and on `POST /v1/models/reload`.' },
+  { name: 'BUNDLE_PUBLIC_KEY', default: '(none: sha256 only)', meaning: 'Ed25519 public key (hex or base64) every bundle must be signed with (`python -m fraudmodels keygen`); unsigned or badly signed bundles are refused.' },
+  { name: 'PROMOTION_AP_TOLERANCE', default: '0.01', meaning: 'Promotion gate: how far Average Precision may fall (absolute); AUC ROC may not fall at all.' },
+  { name: 'PROMOTION_WINDOW', default: '30d', meaning: 'Promotion gate: the labelled transactions of this last window are the evaluation set.' },
+  { name: 'PROMOTION_MIN_LABELS', default: '100', meaning: 'Promotion gate: fewest labelled transactions (both labels present) to decide on.' },
   { name: 'API_KEYS', default: '(none: one admin key generated and printed at start)', meaning: 'Comma-separated `key:scope+scope` entries; scopes `score`, `analyst`, `admin` (admin implies the others). Keys need at least 16 characters.' },
   { name: 'CORS_ORIGINS', default: '(none)', meaning: 'Comma-separated origins (`scheme://host[:port]`) allowed to call the API from a browser.' },
   { name: 'RATE_LIMIT_PER_MINUTE', default: '600', meaning: 'Requests per minute per API key on /v1 (429 with Retry-After beyond); 0 disables the limit.' },
@@ -139,15 +151,36 @@ function databaseUrl(env: Env): string | undefined {
   return text;
 }
 
-const DURATION_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `<integer><m|h|d>`, 1 minute to 365 days. */
-function duration(env: Env, name: string, fallback: string): number {
+/** `<integer><s|m|h|d>` from `minMs` (default 1 minute) to 365 days; `allowZero`: also `0`. */
+function duration(env: Env, name: string, fallback: string, { minMs = 60_000, allowZero = false }: { minMs?: number; allowZero?: boolean } = {}): number {
   const text = read(env, name) ?? fallback;
-  const match = /^(\d{1,6})([mhd])$/.exec(text);
+  if (allowZero && text === '0') return 0;
+  const match = /^(\d{1,6})([smhd])$/.exec(text);
   const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : NaN;
-  if (!(ms >= 60_000 && ms <= 365 * 86_400_000)) throw new ConfigError(name, `expected a duration like 30m, 6h or 1d (1m to 365d), got ${JSON.stringify(text.slice(0, 40))}`);
+  if (!(ms >= minMs && ms <= 365 * 86_400_000)) {
+    throw new ConfigError(name, `expected a duration like ${minMs < 60_000 ? '30s, ' : ''}30m, 6h or 1d (at least ${minMs / 1000}s, at most 365d${allowZero ? ', or 0' : ''}), got ${JSON.stringify(text.slice(0, 40))}`);
+  }
   return ms;
+}
+
+function mlflow(env: Env): ServerConfig['mlflow'] {
+  const uri = read(env, 'MLFLOW_TRACKING_URI');
+  if (uri === undefined) return undefined;
+  return {
+    trackingUri: httpUrl('MLFLOW_TRACKING_URI', uri),
+    modelName: read(env, 'MLFLOW_MODEL_NAME') ?? 'fraud-ensemble',
+    pollIntervalMs: duration(env, 'MLFLOW_POLL_INTERVAL', '60s', { minMs: 1_000, allowZero: true }),
+  };
+}
+
+function fraction(env: Env, name: string, fallback: number): number {
+  const text = read(env, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d*\.?\d+$/.test(text) || !(value >= 0 && value < 1)) throw new ConfigError(name, `expected a number from 0 (inclusive) to 1, got ${JSON.stringify(text.slice(0, 40))}`);
+  return value;
 }
 
 function dataDir(env: Env, cwd: string): string | undefined {
@@ -218,6 +251,13 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     bundle: bundle(env, options.cwd ?? process.cwd()),
     databaseUrl: databaseUrl(env),
     dataDir: dataDir(env, options.cwd ?? process.cwd()),
+    mlflow: mlflow(env),
+    bundlePublicKey: read(env, 'BUNDLE_PUBLIC_KEY'),
+    promotion: {
+      apTolerance: fraction(env, 'PROMOTION_AP_TOLERANCE', 0.01),
+      windowMs: duration(env, 'PROMOTION_WINDOW', '30d'),
+      minLabels: integer(env, 'PROMOTION_MIN_LABELS', 100, 2, 10_000_000),
+    },
     driftIntervalMs: duration(env, 'DRIFT_INTERVAL', '6h'),
     driftWindowMs: duration(env, 'DRIFT_WINDOW', read(env, 'DRIFT_INTERVAL') ?? '6h'),
     apiKeys: await apiKeys(env),

@@ -11,6 +11,10 @@ import { staticFiles } from './static.js';
 import { createDemo, type Demo, type DemoOptions } from './demo.js';
 import { errorFields, redactPath, silentLogger, type Logger } from './log.js';
 import { openStorage } from './storage/index.js';
+import { MlflowBridge } from './mlflow/bridge.js';
+import { MlflowClient } from './mlflow/client.js';
+import { MlflowLifecycle } from './mlflow/lifecycle.js';
+import { loadModel, ModelManager } from './models/manager.js';
 
 /** Storage with an optional close (flush) for shutdown. */
 export interface HostStorage {
@@ -39,7 +43,11 @@ export interface RunningServer {
   url: string;
   port: number;
   edge: EdgeApp;
-  scorer: Scorer;
+  /** The active scorer (changes when the registry's champion is swapped in). */
+  readonly scorer: Scorer;
+  models: ModelManager;
+  /** With MLFLOW_TRACKING_URI: the lifecycle (reload, promote, rollback). */
+  lifecycle: MlflowLifecycle | undefined;
   demo: Demo | undefined;
   /** The drift snapshot schedule (runOnce takes one now). */
   drift: DriftScheduler;
@@ -65,14 +73,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? Date.now;
 
-  const scorer = await createScorer({
-    bundle: bundleSource(config.bundle),
-    backend: 'js',
-    history: (spec) => new MemoryHistoryStore(spec, { clock }),
-    cache: false,
-    onWarning: (message) => logger.warn('model.warning', { message }),
+  // The configured bundle first; with MLflow the registry's champion replaces it below when it loads.
+  const initial = await loadModel(bundleSource(config.bundle), { kind: 'bundle', location: config.bundle }, {
+    history: (spec) => new MemoryHistoryStore(spec, { clock }), publicKey: config.bundlePublicKey, clock,
   });
-  const history = scorer.history as MemoryHistoryStore;
+  const history = initial.scorer.history as MemoryHistoryStore;
+  const models = new ModelManager(initial, { history, publicKey: config.bundlePublicKey, clock });
 
   let keys: HashedApiKey[];
   let generatedKey: string | undefined;
@@ -89,14 +95,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   };
 
   const opened = options.storage ?? (await openConfiguredStorage(config));
-  // The same verified files the scorer loaded: served to SDKs, and reference.json for drift.
-  const bundle = await loadBundleFiles(bundleSource(config.bundle));
-  const served: ServedBundle = {
-    version: bundle.manifest.version,
-    files: bundle.files,
-    sha256: Object.fromEntries(Object.entries(bundle.manifest.files).map(([name, entry]) => [name, entry.sha256])),
-  };
-  const reference = parseReference(JSON.parse(new TextDecoder().decode(bundle.files['reference.json'])));
   // A threshold changed at run time (POST /threshold, audited in storage) survives restarts.
   const edgeConfig: EdgeConfig = {};
   const lastChange = (await opened.storage.thresholdChanges()).at(-1);
@@ -109,15 +107,34 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const driftHistory = opened.driftHistory ?? new MemoryDriftHistory();
   const lastSnapshot = (await driftHistory.list()).at(-1);
   if (lastSnapshot) metrics.recordDrift(lastSnapshot);
+  const mlflowClient = config.mlflow && new MlflowClient({ trackingUri: config.mlflow.trackingUri });
+  const lifecycle = config.mlflow && mlflowClient && new MlflowLifecycle({
+    client: mlflowClient, name: config.mlflow.modelName, storage: opened.storage, manager: models, publicKey: config.bundlePublicKey, clock,
+    apTolerance: config.promotion.apTolerance, windowMs: config.promotion.windowMs, minLabels: config.promotion.minLabels,
+  });
   const edge = createEdge({
-    model: scorer, history, storage: opened.storage, clock, security, config: edgeConfig, metrics, driftHistory,
+    model: () => models.active().scorer, history, storage: opened.storage, clock, security, config: edgeConfig, metrics, driftHistory,
     explainer: createLlmExplainer({
       apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, model: config.openai.model, cache: memoryCache(),
       onError: (error) => logger.warn('explain.llm_failed', { error: error instanceof Error ? error.name : 'error' }),
     }),
-    driftReference: reference,
-    bundle: (version) => (version === served.version ? served : undefined),
+    driftReference: () => models.active().reference,
+    bundle: (version) => models.bundle(version),
+    ...(lifecycle && mlflowClient ? { lifecycle, registry: new MlflowBridge(mlflowClient) } : {}),
   });
+  // Follow the registry's champion: now, then every MLFLOW_POLL_INTERVAL. Failures leave the current model serving.
+  const follow = async (): Promise<void> => {
+    if (!lifecycle) return;
+    try {
+      const outcome = await lifecycle.reload();
+      if (outcome.changed) logger.info('model.swapped', { version: outcome.model.version, registry_version: outcome.source.kind === 'registry' ? outcome.source.version : null });
+    } catch (error) {
+      logger.warn('model.follow_failed', { reason: lifecycle.status().reasons[0] ?? (error as Error).message });
+    }
+  };
+  await follow();
+  const poller = config.mlflow && config.mlflow.pollIntervalMs > 0 ? setInterval(() => void follow(), config.mlflow.pollIntervalMs) : undefined;
+  poller?.unref();
   // Drift snapshots every DRIFT_INTERVAL over the last DRIFT_WINDOW, against the baseline kept in storage.
   const monitor = edge.drift!;
   const baseline = await monitor.restore();
@@ -162,6 +179,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     // Stop accepting; Node closes idle keep-alive connections and lets busy ones finish their request.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     drift.stop();
+    if (poller) clearInterval(poller);
     const stopDemo = demo?.stop() ?? Promise.resolve();
     let timedOut = false;
     let deadline: ReturnType<typeof setTimeout> | undefined;
@@ -186,16 +204,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     } catch (error) {
       logger.error('shutdown.storage_close_failed', errorFields(error));
     }
-    await scorer.dispose();
+    await models.active().scorer.dispose();
     logger.info('shutdown.finished', { ms: Math.round(performance.now() - started) });
   }
 
-  logger.info('server.listening', { url, model_version: scorer.model.version, storage: opened.kind, demo: config.demo, keys: keys.length, key_generated: generatedKey !== undefined });
+  logger.info('server.listening', { url, model_version: models.active().scorer.model.version, storage: opened.kind, demo: config.demo, keys: keys.length, key_generated: generatedKey !== undefined });
   return {
     url,
     port,
     edge,
-    scorer,
+    get scorer() {
+      return models.active().scorer;
+    },
+    models,
+    lifecycle,
     demo,
     drift,
     generatedKey,

@@ -31,8 +31,10 @@ export class MlflowRequestError extends MlflowError {
   }
 }
 
+/** Not found; MLflow answers an unknown alias with INVALID_PARAMETER_VALUE "… alias … not found". */
 export const isNotFound = (error: unknown): boolean =>
-  error instanceof MlflowRequestError && (error.status === 404 || error.code === 'RESOURCE_DOES_NOT_EXIST');
+  error instanceof MlflowRequestError
+  && (error.status === 404 || error.code === 'RESOURCE_DOES_NOT_EXIST' || (error.code === 'INVALID_PARAMETER_VALUE' && /not found/i.test(error.message)));
 
 /** Whether a failed answer is worth retrying (429, 5xx). */
 export const retryable = (status: number): boolean => status === 429 || status >= 500;
