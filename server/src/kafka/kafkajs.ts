@@ -221,22 +221,37 @@ export class KafkaTransport implements ProcessorTransport {
     this.producer ??= await this.newProducer();
     const transaction = await this.producer.transaction();
     try {
-      if (byTopic.size > 0) await transaction.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      // Requests of at most ~512 KB: kafkajs sends one request per broker, which the broker refuses (MESSAGE_TOO_LARGE)
+      // once it nears message.max.bytes.
+      let chunk: { topic: string; messages: { key: string | null; value: string }[] }[] = [];
+      let bytes = 0;
+      for (const [topic, messages] of byTopic) {
+        let current: { key: string | null; value: string }[] = [];
+        chunk.push({ topic, messages: current });
+        for (const m of messages) {
+          if (bytes > 512 * 1024) {
+            await transaction.sendBatch({ acks: -1, topicMessages: chunk });
+            current = [];
+            chunk = [{ topic, messages: current }];
+            bytes = 0;
+          }
+          current.push(m);
+          bytes += m.value.length + (m.key?.length ?? 0) + 16;
+        }
+      }
+      if (bytes > 0) await transaction.sendBatch({ acks: -1, topicMessages: chunk });
       await transaction.sendOffsets({
         consumerGroupId: this.options.groupId,
         topics: [{ topic: this.options.topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) }],
       });
       await transaction.commit();
     } catch (error) {
-      try {
-        await transaction.abort();
-      } catch {
-        // The producer is in no state to go on: a new one with the same transactional id fences the old epoch and
-        // aborts whatever it left open.
-        const broken = this.producer;
-        this.producer = undefined;
-        await broken?.disconnect().catch(() => {});
-      }
+      await transaction.abort().catch(() => {});
+      // kafkajs's idempotence sequence numbers may be out of step with the broker after a failed request: a new
+      // producer with the same transactional id fences the old epoch (aborting whatever it left open) and starts clean.
+      const broken = this.producer;
+      this.producer = undefined;
+      await broken?.disconnect().catch(() => {});
       throw error;
     }
   }

@@ -63,7 +63,7 @@ describe('the processor on the in-process log', () => {
     await first.publisher.send(TOPICS.raw, raw.slice(1000));
     await until(() => memory.read(TOPICS.scored).length >= 2000);
     await Promise.all([first.stop(), second.stop()]);
-    const ids = memory.read(TOPICS.scored).map((m) => (JSON.parse(m.value) as ScoredMessage).id);
+    const ids = memory.read(TOPICS.scored).map((m) => (JSON.parse(m.value!) as ScoredMessage).id);
     expect(ids).toHaveLength(2000);
     expect(new Set(ids).size).toBe(2000);
     expect(first.processor.stats.scored).toBeGreaterThan(0);

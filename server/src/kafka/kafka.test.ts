@@ -1,0 +1,170 @@
+// The pipeline on a real Apache Kafka 4 broker (server/test-support/kafka.ts): exactly once through one processor,
+// through two processors of one group with one killed (kill -9) and restarted, and across a broker restart.
+// "Exactly once" is checked where it matters: a read_committed consumer of the output topics, after the group's
+// committed offsets reached the end of transactions_raw, sees every transaction id exactly once.
+import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startKafka, type TestKafka } from '../../test-support/kafka.js';
+import { createKafka, ensureTopics, kafkaPublisher, startPipeline, TOPICS, type AlertMessage, type DlqMessage, type ScoredMessage } from './index.js';
+import { createStandaloneScoring } from './standalone.js';
+import { poisonMessages, rawTransactions, type RawRecord } from './testing.js';
+
+const SERVER = fileURLToPath(new URL('../../', import.meta.url));
+const WORKER = `${SERVER}dist/kafka/worker.js`;
+
+let broker: TestKafka;
+beforeEach(async () => {
+  broker = await startKafka();
+}, 120_000);
+afterEach(async () => {
+  await broker?.stop();
+});
+
+const client = () => new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+
+async function publish(records: readonly RawRecord[]): Promise<void> {
+  const publisher = await kafkaPublisher(createKafka({ brokers: broker.brokers, clientId: 'test-publisher' }));
+  for (let i = 0; i < records.length; i += 5000) await publisher.send(TOPICS.raw, records.slice(i, i + 5000));
+  await publisher.close();
+}
+
+/** Waits until the group's committed offsets reach the end of transactions_raw. */
+async function drained(groupId: string, timeoutMs: number): Promise<void> {
+  const admin = client().admin();
+  await admin.connect();
+  const end = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      try {
+        const ends = await admin.fetchTopicOffsets(TOPICS.raw);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [TOPICS.raw] });
+        const at = new Map(committed!.partitions.map((p) => [p.partition, Number(p.offset)]));
+        if (ends.every((e) => Number(e.high) === 0 || at.get(e.partition) === Number(e.high))) return;
+      } catch {
+        // broker restarting
+      }
+      if (Date.now() > end) throw new Error('the processors did not drain transactions_raw in time');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every committed message of the topics (read_committed), read until nothing new comes for idleMs. */
+async function readAll(topics: string[], idleMs = 3000): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>(topics.map((t) => [t, []]));
+  const consumer = client().consumer({ groupId: `reader-${Math.random()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  let last = Date.now();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) out.get(batch.topic)!.push(m.value!.toString());
+      last = Date.now();
+    },
+  });
+  while (Date.now() - last < idleMs) await new Promise((resolve) => setTimeout(resolve, 200));
+  await consumer.disconnect();
+  return out;
+}
+
+function checkExactlyOnce(out: Map<string, string[]>, ids: readonly string[]): void {
+  const scored = out.get(TOPICS.scored)!.map((v) => JSON.parse(v) as ScoredMessage);
+  const seen = new Map<string, number>();
+  for (const s of scored) seen.set(s.id, (seen.get(s.id) ?? 0) + 1);
+  const missing = ids.filter((id) => !seen.has(id));
+  const duplicated = [...seen].filter(([, n]) => n > 1);
+  expect({ missing: missing.length, duplicated: duplicated.length, total: scored.length }).toEqual({ missing: 0, duplicated: 0, total: ids.length });
+  const alerts = out.get(TOPICS.alerts)!.map((v) => JSON.parse(v) as AlertMessage);
+  expect(new Set(alerts.map((a) => a.id)).size).toBe(alerts.length);
+  const expected = scored.filter((s) => s.riskLevel === 'HIGH' || s.riskLevel === 'CRITICAL').map((s) => s.id).sort();
+  expect(alerts.map((a) => a.id).sort()).toEqual(expected);
+  expect(alerts.every((a) => a.topFactors.length === 3)).toBe(true);
+}
+
+function worker(groupId: string, instanceId: string): { child: ChildProcess; ready: Promise<void> } {
+  const child = spawn(process.execPath, [WORKER], {
+    env: { ...process.env, KAFKA_BROKERS: broker.brokers.join(','), KAFKA_GROUP_ID: groupId, KAFKA_INSTANCE_ID: instanceId, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('"ready"') && resolve());
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  return { child, ready };
+}
+
+describe('the pipeline on a real Kafka broker', () => {
+  it('100,000 transactions through one processor: each scored exactly once, alerts once, poison to the DLQ', async () => {
+    const scoring = await createStandaloneScoring();
+    const config = { brokers: broker.brokers, clientId: 'test', groupId: 'one', replicationFactor: 1, instanceId: 'p1' };
+    const pipeline = await startPipeline({ kafka: config, service: scoring.service, explainer: scoring.explainer, registry: scoring.registry });
+    const records = [...rawTransactions(100_000, 'one')];
+    const started = Date.now();
+    await publish(records.slice(0, 50_000));
+    await publish(poisonMessages());
+    await publish(records.slice(50_000));
+    await drained('one', 240_000);
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`100,000 transactions in ${seconds.toFixed(1)} s (${Math.round(100_000 / seconds)} tx/s), ${pipeline.processor.stats.batches} batches`);
+    expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
+    await pipeline.stop();
+
+    const out = await readAll([TOPICS.scored, TOPICS.alerts, TOPICS.dlq]);
+    checkExactlyOnce(out, records.map((r) => (JSON.parse(r.value) as { transaction: { id: string } }).transaction.id));
+    const dlq = out.get(TOPICS.dlq)!.map((v) => JSON.parse(v) as DlqMessage);
+    expect(dlq.map((d) => d.reason).sort()).toEqual(['invalid_json', 'schema_violation', 'schema_violation', 'schema_violation', 'unsupported_schema_version']);
+  }, 400_000);
+
+  it('two processors in one group; one is killed (kill -9) mid-stream and restarts: exactly once, nothing lost', async () => {
+    if (!existsSync(WORKER)) execFileSync('pnpm', ['exec', 'tsc', '-p', 'tsconfig.json'], { cwd: SERVER });
+    await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
+    const a = worker('two', 'a');
+    const b = worker('two', 'b');
+    await Promise.all([a.ready, b.ready]);
+    const records = [...rawTransactions(60_000, 'two')];
+    const publishing = publish(records);
+    // Kill one once the stream is well under way.
+    const admin = client().admin();
+    await admin.connect();
+    let progress = 0;
+    for (;;) {
+      const [committed] = await admin.fetchOffsets({ groupId: 'two', topics: [TOPICS.raw] });
+      progress = committed!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+      if (progress > 15_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(progress).toBeLessThan(45_000); // mid-stream
+    await admin.disconnect();
+    a.child.kill('SIGKILL');
+    await new Promise((resolve) => a.child.once('exit', resolve));
+    const again = worker('two', 'a');
+    await again.ready;
+    await publishing;
+    await drained('two', 240_000);
+    for (const w of [b, again]) w.child.kill('SIGTERM');
+    await Promise.all([b, again].map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+    const out = await readAll([TOPICS.scored, TOPICS.alerts]);
+    checkExactlyOnce(out, records.map((r) => (JSON.parse(r.value) as { transaction: { id: string } }).transaction.id));
+  }, 400_000);
+
+  it('recovers by itself from a broker restart mid-stream', async () => {
+    const scoring = await createStandaloneScoring();
+    const config = { brokers: broker.brokers, clientId: 'test', groupId: 'three', replicationFactor: 1, instanceId: 'p3' };
+    const records = [...rawTransactions(60_000, 'three')];
+    await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
+    await publish(records);
+    const pipeline = await startPipeline({ kafka: { ...config, maxBatch: 1000 }, service: scoring.service, explainer: scoring.explainer });
+    while (pipeline.processor.stats.scored < 10_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pipeline.processor.stats.scored).toBeLessThan(45_000); // mid-stream
+    await broker.restart();
+    await drained('three', 240_000);
+    await pipeline.stop();
+    const out = await readAll([TOPICS.scored, TOPICS.alerts]);
+    checkExactlyOnce(out, records.map((r) => (JSON.parse(r.value) as { transaction: { id: string } }).transaction.id));
+  }, 400_000);
+});

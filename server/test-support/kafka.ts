@@ -1,0 +1,151 @@
+// Starts a real Apache Kafka 4 broker for tests, without Docker: the jars come from Maven Central (kafka_2.13 with
+// its runtime dependencies and an SLF4J binding, fetched once with Maven into ~/.cache/fraudscore/kafka-<version>/),
+// KRaft storage is formatted in a temp dir, and one combined broker+controller listens on free loopback ports with a
+// small heap. Ready when an admin client gets the cluster's metadata; stop() kills the JVM.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+
+const run = promisify(execFile);
+
+export const KAFKA_VERSION = '4.0.1';
+const SLF4J_VERSION = '1.7.36'; // the slf4j-api version kafka 4.0 depends on: its binding is slf4j-simple of the same line
+
+export interface TestKafka {
+  /** host:port of the broker. */
+  brokers: string[];
+  /** Kills the broker (SIGKILL) and starts it again on the same ports and data: a broker restart. */
+  restart(options?: { downMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+  logFile: string;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+
+/** The jar directory, fetched with Maven when missing. */
+export async function kafkaJars(version = KAFKA_VERSION): Promise<string> {
+  const dir = join(process.env.FRAUDSCORE_CACHE ?? join(homedir(), '.cache', 'fraudscore'), `kafka-${version}`);
+  const libs = join(dir, 'libs');
+  if (existsSync(join(libs, '.complete'))) return libs;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'pom.xml'), `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>fraudscore</groupId><artifactId>kafka-runtime</artifactId><version>1</version><packaging>pom</packaging>
+<dependencies>
+<dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
+<dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>${SLF4J_VERSION}</version></dependency>
+</dependencies></project>
+`);
+  rmSync(libs, { recursive: true, force: true });
+  try {
+    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    throw new Error(`fetching Apache Kafka ${version} with Maven failed (is \`mvn\` installed?): ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
+  if (!readdirSync(libs).some((f) => f.startsWith(`kafka_2.13-${version}`))) throw new Error(`Maven fetched no kafka_2.13-${version} jar into ${libs}`);
+  writeFileSync(join(libs, '.complete'), '');
+  return libs;
+}
+
+export interface StartKafkaOptions {
+  /** How long to wait for readiness (default 60 s). */
+  timeoutMs?: number;
+}
+
+export async function startKafka(options: StartKafkaOptions = {}): Promise<TestKafka> {
+  const libs = await kafkaJars();
+  const root = mkdtempSync(join(tmpdir(), 'fraudscore-kafka-'));
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const properties = join(root, 'server.properties');
+  writeFileSync(properties, [
+    'process.roles=broker,controller', 'node.id=1', `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`, `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER', 'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT', `log.dirs=${join(root, 'data')}`,
+    'offsets.topic.replication.factor=1', 'offsets.topic.num.partitions=6', 'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1', 'transaction.state.log.num.partitions=6', 'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false', 'num.partitions=1', 'log.flush.interval.ms=60000',
+    '',
+  ].join('\n'));
+  const classpath = `${libs}/*`;
+  const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  await run(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', 'q1Sh-9_ISia_zwGINzRvyQ', '-c', properties], { cwd: root });
+  const logFile = join(root, 'kafka.log');
+  let child: ChildProcess | undefined;
+
+  const launch = (): ChildProcess => {
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const proc = spawn(java, ['-Xmx512m', '-Xms256m', '-XX:+UseSerialGC', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', classpath, 'kafka.Kafka', properties], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout!.pipe(out);
+    proc.stderr!.pipe(out);
+    return proc;
+  };
+
+  const brokers = [`127.0.0.1:${port}`];
+  const waitReady = async (proc: ChildProcess): Promise<void> => {
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    const kafka = new Kafka({ clientId: 'test-ready', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`Kafka exited with ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        if (cluster.brokers.length > 0 && cluster.controller !== null) return;
+      } catch {
+        // not yet
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+      if (Date.now() > deadline) throw new Error(`Kafka not ready in time: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
+  const kill = async (): Promise<void> => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+
+  child = launch();
+  try {
+    await waitReady(child);
+  } catch (error) {
+    await kill();
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+  const onExit = () => child?.kill('SIGKILL');
+  process.once('exit', onExit);
+  return {
+    brokers,
+    logFile,
+    async restart({ downMs = 0 } = {}) {
+      await kill();
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      child = launch();
+      await waitReady(child);
+    },
+    async stop() {
+      process.off('exit', onExit);
+      await kill();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
