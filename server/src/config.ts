@@ -36,6 +36,8 @@ export interface ServerConfig {
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   demo: boolean;
   demoRate: number;
+  /** The streaming pipeline; brokers empty: the in-process log. */
+  kafka: { brokers: string[]; clientId: string; groupId: string; replicationFactor: number; instanceId: string | undefined };
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
 }
@@ -70,6 +72,11 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   { name: 'OPENAI_MODEL', default: 'gpt-4o-mini', meaning: 'Model for the explanation narratives.' },
   { name: 'DEMO', default: 'on', meaning: 'Built-in simulated transaction stream (`on`/`off`, also `1`/`0`, `true`/`false`, `yes`/`no`).' },
   { name: 'DEMO_RATE', default: '5', meaning: 'Demo transactions scored per second (0 < rate <= 1000).' },
+  { name: 'KAFKA_BROKERS', default: '(none: in-process log)', meaning: 'Comma-separated `host:port` bootstrap brokers of the streaming pipeline (topics created at start); without it the same processor runs on an in-process log.' },
+  { name: 'KAFKA_CLIENT_ID', default: 'fraudscore', meaning: 'Kafka client id.' },
+  { name: 'KAFKA_GROUP_ID', default: 'fraudscore-processor', meaning: 'Consumer group of the processors: those with the same group share the partitions of `transactions_raw`.' },
+  { name: 'KAFKA_REPLICATION_FACTOR', default: '1', meaning: 'Replication factor of the topics the server creates (1 for a single broker; 3 in production).' },
+  { name: 'KAFKA_INSTANCE_ID', default: '(host name)', meaning: 'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor.' },
   { name: 'LOG_LEVEL', default: 'info', meaning: `JSON log lines at this level and above: ${LOG_LEVELS.join(', ')}.` },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'On SIGINT/SIGTERM, how long in-flight requests may take before their connections are closed.' },
 ];
@@ -221,6 +228,23 @@ function demoRate(env: Env): number {
   return value;
 }
 
+function kafka(env: Env): ServerConfig['kafka'] {
+  const brokers = (read(env, 'KAFKA_BROKERS') ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of brokers) if (!/^[^\s:/]+:\d{1,5}$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `expected comma-separated host:port entries, got "${broker}"`);
+  const name = (variable: string, fallback: string | undefined): string | undefined => {
+    const text = read(env, variable) ?? fallback;
+    if (text !== undefined && !/^[A-Za-z0-9._-]{1,200}$/.test(text)) throw new ConfigError(variable, `expected letters, digits, '.', '_' or '-', got "${text.slice(0, 40)}"`);
+    return text;
+  };
+  return {
+    brokers,
+    clientId: name('KAFKA_CLIENT_ID', 'fraudscore')!,
+    groupId: name('KAFKA_GROUP_ID', 'fraudscore-processor')!,
+    replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32),
+    instanceId: name('KAFKA_INSTANCE_ID', undefined),
+  };
+}
+
 function logLevel(env: Env): LogLevel {
   const text = read(env, 'LOG_LEVEL')?.toLowerCase();
   if (text === undefined) return 'info';
@@ -270,6 +294,7 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     },
     demo: boolean(env, 'DEMO', true),
     demoRate: demoRate(env),
+    kafka: kafka(env),
     logLevel: logLevel(env),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   };

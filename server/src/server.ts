@@ -15,6 +15,7 @@ import { MlflowBridge } from './mlflow/bridge.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager } from './models/manager.js';
+import { explainerForModels, startPipeline, type Pipeline } from './kafka/index.js';
 
 /** Storage with an optional close (flush) for shutdown. */
 export interface HostStorage {
@@ -49,6 +50,8 @@ export interface RunningServer {
   /** With MLFLOW_TRACKING_URI: the lifecycle (reload, promote, rollback). */
   lifecycle: MlflowLifecycle | undefined;
   demo: Demo | undefined;
+  /** The streaming pipeline (server/src/kafka): on Kafka with KAFKA_BROKERS, else on the in-process log. */
+  kafka: Pipeline;
   /** The drift snapshot schedule (runOnce takes one now). */
   drift: DriftScheduler;
   /** The admin key generated because API_KEYS was unset (only in memory; printed once by main). */
@@ -171,6 +174,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
   const demo = config.demo ? createDemo({ ...options.demo, service: edge.service, rate: config.demoRate, logger, clock }) : undefined;
   demo?.start();
+  const kafka = await startPipeline({
+    kafka: config.kafka, service: edge.service, explainer: explainerForModels(() => models.active()), registry: edge.metrics.registry, logger, clock,
+  });
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -200,6 +206,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }
     await stopDemo;
     try {
+      await kafka.stop(); // the batch in flight commits or aborts, then the clients disconnect
+    } catch (error) {
+      logger.error('shutdown.kafka_stop_failed', errorFields(error));
+    }
+    try {
       await opened.close();
     } catch (error) {
       logger.error('shutdown.storage_close_failed', errorFields(error));
@@ -219,6 +230,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     models,
     lifecycle,
     demo,
+    kafka,
     drift,
     generatedKey,
     inFlight: () => inFlight,

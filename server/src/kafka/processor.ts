@@ -17,8 +17,11 @@ import type { BatchHandler, ConsumedMessage, ProducedMessage } from './transport
 
 export interface ProcessorOptions {
   service: ScoringService;
-  /** A scorer of the same bundle created with `history: false` (SHAP for alerts); without it alerts carry no factors. */
-  explainer?: Scorer | undefined;
+  /**
+   * A scorer of the bundle created with `history: false` (SHAP for alerts), or a function returning one for a model
+   * version (models are swapped at run time); without it alerts carry no factors.
+   */
+  explainer?: Scorer | ((modelVersion: string) => Promise<Scorer | undefined>) | undefined;
   /** Prometheus registry (edge.metrics.registry) for the processor's counters. */
   registry?: Registry | undefined;
   clock?: (() => number) | undefined;
@@ -109,13 +112,13 @@ export function createProcessor(options: ProcessorOptions): Processor {
   }
 
   async function explain(record: ScoredTransaction, tx: Record<string, unknown>): Promise<{ topFactors: TopFactor[]; margins?: Record<string, number> }> {
-    if (!explainer) return { topFactors: [] };
-    if (explainer.model.version !== record.modelVersion) {
-      await explainer.reload().catch((error: unknown) => logger.warn('kafka.explainer_reload_failed', { error: errorMessage(error) }));
-      if (explainer.model.version !== record.modelVersion) return { topFactors: [] };
+    const scorer = typeof explainer === 'function' ? await explainer(record.modelVersion) : explainer;
+    if (!scorer || scorer.model.version !== record.modelVersion) {
+      logger.warn('kafka.no_explainer', { model_version: record.modelVersion });
+      return { topFactors: [] };
     }
     const known = Object.fromEntries(Object.entries(record.features).map(([name, value]) => [name, value ?? Number.NaN]));
-    const result = await explainer.score(tx as never, { explain: true, knownFeatures: known });
+    const result = await scorer.score(tx as never, { explain: true, knownFeatures: known });
     return { topFactors: result.topFactors.slice(0, top), margins: result.margins };
   }
 
