@@ -19,7 +19,7 @@ const repo = join(here, '..');
 const artifacts = join(repo, 'test-results');
 const ADMIN = 'dashboard-admin-key-0123456789';
 const ANALYST = 'dashboard-analyst-key-0123456789';
-const WAIT = { timeout: 20_000 };
+const WAIT = { timeout: 30_000 };
 const BUDGET = 200 * 1024;
 
 interface Running { url: string; close(): Promise<void> }
@@ -133,7 +133,9 @@ describe('dashboard in Chromium against a running server', () => {
       expect(perf.injectedPerSecond).toBeGreaterThan(900);
       expect(perf.fps).toBeGreaterThan(20);
 
-      // Transaction: open one from the feed; the waterfall ends at the API's probability.
+      // Transaction: pause the feed (rows stop moving), open one; the waterfall ends at the API's probability.
+      await page.click('[data-testid=pause]');
+      await page.locator('[data-testid=live-status]', { hasText: 'paused' }).waitFor(WAIT);
       const id = (await page.getAttribute('.virtual a.row >> nth=0', 'data-id'))!;
       await page.click(`.virtual a.row[data-id="${id}"]`);
       await page.locator('[data-testid=waterfall]').waitFor(WAIT);
