@@ -151,6 +151,8 @@ export class KafkaTransport implements ProcessorTransport {
   }
 
   private readonly reported = new Set<number>();
+  /** Time spent scoring and committing (ms), for profiling. */
+  readonly profile = { batches: 0, messages: 0, handle: 0, commit: 0 };
 
   private enqueue(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
@@ -170,11 +172,38 @@ export class KafkaTransport implements ProcessorTransport {
     });
   }
 
-  /** One transaction at a time, each taking what is queued (whole partition batches, up to maxBatch messages). */
+  /**
+   * One transaction at a time, each taking what is queued (whole partition batches, up to maxBatch messages).
+   * Pipelined: the next batch is scored while the previous transaction commits; if that commit fails, the next
+   * batch is not committed either (neither is resolved, so kafkajs fetches both again from the last resolved offset).
+   */
   private async drain(): Promise<void> {
     const maxBatch = this.options.maxBatch ?? 5000;
     await new Promise((resolve) => setImmediate(resolve)); // let the other partitions' calls of this fetch queue up
-    while (this.queue.length > 0) {
+    let inflight: { take: Queued[]; live: Queued[]; result: Promise<unknown> } | undefined;
+    const settle = async (): Promise<boolean> => {
+      const current = inflight!;
+      inflight = undefined;
+      const error = await current.result;
+      if (error === undefined) {
+        for (const q of current.live) {
+          q.payload.resolveOffset(q.last);
+          this.reported.add(q.partition);
+          this.hooks.lag?.(this.options.topic, q.partition, Math.max(0, Number(q.highWatermark) - Number(q.last) - 1));
+        }
+      } else {
+        this.hooks.aborted?.(error);
+        this.logger.warn('kafka.batch_aborted', { error: error instanceof Error ? error.message : String(error), messages: current.live.reduce((n, q) => n + q.messages.length, 0) });
+      }
+      for (const q of current.take) q.done();
+      return error === undefined;
+    };
+    while (this.queue.length > 0 || inflight) {
+      if (this.queue.length === 0) {
+        await settle();
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       const take: Queued[] = [];
       let count = 0;
       while (this.queue.length > 0 && (take.length === 0 || count + this.queue[0]!.messages.length <= maxBatch)) {
@@ -184,18 +213,19 @@ export class KafkaTransport implements ProcessorTransport {
       }
       this.queued -= count;
       const live = take.filter((q) => q.payload.isRunning() && !q.payload.isStale());
+      let outputs: ProducedMessage[] | undefined;
+      let failure: unknown;
       try {
-        if (live.length > 0) await this.commit(live);
-        for (const q of live) {
-          q.payload.resolveOffset(q.last);
-          this.reported.add(q.partition);
-          this.hooks.lag?.(this.options.topic, q.partition, Math.max(0, Number(q.highWatermark) - Number(q.last) - 1));
-        }
+        outputs = live.length > 0 ? await this.score(live) : [];
       } catch (error) {
-        this.hooks.aborted?.(error);
-        this.logger.warn('kafka.batch_aborted', { error: error instanceof Error ? error.message : String(error), messages: count });
-      } finally {
+        failure = error ?? new Error('scoring failed');
+      }
+      const previousOk = inflight ? await settle() : true;
+      if (!previousOk || failure !== undefined || live.length === 0) {
+        if (failure !== undefined) this.hooks.aborted?.(failure);
         for (const q of take) q.done();
+      } else {
+        inflight = { take, live, result: this.commit(live, outputs!).then(() => undefined, (error: unknown) => error ?? new Error('commit failed')) };
       }
       if (this.paused && this.queued <= (this.options.maxQueued ?? 20_000) / 2) {
         this.paused = false;
@@ -204,10 +234,19 @@ export class KafkaTransport implements ProcessorTransport {
     }
   }
 
-  private async commit(batches: Queued[]): Promise<void> {
+  private async score(batches: Queued[]): Promise<ProducedMessage[]> {
+    const t0 = performance.now();
     const outputs = await this.handler!(batches.flatMap((q) => q.messages));
+    this.profile.handle += performance.now() - t0;
+    this.profile.batches += 1;
+    this.profile.messages += batches.reduce((n, q) => n + q.messages.length, 0);
+    return outputs;
+  }
+
+  private async commit(batches: Queued[], outputs: readonly ProducedMessage[]): Promise<void> {
+    const t1 = performance.now();
     const byTopic = new Map<string, { key: string | null; value: string }[]>();
-    for (const m of outputs as ProducedMessage[]) {
+    for (const m of outputs) {
       let list = byTopic.get(m.topic);
       if (!list) byTopic.set(m.topic, (list = []));
       list.push({ key: m.key, value: m.value });
@@ -245,6 +284,7 @@ export class KafkaTransport implements ProcessorTransport {
         topics: [{ topic: this.options.topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) }],
       });
       await transaction.commit();
+      this.profile.commit += performance.now() - t1;
     } catch (error) {
       await transaction.abort().catch(() => {});
       // kafkajs's idempotence sequence numbers may be out of step with the broker after a failed request: a new
@@ -257,6 +297,7 @@ export class KafkaTransport implements ProcessorTransport {
   }
 
   async stop(): Promise<void> {
+    if (process.env.KAFKA_PROFILE) process.stderr.write(`kafka profile ${JSON.stringify(this.profile)}\n`);
     // consumer.stop waits for the eachBatch calls in flight, i.e. for their transactions to commit or abort.
     await this.consumer?.stop().catch(() => {});
     await this.draining;

@@ -1,4 +1,5 @@
-// Starts a real Apache Kafka 4 broker for tests, without Docker: the jars come from Maven Central (kafka_2.13 with
+// Starts a real Apache Kafka 4 broker for tests and the benchmark (server/test-support/kafka.ts re-exports it),
+// without Docker: the jars come from Maven Central (kafka_2.13 with
 // its runtime dependencies and an SLF4J binding, fetched once with Maven into ~/.cache/fraudscore/kafka-<version>/),
 // KRaft storage is formatted in a temp dir, and one combined broker+controller listens on free loopback ports with a
 // small heap. Ready when an admin client gets the cluster's metadata; stop() kills the JVM.

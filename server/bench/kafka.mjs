@@ -1,0 +1,252 @@
+// `pnpm --filter @fraudscore/server bench:kafka` (after the build): the streaming pipeline end to end on a real
+// Kafka 4 broker started here (dist/kafka/local-broker.js: Maven Central jars, KRaft, loopback), everything on the
+// same cores. Rows:
+//   - throughput: BENCH_KAFKA_N transactions published as fast as the broker takes them to 1 and to 2 processors
+//     (child processes, dist/kafka/worker.js) of a stable group, until the group's committed offsets reach the end:
+//     tx/s from transactions_raw to transactions_scored (transactional, read_committed), SHAP for every alert;
+//   - latency: a paced stream (BENCH_KAFKA_PACE of the 1-processor throughput) for BENCH_KAFKA_SECONDS; p50/p99 from
+//     the publisher's send to the scored message reaching a read_committed consumer;
+//   - baseline, the original design: a kafkajs consumer making one HTTP call (POST /v1/score, SHAP on) per message to
+//     the started server (12 partitions consumed concurrently), then producing the result; BENCH_KAFKA_BASELINE_N
+//     transactions, and a paced stream.
+// Prints a markdown table and writes it into bench/README.md between <!-- kafka:start --> and <!-- kafka:end -->.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { startKafka } from '../dist/kafka/local-broker.js';
+import { createKafka, ensureTopics, kafkaPublisher, TOPICS } from '../dist/kafka/index.js';
+import { rawTransactions } from '../dist/kafka/testing.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SERVER_DIR = join(HERE, '..');
+const env = process.env;
+const N = Number(env.BENCH_KAFKA_N ?? 100_000);
+const BASELINE_N = Number(env.BENCH_KAFKA_BASELINE_N ?? 10_000);
+const SECONDS = Number(env.BENCH_KAFKA_SECONDS ?? 10);
+const PACE = Number(env.BENCH_KAFKA_PACE ?? 0.5);
+const KEY = `bench-${randomBytes(16).toString('hex')}`;
+const log = (message) => process.stderr.write(`[bench:kafka] ${message}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const children = new Set();
+
+log('starting Kafka');
+const broker = await startKafka();
+const kafka = createKafka({ brokers: broker.brokers, clientId: 'bench' });
+await ensureTopics(kafka, 1);
+const client = new Kafka({ clientId: 'bench-admin', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+const admin = client.admin();
+await admin.connect();
+
+function spawnChild(args, extraEnv, readyText) {
+  const child = spawn(process.execPath, args, { cwd: SERVER_DIR, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let out = '';
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk.toString();
+      const match = readyText.exec(out);
+      if (match) resolve(match);
+    });
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+  return { child, ready };
+}
+
+const worker = (groupId, instanceId) =>
+  spawnChild([join(SERVER_DIR, 'dist/kafka/worker.js')], { KAFKA_BROKERS: broker.brokers.join(','), KAFKA_GROUP_ID: groupId, KAFKA_INSTANCE_ID: instanceId, LOG_LEVEL: 'error' }, /"ready"/);
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function committedTotal(groupId) {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [TOPICS.raw] });
+  return offsets.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+}
+
+async function rawEnd() {
+  return (await admin.fetchTopicOffsets(TOPICS.raw)).reduce((s, p) => s + Number(p.high), 0);
+}
+
+/** Skips a new group past what is already in transactions_raw. */
+async function startAtEnd(groupId) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.setOffsets({ groupId, topic: TOPICS.raw, partitions: (await admin.fetchTopicOffsets(TOPICS.raw)).map((p) => ({ partition: p.partition, offset: p.high })) });
+      return;
+    } catch (error) {
+      if (attempt >= 50 || !error.retriable) throw error; // fresh topics: leaders may still be settling
+      await sleep(200);
+    }
+  }
+}
+
+async function publishAll(records) {
+  const publisher = await kafkaPublisher(kafka);
+  for (let i = 0; i < records.length; i += 5000) await publisher.send(TOPICS.raw, records.slice(i, i + 5000));
+  await publisher.close();
+}
+
+/**
+ * Throughput: `count` consumers of a new group (positioned at the end of transactions_raw) join; once the group is
+ * stable, `records` are published as fast as the broker takes them; measured from the first publish to the group's
+ * committed offsets reaching the end (the publisher runs on the same cores, as it would).
+ */
+async function throughput(label, count, group, startConsumers, records) {
+  await startAtEnd(group);
+  const stopConsumers = await startConsumers();
+  for (;;) {
+    const { groups } = await admin.describeGroups([group]);
+    if (groups[0]?.state === 'Stable' && groups[0].members.length === count) break;
+    await sleep(20);
+  }
+  const started = performance.now();
+  await publishAll(records);
+  const end = await rawEnd();
+  for (;;) {
+    const done = await committedTotal(group);
+    if (done >= end) break;
+    if (performance.now() - started > 600_000) throw new Error(`${label}: not done in 10 minutes (${done}/${end})`);
+    await sleep(50);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await stopConsumers();
+  const txs = Math.round(records.length / seconds);
+  log(`${label}: ${records.length} in ${seconds.toFixed(1)} s = ${txs} tx/s`);
+  return txs;
+}
+
+/** Latency: publish at `rate` for SECONDS with fresh ids; p50/p99 of send → scored seen by a read_committed reader. */
+async function latency(label, rate, prefix) {
+  const sentAt = new Map();
+  const seen = [];
+  const reader = client.consumer({ groupId: `reader-${prefix}`, readUncommitted: false, maxWaitTimeInMs: 20 });
+  await reader.connect();
+  await reader.subscribe({ topic: TOPICS.scored, fromBeginning: false });
+  const joined = new Promise((resolve) => reader.on(reader.events.GROUP_JOIN, resolve));
+  await reader.run({
+    eachBatch: async ({ batch }) => {
+      const now = performance.now();
+      for (const m of batch.messages) {
+        const id = JSON.parse(m.value.toString()).id;
+        const at = sentAt.get(id);
+        if (at !== undefined) (seen.push(now - at), sentAt.delete(id));
+      }
+    },
+  });
+  await joined;
+  await sleep(500);
+  const total = Math.round(rate * SECONDS);
+  const records = [...rawTransactions(total, prefix, 11)];
+  const publisher = await kafkaPublisher(kafka);
+  const started = performance.now();
+  const chunk = Math.max(1, Math.round(rate / 50)); // every 20 ms
+  for (let i = 0; i < records.length; i += chunk) {
+    const due = started + (i / rate) * 1000;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const part = records.slice(i, i + chunk);
+    const now = performance.now();
+    for (const r of part) sentAt.set(JSON.parse(r.value).transaction.id, now);
+    await publisher.send(TOPICS.raw, part);
+  }
+  await publisher.close();
+  const deadline = performance.now() + 60_000;
+  while (seen.length < total && performance.now() < deadline) await sleep(100);
+  await reader.disconnect();
+  seen.sort((a, b) => a - b);
+  const q = (p) => seen[Math.min(seen.length - 1, Math.floor(p * seen.length))];
+  const result = { rate, received: seen.length, sent: total, p50: q(0.5), p99: q(0.99) };
+  log(`${label}: ${rate} tx/s paced, ${seen.length}/${total} received, p50 ${result.p50?.toFixed(0)} ms, p99 ${result.p99?.toFixed(0)} ms`);
+  return result;
+}
+
+async function processors(count, group) {
+  const ws = Array.from({ length: count }, (_, i) => worker(group, `${group}-${i}`));
+  await Promise.all(ws.map((w) => w.ready));
+  return async () => Promise.all(ws.map((w) => stop(w.child)));
+}
+
+/** The original design: one HTTP call per message, then produce the result (not transactional). */
+async function httpConsumer(url, group) {
+  const consumer = client.consumer({ groupId: group, maxWaitTimeInMs: 20 });
+  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([consumer.connect(), producer.connect()]);
+  await consumer.subscribe({ topic: TOPICS.raw, fromBeginning: true });
+  await consumer.run({
+    partitionsConsumedConcurrently: 12,
+    eachMessage: async ({ message }) => {
+      const body = JSON.parse(message.value.toString());
+      const response = await fetch(`${url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body.transaction) });
+      const scored = await response.json();
+      await producer.send({ topic: TOPICS.scored, acks: -1, messages: [{ key: message.key, value: JSON.stringify({ schemaVersion: 1, id: scored.id, probability: scored.probability, riskLevel: scored.riskLevel }) }] });
+    },
+  });
+  return async () => {
+    await consumer.disconnect();
+    await producer.disconnect();
+  };
+}
+
+const rows = [];
+try {
+  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [...rawTransactions(N, 'one', 5)]);
+  const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [...rawTransactions(N, 'two', 5)]);
+  const pace = Math.max(100, Math.round(one * PACE));
+  await startAtEnd('lat-1');
+  let stopLat = await processors(1, 'lat-1');
+  const lat1 = await latency('1 processor', pace, 'lat1');
+  await stopLat();
+  await startAtEnd('lat-2');
+  stopLat = await processors(2, 'lat-2');
+  const lat2 = await latency('2 processors', pace, 'lat2');
+  await stopLat();
+
+  // Baseline: the server over HTTP and a per-message consumer, on a backlog of BASELINE_N.
+  log('baseline: starting the server');
+  const server = spawnChild([join(HERE, 'server-runner.mjs')], { PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error' }, /BENCH_URL (\S+)/);
+  const url = (await server.ready)[1];
+  const baseline = await throughput('baseline (HTTP per message)', 1, 'baseline', () => httpConsumer(url, 'baseline'), [...rawTransactions(BASELINE_N, 'base', 9)]);
+  const basePace = Math.max(50, Math.min(pace, Math.round(baseline * PACE)));
+  await startAtEnd('baseline-lat');
+  const stopBase = await httpConsumer(url, 'baseline-lat');
+  const latBase = await latency('baseline', basePace, 'latb');
+  await stopBase();
+  await stop(server.child);
+
+  const ms = (v) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
+  rows.push(
+    ['Processor, 1 instance (transactional, SHAP for alerts)', one, lat1],
+    ['Processor, 2 instances, one group', two, lat2],
+    ['Baseline: consumer → `POST /v1/score` per message (SHAP on) → produce', baseline, latBase],
+  );
+  const markdown = [
+    '| pipeline | throughput raw → scored | paced load | p50 produce → scored | p99 produce → scored |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows.map(([name, txs, lat]) => `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`),
+  ].join('\n');
+  const goal = one >= 20_000 ? 'met' : 'NOT met';
+  const cpu = cpus();
+  const at = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const summary = `Last run ${at} UTC: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}, Kafka broker on the same cores; ${N.toLocaleString('en')} transactions per throughput run (baseline ${BASELINE_N.toLocaleString('en')}), paced runs ${SECONDS} s. Goal ≥ 20,000 tx/s with one processor: **${goal}** (${one.toLocaleString('en')} tx/s).`;
+  process.stdout.write(`\n${summary}\n\n${markdown}\n`);
+  const readme = join(HERE, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const block = `<!-- kafka:start -->\n${summary}\n\n${markdown}\n<!-- kafka:end -->`;
+  writeFileSync(readme, /<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/.test(text) ? text.replace(/<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/, block) : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`);
+  log('bench/README.md updated');
+} finally {
+  await Promise.all([...children].map((c) => stop(c)));
+  await admin.disconnect().catch(() => {});
+  await broker.stop();
+}
