@@ -153,6 +153,12 @@ describe('dashboard in Chromium against a running server', () => {
       await page.locator('[data-testid=narrative][lang=ru]').waitFor(WAIT);
       await shot(page, 'transaction');
 
+      // A transaction scored with the device's pre-score shows it beside the authoritative one.
+      await api('/v1/score', { method: 'POST', body: JSON.stringify({ id: 'dashboard-device-1', customerId: 'C1', terminalId: 'T1', amount: 42.5, timestamp: Date.now(), preScore: { probability: 0.2, riskLevel: 'LOW' } }) });
+      await page.goto(`${server!.url}/#/transactions/dashboard-device-1`);
+      await page.locator('[data-testid=device] .big', { hasText: '20.00%' }).waitFor(WAIT);
+      expect(await page.textContent('[data-testid=device]')).toMatch(/tier as the edge|different tier/);
+
       // Alerts: label the first open alert with the keyboard (f); it leaves the open queue and the server has it.
       await page.goto(`${server!.url}/#/alerts`);
       await page.waitForFunction(async () => {

@@ -23,8 +23,10 @@ export interface ScoredTransaction {
   features: Record<string, number | null>;
   modelVersion: string;
   scoredAt: string;
-  deviceScore: { probability: number; riskLevel?: RiskLevel; modelVersion?: string; [key: string]: unknown } | null;
-  agreement: { [key: string]: unknown } | null;
+  /** The device's own score (SDK on the device), kept beside the authoritative one. */
+  deviceScore: { probability: number; riskLevel: RiskLevel } | null;
+  /** delta: authoritative probability minus the device's. */
+  agreement: { sameTier: boolean; delta: number } | null;
   label: { label: Label; analyst: string; at: string } | null;
 }
 
