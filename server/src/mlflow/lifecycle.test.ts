@@ -62,13 +62,26 @@ describe('model lifecycle on a real MLflow server', () => {
     expect(firstPromotion).toMatchObject({ decision: 'promoted', reason: expect.stringMatching(/no champion/) });
     expect((await get<{ source: { kind: string; version: string } }>('/health')).source).toMatchObject({ kind: 'registry', version: first.version });
 
-    // A challenger: here the same model re-versioned (the Python-trained one is registered by the test below).
-    const challenger = await registerBundle(mlflow.url, NAME, await editBundle(readBundle(DEFAULT_BUNDLE), { version: '1.0.1-e2e' }));
+    // Train on simulated data with MLflow tracking, export, register: the pipeline's own commands.
+    const python = join(VENV_BIN, 'python');
+    const pyEnv = { ...process.env, MLFLOW_TRACKING_URI: mlflow.url, MLFLOW_MODEL_NAME: NAME, PYTHONWARNINGS: 'ignore' };
+    const step = (...args: string[]) => exec(python, ['-m', 'fraudmodels', ...args], { cwd: join(REPO_ROOT, 'models'), env: pyEnv, maxBuffer: 64 * 2 ** 20 });
+    await step('simulate', '--days', '21', '--customers', '2000', '--terminals', '4000', '--out', join(work, 'sim.csv'));
+    await step('train', '--data', join(work, 'sim.csv'), '--out', join(work, 'models'), '--no-search', '--rounds', '60', '--folds', '1');
+    await step('export', '--models', join(work, 'models'), '--out', join(work, 'bundle'), '--version', '2.0.0-e2e');
+    const registered = JSON.parse((await step('register', '--bundle', join(work, 'bundle'))).stdout.trim().split('\n').at(-1)!) as { version: string; run_id: string };
+    const challenger = { version: registered.version, runId: registered.run_id };
+    expect((await client.getVersionByAlias(NAME, 'challenger')).version).toBe(challenger.version);
+    const trainedThreshold = (JSON.parse(readFileSync(join(work, 'bundle', 'manifest.json'), 'utf8')) as { threshold: number }).threshold;
+    // The training run logged its metrics; the bridge shows the registry with them.
+    const models = await get<{ models: { name: string; versions: { version: string; metrics: Record<string, number> }[] }[] }>('/mlflow/models');
+    const listed = models.models.find((m) => m.name === NAME)!.versions.find((v) => v.version === challenger.version)!;
+    expect(Object.keys(listed.metrics).length).toBeGreaterThan(3);
     // Load while the gate decides and the server swaps: every answer 200, each from one model only.
     const results: { version: string; threshold: number; status: number; startedAfterSwap: boolean }[] = [];
     let swapped = false;
     let stop = false;
-    const thresholds = new Map([['1.0.0', server.scorer.model.threshold], ['1.0.1-e2e', server.scorer.model.threshold]]);
+    const thresholds = new Map([['1.0.0', server.scorer.model.threshold], ['2.0.0-e2e', trainedThreshold]]);
     const load = Promise.all(Array.from({ length: 8 }, async () => {
       while (!stop) {
         const after = swapped;
@@ -83,21 +96,23 @@ describe('model lifecycle on a real MLflow server', () => {
     stop = true;
     await load;
     expect(promotion).toMatchObject({ decision: 'promoted', labels: 200, frauds: 20 });
-    expect(promotion.challenger.average_precision).toBe(promotion.champion.average_precision);
+    // On this window any sound model separates the classes: both perfect, so the gate passes.
+    expect(promotion.challenger).toMatchObject({ average_precision: 1, auc_roc: 1 });
+    expect(promotion.champion).toMatchObject({ average_precision: 1, auc_roc: 1 });
     expect(results.length).toBeGreaterThan(20);
     expect(results.every((r) => r.status === 200)).toBe(true);
-    expect(new Set(results.map((r) => r.version))).toEqual(new Set(['1.0.0', '1.0.1-e2e']));
+    expect(new Set(results.map((r) => r.version))).toEqual(new Set(['1.0.0', '2.0.0-e2e']));
     for (const r of results) expect(r.threshold).toBe(thresholds.get(r.version));
-    expect(results.filter((r) => r.startedAfterSwap).every((r) => r.version === '1.0.1-e2e')).toBe(true);
+    expect(results.filter((r) => r.startedAfterSwap).every((r) => r.version === '2.0.0-e2e')).toBe(true);
     // The decision, numbers and reason are on the version.
     const tags = Object.fromEntries(((await client.getModelVersion(NAME, challenger.version)).tags ?? []).map((t) => [t.key, t.value]));
     expect(tags).toMatchObject({ 'gate.decision': 'promoted', 'gate.by': 'ops', 'gate.labels': '200', previous_champion: first.version });
     expect(Number(tags['gate.challenger_auc_roc'])).toBe(promotion.challenger.auc_roc);
     expect((await client.getVersionByAlias(NAME, 'champion')).version).toBe(challenger.version);
-    expect(await scoreVersion()).toBe('1.0.1-e2e');
+    expect(await scoreVersion()).toBe('2.0.0-e2e');
     expect((await get<{ active: { version: string }; status: { source: { version: string } } }>('/v1/models')).status.source.version).toBe(challenger.version);
     // SDKs can download the bundle the edge now uses.
-    expect((await fetch(`${server.url}/v1/models/1.0.1-e2e/bundle/manifest.json`)).status).toBe(200);
+    expect((await fetch(`${server.url}/v1/models/2.0.0-e2e/bundle/manifest.json`)).status).toBe(200);
 
     // Rollback with the command-line tool (as Airflow would), then the server follows.
     const lines: string[] = [];
