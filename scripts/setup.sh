@@ -21,10 +21,11 @@ if [ ! -x models/.venv/bin/python ]; then
   echo "setup: creating models/.venv" >&2
   "$PYTHON" -m venv models/.venv
 fi
-# pip only reinstalls when the pinned requirements changed.
+# pip only reinstalls when the pinned requirements changed (or the mlflow extra's server command is missing).
+# Extras: test (pytest) and mlflow (tracking, registry and `models/.venv/bin/mlflow server`).
 stamp=models/.venv/.installed-$(sha256sum models/pyproject.toml | cut -c1-16)
-if [ ! -f "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ ! -x models/.venv/bin/mlflow ]; then
   echo "setup: installing the Python pipeline (pinned versions from models/pyproject.toml)" >&2
-  models/.venv/bin/pip install --quiet --disable-pip-version-check -e "models[test]"
+  models/.venv/bin/pip install --quiet --disable-pip-version-check -e "models[test,mlflow]"
   rm -f models/.venv/.installed-* && touch "$stamp"
 fi

@@ -26,6 +26,16 @@ def _weights(text: str) -> dict[str, float]:
     return {"lightgbm": lgbm, "xgboost": xgb}
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a positive integer")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fraudmodels", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_MODELS, help="directory for the native models and training.json")
     p.add_argument("--train-days", type=int, default=7)
     p.add_argument("--grid", choices=["full", "none"], default="full", help="none: skip the search, use known-good settings")
+    p.add_argument("--no-search", dest="grid", action="store_const", const="none", help="the same as --grid none")
+    p.add_argument("--folds", type=_positive, default=4, help="validation folds (each needs 7 more days of data)")
+    p.add_argument("--rounds", type=_positive, default=None,
+                   help="boosting rounds of both models instead of the known-good 500/600 (with --grid none; a fast "
+                        "path for tests and demos)")
     p.add_argument("--weights", type=_weights, default=_weights("0.6,0.4"), help="LIGHTGBM,XGBOOST log-odds weights")
     p.add_argument("--spec", type=Path, default=None, help="feature spec JSON (default: specs/handbook-features.json)")
 
@@ -50,9 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
     p.add_argument("--out", type=Path, default=DEFAULT_BUNDLE)
     p.add_argument("--name", default="fraud-ensemble")
-    p.add_argument("--version", default="1.0.0")
+    p.add_argument("--version", default="1.0.0", help="the bundle's manifest version; give every bundle you "
+                   "register its own (register refuses a version the model already has)")
     p.add_argument("--signing-key", default=None, help="hex Ed25519 seed file (see keygen); or FRAUDSCORE_SIGNING_KEY")
     p.add_argument("--spec", type=Path, default=None)
+
+    p = commands.add_parser("register", help="log a bundle to MLflow (artifact path bundle/) and register it as a "
+                            "new model version with alias challenger (needs MLFLOW_TRACKING_URI)")
+    p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    p.add_argument("--run-id", default=None, help="the run to log the bundle into (default: the training run that "
+                   "export recorded in the manifest, else a new run)")
+    p.add_argument("--new-run", action="store_true", help="log into a new run even if the manifest names one")
+    p.add_argument("--name", default=None, help="registered model name (default: $MLFLOW_MODEL_NAME or fraud-ensemble)")
+
+    p = commands.add_parser("mlflow-server", help="run a local MLflow server (SQLite + proxied artifacts in --dir)")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--dir", type=Path, default=MODELS_DIR / "work" / "mlflow")
+    p.add_argument("--host", default="127.0.0.1")
 
     p = commands.add_parser("evaluate", help="the handbook benchmark report (chapter 5 protocol)")
     p.add_argument("--data", type=Path, default=SHARED_DATA)
@@ -99,19 +128,37 @@ def _simulate(args) -> None:
 
 
 def _train(args) -> None:
+    import os
     from .dataset import load_dataset
     from .pipeline import train_models
     from .simulate import simulate
-    from .spec import load_spec
+    from .spec import feature_names, load_spec, spec_hash
+    if args.rounds is not None and args.grid != "none":
+        raise FraudModelsError("--rounds needs --grid none (or --no-search): the search chooses the rounds itself")
     if args.data == DEFAULT_SIMULATION and not args.data.exists():
         args.data.parent.mkdir(parents=True, exist_ok=True)
         simulate(args.data)
     spec = load_spec(args.spec) if args.spec else load_spec()
-    summary = train_models(load_dataset(args.data, spec), args.out, args.weights, args.train_days, args.grid)
+    data = load_dataset(args.data, spec)
+    run = None
+    if os.environ.get("MLFLOW_TRACKING_URI"):  # mlflow is imported only then
+        TrainingRun = _tracking().TrainingRun
+        run = TrainingRun(feature_names(spec), run_name=f"train-{Path(args.data).name}")
+    try:
+        summary = train_models(data, args.out, args.weights, args.train_days, args.grid, args.folds, args.rounds,
+                               spec_hash(spec), {"mlflow": run.reference} if run else None,
+                               run.log_training if run else None)
+    except BaseException:
+        if run:
+            run.finish(ok=False)
+        raise
+    if run:
+        run.finish(ok=True)
     ensemble = summary["validation"]["ensemble"]
     print(json.dumps({"models": str(args.out), "threshold": summary["threshold"],
                       "validation": {k: round(v["mean"], 4) for k, v in ensemble.items()},
-                      "seconds": summary["seconds"], "peakMemoryMB": summary["peakMemoryMB"]}, indent=2))
+                      "seconds": summary["seconds"], "peakMemoryMB": summary["peakMemoryMB"],
+                      **({"mlflow": run.reference} if run else {})}, indent=2))
     print(f"training took {summary['seconds']['total']} s in all ({summary['seconds']['finalFit']} s for the final fit); "
           f"peak memory {summary['peakMemoryMB']} MB", file=sys.stderr)
 
@@ -122,6 +169,25 @@ def _export(args) -> None:
     key = args.signing_key or os.environ.get("FRAUDSCORE_SIGNING_KEY")
     verification = export_models(args.models, args.out, args.name, args.version, key, args.spec)
     print(json.dumps({"bundle": str(args.out), "verification": verification}, indent=2, default=str))
+
+
+def _tracking():
+    try:
+        from . import tracking
+    except ImportError as error:
+        raise FraudModelsError(f"MLflow is not installed in this environment ({error}): run scripts/setup.sh "
+                               "(it installs the mlflow extra: pip install -e 'models[mlflow]')") from error
+    return tracking
+
+
+def _register(args) -> None:
+    register_bundle = _tracking().register_bundle
+    print(json.dumps(register_bundle(args.bundle, args.name, args.run_id, args.new_run)), flush=True)
+
+
+def _mlflow_server(args) -> None:
+    from .mlflow_server import run_foreground
+    run_foreground(args.dir, args.port, args.host)
 
 
 def _evaluate(args) -> None:
@@ -162,5 +228,6 @@ def _demo(args) -> None:
     demo(args.bundle, args.count)
 
 
-COMMANDS = {"simulate": _simulate, "train": _train, "export": _export, "evaluate": _evaluate, "fixtures": _fixtures,
-            "verify": _verify, "keygen": _keygen, "demo": _demo}
+COMMANDS = {"simulate": _simulate, "train": _train, "export": _export, "register": _register,
+            "mlflow-server": _mlflow_server, "evaluate": _evaluate, "fixtures": _fixtures, "verify": _verify,
+            "keygen": _keygen, "demo": _demo}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import lightgbm
 import numpy as np
@@ -32,17 +32,26 @@ def recent_folds(data: Dataset, train_days: int, n_folds: int = 4) -> list[proto
     newest = last_day - (train_days + 7 + 7) + 1
     if newest - 7 * (n_folds - 1) < 0:
         raise DataError(f"{data.path}: {last_day + 1} days of data are too few for {n_folds} validation folds of "
-                        f"{train_days}+7+7 days; simulate more days or use fewer folds")
+                        f"{train_days}+7+7 days; simulate more days or use fewer folds (train --folds N)")
     return [protocol.train_test_split(data.table, start, train_days) for start in protocol.fold_starts(newest, n_folds)]
 
 
 def train_models(data: Dataset, out_dir: Path, weights: dict[str, float], train_days: int = 7,
-                 grid: str = "full") -> dict[str, Any]:
+                 grid: str = "full", n_folds: int = 4, rounds: int | None = None, spec_sha256: str | None = None,
+                 annotations: dict[str, Any] | None = None,
+                 on_trained: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Chooses hyperparameters on the most recent validation folds, picks the threshold that maximises validation
-    F1, fits both models on the last train_days days and saves them with what export needs."""
+    F1, fits both models on the last train_days days and saves them with what export needs.
+
+    `rounds` replaces both models' num_boost_round (a fast path for tests and demos, with grid "none");
+    `annotations` are added to the summary (training.json), e.g. the MLflow run; `on_trained` then receives the
+    summary with the in-memory results (fold predictions, the final ensemble, the final fit's rows): MLflow tracking
+    logs them."""
     started = time.perf_counter()
-    folds = recent_folds(data, train_days)
+    folds = recent_folds(data, train_days, n_folds)
     params = train.select_hyperparameters(data.table, data.X, folds) if grid == "full" else KNOWN_GOOD
+    if rounds is not None:
+        params = {name: {**setting, "num_boost_round": rounds} for name, setting in params.items()}
     per_model, predictions = train.assess_ensemble(data.table, data.X, folds, params, weights)
     threshold = train.choose_threshold(predictions)
     train.add_threshold_metrics(per_model["ensemble"], predictions, threshold)
@@ -56,16 +65,24 @@ def train_models(data: Dataset, out_dir: Path, weights: dict[str, float], train_
     ensemble.models["lightgbm"].save_model(str(out_dir / "lightgbm.txt"))
     ensemble.models["xgboost"].save_model(str(out_dir / "xgboost.json"))
     summary = {
-        "data": {"path": str(Path(data.path).resolve()), "sha256": data.sha256, "transactions": len(data.table)},
+        "data": {"path": str(Path(data.path).resolve()), "sha256": data.sha256, "transactions": len(data.table),
+                 "from": data.date_of(0), "to": data.date_of(last_day)},
         "window": {"from": data.date_of(last_day - train_days + 1), "to": data.date_of(last_day),
                    "rows": int(len(rows)), "frauds": int(data.y[rows].sum())},
         "hyperparameters": params, "weights": weights, "threshold": threshold,
         "validation": {name: train.summarise(folds_) for name, folds_ in per_model.items()},
         "validationFolds": [data.date_of(f.train_start_day) for f in folds],
+        "validationPerFold": per_model,
+        "trainDays": train_days, "grid": grid,
         "seconds": {"total": round(time.perf_counter() - started, 1), "finalFit": round(fit_seconds, 1)},
         "peakMemoryMB": round(peak_memory_mb(), 1),
     }
+    if spec_sha256:
+        summary["featureSpecSha256"] = spec_sha256
+    summary.update(annotations or {})
     (out_dir / "training.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if on_trained is not None:
+        on_trained({**summary, "predictions": predictions, "ensemble": ensemble, "X_train": data.X[rows]})
     return summary
 
 
@@ -92,11 +109,15 @@ def export_models(models_dir: Path, bundle_dir: Path, name: str, version: str, s
         "trainingData": {"source": Path(summary["data"]["path"]).name, "sha256": summary["data"]["sha256"],
                          "window": summary["window"]},
         "threshold": summary["threshold"],
-        "metrics": {"protocol": "prequential validation, 4 folds of 7 training, 7 delay and 7 test days "
-                                "ending on the data's last day", "folds": summary["validationFolds"],
+        "metrics": {"protocol": f"prequential validation, {len(summary['validationFolds'])} folds of "
+                                f"{summary.get('trainDays', 7)} training, 7 delay and 7 test days ending on the "
+                                "data's last day", "folds": summary["validationFolds"],
                     **summary["validation"]},
         "libraries": {"lightgbm": lightgbm.__version__, "xgboost": xgboost.__version__},
     }
+    if summary.get("mlflow"):
+        # The MLflow run that trained the models (train with MLFLOW_TRACKING_URI): `register` logs the bundle there.
+        fields["mlflowRun"] = {"runId": summary["mlflow"]["runId"], "experimentId": summary["mlflow"]["experimentId"]}
     files, verification = build_bundle_files(ensemble, spec, data.X[train_rows], data.X[np.sort(verify_rows)], fields)
     write_bundle(files, bundle_dir, signing_key)
     read_manifest(bundle_dir)
