@@ -1,7 +1,8 @@
 // End to end in Debian's Chromium against a real server (server/dist) fed by its demo simulator, serving the
 // dashboard built here: the live feed moves; a transaction's waterfall ends at the probability the API returns;
 // labelling from the alert queue (keyboard) updates it; the drift view shows every feature; the models view shows
-// the active version and says MLflow is not configured; an analyst key sees no promote or threshold save, and the
+// the active version and says MLflow is not configured (and, with the registry's answers stubbed per its contract,
+// lists versions, compares runs and promotes after a confirmation); an analyst key sees no promote or threshold save, and the
 // server refuses them anyway. Screenshots: test-results/dashboard-<view>.png. Also the first-load JavaScript budget.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -207,6 +208,43 @@ describe('dashboard in Chromium against a running server', () => {
       await page.context().close();
     }
   }, 120_000);
+
+  it('models view against the registry contract (MLflow answers stubbed in the browser)', async () => {
+    const page = await signIn(ADMIN);
+    const json = (body: unknown) => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    const metrics = (ap: number, auc: number) => ({ average_precision: ap, auc_roc: auc, card_precision_at_100: ap / 2 });
+    await page.route('**/mlflow/models', (route) => route.fulfill(json({ models: [{ name: 'fraud-ensemble', aliases: { champion: '3', challenger: '4' }, versions: [
+      { version: '4', run_id: 'run4abcdef', bundle_version: '1.1.0', stage: 'None', aliases: ['challenger'], tags: {}, created_at: Date.now(), metrics: metrics(0.71, 0.93) },
+      { version: '3', run_id: 'run3abcdef', bundle_version: '1.0.0', stage: 'None', aliases: ['champion'], tags: {}, created_at: Date.now() - 86_400_000, metrics: metrics(0.66, 0.91) },
+    ] }] })));
+    await page.route('**/mlflow/compare?*', (route) => route.fulfill(json({ best_run: 'run4abcdef', metrics: {
+      average_precision: { values: { run4abcdef: 0.71, run3abcdef: 0.66 }, best_run: 'run4abcdef', average: 0.685 },
+      auc_roc: { values: { run4abcdef: 0.93, run3abcdef: 0.91 }, best_run: 'run4abcdef', average: 0.92 },
+    } })));
+    let promoted: unknown;
+    await page.route('**/v1/models/promote', (route) => {
+      promoted = route.request().postDataJSON();
+      return route.fulfill(json({ decision: 'promoted', reason: 'average precision 0.71 ≥ 0.66 − tolerance', challenger: { version: '4', average_precision: 0.71, auc_roc: 0.93 }, champion: { version: '3', average_precision: 0.66, auc_roc: 0.91 }, labels: 420, frauds: 31 }));
+    });
+    try {
+      await page.goto(`${server!.url}/#/models`);
+      await page.locator('[data-testid=registry] tr[data-version="4"]', { hasText: 'challenger' }).waitFor(WAIT);
+      expect(await page.textContent('[data-testid=registry] tr[data-version="3"]')).toContain('(active)');
+      await page.check('input[aria-label="compare version 4"]');
+      await page.check('input[aria-label="compare version 3"]');
+      await page.click('button:has-text("Compare 2 runs")');
+      await page.locator('figcaption', { hasText: 'Metrics per run' }).waitFor(WAIT);
+      expect(await page.textContent('caption')).toContain('best overall v4');
+      await page.click('[data-testid=promote]');
+      await page.locator('[role=alertdialog]').waitFor(WAIT);
+      await page.click('[role=alertdialog] button:has-text("Yes, promote")');
+      await page.locator('[role=status]', { hasText: 'Promoted: challenger v4' }).waitFor(WAIT);
+      expect(promoted).toEqual({ changed_by: 'admin' });
+      await shot(page, 'models-registry');
+    } finally {
+      await page.context().close();
+    }
+  }, 60_000);
 
   it('analyst: no promote, no threshold save, and the server refuses them', async () => {
     const page = await signIn(ANALYST);

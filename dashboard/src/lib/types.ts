@@ -35,6 +35,17 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+export type ModelSource =
+  | { kind: 'bundle'; location: string }
+  | { kind: 'registry'; name: string; version: string; alias: string; runId: string | null };
+
+export interface ModelStatus {
+  source: ModelSource;
+  state: 'ok' | 'degraded';
+  reasons: string[];
+  checkedAt: string | null;
+}
+
 export interface ActiveModel {
   name: string;
   version: string;
@@ -99,12 +110,13 @@ export interface Reference {
 
 export interface RegistryVersion {
   version: string;
-  run_id: string;
-  bundle_version?: string;
-  stage?: string;
+  run_id: string | null;
+  bundle_version?: string | null;
+  stage?: string | null;
   aliases: string[];
   tags: Record<string, string>;
-  created_at?: string;
+  /** Epoch ms (MLflow's creation_timestamp) or ISO text. */
+  created_at?: number | string | null;
   metrics: { auc_roc?: number; average_precision?: number; card_precision_at_100?: number; [name: string]: number | undefined };
 }
 
@@ -112,6 +124,22 @@ export interface RegistryModel {
   name: string;
   aliases: Record<string, string>;
   versions: RegistryVersion[];
+}
+
+export interface PromotionOutcome {
+  decision: 'promoted' | 'rejected';
+  reason: string;
+  challenger: { version: string; average_precision: number; auc_roc: number };
+  champion: { version: string; average_precision: number; auc_roc: number } | null;
+  labels: number;
+  frauds?: number;
+  active?: { name: string; version: string };
+}
+
+export interface RollbackOutcome {
+  champion: { version: string };
+  previous: { version: string };
+  active?: { name: string; version: string };
 }
 
 export interface CompareResult {
