@@ -71,6 +71,7 @@ async function signIn(key: string): Promise<Page> {
   page.on('console', (message) => { if (message.type() === 'error' && !/status of (403|404|422|503)/.test(message.text())) problems.push(`console: ${message.text()}`); });
   await page.goto(server!.url);
   await page.fill('#api-key', key);
+  if (key === ADMIN) await page.fill('#analyst-name', 'Aigerim');
   await page.click('button[type=submit]');
   try {
     await page.locator('[data-testid=role]').waitFor(WAIT);
@@ -172,8 +173,8 @@ describe('dashboard in Chromium against a running server', () => {
       await page.keyboard.press('f');
       await page.locator('[data-testid=alert-message]', { hasText: `Labelled ${alertId} fraud` }).waitFor(WAIT);
       expect(await page.locator(`[data-testid=alerts] tr[data-id="${alertId}"]`).count()).toBe(0);
-      const labelled = await api<{ label: { label: string } | null }>(`/v1/transactions/${encodeURIComponent(alertId)}`);
-      expect(labelled.label?.label).toBe('fraud');
+      const labelled = await api<{ label: { label: string; analyst: string } | null }>(`/v1/transactions/${encodeURIComponent(alertId)}`);
+      expect(labelled.label).toMatchObject({ label: 'fraud', analyst: 'Aigerim' });
       await page.selectOption('[data-testid=alert-status]', 'labelled');
       await page.locator(`[data-testid=alerts] tr[data-id="${alertId}"] [data-testid=alert-state]`, { hasText: 'labelled fraud' }).waitFor(WAIT);
       await page.selectOption('[data-testid=alert-status]', 'open');
@@ -239,7 +240,7 @@ describe('dashboard in Chromium against a running server', () => {
       await page.locator('[role=alertdialog]').waitFor(WAIT);
       await page.click('[role=alertdialog] button:has-text("Yes, promote")');
       await page.locator('[role=status]', { hasText: 'Promoted: challenger v4' }).waitFor(WAIT);
-      expect(promoted).toEqual({ changed_by: 'admin' });
+      expect(promoted).toEqual({ changed_by: 'Aigerim' });
       await shot(page, 'models-registry');
     } finally {
       await page.context().close();
