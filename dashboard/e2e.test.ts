@@ -3,7 +3,7 @@
 // labelling from the alert queue (keyboard) updates it; the drift view shows every feature; the models view shows
 // the active version and says MLflow is not configured (and, with the registry's answers stubbed per its contract,
 // lists versions, compares runs and promotes after a confirmation); an analyst key sees no promote or threshold save, and the
-// server refuses them anyway. Screenshots: test-results/dashboard-<view>.png. Also the first-load JavaScript budget.
+// server refuses them anyway; with the server stopped, the views say so. Screenshots: test-results/dashboard-<view>.png. Also the first-load JavaScript budget.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,7 +52,7 @@ beforeAll(async () => {
   for (const file of scripts) firstLoadGzip += gzipSync(await readFile(join(site, file)), { level: 9 }).length;
   const { loadConfig } = (await import(join(repo, 'server/dist/config.js'))) as { loadConfig(env: Record<string, string>): Promise<unknown> };
   const { startServer } = (await import(join(repo, 'server/dist/server.js'))) as { startServer(config: unknown, options: { dashboardDir: string }): Promise<Running> };
-  const config = await loadConfig({ PORT: '0', DEMO: 'on', DEMO_RATE: '300', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', API_KEYS: `${ADMIN}:admin,${ANALYST}:analyst` });
+  const config = await loadConfig({ PORT: '0', DEMO: 'on', DEMO_RATE: '300', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', API_KEYS: `${ADMIN}:admin,${ANALYST}:analyst` });
   server = await startServer(config, { dashboardDir: site });
   browser = await launchChromium();
   await mkdir(artifacts, { recursive: true });
@@ -261,6 +261,24 @@ describe('dashboard in Chromium against a running server', () => {
       await shot(page, 'models-analyst');
       const refused = await fetch(`${server!.url}/threshold`, { method: 'POST', headers: { authorization: `Bearer ${ANALYST}`, 'content-type': 'application/json' }, body: JSON.stringify({ threshold: 0.5, changed_by: 'analyst' }) });
       expect(refused.status).toBe(403);
+    } finally {
+      await page.context().close();
+    }
+  }, 60_000);
+
+  // Last: it stops the server.
+  it('says plainly when the server is down', async () => {
+    const page = await signIn(ANALYST);
+    try {
+      await page.goto(`${server!.url}/#/alerts`);
+      await page.locator('[data-testid=alert-count]').waitFor(WAIT);
+      await server!.close();
+      await page.click('button:has-text("Refresh")');
+      await page.locator('.state.error', { hasText: 'The server cannot be reached' }).waitFor(WAIT);
+      await page.evaluate(() => (location.hash = '#/live'));
+      await page.locator('[data-testid=live-status][data-status=error]').waitFor(WAIT);
+      await page.locator('.state.error', { hasText: 'The live stream is down' }).waitFor(WAIT);
+      await shot(page, 'server-down');
     } finally {
       await page.context().close();
     }
