@@ -1,6 +1,8 @@
 // Starts a real MLflow tracking server for tests: `mlflow server` from the models' venv (installed by
 // scripts/setup.sh), SQLite backend and a local artifact store in a temp dir, on a free loopback port; ready when
-// GET /health answers. stop() kills it and removes the directory.
+// GET /health answers. The same command line as `python -m fraudmodels mlflow-server` (models/fraudmodels/
+// mlflow_server.py), with MLflow 3's job runner off (its worker processes would slow the start and outlive a
+// SIGTERM); the server runs in its own process group, and stop() ends the whole group and removes the directory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,17 +30,25 @@ export async function startMlflow(deadlineMs = 120_000): Promise<TestMlflow> {
     'server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1',
     '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`,
     '--artifacts-destination', join(dir, 'artifacts'), '--serve-artifacts',
-  ], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTHONWARNINGS: 'ignore' } });
+  ], { cwd: dir, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTHONWARNINGS: 'ignore', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' } });
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      /* already gone */
+    }
+  };
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
     }
+    signalGroup('SIGKILL'); // workers that outlived the main process
     rmSync(dir, { recursive: true, force: true });
   };
   const end = Date.now() + deadlineMs;
