@@ -15,6 +15,10 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 # Java 17+ and Maven for the Kafka tests: server/test-support/kafka.ts fetches Apache Kafka from Maven Central.
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+# Prometheus and Alertmanager for the monitoring checks (deploy/prometheus, deploy/alertmanager, test/ops): promtool,
+# amtool and the real Prometheus that test/ops/prometheus.test.ts starts on a free port.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v amtool >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test: installing ${need_apt[*]} from Debian's packages" >&2
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -25,6 +29,11 @@ fi
 status=0
 step() { echo; echo "== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
 step pnpm typecheck
+# The monitoring configuration: syntax, alert-rule unit tests, Alertmanager (no daemon needed).
+step promtool check config --syntax-only deploy/prometheus/prometheus.yml
+step promtool check rules deploy/prometheus/rules/*.yml
+step promtool test rules deploy/prometheus/tests/*.yml
+step amtool check-config deploy/alertmanager/alertmanager.yml
 step pnpm exec vitest run
 step models/.venv/bin/python -m pytest models/tests -q -p no:cacheprovider
 step models/.venv/bin/python -m fraudmodels fixtures --check
