@@ -1,0 +1,280 @@
+// Operations from the command line, for the scheduled pipelines (models/dags: Airflow tasks call only these and the
+// `fraudmodels` / lifecycle commands), evaluated on the server's storage (DATABASE_URL or DATA_DIR):
+//   node server/dist/ops-cli.js export-labelled --since 90d|ISO [--until ISO] --out FILE.csv [--labelled-only]
+//       the scored transactions of the window in the handbook CSV schema `fraudmodels train --data` reads; TX_FRAUD is
+//       1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the handbook's data)
+//   node server/dist/ops-cli.js drift-check --window 6h [--alertmanager URL] [--threshold 0.3]
+//       a drift snapshot over the window (the edge's DriftMonitor: per feature and for the score, against the active
+//       model's baseline), kept in the drift history (drift_snapshots, the dashboard's drift view and alerts); when
+//       a PSI exceeds the threshold, alerts are posted to Alertmanager (POST URL/api/v2/alerts)
+//   node server/dist/ops-cli.js deploy --decision FILE [--server URL]...
+//       after `lifecycle-cli.js promote` (its JSON line in FILE): reports the champion and, when the gate promoted,
+//       asks each running server to follow it now (POST /v1/models/reload with the admin key in OPS_API_KEY);
+//       servers not named follow the alias at their next MLFLOW_POLL_INTERVAL
+// One JSON line on stdout. Exit codes: 0 done (drift above the threshold is an outcome), 2 bad configuration or
+// usage, 1 anything else (storage, MLflow or Alertmanager unreachable: the scheduler retries).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DriftMonitor, MemoryDriftHistory, type DriftRow, type DriftSnapshot, type ScoredTransaction, type Storage } from '@fraudscore/edge';
+import { directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
+import { ConfigError, loadConfig, type ServerConfig } from './config.js';
+import { MlflowClient } from './mlflow/client.js';
+import { MlflowLifecycle } from './mlflow/lifecycle.js';
+import { loadModel, ModelManager, type ActiveModel } from './models/manager.js';
+import { openConfiguredStorage } from './server.js';
+
+const USAGE = [
+  'usage: ops-cli.js export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
+  '       ops-cli.js drift-check --window DURATION [--alertmanager URL] [--threshold PSI]',
+  '       ops-cli.js deploy --decision FILE [--server URL]...',
+].join('\n');
+
+export class UsageError extends Error {}
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "6h", "30d", "90m" → ms. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)([mhd])$/.exec(text.trim());
+  if (!m || Number(m[1]) === 0) throw new UsageError(`expected a duration like 30m, 6h or 7d, got "${text}"`);
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+/** A duration before `now`, or an ISO 8601 instant → epoch ms. */
+export function parseInstant(text: string, now: number): number {
+  if (/^\d+[mhd]$/.test(text.trim())) return now - parseDuration(text);
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`expected a duration (6h, 30d) or an ISO 8601 time, got "${text}"`);
+  return ms;
+}
+
+export const HANDBOOK_COLUMNS = ['TRANSACTION_ID', 'TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_TIME_SECONDS', 'TX_TIME_DAYS', 'TX_FRAUD', 'TX_FRAUD_SCENARIO'] as const;
+
+const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+const pad = (n: number): string => String(n).padStart(2, '0');
+const datetime = (ms: number): string => {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+};
+
+/**
+ * Scored transactions as a handbook-schema CSV, in time order (ties by id): TRANSACTION_ID numbers them from 0 (the
+ * schema wants integers; the server's ids are text), TX_TIME_SECONDS / TX_TIME_DAYS count from midnight UTC of the
+ * first day, TX_FRAUD is 1 for an analyst's fraud label, TX_FRAUD_SCENARIO is 0 (unknown).
+ */
+export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
+  const sorted = [...records].sort((a, b) => a.transaction.timestamp - b.transaction.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const lines = [HANDBOOK_COLUMNS.join(',')];
+  const start = sorted.length > 0 ? Math.floor(sorted[0]!.transaction.timestamp / 86_400_000) * 86_400_000 : 0;
+  sorted.forEach((r, i) => {
+    const t = r.transaction;
+    const seconds = Math.floor((t.timestamp - start) / 1000);
+    lines.push([
+      String(i), datetime(t.timestamp), csvField(String(t.customerId)), csvField(String(t.terminalId)), String(t.amount),
+      String(seconds), String(Math.floor(seconds / 86_400)), r.label?.label === 'fraud' ? '1' : '0', '0',
+    ].join(','));
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** Every stored transaction with a transaction time in [from, to). */
+export async function scoredBetween(storage: Storage, from: number, to: number, labelled?: boolean): Promise<ScoredTransaction[]> {
+  const out: ScoredTransaction[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await storage.list({ from, to, limit: 500, ...(labelled === undefined ? {} : { labelled }), ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+export interface AlertmanagerAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** One Alertmanager alert per feature and for the score whose PSI is above the threshold (none when all are below). */
+export function driftAlerts(snapshot: DriftSnapshot, threshold: number, validForMs = 6 * 3_600_000): AlertmanagerAlert[] {
+  const startsAt = snapshot.computedAt;
+  const endsAt = new Date(Date.parse(snapshot.computedAt) + validForMs).toISOString();
+  const base = { alertname: 'DriftAlert', severity: 'warning', service: 'fraudscore', source: 'forte_drift_monitoring', model_version: snapshot.baseline.modelVersion };
+  const window = `${snapshot.window.from} – ${snapshot.window.to}`;
+  const alerts: AlertmanagerAlert[] = [];
+  for (const [feature, drift] of Object.entries(snapshot.features)) {
+    if (drift.psi !== null && drift.psi > threshold) {
+      alerts.push({ labels: { ...base, feature }, annotations: { summary: `Feature ${feature} drift (PSI) is ${drift.psi.toFixed(3)} (above ${threshold})`, description: `${drift.count} scored transactions in ${window}` }, startsAt, endsAt });
+    }
+  }
+  if (snapshot.score.psi !== null && snapshot.score.psi > threshold) {
+    alerts.push({ labels: { ...base, feature: 'score' }, annotations: { summary: `Score drift (PSI) is ${snapshot.score.psi.toFixed(3)} (above ${threshold})`, description: `${snapshot.rows} scored transactions in ${window}` }, startsAt, endsAt });
+  }
+  return alerts;
+}
+
+export async function postAlerts(alertmanager: string, alerts: readonly AlertmanagerAlert[], fetchImpl: typeof fetch = fetch): Promise<void> {
+  const url = `${alertmanager.replace(/\/+$/, '')}/api/v2/alerts`;
+  const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts), signal: AbortSignal.timeout(15_000) });
+  if (!res.ok) throw new Error(`Alertmanager answered ${res.status} to POST ${url}: ${(await res.text()).slice(0, 300)}`);
+}
+
+/** The model drift is measured for: MLflow's champion when configured (as the servers follow it), else BUNDLE. */
+async function activeModel(config: ServerConfig, storage: Storage): Promise<{ model: ActiveModel; note?: string }> {
+  const history = (spec: ConstructorParameters<typeof MemoryHistoryStore>[0]) => new MemoryHistoryStore(spec);
+  const source = /^https?:\/\//i.test(config.bundle) ? config.bundle : directorySource(config.bundle);
+  const initial = await loadModel(source, { kind: 'bundle', location: config.bundle }, { history, publicKey: config.bundlePublicKey });
+  if (!config.mlflow) return { model: initial };
+  const manager = new ModelManager(initial, { history: initial.scorer.history as MemoryHistoryStore, publicKey: config.bundlePublicKey });
+  const lifecycle = new MlflowLifecycle({ client: new MlflowClient({ trackingUri: config.mlflow.trackingUri }), name: config.mlflow.modelName, storage, manager, publicKey: config.bundlePublicKey });
+  const outcome = await lifecycle.reload();
+  return { model: manager.active(), note: outcome.detail };
+}
+
+interface Args {
+  command: string;
+  flags: Map<string, string[]>;
+  switches: Set<string>;
+}
+
+function parseArgs(argv: readonly string[], valued: readonly string[], switches: readonly string[]): Args {
+  const [command = '', ...rest] = argv;
+  const flags = new Map<string, string[]>();
+  const on = new Set<string>();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (switches.includes(arg)) on.add(arg);
+    else if (valued.includes(arg) && rest[i + 1] !== undefined) flags.set(arg, [...(flags.get(arg) ?? []), rest[++i]!]);
+    else throw new UsageError(`unknown or incomplete argument ${arg}`);
+  }
+  return { command, flags, switches: on };
+}
+
+const one = (args: Args, flag: string, required = false): string | undefined => {
+  const v = args.flags.get(flag)?.at(-1);
+  if (required && v === undefined) throw new UsageError(`${args.command} needs ${flag}`);
+  return v;
+};
+
+export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: (line: string) => void, now: () => number = Date.now): Promise<number> {
+  let args: Args;
+  let config: ServerConfig;
+  try {
+    const specs: Record<string, [string[], string[]]> = {
+      'export-labelled': [['--since', '--until', '--out'], ['--labelled-only']],
+      'drift-check': [['--window', '--alertmanager', '--threshold'], []],
+      deploy: [['--decision', '--server'], []],
+    };
+    const spec = specs[argv[0] ?? ''];
+    if (!spec) throw new UsageError(`unknown command ${argv[0] ?? '(none)'}`);
+    args = parseArgs(argv, spec[0], spec[1]);
+    config = await loadConfig(env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out(JSON.stringify({ error: `${error.message}\n${USAGE}` }));
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      out(JSON.stringify({ error: error.message }));
+      return 2;
+    }
+    throw error;
+  }
+  try {
+    switch (args.command) {
+      case 'export-labelled':
+        return await exportLabelled(args, config, out, now());
+      case 'drift-check':
+        return await driftCheck(args, config, out, now);
+      default:
+        return await deploy(args, config, env, out);
+    }
+  } catch (error) {
+    out(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function exportLabelled(args: Args, config: ServerConfig, out: (line: string) => void, now: number): Promise<number> {
+  const from = parseInstant(one(args, '--since', true)!, now);
+  const until = one(args, '--until');
+  const to = until === undefined ? now + 1 : parseInstant(until, now);
+  const file = one(args, '--out', true)!;
+  const storage = await openConfiguredStorage(config);
+  try {
+    const records = await scoredBetween(storage.storage, from, to, args.switches.has('--labelled-only') ? true : undefined);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, toHandbookCsv(records));
+    const labelled = records.filter((r) => r.label !== null);
+    out(JSON.stringify({
+      out: file, rows: records.length, labelled: labelled.length, frauds: labelled.filter((r) => r.label!.label === 'fraud').length,
+      window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, storage: storage.kind,
+    }));
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function driftCheck(args: Args, config: ServerConfig, out: (line: string) => void, now: () => number): Promise<number> {
+  const windowMs = parseDuration(one(args, '--window', true)!);
+  const thresholdText = one(args, '--threshold') ?? '0.3';
+  const threshold = Number(thresholdText);
+  if (!Number.isFinite(threshold) || threshold <= 0) throw new UsageError(`--threshold: expected a positive number, got "${thresholdText}"`);
+  const alertmanager = one(args, '--alertmanager');
+  const storage = await openConfiguredStorage(config);
+  try {
+    const { model, note } = await activeModel(config, storage.storage);
+    const features = model.scorer.model.features;
+    const monitor = new DriftMonitor({
+      model: () => ({ version: model.scorer.model.version, features, reference: model.reference }),
+      rows: async (from, to): Promise<DriftRow[]> => (await scoredBetween(storage.storage, from, to)).map((r) => ({ features: features.map((f) => r.features[f] ?? null), probability: r.probability })),
+      history: storage.driftHistory ?? new MemoryDriftHistory(), clock: now,
+    });
+    await monitor.restore();
+    const snapshot = await monitor.check(windowMs);
+    const alerts = driftAlerts(snapshot, threshold);
+    if (alerts.length > 0 && alertmanager) await postAlerts(alertmanager, alerts);
+    await model.scorer.dispose();
+    out(JSON.stringify({
+      level: snapshot.level, rows: snapshot.rows, window: snapshot.window, model_version: snapshot.baseline.modelVersion, baseline: snapshot.baseline.source,
+      score_psi: snapshot.score.psi, features: Object.fromEntries(Object.entries(snapshot.features).map(([k, v]) => [k, v.psi])), threshold,
+      alerts: alerts.map((a) => a.labels.feature), alerted: alerts.length > 0 && alertmanager !== undefined, kept: storage.driftHistory !== undefined, ...(note ? { model: note } : {}),
+    }));
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function deploy(args: Args, config: ServerConfig, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  if (!config.mlflow) throw new UsageError('MLFLOW_TRACKING_URI is not set: deploy follows the MLflow champion');
+  const text = readFileSync(one(args, '--decision', true)!, 'utf8').trim().split('\n').at(-1) ?? '';
+  const decision = JSON.parse(text) as { decision?: string; error?: string; challenger?: { version: string } };
+  const client = new MlflowClient({ trackingUri: config.mlflow.trackingUri });
+  let champion: string | null = null;
+  try {
+    champion = (await client.getVersionByAlias(config.mlflow.modelName, 'champion')).version;
+  } catch {
+    champion = null;
+  }
+  const servers = args.flags.get('--server') ?? [];
+  const reloaded: { server: string; status: number }[] = [];
+  if (decision.decision === 'promoted' && servers.length > 0) {
+    const key = env.OPS_API_KEY?.trim();
+    if (!key) throw new UsageError('OPS_API_KEY (an admin key of the servers) is needed to reload them');
+    for (const server of servers) {
+      const res = await fetch(`${server.replace(/\/+$/, '')}/v1/models/reload`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(60_000) });
+      reloaded.push({ server, status: res.status });
+      if (!res.ok) throw new Error(`${server} answered ${res.status} to POST /v1/models/reload: ${(await res.text()).slice(0, 300)}`);
+    }
+  }
+  out(JSON.stringify({ decision: decision.decision ?? null, reason: decision.error ?? null, champion, reloaded, follow: servers.length === 0 ? 'servers follow the champion alias when they poll (MLFLOW_POLL_INTERVAL)' : 'reloaded' }));
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).then((code) => process.exit(code));
+}
