@@ -26,7 +26,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 
+# Apache Airflow 3 in its own venv (pinned in deploy/airflow/requirements.txt) for the DAG runs of test/ops/airflow.test.ts.
 status=0
+FRAUDSCORE_AIRFLOW="$(bash deploy/airflow/install.sh)" || { echo "FAILED: deploy/airflow/install.sh"; status=1; }
+export FRAUDSCORE_AIRFLOW
 step() { echo; echo "== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
 step pnpm typecheck
 # The monitoring configuration: syntax, alert-rule unit tests, Alertmanager (no daemon needed).

@@ -105,6 +105,23 @@ describe('ops-cli', () => {
     }
   });
 
+  it('training-set merges handbook files in time order, renumbered, and refuses a too short span', async () => {
+    const a = join(dir, 'a.csv');
+    const b = join(dir, 'b.csv');
+    writeFileSync(a, 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO\n0,2026-03-05 10:00:00,c1,t1,10.5,0,0,1,0\n');
+    writeFileSync(b, 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD\n7,2026-03-03 00:00:10,"c,2",t2,3,0\n9,2026-03-04 00:00:00,c3,t3,4,0\n');
+    const merged = await cli('training-set', '--data', a, '--data', b, '--out', join(dir, 'train.csv'), '--min-days', '3');
+    expect(merged).toMatchObject({ code: 0, json: { rows: 3, frauds: 1, days: 3 } });
+    expect(readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n').slice(1)).toEqual([
+      '0,2026-03-03 00:00:10,"c,2",t2,3,10,0,0,0',
+      '1,2026-03-04 00:00:00,c3,t3,4,86400,1,0,0',
+      '2,2026-03-05 10:00:00,c1,t1,10.5,208800,2,1,0',
+    ]);
+    const short = await cli('training-set', '--data', a, '--out', join(dir, 'short.csv'), '--min-days', '21');
+    expect(short.code).toBe(1);
+    expect(short.json.error).toMatch(/spans 1 days/);
+  });
+
   it('drift-check keeps a snapshot in the drift history and posts alerts above the threshold', async () => {
     const calm = await cli('drift-check', '--window', '6h', '--threshold', '1000', '--alertmanager', alertmanagerUrl);
     expect(calm.code).toBe(0);

@@ -3,6 +3,9 @@
 //   node server/dist/ops-cli.js export-labelled --since 90d|ISO [--until ISO] --out FILE.csv [--labelled-only]
 //       the scored transactions of the window in the handbook CSV schema `fraudmodels train --data` reads; TX_FRAUD is
 //       1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the handbook's data)
+//   node server/dist/ops-cli.js training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]
+//       the training set: handbook-schema files (the export, optionally a longer base history) merged in time order,
+//       renumbered; fails (exit 1) when it spans fewer than N days (train --folds F needs 7 × (F + 2))
 //   node server/dist/ops-cli.js drift-check --window 6h [--alertmanager URL] [--threshold 0.3]
 //       a drift snapshot over the window (the edge's DriftMonitor: per feature and for the score, against the active
 //       model's baseline), kept in the drift history (drift_snapshots, the dashboard's drift view and alerts); when
@@ -26,6 +29,7 @@ import { openConfiguredStorage } from './server.js';
 
 const USAGE = [
   'usage: ops-cli.js export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
+  '       ops-cli.js training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]',
   '       ops-cli.js drift-check --window DURATION [--alertmanager URL] [--threshold PSI]',
   '       ops-cli.js deploy --decision FILE [--server URL]...',
 ].join('\n');
@@ -76,6 +80,55 @@ export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
     ].join(','));
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** Splits one CSV line (RFC 4180 quotes). */
+export function csvSplit(line: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') (field += '"', i++);
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') (out.push(field), (field = ''));
+    else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+/** Handbook-schema CSV texts merged: rows in time order (stable), renumbered, times recomputed from the first day. */
+export function mergeHandbookCsv(texts: readonly { name: string; text: string }[]): { csv: string; rows: number; frauds: number; days: number } {
+  const rows: { ms: number; customer: string; terminal: string; amount: string; fraud: string; scenario: string }[] = [];
+  for (const { name, text } of texts) {
+    const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+    const header = csvSplit(lines[0] ?? '');
+    const at = (col: string): number => {
+      const i = header.indexOf(col);
+      if (i < 0 && col !== 'TX_FRAUD_SCENARIO') throw new Error(`${name}: missing column ${col}; expected header ${HANDBOOK_COLUMNS.join(',')}`);
+      return i;
+    };
+    const [dt, customer, terminal, amount, fraud, scenario] = ['TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_FRAUD', 'TX_FRAUD_SCENARIO'].map(at) as number[];
+    lines.slice(1).forEach((line, i) => {
+      const f = csvSplit(line);
+      const ms = Date.parse(`${f[dt!]!.replace(' ', 'T')}Z`);
+      if (Number.isNaN(ms)) throw new Error(`${name} line ${i + 2}: TX_DATETIME "${f[dt!]}" is not YYYY-MM-DD HH:MM:SS`);
+      rows.push({ ms, customer: f[customer!]!, terminal: f[terminal!]!, amount: f[amount!]!, fraud: f[fraud!]!, scenario: scenario! >= 0 ? f[scenario!] ?? '0' : '0' });
+    });
+  }
+  rows.sort((a, b) => a.ms - b.ms);
+  const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) * 86_400_000 : 0;
+  const lines = [HANDBOOK_COLUMNS.join(',')];
+  rows.forEach((r, i) => {
+    const seconds = Math.floor((r.ms - start) / 1000);
+    lines.push([String(i), datetime(r.ms), csvField(r.customer), csvField(r.terminal), r.amount, String(seconds), String(Math.floor(seconds / 86_400)), r.fraud, r.scenario].join(','));
+  });
+  const days = rows.length > 0 ? Math.floor(rows.at(-1)!.ms / 86_400_000) - start / 86_400_000 + 1 : 0;
+  return { csv: `${lines.join('\n')}\n`, rows: rows.length, frauds: rows.filter((r) => r.fraud === '1').length, days };
 }
 
 /** Every stored transaction with a transaction time in [from, to). */
@@ -164,6 +217,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
   try {
     const specs: Record<string, [string[], string[]]> = {
       'export-labelled': [['--since', '--until', '--out'], ['--labelled-only']],
+      'training-set': [['--data', '--out', '--min-days'], []],
       'drift-check': [['--window', '--alertmanager', '--threshold'], []],
       deploy: [['--decision', '--server'], []],
     };
@@ -186,6 +240,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
     switch (args.command) {
       case 'export-labelled':
         return await exportLabelled(args, config, out, now());
+      case 'training-set':
+        return trainingSet(args, out);
       case 'drift-check':
         return await driftCheck(args, config, out, now);
       default:
@@ -216,6 +272,20 @@ async function exportLabelled(args: Args, config: ServerConfig, out: (line: stri
   } finally {
     await storage.close();
   }
+}
+
+function trainingSet(args: Args, out: (line: string) => void): number {
+  const inputs = args.flags.get('--data') ?? [];
+  if (inputs.length === 0) throw new UsageError('training-set needs at least one --data FILE.csv');
+  const file = one(args, '--out', true)!;
+  const minDaysText = one(args, '--min-days') ?? '0';
+  if (!/^\d+$/.test(minDaysText)) throw new UsageError(`--min-days: expected a whole number, got "${minDaysText}"`);
+  const merged = mergeHandbookCsv(inputs.map((name) => ({ name, text: readFileSync(name, 'utf8') })));
+  if (merged.days < Number(minDaysText)) throw new Error(`the training set spans ${merged.days} days (${merged.rows} transactions); at least ${minDaysText} are needed`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, merged.csv);
+  out(JSON.stringify({ out: file, rows: merged.rows, frauds: merged.frauds, days: merged.days, inputs }));
+  return 0;
 }
 
 async function driftCheck(args: Args, config: ServerConfig, out: (line: string) => void, now: () => number): Promise<number> {
