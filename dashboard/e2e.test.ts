@@ -39,6 +39,29 @@ async function api<T>(path: string, init: RequestInit = {}, key = ADMIN): Promis
   return (await response.json()) as T;
 }
 
+/** GET that waits for a just-streamed transaction to be committed by storage (it commits in groups). */
+async function stored<T>(path: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await api<T>(path);
+    } catch (error) {
+      if (!String(error).includes('HTTP 404') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/** Waits for the locator; on timeout says what the page shows instead. */
+async function shows(page: Page, selector: string, hasText?: string): Promise<void> {
+  try {
+    await page.locator(selector, hasText === undefined ? {} : { hasText }).waitFor(WAIT);
+  } catch (error) {
+    const main = await page.textContent('main').catch(() => '?');
+    throw new Error(`${selector}${hasText ? ` with "${hasText}"` : ''} did not appear at ${page.url()}; the page shows: ${main?.slice(0, 600)}\n${problems.join('\n')}`, { cause: error });
+  }
+}
+
 beforeAll(async () => {
   for (const file of ['server/dist/server.js', 'server/dist/config.js']) {
     if (!existsSync(join(repo, file))) throw new Error(`${file} is missing: run \`pnpm build\` first`);
@@ -52,7 +75,7 @@ beforeAll(async () => {
   for (const file of scripts) firstLoadGzip += gzipSync(await readFile(join(site, file)), { level: 9 }).length;
   const { loadConfig } = (await import(join(repo, 'server/dist/config.js'))) as { loadConfig(env: Record<string, string>): Promise<unknown> };
   const { startServer } = (await import(join(repo, 'server/dist/server.js'))) as { startServer(config: unknown, options: { dashboardDir: string }): Promise<Running> };
-  const config = await loadConfig({ PORT: '0', DEMO: 'on', DEMO_RATE: '300', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', API_KEYS: `${ADMIN}:admin,${ANALYST}:analyst` });
+  const config = await loadConfig({ PORT: '0', DEMO: 'on', DEMO_RATE: '200', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', API_KEYS: `${ADMIN}:admin,${ANALYST}:analyst` });
   server = await startServer(config, { dashboardDir: site });
   browser = await launchChromium();
   await mkdir(artifacts, { recursive: true });
@@ -140,16 +163,18 @@ describe('dashboard in Chromium against a running server', () => {
       await page.locator('[data-testid=live-status]', { hasText: 'paused' }).waitFor(WAIT);
       const id = (await page.getAttribute('.virtual a.row >> nth=0', 'data-id'))!;
       await page.click(`.virtual a.row[data-id="${id}"]`);
-      await page.locator('[data-testid=waterfall]').waitFor(WAIT);
-      const record = await api<{ probability: number; shap: { baseValue: number; values: number[] } }>(`/v1/transactions/${encodeURIComponent(id)}`);
+      await shows(page, '[data-testid=waterfall]');
+      const record = await stored<{ probability: number; shap: { baseValue: number; values: number[] } }>(`/v1/transactions/${encodeURIComponent(id)}`);
       const final = Number(await page.getAttribute('[data-testid=waterfall]', 'data-final'));
       expect(Math.abs(final - (record.shap.baseValue + record.shap.values.reduce((a, b) => a + b, 0)))).toBeLessThan(1e-9);
       expect(Math.abs(final - logit(record.probability))).toBeLessThan(2e-6); // XGBoost's float32 leaves in the served score
       expect(Number(await page.getAttribute('[data-testid=probability]', 'data-probability'))).toBe(record.probability);
+      await shows(page, '[data-testid=current-label]'); // the stored record has arrived (the feed's copy came first)
+      await page.locator('[data-testid=from-feed]').waitFor({ state: 'detached', timeout: 30_000 });
       const shown = (await page.textContent('[data-testid=probability]'))!.trim();
       expect(await page.textContent('[data-testid=waterfall-final]')).toContain(shown);
       expect(await page.locator('[data-testid=waterfall] .step').count()).toBe(record.shap.values.length);
-      await page.locator('[data-testid=narrative-source][data-source=template]').waitFor(WAIT);
+      await shows(page, '[data-testid=narrative-source][data-source=template]');
       expect(await page.textContent('[data-testid=narrative-source]')).toContain('Offline template');
       await page.check('input[name=lang][value=ru]');
       await page.locator('[data-testid=narrative][lang=ru]').waitFor(WAIT);

@@ -8,6 +8,10 @@ import type { RiskLevel, ScoredTransaction } from './types.js';
 const KEEP = 2000;
 const SECONDS = 60;
 
+/** The records the feed has shown, by id: a transaction opened from the feed shows at once (the stream carries the
+ * same ScoredTransaction as GET /v1/transactions/{id}), even before storage has committed it. */
+export const seen = new Map<string, ScoredTransaction>();
+
 export class LiveFeed {
   /** Newest first; replaced (not mutated) once per frame. */
   items = $state.raw<ScoredTransaction[]>([]);
@@ -91,6 +95,8 @@ export class LiveFeed {
     const incoming = this.pending.reverse();
     this.pending = [];
     this.received += incoming.length;
+    for (const record of incoming.slice(0, KEEP)) seen.set(record.id, record);
+    if (seen.size > KEEP * 2) for (const id of [...seen.keys()].slice(0, seen.size - KEEP)) seen.delete(id);
     this.items = incoming.length >= KEEP ? incoming.slice(0, KEEP) : incoming.concat(this.items.slice(0, KEEP - incoming.length));
   }
 
