@@ -19,6 +19,8 @@ command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 # amtool and the real Prometheus that test/ops/prometheus.test.ts starts on a free port.
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need_apt+=(prometheus-alertmanager)
+# A compose CLI to validate deploy/docker-compose.yml (`config` needs no engine): Debian's docker-compose 1.29.
+docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test: installing ${need_apt[*]} from Debian's packages" >&2
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -37,6 +39,7 @@ step promtool check config --syntax-only deploy/prometheus/prometheus.yml
 step promtool check rules deploy/prometheus/rules/*.yml
 step promtool test rules deploy/prometheus/tests/*.yml
 step amtool check-config deploy/alertmanager/alertmanager.yml
+step bash deploy/check-compose.sh
 step pnpm exec vitest run
 step models/.venv/bin/python -m pytest models/tests -q -p no:cacheprovider
 step models/.venv/bin/python -m fraudmodels fixtures --check
