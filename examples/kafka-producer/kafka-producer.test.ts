@@ -13,7 +13,7 @@ beforeAll(async () => {
   const scoring = await createStandaloneScoring();
   pipeline = await startPipeline({
     kafka: { brokers: broker.brokers, clientId: 'example-test', groupId: 'example', replicationFactor: 1, instanceId: 'example' },
-    service: scoring.service, explainer: scoring.explainer,
+    service: scoring.service,
   });
 }, 120_000);
 

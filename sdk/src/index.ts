@@ -1,6 +1,6 @@
 // @fraudscore/sdk: on-device fraud scoring with the platform's model bundle.
 export { createScorer } from './scorer.js';
-export type { Backend, ModelInfo, ScoreOptions, ScoreResult, Scorer, ScorerOptions, TopFactor } from './scorer.js';
+export type { Backend, ExplainOption, ModelInfo, ScoreOptions, ScoreResult, Scorer, ScorerOptions, TopFactor } from './scorer.js';
 export { createScorerWorker, type WorkerScorerOptions } from './worker-client.js';
 export { FraudScoreError, InferenceError, IntegrityError, ModelLoadError, ValidationError } from './errors.js';
 export { riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';

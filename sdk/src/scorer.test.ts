@@ -42,6 +42,14 @@ describe.each<Backend>(['wasm', 'js'])('createScorer (%s backend)', (backend) =>
     expect(known.features['TERMINAL_ID_RISK_7DAY_WINDOW']).toBe(0.5);
     const batch = await scorer.scoreBatch([tx, { ...tx, id: 't2', amount: 5 }], { explain: false });
     expect(batch.map((r) => r.shap)).toEqual([null, null]);
+    // Only the risky ones: SHAP for tiers at or above HIGH (at the given threshold), none for the others.
+    const risky = await scorer.scoreBatch([{ ...tx, id: 'r1', amount: 900 }, { ...tx, id: 'r2', amount: 5, timestamp: '2026-11-20T12:00:00Z' }], { explain: { minLevel: 'HIGH' } });
+    expect(risky.map((r) => r.riskLevel)).toEqual(['CRITICAL', 'LOW']);
+    expect(risky[0]!.shap).not.toBeNull();
+    expect(risky[0]!.topFactors).toHaveLength(5);
+    expect(risky[1]!.shap).toBeNull();
+    const strict = await scorer.score({ ...tx, id: 'r3', amount: 900 }, { explain: { minLevel: 'HIGH', threshold: 0.999 } });
+    expect(strict.shap).toBeNull();  // LOW at a threshold of 0.999
     await scorer.dispose();
   });
 });

@@ -8,7 +8,7 @@ import { ModelLoadError, ValidationError } from './errors.js';
 import { compileSpec, computeFeatures, noHistory, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type SyncFeatureHistory } from './features/index.js';
 import { DEVICE_ENTITIES, MemoryHistoryStore, openHistoryStore, type HistoryStore } from './history/index.js';
 import { createOnnxModel, type OnnxModel } from './onnx.js';
-import { riskLevel, shouldBlock, type RiskLevel, type RiskTier } from './risk.js';
+import { RISK_LEVELS, riskLevel, shouldBlock, type RiskLevel, type RiskTier } from './risk.js';
 import type { NormalizedTransaction, Transaction } from './transaction.js';
 import { parseTrees, TreeExplainer, type TreeEnsembles } from './trees/index.js';
 
@@ -40,8 +40,14 @@ export interface ScorerOptions {
   onWarning?: (message: string) => void;
 }
 
+/**
+ * When to compute SHAP: always, never, or only for transactions at or above a risk tier (e.g. alerts: `{ minLevel:
+ * 'HIGH' }`), judged at `threshold` (default the bundle's; a server passes the threshold in force).
+ */
+export type ExplainOption = boolean | { minLevel: RiskLevel; threshold?: number };
+
 export interface ScoreOptions {
-  explain?: boolean;
+  explain?: ExplainOption;
   /** Add the transaction to the history after scoring (once the payment is really made). Default false. */
   record?: boolean;
   /** Feature values the device cannot compute but the app knows (e.g. from the server), by feature name. */
@@ -183,11 +189,18 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     return { shap: { baseValue, values: Array.from(values), margin: doubleMargin }, topFactors };
   }
 
-  function result(tx: Transaction, row: Float64Array, margins: Record<string, number>, explain: boolean, times: { start: number; featuresDone: number; scoreDone: number }): ScoreResult {
+  /** Whether this transaction gets SHAP under the option. */
+  function wantsExplanation(explain: ExplainOption, probability: number): boolean {
+    if (typeof explain === 'boolean') return explain;
+    const level = riskLevel(probability, explain.threshold ?? model.manifest.threshold, model.manifest.riskTiers);
+    return RISK_LEVELS.indexOf(level) >= RISK_LEVELS.indexOf(explain.minLevel);
+  }
+
+  function result(tx: Transaction, row: Float64Array, margins: Record<string, number>, explain: ExplainOption, times: { start: number; featuresDone: number; scoreDone: number }): ScoreResult {
     const margin = model.weights.reduce((sum, [name, weight]) => sum + weight * margins[name]!, 0);
     const probability = sigmoid(margin);
     const explainStart = now();
-    const explanation = explain ? explainRow(row) : { shap: null, topFactors: [] };
+    const explanation = wantsExplanation(explain, probability) ? explainRow(row) : { shap: null, topFactors: [] };
     const end = now();
     return {
       transactionId: String(tx.id), probability, margin,

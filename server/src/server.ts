@@ -15,7 +15,7 @@ import { MlflowBridge } from './mlflow/bridge.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager } from './models/manager.js';
-import { explainerForModels, startPipeline, type Pipeline } from './kafka/index.js';
+import { startPipeline, type Pipeline } from './kafka/index.js';
 
 /** Storage with an optional close (flush) for shutdown. */
 export interface HostStorage {
@@ -175,7 +175,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const demo = config.demo ? createDemo({ ...options.demo, service: edge.service, rate: config.demoRate, logger, clock }) : undefined;
   demo?.start();
   const kafka = await startPipeline({
-    kafka: config.kafka, service: edge.service, explainer: explainerForModels(() => models.active()), registry: edge.metrics.registry, logger, clock,
+    kafka: config.kafka, service: edge.service, registry: edge.metrics.registry, logger, clock,
   });
 
   let closing: Promise<void> | undefined;

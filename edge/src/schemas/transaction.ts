@@ -70,6 +70,7 @@ export const scoredTransaction = z.object({
   shap: z.object({ baseValue: z.number(), values: z.array(z.number()) }).nullable()
     .meta({ description: "SHAP values (log-odds) in the model's feature order; null with explain=false." }),
   features: z.record(z.string(), z.number().nullable()),
+  margins: z.record(z.string(), z.number()).optional().meta({ description: "Each ensemble member's log-odds before weighting." }),
   modelVersion: z.string(),
   scoredAt: z.string().meta({ description: 'When the edge scored it (ISO 8601).' }),
   deviceScore: z.object({ probability: z.number(), riskLevel }).nullable(),

@@ -38,7 +38,8 @@ export interface ScoringServiceDeps {
 
 export interface ScoreCallOptions {
   /** SHAP top factors (default true). */
-  explain?: boolean;
+  /** SHAP top factors: true (default), false, or 'alerts' (only for HIGH and CRITICAL at the threshold in force). */
+  explain?: boolean | 'alerts';
 }
 
 export interface LabelInput {
@@ -101,6 +102,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       topFactors: rest.topFactors,
       shap: rest.shap && { baseValue: rest.shap.baseValue, values: rest.shap.values },
       features: rest.features,
+      margins: rest.margins,
       modelVersion: rest.modelVersion,
       scoredAt,
       deviceScore: p.deviceScore,
@@ -135,7 +137,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       const scorer = currentModel();
       let results: ScoreResult[];
       try {
-        results = await scorer.scoreBatch(fresh.map((i) => prepared[i]!.tx), { explain: options.explain ?? true, record: true });
+        const explain = options.explain === 'alerts' ? { minLevel: 'HIGH' as const, threshold: threshold() } : options.explain ?? true;
+        results = await scorer.scoreBatch(fresh.map((i) => prepared[i]!.tx), { explain, record: true });
       } catch (error) {
         if (!batch || !(error instanceof ValidationError)) throw error;
         // The SDK names transactions[j] of the batch it saw; name the request's index instead.

@@ -36,6 +36,8 @@ export interface ScoredTransaction {
   /** SHAP values in log-odds, in the model's feature order; null when explain=false. */
   shap: { baseValue: number; values: number[] } | null;
   features: Record<string, number | null>;
+  /** Each ensemble member's log-odds before weighting (absent in records stored before it was kept). */
+  margins?: Record<string, number>;
   modelVersion: string;
   /** When the edge scored it (ISO 8601, from the clock). */
   scoredAt: string;

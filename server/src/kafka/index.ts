@@ -1,6 +1,5 @@
 // The streaming pipeline: the processor over Kafka (KAFKA_BROKERS set) or over the in-process log (not set).
 import type { Registry, ScoringService } from '@fraudscore/edge';
-import { createScorer, type Scorer } from '@fraudscore/sdk';
 import { hostname } from 'node:os';
 import { silentLogger, type Logger } from '../log.js';
 import { createKafka, ensureTopics, kafkaPublisher, KafkaTransport } from './kafkajs.js';
@@ -29,7 +28,6 @@ export interface PipelineKafkaConfig {
 export interface PipelineOptions {
   kafka: PipelineKafkaConfig;
   service: ScoringService;
-  explainer?: Scorer | ((modelVersion: string) => Promise<Scorer | undefined>) | undefined;
   registry?: Registry | undefined;
   logger?: Logger;
   clock?: () => number;
@@ -51,7 +49,7 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { kafka: config } = options;
   const logger = options.logger ?? silentLogger;
-  const processor = createProcessor({ service: options.service, explainer: options.explainer, registry: options.registry, logger, clock: options.clock });
+  const processor = createProcessor({ service: options.service, registry: options.registry, logger, clock: options.clock });
   const lag = options.registry ? processorMetrics(options.registry).lag : undefined;
   const aborted = options.registry ? processorMetrics(options.registry).aborted : undefined;
   const hooks = {
@@ -89,23 +87,5 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         await transport.stop();
         await publisher.close();
       })()),
-  };
-}
-
-/**
- * SHAP for alerts under model swaps: a history-less scorer of the active bundle, created once per version (the
- * server's ModelManager or anything with an active bundle). Undefined when the version asked for is not active.
- */
-export function explainerForModels(active: () => { served: { version: string; files: Record<string, Uint8Array> } }): (modelVersion: string) => Promise<Scorer | undefined> {
-  let cached: { version: string; scorer: Promise<Scorer> } | undefined;
-  return async (modelVersion) => {
-    const { served } = active();
-    if (served.version !== modelVersion) return cached?.version === modelVersion ? cached.scorer : undefined;
-    if (cached?.version !== modelVersion) {
-      const previous = cached;
-      cached = { version: modelVersion, scorer: createScorer({ bundle: served.files, backend: 'js', history: false, cache: false, onWarning: () => {} }) };
-      void previous?.scorer.then((s) => s.dispose()).catch(() => {});
-    }
-    return cached.scorer;
   };
 }

@@ -102,7 +102,7 @@ describe('the pipeline on a real Kafka broker', () => {
   it('100,000 transactions through one processor: each scored exactly once, alerts once, poison to the DLQ', async () => {
     const scoring = await createStandaloneScoring();
     const config = { brokers: broker.brokers, clientId: 'test', groupId: 'one', replicationFactor: 1, instanceId: 'p1' };
-    const pipeline = await startPipeline({ kafka: config, service: scoring.service, explainer: scoring.explainer, registry: scoring.registry });
+    const pipeline = await startPipeline({ kafka: config, service: scoring.service, registry: scoring.registry });
     const records = [...rawTransactions(100_000, 'one')];
     const started = Date.now();
     await publish(records.slice(0, 50_000));
@@ -158,7 +158,7 @@ describe('the pipeline on a real Kafka broker', () => {
     const records = [...rawTransactions(60_000, 'three')];
     await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
     await publish(records);
-    const pipeline = await startPipeline({ kafka: { ...config, maxBatch: 1000 }, service: scoring.service, explainer: scoring.explainer });
+    const pipeline = await startPipeline({ kafka: { ...config, maxBatch: 1000 }, service: scoring.service });
     while (pipeline.processor.stats.scored < 10_000) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(pipeline.processor.stats.scored).toBeLessThan(45_000); // mid-stream
     await broker.restart();

@@ -20,7 +20,7 @@ describe('the processor on the in-process log', () => {
   it('scores every transaction once, explains alerts, sends poison messages to the DLQ', async () => {
     const scoring = await createStandaloneScoring();
     const memory = new MemoryBroker();
-    const pipeline = await startPipeline({ kafka, service: scoring.service, explainer: scoring.explainer, registry: scoring.registry, memory });
+    const pipeline = await startPipeline({ kafka, service: scoring.service, registry: scoring.registry, memory });
     const raw = [...rawTransactions(3000)];
     await pipeline.publisher.send(TOPICS.raw, raw.slice(0, 1500));
     await pipeline.publisher.send(TOPICS.raw, poisonMessages());
@@ -43,11 +43,14 @@ describe('the processor on the in-process log', () => {
     expect(alerts.map((a) => a.id).sort()).toEqual(high.map((s) => s.id).sort());
     expect(alerts.length).toBeGreaterThan(0);
     for (const alert of alerts) expect(alert.topFactors).toHaveLength(3);
-    // The explanation is of exactly the row scored: SHAP sums to the stored margin.
-    const stored = await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction]);
-    const again = await scoring.explainer.score(stored[0]!.transaction as never, { explain: true, knownFeatures: Object.fromEntries(Object.entries(stored[0]!.features).map(([k, v]) => [k, v ?? Number.NaN])) });
-    expect(again.probability).toBeCloseTo(alerts[0]!.probability, 12);
-    expect(again.topFactors.slice(0, 3)).toEqual(alerts[0]!.topFactors);
+    // The alert carries the stored record's own explanation: SHAP of exactly the row scored, summing to its margin.
+    const stored = (await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction]))[0]!;
+    expect(stored.topFactors.slice(0, 3)).toEqual(alerts[0]!.topFactors);
+    const margin = Math.log(stored.probability / (1 - stored.probability));
+    expect(stored.shap!.baseValue + stored.shap!.values.reduce((a, b) => a + b, 0)).toBeCloseTo(margin, 4);
+    // Only alerts were explained.
+    const quiet = scored.find((s) => s.riskLevel === 'LOW')!;
+    expect((await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === quiet.id)!.value).transaction]))[0]!.shap).toBeNull();
     expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
   }, 60_000);
 

@@ -3,25 +3,18 @@
 // CRITICAL, with their top SHAP factors), model_predictions, and transactions_dlq for poison messages. The outputs
 // of a batch are returned to the transport, which writes them together with the batch's offsets.
 //
-// SHAP only where needed: the batch is scored with explain=false; an alert's explanation is computed from the
-// stored record's feature values by a second scorer of the same bundle that has no history (every window feature is
-// then taken from the known values), so the SHAP values are those of exactly the row that was scored.
+// SHAP only where needed: the batch is scored with explain='alerts', so the service computes (and stores) SHAP for
+// the HIGH and CRITICAL transactions only, in the same pass, on exactly the row it scored.
 import type { Registry, ScoredTransaction, ScoringService } from '@fraudscore/edge';
 
 type Counter = ReturnType<Registry['counter']>;
 type Gauge = ReturnType<Registry['gauge']>;
-import type { Scorer, TopFactor } from '@fraudscore/sdk';
 import { silentLogger, type Logger } from '../log.js';
 import { SCHEMA_VERSION, TOPICS, type AlertMessage, type DlqMessage, type PredictionMessage, type ScoredMessage } from './messages.js';
 import type { BatchHandler, ConsumedMessage, ProducedMessage } from './transport.js';
 
 export interface ProcessorOptions {
   service: ScoringService;
-  /**
-   * A scorer of the bundle created with `history: false` (SHAP for alerts), or a function returning one for a model
-   * version (models are swapped at run time); without it alerts carry no factors.
-   */
-  explainer?: Scorer | ((modelVersion: string) => Promise<Scorer | undefined>) | undefined;
   /** Prometheus registry (edge.metrics.registry) for the processor's counters. */
   registry?: Registry | undefined;
   clock?: (() => number) | undefined;
@@ -82,7 +75,7 @@ export function processorMetrics(registry: Registry): ProcessorMetrics {
 }
 
 export function createProcessor(options: ProcessorOptions): Processor {
-  const { service, explainer } = options;
+  const { service } = options;
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const top = options.topFactors ?? 3;
@@ -111,17 +104,6 @@ export function createProcessor(options: ProcessorOptions): Processor {
     return { message, tx: transaction as Record<string, unknown> };
   }
 
-  async function explain(record: ScoredTransaction, tx: Record<string, unknown>): Promise<{ topFactors: TopFactor[]; margins?: Record<string, number> }> {
-    const scorer = typeof explainer === 'function' ? await explainer(record.modelVersion) : explainer;
-    if (!scorer || scorer.model.version !== record.modelVersion) {
-      logger.warn('kafka.no_explainer', { model_version: record.modelVersion });
-      return { topFactors: [] };
-    }
-    const known = Object.fromEntries(Object.entries(record.features).map(([name, value]) => [name, value ?? Number.NaN]));
-    const result = await scorer.score(tx as never, { explain: true, knownFeatures: known });
-    return { topFactors: result.topFactors.slice(0, top), margins: result.margins };
-  }
-
   async function handle(messages: readonly ConsumedMessage[]): Promise<ProducedMessage[]> {
     const outputs: ProducedMessage[] = [];
     let pending: Parsed[] = [];
@@ -136,7 +118,7 @@ export function createProcessor(options: ProcessorOptions): Processor {
     const started = performance.now();
     while (pending.length > 0) {
       try {
-        records = await service.scoreBatch(pending.map((p) => p.tx), { explain: false });
+        records = await service.scoreBatch(pending.map((p) => p.tx), { explain: 'alerts' });
         break;
       } catch (error) {
         const field = errorField(error);
@@ -160,13 +142,11 @@ export function createProcessor(options: ProcessorOptions): Processor {
       };
       outputs.push({ topic: TOPICS.scored, key: customerId, value: JSON.stringify(scored) });
       const margin = Math.log(record.probability / (1 - record.probability));
-      let margins: Record<string, number> | undefined;
+      const margins = record.margins;
       if (ALERT_TIERS.has(record.riskLevel)) {
-        const explained = await explain(record, tx);
-        margins = explained.margins;
         const alert: AlertMessage = {
           schemaVersion: SCHEMA_VERSION, id: record.id, customerId, probability: record.probability, riskLevel: record.riskLevel,
-          shouldBlock: record.shouldBlock, modelVersion: record.modelVersion, topFactors: explained.topFactors,
+          shouldBlock: record.shouldBlock, modelVersion: record.modelVersion, topFactors: record.topFactors.slice(0, top),
         };
         outputs.push({ topic: TOPICS.alerts, key: customerId, value: JSON.stringify(alert) });
         stats.alerts += 1;

@@ -7,17 +7,14 @@ import { DEFAULT_BUNDLE } from '../config.js';
 export interface StandaloneScoring {
   service: ScoringService;
   scorer: Scorer;
-  /** The same bundle without history: SHAP for alerts from stored feature values. */
-  explainer: Scorer;
   registry: Registry;
 }
 
 export async function createStandaloneScoring(bundle: string = DEFAULT_BUNDLE, clock: () => number = Date.now): Promise<StandaloneScoring> {
   const source = directorySource(bundle);
   const scorer = await createScorer({ bundle: source, backend: 'js', history: (spec) => new MemoryHistoryStore(spec, { clock }), cache: false, onWarning: () => {} });
-  const explainer = await createScorer({ bundle: source, backend: 'js', history: false, cache: false, onWarning: () => {} });
   const service = createScoringService({
     model: scorer, history: scorer.history as MemoryHistoryStore, storage: createMemoryStorage(), bus: createInProcessEventBus(), clock,
   });
-  return { service, scorer, explainer, registry: new Registry() };
+  return { service, scorer, registry: new Registry() };
 }

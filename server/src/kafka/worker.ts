@@ -17,7 +17,7 @@ const pipeline = await startPipeline({
     instanceId: env.KAFKA_INSTANCE_ID ?? `worker-${process.pid}`,
     maxBatch: env.KAFKA_MAX_BATCH ? Number(env.KAFKA_MAX_BATCH) : undefined,
   },
-  service: scoring.service, explainer: scoring.explainer, registry: scoring.registry, logger,
+  service: scoring.service, registry: scoring.registry, logger,
 });
 const report = (): void => void process.stdout.write(`${JSON.stringify({ event: 'stats', pid: process.pid, ...pipeline.processor.stats })}\n`);
 process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);
