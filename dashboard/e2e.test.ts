@@ -161,10 +161,25 @@ describe('dashboard in Chromium against a running server', () => {
       // Transaction: pause the feed (rows stop moving), open one; the waterfall ends at the API's probability.
       await page.click('[data-testid=pause]');
       await page.locator('[data-testid=live-status]', { hasText: 'paused' }).waitFor(WAIT);
-      const id = (await page.getAttribute('.virtual a.row >> nth=0', 'data-id'))!;
-      await page.click(`.virtual a.row[data-id="${id}"]`);
+      // One with SHAP (a server may explain only some tiers): the newest such row in view, else an alert.
+      type Stored = { probability: number; shap: { baseValue: number; values: number[] } | null };
+      let id: string | undefined;
+      for (const candidate of (await page.locator('.virtual a.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')!))).slice(0, 10)) {
+        if ((await stored<Stored>(`/v1/transactions/${encodeURIComponent(candidate)}`)).shap) {
+          id = candidate;
+          break;
+        }
+      }
+      if (id) {
+        await page.click(`.virtual a.row[data-id="${id}"]`);
+      } else {
+        const alerts = await api<{ items: { id: string; shap: unknown }[] }>('/v1/alerts?limit=50');
+        id = alerts.items.find((a) => a.shap)?.id;
+        if (!id) throw new Error('no transaction with SHAP values in view or among the alerts');
+        await page.goto(`${server!.url}/#/transactions/${encodeURIComponent(id)}`);
+      }
       await shows(page, '[data-testid=waterfall]');
-      const record = await stored<{ probability: number; shap: { baseValue: number; values: number[] } }>(`/v1/transactions/${encodeURIComponent(id)}`);
+      const record = (await stored<Stored>(`/v1/transactions/${encodeURIComponent(id)}`)) as Stored & { shap: NonNullable<Stored['shap']> };
       const final = Number(await page.getAttribute('[data-testid=waterfall]', 'data-final'));
       expect(Math.abs(final - (record.shap.baseValue + record.shap.values.reduce((a, b) => a + b, 0)))).toBeLessThan(1e-9);
       expect(Math.abs(final - logit(record.probability))).toBeLessThan(2e-6); // XGBoost's float32 leaves in the served score
