@@ -173,8 +173,9 @@ describe('dashboard in Chromium against a running server', () => {
       if (id) {
         await page.click(`.virtual a.row[data-id="${id}"]`);
       } else {
-        const alerts = await api<{ items: { id: string; shap: unknown }[] }>('/v1/alerts?limit=50');
-        id = alerts.items.find((a) => a.shap)?.id;
+        for (const deadline = Date.now() + 30_000; !id && Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+          id = (await api<{ items: { id: string; shap: unknown }[] }>('/v1/alerts?limit=50')).items.find((a) => a.shap)?.id;
+        }
         if (!id) throw new Error('no transaction with SHAP values in view or among the alerts');
         await page.goto(`${server!.url}/#/transactions/${encodeURIComponent(id)}`);
       }
