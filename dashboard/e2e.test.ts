@@ -2,7 +2,8 @@
 // dashboard built here: the live feed moves; a transaction's waterfall ends at the probability the API returns;
 // labelling from the alert queue (keyboard) updates it; the drift view shows every feature; the models view shows
 // the active version and says MLflow is not configured (and, with the registry's answers stubbed per its contract,
-// lists versions, compares runs and promotes after a confirmation); an analyst key sees no promote or threshold save, and the
+// lists versions, compares runs and promotes after a confirmation; and against a real MLflow registry, the versions,
+// aliases, the active one and the gate refusing without labels); an analyst key sees no promote or threshold save, and the
 // server refuses them anyway; with the server stopped, the views say so. Screenshots: test-results/dashboard-<view>.png. Also the first-load JavaScript budget.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +15,8 @@ import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../sdk/test/browser/chromium.js';
+import { startMlflow, type TestMlflow } from '../server/test-support/mlflow.js';
+import { editBundle, registerBundle } from '../server/test-support/registry.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '..');
@@ -87,12 +90,12 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function signIn(key: string): Promise<Page> {
+async function signIn(key: string, url = server!.url): Promise<Page> {
   const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   const page = await context.newPage();
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => { if (message.type() === 'error' && !/status of (403|404|422|503)/.test(message.text())) problems.push(`console: ${message.text()}`); });
-  await page.goto(server!.url);
+  await page.goto(url);
   await page.fill('#api-key', key);
   if (key === ADMIN) await page.fill('#analyst-name', 'Aigerim');
   await page.click('button[type=submit]');
@@ -324,4 +327,46 @@ describe('dashboard in Chromium against a running server', () => {
       await page.context().close();
     }
   }, 60_000);
+});
+
+describe('models view against a real MLflow registry', () => {
+  let mlflow: TestMlflow | undefined;
+  let registryServer: Running | undefined;
+  const NAME = 'fraud-ensemble-dashboard';
+  beforeAll(async () => {
+    mlflow = await startMlflow();
+    const dir = join(repo, 'models', 'bundles', 'default');
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const files = Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
+    await registerBundle(mlflow.url, NAME, files, 'champion');
+    await registerBundle(mlflow.url, NAME, await editBundle(files, { version: '1.0.1-dashboard' }), 'challenger');
+    const { loadConfig } = (await import(join(repo, 'server/dist/config.js'))) as { loadConfig(env: Record<string, string>): Promise<unknown> };
+    const { startServer } = (await import(join(repo, 'server/dist/server.js'))) as { startServer(config: unknown, options: { dashboardDir: string }): Promise<Running> };
+    const config = await loadConfig({ PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', API_KEYS: `${ADMIN}:admin`, MLFLOW_TRACKING_URI: mlflow.url, MLFLOW_MODEL_NAME: NAME, MLFLOW_POLL_INTERVAL: '0' });
+    registryServer = await startServer(config, { dashboardDir: site });
+  }, 180_000);
+  afterAll(async () => {
+    await registryServer?.close();
+    await mlflow?.stop();
+  });
+
+  it('lists the real versions with aliases, marks the active one, and shows the gate refusing without labels', async () => {
+    const page = await signIn(ADMIN, registryServer!.url);
+    try {
+      await page.goto(`${registryServer!.url}/#/models`);
+      await page.locator('[data-testid=registry] tr[data-version="2"]', { hasText: 'challenger' }).waitFor(WAIT);
+      const champion = await page.textContent('[data-testid=registry] tr[data-version="1"]');
+      expect(champion).toContain('champion');
+      expect(champion).toContain('(active)');
+      await page.locator('[data-testid=active-version]', { hasText: '1.0.0' }).waitFor(WAIT);
+      await page.click('[data-testid=promote]');
+      await page.locator('[role=alertdialog]').waitFor(WAIT);
+      await page.click('[role=alertdialog] button:has-text("Yes, promote")');
+      // No labelled transactions on this server: the gate refuses, and the page says why.
+      await page.locator('main', { hasText: 'labelled transactions' }).waitFor(WAIT);
+      await shot(page, 'models-mlflow');
+    } finally {
+      await page.context().close();
+    }
+  }, 90_000);
 });

@@ -35,6 +35,8 @@ export async function registerBundle(url: string, name: string, files: Record<st
     if (got.model_version.status === 'READY') break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json'])) as { version?: string };
+  if (manifest.version) await call(url, '/api/2.0/mlflow/model-versions/set-tag', { name, version: version.version, key: 'bundle_version', value: manifest.version });
   await call(url, '/api/2.0/mlflow/registered-models/alias', { name, alias, version: version.version });
   return { version: version.version, runId: run.info.run_id };
 }

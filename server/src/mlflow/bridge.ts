@@ -94,22 +94,21 @@ export class MlflowBridge implements RegistryBridge {
         if (!runMetrics.has(runId)) runMetrics.set(runId, await this.client.getRun(runId).then((r) => runView(r).metrics, () => ({})));
         return runMetrics.get(runId)!;
       };
-      const view = async (v: ModelVersion) => {
+      // Version searches do not always carry aliases; the registered model's alias map is authoritative.
+      const view = async (v: ModelVersion, aliasMap: Record<string, string>) => {
         const tags = record(v.tags);
+        const aliases = [...new Set([...(v.aliases ?? []), ...Object.entries(aliasMap).filter(([, version]) => version === v.version).map(([alias]) => alias)])];
         return {
           version: v.version, run_id: v.run_id ?? null, bundle_version: tags['bundle_version'] ?? null, stage: v.current_stage ?? null,
-          aliases: v.aliases ?? [], status: v.status ?? null, created_at: v.creation_timestamp ?? null, tags, metrics: await metricsOf(v.run_id),
+          aliases, status: v.status ?? null, created_at: v.creation_timestamp ?? null, tags, metrics: await metricsOf(v.run_id),
         };
       };
       return {
         models: await Promise.all(models.map(async (m) => {
           const versions = await this.client.searchModelVersions(m.name);
           versions.sort((a, b) => Number(b.version) - Number(a.version));
-          return {
-            name: m.name,
-            aliases: Object.fromEntries((m.aliases ?? []).map((a) => [a.alias, a.version])),
-            versions: await Promise.all(versions.map(view)),
-          };
+          const aliases = Object.fromEntries((m.aliases ?? []).map((a) => [a.alias, a.version]));
+          return { name: m.name, aliases, versions: await Promise.all(versions.map((v) => view(v, aliases))) };
         })),
       };
     });
