@@ -161,13 +161,15 @@ describe('dashboard in Chromium against a running server', () => {
       expect(perf.injectedPerSecond).toBeGreaterThan(900);
       expect(perf.fps).toBeGreaterThan(20);
 
-      // Transaction: pause the feed (rows stop moving), open one; the waterfall ends at the API's probability.
+      // Transaction: once real transactions are on top again (the synthetic copies are not stored), pause the feed
+      // (rows stop moving) and open one; the waterfall ends at the API's probability.
+      await page.waitForFunction(() => !(document.querySelector('.virtual a.row')?.getAttribute('data-id') ?? 'synthetic-').startsWith('synthetic-'), null, WAIT);
       await page.click('[data-testid=pause]');
       await page.locator('[data-testid=live-status]', { hasText: 'paused' }).waitFor(WAIT);
       // One with SHAP (a server may explain only some tiers): the newest such row in view, else an alert.
       type Stored = { probability: number; shap: { baseValue: number; values: number[] } | null };
       let id: string | undefined;
-      for (const candidate of (await page.locator('.virtual a.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')!))).slice(0, 10)) {
+      for (const candidate of (await page.locator('.virtual a.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')!))).filter((row) => !row.startsWith('synthetic-')).slice(0, 10)) {
         if ((await stored<Stored>(`/v1/transactions/${encodeURIComponent(candidate)}`)).shap) {
           id = candidate;
           break;

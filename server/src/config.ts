@@ -37,7 +37,7 @@ export interface ServerConfig {
   demo: boolean;
   demoRate: number;
   /** The streaming pipeline; brokers empty: the in-process log. */
-  kafka: { brokers: string[]; clientId: string; groupId: string; replicationFactor: number; instanceId: string | undefined };
+  kafka: { brokers: string[]; clientId: string; groupId: string; replicationFactor: number; instanceId: string | undefined; explain: 'alerts' | 'all' };
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
 }
@@ -76,6 +76,7 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   { name: 'KAFKA_CLIENT_ID', default: 'fraudscore', meaning: 'Kafka client id.' },
   { name: 'KAFKA_GROUP_ID', default: 'fraudscore-processor', meaning: 'Consumer group of the processors: those with the same group share the partitions of `transactions_raw`.' },
   { name: 'KAFKA_REPLICATION_FACTOR', default: '1', meaning: 'Replication factor of the topics the server creates (1 for a single broker; 3 in production).' },
+  { name: 'STREAM_EXPLAIN', default: '`alerts` with KAFKA_BROKERS, else `all`', meaning: 'Which streamed transactions get SHAP: `alerts` (HIGH and CRITICAL only: the throughput setting) or `all` (every one, so analysts can open any transaction\'s waterfall: the default of the in-process stream the demo feeds).' },
   { name: 'KAFKA_INSTANCE_ID', default: '(host name)', meaning: 'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor.' },
   { name: 'LOG_LEVEL', default: 'info', meaning: `JSON log lines at this level and above: ${LOG_LEVELS.join(', ')}.` },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'On SIGINT/SIGTERM, how long in-flight requests may take before their connections are closed.' },
@@ -242,7 +243,14 @@ function kafka(env: Env): ServerConfig['kafka'] {
     groupId: name('KAFKA_GROUP_ID', 'fraudscore-processor')!,
     replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32),
     instanceId: name('KAFKA_INSTANCE_ID', undefined),
+    explain: streamExplain(env, brokers.length > 0 ? 'alerts' : 'all'),
   };
+}
+
+function streamExplain(env: Env, fallback: 'alerts' | 'all'): 'alerts' | 'all' {
+  const text = read(env, 'STREAM_EXPLAIN') ?? fallback;
+  if (text !== 'alerts' && text !== 'all') throw new ConfigError('STREAM_EXPLAIN', `expected alerts or all, got "${text.slice(0, 40)}"`);
+  return text;
 }
 
 function logLevel(env: Env): LogLevel {

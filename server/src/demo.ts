@@ -1,4 +1,5 @@
-// The built-in demo stream: simulated card transactions (seeded, @fraudscore/simulator) scored through the edge's
+// The built-in demo stream: simulated card transactions (seeded, @fraudscore/simulator) sent to the stream (the server
+// passes `submit`: transactions_raw, scored by the processor) or scored through the edge's
 // scoring service at a steady rate, and labelled later by a fake analyst, so scores, alerts, labels, terminal risk
 // and drift all move on a fresh server.
 //
@@ -9,11 +10,27 @@
 // Backpressure: one timer chain, the next tick is scheduled only when the current one is done, so at most one batch
 // is ever in flight; a slow tick does not pile up work (the budget is capped at one second's worth).
 import { Random, simulate, type Transaction as SimulatedTransaction } from '@fraudscore/simulator';
-import type { ScoringService } from '@fraudscore/edge';
+import type { EventBus, ScoredTransaction, ScoringService } from '@fraudscore/edge';
 import { errorFields, silentLogger, type Logger } from './log.js';
 
+/** A transaction as the demo sends it. */
+export interface DemoTransaction {
+  id: string;
+  customerId: string;
+  terminalId: string;
+  amount: number;
+  timestamp: number;
+}
+
 export interface DemoOptions {
+  /** Labels go to the service; so do the transactions unless `submit` is given. */
   service: ScoringService;
+  /**
+   * Sends transactions to be scored elsewhere (the stream's transactions_raw); the demo then learns their scores from
+   * `bus` (the edge's event bus carries every scored transaction). Without it the demo calls the service directly.
+   */
+  submit?: (txs: readonly DemoTransaction[]) => Promise<void>;
+  bus?: EventBus;
   /** Transactions per second. */
   rate: number;
   /** Simulator seed (default 42); the stream is deterministic apart from timestamps. */
@@ -94,28 +111,44 @@ export function createDemo(options: DemoOptions): Demo {
     }
   }
 
+  /** Counts a scored transaction and decides whether (and how) the analyst will label it. */
+  function observe(record: ScoredTransaction, fraud: boolean): void {
+    stats.scored += 1;
+    const alert = record.riskLevel === 'HIGH' || record.riskLevel === 'CRITICAL';
+    if (fraud) stats.frauds += 1;
+    if (alert) stats.alerts += 1;
+    // Frauds get reported (chargebacks), alerts get reviewed, a few others are checked at random.
+    if (fraud || alert || analystRandom.nextFloat() < legitimateShare) {
+      pending.push({ id: record.id, label: fraud ? 'fraud' : 'legitimate', dueAt: clock() + labelDelayMs });
+    }
+  }
+
+  // Submitted transactions awaiting their score on the bus: id → fraud flag and when it was sent.
+  const awaiting = new Map<string, { fraud: boolean; sentAt: number }>();
+  const AWAIT_MS = 5 * 60_000;
+  let unsubscribe: (() => void) | undefined;
+
   async function scoreSome(count: number): Promise<void> {
     const now = clock();
     const simulated = Array.from({ length: count }, nextSimulated);
-    const txs = simulated.map((s) => ({
+    const txs: DemoTransaction[] = simulated.map((s) => ({
       id: `${idPrefix}-${generation}-${s.TRANSACTION_ID}`,
       customerId: `C${s.CUSTOMER_ID}`,
       terminalId: `T${s.TERMINAL_ID}`,
       amount: s.TX_AMOUNT,
       timestamp: now,
     }));
-    const results = await service.scoreBatch(txs, { explain: true });
-    stats.scored += results.length;
-    results.forEach((r, i) => {
-      const fraud = simulated[i]?.TX_FRAUD === 1;
-      const alert = r.riskLevel === 'HIGH' || r.riskLevel === 'CRITICAL';
-      if (fraud) stats.frauds += 1;
-      if (alert) stats.alerts += 1;
-      // Frauds get reported (chargebacks), alerts get reviewed, a few others are checked at random.
-      if (fraud || alert || analystRandom.nextFloat() < legitimateShare) {
-        pending.push({ id: r.id, label: fraud ? 'fraud' : 'legitimate', dueAt: clock() + labelDelayMs });
+    if (options.submit && options.bus) {
+      txs.forEach((tx, i) => awaiting.set(tx.id, { fraud: simulated[i]?.TX_FRAUD === 1, sentAt: now }));
+      for (const [id, entry] of awaiting) {
+        if (now - entry.sentAt <= AWAIT_MS) break; // insertion order = send order
+        awaiting.delete(id);
       }
-    });
+      await options.submit(txs);
+      return;
+    }
+    const results = await service.scoreBatch(txs, { explain: true });
+    results.forEach((r, i) => observe(r, simulated[i]?.TX_FRAUD === 1));
   }
 
   async function labelDue(): Promise<void> {
@@ -171,12 +204,19 @@ export function createDemo(options: DemoOptions): Demo {
       running = true;
       startedAt = clock();
       sent = 0;
+      unsubscribe = options.bus?.subscribe((event) => {
+        const entry = awaiting.get(event.transaction.id);
+        if (!entry) return;
+        awaiting.delete(event.transaction.id);
+        observe(event.transaction, entry.fraud);
+      }, ['scored']);
       logger.info('demo.started', { rate, seed });
       schedule();
     },
     async stop() {
       if (!running) return;
       running = false;
+      unsubscribe?.();
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       await current;

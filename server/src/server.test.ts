@@ -135,7 +135,7 @@ describe('server', () => {
     expect((await fetch(`${server.url}/v1/alerts`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(403);
   });
 
-  it('streams demo transactions, scores them and labels some later', async () => {
+  it('streams demo transactions through the in-process stream, scores them and labels some later', async () => {
     const server = await start({ DEMO: 'on', DEMO_RATE: '200' }, { demo: { tickMs: 20, labelDelayMs: 50, legitimateLabelShare: 0.5, seed: 7 } });
     const demo = server.demo!;
     const key = server.generatedKey!;
@@ -145,6 +145,10 @@ describe('server', () => {
     const page = (await (await fetch(`${server.url}/v1/transactions?limit=500`, { headers: { authorization: `Bearer ${key}` } })).json()) as { items: ScoredTransaction[] };
     expect(page.items.length).toBeGreaterThanOrEqual(100);
     expect(page.items.every((t) => t.id.startsWith('demo-'))).toBe(true);
+    // Through the in-process stream (transactions_raw → the processor), explained in full (STREAM_EXPLAIN=all).
+    expect(server.kafka.mode).toBe('memory');
+    expect(server.kafka.processor.stats.scored).toBeGreaterThanOrEqual(100);
+    expect(page.items.every((t) => t.shap !== null)).toBe(true);
     const labelled = page.items.filter((t) => t.label !== null);
     expect(labelled.length).toBeGreaterThan(0);
     expect(labelled.every((t) => t.label?.analyst === DEMO_ANALYST)).toBe(true);

@@ -16,6 +16,7 @@ import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager } from './models/manager.js';
 import { startPipeline, type Pipeline } from './kafka/index.js';
+import { rawMessage, TOPICS } from './kafka/messages.js';
 
 /** Storage with an optional close (flush) for shutdown. */
 export interface HostStorage {
@@ -172,11 +173,18 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const urlHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${urlHost}:${port}`;
 
-  const demo = config.demo ? createDemo({ ...options.demo, service: edge.service, rate: config.demoRate, logger, clock }) : undefined;
-  demo?.start();
   const kafka = await startPipeline({
-    kafka: config.kafka, service: edge.service, registry: edge.metrics.registry, logger, clock,
+    kafka: config.kafka, service: edge.service, registry: edge.metrics.registry, logger, clock, explain: config.kafka.explain,
   });
+  // The demo feeds the stream (transactions_raw: in process, or the Kafka cluster) like a bank's channels would;
+  // it learns the scores from the bus, as every scored transaction is published there.
+  const demo = config.demo
+    ? createDemo({
+      ...options.demo, service: edge.service, rate: config.demoRate, logger, clock, bus: edge.bus,
+      submit: (txs) => kafka.publisher.send(TOPICS.raw, txs.map((tx) => ({ key: tx.customerId, value: JSON.stringify(rawMessage({ ...tx })) }))),
+    })
+    : undefined;
+  demo?.start();
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {

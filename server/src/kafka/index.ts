@@ -33,6 +33,8 @@ export interface PipelineOptions {
   clock?: () => number;
   /** The in-process log to use without brokers (default a new one). */
   memory?: MemoryBroker;
+  /** SHAP for alerts only (default) or all. */
+  explain?: 'alerts' | 'all' | undefined;
 }
 
 export interface Pipeline {
@@ -49,7 +51,7 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { kafka: config } = options;
   const logger = options.logger ?? silentLogger;
-  const processor = createProcessor({ service: options.service, registry: options.registry, logger, clock: options.clock });
+  const processor = createProcessor({ service: options.service, registry: options.registry, logger, clock: options.clock, explain: options.explain });
   const lag = options.registry ? processorMetrics(options.registry).lag : undefined;
   const aborted = options.registry ? processorMetrics(options.registry).aborted : undefined;
   const hooks = {

@@ -19,6 +19,8 @@ export interface ProcessorOptions {
   registry?: Registry | undefined;
   clock?: (() => number) | undefined;
   logger?: Logger | undefined;
+  /** SHAP for `alerts` only (default) or `all` transactions. */
+  explain?: 'alerts' | 'all' | undefined;
   /** SHAP factors per alert (default 3). */
   topFactors?: number;
 }
@@ -118,7 +120,7 @@ export function createProcessor(options: ProcessorOptions): Processor {
     const started = performance.now();
     while (pending.length > 0) {
       try {
-        records = await service.scoreBatch(pending.map((p) => p.tx), { explain: 'alerts' });
+        records = await service.scoreBatch(pending.map((p) => p.tx), { explain: options.explain === 'all' ? true : 'alerts' });
         break;
       } catch (error) {
         const field = errorField(error);

@@ -13,11 +13,13 @@ afterEach(async () => {
 
 describe('Kafka settings', () => {
   it('default to the in-process log, one replica', async () => {
-    expect((await loadConfig({})).kafka).toEqual({ brokers: [], clientId: 'fraudscore', groupId: 'fraudscore-processor', replicationFactor: 1, instanceId: undefined });
+    expect((await loadConfig({})).kafka).toEqual({ brokers: [], clientId: 'fraudscore', groupId: 'fraudscore-processor', replicationFactor: 1, instanceId: undefined, explain: 'all' });
   });
   it('read brokers, ids and the replication factor', async () => {
     const config = await loadConfig({ KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_CLIENT_ID: 'c', KAFKA_GROUP_ID: 'g', KAFKA_REPLICATION_FACTOR: '3', KAFKA_INSTANCE_ID: 'pod-0' });
-    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', replicationFactor: 3, instanceId: 'pod-0' });
+    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', replicationFactor: 3, instanceId: 'pod-0', explain: 'alerts' });
+    expect((await loadConfig({ KAFKA_BROKERS: 'k1:9092', STREAM_EXPLAIN: 'all' })).kafka.explain).toBe('all');
+    await expect(loadConfig({ STREAM_EXPLAIN: 'some' })).rejects.toThrow(/STREAM_EXPLAIN/);
   });
   it('refuse bad values naming the variable', async () => {
     await expect(loadConfig({ KAFKA_BROKERS: 'no-port' })).rejects.toThrow(ConfigError);
