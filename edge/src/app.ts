@@ -11,7 +11,7 @@ import { modelRoutes } from './routes/models/index.js';
 import { scoreRoutes } from './routes/score/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
 import { createScoringService, type EdgeConfig, type ModelProvider, type ScoringService, type ServerHistory } from './service/index.js';
-import { DriftMonitor, MemoryDriftHistory, type DriftHistory, type DriftReference, type DriftRow } from './drift/index.js';
+import { DriftMonitor, MemoryDriftHistory, storedDriftRows, type DriftHistory, type DriftReference } from './drift/index.js';
 import { templateExplainer, type Explainer } from './explain/index.js';
 import { createFraudMetrics, type FraudMetrics } from './metrics/index.js';
 import { driftRoutes } from './routes/drift/index.js';
@@ -100,17 +100,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   const metrics = deps.metrics ?? createFraudMetrics({ clock, startTime: clock() });
   const driftHistory = deps.driftHistory ?? new MemoryDriftHistory();
   recordMetricsFromEvents(bus, metrics);
-  const driftRows = async (from: number, to: number): Promise<DriftRow[]> => {
-    const names = service.currentModel().model.features;
-    const rows: DriftRow[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await storage.list({ from, to, limit: 500, ...(cursor ? { cursor } : {}) });
-      for (const record of page.items) rows.push({ features: names.map((name) => record.features[name] ?? null), probability: record.probability });
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return rows;
-  };
+  const driftRows = storedDriftRows(storage, () => service.currentModel().model.features);
   const reference = deps.driftReference;
   const drift = reference && new DriftMonitor({
     model: () => ({ version: service.currentModel().model.version, features: service.currentModel().model.features, reference: typeof reference === 'function' ? reference() : reference }),

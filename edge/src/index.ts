@@ -8,7 +8,7 @@ export { ApiError, badRequest, invalid, notFound, tooLarge, toErrorResponse, typ
 export * from './middleware/index.js';
 export { createLlmExplainer, memoryCache, templateExplainer, templateNarrative, type Explainer, type Explanation, type LlmExplainerOptions } from './explain/index.js';
 export { createFraudMetrics, Registry, type FraudMetrics } from './metrics/index.js';
-export { buildReference, computeDrift, DriftMonitor, DriftScheduler, MemoryDriftHistory, parseReference, psi, type BaselineInfo, type DriftBaseline, type DriftHistory, type DriftReference, type DriftRow, type DriftSnapshot } from './drift/index.js';
+export { buildReference, computeDrift, DriftMonitor, DriftScheduler, MemoryDriftHistory, parseReference, psi, storedDriftRows, type BaselineInfo, type DriftBaseline, type DriftHistory, type DriftReference, type DriftRow, type DriftSnapshot } from './drift/index.js';
 export type { ServedBundle } from './routes/bundle/index.js';
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi/index.js';
 export type { GateScores, ModelLifecycle, ModelSource, ModelStatus, PromotionOutcome, RegistryBridge, ReloadOutcome, RollbackOutcome } from './registry/index.js';

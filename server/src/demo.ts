@@ -10,7 +10,7 @@
 // Backpressure: one timer chain, the next tick is scheduled only when the current one is done, so at most one batch
 // is ever in flight; a slow tick does not pile up work (the budget is capped at one second's worth).
 import { Random, simulate, type Transaction as SimulatedTransaction } from '@fraudscore/simulator';
-import type { EventBus, ScoredTransaction, ScoringService } from '@fraudscore/edge';
+import { isAlert, type EventBus, type ScoredTransaction, type ScoringService } from '@fraudscore/edge';
 import { errorFields, silentLogger, type Logger } from './log.js';
 
 /** A transaction as the demo sends it. */
@@ -114,7 +114,7 @@ export function createDemo(options: DemoOptions): Demo {
   /** Counts a scored transaction and decides whether (and how) the analyst will label it. */
   function observe(record: ScoredTransaction, fraud: boolean): void {
     stats.scored += 1;
-    const alert = record.riskLevel === 'HIGH' || record.riskLevel === 'CRITICAL';
+    const alert = isAlert(record.riskLevel);
     if (fraud) stats.frauds += 1;
     if (alert) stats.alerts += 1;
     // Frauds get reported (chargebacks), alerts get reviewed, a few others are checked at random.

@@ -19,7 +19,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DriftMonitor, MemoryDriftHistory, type DriftRow, type DriftSnapshot, type ScoredTransaction, type Storage } from '@fraudscore/edge';
+import { DriftMonitor, listAll, MemoryDriftHistory, storedDriftRows, type DriftSnapshot, type ScoredTransaction, type Storage } from '@fraudscore/edge';
 import { directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { MlflowClient } from './mlflow/client.js';
@@ -132,16 +132,8 @@ export function mergeHandbookCsv(texts: readonly { name: string; text: string }[
 }
 
 /** Every stored transaction with a transaction time in [from, to). */
-export async function scoredBetween(storage: Storage, from: number, to: number, labelled?: boolean): Promise<ScoredTransaction[]> {
-  const out: ScoredTransaction[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await storage.list({ from, to, limit: 500, ...(labelled === undefined ? {} : { labelled }), ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
+export const scoredBetween = (storage: Storage, from: number, to: number, labelled?: boolean): Promise<ScoredTransaction[]> =>
+  listAll(storage, { from, to, ...(labelled === undefined ? {} : { labelled }) });
 
 export interface AlertmanagerAlert {
   labels: Record<string, string>;
@@ -300,7 +292,7 @@ async function driftCheck(args: Args, config: ServerConfig, out: (line: string) 
     const features = model.scorer.model.features;
     const monitor = new DriftMonitor({
       model: () => ({ version: model.scorer.model.version, features, reference: model.reference }),
-      rows: async (from, to): Promise<DriftRow[]> => (await scoredBetween(storage.storage, from, to)).map((r) => ({ features: features.map((f) => r.features[f] ?? null), probability: r.probability })),
+      rows: storedDriftRows(storage.storage, () => features),
       history: storage.driftHistory ?? new MemoryDriftHistory(), clock: now,
     });
     await monitor.restore();

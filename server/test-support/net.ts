@@ -1,13 +1,2 @@
-// A free loopback TCP port for a test server (bind port 0, read it, release it).
-import { createServer } from 'node:net';
-
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
+// Test servers bind to a free loopback port: the server's own helper.
+export { freePort } from '../src/net.js';

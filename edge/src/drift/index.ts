@@ -4,4 +4,5 @@ export * from './psi.js';
 export * from './history.js';
 export * from './baseline.js';
 export * from './monitor.js';
+export * from './rows.js';
 export * from './sample.js';

@@ -6,7 +6,7 @@ import type { EventBus } from '../bus/index.js';
 import { notFound } from '../errors.js';
 import type { HistoryStore } from '@fraudscore/sdk';
 import { labelBody, transactionInput, validate } from '../schemas/index.js';
-import { groupCalls, type DeviceScore, type LabelValue, type ScoredTransaction, type Storage, type TransactionLabel } from '../storage/index.js';
+import { ALERT_LEVELS, groupCalls, isAlert, type DeviceScore, type LabelValue, type ScoredTransaction, type Storage, type TransactionLabel } from '../storage/index.js';
 
 /** The active model: a loaded scorer, or a function returning the current one (hot reload). */
 export type ModelProvider = Scorer | (() => Scorer);
@@ -117,7 +117,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     for (const { record, created } of saved) {
       if (!created) continue;
       await bus.publish({ type: 'scored', transaction: record, latencySeconds });
-      if (record.riskLevel === 'HIGH' || record.riskLevel === 'CRITICAL') await bus.publish({ type: 'alert', transaction: record });
+      if (isAlert(record.riskLevel)) await bus.publish({ type: 'alert', transaction: record });
     }
     return saved.map((s) => s.record);
   }
@@ -137,7 +137,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       const scorer = currentModel();
       let results: ScoreResult[];
       try {
-        const explain = options.explain === 'alerts' ? { minLevel: 'HIGH' as const, threshold: threshold() } : options.explain ?? true;
+        const explain = options.explain === 'alerts' ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() } : options.explain ?? true;
         results = await scorer.scoreBatch(fresh.map((i) => prepared[i]!.tx), { explain, record: true });
       } catch (error) {
         if (!batch || !(error instanceof ValidationError)) throw error;

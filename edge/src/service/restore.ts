@@ -3,7 +3,7 @@
 // both from the stored scored transactions, so the first score after a restart sees the same history as the last
 // one before it.
 import { applyLabel, EMPTY_LABEL_STATS, type LabelStats } from '../metrics/labels.js';
-import type { ScoredTransaction, Storage } from '../storage/index.js';
+import { listAll, type Storage } from '../storage/index.js';
 import type { ServerHistory } from './index.js';
 
 export interface RestoreInput {
@@ -11,8 +11,6 @@ export interface RestoreInput {
   history: ServerHistory;
   /** Epoch ms now: transactions newer than now - history.retentionMs are restored. */
   now: number;
-  /** Page size while reading storage (default 500, the list maximum). */
-  pageSize?: number;
 }
 
 export interface RestoredState {
@@ -27,24 +25,12 @@ export interface RestoredState {
   labelStats: LabelStats;
 }
 
-/** Every stored transaction in [from, ∞), oldest first. */
-async function readSince(storage: Storage, from: number, pageSize: number): Promise<ScoredTransaction[]> {
-  const newestFirst: ScoredTransaction[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await storage.list({ from, limit: pageSize, ...(cursor ? { cursor } : {}) });
-    newestFirst.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return newestFirst.reverse();
-}
-
-export async function restoreState({ storage, history, now, pageSize = 500 }: RestoreInput): Promise<RestoredState> {
-  const records = await readSince(storage, now - history.retentionMs, pageSize);
+export async function restoreState({ storage, history, now }: RestoreInput): Promise<RestoredState> {
+  // Oldest first, so the history appends instead of inserting.
+  const records = (await listAll(storage, { from: now - history.retentionMs })).reverse();
   let transactions = 0;
   let labels = 0;
   for (const record of records) {
-    // Added in time order: the history appends instead of inserting.
     if (await history.add(record.transaction)) transactions += 1;
     if (record.label && (await history.setLabel(record.id, record.label.label === 'fraud' ? 1 : 0))) labels += 1;
   }

@@ -48,6 +48,9 @@ export interface ScoredTransaction {
 
 export const ALERT_LEVELS: readonly RiskLevel[] = ['HIGH', 'CRITICAL'];
 
+/** Whether a tier is an alert (HIGH or CRITICAL). */
+export const isAlert = (level: RiskLevel): boolean => ALERT_LEVELS.includes(level);
+
 export interface ListQuery {
   /** Only these risk levels (any when absent or empty). */
   riskLevels?: readonly RiskLevel[];

@@ -5,7 +5,7 @@
 // small heap. Ready when an admin client gets the cluster's metadata; stop() kills the JVM.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../net.js';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,17 +24,6 @@ export interface TestKafka {
   stop(): Promise<void>;
   logFile: string;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
 
 /** The jar directory, fetched with Maven when missing. */
 export async function kafkaJars(version = KAFKA_VERSION): Promise<string> {

@@ -5,7 +5,7 @@
 //
 // SHAP only where needed: the batch is scored with explain='alerts', so the service computes (and stores) SHAP for
 // the HIGH and CRITICAL transactions only, in the same pass, on exactly the row it scored.
-import type { Registry, ScoredTransaction, ScoringService } from '@fraudscore/edge';
+import { isAlert, type Registry, type ScoredTransaction, type ScoringService } from '@fraudscore/edge';
 
 type Counter = ReturnType<Registry['counter']>;
 type Gauge = ReturnType<Registry['gauge']>;
@@ -38,7 +38,6 @@ export interface Processor {
   readonly stats: Readonly<ProcessorStats>;
 }
 
-const ALERT_TIERS = new Set(['HIGH', 'CRITICAL']);
 
 interface Parsed {
   message: ConsumedMessage;
@@ -145,7 +144,7 @@ export function createProcessor(options: ProcessorOptions): Processor {
       outputs.push({ topic: TOPICS.scored, key: customerId, value: JSON.stringify(scored) });
       const margin = Math.log(record.probability / (1 - record.probability));
       const margins = record.margins;
-      if (ALERT_TIERS.has(record.riskLevel)) {
+      if (isAlert(record.riskLevel)) {
         const alert: AlertMessage = {
           schemaVersion: SCHEMA_VERSION, id: record.id, customerId, probability: record.probability, riskLevel: record.riskLevel,
           shouldBlock: record.shouldBlock, modelVersion: record.modelVersion, topFactors: record.topFactors.slice(0, top),

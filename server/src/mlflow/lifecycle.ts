@@ -5,7 +5,7 @@
 //  - promote: the gate (./../models/gate.ts) on the latest labelled window from storage; the decision, the numbers
 //    and the reason become tags on the challenger version; if it passes the champion alias moves.
 //  - rollback: the champion alias goes back to the version recorded as `previous_champion`.
-import { ApiError, type GateScores, type ModelLifecycle, type ModelSource, type ModelStatus, type PromotionOutcome, type ReloadOutcome, type RollbackOutcome, type ScoredTransaction, type Storage } from '@fraudscore/edge';
+import { ApiError, listAll, type GateScores, type ModelLifecycle, type ModelSource, type ModelStatus, type PromotionOutcome, type ReloadOutcome, type RollbackOutcome, type ScoredTransaction, type Storage } from '@fraudscore/edge';
 import { createScorer, type Scorer } from '@fraudscore/sdk';
 import { decide } from '../models/gate.js';
 import { evaluate, type Evaluation } from '../models/evaluate.js';
@@ -202,15 +202,9 @@ export class MlflowLifecycle implements ModelLifecycle {
     return outcome.model;
   }
 
-  private async labelledWindow(from: number, to: number): Promise<ScoredTransaction[]> {
-    const records: ScoredTransaction[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.options.storage.list({ from, to, labelled: true, limit: 500, ...(cursor ? { cursor } : {}) });
-      records.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor && records.length < 200_000);
-    return records;
+  private labelledWindow(from: number, to: number): Promise<ScoredTransaction[]> {
+    return listAll(this.options.storage, { from, to, labelled: true }, 200_000);
   }
+
 }
 
