@@ -50,7 +50,3 @@ export function toErrorResponse(error: unknown): { status: ContentfulStatusCode;
   if (error instanceof FraudScoreError) return { status: 500, headers: {}, body: { error: { code: error.code, message: error.message } } };
   return { status: 500, headers: {}, body: { error: { code: 'internal_error', message: 'internal error; the request was not completed' } } };
 }
-
-/** A value that is well-formed JSON but not acceptable (the same status and code as the SDK's ValidationError). */
-export const invalid = (field: string, message: string): ApiError => new ApiError(422, 'validation_error', message, field);
-export const tooLarge = (message: string, field?: string): ApiError => new ApiError(413, 'payload_too_large', message, field);

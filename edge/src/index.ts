@@ -4,7 +4,7 @@ export { restoreState, type RestoreInput, type RestoredState } from './service/r
 export { createScoringService, type EdgeConfig, type LabelInput, type ModelProvider, type ScoreCallOptions, type ScoringService, type ScoringServiceDeps, type ServerHistory } from './service/index.js';
 export * from './storage/index.js';
 export { createInProcessEventBus, type EdgeEvent, type EdgeEventType, type EventBus, type InProcessEventBusOptions, type Listener } from './bus/index.js';
-export { ApiError, badRequest, invalid, notFound, tooLarge, toErrorResponse, type ErrorBody } from './errors.js';
+export { ApiError, badRequest, notFound, toErrorResponse, type ErrorBody } from './errors.js';
 export * from './middleware/index.js';
 export { createLlmExplainer, memoryCache, templateExplainer, templateNarrative, type Explainer, type Explanation, type LlmExplainerOptions } from './explain/index.js';
 export { createFraudMetrics, Registry, type FraudMetrics } from './metrics/index.js';
