@@ -11,4 +11,5 @@ export { createFraudMetrics, Registry, type FraudMetrics } from './metrics/index
 export { buildReference, computeDrift, DriftMonitor, DriftScheduler, MemoryDriftHistory, parseReference, psi, storedDriftRows, type BaselineInfo, type DriftBaseline, type DriftHistory, type DriftReference, type DriftRow, type DriftSnapshot } from './drift/index.js';
 export type { ServedBundle } from './routes/bundle/index.js';
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi/index.js';
-export type { GateScores, ModelLifecycle, ModelSource, ModelStatus, PromotionOutcome, RegistryBridge, ReloadOutcome, RollbackOutcome } from './registry/index.js';
+export type { GateScores, ModelLifecycle, ModelSource, ModelStatus, PromotionOutcome, RegistryBridge, RegistryModel, RegistryModelVersion, ReloadOutcome, RollbackOutcome, RunComparison } from './registry/index.js';
+export type { ActiveModel, ExplanationResponse, ModelsResponse } from './api-types.js';

@@ -59,11 +59,43 @@ export interface ModelLifecycle {
   rollback(by: string): Promise<RollbackOutcome>;
 }
 
-/** Read-only views of the registry for analysts (the original service's /mlflow/* routes). JSON as the registry has it. */
+/** A registered model version as analysts see it: its aliases (and legacy stage), tags and its run's metrics. */
+export interface RegistryModelVersion {
+  version: string;
+  run_id: string | null;
+  /** The bundle version the version's artifacts carry (tag bundle_version). */
+  bundle_version: string | null;
+  stage: string | null;
+  aliases: string[];
+  status: string | null;
+  /** Epoch ms (MLflow's creation_timestamp). */
+  created_at: number | null;
+  tags: Record<string, string>;
+  metrics: Record<string, number>;
+}
+
+export interface RegistryModel {
+  name: string;
+  /** alias → version (the registered model's alias map). */
+  aliases: Record<string, string>;
+  /** Newest first. */
+  versions: RegistryModelVersion[];
+}
+
+/** Runs side by side: each metric's values per run, the best run per metric and overall. */
+export interface RunComparison {
+  runs: { run_id: string; run_name: string | null; start_time: number | null }[];
+  metrics: Record<string, { values: Record<string, number>; best_run: string | null; average: number | null; higher_is_better: boolean }>;
+  /** Most per-metric wins; ties by Average Precision. */
+  best_run: string | null;
+}
+
+/** Read-only views of the registry for analysts (the original service's /mlflow/* routes). */
 export interface RegistryBridge {
+  /** JSON as the registry has it. */
   experiments(): Promise<unknown>;
   runs(query: { experimentId?: string | undefined; limit: number }): Promise<unknown>;
   run(runId: string): Promise<unknown>;
-  models(): Promise<unknown>;
-  compare(query: { runIds?: string[] | undefined; limit?: number | undefined }): Promise<unknown>;
+  models(): Promise<{ models: RegistryModel[] }>;
+  compare(query: { runIds?: string[] | undefined; limit?: number | undefined }): Promise<RunComparison>;
 }

@@ -1,6 +1,6 @@
 // The original service's read-only MLflow routes, answered from MLflow's REST API: experiments, runs, one run,
 // registered models with their versions (aliases, stages, tags, the run's metrics), and run comparison.
-import { ApiError, type RegistryBridge } from '@fraudscore/edge';
+import { ApiError, type RegistryBridge, type RegistryModelVersion, type RunComparison } from '@fraudscore/edge';
 import type { MlflowClient, MlflowTag, ModelVersion, Run } from './client.js';
 import { isNotFound } from './errors.js';
 import { toApiError } from './lifecycle.js';
@@ -26,10 +26,10 @@ export function runView(run: Run) {
 /** Lower is better for these metric names; higher for every other. */
 const LOWER_IS_BETTER = /(loss|error|_std$|std_|false_positive|fpr|latency|seconds)/i;
 
-export function compareRuns(runs: ReturnType<typeof runView>[]) {
+export function compareRuns(runs: ReturnType<typeof runView>[]): RunComparison {
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
   const wins = new Map<string, number>(runs.map((r) => [r.run_id, 0]));
-  const metrics: Record<string, { values: Record<string, number>; best_run: string | null; average: number | null; higher_is_better: boolean }> = {};
+  const metrics: RunComparison['metrics'] = {};
   for (const name of names) {
     const values: Record<string, number> = {};
     for (const r of runs) if (typeof r.metrics[name] === 'number' && Number.isFinite(r.metrics[name])) values[r.run_id] = r.metrics[name]!;
@@ -95,7 +95,7 @@ export class MlflowBridge implements RegistryBridge {
         return runMetrics.get(runId)!;
       };
       // Version searches do not always carry aliases; the registered model's alias map is authoritative.
-      const view = async (v: ModelVersion, aliasMap: Record<string, string>) => {
+      const view = async (v: ModelVersion, aliasMap: Record<string, string>): Promise<RegistryModelVersion> => {
         const tags = record(v.tags);
         const aliases = [...new Set([...(v.aliases ?? []), ...Object.entries(aliasMap).filter(([, version]) => version === v.version).map(([alias]) => alias)])];
         return {

@@ -2,15 +2,16 @@
 // like the reference's.
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
+import { driftLevel } from '@fraudscore/edge/psi';
 import type { DriftSnapshot } from '../types.js';
-import { binIndex, binLabels, binLike, histogram, PSI_FRAME, psiDomain, psiSeries, psiY } from './drift.js';
+import { binLabels, PSI_FRAME, psiDomain, psiSeries, psiY } from './drift.js';
 import PsiChart from './PsiChart.svelte';
 
 function snapshot(at: string, psi: Record<string, number>): DriftSnapshot {
-  const entry = (v: number) => ({ psi: v, missingShare: 0, referenceMissingShare: 0, count: 100, level: v >= 0.3 ? 'alert' : v >= 0.1 ? 'warn' : 'ok' });
+  const entry = (v: number) => ({ psi: v, missingShare: 0, referenceMissingShare: 0, count: 100, level: driftLevel(v) });
   return {
     rows: 100, level: 'ok', computedAt: at, thresholds: { warn: 0.1, alert: 0.3 }, window: { from: at, to: at },
-    baseline: { source: 'bundle', modelVersion: '1.0.0', setBy: null, setAt: null },
+    baseline: { source: 'bundle', modelVersion: '1.0.0', window: null, rows: null, setBy: null, setAt: null },
     features: Object.fromEntries(Object.entries(psi).map(([k, v]) => [k, entry(v)])), score: entry(0.05),
   };
 }
@@ -48,16 +49,7 @@ describe('PSI chart', () => {
 });
 
 describe('histograms', () => {
-  it('bins right-closed between cut points like reference.json', () => {
-    const cuts = [0, 1];
-    expect([-1, 0, 0.5, 1, 2].map((v) => binIndex(cuts, v))).toEqual([0, 0, 1, 1, 2]);
-    const b = binLike({ cutPoints: cuts }, [0, 0, 1, 5, null]);
-    expect(b.shares).toEqual([0.5, 0.25, 0.25]);
-    expect(b.missingShare).toBe(0.2);
-    expect(binLabels(cuts, String)).toEqual(['≤ 0', '0–1', '> 1']);
-  });
-
-  it('counts probabilities into half-open bins, the last closed', () => {
-    expect(histogram([0, 0.5, 1], [0, 0.25, 0.5, 1])).toEqual([0.5, 0.5]);
+  it('labels right-closed bins between cut points like reference.json', () => {
+    expect(binLabels([0, 1], String)).toEqual(['≤ 0', '0–1', '> 1']);
   });
 });

@@ -25,7 +25,7 @@ describe('registry routes', () => {
       runs: async (q) => (calls.push(['runs', q]), { runs: [] }),
       run: async (id) => ({ run_id: id }),
       models: async () => ({ models: [] }),
-      compare: async (q) => (calls.push(['compare', q]), { runs: [] }),
+      compare: async (q) => (calls.push(['compare', q]), { runs: [], metrics: {}, best_run: null }),
     };
     const lifecycle: ModelLifecycle = {
       status: () => ({ source: { kind: 'bundle', location: 'x' }, state: 'degraded', reasons: ['bundle 7 refused: bad hash'], checkedAt: null }),
