@@ -1,17 +1,19 @@
-// `pnpm --filter @fraudscore/server bench` (after the build): starts the fraudscore server and the Python FastAPI
-// baseline as child processes, loads both with autocannon on loopback, prints a markdown table, writes
-// bench/results.json and the results section of bench/README.md, then stops both. See bench/README.md.
+// `pnpm --filter @fraudscore/server bench` (after the build): starts the fraudscore server twice (embedded PGlite, the
+// default, and on a local PostgreSQL with durable commits, the production store) and the Python FastAPI baseline as
+// child processes, loads each with autocannon on loopback, prints a markdown table, writes bench/results.json and the
+// results section of bench/README.md, then stops them all. See bench/README.md.
 // Settings (environment): BENCH_DURATION seconds per run (10), BENCH_CONNECTIONS (32), BENCH_RATE (1000),
 // BENCH_BATCH_SIZE (1000), BENCH_BATCH_CONNECTIONS (4), BENCH_WARMUP seconds (3), BENCH_PYTHON (models/.venv python),
-// BENCH_SKIP_PIP=1 to skip installing baseline/requirements.txt.
+// BENCH_SKIP_PIP=1 to skip installing baseline/requirements.txt, BENCH_POSTGRES=0 to skip the PostgreSQL column.
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../dist/net.js';
+import { findPostgres, startPostgres } from '../dist/storage/local-postgres.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SERVER_DIR = join(HERE, '..');
@@ -35,6 +37,8 @@ const pinned = (command, args) => (pin ? ['taskset', ['-c', CORES, command, ...a
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 const children = [];
+/** The local PostgreSQL of the PostgreSQL column, when started. */
+let postgres;
 
 async function stopAll() {
   await Promise.all(
@@ -51,19 +55,9 @@ async function stopAll() {
         }),
     ),
   );
+  await postgres?.stop().catch((error) => log(`stopping PostgreSQL: ${error.message}`));
 }
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().then(() => process.exit(130)));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startChild(name, command, args, options) {
   const [cmd, argv] = pinned(command, args);
@@ -82,10 +76,11 @@ function startChild(name, command, args, options) {
 }
 let stopping = false;
 
-async function startFraudscore() {
-  const child = startChild('fraudscore server', process.execPath, [join(HERE, 'server-runner.mjs')], {
+/** The fraudscore server on the embedded store, or on PostgreSQL when a URL is given. */
+async function startFraudscore(databaseUrl = '') {
+  const child = startChild(`fraudscore server (${databaseUrl ? 'PostgreSQL' : 'embedded'})`, process.execPath, [join(HERE, 'server-runner.mjs')], {
     cwd: SERVER_DIR,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error', DATABASE_URL: '' },
+    env: { ...env, PORT: '0', HOST: '127.0.0.1', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, DATA_DIR: '' },
   });
   return new Promise((resolve, reject) => {
     let buffer = '';
@@ -100,6 +95,20 @@ async function startFraudscore() {
     });
     child.once('exit', () => reject(new Error('fraudscore server exited before listening')));
   });
+}
+
+/** A local PostgreSQL (Debian's binaries) with production settings: fsync and synchronous commits on. */
+async function startPostgresStore() {
+  if (env.BENCH_POSTGRES === '0') return null;
+  try {
+    findPostgres();
+  } catch (error) {
+    log(`no PostgreSQL column: ${error.message}`);
+    return null;
+  }
+  postgres = await startPostgres({ database: 'fraudscore_bench', durable: true });
+  log(`PostgreSQL ${postgres.version} at ${postgres.url} (durable commits)`);
+  return postgres.url;
 }
 
 async function startBaseline() {
@@ -149,7 +158,7 @@ function target(kind, url, { explain, batch = false }) {
   const body = kind === 'baseline' ? baselineBody : batch ? () => JSON.stringify({ transactions: Array.from({ length: BATCH_SIZE }, transaction) }) : () => JSON.stringify(transaction());
   return {
     url,
-    headers: { 'content-type': 'application/json', ...(kind === 'fraudscore' ? { authorization: `Bearer ${KEY}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(kind !== 'baseline' ? { authorization: `Bearer ${KEY}` } : {}) },
     requests: [{ method: 'POST', path, setupRequest: (request) => ({ ...request, body: body() }) }],
   };
 }
@@ -192,7 +201,7 @@ async function measure(kind, url) {
   runs.shapMax = await load(`${kind} score SHAP max`, { ...target(kind, url, { explain: true }), connections: CONNECTIONS, duration: DURATION });
   runs.plainMax = await load(`${kind} score no-SHAP max`, { ...target(kind, url, { explain: false }), connections: CONNECTIONS, duration: DURATION });
   runs.shapRate = await load(`${kind} score SHAP @${RATE}/s`, { ...target(kind, url, { explain: true }), connections: CONNECTIONS, duration: DURATION, overallRate: RATE });
-  if (kind === 'fraudscore') {
+  if (kind !== 'baseline') {
     const batch = await load(`${kind} batch no-SHAP`, { ...target(kind, url, { explain: false, batch: true }), connections: BATCH_CONNECTIONS, duration: DURATION });
     runs.batch = { ...batch, transactionsPerSecond: batch.rps * BATCH_SIZE };
   }
@@ -205,39 +214,61 @@ const f1 = (x) => (x === undefined || x === null ? 'n/a' : Number(x).toFixed(1))
 const errs = (r) => (r && (r.non2xx || r.errors || r.timeouts) ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '');
 const yes = (ok) => (ok ? '**met**' : '**NOT met**');
 
-function table(ours, base) {
-  const rows = [];
+/** One fraudscore column's cells: its numbers, its ratio to the baseline and whether each goal is met. */
+function cells(ours, base) {
+  if (!ours) return null;
   const ratio = (a, b) => (a && b ? a / b : NaN);
   const shapRatio = ratio(ours.shapMax.rps, base?.shapMax?.rps);
   const plainRatio = ratio(ours.plainMax.rps, base?.plainMax?.rps);
-  const achieved = ours.shapRate.rps;
-  const rateOk = achieved >= 0.95 * RATE && ours.shapRate.non2xx === 0 && ours.shapRate.errors === 0;
-  rows.push(['`POST /v1/score` max throughput, SHAP (req/s; p50/p99 ms)', `${f0(ours.shapMax.rps)}; ${ours.shapMax.p50}/${ours.shapMax.p99}${errs(ours.shapMax)}`, base ? `${f0(base.shapMax.rps)}; ${base.shapMax.p50}/${base.shapMax.p99}${errs(base.shapMax)}` : 'n/a', `${f1(shapRatio)}x`, '>= 3x baseline', yes(shapRatio >= 3)]);
-  rows.push(['`POST /v1/score?explain=false` max throughput (req/s; p50/p99 ms)', `${f0(ours.plainMax.rps)}; ${ours.plainMax.p50}/${ours.plainMax.p99}${errs(ours.plainMax)}`, base ? `${f0(base.plainMax.rps)}; ${base.plainMax.p50}/${base.plainMax.p99}${errs(base.plainMax)}` : 'n/a', `${f1(plainRatio)}x`, '>= 10x baseline', yes(plainRatio >= 10)]);
-  rows.push([`\`POST /v1/score\` at a fixed ${RATE} req/s, SHAP (achieved req/s; p50/p99 ms)`, `${f0(achieved)}; ${ours.shapRate.p50}/${ours.shapRate.p99}${errs(ours.shapRate)}`, base ? `${f0(base.shapRate.rps)}; ${base.shapRate.p50}/${base.shapRate.p99}${errs(base.shapRate)}` : 'n/a', '', `p99 <= 10 ms at ${RATE} req/s`, yes(rateOk && ours.shapRate.p99 <= 10)]);
-  rows.push([`\`POST /v1/score/batch?explain=false\`, ${BATCH_SIZE}/batch (transactions/s)`, `${f0(ours.batch.transactionsPerSecond)}${errs(ours.batch)}`, 'n/a (no batch route)', '', '>= 20,000 tx/s', yes(ours.batch.transactionsPerSecond >= 20000)]);
-  const head = ['Measurement', 'fraudscore (Node)', 'baseline (FastAPI)', 'ratio', 'goal', 'goal met?'];
+  const rateOk = ours.shapRate.rps >= 0.95 * RATE && ours.shapRate.non2xx === 0 && ours.shapRate.errors === 0;
+  const latency = (r) => `${f0(r.rps)}; ${r.p50}/${r.p99}${errs(r)}`;
+  return [
+    { value: latency(ours.shapMax), ratio: `${f1(shapRatio)}x`, met: shapRatio >= 3 },
+    { value: latency(ours.plainMax), ratio: `${f1(plainRatio)}x`, met: plainRatio >= 10 },
+    { value: latency(ours.shapRate), ratio: '', met: rateOk && ours.shapRate.p99 <= 10 },
+    { value: `${f0(ours.batch.transactionsPerSecond)}${errs(ours.batch)}`, ratio: '', met: ours.batch.transactionsPerSecond >= 20000 },
+  ];
+}
+
+function table(embedded, onPostgres, base) {
+  const baseline = (r) => (r ? `${f0(r.rps)}; ${r.p50}/${r.p99}${errs(r)}` : 'n/a');
+  const measurements = [
+    ['`POST /v1/score` max throughput, SHAP (req/s; p50/p99 ms)', baseline(base?.shapMax), '>= 3x baseline'],
+    ['`POST /v1/score?explain=false` max throughput (req/s; p50/p99 ms)', baseline(base?.plainMax), '>= 10x baseline'],
+    [`\`POST /v1/score\` at a fixed ${RATE} req/s, SHAP (achieved req/s; p50/p99 ms)`, baseline(base?.shapRate), `p99 <= 10 ms at ${RATE} req/s`],
+    [`\`POST /v1/score/batch?explain=false\`, ${BATCH_SIZE}/batch (transactions/s)`, 'n/a (no batch route)', '>= 20,000 tx/s'],
+  ];
+  const a = cells(embedded, base);
+  const b = cells(onPostgres, base);
+  const pair = (x, y) => (y ? `${x} / ${y}` : x);
+  const rows = measurements.map(([name, baseCell, goal], i) => [
+    name, a[i].value, b ? b[i].value : 'not run', baseCell, pair(a[i].ratio, b?.[i].ratio), goal, pair(yes(a[i].met), b ? yes(b[i].met) : ''),
+  ]);
+  const head = ['Measurement', 'fraudscore, embedded PGlite', 'fraudscore, PostgreSQL', 'baseline (FastAPI)', 'ratio (embedded / PostgreSQL)', 'goal', 'goal met? (embedded / PostgreSQL)'];
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 async function main() {
   const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, pinnedToCores: pin ? CORES : `none (machine has ${availableParallelism()} cores)`, node: process.version };
   log(`machine: ${JSON.stringify(machine)}`);
-  const [oursUrl, baseUrl] = await Promise.all([startFraudscore(), startBaseline()]);
-  log(`fraudscore at ${oursUrl}, baseline at ${baseUrl}`);
+  const postgresUrl = await startPostgresStore();
+  const [oursUrl, pgUrl, baseUrl] = await Promise.all([startFraudscore(), postgresUrl ? startFraudscore(postgresUrl) : null, startBaseline()]);
+  log(`fraudscore at ${oursUrl} (embedded)${pgUrl ? `, ${pgUrl} (PostgreSQL)` : ''}, baseline at ${baseUrl}`);
   await check('fraudscore', oursUrl, true);
+  if (pgUrl) await check('fraudscore-postgres', pgUrl, true);
   await check('baseline', baseUrl, true);
   const ours = await measure('fraudscore', oursUrl);
+  const onPostgres = pgUrl ? await measure('fraudscore-postgres', pgUrl) : null;
   let base = null;
   try {
     base = await measure('baseline', baseUrl);
   } catch (error) {
     log(`baseline measurement failed: ${error.message}`);
   }
-  const markdown = table(ours, base);
+  const markdown = table(ours, onPostgres, base);
   const settings = { durationSeconds: DURATION, connections: CONNECTIONS, fixedRate: RATE, batchSize: BATCH_SIZE, batchConnections: BATCH_CONNECTIONS, warmupSeconds: WARMUP, loadGenerator: 'autocannon (in the bench process, same cores)' };
   const at = new Date().toISOString();
-  writeFileSync(join(HERE, 'results.json'), `${JSON.stringify({ at, machine, settings, fraudscore: ours, baseline: base, table: markdown }, null, 2)}\n`);
+  writeFileSync(join(HERE, 'results.json'), `${JSON.stringify({ at, machine, settings, fraudscore: ours, fraudscorePostgres: onPostgres, baseline: base, table: markdown }, null, 2)}\n`);
   const readme = join(HERE, 'README.md');
   if (existsSync(readme)) {
     const text = readFileSync(readme, 'utf8');
