@@ -224,6 +224,20 @@ describe('dashboard in Chromium against a running server', () => {
       await page.selectOption('[data-testid=alert-status]', 'labelled');
       await page.locator(`[data-testid=alerts] tr[data-id="${alertId}"] [data-testid=alert-state]`, { hasText: 'labelled fraud' }).waitFor(WAIT);
       await page.selectOption('[data-testid=alert-status]', 'open');
+
+      // Acknowledge the next open alert with the keyboard (a): the server keeps who took it, for every analyst.
+      await page.locator('[data-testid=alerts] tr[data-alert-index="0"]').waitFor(WAIT);
+      const ackId = (await page.getAttribute('[data-testid=alerts] tr[data-alert-index="0"]', 'data-id'))!;
+      await page.locator('h2#alerts-h').click();
+      await page.keyboard.press('a');
+      await page.locator('[data-testid=alert-message]', { hasText: `Acknowledged ${ackId}` }).waitFor(WAIT);
+      expect(await page.locator(`[data-testid=alerts] tr[data-id="${ackId}"]`).count()).toBe(0);
+      const acked = await api<{ acknowledged: { analyst: string; at: string } | null; label: unknown }>(`/v1/transactions/${encodeURIComponent(ackId)}`);
+      expect(acked.acknowledged?.analyst).toBe('Aigerim');
+      expect(acked.label).toBeNull();
+      await page.selectOption('[data-testid=alert-status]', 'acknowledged');
+      await page.locator(`[data-testid=alerts] tr[data-id="${ackId}"] [data-testid=alert-state]`, { hasText: 'acknowledged by Aigerim' }).waitFor(WAIT);
+      await page.selectOption('[data-testid=alert-status]', 'open');
       await shot(page, 'alerts');
 
       // Drift: a snapshot first, so history has one; every feature is listed and charted.

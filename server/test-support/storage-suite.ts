@@ -17,7 +17,7 @@ export interface Backend {
 export const record = (id: string, timestamp: number, riskLevel: RiskLevel = 'LOW', customerId = 'c'): ScoredTransaction => ({
   id, transaction: { id, customerId, terminalId: 't', amount: 1, timestamp }, probability: 0.1, riskLevel, shouldBlock: false,
   threshold: 0.4, topFactors: [], shap: null, features: {}, modelVersion: '1', scoredAt: '2026-01-01T00:00:00.000Z',
-  deviceScore: null, agreement: null, label: null,
+  deviceScore: null, agreement: null, label: null, acknowledged: null,
 });
 
 /** One record through saveMany. */
@@ -170,6 +170,21 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
         { from: 0.4, to: 0.5, by: 'admin', at: '2026-01-02T00:00:00.000Z' },
         { from: 0.5, to: 0.1 + 0.2, by: 'root', at: '2026-01-03T00:00:00.000Z' },
       ]);
+    });
+
+    it('acknowledges alerts independently of labels, for every reader', async () => {
+      const s = await fresh();
+      await saveOne(s, record('a', 1, 'HIGH'));
+      expect(await s.acknowledge('zz', { analyst: 'a', at: 'x' })).toBeUndefined();
+      const acked = await s.acknowledge('a', { analyst: 'ana', at: '2026-01-02T00:00:00.000Z' });
+      expect(acked).toEqual({ ...record('a', 1, 'HIGH'), acknowledged: { analyst: 'ana', at: '2026-01-02T00:00:00.000Z' } });
+      await s.setLabel('a', { label: 'fraud', analyst: 'bo', at: '2026-01-03T00:00:00.000Z' });
+      const [got] = await s.getMany(['a']);
+      expect(got?.acknowledged).toEqual({ analyst: 'ana', at: '2026-01-02T00:00:00.000Z' });
+      expect(got?.label?.analyst).toBe('bo');
+      expect((await s.list({ limit: 5, riskLevels: ['HIGH'] })).items[0]?.acknowledged?.analyst).toBe('ana');
+      // Saving again (a repeated id) does not clear it.
+      expect((await saveOne(s, record('a', 1, 'HIGH'))).record.acknowledged?.analyst).toBe('ana');
     });
 
     it('round-trips doubles and nested data exactly', async () => {

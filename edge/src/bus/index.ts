@@ -1,11 +1,13 @@
-// The event bus: the service publishes every newly scored transaction, alerts (HIGH and CRITICAL) and labels;
+// The event bus: the service publishes every newly scored transaction, alerts (HIGH and CRITICAL), labels and
+// acknowledgements;
 // the SSE stream, metrics and a Kafka bridge subscribe. In process here; other transports implement EventBus.
 import type { ScoredTransaction } from '../storage/index.js';
 
 export type EdgeEvent =
   | { type: 'scored'; transaction: ScoredTransaction; /** Scoring time per transaction (a batch's average). */ latencySeconds?: number }
   | { type: 'alert'; transaction: ScoredTransaction }
-  | { type: 'labelled'; transaction: ScoredTransaction };
+  | { type: 'labelled'; transaction: ScoredTransaction }
+  | { type: 'acknowledged'; transaction: ScoredTransaction };
 
 export type EdgeEventType = EdgeEvent['type'];
 export type Listener = (event: EdgeEvent) => void | Promise<void>;

@@ -15,6 +15,7 @@ export const NAMED_SCHEMAS: ReadonlyArray<[string, z.ZodType]> = [
   ['ScoreBatchResponse', s.scoreBatchResponse],
   ['TransactionPage', s.transactionPage],
   ['LabelRequest', s.labelBody],
+  ['AcknowledgeRequest', s.acknowledgeBody],
   ['Explanation', s.explanationResponse],
   ['ModelInfo', s.modelInfo],
   ['Health', s.health],

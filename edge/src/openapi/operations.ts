@@ -53,6 +53,8 @@ const analyst: Operation[] = [
     ok: { 200: json('The scored transaction.', s.scoredTransaction) }, refusals: { 404: 'No transaction with this id.' } },
   { method: 'post', path: '/v1/transactions/{id}/label', tag: 'transactions', summary: 'Label a transaction fraud or legitimate', params: s.idParam, body: s.labelBody,
     ok: { 200: json('The transaction with its label.', s.scoredTransaction) }, refusals: { 404: 'No transaction with this id.' } },
+  { method: 'post', path: '/v1/transactions/{id}/acknowledge', tag: 'transactions', summary: 'Acknowledge an alert: an analyst has taken it (seen by every analyst)', params: s.idParam, body: s.acknowledgeBody,
+    ok: { 200: json('The transaction with its acknowledgement.', s.scoredTransaction) }, refusals: { 404: 'No transaction with this id.' } },
   { method: 'get', path: '/v1/transactions/{id}/explanation', tag: 'transactions', summary: "A narrative of a transaction's score", params: s.idParam, query: s.explanationQuery,
     ok: { 200: json('The narrative.', s.explanationResponse) }, refusals: { 404: 'No transaction with this id.' } },
   { method: 'get', path: '/v1/alerts', tag: 'alerts', summary: 'List HIGH and CRITICAL transactions, newest first', query: s.alertListQuery,

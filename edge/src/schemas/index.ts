@@ -4,7 +4,7 @@ export { errorBody, idParam, riskLevel } from './common.js';
 export { baselineInfo, driftCheckBody, driftHistoryQuery, driftQuery, driftWindow, MAX_WINDOW_MS, setBaselineBody } from './drift.js';
 export { explanationQuery, explanationResponse } from './explanation.js';
 export { inferBody, inferResponse, KSERVE_INPUT, KSERVE_OUTPUTS, kserveError, kserveModelPath } from './kserve.js';
-export { labelBody } from './labels.js';
+export { acknowledgeBody, labelBody } from './labels.js';
 export { legacyBatchResponse, legacyPrediction, thresholdBody, thresholdState } from './legacy.js';
 export { alertListQuery, DEFAULT_PAGE, MAX_PAGE, streamQuery, transactionListQuery, transactionPage } from './lists.js';
 export { health, modelInfo, modelStatus } from './models.js';

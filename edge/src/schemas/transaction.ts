@@ -79,4 +79,6 @@ export const scoredTransaction = z.object({
     delta: z.number().meta({ description: "Authoritative probability minus the device's." }),
   }).nullable(),
   label: label.nullable(),
+  acknowledged: z.object({ analyst: z.string(), at: z.string().meta({ description: 'When (ISO 8601).' }) }).nullable()
+    .meta({ description: 'The analyst who took the alert (POST /v1/transactions/{id}/acknowledge), shared by the whole queue.' }),
 }).meta({ description: 'A scored transaction as stored: GET /v1/transactions/{id} returns the same.' });

@@ -5,7 +5,7 @@ import { ValidationError, riskLevel, shouldBlock, type NormalizedTransaction, ty
 import type { EventBus } from '../bus/index.js';
 import { notFound } from '../errors.js';
 import type { HistoryStore } from '@fraudscore/sdk';
-import { labelBody, transactionInput, validate } from '../schemas/index.js';
+import { acknowledgeBody, labelBody, transactionInput, validate } from '../schemas/index.js';
 import { ALERT_LEVELS, groupCalls, isAlert, type DeviceScore, type LabelValue, type ScoredTransaction, type Storage, type TransactionLabel } from '../storage/index.js';
 
 /** The active model: a loaded scorer, or a function returning the current one (hot reload). */
@@ -55,6 +55,8 @@ export interface ScoringService {
   score(input: unknown, options?: ScoreCallOptions): Promise<ScoredTransaction>;
   scoreBatch(inputs: readonly unknown[], options?: ScoreCallOptions): Promise<ScoredTransaction[]>;
   label(id: string, input: unknown): Promise<ScoredTransaction>;
+  /** Marks the alert as taken by an analyst ({ analyst, at? }); shared by everyone working the queue. */
+  acknowledge(id: string, input: unknown): Promise<ScoredTransaction>;
 }
 
 
@@ -108,6 +110,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       deviceScore: p.deviceScore,
       agreement: p.deviceScore && { sameTier: p.deviceScore.riskLevel === level, delta: rest.probability - p.deviceScore.probability },
       label: null,
+      acknowledged: null,
     };
   }
 
@@ -177,6 +180,13 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       if (!updated) throw notFound('transaction', 'id');
       await history.setLabel(id, label === 'fraud' ? 1 : 0);
       await bus.publish({ type: 'labelled', transaction: updated });
+      return updated;
+    },
+    async acknowledge(id, input) {
+      const { analyst, at } = validate(acknowledgeBody, input);
+      const updated = await storage.acknowledge(id, { analyst: analyst.trim(), at: new Date(at === undefined ? clock() : Date.parse(at)).toISOString() });
+      if (!updated) throw notFound('transaction', 'id');
+      await bus.publish({ type: 'acknowledged', transaction: updated });
       return updated;
     },
   };

@@ -6,7 +6,7 @@ import type { ScoredTransaction } from './types.js';
 const record = (id: string, timestamp: number, riskLevel: ScoredTransaction['riskLevel'] = 'LOW', customerId = 'c'): ScoredTransaction => ({
   id, transaction: { id, customerId, terminalId: 't', amount: 1, timestamp }, probability: 0.1, riskLevel, shouldBlock: false,
   threshold: 0.4, topFactors: [], shap: null, features: {}, modelVersion: '1', scoredAt: '2026-01-01T00:00:00.000Z',
-  deviceScore: null, agreement: null, label: null,
+  deviceScore: null, agreement: null, label: null, acknowledged: null,
 });
 
 const saveOne = async (s: MemoryStorage, r: ScoredTransaction) => (await s.saveMany([r]))[0]!;
@@ -47,11 +47,16 @@ describe('MemoryStorage', () => {
     await expect(s.list({ limit: 3, cursor: 'junk' })).rejects.toThrow(RangeError);
   });
 
-  it('sets labels and keeps the threshold audit', async () => {
+  it('sets labels and acknowledgements and keeps the threshold audit', async () => {
     const s = new MemoryStorage();
     await saveOne(s, record('a', 1));
     expect(await s.setLabel('zz', { label: 'fraud', analyst: 'a', at: 'x' })).toBeUndefined();
     expect((await s.setLabel('a', { label: 'fraud', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' }))?.label?.analyst).toBe('ana');
+    expect(await s.acknowledge('zz', { analyst: 'a', at: 'x' })).toBeUndefined();
+    const acked = await s.acknowledge('a', { analyst: 'bo', at: '2026-01-02T00:01:00.000Z' });
+    expect(acked?.acknowledged).toEqual({ analyst: 'bo', at: '2026-01-02T00:01:00.000Z' });
+    expect((await s.get('a'))?.acknowledged?.analyst).toBe('bo');
+    expect((await s.get('a'))?.label?.label).toBe('fraud'); // independent of the label
     await s.recordThresholdChange({ from: 0.4, to: 0.5, by: 'admin', at: '2026-01-02T00:00:00.000Z' });
     expect(await s.thresholdChanges()).toHaveLength(1);
   });

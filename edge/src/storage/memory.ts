@@ -1,6 +1,6 @@
 // Storage in memory: tests, the embedded demo, and the reference behaviour for the SQL implementations.
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { ListQuery, Page, SaveResult, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from './types.js';
+import type { Acknowledgement, ListQuery, Page, SaveResult, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from './types.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -54,6 +54,13 @@ export class MemoryStorage implements Storage {
     const record = this.byId.get(id);
     if (!record) return undefined;
     record.label = { ...label };
+    return clone(record);
+  }
+
+  async acknowledge(id: string, acknowledgement: Acknowledgement): Promise<ScoredTransaction | undefined> {
+    const record = this.byId.get(id);
+    if (!record) return undefined;
+    record.acknowledged = { ...acknowledgement };
     return clone(record);
   }
 

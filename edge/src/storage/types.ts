@@ -11,6 +11,13 @@ export interface TransactionLabel {
   at: string;
 }
 
+/** An analyst has seen the alert and taken it (triage), whether or not it is labelled yet. */
+export interface Acknowledgement {
+  analyst: string;
+  /** When (ISO 8601). */
+  at: string;
+}
+
 export interface DeviceScore {
   probability: number;
   riskLevel: RiskLevel;
@@ -44,6 +51,8 @@ export interface ScoredTransaction {
   deviceScore: DeviceScore | null;
   agreement: Agreement | null;
   label: TransactionLabel | null;
+  /** Set by POST /v1/transactions/{id}/acknowledge; shared by every analyst working the alert queue. */
+  acknowledged: Acknowledgement | null;
 }
 
 export const ALERT_LEVELS: readonly RiskLevel[] = ['HIGH', 'CRITICAL'];
@@ -98,6 +107,8 @@ export interface Storage {
   list(query: ListQuery): Promise<Page>;
   /** Sets (or replaces) the analyst label; undefined when the id is unknown. */
   setLabel(id: string, label: TransactionLabel): Promise<ScoredTransaction | undefined>;
+  /** Sets (or replaces) the acknowledgement; undefined when the id is unknown. */
+  acknowledge(id: string, acknowledgement: Acknowledgement): Promise<ScoredTransaction | undefined>;
   recordThresholdChange(change: ThresholdChange): Promise<void>;
   thresholdChanges(): Promise<ThresholdChange[]>;
 }

@@ -53,6 +53,12 @@ export const MIGRATIONS: readonly Migration[] = [
         body   jsonb NOT NULL
       );`,
   },
+  {
+    version: 3,
+    name: 'alert acknowledgements',
+    sql: `
+      ALTER TABLE scored_transactions ADD COLUMN ack_analyst text, ADD COLUMN ack_at text;`,
+  },
 ];
 
 /** Any constant shared by every starter: the key of the advisory lock that serialises migrations. */

@@ -3,7 +3,7 @@
 // Columns hold what is filtered and sorted; the rest of the record is JSONB (numbers round-trip exactly: JSONB
 // keeps them as exact decimals and JSON.parse reads back the same double).
 import { decodeCursor, encodeCursor } from '@fraudscore/edge';
-import type { ListQuery, Page, SaveResult, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from '@fraudscore/edge';
+import type { Acknowledgement, ListQuery, Page, SaveResult, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from '@fraudscore/edge';
 
 /** The least a database client must offer: one parameterised statement at a time. */
 export interface Queryable {
@@ -23,18 +23,22 @@ interface Row {
   label: string | null;
   label_analyst: string | null;
   label_at: string | null;
+  ack_analyst: string | null;
+  ack_at: string | null;
 }
 
-const COLUMNS = 'body, label, label_analyst, label_at';
+/** The label and the acknowledgement are columns (analysts change them); the rest of the record is the body. */
+const COLUMNS = 'body, label, label_analyst, label_at, ack_analyst, ack_at';
 
-const parseBody = (body: unknown): Omit<ScoredTransaction, 'label'> =>
-  (typeof body === 'string' ? JSON.parse(body) : body) as Omit<ScoredTransaction, 'label'>;
+type Body = Omit<ScoredTransaction, 'label' | 'acknowledged'>;
+const parseBody = (body: unknown): Body => (typeof body === 'string' ? JSON.parse(body) : body) as Body;
 
 const toRecord = (row: Row): ScoredTransaction => {
   const label: TransactionLabel | null = row.label === null
     ? null
     : { label: row.label as TransactionLabel['label'], analyst: row.label_analyst ?? '', at: row.label_at ?? '' };
-  return { ...parseBody(row.body), label };
+  const acknowledged: Acknowledgement | null = row.ack_at === null ? null : { analyst: row.ack_analyst ?? '', at: row.ack_at };
+  return { ...parseBody(row.body), label, acknowledged };
 };
 
 export class SqlStorage implements Storage {
@@ -47,17 +51,18 @@ export class SqlStorage implements Storage {
   async saveMany(records: readonly ScoredTransaction[]): Promise<SaveResult[]> {
     if (records.length === 0) return [];
     const rowsJson = JSON.stringify(records.map((r) => {
-      const { label, ...body } = r;
+      const { label, acknowledged, ...body } = r;
       return {
         id: r.id, customer_id: r.transaction.customerId, risk_level: r.riskLevel, tx_time: r.transaction.timestamp, scored_at: r.scoredAt,
         body, label: label?.label ?? null, label_analyst: label?.analyst ?? null, label_at: label?.at ?? null,
+        ack_analyst: acknowledged?.analyst ?? null, ack_at: acknowledged?.at ?? null,
       };
     }));
     const { rows } = await this.db.query<{ id: string }>(
-      `INSERT INTO scored_transactions (id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at)
-       SELECT id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at
+      `INSERT INTO scored_transactions (id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at, ack_analyst, ack_at)
+       SELECT id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at, ack_analyst, ack_at
        FROM jsonb_to_recordset($1::jsonb) AS r(id text, customer_id text, risk_level text, tx_time double precision,
-         scored_at timestamptz, body jsonb, label text, label_analyst text, label_at text)
+         scored_at timestamptz, body jsonb, label text, label_analyst text, label_at text, ack_analyst text, ack_at text)
        ON CONFLICT (id) DO NOTHING
        RETURNING id`,
       [rowsJson],
@@ -127,6 +132,15 @@ export class SqlStorage implements Storage {
     const { rows } = await this.db.query<Row>(
       `UPDATE scored_transactions SET label = $2, label_analyst = $3, label_at = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, label.label, label.analyst, label.at],
+    );
+    const row = rows[0];
+    return row && toRecord(row);
+  }
+
+  async acknowledge(id: string, acknowledgement: Acknowledgement): Promise<ScoredTransaction | undefined> {
+    const { rows } = await this.db.query<Row>(
+      `UPDATE scored_transactions SET ack_analyst = $2, ack_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, acknowledgement.analyst, acknowledgement.at],
     );
     const row = rows[0];
     return row && toRecord(row);

@@ -58,3 +58,49 @@ describe('POST /v1/transactions/{id}/label', () => {
     expect((await edge.storage.get('f1'))?.label).toBeNull();
   });
 });
+
+describe('POST /v1/transactions/{id}/acknowledge', () => {
+  let edge: TestEdge;
+  beforeEach(async () => {
+    edge = await createTestEdge(BUNDLE);
+  });
+
+  it('records who took the alert, for every later reader, without touching the label or the features', async () => {
+    await post(edge, '/v1/score', tx('a1', { amount: 900 }));
+    const events: string[] = [];
+    edge.bus.subscribe((e) => void events.push(`${e.type}:${e.transaction.id}`), ['acknowledged']);
+    const res = await post(edge, '/v1/transactions/a1/acknowledge', { analyst: ' ana ', at: '2026-03-12T09:00:00+01:00' });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.acknowledged).toEqual({ analyst: 'ana', at: '2026-03-12T08:00:00.000Z' });
+    expect(body.label).toBeNull();
+    expect(events).toEqual(['acknowledged:a1']);
+    expect((await (await edge.app.request('/v1/transactions/a1')).json()).acknowledged.analyst).toBe('ana');
+    // A label afterwards keeps the acknowledgement.
+    const labelled = await (await post(edge, '/v1/transactions/a1/label', { label: 'legitimate', analyst: 'bo' })).json();
+    expect(labelled.acknowledged.analyst).toBe('ana');
+  });
+
+  it('defaults the time to now; unknown id → 404', async () => {
+    await post(edge, '/v1/score', tx('a1'));
+    const body = await (await post(edge, '/v1/transactions/a1/acknowledge', { analyst: 'ana' })).json();
+    expect(Number.isFinite(Date.parse(body.acknowledged.at))).toBe(true);
+    const res = await post(edge, '/v1/transactions/ghost/acknowledge', { analyst: 'ana' });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error).toMatchObject({ code: 'not_found', field: 'id' });
+  });
+
+  it.each([
+    ['malformed JSON', '{', 400, 'body'],
+    ['not an object', '[]', 422, 'body'],
+    ['missing analyst', {}, 422, 'analyst'],
+    ['blank analyst', { analyst: ' ' }, 422, 'analyst'],
+    ['bad at', { analyst: 'ana', at: 'soon' }, 422, 'at'],
+  ])('%s → %i naming %s', async (_name, body, status, field) => {
+    await post(edge, '/v1/score', tx('a1'));
+    const res = await post(edge, '/v1/transactions/a1/acknowledge', body);
+    expect(res.status).toBe(status);
+    expect((await res.json()).error.field).toBe(field);
+    expect((await edge.storage.get('a1'))?.acknowledged).toBeNull();
+  });
+});

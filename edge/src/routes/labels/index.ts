@@ -1,4 +1,6 @@
-// POST /v1/transactions/{id}/label: { label: 'fraud' | 'legitimate', analyst, at? } — analyst feedback.
+// Analyst triage on one transaction:
+//   POST /v1/transactions/{id}/label        { label: 'fraud' | 'legitimate', analyst, at? } — feedback for the model
+//   POST /v1/transactions/{id}/acknowledge  { analyst, at? } — the alert is taken (shared by the whole queue)
 import { Hono } from 'hono';
 import { readJson } from '../../http.js';
 import { idParam, validateParams } from '../../schemas/index.js';
@@ -14,6 +16,10 @@ export function labelRoutes({ service }: LabelRoutesOptions): Hono {
     const { id } = validateParams(c, idParam);
     // The service checks the body against labelBody (the schema /openapi.json publishes).
     return c.json(await service.label(id, await readJson(c)));
+  });
+  app.post('/:id/acknowledge', async (c) => {
+    const { id } = validateParams(c, idParam);
+    return c.json(await service.acknowledge(id, await readJson(c)));
   });
   return app;
 }
