@@ -1,10 +1,11 @@
 // End to end in Debian's Chromium against a real server (server/dist) fed by its demo simulator, serving the
 // dashboard built here: the live feed moves; a transaction's waterfall ends at the probability the API returns;
-// labelling from the alert queue (keyboard) updates it; the drift view shows every feature; the models view shows
-// the active version and says MLflow is not configured (and, with the registry's answers stubbed per its contract,
-// lists versions, compares runs and promotes after a confirmation; and against a real MLflow registry, the versions,
-// aliases, the active one and the gate refusing without labels); an analyst key sees no promote or threshold save, and the
-// server refuses them anyway; with the server stopped, the views say so. Screenshots: test-results/dashboard-<view>.png. Also the first-load JavaScript budget.
+// labelling and acknowledging from the alert queue (keyboard) reach the server; the drift view shows every feature;
+// the models view shows the active version and says MLflow is not configured; against a real MLflow registry it
+// lists the versions with their aliases and the active one, compares their runs, shows the gate refusing without labels
+// and promoting once there are some; an analyst key sees no promote or threshold save, and the server refuses them
+// anyway; with the server stopped, the views say so. Screenshots: test-results/dashboard-<view>.png. Also the
+// first-load JavaScript budget.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,8 +37,8 @@ const problems: string[] = [];
 
 const logit = (p: number): number => Math.log(p / (1 - p));
 
-async function api<T>(path: string, init: RequestInit = {}, key = ADMIN): Promise<T> {
-  const response = await fetch(server!.url + path, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+async function api<T>(path: string, init: RequestInit = {}, key = ADMIN, base = server!.url): Promise<T> {
+  const response = await fetch(base + path, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -270,43 +271,6 @@ describe('dashboard in Chromium against a running server', () => {
     }
   }, 120_000);
 
-  it('models view against the registry contract (MLflow answers stubbed in the browser)', async () => {
-    const page = await signIn(ADMIN);
-    const json = (body: unknown) => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-    const metrics = (ap: number, auc: number) => ({ average_precision: ap, auc_roc: auc, card_precision_at_100: ap / 2 });
-    await page.route('**/mlflow/models', (route) => route.fulfill(json({ models: [{ name: 'fraud-ensemble', aliases: { champion: '3', challenger: '4' }, versions: [
-      { version: '4', run_id: 'run4abcdef', bundle_version: '1.1.0', stage: 'None', aliases: ['challenger'], tags: {}, created_at: Date.now(), metrics: metrics(0.71, 0.93) },
-      { version: '3', run_id: 'run3abcdef', bundle_version: '1.0.0', stage: 'None', aliases: ['champion'], tags: {}, created_at: Date.now() - 86_400_000, metrics: metrics(0.66, 0.91) },
-    ] }] })));
-    await page.route('**/mlflow/compare?*', (route) => route.fulfill(json({ best_run: 'run4abcdef', metrics: {
-      average_precision: { values: { run4abcdef: 0.71, run3abcdef: 0.66 }, best_run: 'run4abcdef', average: 0.685 },
-      auc_roc: { values: { run4abcdef: 0.93, run3abcdef: 0.91 }, best_run: 'run4abcdef', average: 0.92 },
-    } })));
-    let promoted: unknown;
-    await page.route('**/v1/models/promote', (route) => {
-      promoted = route.request().postDataJSON();
-      return route.fulfill(json({ decision: 'promoted', reason: 'average precision 0.71 ≥ 0.66 − tolerance', challenger: { version: '4', average_precision: 0.71, auc_roc: 0.93 }, champion: { version: '3', average_precision: 0.66, auc_roc: 0.91 }, labels: 420, frauds: 31 }));
-    });
-    try {
-      await page.goto(`${server!.url}/#/models`);
-      await page.locator('[data-testid=registry] tr[data-version="4"]', { hasText: 'challenger' }).waitFor(WAIT);
-      expect(await page.textContent('[data-testid=registry] tr[data-version="3"]')).toContain('(active)');
-      await page.check('input[aria-label="compare version 4"]');
-      await page.check('input[aria-label="compare version 3"]');
-      await page.click('button:has-text("Compare 2 runs")');
-      await page.locator('figcaption', { hasText: 'Metrics per run' }).waitFor(WAIT);
-      expect(await page.textContent('caption')).toContain('best overall v4');
-      await page.click('[data-testid=promote]');
-      await page.locator('[role=alertdialog]').waitFor(WAIT);
-      await page.click('[role=alertdialog] button:has-text("Yes, promote")');
-      await page.locator('[role=status]', { hasText: 'Promoted: challenger v4' }).waitFor(WAIT);
-      expect(promoted).toEqual({ changed_by: 'Aigerim' });
-      await shot(page, 'models-registry');
-    } finally {
-      await page.context().close();
-    }
-  }, 60_000);
-
   it('analyst: no promote, no threshold save, and the server refuses them', async () => {
     const page = await signIn(ANALYST);
     try {
@@ -354,11 +318,18 @@ describe('models view against a real MLflow registry', () => {
     const dir = join(repo, 'models', 'bundles', 'default');
     const { readdirSync, readFileSync } = await import('node:fs');
     const files = Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
-    await registerBundle(mlflow.url, NAME, files, 'champion');
-    await registerBundle(mlflow.url, NAME, await editBundle(files, { version: '1.0.1-dashboard' }), 'challenger');
+    const champion = await registerBundle(mlflow.url, NAME, files, 'champion');
+    const challenger = await registerBundle(mlflow.url, NAME, await editBundle(files, { version: '1.0.1-dashboard' }), 'challenger');
+    // Training metrics on the versions' runs, as `fraudmodels train` logs them, for the compare view.
+    for (const [run, ap, auc] of [[champion.runId, 0.66, 0.91], [challenger.runId, 0.71, 0.93]] as const) {
+      for (const [key, value] of [['average_precision', ap], ['auc_roc', auc]] as const) {
+        const response = await fetch(`${mlflow.url}/api/2.0/mlflow/runs/log-metric`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run_id: run, key, value, timestamp: Date.now(), step: 0 }) });
+        if (!response.ok) throw new Error(`log-metric: ${response.status} ${await response.text()}`);
+      }
+    }
     const { loadConfig } = (await import(join(repo, 'server/dist/config.js'))) as { loadConfig(env: Record<string, string>): Promise<unknown> };
     const { startServer } = (await import(join(repo, 'server/dist/server.js'))) as { startServer(config: unknown, options: { dashboardDir: string }): Promise<Running> };
-    const config = await loadConfig({ PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', API_KEYS: `${ADMIN}:admin`, MLFLOW_TRACKING_URI: mlflow.url, MLFLOW_MODEL_NAME: NAME, MLFLOW_POLL_INTERVAL: '0' });
+    const config = await loadConfig({ PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', API_KEYS: `${ADMIN}:admin`, MLFLOW_TRACKING_URI: mlflow.url, MLFLOW_MODEL_NAME: NAME, MLFLOW_POLL_INTERVAL: '0', PROMOTION_MIN_LABELS: '4' });
     registryServer = await startServer(config, { dashboardDir: site });
   }, 180_000);
   afterAll(async () => {
@@ -366,7 +337,7 @@ describe('models view against a real MLflow registry', () => {
     await mlflow?.stop();
   });
 
-  it('lists the real versions with aliases, marks the active one, and shows the gate refusing without labels', async () => {
+  it('lists the real versions with aliases, compares their runs, and promotes through the gate once there are labels', async () => {
     const page = await signIn(ADMIN, registryServer!.url);
     try {
       await page.goto(`${registryServer!.url}/#/models`);
@@ -381,8 +352,30 @@ describe('models view against a real MLflow registry', () => {
       // No labelled transactions on this server: the gate refuses, and the page says why.
       await page.locator('main', { hasText: 'labelled transactions' }).waitFor(WAIT);
       await shot(page, 'models-mlflow');
+
+      // Compare the two versions' runs (their logged metrics).
+      await page.check('input[aria-label="compare version 2"]');
+      await page.check('input[aria-label="compare version 1"]');
+      await page.click('button:has-text("Compare 2 runs")');
+      await page.locator('figcaption', { hasText: 'Metrics per run' }).waitFor(WAIT);
+      expect(await page.textContent('caption')).toContain('best overall v2');
+
+      // Labelled transactions (both labels) let the gate decide: the challenger scores the same, so it passes.
+      const base = registryServer!.url;
+      for (let i = 0; i < 6; i++) {
+        await api('/v1/score', { method: 'POST', body: JSON.stringify({ id: `gate-${i}`, customerId: `G${i}`, terminalId: 'T1', amount: 20 + 150 * i, timestamp: Date.now() - 60_000 }) }, ADMIN, base);
+        await api(`/v1/transactions/gate-${i}/label`, { method: 'POST', body: JSON.stringify({ label: i % 2 ? 'fraud' : 'legitimate', analyst: 'Aigerim' }) }, ADMIN, base);
+      }
+      await page.click('[data-testid=promote]');
+      await page.locator('[role=alertdialog]').waitFor(WAIT);
+      await page.click('[role=alertdialog] button:has-text("Yes, promote")');
+      await page.locator('[role=status]', { hasText: 'Promoted: challenger v2' }).waitFor(WAIT);
+      const aliases = await fetch(`${mlflow!.url}/api/2.0/mlflow/registered-models/get?name=${NAME}`).then((r) => r.json()) as { registered_model: { aliases: { alias: string; version: string }[] } };
+      expect(aliases.registered_model.aliases).toContainEqual({ alias: 'champion', version: '2' });
+      expect((await api<{ active: { version: string } }>('/v1/models', {}, ADMIN, base)).active.version).toBe('1.0.1-dashboard');
+      await shot(page, 'models-registry');
     } finally {
       await page.context().close();
     }
-  }, 90_000);
+  }, 120_000);
 });

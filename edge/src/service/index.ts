@@ -87,6 +87,9 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const getMany = groupCalls((ids: readonly string[]) => storage.getMany(ids));
   const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
 
+  /** When an analyst decided: the time given (any ISO 8601 offset), normalised to UTC, else now. */
+  const decidedAt = (at: string | undefined): string => new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
+
   /** `scorer`: the model this request scored with (a hot swap mid-request must not mix two models' tiers). */
   function toRecord(p: Prepared, result: ScoreResult, scoredAt: string, scorer: Scorer): ScoredTransaction {
     const t = override();
@@ -174,8 +177,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     },
     async label(id, input) {
       const { label, analyst, at } = validate(labelBody, input);
-      const when = new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
-      const value: TransactionLabel = { label, analyst: analyst.trim(), at: when };
+      const value: TransactionLabel = { label, analyst: analyst.trim(), at: decidedAt(at) };
       const updated = await storage.setLabel(id, value);
       if (!updated) throw notFound('transaction', 'id');
       await history.setLabel(id, label === 'fraud' ? 1 : 0);
@@ -184,7 +186,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     },
     async acknowledge(id, input) {
       const { analyst, at } = validate(acknowledgeBody, input);
-      const updated = await storage.acknowledge(id, { analyst: analyst.trim(), at: new Date(at === undefined ? clock() : Date.parse(at)).toISOString() });
+      const updated = await storage.acknowledge(id, { analyst: analyst.trim(), at: decidedAt(at) });
       if (!updated) throw notFound('transaction', 'id');
       await bus.publish({ type: 'acknowledged', transaction: updated });
       return updated;
