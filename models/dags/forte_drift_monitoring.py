@@ -18,7 +18,7 @@ from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Param
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _fraudscore.py beside this file, whatever the DAG folder
-from _fraudscore import DEFAULT_ARGS, OPS_CLI, RUN_DIR  # noqa: E402
+from _fraudscore import DEFAULT_ARGS, OPS_CLI, RUN_DIR
 
 with DAG(
     dag_id="forte_drift_monitoring",

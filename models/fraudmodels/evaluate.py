@@ -78,17 +78,17 @@ def markdown(report: dict[str, Any]) -> str:
     ensemble = report["test"]["ensemble"]
     lines = [
         "# Handbook benchmark", "",
-        "Test performance (mean ± std over the 4 prequential test folds; 7 training days, 7 delay days, 7 test days; "
-        f"test training starts {', '.join(report['protocol']['test_train_starts'])}). Hyperparameters and threshold "
-        "were chosen on the validation folds only.", "", *rows, "",
-        f"At the chosen threshold {report['threshold']:.4f} (maximum validation F1), on the test folds: precision "
-        f"{ensemble['precision']['mean']:.3f} ± {ensemble['precision']['std']:.3f}, recall "
-        f"{ensemble['recall']['mean']:.3f} ± {ensemble['recall']['std']:.3f}, F1 {ensemble['f1']['mean']:.3f} ± "
-        f"{ensemble['f1']['std']:.3f}.", "",
-        f"Beats the handbook's best on: " + ", ".join(f"{label} {'yes' if report['beats_handbook_best'][k] else 'NO'}" for k, label in METRICS) + ".", "",
+        ("Test performance (mean ± std over the 4 prequential test folds; 7 training days, 7 delay days, 7 test days; "
+         f"test training starts {', '.join(report['protocol']['test_train_starts'])}). Hyperparameters and threshold "
+         "were chosen on the validation folds only."), "", *rows, "",
+        (f"At the chosen threshold {report['threshold']:.4f} (maximum validation F1), on the test folds: precision "
+         f"{ensemble['precision']['mean']:.3f} ± {ensemble['precision']['std']:.3f}, recall "
+         f"{ensemble['recall']['mean']:.3f} ± {ensemble['recall']['std']:.3f}, F1 {ensemble['f1']['mean']:.3f} ± "
+         f"{ensemble['f1']['std']:.3f}."), "",
+        "Beats the handbook's best on: " + ", ".join(f"{label} {'yes' if report['beats_handbook_best'][k] else 'NO'}" for k, label in METRICS) + ".", "",
         f"Chosen hyperparameters: `{json.dumps(report['hyperparameters'])}`.", "",
-        f"Data: {report['data']['path']} ({report['data']['transactions']:,} transactions, sha256 {report['data']['sha256'][:16]}…). "
-        f"Run time {report['seconds']} s, peak memory {report['peak_rss_mb']} MB on {report['machine']['cpus']} CPUs.", "",
+        (f"Data: {report['data']['path']} ({report['data']['transactions']:,} transactions, sha256 {report['data']['sha256'][:16]}…). "
+         f"Run time {report['seconds']} s, peak memory {report['peak_rss_mb']} MB on {report['machine']['cpus']} CPUs."), "",
         "Reproduce: `models/.venv/bin/python -m fraudmodels evaluate` (reads ../shared/data by default).", "",
     ]
     return "\n".join(lines)

@@ -62,7 +62,7 @@ class MlflowServer:
 
     @classmethod
     def start(cls, directory: Path, port: int | None = None, host: str = "127.0.0.1",
-              timeout: float = 120.0) -> "MlflowServer":
+              timeout: float = 120.0) -> MlflowServer:
         """Starts the server and returns once GET /health answers 200 (or raises after timeout seconds)."""
         server = cls.launch(directory, port, host)
         try:
@@ -73,7 +73,7 @@ class MlflowServer:
         return server
 
     @classmethod
-    def launch(cls, directory: Path, port: int | None = None, host: str = "127.0.0.1") -> "MlflowServer":
+    def launch(cls, directory: Path, port: int | None = None, host: str = "127.0.0.1") -> MlflowServer:
         """Starts the server without waiting (it takes 10-30 s to answer); call wait_healthy before use."""
         directory = Path(directory).resolve()
         directory.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import lightgbm
 import numpy as np
@@ -68,7 +69,7 @@ def train_models(data: Dataset, out_dir: Path, weights: dict[str, float], train_
         "data": {"path": str(Path(data.path).resolve()), "sha256": data.sha256, "transactions": len(data.table),
                  "from": data.date_of(0), "to": data.date_of(last_day)},
         "window": {"from": data.date_of(last_day - train_days + 1), "to": data.date_of(last_day),
-                   "rows": int(len(rows)), "frauds": int(data.y[rows].sum())},
+                   "rows": len(rows), "frauds": int(data.y[rows].sum())},
         "hyperparameters": params, "weights": weights, "threshold": threshold,
         "validation": {name: train.summarise(folds_) for name, folds_ in per_model.items()},
         "validationFolds": [data.date_of(f.train_start_day) for f in folds],

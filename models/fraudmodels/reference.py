@@ -17,12 +17,12 @@ QUANTILES = np.linspace(0.1, 0.9, 9)
 def distribution(values: np.ndarray) -> dict[str, Any]:
     present = values[~np.isnan(values)]
     if len(present) == 0:  # one empty bin, so the document stays well-formed (frequencies = cut points + 1)
-        return {"cutPoints": [], "frequencies": [0.0], "missingShare": 1.0, "count": int(len(values))}
+        return {"cutPoints": [], "frequencies": [0.0], "missingShare": 1.0, "count": len(values)}
     cuts = np.unique(np.quantile(present, QUANTILES, method="linear"))
     bins = np.searchsorted(cuts, present, side="left")  # value <= cut goes to that cut's bin
     counts = np.bincount(bins, minlength=len(cuts) + 1)
     return {"cutPoints": [float(c) for c in cuts], "frequencies": [float(c) for c in counts / len(present)],
-            "missingShare": float(1 - len(present) / len(values)), "count": int(len(values))}
+            "missingShare": float(1 - len(present) / len(values)), "count": len(values)}
 
 
 def build_reference(feature_names: list[str], X: np.ndarray, probability: np.ndarray, window: dict[str, str]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ def simulate(out: Path, seed: int = 42, customers: int = 5000, terminals: int = 
         command += [f"--{flag}", str(value)]
     if quiet:
         command.append("--quiet")
-    result = subprocess.run(command)
+    result = subprocess.run(command, check=False)  # the exit code is reported below, with the command
     if result.returncode != 0:
         raise FraudModelsError(f"the simulator failed (exit code {result.returncode}): {' '.join(command)}")
     return out

@@ -24,7 +24,7 @@ FORMAT = "fraudscore-features/1"
 FIELD_TYPES = {"string", "id", "number", "timestamp", "label", "category"}
 FEATURE_TYPES = {"number", "count", "flag", "category"}
 KINDS = ("source", "calendar", "window", "ratio")
-CALENDAR_PARTS = {"hour": range(0, 24), "isoWeekday": range(1, 8)}
+CALENDAR_PARTS = {"hour": range(24), "isoWeekday": range(1, 8)}
 AGGREGATES = {"count", "sum", "mean", "std"}
 _OFFSET = re.compile(r"^[+-](\d\d):(\d\d)$")
 

@@ -212,7 +212,7 @@ def _shap_summary(result: dict[str, Any], names: list[str], max_rows: int = 2000
     shap = sum(ensemble.weights[name] * np.asarray(values, dtype=np.float64)[:, :-1]
                for name, values in contributions.items())
     mean_abs = np.abs(shap).mean(axis=0)
-    return {"rows": int(len(X)), "meanAbsShap": {name: float(v) for name, v in zip(names, mean_abs)}}
+    return {"rows": len(X), "meanAbsShap": {name: float(v) for name, v in zip(names, mean_abs)}}
 
 
 def _pyplot():

@@ -3,7 +3,6 @@ import gzip
 from pathlib import Path
 
 import pytest
-
 from fraudmodels.cli import main
 from fraudmodels.csvio import COLUMNS, read_transactions
 from fraudmodels.errors import DataError

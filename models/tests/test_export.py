@@ -1,12 +1,8 @@
 """The pipeline end to end on a small simulation: train → export → verify, plus integrity, signatures, atomic
 writes and the manifest's decision rules."""
 import json
-import os
-import shutil
 
-import numpy as np
 import pytest
-
 from fraudmodels import export as export_module
 from fraudmodels.dataset import load_dataset
 from fraudmodels.errors import ExportError

@@ -5,7 +5,6 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-
 from fraudmodels.errors import DataError, SpecError
 from fraudmodels.features import compute_features
 from fraudmodels.spec import feature_names, load_spec, spec_hash

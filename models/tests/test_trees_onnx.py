@@ -9,13 +9,16 @@ import numpy as np
 import onnx
 import pytest
 import xgboost as xgb
-
 from fraudmodels.bundle.onnx_graph import build_onnx, onnxmltools_baseline
-from fraudmodels.bundle.trees import (
-    UnsupportedModelError, dumps, evaluate_trees, export_trees, get_model, sigmoid)
+from fraudmodels.bundle.trees import UnsupportedModelError, dumps, evaluate_trees, export_trees, get_model, sigmoid
 from fraudmodels.bundle.verify import (
-    BundleVerificationError, count_rows_on_thresholds, make_edge_rows, native_margins, run_onnx,
-    verify_bundle_models)
+    BundleVerificationError,
+    count_rows_on_thresholds,
+    make_edge_rows,
+    native_margins,
+    run_onnx,
+    verify_bundle_models,
+)
 
 N_ROWS, N_FEATURES, N_TREES = 2000, 6, 20
 NAMES = ["amount", "velocity_1h", "merchant_risk", "zeros_mass", "age_days", "hour"]

@@ -140,7 +140,9 @@ async function latency(label, rate, prefix) {
       for (const m of batch.messages) {
         const id = JSON.parse(m.value.toString()).id;
         const at = sentAt.get(id);
-        if (at !== undefined) (seen.push(now - at), sentAt.delete(id));
+        if (at === undefined) continue;
+        seen.push(now - at);
+        sentAt.delete(id);
       }
     },
   });

@@ -3,8 +3,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createEdge, createFraudMetrics, createLlmExplainer, DriftScheduler, generateApiKey, hashApiKey, memoryCache, MemoryDriftHistory, parseReference, restoreState, type DriftHistory, type EdgeApp, type EdgeConfig, type HashedApiKey, type SecurityOptions, type ServedBundle, type Storage } from '@fraudscore/edge';
-import { createScorer, directorySource, loadBundleFiles, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
+import { createEdge, createFraudMetrics, createLlmExplainer, DriftScheduler, generateApiKey, hashApiKey, memoryCache, MemoryDriftHistory, restoreState, type DriftHistory, type EdgeApp, type EdgeConfig, type HashedApiKey, type SecurityOptions, type Storage } from '@fraudscore/edge';
+import { directorySource, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
 import { join } from 'node:path';
 import { REPO_ROOT, type ServerConfig } from './config.js';
 import { staticFiles } from './static.js';

@@ -10,6 +10,8 @@ const SECONDS = 60;
 
 /** The records the feed has shown, by id: a transaction opened from the feed shows at once (the stream carries the
  * same ScoredTransaction as GET /v1/transactions/{id}), even before storage has committed it. */
+// A plain Map on purpose: a lookup on navigation, not state that any component renders.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
 export const seen = new Map<string, ScoredTransaction>();
 
 export class LiveFeed {

@@ -131,7 +131,7 @@ def build_onnx(trees_doc: dict, weights: dict[str, float]) -> onnx.ModelProto:
     nodes.append(helper.make_node("Add", [f"weighted_{n}" for n in MODEL_NAMES], ["margin"]))
     nodes.append(helper.make_node("Sigmoid", ["margin"], ["probability"]))
 
-    vec = lambda n: helper.make_tensor_value_info(n, TensorProto.DOUBLE, ["N"])  # noqa: E731
+    vec = lambda n: helper.make_tensor_value_info(n, TensorProto.DOUBLE, ["N"])
     graph = helper.make_graph(
         nodes, "fraudscore_ensemble",
         [helper.make_tensor_value_info("features", TensorProto.DOUBLE, ["N", n_features])],

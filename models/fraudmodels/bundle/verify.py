@@ -150,7 +150,7 @@ def verify_bundle_models(trees_doc: dict, onnx_bytes: bytes, lgbm, xgb, weights:
     native = native_margins(lgbm, xgb, rows)
     blended = sum(float(weights[name]) * native[name] for name in ("lightgbm", "xgboost"))
     onnx_out = run_onnx(onnx_bytes, rows, threads)
-    err = lambda a, b: float(np.max(np.abs(np.asarray(a, dtype=np.float64) - b))) if len(b) else 0.0  # noqa: E731
+    err = lambda a, b: float(np.max(np.abs(np.asarray(a, dtype=np.float64) - b))) if len(b) else 0.0
     report = {
         "reference_margin_lightgbm": err(evaluate_trees(trees_doc, "lightgbm", rows), native["lightgbm"]),
         "reference_margin_xgboost": err(evaluate_trees(trees_doc, "xgboost", rows), native["xgboost"]),
@@ -169,5 +169,12 @@ def verify_bundle_models(trees_doc: dict, onnx_bytes: bytes, lgbm, xgb, weights:
     return report
 
 
-__all__ = ["verify_bundle_models", "make_edge_rows", "count_rows_on_thresholds", "native_margins", "run_onnx",
-           "BundleVerificationError", "DEFAULT_TOLERANCES"]
+__all__ = [
+    "DEFAULT_TOLERANCES",
+    "BundleVerificationError",
+    "count_rows_on_thresholds",
+    "make_edge_rows",
+    "native_margins",
+    "run_onnx",
+    "verify_bundle_models",
+]

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { csvChunks, CSV_HEADER } from './csv.js';
 import { SimulationOptionError, type SimulationOptions } from './options.js';
-import { simulate, simulateDays, type Transaction } from './simulate.js';
+import { simulate, simulateDays } from './simulate.js';
 import { summarize } from './summary.js';
 
 const SMALL: SimulationOptions = { seed: 11, customers: 300, terminals: 600, days: 30 };

@@ -51,7 +51,7 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { kafka: config } = options;
   const logger = options.logger ?? silentLogger;
-  const processor = createProcessor({ service: options.service, registry: options.registry, logger, clock: options.clock, explain: options.explain });
+  const processor = createProcessor({ service: options.service, registry: options.registry, clock: options.clock, explain: options.explain });
   const lag = options.registry ? processorMetrics(options.registry).lag : undefined;
   const aborted = options.registry ? processorMetrics(options.registry).aborted : undefined;
   const hooks = {

@@ -135,7 +135,11 @@ export class KafkaTransport implements ProcessorTransport {
       this.logger.info('kafka.group_joined', { group: groupId, member: payload.memberId, partitions: (payload.memberAssignment[topic] ?? []).join(',') });
       // Partitions no longer assigned stop reporting lag.
       const assigned = new Set(payload.memberAssignment[topic] ?? []);
-      for (const p of this.reported) if (!assigned.has(p)) (this.reported.delete(p), hooks.lag?.(topic, p, undefined));
+      for (const p of this.reported) {
+        if (assigned.has(p)) continue;
+        this.reported.delete(p);
+        hooks.lag?.(topic, p, undefined);
+      }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => this.logger.warn('kafka.consumer_crash', { error: payload.error?.message, restart: payload.restart }));
     await consumer.connect();

@@ -42,7 +42,7 @@ export async function kafkaJars(version = KAFKA_VERSION): Promise<string> {
   try {
     await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
-    throw new Error(`fetching Apache Kafka ${version} with Maven failed (is \`mvn\` installed?): ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    throw new Error(`fetching Apache Kafka ${version} with Maven failed (is \`mvn\` installed?): ${(error as { stderr?: string }).stderr ?? String(error)}`, { cause: error });
   }
   if (!readdirSync(libs).some((f) => f.startsWith(`kafka_2.13-${version}`))) throw new Error(`Maven fetched no kafka_2.13-${version} jar into ${libs}`);
   writeFileSync(join(libs, '.complete'), '');

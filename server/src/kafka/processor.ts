@@ -9,7 +9,6 @@ import { isAlert, type Registry, type ScoredTransaction, type ScoringService } f
 
 type Counter = ReturnType<Registry['counter']>;
 type Gauge = ReturnType<Registry['gauge']>;
-import { silentLogger, type Logger } from '../log.js';
 import { SCHEMA_VERSION, TOPICS, type AlertMessage, type DlqMessage, type PredictionMessage, type ScoredMessage } from './messages.js';
 import type { BatchHandler, ConsumedMessage, ProducedMessage } from './transport.js';
 
@@ -18,7 +17,6 @@ export interface ProcessorOptions {
   /** Prometheus registry (edge.metrics.registry) for the processor's counters. */
   registry?: Registry | undefined;
   clock?: (() => number) | undefined;
-  logger?: Logger | undefined;
   /** SHAP for `alerts` only (default) or `all` transactions. */
   explain?: 'alerts' | 'all' | undefined;
   /** SHAP factors per alert (default 3). */
@@ -78,7 +76,6 @@ export function processorMetrics(registry: Registry): ProcessorMetrics {
 export function createProcessor(options: ProcessorOptions): Processor {
   const { service } = options;
   const clock = options.clock ?? Date.now;
-  const logger = options.logger ?? silentLogger;
   const top = options.topFactors ?? 3;
   const metrics = options.registry ? processorMetrics(options.registry) : undefined;
   const stats: ProcessorStats = { batches: 0, consumed: 0, scored: 0, alerts: 0, dlq: 0 };

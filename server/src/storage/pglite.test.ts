@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { record, saveOne, storageBehaviour } from '../../test-support/storage-suite.js';
-import { asOpenedStorage, migrate, MIGRATIONS, openStorage, type OpenedStorage } from './index.js';
+import { asOpenedStorage, migrate, MIGRATIONS, openStorage } from './index.js';
 
 // An in-memory PGlite database lives in one instance, so "reopen" hands out a second handle on the same
 // instance and runs the migrations again through it (the data-directory test below reopens for real).
