@@ -8,6 +8,7 @@ collect_window → drift_check
   MLflow champion, or BUNDLE), kept as a drift snapshot in storage (drift_snapshots: the dashboard's drift view and
   alerts), and posted to Alertmanager (POST $ALERTMANAGER_URL/api/v2/alerts) for every PSI above the threshold
 """
+
 from __future__ import annotations
 
 import sys

@@ -92,7 +92,9 @@ class TextCanonicalizer {
     if (!match) return this.fail('expected a JSON value');
     this.at = number.lastIndex;
     // Python's json reads a number without fraction or exponent as an int, any other as a float.
-    return match[1] === undefined && match[2] === undefined ? BigInt(match[0]).toString() : pythonFloat(Number(match[0]));
+    return match[1] === undefined && match[2] === undefined
+      ? BigInt(match[0]).toString()
+      : pythonFloat(Number(match[0]));
   }
 
   private object(): string {

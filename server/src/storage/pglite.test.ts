@@ -13,7 +13,7 @@ storageBehaviour('SqlStorage on PGlite (in memory)', () => ({
   fresh: async () => openStorage(),
   reopen: async (of) => {
     await migrate(of.db);
-    return asOpenedStorage(of.db, async () => {});  // a second handle on the same instance
+    return asOpenedStorage(of.db, async () => {}); // a second handle on the same instance
   },
 }));
 
@@ -29,7 +29,9 @@ describe('openStorage with a PGlite data directory', () => {
       const second = await openStorage({ dataDir: dir });
       try {
         expect((await second.get('p'))?.label?.analyst).toBe('ana');
-        const { rows } = await second.db.query<{ n: number | string }>('SELECT count(*)::int AS n FROM schema_migrations');
+        const { rows } = await second.db.query<{ n: number | string }>(
+          'SELECT count(*)::int AS n FROM schema_migrations',
+        );
         expect(Number(rows[0]?.n)).toBe(MIGRATIONS.length);
       } finally {
         await second.close();
