@@ -1,6 +1,7 @@
 // @fraudscore/edge: the authoritative scoring API as a Hono app (web-standard APIs only).
 export { createApp, createEdge, type AppDeps, type EdgeApp, type SecurityOptions } from './app.js';
 export { restoreState, type RestoreInput, type RestoredState } from './service/restore.js';
+export { memoryHistory, type HistoryBatch, type HistoryView, type ServerHistory } from './service/history.js';
 export {
   createScoringService,
   type EdgeConfig,
@@ -9,7 +10,6 @@ export {
   type ScoreCallOptions,
   type ScoringService,
   type ScoringServiceDeps,
-  type ServerHistory,
 } from './service/index.js';
 export * from './storage/index.js';
 export {

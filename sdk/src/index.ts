@@ -2,6 +2,7 @@
 export { createScorer } from './scorer.js';
 export type {
   Backend,
+  CallHistory,
   ExplainOption,
   ModelInfo,
   ScoreOptions,
@@ -23,7 +24,9 @@ export {
   type CompiledSpec,
   type FeatureHistory,
   type HistoryEntry,
+  type HistorySlice,
   type KnownFeatures,
+  type SyncFeatureHistory,
 } from './features/index.js';
 export {
   DEVICE_ENTITIES,

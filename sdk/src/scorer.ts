@@ -62,7 +62,15 @@ export interface ScoreOptions {
   record?: boolean;
   /** Feature values the device cannot compute but the app knows (e.g. from the server), by feature name. */
   knownFeatures?: Record<string, number>;
+  /**
+   * The history this call reads (and, with `record`, records into) instead of the scorer's own: a server passes its
+   * per-batch view of a shared store. Synchronous histories (MemoryHistoryStore) keep the hot path copy-free.
+   */
+  history?: CallHistory;
 }
+
+/** A history one scoring call can read and record into. */
+export type CallHistory = (FeatureHistory | SyncFeatureHistory) & Pick<HistoryStore, 'add'>;
 
 export interface TopFactor {
   feature: string;
@@ -271,9 +279,11 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     const width = model.info.features.length;
     const rows = new Float64Array(txs.length * width);
     const perRow: Float64Array[] = [];
+    const reads = scoreOptions.history ?? featureHistory;
+    const records = scoreOptions.history ?? history;
     for (const [i, tx] of normalizeAll(txs).entries()) {
-      const row = await computeFeatures(model.spec, tx, featureHistory, scoreOptions.knownFeatures);
-      if (scoreOptions.record && history) await history.add(tx);
+      const row = await computeFeatures(model.spec, tx, reads, scoreOptions.knownFeatures);
+      if (scoreOptions.record && records) await records.add(tx);
       rows.set(row, i * width);
       perRow.push(row);
     }
