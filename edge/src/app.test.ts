@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createScorer, directorySource, MemoryHistoryStore, type Scorer } from '@fraudscore/sdk';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
+import { memoryHistory } from './service/history.js';
 import { createTestEdge, tx } from './testing/index.js';
 
 const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/default/', import.meta.url)));
@@ -27,7 +28,7 @@ describe('createApp', () => {
         throw new Error('secret detail');
       },
     } as unknown as Scorer;
-    const app = createApp({ model: () => broken, history });
+    const app = createApp({ model: () => broken, history: memoryHistory(history) });
     const res = await app.request('/health');
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
@@ -45,7 +46,7 @@ describe('createApp', () => {
     });
     const history = scorer.history as MemoryHistoryStore;
     let current = scorer;
-    const app = createApp({ model: () => current, history });
+    const app = createApp({ model: () => current, history: memoryHistory(history) });
     expect((await app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('a1')) })).status).toBe(200);
     current = { ...scorer, model: { ...scorer.model, version: '9.9.9' } } as Scorer;
     expect((await (await app.request('/v1/models')).json()).active.version).toBe('9.9.9');

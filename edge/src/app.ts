@@ -23,11 +23,12 @@ import { scoreRoutes } from './routes/score/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
 import {
   createScoringService,
+  type EdgeChange,
   type EdgeConfig,
   type ModelProvider,
   type ScoringService,
-  type ServerHistory,
 } from './service/index.js';
+import type { ServerHistory } from './service/history.js';
 import {
   DriftMonitor,
   MemoryDriftHistory,
@@ -63,9 +64,9 @@ export interface SecurityOptions {
 }
 
 export interface AppDeps {
-  /** The active model: a scorer created with `history: deps.history`, or a function returning the current one. */
+  /** The active model: a scorer, or a function returning the current one. */
   model: ModelProvider;
-  /** The server-side feature history covering every entity, the same store the scorer was created with. */
+  /** The server-side feature history covering every entity: memoryHistory(store) in one process, or a shared one. */
   history: ServerHistory;
   /** Default: MemoryStorage. */
   storage?: Storage;
@@ -93,12 +94,19 @@ export interface AppDeps {
   driftReference?: DriftReference | (() => DriftReference);
   /** Kept drift snapshots (the host's scheduler appends); default in memory. */
   driftHistory?: DriftHistory;
+  /**
+   * Tells the other replicas of a change made through this one (threshold, drift baseline, drift snapshot); the host
+   * applies theirs to config, drift and metrics. Default: none (one process).
+   */
+  announce?: (change: EdgeChange) => Promise<void>;
   /** The model registry's read-only views (/mlflow/*); absent: those routes answer 503 not configured. */
   registry?: RegistryBridge;
   /** Reload / promote / rollback (/v1/models/*) and the active model's provenance for /health and /v1/models. */
   lifecycle?: ModelLifecycle;
   /** Bundle files by model version, served publicly at /v1/models/{version}/bundle/{file} for SDKs. */
   bundle?: (version: string) => ServedBundle | undefined;
+  /** Why the host is degraded besides the model registry (e.g. the shared state is unreachable); /health reports them. */
+  degraded?: () => readonly string[];
 }
 
 export interface EdgeApp {
@@ -136,7 +144,11 @@ export function createEdge(deps: AppDeps): EdgeApp {
       rows: driftRows,
       history: driftHistory,
       clock,
-      onSnapshot: (snapshot) => metrics.recordDrift(snapshot),
+      onSnapshot: async (snapshot) => {
+        metrics.recordDrift(snapshot);
+        await deps.announce?.({ kind: 'drift-snapshot' });
+      },
+      onBaseline: () => deps.announce?.({ kind: 'drift-baseline' }),
     });
 
   const app = new Hono();
@@ -155,7 +167,12 @@ export function createEdge(deps: AppDeps): EdgeApp {
 
   app.route(
     '/health',
-    healthRoutes({ service, clock, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }),
+    healthRoutes({
+      service,
+      clock,
+      ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}),
+      ...(deps.degraded ? { degraded: deps.degraded } : {}),
+    }),
   );
   // Public like /health (outside /v1): describes the routes below with the schemas they validate with.
   app.route(
@@ -178,7 +195,10 @@ export function createEdge(deps: AppDeps): EdgeApp {
   app.route('/mlflow', mlflowRoutes({ bridge: deps.registry }));
   if (deps.bundle) app.route('/v1/models', bundleRoutes({ bundle: deps.bundle }));
   app.route('/v1/stream', streamRoutes({ bus }));
-  app.route('/', legacyRoutes({ service, storage, config, clock }));
+  app.route(
+    '/',
+    legacyRoutes({ service, storage, config, clock, ...(deps.announce ? { announce: deps.announce } : {}) }),
+  );
   app.route('/v2', kserveRoutes({ service }));
   app.route(
     '/',
@@ -202,6 +222,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   );
   app.use('/metrics', async (_c, next) => {
     metrics.setModel(service.currentModel().model.version);
+    await metrics.refresh(); // label counts shared by replicas are read fresh for each scrape
     await next();
   });
   app.route('/metrics', metricsRoutes({ registry: metrics.registry }));
@@ -245,8 +266,14 @@ function recordMetricsFromEvents(bus: EventBus, metrics: FraudMetrics): void {
           latencySeconds: event.latencySeconds ?? 0,
         });
       } else if (event.type === 'labelled' && t.label) {
-        metrics.recordLabel(
-          { label: t.label.label, probability: t.probability, threshold: t.threshold, blocked: t.shouldBlock },
+        return metrics.recordLabel(
+          {
+            id: t.id,
+            label: t.label.label,
+            probability: t.probability,
+            threshold: t.threshold,
+            blocked: t.shouldBlock,
+          },
           Date.parse(t.label.at),
         );
       }

@@ -4,6 +4,7 @@ export { restoreState, type RestoreInput, type RestoredState } from './service/r
 export { memoryHistory, type HistoryBatch, type HistoryView, type ServerHistory } from './service/history.js';
 export {
   createScoringService,
+  type EdgeChange,
   type EdgeConfig,
   type LabelInput,
   type ModelProvider,
@@ -31,7 +32,18 @@ export {
   type Explanation,
   type LlmExplainerOptions,
 } from './explain/index.js';
-export { createFraudMetrics, Registry, type FraudMetrics } from './metrics/index.js';
+export {
+  createFraudMetrics,
+  EMPTY_LABEL_STATS,
+  labelCounts,
+  memoryLabelStats,
+  Registry,
+  utcDay,
+  type FraudMetrics,
+  type LabelOutcome,
+  type LabelStats,
+  type LabelStatsStore,
+} from './metrics/index.js';
 export {
   buildReference,
   computeDrift,

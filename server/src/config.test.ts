@@ -103,10 +103,40 @@ describe('loadConfig', () => {
     ['DEMO_RATE', '5000'],
     ['LOG_LEVEL', 'verbose'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['WORKERS', '0'],
+    ['WORKERS', 'many'],
   ])('%s=%s is refused with a message naming the variable', async (variable, value) => {
     const error = await failure({ [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('reads the shared state and allows WORKERS > 1 only with REDIS_URL and DATABASE_URL', async () => {
+    expect(await loadConfig({})).toMatchObject({ redis: undefined, workers: 1 });
+    const shared = {
+      REDIS_URL: 'redis://:pw@cache:6379/2',
+      DATABASE_URL: 'postgres://u:p@db/fraud',
+      REDIS_PREFIX: 'bank-a:',
+      WORKERS: '4',
+    };
+    expect(await loadConfig(shared)).toMatchObject({
+      redis: { url: 'redis://:pw@cache:6379/2', prefix: 'bank-a:' },
+      workers: 4,
+    });
+    for (const [missing, env] of [
+      ['REDIS_URL and DATABASE_URL', { WORKERS: '2' }],
+      ['REDIS_URL', { WORKERS: '2', DATABASE_URL: shared.DATABASE_URL }],
+      ['DATABASE_URL', { WORKERS: '2', REDIS_URL: shared.REDIS_URL }],
+    ] as const) {
+      const error = await failure(env);
+      expect(error.variable).toBe('WORKERS');
+      expect(error.message).toContain('REDIS_URL');
+      expect(error.message).toContain('DATABASE_URL');
+      expect(error.message).toContain(`missing ${missing}`);
+    }
+    expect((await failure({ REDIS_URL: 'redis://h', REDIS_PREFIX: 'a b' })).variable).toBe('REDIS_PREFIX');
   });
 
   it('never quotes a key or a database password in errors', async () => {
@@ -131,6 +161,9 @@ describe('loadConfig', () => {
       'DEMO',
       'DEMO_RATE',
       'LOG_LEVEL',
+      'REDIS_URL',
+      'REDIS_PREFIX',
+      'WORKERS',
     ])
       expect(names).toContain(v);
     expect(configTableMarkdown().split('\n')).toHaveLength(CONFIG_TABLE.length + 2);

@@ -18,6 +18,10 @@ export interface ServerConfig {
   /** An absolute directory path, or an http(s) URL of a bundle. */
   bundle: string;
   databaseUrl: string | undefined;
+  /** Shared state (feature history, label counts, rate limits, change notifications); undefined: in process. */
+  redis: { url: string; prefix: string } | undefined;
+  /** Server processes sharing the port (node:cluster); more than 1 needs `redis` and `databaseUrl`. */
+  workers: number;
   /** The embedded store's data directory (absolute); undefined: in memory. Ignored with DATABASE_URL. */
   dataDir: string | undefined;
   /** The model registry; undefined: the server serves BUNDLE only. */
@@ -77,6 +81,23 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     name: 'DATABASE_URL',
     default: '(none: embedded store)',
     meaning: 'PostgreSQL connection URL; without it the server uses its embedded store.',
+  },
+  {
+    name: 'REDIS_URL',
+    default: '(none: state in the process)',
+    meaning:
+      'Redis 7+ or Valkey (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) holding the state every replica, stream processor and worker shares: the online feature history, label counts, rate-limit buckets, and change notifications (threshold, drift baseline, model). Start-up then restores nothing from storage. Needed for more than one replica or `WORKERS` > 1.',
+  },
+  {
+    name: 'REDIS_PREFIX',
+    default: 'fraudscore:',
+    meaning: 'Prefix of every key and channel the server uses in Redis (several deployments can share one Redis).',
+  },
+  {
+    name: 'WORKERS',
+    default: '1',
+    meaning:
+      'Server processes on this machine sharing the port (node:cluster), e.g. one per core; each runs the HTTP API and, with `KAFKA_BROKERS`, a stream processor in the same consumer group. More than 1 needs `REDIS_URL` and `DATABASE_URL`.',
   },
   {
     name: 'DATA_DIR',
@@ -188,7 +209,7 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     name: 'KAFKA_INSTANCE_ID',
     default: '(host name)',
     meaning:
-      'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor.',
+      'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor. With `WORKERS`, worker n adds `-w<n>`.',
   },
   { name: 'LOG_LEVEL', default: 'info', meaning: `JSON log lines at this level and above: ${LOG_LEVELS.join(', ')}.` },
   {
@@ -262,6 +283,39 @@ function checkBundleDirectory(directory: string): string {
   if (!existsSync(join(directory, 'manifest.json')))
     throw new ConfigError('BUNDLE', `${directory} has no manifest.json (not a model bundle)`);
   return directory;
+}
+
+function redis(env: Env): ServerConfig['redis'] {
+  const text = read(env, 'REDIS_URL');
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'not a valid URL (expected redis://[:password@]host:port[/db])');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new ConfigError('REDIS_URL', `expected a redis:// or rediss:// URL, got a ${url.protocol} URL`);
+  const prefix = read(env, 'REDIS_PREFIX') ?? 'fraudscore:';
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(prefix))
+    throw new ConfigError(
+      'REDIS_PREFIX',
+      `expected 1-64 letters, digits, '.', '_', ':' or '-', got "${prefix.slice(0, 40)}"`,
+    );
+  return { url: text, prefix };
+}
+
+/** WORKERS, allowed above 1 only with the state shared: each worker is its own process. */
+function workers(env: Env, shared: { redis: boolean; database: boolean }): number {
+  const count = integer(env, 'WORKERS', 1, 1, 64);
+  const missing = [...(shared.redis ? [] : ['REDIS_URL']), ...(shared.database ? [] : ['DATABASE_URL'])];
+  if (count > 1 && missing.length > 0) {
+    throw new ConfigError(
+      'WORKERS',
+      `WORKERS=${count} runs ${count} processes that must share their state: set REDIS_URL (feature history, label counts, rate limits, changes) and DATABASE_URL (PostgreSQL storage); missing ${missing.join(' and ')}`,
+    );
+  }
+  return count;
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -416,11 +470,15 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
   const port = integer(env, 'PORT', 8000, 0, 65535);
   const rate = integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000);
   const openaiBase = read(env, 'OPENAI_BASE_URL');
+  const database = databaseUrl(env);
+  const shared = redis(env);
   return {
     port,
     host: host(env),
     bundle: bundle(env, options.cwd ?? process.cwd()),
-    databaseUrl: databaseUrl(env),
+    databaseUrl: database,
+    redis: shared,
+    workers: workers(env, { redis: shared !== undefined, database: database !== undefined }),
     dataDir: dataDir(env, options.cwd ?? process.cwd()),
     mlflow: mlflow(env),
     bundlePublicKey: read(env, 'BUNDLE_PUBLIC_KEY'),

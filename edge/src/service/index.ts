@@ -12,7 +12,7 @@ import {
 } from '@fraudscore/sdk';
 import type { EventBus } from '../bus/index.js';
 import { notFound } from '../errors.js';
-import type { HistoryStore } from '@fraudscore/sdk';
+import type { HistoryBatch, HistoryView, ServerHistory } from './history.js';
 import { acknowledgeBody, labelBody, transactionInput, validate } from '../schemas/index.js';
 import {
   ALERT_LEVELS,
@@ -33,8 +33,12 @@ export interface EdgeConfig {
   threshold?: number;
 }
 
-/** The history the scorer reads and records into, with look-up by id (the SDK's MemoryHistoryStore has both). */
-export type ServerHistory = HistoryStore & { get(id: string): Readonly<NormalizedTransaction> | undefined };
+/**
+ * A change made through this app that every other replica must apply too: the host forwards it (the server over
+ * Redis pub/sub) and applies the others' (config.threshold, DriftMonitor.restore, FraudMetrics.recordDrift).
+ */
+export type EdgeChange =
+  { kind: 'threshold'; threshold: number } | { kind: 'drift-baseline' } | { kind: 'drift-snapshot' };
 
 /** Only when the history no longer holds the entry (older than its retention): the SDK reads zone-less ISO as UTC. */
 function fallbackTime(timestamp: string | number): number {
@@ -43,8 +47,8 @@ function fallbackTime(timestamp: string | number): number {
 }
 
 export interface ScoringServiceDeps {
-  /** The scorer must have been created with `history: <the same store as below>`. */
   model: ModelProvider;
+  /** The server-side feature history every batch is scored against (memoryHistory, or a shared store). */
   history: ServerHistory;
   storage: Storage;
   bus: EventBus;
@@ -107,12 +111,18 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
 
   /** `scorer`: the model this request scored with (a hot swap mid-request must not mix two models' tiers). */
-  function toRecord(p: Prepared, result: ScoreResult, scoredAt: string, scorer: Scorer): ScoredTransaction {
+  function toRecord(
+    p: Prepared,
+    result: ScoreResult,
+    scoredAt: string,
+    scorer: Scorer,
+    view: HistoryView | undefined,
+  ): ScoredTransaction {
     const t = override();
     const level = t === undefined ? result.riskLevel : riskLevel(result.probability, t, scorer.model.riskTiers);
     const block = t === undefined ? result.shouldBlock : shouldBlock(result.probability, t);
     const { transactionId: _id, ...rest } = result;
-    const { label: _label, ...transaction } = history.get(p.id) ?? {
+    const { label: _label, ...transaction } = view?.get(p.id) ?? {
       ...p.tx,
       id: p.id,
       timestamp: fallbackTime(p.tx.timestamp),
@@ -172,6 +182,12 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     if (fresh.length > 0) {
       const scorer = currentModel();
       let results: ScoreResult[];
+      // The history is opened for exactly the transactions the scorer validated and normalized; what the batch added
+      // to it is taken out again if scoring or storing fails: input that was not accepted teaches nothing.
+      let opened: HistoryBatch | undefined;
+      const undo = async (): Promise<void> => {
+        if (opened) await history.remove(opened.added);
+      };
       try {
         const explain =
           options.explain === 'alerts'
@@ -179,9 +195,10 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
             : (options.explain ?? true);
         results = await scorer.scoreBatch(
           fresh.map((i) => prepared[i]!.tx),
-          { explain, record: true },
+          { explain, record: true, history: async (txs) => (opened = await history.open(txs)).view },
         );
       } catch (error) {
+        await undo();
         if (!batch || !(error instanceof ValidationError)) throw error;
         // The SDK names transactions[j] of the batch it saw; name the request's index instead.
         const match = /^transactions\[(\d+)\]\.(.*)$/.exec(error.field);
@@ -193,9 +210,16 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
         throw new ValidationError(`transactions[${fresh[j] ?? 0}].${field}`, message);
       }
       const scoredAt = new Date(clock()).toISOString();
-      const records = fresh.map((i, k) => toRecord(prepared[i]!, results[k]!, scoredAt, scorer));
-      // Timings of a batch cover the whole batch: the per-transaction latency is its average.
-      const stored = await persistAndPublish(records, (results[0]?.timings.totalMs ?? 0) / 1000 / fresh.length);
+      const view = (opened as HistoryBatch | undefined)?.view;
+      const records = fresh.map((i, k) => toRecord(prepared[i]!, results[k]!, scoredAt, scorer, view));
+      let stored: ScoredTransaction[];
+      try {
+        // Timings of a batch cover the whole batch: the per-transaction latency is its average.
+        stored = await persistAndPublish(records, (results[0]?.timings.totalMs ?? 0) / 1000 / fresh.length);
+      } catch (error) {
+        await undo();
+        throw error;
+      }
       fresh.forEach((i, k) => (out[i] = stored[k]));
     }
     // Repeats of an id within the batch get the first occurrence's record.

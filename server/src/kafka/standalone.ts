@@ -4,6 +4,7 @@ import {
   createInProcessEventBus,
   createMemoryStorage,
   createScoringService,
+  memoryHistory,
   Registry,
   type ScoringService,
 } from '@fraudscore/edge';
@@ -30,7 +31,7 @@ export async function createStandaloneScoring(
   });
   const service = createScoringService({
     model: scorer,
-    history: scorer.history as MemoryHistoryStore,
+    history: memoryHistory(scorer.history as MemoryHistoryStore),
     storage: createMemoryStorage(),
     bus: createInProcessEventBus(),
     clock,

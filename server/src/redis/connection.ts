@@ -15,7 +15,7 @@ export interface RedisConnectionOptions {
   /** Longest wait between reconnection attempts (default 1 s). */
   maxReconnectDelayMs?: number;
   /** Called with each connection error (already reflected in problem()). */
-  onError?: (error: Error) => void;
+  onError?: (error: unknown) => void;
 }
 
 function createRedisClient(options: RedisConnectionOptions) {

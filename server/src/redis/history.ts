@@ -75,6 +75,7 @@ local function drop(id)
   redis.call('ZREM', K_TIME, id)
   redis.call('HDEL', K_TX, id)
   redis.call('HDEL', K_LABEL, id)
+  redis.call('HDEL', prefix .. 'ls:out', id) -- its label count's outcome (label-stats.ts) goes with it
   return 1
 end
 `;
