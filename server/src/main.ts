@@ -55,12 +55,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, env, logger);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, env, createLogger(config.logLevel));
   const slot: WorkerSlot | undefined =
     config.workers > 1
       ? { index: Number(env[WORKER_SLOT] ?? cluster.worker?.id ?? 1), count: config.workers }
       : undefined;
+  const logger = createLogger(config.logLevel, undefined, undefined, slot ? { worker: slot.index } : {});
   let running: RunningServer;
   try {
     running = await startServer(config, { logger, ...(slot ? { worker: slot } : {}) });

@@ -415,7 +415,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     model_version: models.active().scorer.model.version,
     storage: opened.kind,
     shared: shared ? shared.describe() : 'in process',
-    worker: slot?.index,
     demo: demo !== undefined,
     keys: keys.length,
     key_generated: generatedKey !== undefined,
