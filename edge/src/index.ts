@@ -33,6 +33,7 @@ export {
   type LlmExplainerOptions,
 } from './explain/index.js';
 export {
+  CONTENT_TYPE,
   createFraudMetrics,
   EMPTY_LABEL_STATS,
   labelCounts,

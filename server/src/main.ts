@@ -5,6 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { pathToFileURL } from 'node:url';
 import { generateApiKey } from '@fraudscore/edge';
+import { primaryMetrics } from './cluster-metrics.js';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { createLogger, errorFields, type Logger } from './log.js';
 import { startServer, type RunningServer, type WorkerSlot } from './server.js';
@@ -155,6 +156,8 @@ function runPrimary(config: ServerConfig, env: NodeJS.ProcessEnv, logger: Logger
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // A scrape of /metrics reaches one worker; it gathers every worker's through here.
+  primaryMetrics((worker) => (worker ? slots.get(worker) : undefined));
   logger.info('workers.starting', { workers: config.workers });
   for (let slot = 1; slot <= config.workers; slot++) fork(slot);
 }

@@ -365,6 +365,9 @@ describe('scale-out: every process scores as one process does', () => {
     }
     expect([...served.keys()].sort()).toEqual([1, 2]);
     expect(Math.min(...served.values())).toBeGreaterThan(events.length / 4);
+    // One scrape shows both workers' counters (whichever worker answered it).
+    const metrics = (await call(url, 'GET', '/metrics')).text;
+    for (const worker of [1, 2]) expect(metrics).toMatch(new RegExp(`^predictions_total\\{worker="${worker}",`, 'm'));
     await stopProcess(server);
   }, 300_000);
 

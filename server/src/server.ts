@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import {
+  CONTENT_TYPE,
   createEdge,
   createFraudMetrics,
   createLlmExplainer,
@@ -39,6 +40,7 @@ import { startPipeline, type Pipeline } from './kafka/index.js';
 import { rawMessage, TOPICS } from './kafka/messages.js';
 import { SharedState, type ChangeChannel, type SharedChange } from './redis/index.js';
 import { hostname } from 'node:os';
+import { workerMetrics } from './cluster-metrics.js';
 
 /** Storage with an optional close (flush) for shutdown. */
 export interface HostStorage {
@@ -308,13 +310,23 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   });
 
   let inFlight = 0;
+  // With WORKERS, a scrape of /metrics answers with every worker's metrics (labelled `worker`), not this one's alone.
+  const gatherMetrics =
+    slot && slot.count > 1
+      ? workerMetrics(async () => (await edge.app.fetch(new Request('http://worker/metrics'))).text())
+      : undefined;
   const dashboardDir = options.dashboardDir ?? join(REPO_ROOT, 'dashboard', 'dist');
   const dashboard = dashboardDir === false ? undefined : staticFiles(dashboardDir);
   const fetch = async (request: Request): Promise<Response> => {
     inFlight += 1;
     const started = performance.now();
     try {
-      const response = (await dashboard?.(request)) ?? (await edge.app.fetch(request));
+      const response =
+        gatherMetrics && request.method === 'GET' && new URL(request.url).pathname === '/metrics'
+          ? new Response(await gatherMetrics(), {
+              headers: { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' },
+            })
+          : ((await dashboard?.(request)) ?? (await edge.app.fetch(request)));
       logger.debug('http.request', {
         method: request.method,
         path: redactPath(new URL(request.url).pathname),
