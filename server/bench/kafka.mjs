@@ -3,7 +3,8 @@
 // same cores. Rows:
 //   - throughput: BENCH_KAFKA_N transactions published as fast as the broker takes them to 1 and to 2 processors
 //     (child processes, dist/kafka/worker.js) of a stable group, until the group's committed offsets reach the end:
-//     tx/s from transactions_raw to transactions_scored (transactional, read_committed), SHAP for every alert;
+//     tx/s from transactions_raw to transactions_scored (transactional, read_committed), SHAP for every alert; each
+//     with the feature history in the processor's memory and shared on a redis-server started here (REDIS_URL);
 //   - latency: a paced stream (BENCH_KAFKA_PACE of the 1-processor throughput) for BENCH_KAFKA_SECONDS; p50/p99 from
 //     the publisher's send to the scored message reaching a read_committed consumer;
 //   - baseline, the original design: a kafkajs consumer making one HTTP call (POST /v1/score, SHAP on) per message to
@@ -18,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../dist/kafka/local-broker.js';
+import { startRedis } from '../dist/redis/local-redis.js';
 import { createKafka, ensureTopics, kafkaPublisher, TOPICS } from '../dist/kafka/index.js';
 import { rawTransactions } from '../dist/kafka/testing.js';
 
@@ -33,8 +35,10 @@ const log = (message) => process.stderr.write(`[bench:kafka] ${message}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const children = new Set();
 
-log('starting Kafka');
+log('starting Kafka and Redis');
 const broker = await startKafka();
+// Durable as in production (append-only file, fsync every second).
+const redis = await startRedis({ appendOnly: true });
 const kafka = createKafka({ brokers: broker.brokers, clientId: 'bench' });
 await ensureTopics(kafka, 1);
 const client = new Kafka({ clientId: 'bench-admin', brokers: broker.brokers, logLevel: logLevel.NOTHING });
@@ -61,7 +65,7 @@ function spawnChild(args, extraEnv, readyText) {
   return { child, ready };
 }
 
-const worker = (groupId, instanceId) =>
+const worker = (groupId, instanceId, shared) =>
   spawnChild(
     [join(SERVER_DIR, 'dist/kafka/worker.js')],
     {
@@ -69,6 +73,7 @@ const worker = (groupId, instanceId) =>
       KAFKA_GROUP_ID: groupId,
       KAFKA_INSTANCE_ID: instanceId,
       LOG_LEVEL: 'error',
+      ...(shared ? { REDIS_URL: redis.url, REDIS_PREFIX: `${groupId}:` } : {}),
     },
     /"ready"/,
   );
@@ -195,8 +200,8 @@ async function latency(label, rate, prefix) {
   return result;
 }
 
-async function processors(count, group) {
-  const ws = Array.from({ length: count }, (_, i) => worker(group, `${group}-${i}`));
+async function processors(count, group, shared = false) {
+  const ws = Array.from({ length: count }, (_, i) => worker(group, `${group}-${i}`, shared));
   await Promise.all(ws.map((w) => w.ready));
   return async () => Promise.all(ws.map((w) => stop(w.child)));
 }
@@ -248,6 +253,12 @@ try {
   const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [
     ...rawTransactions(N, 'two', 5),
   ]);
+  const oneRedis = await throughput('1 processor, Redis', 1, 'bench-r1', () => processors(1, 'bench-r1', true), [
+    ...rawTransactions(N, 'r-one', 5),
+  ]);
+  const twoRedis = await throughput('2 processors, Redis', 2, 'bench-r2', () => processors(2, 'bench-r2', true), [
+    ...rawTransactions(N, 'r-two', 5),
+  ]);
   const pace = Math.max(100, Math.round(one * PACE));
   await startAtEnd('lat-1');
   let stopLat = await processors(1, 'lat-1');
@@ -256,6 +267,16 @@ try {
   await startAtEnd('lat-2');
   stopLat = await processors(2, 'lat-2');
   const lat2 = await latency('2 processors', pace, 'lat2');
+  await stopLat();
+  // The same paced load on the Redis store (below its throughput: the pace of the memory store may be too much).
+  const paceRedis = Math.max(100, Math.min(pace, Math.round(oneRedis * PACE)));
+  await startAtEnd('lat-r1');
+  stopLat = await processors(1, 'lat-r1', true);
+  const latRedis1 = await latency('1 processor, Redis', paceRedis, 'latr1');
+  await stopLat();
+  await startAtEnd('lat-r2');
+  stopLat = await processors(2, 'lat-r2', true);
+  const latRedis2 = await latency('2 processors, Redis', paceRedis, 'latr2');
   await stopLat();
 
   // Baseline: the server over HTTP and a per-message consumer, on a backlog of BASELINE_N.
@@ -278,8 +299,10 @@ try {
 
   const ms = (v) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
   rows.push(
-    ['Processor, 1 instance (transactional, SHAP for alerts)', one, lat1],
-    ['Processor, 2 instances, one group', two, lat2],
+    ['Processor, 1 instance (transactional, SHAP for alerts), history in memory', one, lat1],
+    ['Processor, 2 instances, one group, history in memory (each sees only its partitions)', two, lat2],
+    ['Processor, 1 instance, history shared on Redis', oneRedis, latRedis1],
+    ['Processor, 2 instances, one group, history shared on Redis', twoRedis, latRedis2],
     ['Baseline: consumer → `POST /v1/score` per message (SHAP on) → produce', baseline, latBase],
   );
   const markdown = [
@@ -291,9 +314,10 @@ try {
     ),
   ].join('\n');
   const goal = one >= 20_000 ? 'met' : 'NOT met';
+  const ratio = `Redis store / memory store: ${(oneRedis / one).toFixed(2)}x with 1 processor, ${(twoRedis / two).toFixed(2)}x with 2.`;
   const cpu = cpus();
   const at = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const summary = `Last run ${at} UTC: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}, Kafka broker on the same cores; ${N.toLocaleString('en')} transactions per throughput run (baseline ${BASELINE_N.toLocaleString('en')}), paced runs ${SECONDS} s. Goal ≥ 20,000 tx/s with one processor: **${goal}** (${one.toLocaleString('en')} tx/s).`;
+  const summary = `Last run ${at} UTC: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}, Kafka broker on the same cores; ${N.toLocaleString('en')} transactions per throughput run (baseline ${BASELINE_N.toLocaleString('en')}), paced runs ${SECONDS} s. Goal ≥ 20,000 tx/s with one processor: **${goal}** (${one.toLocaleString('en')} tx/s). ${ratio}`;
   process.stdout.write(`\n${summary}\n\n${markdown}\n`);
   const readme = join(HERE, 'README.md');
   const text = readFileSync(readme, 'utf8');
@@ -309,4 +333,5 @@ try {
   await Promise.all([...children].map((c) => stop(c)));
   await admin.disconnect().catch(() => {});
   await broker.stop();
+  await redis.stop();
 }

@@ -1,5 +1,6 @@
 // A processor as its own process (tests, benchmark, or a scaled-out deployment without HTTP):
-//   KAFKA_BROKERS=host:port KAFKA_GROUP_ID=... KAFKA_INSTANCE_ID=... node dist/kafka/worker.js
+//   KAFKA_BROKERS=host:port KAFKA_GROUP_ID=... KAFKA_INSTANCE_ID=... [REDIS_URL=redis://... REDIS_PREFIX=...] \
+//     node dist/kafka/worker.js
 // Prints one JSON line of stats a second; SIGTERM/SIGINT stop it gracefully (the batch in flight commits or aborts).
 import { createLogger } from '../log.js';
 import { startPipeline } from './index.js';
@@ -10,7 +11,9 @@ const logger = createLogger(
   (env.LOG_LEVEL as 'info' | undefined) ?? 'warn',
   (line) => void process.stderr.write(`${line}\n`),
 );
-const scoring = await createStandaloneScoring(env.BUNDLE || undefined);
+const scoring = await createStandaloneScoring(env.BUNDLE || undefined, Date.now, {
+  redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX || 'fraudscore:' } : undefined,
+});
 const pipeline = await startPipeline({
   kafka: {
     brokers: (env.KAFKA_BROKERS ?? '').split(',').filter(Boolean),
@@ -34,9 +37,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     clearInterval(timer);
-    void pipeline.stop().then(() => {
-      report();
-      process.exit(0);
-    });
+    void pipeline
+      .stop()
+      .then(() => scoring.close())
+      .then(() => {
+        report();
+        process.exit(0);
+      });
   });
 }
