@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredTransaction } from '@fraudscore/edge';
 import { simulate } from '@fraudscore/simulator';
@@ -370,6 +371,66 @@ describe('scale-out: every process scores as one process does', () => {
     for (const worker of [1, 2]) expect(metrics).toMatch(new RegExp(`^predictions_total\\{worker="${worker}",`, 'm'));
     await stopProcess(server);
   }, 300_000);
+
+  it('WORKERS=2 with KAFKA_BROKERS: both workers run a processor in the one consumer group', async () => {
+    const env: Record<string, string> = {
+      ...(await scenarioEnv('workers-kafka')),
+      WORKERS: '2',
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      KAFKA_GROUP_ID: 'scale-out-workers',
+      KAFKA_INSTANCE_ID: 'host-a',
+    };
+    const server = startProcess(env);
+    const url = await server.url;
+    const admin = new Kafka({ clientId: 'scale-out-admin', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await until(
+        'two members in the group',
+        async () => {
+          const { groups } = await admin.describeGroups(['scale-out-workers']);
+          return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
+        },
+        60_000,
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    // Each worker started its own processor and, after the last rebalance, holds partitions of its own.
+    const logged = server.lines.flatMap((l) => {
+      try {
+        return [JSON.parse(l) as { event?: string; worker?: number; partitions?: string }];
+      } catch {
+        return [];
+      }
+    });
+    const named = (name: string) => logged.filter((l) => l.event === name);
+    expect(new Set(named('kafka.processor_started').map((l) => l.worker))).toEqual(new Set([1, 2]));
+    const lastJoin = new Map(named('kafka.group_joined').map((l) => [l.worker, l.partitions ?? ''] as const));
+    expect([...lastJoin.keys()].sort()).toEqual([1, 2]);
+    const held = [...lastJoin.values()].map((p) => p.split(',').filter(Boolean));
+    for (const partitions of held) expect(partitions.length).toBeGreaterThan(0);
+    expect(new Set(held.flat()).size).toBe(held.flat().length);
+    // Transactions on every partition are scored once, by whichever worker holds it.
+    const publisher = await kafkaPublisher(createKafka({ brokers: kafka.brokers, clientId: 'scale-out-workers-pub' }));
+    const txs = (events.filter((e) => e.kind === 'tx') as TxEvent[])
+      .slice(0, 40)
+      .map((e) => ({ ...e.tx, id: `wk-${e.tx.id}` }));
+    try {
+      await publisher.send(
+        TOPICS.raw,
+        txs.map((tx) => ({ key: tx.customerId, value: JSON.stringify(rawMessage({ ...tx })) })),
+      );
+    } finally {
+      await publisher.close();
+    }
+    await until(
+      'every published transaction to be scored',
+      async () => (await records(env.DATABASE_URL!, txs.map((t) => t.id))).size === txs.length,
+      60_000,
+    );
+    await stopProcess(server);
+  }, 180_000);
 
   it('at full load (no pacing), measures what concurrency changes: only windows of transactions scored at once', async () => {
     const env = await scenarioEnv('load');
