@@ -520,20 +520,18 @@ async function loadHistory(
     const labelled = records.filter((r) => r.label !== null).sort((a, b) => a.label!.at.localeCompare(b.label!.at));
     for (let i = 0; i < labelled.length; i += 1000) {
       await Promise.all(
-        labelled
-          .slice(i, i + 1000)
-          .map((r) =>
-            labels.record(
-              {
-                id: r.id,
-                label: r.label!.label,
-                probability: r.probability,
-                threshold: r.threshold,
-                blocked: r.shouldBlock,
-              },
-              Date.parse(r.label!.at),
-            ),
+        labelled.slice(i, i + 1000).map((r) =>
+          labels.record(
+            {
+              id: r.id,
+              label: r.label!.label,
+              probability: r.probability,
+              threshold: r.threshold,
+              blocked: r.shouldBlock,
+            },
+            Date.parse(r.label!.at),
           ),
+        ),
       );
     }
     await model.scorer.dispose();

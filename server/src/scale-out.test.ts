@@ -382,7 +382,11 @@ describe('scale-out: every process scores as one process does', () => {
     };
     const server = startProcess(env);
     const url = await server.url;
-    const admin = new Kafka({ clientId: 'scale-out-admin', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({
+      clientId: 'scale-out-admin',
+      brokers: kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await admin.connect();
     try {
       await until(
@@ -426,7 +430,13 @@ describe('scale-out: every process scores as one process does', () => {
     }
     await until(
       'every published transaction to be scored',
-      async () => (await records(env.DATABASE_URL!, txs.map((t) => t.id))).size === txs.length,
+      async () =>
+        (
+          await records(
+            env.DATABASE_URL!,
+            txs.map((t) => t.id),
+          )
+        ).size === txs.length,
       60_000,
     );
     await stopProcess(server);
