@@ -381,7 +381,7 @@ describe('scale-out: every process scores as one process does', () => {
       KAFKA_INSTANCE_ID: 'host-a',
     };
     const server = startProcess(env);
-    const url = await server.url;
+    await server.url;
     const admin = new Kafka({
       clientId: 'scale-out-admin',
       brokers: kafka.brokers,
