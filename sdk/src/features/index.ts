@@ -5,6 +5,6 @@ export type {
   SourceFeature, WindowFeature,
 } from './spec.js';
 export { canonicalJson, specHash } from './canonical-json.js';
-export { normalizeTransaction, parseTimestamp } from './validate.js';
+export { normalizeTransaction, parseTimestamp, type NormalizeOptions } from './validate.js';
 export { computeFeatures, computeFeaturesSync, noHistory, upperBound } from './compute.js';
 export type { FeatureHistory, HistoryEntry, HistorySlice, KnownFeatures, SyncFeatureHistory } from './compute.js';
