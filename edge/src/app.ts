@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { createInProcessEventBus, type EventBus } from './bus/index.js';
 import { accessFor } from './access.js';
 import { ApiError, toErrorResponse } from './errors.js';
-import { apiKeyAuth, bodySizeLimit, corsAllowList, rateLimit, requireScope, SCOPES, securityHeaders, type ApiKeyEnv, type HashedApiKey, type RateLimitOptions } from './middleware/index.js';
+import { apiKeyAuth, bodySizeLimit, corsAllowList, logUnexpected, rateLimit, requestId, requireScope, SCOPES, securityHeaders, silentEdgeLogger, type ApiKeyEnv, type EdgeLogger, type HashedApiKey, type RateLimitOptions } from './middleware/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { labelRoutes } from './routes/labels/index.js';
@@ -26,6 +26,7 @@ import { lifecycleRoutes, mlflowRoutes } from './routes/registry/index.js';
 import type { ModelLifecycle, RegistryBridge } from './registry/index.js';
 import { openApiRoutes } from './openapi/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
+import type { InputLimits } from '@fraudscore/sdk';
 
 export interface SecurityOptions {
   /** Parsed API_KEYS (parseApiKeys); an empty list answers 401 on every /v1 route. */
@@ -76,6 +77,12 @@ export interface AppDeps {
   lifecycle?: ModelLifecycle;
   /** Bundle files by model version, served publicly at /v1/models/{version}/bundle/{file} for SDKs. */
   bundle?: (version: string) => ServedBundle | undefined;
+  /** The input contract's amount ceiling and timestamp window (default the SDK's DEFAULT_LIMITS); /openapi.json shows them. */
+  limits?: Partial<InputLimits>;
+  /** Where unexpected errors are logged, with the request id (default: nowhere). */
+  logger?: EdgeLogger;
+  /** Why the host is degraded besides the model registry (e.g. the stream's batches keep failing); /health reports them. */
+  degraded?: () => readonly string[];
 }
 
 export interface EdgeApp {
@@ -96,7 +103,8 @@ export function createEdge(deps: AppDeps): EdgeApp {
   const clock = deps.clock ?? Date.now;
   // One config object: POST /threshold changes it, the service reads it on every request.
   const config = deps.config ?? {};
-  const service = createScoringService({ model: deps.model, history: deps.history, storage, bus, clock, config });
+  const service = createScoringService({ model: deps.model, history: deps.history, storage, bus, clock, config, ...(deps.limits ? { limits: deps.limits } : {}) });
+  const logger = deps.logger ?? silentEdgeLogger;
   const metrics = deps.metrics ?? createFraudMetrics({ clock, startTime: clock() });
   const driftHistory = deps.driftHistory ?? new MemoryDriftHistory();
   recordMetricsFromEvents(bus, metrics);
@@ -109,8 +117,10 @@ export function createEdge(deps: AppDeps): EdgeApp {
   });
 
   const app = new Hono();
+  app.use('*', requestId());
   app.onError((error, c) => {
     const { status, body, headers } = toErrorResponse(error);
+    if (status >= 500) body.error.requestId = logUnexpected(logger, c, error);
     return c.json(body, status, headers);
   });
   app.notFound((c) => {
@@ -120,9 +130,9 @@ export function createEdge(deps: AppDeps): EdgeApp {
   if (deps.security) installSecurity(app, deps.security);
   deps.installMiddleware?.(app);
 
-  app.route('/health', healthRoutes({ service, clock, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }));
+  app.route('/health', healthRoutes({ service, clock, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}), ...(deps.degraded ? { degraded: deps.degraded } : {}) }));
   // Public like /health (outside /v1): describes the routes below with the schemas they validate with.
-  app.route('/openapi.json', openApiRoutes({ apiKeyHeader: deps.security ? deps.security.header ?? 'authorization' : undefined, drift: deps.driftReference !== undefined, bundle: deps.bundle !== undefined }));
+  app.route('/openapi.json', openApiRoutes({ apiKeyHeader: deps.security ? deps.security.header ?? 'authorization' : undefined, drift: deps.driftReference !== undefined, bundle: deps.bundle !== undefined, limits: service.limits() }));
   app.route('/v1/score', scoreRoutes({ service }));
   app.route('/v1/transactions', labelRoutes({ service }));
   app.route('/v1/transactions', transactionRoutes({ storage }));
@@ -133,7 +143,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   if (deps.bundle) app.route('/v1/models', bundleRoutes({ bundle: deps.bundle }));
   app.route('/v1/stream', streamRoutes({ bus }));
   app.route('/', legacyRoutes({ service, storage, config, clock }));
-  app.route('/v2', kserveRoutes({ service }));
+  app.route('/v2', kserveRoutes({ service, onUnexpected: (error, c) => logUnexpected(logger, c, error) }));
   app.route('/', explanationRoutes({
     getTransaction: async (id) => {
       const record = await storage.get(id);

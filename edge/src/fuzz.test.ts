@@ -55,7 +55,7 @@ describe('fuzz', () => {
     const keys = await parseApiKeys('fuzz-admin-key-0123456789:admin');
     const open = await createTestEdge(BUNDLE);
     const secured = await createTestEdge(BUNDLE, { security: { keys, rateLimit: false } });
-    const known = await open.app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('known-good', { amount: 77 })) });
+    const known = await open.app.request('/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx('known-good', { amount: 77 })) });
     expect(known.status).toBe(200);
     const before = await (await open.app.request('/v1/transactions/known-good')).json();
     const random = seededRandom(20261126);

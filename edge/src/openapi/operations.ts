@@ -38,12 +38,14 @@ const json = (description: string, schema: z.ZodType): Reply => ({ description, 
 const REGISTRY_REFUSALS = { 502: 'The registry refused the request (the reason is in the message).', 503: 'MLflow not configured, or unreachable (the message says which).' };
 const registryJson = (description: string): Reply => ({ description, contentType: 'application/json' });
 const BATCH_413 = { 413: `More than ${s.MAX_BATCH} transactions.` };
+const CONFLICT_409 = { 409: 'conflict: this id was already scored with different content (`id` names it; see Transaction for what "same content" means). The same content again returns the stored result with 200.' };
+const BACKFILL_403 = { 403: 'backfill=true with a key without the `admin` scope (or the route\'s scope missing).' };
 
 const scoring: Operation[] = [
-  { method: 'post', path: '/v1/score', tag: 'scoring', summary: 'Score one transaction (idempotent per id)', query: s.scoreQuery, body: s.scoreBody,
-    ok: { 200: json('The scored transaction, as stored.', s.scoredTransaction) } },
-  { method: 'post', path: '/v1/score/batch', tag: 'scoring', summary: 'Score 1..1000 transactions in order', query: s.scoreQuery, body: s.scoreBatchBody,
-    ok: { 200: json('One result per transaction, in request order.', s.scoreBatchResponse) }, refusals: BATCH_413 },
+  { method: 'post', path: '/v1/score', tag: 'scoring', summary: 'Score one transaction (idempotent per id: same content → the stored result, other content → 409)', query: s.scoreQuery, body: s.scoreBody,
+    ok: { 200: json('The scored transaction, as stored.', s.scoredTransaction) }, refusals: { ...CONFLICT_409, ...BACKFILL_403 } },
+  { method: 'post', path: '/v1/score/batch', tag: 'scoring', summary: 'Score 1..1000 transactions in order; an invalid one refuses the batch, a conflicting duplicate is that item\'s error', query: s.scoreQuery, body: s.scoreBatchBody,
+    ok: { 200: json('One result per transaction, in request order: a ScoredTransaction, or { id, error } for a conflicting duplicate.', s.scoreBatchResponse) }, refusals: { ...BATCH_413, ...BACKFILL_403 } },
 ];
 
 const analyst: Operation[] = [
@@ -87,10 +89,10 @@ const service: Operation[] = [
 ];
 
 const legacy: Operation[] = [
-  { method: 'post', path: '/predict', tag: 'legacy', summary: 'Score one transaction (original field names)', body: s.scoreBody,
-    ok: { 200: json('The prediction.', s.legacyPrediction) } },
-  { method: 'post', path: '/predict/batch', tag: 'legacy', summary: 'Score 1..1000 transactions (original field names)', body: s.scoreBatchBody,
-    ok: { 200: json('Predictions in request order.', s.legacyBatchResponse) }, refusals: BATCH_413 },
+  { method: 'post', path: '/predict', tag: 'legacy', summary: 'Score one transaction (original field names)', query: s.legacyScoreQuery, body: s.scoreBody,
+    ok: { 200: json('The prediction.', s.legacyPrediction) }, refusals: { ...CONFLICT_409, ...BACKFILL_403 } },
+  { method: 'post', path: '/predict/batch', tag: 'legacy', summary: 'Score 1..1000 transactions (original field names)', query: s.legacyScoreQuery, body: s.scoreBatchBody,
+    ok: { 200: json('Predictions in request order; a conflicting duplicate is { transaction_id, error } in its place.', s.legacyBatchResponse) }, refusals: { ...BATCH_413, ...BACKFILL_403 } },
   { method: 'get', path: '/model-info', tag: 'legacy', summary: 'The active model (original field names)', ok: { 200: { description: 'The model.', contentType: 'application/json' } } },
   { method: 'get', path: '/threshold', tag: 'legacy', summary: 'The threshold in force', ok: { 200: json('The threshold.', s.thresholdState) } },
   { method: 'post', path: '/threshold', tag: 'legacy', summary: 'Change the threshold at run time (audited)', body: s.thresholdBody,
@@ -112,7 +114,7 @@ const kserveModel = (prefix: string): Operation[] => [
   { method: 'get', path: `${prefix}/ready`, tag: 'kserve', summary: 'Model readiness', params: s.kserveModelPath,
     ok: { 200: { description: '{ name, ready: true }', contentType: 'application/json' } }, refusals: { 404: 'Not the loaded model or version.' }, errorSchema: s.kserveError },
   { method: 'post', path: `${prefix}/infer`, tag: 'kserve', summary: 'Inference (Open Inference Protocol)', params: s.kserveModelPath, body: inferRequest,
-    ok: { 200: json('The output tensors.', s.inferResponse) }, refusals: { 404: 'Not the loaded model or version.', 503: 'No model can be loaded.' }, errorSchema: s.kserveError },
+    ok: { 200: json('The output tensors.', s.inferResponse) }, refusals: { 404: 'Not the loaded model or version.', 409: 'A conflicting duplicate (an id already scored, or earlier in the request, with different content): nothing was scored.', 503: 'No model can be loaded.' }, errorSchema: s.kserveError },
 ];
 
 const kserve: Operation[] = [

@@ -2,6 +2,7 @@
 import { RISK_LEVELS, type RiskLevel } from '@fraudscore/sdk';
 import { ALERT_LEVELS, decodeCursor, type ListQuery } from '../storage/index.js';
 import { fromNotAfterTo, timeRange } from './common.js';
+import { contractText } from './contract.js';
 import { scoredTransaction } from './transaction.js';
 import { z } from './zod.js';
 
@@ -19,8 +20,8 @@ export const riskList = (levels: readonly RiskLevel[]) => {
 
 const listQuery = (levels: readonly RiskLevel[]) => timeRange.extend({
   risk: riskList(levels).optional(),
-  customerId: z.string().min(1, { error: 'must be 1 to 256 characters' }).max(256, { error: 'must be 1 to 256 characters' }).optional()
-    .meta({ description: "Only this customer's transactions." }),
+  customerId: contractText().optional()
+    .meta({ description: "Only this customer's transactions (an id: 1 to 256 characters, no control characters)." }),
   limit: z.string().regex(/^\d{1,4}$/, { error: `must be an integer from 1 to ${MAX_PAGE}` })
     .refine((text) => Number(text) >= 1 && Number(text) <= MAX_PAGE, { error: `must be an integer from 1 to ${MAX_PAGE}` })
     .meta({ description: `Page size, an integer from 1 to ${MAX_PAGE}.`, default: String(DEFAULT_PAGE) })

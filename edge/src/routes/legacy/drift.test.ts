@@ -29,7 +29,7 @@ function setup(weekRows = 5_000) {
     return c.json(body, status);
   });
   app.route('/', legacyDriftRoutes({ monitor }));
-  const post = (path: string, body?: unknown) => app.request(path, { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const post = (path: string, body?: unknown) => app.request(path, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
   return { post, history, recorded, monitor };
 }
 

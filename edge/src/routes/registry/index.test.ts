@@ -38,9 +38,9 @@ describe('registry routes', () => {
     expect((await edge.app.request('/mlflow/compare?run_ids=a1, b2')).status).toBe(200);
     expect((await edge.app.request('/mlflow/run/abc123')).status).toBe(200);
     expect((await edge.app.request('/mlflow/runs?limit=0')).status).toBe(400);
-    expect((await edge.app.request('/v1/models/promote', { method: 'POST', body: JSON.stringify({ changed_by: ' ana ' }) })).status).toBe(200);
+    expect((await edge.app.request('/v1/models/promote', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ changed_by: ' ana ' }) })).status).toBe(200);
     expect((await edge.app.request('/v1/models/rollback', { method: 'POST' })).status).toBe(200);
-    const bad = await edge.app.request('/v1/models/promote', { method: 'POST', body: JSON.stringify({ changed_by: '' }) });
+    const bad = await edge.app.request('/v1/models/promote', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ changed_by: '' }) });
     expect(bad.status).toBe(422);
     expect(calls).toEqual([['runs', { experimentId: '3', limit: 5 }], ['compare', { runIds: ['a1', 'b2'], limit: undefined }], ['promote', 'ana'], ['rollback', 'api']]);
     // Health and /v1/models report the degraded state with its reason, still 200.

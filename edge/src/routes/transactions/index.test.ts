@@ -12,7 +12,7 @@ describe('GET /v1/transactions', () => {
     edge = await createTestEdge(BUNDLE);
     const transactions = Array.from({ length: 25 }, (_, i) =>
       tx(`t${String(i).padStart(2, '0')}`, { customerId: i % 2 ? 'odd' : 'even', timestamp: Date.parse('2026-03-01T00:00:00Z') + i * 3_600_000, amount: i * 40 }));
-    const res = await edge.app.request('/v1/score/batch?explain=false', { method: 'POST', body: JSON.stringify({ transactions }) });
+    const res = await edge.app.request('/v1/score/batch?explain=false', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transactions }) });
     expect(res.status).toBe(200);
   });
   const get = async (query: string) => {
@@ -67,7 +67,7 @@ describe('GET /v1/transactions', () => {
 describe('GET /v1/transactions/{id}', () => {
   it('returns the stored transaction, 404 for an unknown id', async () => {
     const edge = await createTestEdge(BUNDLE);
-    const scored = await (await edge.app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('x1')) })).json();
+    const scored = await (await edge.app.request('/v1/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx('x1')) })).json();
     const res = await edge.app.request('/v1/transactions/x1');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(scored);
