@@ -15,7 +15,7 @@ import { MlflowBridge } from './mlflow/bridge.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager } from './models/manager.js';
-import { startPipeline, type Pipeline } from './kafka/index.js';
+import { startPipeline, type Pipeline, type PipelineOptions } from './kafka/index.js';
 import { rawMessage, TOPICS } from './kafka/messages.js';
 
 /** Storage with an optional close (flush) for shutdown. */
@@ -38,6 +38,8 @@ export interface StartOptions {
   clock?: () => number;
   /** The built dashboard served at / (default dashboard/dist in the repository; false: none). */
   dashboardDir?: string | false;
+  /** Stream processor tuning (tests): retries, degraded reporting. */
+  stream?: Pick<PipelineOptions, 'processor'>;
 }
 
 export interface RunningServer {
@@ -116,8 +118,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     client: mlflowClient, name: config.mlflow.modelName, storage: opened.storage, manager: models, publicKey: config.bundlePublicKey, clock,
     apTolerance: config.promotion.apTolerance, windowMs: config.promotion.windowMs, minLabels: config.promotion.minLabels,
   });
+  // The stream starts after the app: /health asks it through this reference.
+  let pipeline: Pipeline | undefined;
   const edge = createEdge({
     model: () => models.active().scorer, history, storage: opened.storage, clock, security, config: edgeConfig, metrics, driftHistory,
+    limits: config.limits, logger, degraded: () => pipeline?.processor.problems() ?? [],
     explainer: createLlmExplainer({
       apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, model: config.openai.model, cache: memoryCache(),
       onError: (error) => logger.warn('explain.llm_failed', { error: error instanceof Error ? error.name : 'error' }),
@@ -174,8 +179,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const url = `http://${urlHost}:${port}`;
 
   const kafka = await startPipeline({
-    kafka: config.kafka, service: edge.service, registry: edge.metrics.registry, logger, clock, explain: config.kafka.explain,
+    kafka: config.kafka, service: edge.service, registry: edge.metrics.registry, logger, clock, explain: config.kafka.explain, ...options.stream,
   });
+  pipeline = kafka;
   // The demo feeds the stream (transactions_raw: in process, or the Kafka cluster) like a bank's channels would;
   // it learns the scores from the bus, as every scored transaction is published there.
   const demo = config.demo

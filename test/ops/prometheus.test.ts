@@ -23,7 +23,7 @@ const ADMIN = 'ops-prometheus-admin-key-0123456789';
 export const PROJECT_METRICS = [
   'fraud_detection_latency_seconds_bucket', 'fraud_detection_latency_seconds_count', 'fraud_detection_latency_seconds_sum',
   'fraud_score_bucket', 'predictions_total', 'feature_drift_score', 'score_drift_score', 'false_positive_rate',
-  'model_accuracy_daily', 'model_info', 'process_uptime_seconds', 'kafka_consumer_lag',
+  'model_accuracy_daily', 'model_info', 'process_uptime_seconds', 'kafka_consumer_lag', 'kafka_processor_consecutive_aborts',
 ];
 
 interface PromResponse<T> {
@@ -173,7 +173,7 @@ describe('Prometheus scraping a running server', () => {
       const all = r.data.groups.flatMap((g) => g.rules);
       return all.length > 0 && all.every((rule) => !rule.lastEvaluation.startsWith('0001')) ? all : undefined;
     });
-    const expected = ['FraudDetectionLatencyHigh', 'ScoreDriftHigh', 'FeatureDriftHigh', 'ModelAccuracyLow', 'FalsePositiveRateHigh', 'KafkaConsumerLagHigh'];
+    const expected = ['FraudDetectionLatencyHigh', 'ScoreDriftHigh', 'FeatureDriftHigh', 'ModelAccuracyLow', 'FalsePositiveRateHigh', 'KafkaConsumerLagHigh', 'KafkaStreamStuck'];
     expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(expected));
     for (const rule of rules) {
       expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' });

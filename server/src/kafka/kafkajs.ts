@@ -9,7 +9,7 @@
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, type LogEntry } from 'kafkajs';
 import { silentLogger, type Logger } from '../log.js';
 import { TOPIC_SPECS } from './messages.js';
-import type { BatchHandler, ConsumedMessage, ProcessorTransport, ProducedMessage, Publisher, TransportHooks } from './transport.js';
+import { decodeValue, type BatchHandler, type ConsumedMessage, type ProcessorTransport, type ProducedMessage, type Publisher, type TransportHooks } from './transport.js';
 
 export interface KafkaConnection {
   brokers: string[];
@@ -159,7 +159,7 @@ export class KafkaTransport implements ProcessorTransport {
     if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return Promise.resolve();
     const messages: ConsumedMessage[] = batch.messages.map((m) => ({
       topic: batch.topic, partition: batch.partition, offset: m.offset,
-      key: m.key === null ? null : m.key.toString(), value: m.value === null ? null : m.value.toString(), timestamp: Number(m.timestamp),
+      key: m.key === null ? null : m.key.toString(), ...decodeValue(m.value), timestamp: Number(m.timestamp),
     }));
     return new Promise<void>((done) => {
       this.queue.push({ messages, partition: batch.partition, last: batch.lastOffset(), highWatermark: batch.highWatermark, payload, done });
