@@ -13,4 +13,4 @@ export { buildReference, computeDrift, DriftMonitor, DriftScheduler, MemoryDrift
 export type { ServedBundle } from './routes/bundle/index.js';
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi/index.js';
 export type { GateScores, ModelLifecycle, ModelSource, ModelStatus, PromotionOutcome, RegistryBridge, RegistryModel, RegistryModelVersion, ReloadOutcome, RollbackOutcome, RunComparison } from './registry/index.js';
-export type { ActiveModel, ExplanationResponse, ModelsResponse } from './api-types.js';
+export type { ActiveModel, BatchItemError, ExplanationResponse, ModelsResponse, ScoreBatchResponse } from './api-types.js';

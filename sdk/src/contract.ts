@@ -2,7 +2,7 @@
 // them. The SDK's normalizeTransaction applies it on the device and on the server; the edge builds its published
 // schema from it (so /openapi.json shows the same rules as pattern, maxLength, maximum and descriptions), and every
 // entry point (HTTP, KServe, Kafka, the replay command) goes through one of the two. Refuse, never rewrite.
-import { canonicalJson } from './features/canonical-json.js';
+import { sha256HexOfText } from './sha256.js';
 import type { NormalizedTransaction } from './transaction.js';
 
 const MINUTE_MS = 60_000;
@@ -126,33 +126,33 @@ export function timestampProblem(ms: number, window: TimeWindow | false = DEFAUL
   return undefined;
 }
 
-/** The fields of a normalized transaction that are its content, for "same content" (label excluded, nulls dropped). */
-function contentOf(tx: Readonly<NormalizedTransaction>): Record<string, unknown> {
-  const content: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(tx)) if (name !== 'label' && value !== null && value !== undefined) content[name] = value;
+/** A normalized transaction's content, for "same content": [field, value] pairs sorted by field, without the label
+ * and without absent or null fields. Its values are text and finite numbers, which JSON.stringify writes one way. */
+function contentOf(tx: Readonly<NormalizedTransaction>): [string, unknown][] {
+  const content: [string, unknown][] = [];
+  for (const name of Object.keys(tx).sort()) {
+    const value = tx[name];
+    if (name !== 'label' && value !== null && value !== undefined) content.push([name, value]);
+  }
   return content;
 }
 
 /**
- * The content fingerprint idempotency compares: sha256 (hex) of the canonical JSON (keys sorted, numbers as written
- * by Python) of the normalized transaction without its label and without absent or null fields. Two submissions are
+ * The content fingerprint idempotency compares: sha256 (hex) of the JSON text of contentOf(tx). Two submissions are
  * the same content when they normalize alike: ids as text ("17" = 17), timestamps as instants
  * ("2026-03-20T11:00:00+01:00" = "2026-03-20T10:00:00Z" = 1774000800000), amounts as numbers (12.5 = 12.50);
  * fields the feature spec does not declare (and a device's pre-score) are not content.
  */
-export async function contentFingerprint(tx: Readonly<NormalizedTransaction>): Promise<string> {
-  const bytes = new TextEncoder().encode(canonicalJson(contentOf(tx)));
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+export function contentFingerprint(tx: Readonly<NormalizedTransaction>): string {
+  return sha256HexOfText(JSON.stringify(contentOf(tx)));
 }
 
 /** Names of the content fields in which two normalized transactions differ (for a conflict's message). */
 export function differingFields(a: Readonly<NormalizedTransaction>, b: Readonly<NormalizedTransaction>): string[] {
-  const left = contentOf(a);
-  const right = contentOf(b);
-  const names = [...new Set([...Object.keys(left), ...Object.keys(right)])];
-  // Wrapped: canonicalJson reads a bare string as JSON text.
-  return names.filter((name) => canonicalJson([left[name] ?? null]) !== canonicalJson([right[name] ?? null]));
+  const left = new Map(contentOf(a));
+  const right = new Map(contentOf(b));
+  const names = [...new Set([...left.keys(), ...right.keys()])].sort();
+  return names.filter((name) => JSON.stringify(left.get(name) ?? null) !== JSON.stringify(right.get(name) ?? null));
 }
 
 function codePoint(unit: number): string {

@@ -136,7 +136,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const decidedAt = (at: string | undefined): string => new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
 
   /** The input checked against the published schema (422 naming the field), then normalized by the model's spec. */
-  async function prepare(input: unknown, backfill: boolean, scorer: Scorer): Promise<Prepared> {
+  function prepare(input: unknown, backfill: boolean, scorer: Scorer): Prepared {
     const checked = validate(backfill ? schemas.backfill : schemas.live, input, { field: 'transaction' });
     // A label never comes with a transaction to score (labels arrive through the label route), nor does the pre-score.
     const { preScore: _pre, label: _label, ...raw } = input as Record<string, unknown>;
@@ -148,11 +148,11 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       if (error instanceof ValidationError) throw fromValidation(error);
       throw error;
     }
-    return { id: tx.id, tx, deviceScore: checked.preScore ?? null, fingerprint: await contentFingerprint(tx) };
+    return { id: tx.id, tx, deviceScore: checked.preScore ?? null, fingerprint: contentFingerprint(tx) };
   }
 
   /** The stored record's fingerprint (computed from its transaction for records stored before it was kept). */
-  const fingerprintOf = async (record: ScoredTransaction): Promise<string> => record.fingerprint ?? contentFingerprint(record.transaction);
+  const fingerprintOf = (record: ScoredTransaction): string => record.fingerprint ?? contentFingerprint(record.transaction);
 
   /** `scorer`: the model this request scored with (a hot swap mid-request must not mix two models' tiers). */
   function toRecord(p: Prepared, result: ScoreResult, scoredAt: string, scorer: Scorer): ScoredTransaction {
@@ -216,7 +216,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     const backfillOf = (i: number): boolean => (typeof options.backfill === 'boolean' ? options.backfill : options.backfill?.[i] ?? false);
     for (let i = 0; i < inputs.length; i++) {
       try {
-        prepared[i] = await prepare(inputs[i], backfillOf(i), scorer);
+        prepared[i] = prepare(inputs[i], backfillOf(i), scorer);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         if (options.invalid !== 'report') throw atIndex(error, i);
@@ -236,7 +236,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       const first = firstIndex.get(p.id);
       let problem: ApiError | undefined;
       if (existing) {
-        if ((await fingerprintOf(existing)) === p.fingerprint) outcomes[i] = { ok: true, record: existing, created: false };
+        if (fingerprintOf(existing) === p.fingerprint) outcomes[i] = { ok: true, record: existing, created: false };
         else problem = conflict(p.id, differingFields(existing.transaction, p.tx), 'id');
       } else if (first !== undefined) {
         if (prepared[first]!.fingerprint === p.fingerprint) sameAs.set(i, first);
@@ -256,14 +256,14 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       for (const [k, i] of fresh.entries()) {
         const { record, created } = saved[k]!;
         const p = prepared[i]!;
-        if (created || (await fingerprintOf(record)) === p.fingerprint) {
+        if (created || fingerprintOf(record) === p.fingerprint) {
           outcomes[i] = { ok: true, record, created };
           continue;
         }
         // A concurrent request stored this id first, with other content: ours is the conflict. If our transaction
         // went into the history, the stored one takes its place.
         const mine = history.get(p.id);
-        if (mine && (await contentFingerprint(mine)) === p.fingerprint) {
+        if (mine && contentFingerprint(mine) === p.fingerprint) {
           history.remove(p.id);
           await history.add({ ...record.transaction, label: null });
         }
