@@ -4,7 +4,7 @@
 // run(client, log) is exported so the example's test drives it against a real in-process server.
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { FraudScoreApiError, FraudScoreClient, type Explanation, type ScoredTransaction, type TransactionInput } from './client.js';
+import { FraudScoreApiError, FraudScoreClient, isScored, type Explanation, type ScoredTransaction, type TransactionInput } from './client.js';
 
 export type Log = (line: string) => void;
 
@@ -57,7 +57,7 @@ export async function run(client: FraudScoreClient, log: Log = console.log): Pro
 
   log('\n2. Score a batch with some obviously risky amounts (POST /v1/score/batch)');
   const amounts = [...USUAL_AMOUNTS.slice(1, 3), RISKY_AMOUNTS[0]!, ...USUAL_AMOUNTS.slice(3), RISKY_AMOUNTS[1]!, RISKY_AMOUNTS[2]!];
-  const batch = await client.scoreBatch(amounts.map(tx));
+  const batch = (await client.scoreBatch(amounts.map(tx))).filter(isScored); // fresh ids: no conflicting duplicates
   for (const result of batch) log(`   ${describe(result)}`);
   const flagged = batch.filter((r) => r.riskLevel === 'HIGH' || r.riskLevel === 'CRITICAL');
   log(`   ${flagged.length} of ${batch.length} at HIGH or CRITICAL`);
