@@ -85,17 +85,25 @@ describe('HTTP and the stream on one server (embedded PostgreSQL, in-process log
   });
 });
 
-describe('failures that are not the input\'s fault', () => {
-  it('an unexpected error is logged with a request id, which the 500 carries', async () => {
+describe('failures that are not the input\'s fault (embedded PostgreSQL, a storage that fails on demand)', () => {
+  let server: RunningServer;
+  let lines: string[];
+  let broken = false;
+  beforeAll(async () => {
     const opened = await openStorage();
     const failing: Storage = Object.assign(Object.create(opened) as Storage, {
       saveMany: async (records: readonly ScoredTransaction[]) => {
         if (records.some((r) => r.id === 'boom')) throw new Error('disk on fire');
+        if (broken) throw new Error('database unavailable');
         return opened.saveMany(records);
       },
     });
-    const storage: HostStorage = { storage: failing, kind: 'test', close: () => opened.close() };
-    const { server, lines } = await start({}, { storage });
+    ({ server, lines } = await start({}, { storage: { storage: failing, kind: 'test', close: () => opened.close() }, stream: { processor: { retryBackoff: { baseMs: 20, maxMs: 200 } } } }));
+    running.splice(running.indexOf(server), 1); // kept for the whole group
+  }, 60_000);
+  afterAll(() => server?.close());
+
+  it('HTTP: an unexpected error is logged with a request id, which the 500 carries', async () => {
     const res = await post(`${server.url}/v1/score`, tx('boom'));
     expect(res.status).toBe(500);
     const requestId = res.headers.get('x-request-id');
@@ -103,23 +111,13 @@ describe('failures that are not the input\'s fault', () => {
     expect((await res.json()).error).toMatchObject({ code: 'internal_error', requestId });
     const logged = events(lines).find((e) => e.event === 'http.unexpected_error');
     expect(logged).toMatchObject({ requestId, error: 'Error', message: 'disk on fire', method: 'POST', path: '/v1/score' });
-    // A failed request teaches the history nothing: the same id scores afresh once storage works.
+    // A failed request teaches the history nothing.
     const probe = await (await post(`${server.url}/v1/score`, tx('probe-2'))).json();
     expect(probe.features.CUSTOMER_ID_NB_TX_1DAY_WINDOW).toBe(1);
   });
-});
 
-describe('the stream: a failure that is not the messages\' fault (embedded PostgreSQL, in-process log)', () => {
-  it('a batch that keeps failing raises a metric and a log line and turns /health degraded, with the reason', async () => {
-    const opened = await openStorage();
-    let broken = true;
-    const flaky: Storage = Object.assign(Object.create(opened) as Storage, {
-      saveMany: async (records: readonly ScoredTransaction[]) => {
-        if (broken) throw new Error('database unavailable');
-        return opened.saveMany(records);
-      },
-    });
-    const { server, lines } = await start({}, { storage: { storage: flaky, kind: 'test', close: () => opened.close() }, stream: { processor: { retryBackoff: { baseMs: 20, maxMs: 200 } } } });
+  it('the stream: a batch that keeps failing raises a metric and a log line and turns /health degraded, with the reason', async () => {
+    broken = true;
     await server.kafka.publisher.send(TOPICS.raw, [1, 2, 3].map((i) => ({ key: `c-${i}`, value: JSON.stringify(rawMessage(tx(`stuck-${i}`, { customerId: `c-${i}` }))) })));
     await waitFor('/health to say degraded', async () => (await (await fetch(`${server.url}/health`)).json()).status === 'degraded', 20_000);
     const health = await (await fetch(`${server.url}/health`)).json();

@@ -120,6 +120,25 @@ describe('scoring service', () => {
     expect(edge.history.size).toBe(2);
   });
 
+  it('records stored before fingerprints were kept are compared by their stored transaction', async () => {
+    const first = await edge.service.score(tx('old-row'));
+    const { fingerprint: _none, ...legacy } = first;
+    const storage = new MemoryStorage();
+    await storage.saveMany([legacy]);
+    const later = await createTestEdge(BUNDLE, { storage });
+    expect(await later.service.score(tx('old-row', { timestamp: Date.parse('2026-03-20T10:00:00Z') }))).toEqual(legacy);
+    await expect(later.service.score(tx('old-row', { terminalId: 't9' }))).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/terminalId differs/) });
+  });
+
+  it('two requests racing with one id and different content: one is scored, the other is a conflict; the history holds the stored one', async () => {
+    const [a, b] = await Promise.allSettled([edge.service.score(tx('race', { amount: 1 })), edge.service.score(tx('race', { amount: 2 }))]);
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const won = (a.status === 'fulfilled' ? a : b) as PromiseFulfilledResult<{ transaction: { amount: number } }>;
+    expect((a.status === 'rejected' ? a : b) as PromiseRejectedResult).toMatchObject({ reason: { status: 409 } });
+    expect(edge.history.get('race')?.amount).toBe(won.value.transaction.amount);
+    expect((await edge.storage.get('race'))?.transaction.amount).toBe(won.value.transaction.amount);
+  });
+
   it('a failure after the scorer recorded the transactions takes them out of the history again', async () => {
     const failing = await createTestEdge(BUNDLE, { storage: Object.assign(new MemoryStorage(), { saveMany: async () => { throw new Error('disk full'); } }) });
     await expect(failing.service.scoreBatch([tx('f1'), tx('f2', { customerId: 'c2' })])).rejects.toThrow('disk full');
