@@ -160,7 +160,9 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     const level = t === undefined ? result.riskLevel : riskLevel(result.probability, t, scorer.model.riskTiers);
     const block = t === undefined ? result.shouldBlock : shouldBlock(result.probability, t);
     const { transactionId: _id, ...rest } = result;
-    const { label: _label, ...transaction } = history.get(p.id) ?? p.tx;
+    // The transaction as this request normalized it (not the history's entry: a concurrent request may have put its
+    // own content under the id there).
+    const { label: _label, ...transaction } = p.tx;
     return {
       id: p.id,
       transaction: transaction as NormalizedTransaction,
