@@ -12,10 +12,15 @@ export function isJsonContentType(header: string | undefined): boolean {
   return parameters.every((p) => p === '' || /^charset="?utf-8"?$/.test(p));
 }
 
-const unsupportedMediaType = (header: string | undefined): ApiError => new ApiError(415, 'unsupported_media_type',
-  header === undefined
-    ? 'the request has a body but no Content-Type; send JSON with Content-Type: application/json'
-    : 'the body must be JSON sent with Content-Type: application/json (charset utf-8, if given)', 'content-type');
+const unsupportedMediaType = (header: string | undefined): ApiError =>
+  new ApiError(
+    415,
+    'unsupported_media_type',
+    header === undefined
+      ? 'the request has a body but no Content-Type; send JSON with Content-Type: application/json'
+      : 'the body must be JSON sent with Content-Type: application/json (charset utf-8, if given)',
+    'content-type',
+  );
 
 /** The body as text: the raw bytes decoded as strict UTF-8. Empty: ''. */
 export async function readUtf8(c: Context): Promise<string> {
@@ -29,7 +34,10 @@ export async function readUtf8(c: Context): Promise<string> {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw badRequest(`the body is not valid UTF-8 (byte ${invalidUtf8At(new Uint8Array(bytes))} is not); JSON must be sent as UTF-8`, 'body');
+    throw badRequest(
+      `the body is not valid UTF-8 (byte ${invalidUtf8At(new Uint8Array(bytes))} is not); JSON must be sent as UTF-8`,
+      'body',
+    );
   }
 }
 
@@ -37,7 +45,8 @@ export async function readUtf8(c: Context): Promise<string> {
 function invalidUtf8At(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
-    const extra = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    const extra =
+      b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (extra < 0) return i;
     const slice = bytes.subarray(i, i + extra + 1);
     if (slice.length < extra + 1) return i;

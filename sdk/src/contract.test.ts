@@ -2,25 +2,42 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  amountProblem, contentFingerprint, DEFAULT_TIME_WINDOW, differingFields, formatDuration, formatNumber, ID_PATTERN, idProblem, MAX_ID_LENGTH,
-  resolveLimits, textProblem, timestampProblem,
+  amountProblem,
+  contentFingerprint,
+  DEFAULT_TIME_WINDOW,
+  differingFields,
+  formatDuration,
+  formatNumber,
+  ID_PATTERN,
+  idProblem,
+  MAX_ID_LENGTH,
+  resolveLimits,
+  textProblem,
+  timestampProblem,
 } from './contract.js';
 import { ValidationError } from './errors.js';
 import { compileSpec } from './features/spec.js';
 import { normalizeTransaction } from './features/validate.js';
 
-const spec = compileSpec(JSON.parse(readFileSync(new URL('../../models/specs/handbook-features.json', import.meta.url), 'utf8')));
+const spec = compileSpec(
+  JSON.parse(readFileSync(new URL('../../models/specs/handbook-features.json', import.meta.url), 'utf8')),
+);
 const NOW = Date.parse('2026-03-20T12:00:00Z');
 const good = { id: 'tx1', customerId: 'c1', terminalId: 't1', amount: 12.5, timestamp: '2026-03-20T10:00:00Z' };
 /** Seeded and bounded, so a failure reproduces and the suite stays fast. */
 const RUNS = { seed: 16, numRuns: 2000 };
 
 /** Any UTF-16 code unit sequence: lone surrogates, NUL, C1 controls, pairs, plain text. */
-const utf16 = fc.array(fc.oneof(
-  fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)),
-  fc.constantFrom('\u0000', '\u001f', '\u007f', '\u009f', '\ud800', '\udfff', '\ud83d\ude00', 'é', 'a', ' '),
-  fc.string({ unit: 'grapheme', maxLength: 8 }),
-), { maxLength: 12 }).map((parts) => parts.join(''));
+const utf16 = fc
+  .array(
+    fc.oneof(
+      fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)),
+      fc.constantFrom('\u0000', '\u001f', '\u007f', '\u009f', '\ud800', '\udfff', '\ud83d\ude00', 'é', 'a', ' '),
+      fc.string({ unit: 'grapheme', maxLength: 8 }),
+    ),
+    { maxLength: 12 },
+  )
+  .map((parts) => parts.join(''));
 
 describe('text and ids', () => {
   it.each([
@@ -33,9 +50,12 @@ describe('text and ids', () => {
     ['x'.repeat(257), /is 257 characters long; at most 256/],
   ])('%j is refused in plain words', (text, message) => expect(textProblem(text)).toMatch(message));
 
-  it.each(['tx-1', 'Zoë', '支付-1', '😀'.repeat(256), ' padded ', 'x'.repeat(256), 'line\u2028sep'])('%j is an id', (text) => {
-    expect(textProblem(text)).toBeUndefined();
-  });
+  it.each(['tx-1', 'Zoë', '支付-1', '😀'.repeat(256), ' padded ', 'x'.repeat(256), 'line\u2028sep'])(
+    '%j is an id',
+    (text) => {
+      expect(textProblem(text)).toBeUndefined();
+    },
+  );
 
   it('counts characters as code points (JSON Schema maxLength), not UTF-16 units', () => {
     expect(textProblem('😀'.repeat(MAX_ID_LENGTH))).toBeUndefined();
@@ -44,10 +64,13 @@ describe('text and ids', () => {
 
   it('agrees with the published pattern and maxLength on any UTF-16 text', () => {
     const pattern = new RegExp(ID_PATTERN);
-    fc.assert(fc.property(utf16, (text) => {
-      const published = pattern.test(text) && [...text].length <= MAX_ID_LENGTH;
-      expect(textProblem(text) === undefined).toBe(published);
-    }), RUNS);
+    fc.assert(
+      fc.property(utf16, (text) => {
+        const published = pattern.test(text) && [...text].length <= MAX_ID_LENGTH;
+        expect(textProblem(text) === undefined).toBe(published);
+      }),
+      RUNS,
+    );
   });
 
   it('numbers are ids only as whole numbers JSON keeps exact', () => {
@@ -67,7 +90,9 @@ describe('amounts and timestamps', () => {
     expect(amountProblem(-0)).toBeUndefined();
     expect(amountProblem(5e-324)).toBeUndefined();
     expect(amountProblem(1e9)).toBeUndefined();
-    expect(amountProblem(1.7e308)).toBe('is above the ceiling of 1,000,000,000; it must be a number from 0 to 1,000,000,000, got 1.7e+308');
+    expect(amountProblem(1.7e308)).toBe(
+      'is above the ceiling of 1,000,000,000; it must be a number from 0 to 1,000,000,000, got 1.7e+308',
+    );
     expect(amountProblem(-1)).toMatch(/must not be negative/);
     expect(amountProblem(Infinity)).toMatch(/got Infinity/);
     expect(amountProblem('12')).toMatch(/got "12"/);
@@ -79,8 +104,12 @@ describe('amounts and timestamps', () => {
     expect(timestampProblem(Date.parse('0000-01-01T00:00:00Z'), false)).toMatch(/between 1970-01-01 and 9999-12-31/);
     expect(timestampProblem(-1, false)).toMatch(/between 1970/);
     expect(timestampProblem(0, false)).toBeUndefined();
-    expect(timestampProblem(0, DEFAULT_TIME_WINDOW, NOW)).toMatch(/^is 20,532 days before the clock \(2026-03-20T12:00:00.000Z\); it must be within 30 days before and 15 minutes after the clock/);
-    expect(timestampProblem(Date.parse('2100-01-01T00:00:00Z'), DEFAULT_TIME_WINDOW, NOW)).toMatch(/^is 26,949 days after the clock/);
+    expect(timestampProblem(0, DEFAULT_TIME_WINDOW, NOW)).toMatch(
+      /^is 20,532 days before the clock \(2026-03-20T12:00:00.000Z\); it must be within 30 days before and 15 minutes after the clock/,
+    );
+    expect(timestampProblem(Date.parse('2100-01-01T00:00:00Z'), DEFAULT_TIME_WINDOW, NOW)).toMatch(
+      /^is 26,949 days after the clock/,
+    );
     expect(timestampProblem(NOW - 30 * day, DEFAULT_TIME_WINDOW, NOW)).toBeUndefined();
     expect(timestampProblem(NOW + 15 * 60_000, DEFAULT_TIME_WINDOW, NOW)).toBeUndefined();
     expect(timestampProblem(NOW + 15 * 60_000 + 1, DEFAULT_TIME_WINDOW, NOW)).toMatch(/after the clock/);
@@ -97,44 +126,90 @@ describe('amounts and timestamps', () => {
   it('formats for people', () => {
     expect(formatNumber(1_000_000_000)).toBe('1,000,000,000');
     expect(formatNumber(1.5)).toBe('1.5');
-    expect([formatDuration(30 * 86_400_000), formatDuration(15 * 60_000), formatDuration(3_600_000), formatDuration(1500)]).toEqual(['30 days', '15 minutes', '1 hour', '1 second']);
+    expect([
+      formatDuration(30 * 86_400_000),
+      formatDuration(15 * 60_000),
+      formatDuration(3_600_000),
+      formatDuration(1500),
+    ]).toEqual(['30 days', '15 minutes', '1 hour', '1 second']);
   });
 });
 
 describe('normalizeTransaction under the contract (properties)', () => {
   /** JSON-like values with the extremes: NUL, lone surrogates, ±0, 5e-324, 1.7e308, huge integers, nesting. */
   const weird = fc.oneof(
-    utf16, fc.double(), fc.constantFrom(0, -0, 5e-324, 1.7e308, -1.7e308, 2 ** 53, 2 ** 53 + 2, 1e21, Number.MAX_SAFE_INTEGER, '9007199254740993', '1e9999', null, true),
-    fc.integer(), fc.jsonValue({ maxDepth: 3 }), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.integer({ min: -1e15, max: 1e15 }),
+    utf16,
+    fc.double(),
+    fc.constantFrom(
+      0,
+      -0,
+      5e-324,
+      1.7e308,
+      -1.7e308,
+      2 ** 53,
+      2 ** 53 + 2,
+      1e21,
+      Number.MAX_SAFE_INTEGER,
+      '9007199254740993',
+      '1e9999',
+      null,
+      true,
+    ),
+    fc.integer(),
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.integer({ min: -1e15, max: 1e15 }),
   );
-  const transaction = fc.record({
-    id: weird, customerId: weird, terminalId: weird, amount: weird, timestamp: weird,
-  }, { requiredKeys: [] }).chain((fields) => fc.subarray(Object.keys(good)).map((keep) => ({ ...Object.fromEntries(keep.map((k) => [k, good[k as keyof typeof good]])), ...fields })));
+  const transaction = fc
+    .record(
+      {
+        id: weird,
+        customerId: weird,
+        terminalId: weird,
+        amount: weird,
+        timestamp: weird,
+      },
+      { requiredKeys: [] },
+    )
+    .chain((fields) =>
+      fc
+        .subarray(Object.keys(good))
+        .map((keep) => ({ ...Object.fromEntries(keep.map((k) => [k, good[k as keyof typeof good]])), ...fields })),
+    );
 
   it('refuses only with a ValidationError naming a field; what it accepts meets every rule', () => {
-    fc.assert(fc.property(transaction, (tx) => {
-      let out;
-      try {
-        out = normalizeTransaction(tx, spec, { now: NOW });
-      } catch (error) {
-        expect(error).toBeInstanceOf(ValidationError);
-        expect(['id', 'customerId', 'terminalId', 'amount', 'timestamp', 'label', 'transaction']).toContain((error as ValidationError).field);
-        expect((error as ValidationError).message).not.toMatch(/undefined|NaN|\[object/);
-        return;
-      }
-      for (const field of ['id', 'customerId', 'terminalId'] as const) expect(textProblem(out[field])).toBeUndefined();
-      expect(amountProblem(out.amount)).toBeUndefined();
-      expect(timestampProblem(out.timestamp, DEFAULT_TIME_WINDOW, NOW)).toBeUndefined();
-    }), RUNS);
+    fc.assert(
+      fc.property(transaction, (tx) => {
+        let out;
+        try {
+          out = normalizeTransaction(tx, spec, { now: NOW });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ValidationError);
+          expect(['id', 'customerId', 'terminalId', 'amount', 'timestamp', 'label', 'transaction']).toContain(
+            (error as ValidationError).field,
+          );
+          expect((error as ValidationError).message).not.toMatch(/undefined|NaN|\[object/);
+          return;
+        }
+        for (const field of ['id', 'customerId', 'terminalId'] as const)
+          expect(textProblem(out[field])).toBeUndefined();
+        expect(amountProblem(out.amount)).toBeUndefined();
+        expect(timestampProblem(out.timestamp, DEFAULT_TIME_WINDOW, NOW)).toBeUndefined();
+      }),
+      RUNS,
+    );
   });
 
   it('two different accepted ids stay different (nothing is rewritten into another id)', () => {
     const id = fc.oneof(utf16, fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }));
-    fc.assert(fc.property(id, id, (a, b) => {
-      const accepted = (v: unknown) => (idProblem(v) === undefined ? String(v) : undefined);
-      const [x, y] = [accepted(a), accepted(b)];
-      if (x !== undefined && y !== undefined && x === y) expect(String(a)).toBe(String(b));
-    }), RUNS);
+    fc.assert(
+      fc.property(id, id, (a, b) => {
+        const accepted = (v: unknown) => (idProblem(v) === undefined ? String(v) : undefined);
+        const [x, y] = [accepted(a), accepted(b)];
+        if (x !== undefined && y !== undefined && x === y) expect(String(a)).toBe(String(b));
+      }),
+      RUNS,
+    );
   });
 });
 
@@ -143,8 +218,19 @@ describe('content fingerprint ("same content")', () => {
 
   it('equal when the content is written differently: ids as numbers, instants in other zones or as epoch ms, labels', async () => {
     const a = contentFingerprint(normalized({ ...good, id: 17, customerId: 35 }));
-    const b = contentFingerprint(normalized({ ...good, id: '17', customerId: '35', timestamp: '2026-03-20T11:00:00+01:00', label: 1, note: 'not in the spec' }));
-    const c = contentFingerprint(normalized({ ...good, id: '17', customerId: '35', timestamp: Date.parse(good.timestamp), amount: 12.50 }));
+    const b = contentFingerprint(
+      normalized({
+        ...good,
+        id: '17',
+        customerId: '35',
+        timestamp: '2026-03-20T11:00:00+01:00',
+        label: 1,
+        note: 'not in the spec',
+      }),
+    );
+    const c = contentFingerprint(
+      normalized({ ...good, id: '17', customerId: '35', timestamp: Date.parse(good.timestamp), amount: 12.5 }),
+    );
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(b).toBe(a);
     expect(c).toBe(a);
@@ -152,7 +238,13 @@ describe('content fingerprint ("same content")', () => {
 
   it('different when anything the model reads differs; the differing fields are named', async () => {
     const base = normalized(good);
-    for (const change of [{ amount: 12.51 }, { customerId: 'c2' }, { terminalId: 't2' }, { timestamp: '2026-03-20T10:00:00.001Z' }, { id: 'tx2' }]) {
+    for (const change of [
+      { amount: 12.51 },
+      { customerId: 'c2' },
+      { terminalId: 't2' },
+      { timestamp: '2026-03-20T10:00:00.001Z' },
+      { id: 'tx2' },
+    ]) {
       const other = normalized({ ...good, ...change });
       expect(contentFingerprint(other)).not.toBe(contentFingerprint(base));
       expect(differingFields(base, other)).toEqual(Object.keys(change));
@@ -166,14 +258,22 @@ describe('sha256Hex', () => {
     const text = (s: string) => new TextEncoder().encode(s);
     expect(sha256Hex(text(''))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(sha256Hex(text('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(sha256Hex(text('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'))).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-      expect(sha256Hex(bytes)).toBe(Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''));
-    }), { seed: 256, numRuns: 500 });
-    await fc.assert(fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 200 }), async (text) => {
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-      expect(sha256HexOfText(text)).toBe(Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''));
-    }), { seed: 257, numRuns: 300 });
+    expect(sha256Hex(text('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'))).toBe(
+      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+        expect(sha256Hex(bytes)).toBe(Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''));
+      }),
+      { seed: 256, numRuns: 500 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 200 }), async (text) => {
+        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+        expect(sha256HexOfText(text)).toBe(Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''));
+      }),
+      { seed: 257, numRuns: 300 },
+    );
   });
 });

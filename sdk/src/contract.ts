@@ -27,7 +27,10 @@ export interface TimeWindow {
 }
 
 /** 30 days back (the longest window of the default features), 15 minutes ahead (clocks of terminals run fast). */
-export const DEFAULT_TIME_WINDOW: Readonly<TimeWindow> = Object.freeze({ pastMs: 30 * DAY_MS, futureMs: 15 * MINUTE_MS });
+export const DEFAULT_TIME_WINDOW: Readonly<TimeWindow> = Object.freeze({
+  pastMs: 30 * DAY_MS,
+  futureMs: 15 * MINUTE_MS,
+});
 
 export interface InputLimits {
   /** The largest amount accepted. */
@@ -36,14 +39,21 @@ export interface InputLimits {
   timeWindow: TimeWindow | false;
 }
 
-export const DEFAULT_LIMITS: Readonly<InputLimits> = Object.freeze({ maxAmount: DEFAULT_MAX_AMOUNT, timeWindow: DEFAULT_TIME_WINDOW });
+export const DEFAULT_LIMITS: Readonly<InputLimits> = Object.freeze({
+  maxAmount: DEFAULT_MAX_AMOUNT,
+  timeWindow: DEFAULT_TIME_WINDOW,
+});
 
 /** Defaults filled in; throws a RangeError for a limit no deployment should have. */
 export function resolveLimits(limits: Partial<InputLimits> = {}): InputLimits {
   const maxAmount = limits.maxAmount ?? DEFAULT_MAX_AMOUNT;
-  if (!(maxAmount > 0 && maxAmount <= MAX_AMOUNT_CEILING)) throw new RangeError(`maxAmount must be above 0 and at most ${MAX_AMOUNT_CEILING}, got ${maxAmount}`);
+  if (!(maxAmount > 0 && maxAmount <= MAX_AMOUNT_CEILING))
+    throw new RangeError(`maxAmount must be above 0 and at most ${MAX_AMOUNT_CEILING}, got ${maxAmount}`);
   const timeWindow = limits.timeWindow === undefined ? DEFAULT_TIME_WINDOW : limits.timeWindow;
-  if (timeWindow !== false && !(timeWindow.pastMs >= 0 && timeWindow.futureMs >= 0 && Number.isFinite(timeWindow.pastMs + timeWindow.futureMs))) {
+  if (
+    timeWindow !== false &&
+    !(timeWindow.pastMs >= 0 && timeWindow.futureMs >= 0 && Number.isFinite(timeWindow.pastMs + timeWindow.futureMs))
+  ) {
     throw new RangeError('timeWindow.pastMs and timeWindow.futureMs must be finite durations >= 0');
   }
   return { maxAmount, timeWindow };
@@ -61,7 +71,8 @@ export const RULES = {
   id: `a string of 1 to ${MAX_ID_LENGTH} characters of valid Unicode without control characters, or a whole number from -${MAX_INTEGER_ID} to ${MAX_INTEGER_ID} (send larger ones as text)`,
   amount: (maxAmount: number) => `a number from 0 to ${formatNumber(maxAmount)}`,
   timestamp: 'ISO 8601 text like "2026-03-20T10:00:00Z" (with a zone, else read as UTC) or whole epoch milliseconds',
-  window: (window: TimeWindow) => `within ${formatDuration(window.pastMs)} before and ${formatDuration(window.futureMs)} after the clock`,
+  window: (window: TimeWindow) =>
+    `within ${formatDuration(window.pastMs)} before and ${formatDuration(window.futureMs)} after the clock`,
 } as const;
 
 /** What is wrong with a text value (id, entity id, declared text field), or undefined when it is fine. */
@@ -94,7 +105,8 @@ export function idProblem(value: unknown): string | undefined {
   if (typeof value === 'string') return textProblem(value);
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return undefined;
-    if (Number.isInteger(value)) return `is the number ${value}, too large to be exact in JSON (more than ${MAX_INTEGER_ID}); send it as text`;
+    if (Number.isInteger(value))
+      return `is the number ${value}, too large to be exact in JSON (more than ${MAX_INTEGER_ID}); send it as text`;
     return `must be ${RULES.id}, got the number ${value}`;
   }
   return `must be ${RULES.id}, got ${describe(value)}`;
@@ -102,9 +114,11 @@ export function idProblem(value: unknown): string | undefined {
 
 /** What is wrong with an amount under the ceiling, or undefined. */
 export function amountProblem(value: unknown, maxAmount: number = DEFAULT_MAX_AMOUNT): string | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `must be ${RULES.amount(maxAmount)}, got ${describe(value)}`;
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return `must be ${RULES.amount(maxAmount)}, got ${describe(value)}`;
   if (value < 0) return `must not be negative: it must be ${RULES.amount(maxAmount)}, got ${value}`;
-  if (value > maxAmount) return `is above the ceiling of ${formatNumber(maxAmount)}; it must be ${RULES.amount(maxAmount)}, got ${value}`;
+  if (value > maxAmount)
+    return `is above the ceiling of ${formatNumber(maxAmount)}; it must be ${RULES.amount(maxAmount)}, got ${value}`;
   return undefined;
 }
 
@@ -112,7 +126,11 @@ export function amountProblem(value: unknown, maxAmount: number = DEFAULT_MAX_AM
  * What is wrong with a timestamp (epoch ms, already parsed) in time, or undefined: always within 1970..9999, and
  * within `window` around `now` unless the window is false or `now` is not given.
  */
-export function timestampProblem(ms: number, window: TimeWindow | false = DEFAULT_TIME_WINDOW, now?: number): string | undefined {
+export function timestampProblem(
+  ms: number,
+  window: TimeWindow | false = DEFAULT_TIME_WINDOW,
+  now?: number,
+): string | undefined {
   if (ms < EARLIEST_TIMESTAMP || ms > LATEST_TIMESTAMP) {
     return `must be between 1970-01-01 and 9999-12-31 (UTC), got ${describeTime(ms)}`;
   }
@@ -171,7 +189,12 @@ export function formatNumber(value: number): string {
 
 /** A duration in the largest whole unit that fits: "30 days", "15 minutes", "1 hour", "45 seconds". */
 export function formatDuration(ms: number): string {
-  const units: [number, string][] = [[DAY_MS, 'day'], [3_600_000, 'hour'], [MINUTE_MS, 'minute'], [1000, 'second']];
+  const units: [number, string][] = [
+    [DAY_MS, 'day'],
+    [3_600_000, 'hour'],
+    [MINUTE_MS, 'minute'],
+    [1000, 'second'],
+  ];
   for (const [size, name] of units) {
     if (ms >= size) {
       const count = Math.floor(ms / size);

@@ -50,7 +50,11 @@ const admin = client.admin();
 await admin.connect();
 
 function spawnChild(args, extraEnv, readyText) {
-  const child = spawn(process.execPath, args, { cwd: SERVER_DIR, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: SERVER_DIR,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';
@@ -66,7 +70,16 @@ function spawnChild(args, extraEnv, readyText) {
 }
 
 const worker = (groupId, instanceId) =>
-  spawnChild([join(SERVER_DIR, 'dist/kafka/worker.js')], { KAFKA_BROKERS: broker.brokers.join(','), KAFKA_GROUP_ID: groupId, KAFKA_INSTANCE_ID: instanceId, LOG_LEVEL: 'error' }, /"ready"/);
+  spawnChild(
+    [join(SERVER_DIR, 'dist/kafka/worker.js')],
+    {
+      KAFKA_BROKERS: broker.brokers.join(','),
+      KAFKA_GROUP_ID: groupId,
+      KAFKA_INSTANCE_ID: instanceId,
+      LOG_LEVEL: 'error',
+    },
+    /"ready"/,
+  );
 
 async function stop(child) {
   if (child.exitCode !== null) return;
@@ -90,7 +103,14 @@ async function rawEnd() {
 async function startAtEnd(groupId) {
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.setOffsets({ groupId, topic: TOPICS.raw, partitions: (await admin.fetchTopicOffsets(TOPICS.raw)).map((p) => ({ partition: p.partition, offset: p.high })) });
+      await admin.setOffsets({
+        groupId,
+        topic: TOPICS.raw,
+        partitions: (await admin.fetchTopicOffsets(TOPICS.raw)).map((p) => ({
+          partition: p.partition,
+          offset: p.high,
+        })),
+      });
       return;
     } catch (error) {
       if (attempt >= 50 || !error.retriable) throw error; // fresh topics: leaders may still be settling
@@ -175,7 +195,9 @@ async function latency(label, rate, prefix) {
   seen.sort((a, b) => a - b);
   const q = (p) => seen[Math.min(seen.length - 1, Math.floor(p * seen.length))];
   const result = { rate, received: seen.length, sent: total, p50: q(0.5), p99: q(0.99) };
-  log(`${label}: ${rate} tx/s paced, ${seen.length}/${total} received, p50 ${result.p50?.toFixed(0)} ms, p99 ${result.p99?.toFixed(0)} ms`);
+  log(
+    `${label}: ${rate} tx/s paced, ${seen.length}/${total} received, p50 ${result.p50?.toFixed(0)} ms, p99 ${result.p99?.toFixed(0)} ms`,
+  );
   return result;
 }
 
@@ -195,9 +217,27 @@ async function httpConsumer(url, group) {
     partitionsConsumedConcurrently: 12,
     eachMessage: async ({ message }) => {
       const body = JSON.parse(message.value.toString());
-      const response = await fetch(`${url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body.transaction) });
+      const response = await fetch(`${url}/v1/score`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify(body.transaction),
+      });
       const scored = await response.json();
-      await producer.send({ topic: TOPICS.scored, acks: -1, messages: [{ key: message.key, value: JSON.stringify({ schemaVersion: 1, id: scored.id, probability: scored.probability, riskLevel: scored.riskLevel }) }] });
+      await producer.send({
+        topic: TOPICS.scored,
+        acks: -1,
+        messages: [
+          {
+            key: message.key,
+            value: JSON.stringify({
+              schemaVersion: 1,
+              id: scored.id,
+              probability: scored.probability,
+              riskLevel: scored.riskLevel,
+            }),
+          },
+        ],
+      });
     },
   });
   return async () => {
@@ -215,7 +255,7 @@ function withPoison(records, share, prefix) {
   return records.map((record, i) => {
     if (i % every !== every - 1 || i < 50) return record;
     const kinds = poisonMessages(`${prefix}-${i}`, records[i - 50]);
-    return kinds[(i / every) % kinds.length | 0];
+    return kinds[((i / every) % kinds.length) | 0];
   });
 }
 
@@ -227,13 +267,33 @@ try {
     const clean = [];
     const poisoned = [];
     for (let r = 0; r < Number(env.BENCH_KAFKA_REPEAT ?? 1); r++) {
-      const runClean = async () => clean.push(await throughput(`1 processor, clean #${r + 1}`, 1, `bench-clean-${r}`, () => processors(1, `bench-clean-${r}`), [...rawTransactions(N, `clean${r}`, 5)]));
-      const runPoison = async () => poisoned.push(await throughput(`1 processor, ${POISON * 100}% poison #${r + 1}`, 1, `bench-poison-${r}`, () => processors(1, `bench-poison-${r}`), withPoison([...rawTransactions(N, `poison${r}`, 5)], POISON, `pz${r}`)));
+      const runClean = async () =>
+        clean.push(
+          await throughput(
+            `1 processor, clean #${r + 1}`,
+            1,
+            `bench-clean-${r}`,
+            () => processors(1, `bench-clean-${r}`),
+            [...rawTransactions(N, `clean${r}`, 5)],
+          ),
+        );
+      const runPoison = async () =>
+        poisoned.push(
+          await throughput(
+            `1 processor, ${POISON * 100}% poison #${r + 1}`,
+            1,
+            `bench-poison-${r}`,
+            () => processors(1, `bench-poison-${r}`),
+            withPoison([...rawTransactions(N, `poison${r}`, 5)], POISON, `pz${r}`),
+          ),
+        );
       if (r % 2 === 0) (await runClean(), await runPoison());
       else (await runPoison(), await runClean());
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    process.stdout.write(`\n${N.toLocaleString('en')} messages per run, ${clean.length} alternating pair(s), ${cpus().length} cores shared with the broker and the publisher: clean ${clean.join(', ')} msg/s (median ${median(clean)}); ${POISON * 100}% poison ${poisoned.join(', ')} msg/s (median ${median(poisoned)}); ratio of medians ${(median(poisoned) / median(clean)).toFixed(2)}\n`);
+    process.stdout.write(
+      `\n${N.toLocaleString('en')} messages per run, ${clean.length} alternating pair(s), ${cpus().length} cores shared with the broker and the publisher: clean ${clean.join(', ')} msg/s (median ${median(clean)}); ${POISON * 100}% poison ${poisoned.join(', ')} msg/s (median ${median(poisoned)}); ratio of medians ${(median(poisoned) / median(clean)).toFixed(2)}\n`,
+    );
   } else await fullRun();
 } finally {
   await Promise.all([...children].map((c) => stop(c)));
@@ -242,11 +302,22 @@ try {
 }
 
 async function fullRun() {
-  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [...rawTransactions(N, 'one', 5)]);
-  const poisoned = POISON > 0
-    ? await throughput(`1 processor, ${POISON * 100}% poison`, 1, 'bench-poison', () => processors(1, 'bench-poison'), withPoison([...rawTransactions(N, 'poison', 5)], POISON, 'pz'))
-    : undefined;
-  const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [...rawTransactions(N, 'two', 5)]);
+  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [
+    ...rawTransactions(N, 'one', 5),
+  ]);
+  const poisoned =
+    POISON > 0
+      ? await throughput(
+          `1 processor, ${POISON * 100}% poison`,
+          1,
+          'bench-poison',
+          () => processors(1, 'bench-poison'),
+          withPoison([...rawTransactions(N, 'poison', 5)], POISON, 'pz'),
+        )
+      : undefined;
+  const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [
+    ...rawTransactions(N, 'two', 5),
+  ]);
   const pace = Math.max(100, Math.round(one * PACE));
   await startAtEnd('lat-1');
   let stopLat = await processors(1, 'lat-1');
@@ -259,9 +330,15 @@ async function fullRun() {
 
   // Baseline: the server over HTTP and a per-message consumer, on a backlog of BASELINE_N.
   log('baseline: starting the server');
-  const server = spawnChild([join(HERE, 'server-runner.mjs')], { PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error' }, /BENCH_URL (\S+)/);
+  const server = spawnChild(
+    [join(HERE, 'server-runner.mjs')],
+    { PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error' },
+    /BENCH_URL (\S+)/,
+  );
   const url = (await server.ready)[1];
-  const baseline = await throughput('baseline (HTTP per message)', 1, 'baseline', () => httpConsumer(url, 'baseline'), [...rawTransactions(BASELINE_N, 'base', 9)]);
+  const baseline = await throughput('baseline (HTTP per message)', 1, 'baseline', () => httpConsumer(url, 'baseline'), [
+    ...rawTransactions(BASELINE_N, 'base', 9),
+  ]);
   const basePace = Math.max(50, Math.min(pace, Math.round(baseline * PACE)));
   await startAtEnd('baseline-lat');
   const stopBase = await httpConsumer(url, 'baseline-lat');
@@ -272,16 +349,26 @@ async function fullRun() {
   const ms = (v) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
   rows.push(
     ['Processor, 1 instance (transactional, SHAP for alerts)', one, lat1],
-    ...(poisoned === undefined ? [] : [[`Processor, 1 instance, ${POISON * 100}% poison messages (${(poisoned / one).toFixed(2)}x the clean run)`, poisoned, undefined]]),
+    ...(poisoned === undefined
+      ? []
+      : [
+          [
+            `Processor, 1 instance, ${POISON * 100}% poison messages (${(poisoned / one).toFixed(2)}x the clean run)`,
+            poisoned,
+            undefined,
+          ],
+        ]),
     ['Processor, 2 instances, one group', two, lat2],
     ['Baseline: consumer → `POST /v1/score` per message (SHAP on) → produce', baseline, latBase],
   );
   const markdown = [
     '| pipeline | throughput raw → scored | paced load | p50 produce → scored | p99 produce → scored |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(([name, txs, lat]) => lat === undefined
-      ? `| ${name} | ${txs.toLocaleString('en')} msg/s | | | |`
-      : `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`),
+    ...rows.map(([name, txs, lat]) =>
+      lat === undefined
+        ? `| ${name} | ${txs.toLocaleString('en')} msg/s | | | |`
+        : `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`,
+    ),
   ].join('\n');
   const goal = one >= 20_000 ? 'met' : 'NOT met';
   const cpu = cpus();
@@ -291,6 +378,11 @@ async function fullRun() {
   const readme = join(HERE, 'README.md');
   const text = readFileSync(readme, 'utf8');
   const block = `<!-- kafka:start -->\n${summary}\n\n${markdown}\n<!-- kafka:end -->`;
-  writeFileSync(readme, /<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/.test(text) ? text.replace(/<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/, block) : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`);
+  writeFileSync(
+    readme,
+    /<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/.test(text)
+      ? text.replace(/<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/, block)
+      : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`,
+  );
   log('bench/README.md updated');
 }

@@ -55,7 +55,10 @@ export function componentSchemas(limits?: Partial<InputLimits>): Record<string, 
   let registry = components;
   if (limits !== undefined) {
     const transaction = s.transactionSchema({ limits });
-    const overrides = new Map<string, z.ZodType>([['Transaction', transaction], ['ScoreBatchRequest', s.scoreBatchSchema(transaction)]]);
+    const overrides = new Map<string, z.ZodType>([
+      ['Transaction', transaction],
+      ['ScoreBatchRequest', s.scoreBatchSchema(transaction)],
+    ]);
     registry = z.registry<{ id: string }>();
     for (const [id, schema] of NAMED_SCHEMAS) registry.add(overrides.get(id) ?? schema, { id });
   }

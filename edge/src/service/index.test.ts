@@ -24,7 +24,12 @@ describe('scoring service', () => {
     expect(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).toContain(r.riskLevel);
     expect(r.topFactors).toHaveLength(5);
     expect(r.shap?.values).toHaveLength(15);
-    expect(r.transaction).toMatchObject({ id: 'a1', customerId: 'c1', terminalId: 't1', timestamp: Date.parse('2026-03-20T10:00:00Z') });
+    expect(r.transaction).toMatchObject({
+      id: 'a1',
+      customerId: 'c1',
+      terminalId: 't1',
+      timestamp: Date.parse('2026-03-20T10:00:00Z'),
+    });
     expect(r.scoredAt).toBe('2026-03-20T12:00:00.000Z');
     expect(await edge.storage.get('a1')).toEqual(r);
     expect(events.map((e) => e.type)).toEqual(['scored']);
@@ -38,13 +43,15 @@ describe('scoring service', () => {
 
   it("a customer's second transaction sees the first in its customer windows", async () => {
     const first = await edge.service.score(tx('a1', { amount: 100 }));
-    const second = await edge.service.score(tx('a2', { amount: 50, timestamp: '2026-03-20T11:00:00Z', terminalId: 't2' }));
+    const second = await edge.service.score(
+      tx('a2', { amount: 50, timestamp: '2026-03-20T11:00:00Z', terminalId: 't2' }),
+    );
     expect(first.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(1);
     expect(second.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);
     expect(second.features['CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW']).toBe(75);
   });
 
-  it('a fraud label raises a later transaction\'s terminal risk once the 7-day delay has passed', async () => {
+  it("a fraud label raises a later transaction's terminal risk once the 7-day delay has passed", async () => {
     await edge.service.score(tx('old', { timestamp: '2026-03-10T10:00:00Z', customerId: 'cx' }));
     const before = await edge.service.score(tx('b1', { timestamp: '2026-03-18T10:00:00Z', customerId: 'cy' }));
     expect(before.features['TERMINAL_ID_NB_TX_7DAY_WINDOW']).toBe(1);
@@ -65,7 +72,12 @@ describe('scoring service', () => {
     const again = await edge.service.score(tx('a1', { timestamp: Date.parse('2026-03-20T10:00:00Z') }));
     expect(again).toEqual(first);
     expect(first.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-    await expect(edge.service.score(tx('a1', { amount: 9999 }))).rejects.toMatchObject({ status: 409, code: 'conflict', field: 'id', data: { id: 'a1' } });
+    await expect(edge.service.score(tx('a1', { amount: 9999 }))).rejects.toMatchObject({
+      status: 409,
+      code: 'conflict',
+      field: 'id',
+      data: { id: 'a1' },
+    });
     expect(edge.history.size).toBe(1);
     const next = await edge.service.score(tx('a2', { timestamp: '2026-03-20T11:00:00Z' }));
     expect(next.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);
@@ -110,12 +122,25 @@ describe('scoring service', () => {
 
   it('scoreEach: per-item outcomes, conflicts and invalid items reported, the others scored', async () => {
     await edge.service.score(tx('s1'));
-    const outcomes = await edge.service.scoreEach([tx('s1'), tx('s1', { amount: 1 }), tx('n1'), tx('n1', { customerId: 'c9' }), tx('n1'), { id: 'bad\u0000' }], { invalid: 'report' });
+    const outcomes = await edge.service.scoreEach(
+      [tx('s1'), tx('s1', { amount: 1 }), tx('n1'), tx('n1', { customerId: 'c9' }), tx('n1'), { id: 'bad\u0000' }],
+      { invalid: 'report' },
+    );
     expect(outcomes.map((o) => (o.ok ? ['ok', o.record.id, o.created] : [o.error.code, o.id, o.error.field]))).toEqual([
-      ['ok', 's1', false], ['conflict', 's1', 'id'], ['ok', 'n1', true], ['conflict', 'n1', 'id'], ['ok', 'n1', false], ['validation_error', undefined, 'id'],
+      ['ok', 's1', false],
+      ['conflict', 's1', 'id'],
+      ['ok', 'n1', true],
+      ['conflict', 'n1', 'id'],
+      ['ok', 'n1', false],
+      ['validation_error', undefined, 'id'],
     ]);
-    expect((outcomes[3] as { error: Error }).error.message).toMatch(/appears earlier in this batch with different content \(customerId differs\)/);
-    await expect(edge.service.scoreBatch([tx('n2'), tx('s1', { amount: 2 })])).rejects.toMatchObject({ status: 409, field: 'transactions[1].id' });
+    expect((outcomes[3] as { error: Error }).error.message).toMatch(
+      /appears earlier in this batch with different content \(customerId differs\)/,
+    );
+    await expect(edge.service.scoreBatch([tx('n2'), tx('s1', { amount: 2 })])).rejects.toMatchObject({
+      status: 409,
+      field: 'transactions[1].id',
+    });
     expect(edge.history.get('n2')).toBeUndefined();
     expect(edge.history.size).toBe(2);
   });
@@ -127,11 +152,17 @@ describe('scoring service', () => {
     await storage.saveMany([legacy]);
     const later = await createTestEdge(BUNDLE, { storage });
     expect(await later.service.score(tx('old-row', { timestamp: Date.parse('2026-03-20T10:00:00Z') }))).toEqual(legacy);
-    await expect(later.service.score(tx('old-row', { terminalId: 't9' }))).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/terminalId differs/) });
+    await expect(later.service.score(tx('old-row', { terminalId: 't9' }))).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/terminalId differs/),
+    });
   });
 
   it('two requests racing with one id and different content: one is scored, the other is a conflict; the history holds the stored one', async () => {
-    const [a, b] = await Promise.allSettled([edge.service.score(tx('race', { amount: 1 })), edge.service.score(tx('race', { amount: 2 }))]);
+    const [a, b] = await Promise.allSettled([
+      edge.service.score(tx('race', { amount: 1 })),
+      edge.service.score(tx('race', { amount: 2 })),
+    ]);
     expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
     const won = (a.status === 'fulfilled' ? a : b) as PromiseFulfilledResult<{ transaction: { amount: number } }>;
     expect((a.status === 'rejected' ? a : b) as PromiseRejectedResult).toMatchObject({ reason: { status: 409 } });
@@ -140,7 +171,13 @@ describe('scoring service', () => {
   });
 
   it('a failure after the scorer recorded the transactions takes them out of the history again', async () => {
-    const failing = await createTestEdge(BUNDLE, { storage: Object.assign(new MemoryStorage(), { saveMany: async () => { throw new Error('disk full'); } }) });
+    const failing = await createTestEdge(BUNDLE, {
+      storage: Object.assign(new MemoryStorage(), {
+        saveMany: async () => {
+          throw new Error('disk full');
+        },
+      }),
+    });
     await expect(failing.service.scoreBatch([tx('f1'), tx('f2', { customerId: 'c2' })])).rejects.toThrow('disk full');
     expect(failing.history.size).toBe(0);
   });
@@ -148,16 +185,31 @@ describe('scoring service', () => {
   it('back-fills opt out of the timestamp window; the 1970..9999 range holds for them too', async () => {
     const old = tx('old-1', { timestamp: '2025-01-01T00:00:00Z' });
     await expect(edge.service.score(old)).rejects.toMatchObject({ status: 422, field: 'timestamp' });
-    expect((await edge.service.score(old, { backfill: true })).transaction.timestamp).toBe(Date.parse('2025-01-01T00:00:00Z'));
-    await expect(edge.service.score(tx('old-2', { timestamp: '0000-01-01T00:00:00Z' }), { backfill: true })).rejects.toMatchObject({ field: 'timestamp' });
-    const limited = await createTestEdge(BUNDLE, { limits: { maxAmount: 100, timeWindow: { pastMs: DAY, futureMs: 0 } } });
-    await expect(limited.service.score(tx('big', { amount: 101 }))).rejects.toMatchObject({ field: 'amount', message: expect.stringMatching(/ceiling of 100/) });
-    await expect(limited.service.score(tx('ahead', { timestamp: '2026-03-20T12:00:01Z' }))).rejects.toMatchObject({ field: 'timestamp' });
+    expect((await edge.service.score(old, { backfill: true })).transaction.timestamp).toBe(
+      Date.parse('2025-01-01T00:00:00Z'),
+    );
+    await expect(
+      edge.service.score(tx('old-2', { timestamp: '0000-01-01T00:00:00Z' }), { backfill: true }),
+    ).rejects.toMatchObject({ field: 'timestamp' });
+    const limited = await createTestEdge(BUNDLE, {
+      limits: { maxAmount: 100, timeWindow: { pastMs: DAY, futureMs: 0 } },
+    });
+    await expect(limited.service.score(tx('big', { amount: 101 }))).rejects.toMatchObject({
+      field: 'amount',
+      message: expect.stringMatching(/ceiling of 100/),
+    });
+    await expect(limited.service.score(tx('ahead', { timestamp: '2026-03-20T12:00:01Z' }))).rejects.toMatchObject({
+      field: 'timestamp',
+    });
   });
 
   it('refuses bad input before recording anything', async () => {
-    await expect(edge.service.scoreBatch([tx('a1'), tx('a2', { amount: -1 })])).rejects.toMatchObject({ field: 'transactions[1].amount' });
-    await expect(edge.service.score({ ...tx('a1'), preScore: { probability: 2, riskLevel: 'LOW' } })).rejects.toMatchObject({ field: 'preScore.probability' });
+    await expect(edge.service.scoreBatch([tx('a1'), tx('a2', { amount: -1 })])).rejects.toMatchObject({
+      field: 'transactions[1].amount',
+    });
+    await expect(
+      edge.service.score({ ...tx('a1'), preScore: { probability: 2, riskLevel: 'LOW' } }),
+    ).rejects.toMatchObject({ field: 'preScore.probability' });
     await expect(edge.service.label('nope', { label: 'fraud', analyst: 'a' })).rejects.toMatchObject({ status: 404 });
     expect(edge.history.size).toBe(0);
   });

@@ -5,13 +5,32 @@
 // history takes them out again: input that was not accepted teaches the history nothing. Labels update storage and
 // the history, so terminal risk features read them (after the spec's delay).
 import {
-  contentFingerprint, differingFields, idProblem, resolveLimits, riskLevel, shouldBlock, ValidationError,
-  type HistoryStore, type InputLimits, type NormalizedTransaction, type ScoreResult, type Scorer,
+  contentFingerprint,
+  differingFields,
+  idProblem,
+  resolveLimits,
+  riskLevel,
+  shouldBlock,
+  ValidationError,
+  type HistoryStore,
+  type InputLimits,
+  type NormalizedTransaction,
+  type ScoreResult,
+  type Scorer,
 } from '@fraudscore/sdk';
 import type { EventBus } from '../bus/index.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { acknowledgeBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
-import { ALERT_LEVELS, groupCalls, isAlert, type DeviceScore, type LabelValue, type ScoredTransaction, type Storage, type TransactionLabel } from '../storage/index.js';
+import {
+  ALERT_LEVELS,
+  groupCalls,
+  isAlert,
+  type DeviceScore,
+  type LabelValue,
+  type ScoredTransaction,
+  type Storage,
+  type TransactionLabel,
+} from '../storage/index.js';
 
 /** The active model: a loaded scorer, or a function returning the current one (hot reload). */
 export type ModelProvider = Scorer | (() => Scorer);
@@ -64,8 +83,7 @@ export interface ScoreEachOptions extends Omit<ScoreCallOptions, 'backfill'> {
  * whole); `id` is the item's id when it had a valid one.
  */
 export type ItemOutcome =
-  | { ok: true; record: ScoredTransaction; created: boolean }
-  | { ok: false; id: string | undefined; error: ApiError };
+  { ok: true; record: ScoredTransaction; created: boolean } | { ok: false; id: string | undefined; error: ApiError };
 
 export interface LabelInput {
   label: LabelValue;
@@ -101,13 +119,18 @@ interface Prepared {
 
 /** An item's error named inside a batch: `amount` → `transactions[3].amount`, `transaction` → `transactions[3]`. */
 export function atIndex(error: ApiError, index: number): ApiError {
-  const field = error.field === undefined || error.field === 'transaction' ? `transactions[${index}]` : `transactions[${index}].${error.field}`;
+  const field =
+    error.field === undefined || error.field === 'transaction'
+      ? `transactions[${index}]`
+      : `transactions[${index}].${error.field}`;
   return new ApiError(error.status, error.code, error.message, field, error.headers, error.data);
 }
 
 /** An SDK ValidationError as the API's 422, its field kept. */
 function fromValidation(error: ValidationError): ApiError {
-  const message = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+  const message = error.message.startsWith(`${error.field}: `)
+    ? error.message.slice(error.field.length + 2)
+    : error.message;
   return new ApiError(422, 'validation_error', message, error.field);
 }
 
@@ -133,7 +156,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
 
   /** When an analyst decided: the time given (any ISO 8601 offset), normalised to UTC, else now. */
-  const decidedAt = (at: string | undefined): string => new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
+  const decidedAt = (at: string | undefined): string =>
+    new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
 
   /** The input checked against the published schema (422 naming the field), then normalized by the model's spec. */
   function prepare(input: unknown, backfill: boolean, scorer: Scorer): Prepared {
@@ -152,7 +176,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   }
 
   /** The stored record's fingerprint (computed from its transaction for records stored before it was kept). */
-  const fingerprintOf = (record: ScoredTransaction): string => record.fingerprint ?? contentFingerprint(record.transaction);
+  const fingerprintOf = (record: ScoredTransaction): string =>
+    record.fingerprint ?? contentFingerprint(record.transaction);
 
   /** `scorer`: the model this request scored with (a hot swap mid-request must not mix two models' tiers). */
   function toRecord(p: Prepared, result: ScoreResult, scoredAt: string, scorer: Scorer): ScoredTransaction {
@@ -178,7 +203,10 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       scoredAt,
       fingerprint: p.fingerprint,
       deviceScore: p.deviceScore,
-      agreement: p.deviceScore && { sameTier: p.deviceScore.riskLevel === level, delta: rest.probability - p.deviceScore.probability },
+      agreement: p.deviceScore && {
+        sameTier: p.deviceScore.riskLevel === level,
+        delta: rest.probability - p.deviceScore.probability,
+      },
       label: null,
       acknowledged: null,
     };
@@ -188,13 +216,23 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
    * Scores the fresh items in order (each sees the ones before it) and stores them. If scoring or storing fails, the
    * transactions the scorer recorded into the history are taken out again before the error goes on.
    */
-  async function scoreFresh(items: readonly Prepared[], options: Pick<ScoreCallOptions, 'explain'>, scorer: Scorer): Promise<{ record: ScoredTransaction; created: boolean }[]> {
+  async function scoreFresh(
+    items: readonly Prepared[],
+    options: Pick<ScoreCallOptions, 'explain'>,
+    scorer: Scorer,
+  ): Promise<{ record: ScoredTransaction; created: boolean }[]> {
     const added = items.filter((p) => history.get(p.id) === undefined).map((p) => p.id);
     let results: ScoreResult[];
     let saved: { record: ScoredTransaction; created: boolean }[];
     try {
-      const explain = options.explain === 'alerts' ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() } : options.explain ?? true;
-      results = await scorer.scoreBatch(items.map((p) => p.tx), { explain, record: true, limits: { maxAmount: limits.maxAmount, timeWindow: false } });
+      const explain =
+        options.explain === 'alerts'
+          ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() }
+          : (options.explain ?? true);
+      results = await scorer.scoreBatch(
+        items.map((p) => p.tx),
+        { explain, record: true, limits: { maxAmount: limits.maxAmount, timeWindow: false } },
+      );
       const scoredAt = new Date(clock()).toISOString();
       saved = await saveMany(items.map((p, k) => toRecord(p, results[k]!, scoredAt, scorer)));
     } catch (error) {
@@ -215,7 +253,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     const scorer = currentModel();
     const outcomes: (ItemOutcome | undefined)[] = new Array(inputs.length);
     const prepared: (Prepared | undefined)[] = new Array(inputs.length);
-    const backfillOf = (i: number): boolean => (typeof options.backfill === 'boolean' ? options.backfill : options.backfill?.[i] ?? false);
+    const backfillOf = (i: number): boolean =>
+      typeof options.backfill === 'boolean' ? options.backfill : (options.backfill?.[i] ?? false);
     for (let i = 0; i < inputs.length; i++) {
       try {
         prepared[i] = prepare(inputs[i], backfillOf(i), scorer);
@@ -254,7 +293,11 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     }
 
     if (fresh.length > 0) {
-      const saved = await scoreFresh(fresh.map((i) => prepared[i]!), options, scorer);
+      const saved = await scoreFresh(
+        fresh.map((i) => prepared[i]!),
+        options,
+        scorer,
+      );
       for (const [k, i] of fresh.entries()) {
         const { record, created } = saved[k]!;
         const p = prepared[i]!;
@@ -285,7 +328,12 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     limits: () => limits,
     scoreEach,
     async score(input, options = {}) {
-      const [outcome] = await scoreEach([input], { ...options, backfill: options.backfill ?? false, invalid: 'report', conflicts: 'report' });
+      const [outcome] = await scoreEach([input], {
+        ...options,
+        backfill: options.backfill ?? false,
+        invalid: 'report',
+        conflicts: 'report',
+      });
       if (!outcome!.ok) throw outcome!.error;
       return outcome!.record;
     },

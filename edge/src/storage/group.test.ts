@@ -48,7 +48,7 @@ describe('groupCalls', () => {
     expect(await c).toEqual([40, 50]);
   });
 
-  it('runs each caller on its own when a merged call fails: one caller\'s bad item fails that caller only', async () => {
+  it("runs each caller on its own when a merged call fails: one caller's bad item fails that caller only", async () => {
     let merged = 0;
     const grouped = groupCalls(async (items: readonly number[]) => {
       if (items.length > 1) merged++;

@@ -25,7 +25,8 @@ export function groupCalls<T, R>(fn: ManyFn<T, R>, maxItems = 2_000): ManyFn<T, 
     let results: R[];
     try {
       results = await fn(items);
-      if (results.length !== items.length) throw new Error(`grouped call returned ${results.length} results for ${items.length} items`);
+      if (results.length !== items.length)
+        throw new Error(`grouped call returned ${results.length} results for ${items.length} items`);
     } catch (error) {
       if (group.length === 1) group[0]!.reject(error);
       else for (const w of group) await runGroup([w]);

@@ -110,7 +110,8 @@ export class FraudScoreClient {
   readonly #fetch: typeof fetch;
 
   constructor(options: ClientOptions) {
-    if (!/^https?:\/\//i.test(options.baseUrl)) throw new TypeError(`baseUrl must be an http(s) URL, got "${options.baseUrl}"`);
+    if (!/^https?:\/\//i.test(options.baseUrl))
+      throw new TypeError(`baseUrl must be an http(s) URL, got "${options.baseUrl}"`);
     if (options.apiKey.trim() === '') throw new TypeError('apiKey must not be empty');
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#apiKey = options.apiKey.trim();
@@ -129,7 +130,9 @@ export class FraudScoreClient {
    * { id, error } (409 conflict) while the others are scored: `results.filter(isScored)`.
    */
   async scoreBatch(transactions: readonly TransactionInput[], options: ScoreOptions = {}): Promise<BatchResult[]> {
-    const body = await this.#request<{ results: BatchResult[] }>('POST', `/v1/score/batch${explainQuery(options)}`, { transactions });
+    const body = await this.#request<{ results: BatchResult[] }>('POST', `/v1/score/batch${explainQuery(options)}`, {
+      transactions,
+    });
     return body.results;
   }
 
@@ -153,7 +156,10 @@ export class FraudScoreClient {
 
   /** POST /v1/transactions/{id}/label: an analyst's verdict (needs the analyst or admin scope). */
   label(id: string, label: LabelValue, analyst: string): Promise<ScoredTransaction> {
-    return this.#request<ScoredTransaction>('POST', `/v1/transactions/${encodeURIComponent(id)}/label`, { label, analyst });
+    return this.#request<ScoredTransaction>('POST', `/v1/transactions/${encodeURIComponent(id)}/label`, {
+      label,
+      analyst,
+    });
   }
 
   /** GET /v1/transactions/{id}/explanation: a short narrative of the stored score. */
@@ -177,7 +183,13 @@ export class FraudScoreClient {
       json = undefined;
     }
     if (!response.ok) throw toApiError(response.status, json, text);
-    if (json === undefined) throw new FraudScoreApiError(response.status, 'invalid_response', 'the server did not answer with JSON', undefined);
+    if (json === undefined)
+      throw new FraudScoreApiError(
+        response.status,
+        'invalid_response',
+        'the server did not answer with JSON',
+        undefined,
+      );
     return json as T;
   }
 }

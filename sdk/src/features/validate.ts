@@ -1,6 +1,15 @@
 // Input validation: a transaction the spec cannot read, or one outside the input contract (../contract.ts), is
 // refused with a ValidationError naming the field, never scored silently with made-up values.
-import { amountProblem, describe, idProblem, resolveLimits, RULES, textProblem, timestampProblem, type InputLimits } from '../contract.js';
+import {
+  amountProblem,
+  describe,
+  idProblem,
+  resolveLimits,
+  RULES,
+  textProblem,
+  timestampProblem,
+  type InputLimits,
+} from '../contract.js';
 import { ValidationError } from '../errors.js';
 import type { NormalizedTransaction } from '../transaction.js';
 import type { CompiledSpec, FieldType } from './spec.js';
@@ -21,7 +30,11 @@ export interface NormalizeOptions {
  * ids as strings, timestamps as epoch ms, label 0 | 1 | null. Optional declared fields may be absent or null
  * (missing); a field the spec windows on is required.
  */
-export function normalizeTransaction(tx: unknown, spec: CompiledSpec, options: NormalizeOptions = {}): NormalizedTransaction {
+export function normalizeTransaction(
+  tx: unknown,
+  spec: CompiledSpec,
+  options: NormalizeOptions = {},
+): NormalizedTransaction {
   if (typeof tx !== 'object' || tx === null || Array.isArray(tx)) {
     throw new ValidationError('transaction', 'must be an object with id, customerId, terminalId, amount and timestamp');
   }
@@ -48,7 +61,8 @@ export function normalizeTransaction(tx: unknown, spec: CompiledSpec, options: N
     if (CORE_FIELDS.has(name)) continue;
     const value = raw[name];
     if (value === undefined || value === null) {
-      if (spec.entities.some((e) => e.entity === name)) throw new ValidationError(name, 'is required: the spec aggregates over it');
+      if (spec.entities.some((e) => e.entity === name))
+        throw new ValidationError(name, 'is required: the spec aggregates over it');
       if (value === null) out[name] = null;
       continue;
     }
@@ -66,7 +80,8 @@ function extraField(value: unknown, name: string, type: FieldType, spec: Compile
       if (typeof value !== 'string') throw new ValidationError(name, `must be a string, got ${describe(value)}`);
       return text(value, name);
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(name, `must be a finite number, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new ValidationError(name, `must be a finite number, got ${describe(value)}`);
       checkBounds(value, name, spec);
       return value;
     case 'timestamp': {
@@ -114,7 +129,8 @@ function label(value: unknown, name: string): 0 | 1 | null {
   throw new ValidationError(name, `must be 0 (legitimate), 1 (fraud) or null (not known), got ${describe(value)}`);
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
 /**
  * ISO 8601 text (with a zone, or read as UTC; a date alone is midnight UTC) or integer epoch ms → epoch ms.
@@ -123,18 +139,36 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\
 export function parseTimestamp(value: unknown, name = 'timestamp'): number {
   if (typeof value === 'number') {
     if (Number.isInteger(value) && Math.abs(value) <= MAX_EPOCH_MS) return value;
-    throw new ValidationError(name, `must be ${RULES.timestamp}; epoch milliseconds must be a whole number, got ${describe(value)}`);
+    throw new ValidationError(
+      name,
+      `must be ${RULES.timestamp}; epoch milliseconds must be a whole number, got ${describe(value)}`,
+    );
   }
   const m = typeof value === 'string' ? ISO.exec(value) : null;
   if (!m) {
     throw new ValidationError(name, `must be ${RULES.timestamp}, got ${describe(value)}`);
   }
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as
-    [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const offsetHours = Number(m[10] ?? 0);
   const offsetMinutes = Number(m[11] ?? 0);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59
-    || offsetHours > 23 || offsetMinutes > 59) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  ) {
     throw new ValidationError(name, `${JSON.stringify(value)} is not a possible date and time`);
   }
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)); // below a millisecond is dropped, as in training

@@ -34,9 +34,18 @@ describe('the processor on the in-process log', () => {
     expect(memory.read(TOPICS.predictions)).toHaveLength(3000);
     const dlq = parse<DlqMessage>(TOPICS.dlq, memory);
     expect(dlq.map((d) => d.reason).sort()).toEqual(POISON_REASONS(true));
-    expect(dlq.filter((d) => d.field === 'amount').map((d) => d.message)).toEqual([expect.stringMatching(/must not be negative/), expect.stringMatching(/above the ceiling/)]);
-    expect(dlq.filter((d) => d.field === 'timestamp').map((d) => d.message)).toEqual([expect.stringMatching(/must be ISO 8601/), expect.stringMatching(/days after the clock/)]);
-    expect(dlq.find((d) => d.reason === 'conflicting_duplicate')).toMatchObject({ field: 'id', id: JSON.parse(raw[10]!.value).transaction.id });
+    expect(dlq.filter((d) => d.field === 'amount').map((d) => d.message)).toEqual([
+      expect.stringMatching(/must not be negative/),
+      expect.stringMatching(/above the ceiling/),
+    ]);
+    expect(dlq.filter((d) => d.field === 'timestamp').map((d) => d.message)).toEqual([
+      expect.stringMatching(/must be ISO 8601/),
+      expect.stringMatching(/days after the clock/),
+    ]);
+    expect(dlq.find((d) => d.reason === 'conflicting_duplicate')).toMatchObject({
+      field: 'id',
+      id: JSON.parse(raw[10]!.value).transaction.id,
+    });
     expect(dlq.every((d) => d.source.topic === TOPICS.raw && d.value !== undefined)).toBe(true);
 
     const alerts = parse<AlertMessage>(TOPICS.alerts, memory);
@@ -45,13 +54,23 @@ describe('the processor on the in-process log', () => {
     expect(alerts.length).toBeGreaterThan(0);
     for (const alert of alerts) expect(alert.topFactors).toHaveLength(3);
     // The alert carries the stored record's own explanation: SHAP of exactly the row scored, summing to its margin.
-    const stored = (await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction]))[0]!;
+    const stored = (
+      await scoring.service.scoreBatch([
+        JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction,
+      ])
+    )[0]!;
     expect(stored.topFactors.slice(0, 3)).toEqual(alerts[0]!.topFactors);
     const margin = Math.log(stored.probability / (1 - stored.probability));
     expect(stored.shap!.baseValue + stored.shap!.values.reduce((a, b) => a + b, 0)).toBeCloseTo(margin, 4);
     // Only alerts were explained.
     const quiet = scored.find((s) => s.riskLevel === 'LOW')!;
-    expect((await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === quiet.id)!.value).transaction]))[0]!.shap).toBeNull();
+    expect(
+      (
+        await scoring.service.scoreBatch([
+          JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === quiet.id)!.value).transaction,
+        ])
+      )[0]!.shap,
+    ).toBeNull();
     expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
   }, 60_000);
 

@@ -83,7 +83,8 @@ export interface PredictionMessage {
  * - processing_error: scoring it failed on its own (an exception isolated by splitting the batch), while the other
  *   messages were scored.
  */
-export type DlqReason = 'invalid_json' | 'unsupported_schema_version' | 'schema_violation' | 'conflicting_duplicate' | 'processing_error';
+export type DlqReason =
+  'invalid_json' | 'unsupported_schema_version' | 'schema_violation' | 'conflicting_duplicate' | 'processing_error';
 
 /** transactions_dlq: what could not be processed, with the reason; the stream goes on. */
 export interface DlqMessage {
@@ -100,8 +101,10 @@ export interface DlqMessage {
   valueBase64?: string;
 }
 
-export const rawMessage = (transaction: RawMessage['transaction'], options: { backfill?: boolean } = {}): RawMessage =>
-  ({ schemaVersion: SCHEMA_VERSION, transaction, ...(options.backfill ? { backfill: true } : {}) });
+export const rawMessage = (
+  transaction: RawMessage['transaction'],
+  options: { backfill?: boolean } = {},
+): RawMessage => ({ schemaVersion: SCHEMA_VERSION, transaction, ...(options.backfill ? { backfill: true } : {}) });
 
 /** The key of a raw message: the customer id as text. */
 export const customerKey = (transaction: { customerId?: unknown }): string => String(transaction.customerId ?? '');

@@ -20,9 +20,24 @@
 //
 // SHAP only where needed: the batch is scored with explain='alerts', so the service computes (and stores) SHAP for
 // the HIGH and CRITICAL transactions only, in the same pass, on exactly the row it scored.
-import { isAlert, type ApiError, type ItemOutcome, type Registry, type ScoredTransaction, type ScoringService } from '@fraudscore/edge';
+import {
+  isAlert,
+  type ApiError,
+  type ItemOutcome,
+  type Registry,
+  type ScoredTransaction,
+  type ScoringService,
+} from '@fraudscore/edge';
 import { silentLogger, type Logger } from '../log.js';
-import { SCHEMA_VERSION, TOPICS, type AlertMessage, type DlqMessage, type DlqReason, type PredictionMessage, type ScoredMessage } from './messages.js';
+import {
+  SCHEMA_VERSION,
+  TOPICS,
+  type AlertMessage,
+  type DlqMessage,
+  type DlqReason,
+  type PredictionMessage,
+  type ScoredMessage,
+} from './messages.js';
 import type { BatchHandler, ConsumedMessage, ProducedMessage } from './transport.js';
 
 type Counter = ReturnType<Registry['counter']>;
@@ -76,7 +91,8 @@ interface Parsed {
   backfill: boolean;
 }
 
-const errorText = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 export interface ProcessorMetrics {
   messages: Counter;
@@ -90,12 +106,30 @@ export interface ProcessorMetrics {
 const registered = new WeakMap<Registry, ProcessorMetrics>();
 function createMetrics(registry: Registry): ProcessorMetrics {
   const metrics: ProcessorMetrics = {
-    messages: registry.counter({ name: 'kafka_processor_messages_total', help: 'Messages consumed from transactions_raw by outcome (scored, dlq).', labelNames: ['outcome'] }),
-    dlq: registry.counter({ name: 'kafka_processor_dlq_total', help: 'Messages sent to transactions_dlq by reason.', labelNames: ['reason'] }),
+    messages: registry.counter({
+      name: 'kafka_processor_messages_total',
+      help: 'Messages consumed from transactions_raw by outcome (scored, dlq).',
+      labelNames: ['outcome'],
+    }),
+    dlq: registry.counter({
+      name: 'kafka_processor_dlq_total',
+      help: 'Messages sent to transactions_dlq by reason.',
+      labelNames: ['reason'],
+    }),
     alerts: registry.counter({ name: 'kafka_processor_alerts_total', help: 'Alerts produced to fraud_alerts.' }),
-    aborted: registry.counter({ name: 'kafka_processor_aborted_batches_total', help: 'Batches rolled back and consumed again.' }),
-    consecutiveAborts: registry.gauge({ name: 'kafka_processor_consecutive_aborts', help: 'Batches rolled back in a row since the last commit (0: the stream moves).' }),
-    lag: registry.gauge({ name: 'kafka_consumer_lag', help: 'Messages behind the log end, per consumed partition.', labelNames: ['topic', 'partition'] }),
+    aborted: registry.counter({
+      name: 'kafka_processor_aborted_batches_total',
+      help: 'Batches rolled back and consumed again.',
+    }),
+    consecutiveAborts: registry.gauge({
+      name: 'kafka_processor_consecutive_aborts',
+      help: 'Batches rolled back in a row since the last commit (0: the stream moves).',
+    }),
+    lag: registry.gauge({
+      name: 'kafka_consumer_lag',
+      help: 'Messages behind the log end, per consumed partition.',
+      labelNames: ['topic', 'partition'],
+    }),
   };
   // Series that exist from the start: an alert on them needs a 0, not an absent series.
   metrics.aborted.inc({}, 0);
@@ -112,7 +146,10 @@ export function processorMetrics(registry: Registry): ProcessorMetrics {
 
 /** A batch that could not be scored and is given back to the transport (not the messages' fault). */
 class BatchRetry extends Error {
-  constructor(override readonly cause: unknown, readonly messages: number) {
+  constructor(
+    override readonly cause: unknown,
+    readonly messages: number,
+  ) {
     super(`the batch could not be scored (${errorText(cause)}); it will be consumed again`);
     this.name = 'BatchRetry';
   }
@@ -179,32 +216,72 @@ export function createProcessor(options: ProcessorOptions): Processor {
   let lastAbort = '';
 
   /** A transactions_dlq message (counted when the batch's outputs are handed over). */
-  function dlq(message: ConsumedMessage, reason: DlqReason, text: string, detail: { field?: string | undefined; id?: string | undefined } = {}): ProducedMessage & { reason: DlqReason } {
+  function dlq(
+    message: ConsumedMessage,
+    reason: DlqReason,
+    text: string,
+    detail: { field?: string | undefined; id?: string | undefined } = {},
+  ): ProducedMessage & { reason: DlqReason } {
     const body: DlqMessage = {
-      schemaVersion: SCHEMA_VERSION, reason, message: text,
-      ...(detail.field !== undefined ? { field: detail.field } : {}), ...(detail.id !== undefined ? { id: detail.id } : {}),
-      source: { topic: message.topic, partition: message.partition, offset: message.offset }, value: message.value,
+      schemaVersion: SCHEMA_VERSION,
+      reason,
+      message: text,
+      ...(detail.field !== undefined ? { field: detail.field } : {}),
+      ...(detail.id !== undefined ? { id: detail.id } : {}),
+      source: { topic: message.topic, partition: message.partition, offset: message.offset },
+      value: message.value,
       ...(message.valueBase64 !== undefined ? { valueBase64: message.valueBase64 } : {}),
     };
     return { topic: TOPICS.dlq, key: message.key, value: JSON.stringify(body), reason };
   }
 
   function parse(message: ConsumedMessage): Parsed | ReturnType<typeof dlq> {
-    if (message.valueBase64 !== undefined) return dlq(message, 'invalid_json', 'the value is not valid UTF-8 (its bytes are in valueBase64); messages are JSON encoded as UTF-8');
+    if (message.valueBase64 !== undefined)
+      return dlq(
+        message,
+        'invalid_json',
+        'the value is not valid UTF-8 (its bytes are in valueBase64); messages are JSON encoded as UTF-8',
+      );
     let body: unknown;
     try {
       body = JSON.parse(message.value ?? '');
     } catch (error) {
-      return dlq(message, 'invalid_json', `the value is not JSON (${error instanceof Error ? error.message : String(error)})`);
+      return dlq(
+        message,
+        'invalid_json',
+        `the value is not JSON (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return dlq(message, 'schema_violation', `must be an object { schemaVersion: ${SCHEMA_VERSION}, transaction }`, { field: 'message' });
-    const { schemaVersion, transaction, backfill } = body as { schemaVersion?: unknown; transaction?: unknown; backfill?: unknown };
-    if (schemaVersion === undefined) return dlq(message, 'schema_violation', `is required: a transactions_raw message is { schemaVersion: ${SCHEMA_VERSION}, transaction }`, { field: 'schemaVersion' });
-    if (schemaVersion !== SCHEMA_VERSION) return dlq(message, 'unsupported_schema_version', `must be ${SCHEMA_VERSION}, the version this processor reads`, { field: 'schemaVersion' });
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return dlq(message, 'schema_violation', `must be an object { schemaVersion: ${SCHEMA_VERSION}, transaction }`, {
+        field: 'message',
+      });
+    const { schemaVersion, transaction, backfill } = body as {
+      schemaVersion?: unknown;
+      transaction?: unknown;
+      backfill?: unknown;
+    };
+    if (schemaVersion === undefined)
+      return dlq(
+        message,
+        'schema_violation',
+        `is required: a transactions_raw message is { schemaVersion: ${SCHEMA_VERSION}, transaction }`,
+        { field: 'schemaVersion' },
+      );
+    if (schemaVersion !== SCHEMA_VERSION)
+      return dlq(message, 'unsupported_schema_version', `must be ${SCHEMA_VERSION}, the version this processor reads`, {
+        field: 'schemaVersion',
+      });
     if (typeof transaction !== 'object' || transaction === null || Array.isArray(transaction)) {
-      return dlq(message, 'schema_violation', 'must be an object with id, customerId, terminalId, amount and timestamp', { field: 'transaction' });
+      return dlq(
+        message,
+        'schema_violation',
+        'must be an object with id, customerId, terminalId, amount and timestamp',
+        { field: 'transaction' },
+      );
     }
-    if (backfill !== undefined && typeof backfill !== 'boolean') return dlq(message, 'schema_violation', 'must be true or false', { field: 'backfill' });
+    if (backfill !== undefined && typeof backfill !== 'boolean')
+      return dlq(message, 'schema_violation', 'must be true or false', { field: 'backfill' });
     return { message, tx: transaction as Record<string, unknown>, backfill: backfill === true };
   }
 
@@ -214,7 +291,10 @@ export function createProcessor(options: ProcessorOptions): Processor {
    * Scores `items` in order; when the call throws, splits it in halves (left first: a partition's order is kept) down
    * to the messages that fail on their own. Throws BatchRetry when the failure is not the messages' fault.
    */
-  async function scoreSplitting(items: readonly Parsed[], createdAlerts: ConsumedMessage[]): Promise<(ItemOutcome | { failure: unknown })[]> {
+  async function scoreSplitting(
+    items: readonly Parsed[],
+    createdAlerts: ConsumedMessage[],
+  ): Promise<(ItemOutcome | { failure: unknown })[]> {
     const explain = options.explain === 'all' ? true : ('alerts' as const);
     const poisonLimit = Math.max(8, Math.ceil(items.length * poisonShare));
     // Failed calls before the first success allowed: enough to walk down to one message at the far left.
@@ -225,10 +305,15 @@ export function createProcessor(options: ProcessorOptions): Processor {
     let firstError: unknown;
     const attempt = async (part: readonly Parsed[]): Promise<(ItemOutcome | { failure: unknown })[]> => {
       try {
-        const outcomes = await service.scoreEach(part.map((p) => p.tx), { explain, backfill: part.map((p) => p.backfill), invalid: 'report', conflicts: 'report' });
+        const outcomes = await service.scoreEach(
+          part.map((p) => p.tx),
+          { explain, backfill: part.map((p) => p.backfill), invalid: 'report', conflicts: 'report' },
+        );
         successes += 1;
         successesSoFar += 1;
-        outcomes.forEach((o, j) => o.ok && o.created && isAlert(o.record.riskLevel) && createdAlerts.push(part[j]!.message));
+        outcomes.forEach(
+          (o, j) => o.ok && o.created && isAlert(o.record.riskLevel) && createdAlerts.push(part[j]!.message),
+        );
         return outcomes;
       } catch (error) {
         firstError ??= error;
@@ -261,31 +346,57 @@ export function createProcessor(options: ProcessorOptions): Processor {
     return results;
   }
 
-  function emit(outputs: ProducedMessage[], record: ScoredTransaction, message: ConsumedMessage, alert: boolean, scoringMs: number, now: number): void {
+  function emit(
+    outputs: ProducedMessage[],
+    record: ScoredTransaction,
+    message: ConsumedMessage,
+    alert: boolean,
+    scoringMs: number,
+    now: number,
+  ): void {
     const customerId = record.transaction.customerId;
     const scored: ScoredMessage = {
-      schemaVersion: SCHEMA_VERSION, id: record.id, customerId, probability: record.probability, riskLevel: record.riskLevel,
-      shouldBlock: record.shouldBlock, threshold: record.threshold, modelVersion: record.modelVersion, scoredAt: record.scoredAt,
+      schemaVersion: SCHEMA_VERSION,
+      id: record.id,
+      customerId,
+      probability: record.probability,
+      riskLevel: record.riskLevel,
+      shouldBlock: record.shouldBlock,
+      threshold: record.threshold,
+      modelVersion: record.modelVersion,
+      scoredAt: record.scoredAt,
     };
     outputs.push({ topic: TOPICS.scored, key: customerId, value: JSON.stringify(scored) });
     if (alert) {
       const message: AlertMessage = {
-        schemaVersion: SCHEMA_VERSION, id: record.id, customerId, probability: record.probability, riskLevel: record.riskLevel,
-        shouldBlock: record.shouldBlock, modelVersion: record.modelVersion, topFactors: record.topFactors.slice(0, top),
+        schemaVersion: SCHEMA_VERSION,
+        id: record.id,
+        customerId,
+        probability: record.probability,
+        riskLevel: record.riskLevel,
+        shouldBlock: record.shouldBlock,
+        modelVersion: record.modelVersion,
+        topFactors: record.topFactors.slice(0, top),
       };
       outputs.push({ topic: TOPICS.alerts, key: customerId, value: JSON.stringify(message) });
       stats.alerts += 1;
       metrics?.alerts.inc();
     }
     const prediction: PredictionMessage = {
-      schemaVersion: SCHEMA_VERSION, id: record.id, modelVersion: record.modelVersion, margin: Math.log(record.probability / (1 - record.probability)),
-      ...(record.margins ? { margins: record.margins } : {}), scoringMs, latencyMs: Math.max(0, now - message.timestamp),
+      schemaVersion: SCHEMA_VERSION,
+      id: record.id,
+      modelVersion: record.modelVersion,
+      margin: Math.log(record.probability / (1 - record.probability)),
+      ...(record.margins ? { margins: record.margins } : {}),
+      scoringMs,
+      latencyMs: Math.max(0, now - message.timestamp),
     };
     outputs.push({ topic: TOPICS.predictions, key: customerId, value: JSON.stringify(prediction) });
   }
 
   function refused(message: ConsumedMessage, id: string | undefined, error: ApiError): ReturnType<typeof dlq> {
-    if (error.code === 'conflict') return dlq(message, 'conflicting_duplicate', error.message, { field: error.field, id });
+    if (error.code === 'conflict')
+      return dlq(message, 'conflicting_duplicate', error.message, { field: error.field, id });
     return dlq(message, 'schema_violation', error.message, { field: error.field, id });
   }
 
@@ -317,8 +428,12 @@ export function createProcessor(options: ProcessorOptions): Processor {
         stats.retries += 1;
         const pause = Math.min(backoff.baseMs * 2 ** consecutiveAborts, backoff.maxMs);
         logger.warn('kafka.batch_retrying', {
-          messages: messages.length, attempt: consecutiveAborts + 1, retry_in_ms: pause,
-          ...(error.cause instanceof Error ? { error: error.cause.name, message: error.cause.message } : { error: String(error.cause) }),
+          messages: messages.length,
+          attempt: consecutiveAborts + 1,
+          retry_in_ms: pause,
+          ...(error.cause instanceof Error
+            ? { error: error.cause.name, message: error.cause.message }
+            : { error: String(error.cause) }),
         });
         await new Promise((resolve) => setTimeout(resolve, pause));
         throw error;
@@ -332,7 +447,14 @@ export function createProcessor(options: ProcessorOptions): Processor {
       failedAlone.delete(messageKey(message));
       if ('failure' in result) {
         const id = typeof tx.id === 'string' || typeof tx.id === 'number' ? String(tx.id) : undefined;
-        toDlq(dlq(message, 'processing_error', `scoring this message failed on its own while the others were scored: ${errorText(result.failure)}`, { id }));
+        toDlq(
+          dlq(
+            message,
+            'processing_error',
+            `scoring this message failed on its own while the others were scored: ${errorText(result.failure)}`,
+            { id },
+          ),
+        );
         return;
       }
       if (!result.ok) {
@@ -374,7 +496,9 @@ export function createProcessor(options: ProcessorOptions): Processor {
     },
     problems() {
       return consecutiveAborts >= degradedAfter
-        ? [`stream: ${consecutiveAborts} batches in a row rolled back, transactions_raw is not moving (last: ${lastAbort})`]
+        ? [
+            `stream: ${consecutiveAborts} batches in a row rolled back, transactions_raw is not moving (last: ${lastAbort})`,
+          ]
         : [];
     },
   };

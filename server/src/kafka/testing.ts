@@ -16,7 +16,10 @@ export function* rawTransactions(count: number, prefix = 'tx', seed = 7): Genera
     for (const s of simulate({ seed, customers: 2000, terminals: 4000, days: 365 })) {
       if (n >= count) return;
       const transaction = {
-        id: `${prefix}-${n}`, customerId: `C${s.CUSTOMER_ID}`, terminalId: `T${s.TERMINAL_ID}`, amount: s.TX_AMOUNT,
+        id: `${prefix}-${n}`,
+        customerId: `C${s.CUSTOMER_ID}`,
+        terminalId: `T${s.TERMINAL_ID}`,
+        amount: s.TX_AMOUNT,
         // Spread over the last days in stream order, so windows fill as they would.
         timestamp: new Date(now - (count - n) * 1000).toISOString(),
       };
@@ -34,7 +37,11 @@ export function* rawTransactions(count: number, prefix = 'tx', seed = 7): Genera
  */
 export function poisonMessages(prefix = 'bad', conflictWith?: RawRecord): RawRecord[] {
   const now = new Date().toISOString();
-  const raw = (transaction: Record<string, unknown>) => JSON.stringify({ schemaVersion: 1, transaction: { customerId: 'C1', terminalId: 'T1', amount: 3, timestamp: now, ...transaction } });
+  const raw = (transaction: Record<string, unknown>) =>
+    JSON.stringify({
+      schemaVersion: 1,
+      transaction: { customerId: 'C1', terminalId: 'T1', amount: 3, timestamp: now, ...transaction },
+    });
   const records: RawRecord[] = [
     { key: 'p1', value: '{not json' },
     { key: 'p2', value: JSON.stringify({ schemaVersion: 99, transaction: { id: `${prefix}-1` } }) },
@@ -49,14 +56,24 @@ export function poisonMessages(prefix = 'bad', conflictWith?: RawRecord): RawRec
   ];
   if (conflictWith) {
     const body = JSON.parse(conflictWith.value) as { schemaVersion: number; transaction: Record<string, unknown> };
-    records.push({ key: conflictWith.key, value: JSON.stringify({ ...body, transaction: { ...body.transaction, amount: Number(body.transaction['amount']) + 1 } }) });
+    records.push({
+      key: conflictWith.key,
+      value: JSON.stringify({
+        ...body,
+        transaction: { ...body.transaction, amount: Number(body.transaction['amount']) + 1 },
+      }),
+    });
   }
   return records;
 }
 
 /** The DLQ reasons of poisonMessages(prefix, conflictWith), sorted. */
-export const POISON_REASONS = (conflict: boolean): string[] => [
-  'invalid_json', 'unsupported_schema_version', ...Array.from({ length: 8 }, () => 'schema_violation'), ...(conflict ? ['conflicting_duplicate'] : []),
-].sort();
+export const POISON_REASONS = (conflict: boolean): string[] =>
+  [
+    'invalid_json',
+    'unsupported_schema_version',
+    ...Array.from({ length: 8 }, () => 'schema_violation'),
+    ...(conflict ? ['conflicting_duplicate'] : []),
+  ].sort();
 
 export { TOPICS };

@@ -24,7 +24,10 @@ export function decodeValue(bytes: Uint8Array | null): Pick<ConsumedMessage, 'va
   try {
     return { value: strictUtf8.decode(bytes) };
   } catch {
-    return { value: null, valueBase64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+    return {
+      value: null,
+      valueBase64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+    };
   }
 }
 

@@ -47,7 +47,9 @@ export function redactPath(pathname: string): string {
 export function logUnexpected(logger: EdgeLogger, c: Context, error: unknown): string {
   const id = requestIdOf(c);
   logger.error('http.unexpected_error', {
-    requestId: id, method: c.req.method, path: redactPath(c.req.path),
+    requestId: id,
+    method: c.req.method,
+    path: redactPath(c.req.path),
     ...(error instanceof Error ? { error: error.name, message: error.message } : { error: String(error) }),
   });
   return id;

@@ -24,18 +24,36 @@ export function checkBackfill(c: Context, backfill: boolean): void {
   if (!backfill) return;
   const principal = (c as Context<ApiKeyEnv>).get('principal') as ApiKeyEnv['Variables']['principal'] | undefined;
   if (principal && !principal.scopes.includes('admin')) {
-    throw new ApiError(403, 'forbidden', 'a back-fill (backfill=true) needs a key with the admin scope; live transactions are sent without it', 'backfill');
+    throw new ApiError(
+      403,
+      'forbidden',
+      'a back-fill (backfill=true) needs a key with the admin scope; live transactions are sent without it',
+      'backfill',
+    );
   }
 }
 
 /** A batch item that was not scored, as the batch responses carry it: { id, error } with the API's error object. */
-export function itemError(outcome: Extract<ItemOutcome, { ok: false }>, index: number): { id?: string; error: ReturnType<typeof toErrorResponse>['body']['error'] } {
-  return { ...(outcome.id !== undefined ? { id: outcome.id } : {}), error: toErrorResponse(atIndex(outcome.error, index)).body.error };
+export function itemError(
+  outcome: Extract<ItemOutcome, { ok: false }>,
+  index: number,
+): { id?: string; error: ReturnType<typeof toErrorResponse>['body']['error'] } {
+  return {
+    ...(outcome.id !== undefined ? { id: outcome.id } : {}),
+    error: toErrorResponse(atIndex(outcome.error, index)).body.error,
+  };
 }
 
 /** A batch through the service: invalid items refuse it whole, conflicting duplicates are per item. */
-export async function scoreBatchRequest(c: Context, service: ScoringService, options: { explain?: boolean; backfill: boolean }): Promise<ItemOutcome[]> {
-  const { transactions } = validate(scoreBatchEnvelope, await readJson(c), { field: 'transactions', status: batchIssueStatus });
+export async function scoreBatchRequest(
+  c: Context,
+  service: ScoringService,
+  options: { explain?: boolean; backfill: boolean },
+): Promise<ItemOutcome[]> {
+  const { transactions } = validate(scoreBatchEnvelope, await readJson(c), {
+    field: 'transactions',
+    status: batchIssueStatus,
+  });
   return service.scoreEach(transactions, { ...options, invalid: 'refuse', conflicts: 'report' });
 }
 
@@ -52,7 +70,9 @@ export function scoreRoutes({ service }: ScoreRoutesOptions): Hono {
     const { explain, backfill } = validateQuery(c, scoreQuery);
     checkBackfill(c, backfill);
     const outcomes = await scoreBatchRequest(c, service, { explain, backfill });
-    const results: (ScoredTransaction | ReturnType<typeof itemError>)[] = outcomes.map((o, i) => (o.ok ? o.record : itemError(o, i)));
+    const results: (ScoredTransaction | ReturnType<typeof itemError>)[] = outcomes.map((o, i) =>
+      o.ok ? o.record : itemError(o, i),
+    );
     return c.json({ results });
   });
   return app;
