@@ -53,9 +53,16 @@ async function backendsAlone(rowsCount = 1000, iterations = 3000) {
   const manifest = JSON.parse(await readFile(join(bundleDir, 'manifest.json'), 'utf8'));
   const trees = parseTrees(JSON.parse(await readFile(join(bundleDir, 'trees.json'), 'utf8')));
   const weights = Object.entries(manifest.ensemble.weights as Record<string, number>);
-  const onnx = await createOnnxModel(new Uint8Array(await readFile(join(bundleDir, 'model.onnx'))), manifest.features.length, weights.map(([n]) => n));
-  const shapRows = (JSON.parse(await readFile(join(repo, 'models/conformance/default/scores.json'), 'utf8')).rows as { features: (number | null)[] }[])
-    .map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
+  const onnx = await createOnnxModel(
+    new Uint8Array(await readFile(join(bundleDir, 'model.onnx'))),
+    manifest.features.length,
+    weights.map(([n]) => n),
+  );
+  const shapRows = (
+    JSON.parse(await readFile(join(repo, 'models/conformance/default/scores.json'), 'utf8')).rows as {
+      features: (number | null)[];
+    }[]
+  ).map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
   const width = manifest.features.length;
   const jsOne = (row: Float64Array) => weights.reduce((s, [n, w]) => s + w * trees.margin(n, row), 0);
   const single = { js: [] as number[], wasm: [] as number[] };
@@ -91,31 +98,40 @@ async function treeShapVsNative() {
   const trees = parseTrees(JSON.parse(await readFile(join(bundleDir, 'trees.json'), 'utf8')));
   const manifest = JSON.parse(await readFile(join(bundleDir, 'manifest.json'), 'utf8'));
   const explainer = new TreeExplainer(trees);
-  const rows = (JSON.parse(await readFile(join(repo, 'models/conformance/default/shap.json'), 'utf8')).rows as { features: (number | null)[] }[])
-    .map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
+  const rows = (
+    JSON.parse(await readFile(join(repo, 'models/conformance/default/shap.json'), 'utf8')).rows as {
+      features: (number | null)[];
+    }[]
+  ).map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
   const out = new Float64Array(manifest.features.length);
   const repeat = 20;
   let best = Number.POSITIVE_INFINITY;
   for (let k = 0; k < 5; k++) {
     const started = nowMs();
-    for (let r = 0; r < repeat; r++) for (const row of rows) explainer.explainEnsemble(manifest.ensemble.weights, row, out);
+    for (let r = 0; r < repeat; r++)
+      for (const row of rows) explainer.explainEnsemble(manifest.ensemble.weights, row, out);
     best = Math.min(best, nowMs() - started);
   }
   const tsRowsPerSecond = (rows.length * repeat) / (best / 1000);
-  const native = JSON.parse(execFileSync(python, [join(sdk, 'bench/treeshap/native.py')], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+  const native = JSON.parse(
+    execFileSync(python, [join(sdk, 'bench/treeshap/native.py')], { encoding: 'utf8', maxBuffer: 1 << 24 }),
+  );
   return { typescriptRowsPerSecond: tsRowsPerSecond, native };
 }
 
 async function chromium(work: string) {
   const out = join(work, 'bench-site');
   await build({
-    root: join(sdk, 'bench/page'), logLevel: 'warn', configFile: false,
+    root: join(sdk, 'bench/page'),
+    logLevel: 'warn',
+    configFile: false,
     resolve: { alias: { '@fraudscore/sdk': join(sdk, 'dist/index.js') } },
     build: { outDir: out, emptyOutDir: true, target: 'es2022' },
   });
   await cp(bundleDir, join(out, 'bundle'), { recursive: true });
   await mkdir(join(out, 'ort'));
-  for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) await cp(join(ortDist, file), join(out, 'ort', file));
+  for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'])
+    await cp(join(ortDist, file), join(out, 'ort', file));
   const site = await serveDirectory(out, { isolated: true });
   const browser = await launchChromium();
   const results: Record<string, unknown> = {};
@@ -127,14 +143,20 @@ async function chromium(work: string) {
         const context = await browser.newContext();
         const page = await context.newPage();
         await page.goto(`${site.url}?backend=${backend}&iterations=${k === 2 ? 500 : 1}`);
-        await page.waitForFunction(() => (window as any).__bench || (window as any).__benchError, undefined, { timeout: 120_000 });
+        await page.waitForFunction(() => (window as any).__bench || (window as any).__benchError, undefined, {
+          timeout: 120_000,
+        });
         const error = await page.evaluate(() => (window as any).__benchError);
         if (error) throw new Error(error);
         last = await page.evaluate(() => (window as any).__bench);
         colds.push(last!.coldStartMs);
         await context.close();
       }
-      results[backend] = { coldStartMs: quantile(colds, 0.5), withShap: summary(last!.withShap), withoutShap: summary(last!.withoutShap) };
+      results[backend] = {
+        coldStartMs: quantile(colds, 0.5),
+        withShap: summary(last!.withShap),
+        withoutShap: summary(last!.withoutShap),
+      };
     }
   } finally {
     await browser.close();
@@ -146,9 +168,13 @@ async function chromium(work: string) {
 async function sizes(work: string) {
   const out = join(work, 'size');
   await build({
-    logLevel: 'warn', configFile: false,
+    logLevel: 'warn',
+    configFile: false,
     build: {
-      outDir: out, emptyOutDir: true, target: 'es2022', minify: true,
+      outDir: out,
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: true,
       lib: { entry: join(sdk, 'dist/index.js'), formats: ['es'], fileName: 'sdk' },
       rollupOptions: { external: [/^onnxruntime-web/] },
     },
@@ -165,14 +191,23 @@ async function sizes(work: string) {
   const ortGlue = await readFile(join(ortDist, 'ort-wasm-simd-threaded.mjs'));
   const wasm = await readFile(join(ortDist, 'ort-wasm-simd-threaded.wasm'));
   return {
-    sdkMinifiedBytes: sdkBytes, sdkGzipBytes: sdkGzip,
+    sdkMinifiedBytes: sdkBytes,
+    sdkGzipBytes: sdkGzip,
     onnxruntimeWebJsGzipBytes: gzipSync(ortJs, { level: 9 }).length + gzipSync(ortGlue, { level: 9 }).length,
-    onnxruntimeWasmBytes: wasm.length, onnxruntimeWasmGzipBytes: gzipSync(wasm, { level: 9 }).length,
-    bundleBytes: (await Promise.all(['trees.json', 'model.onnx', 'features.json', 'manifest.json', 'reference.json'].map(async (f) => (await stat(join(bundleDir, f))).size))).reduce((a, b) => a + b, 0),
+    onnxruntimeWasmBytes: wasm.length,
+    onnxruntimeWasmGzipBytes: gzipSync(wasm, { level: 9 }).length,
+    bundleBytes: (
+      await Promise.all(
+        ['trees.json', 'model.onnx', 'features.json', 'manifest.json', 'reference.json'].map(
+          async (f) => (await stat(join(bundleDir, f))).size,
+        ),
+      )
+    ).reduce((a, b) => a + b, 0),
   };
 }
 
-if (JSON.parse(await readFile(join(sdk, 'package.json'), 'utf8')).name !== '@fraudscore/sdk') throw new Error('run from sdk/: pnpm --filter @fraudscore/sdk bench');
+if (JSON.parse(await readFile(join(sdk, 'package.json'), 'utf8')).name !== '@fraudscore/sdk')
+  throw new Error('run from sdk/: pnpm --filter @fraudscore/sdk bench');
 const work = await mkdtemp(join(tmpdir(), 'fraudscore-bench-'));
 try {
   const results = {

@@ -6,7 +6,7 @@ import type { ScoredTransaction, Storage } from '@fraudscore/edge';
 import { loadConfig, type Env } from './config.js';
 import { createLogger } from './log.js';
 import { openStorage } from './storage/index.js';
-import { startServer, type HostStorage, type RunningServer, type StartOptions } from './server.js';
+import { startServer, type RunningServer, type StartOptions } from './server.js';
 import { rawMessage, TOPICS, type DlqMessage, type ScoredMessage } from './kafka/messages.js';
 
 const KEY = 'hostile-admin-key-0123456789';

@@ -12,24 +12,15 @@ import {
   hashApiKey,
   memoryCache,
   MemoryDriftHistory,
-  parseReference,
   restoreState,
   type DriftHistory,
   type EdgeApp,
   type EdgeConfig,
   type HashedApiKey,
   type SecurityOptions,
-  type ServedBundle,
   type Storage,
 } from '@fraudscore/edge';
-import {
-  createScorer,
-  directorySource,
-  loadBundleFiles,
-  MemoryHistoryStore,
-  type BundleSource,
-  type Scorer,
-} from '@fraudscore/sdk';
+import { directorySource, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
 import { join } from 'node:path';
 import { REPO_ROOT, type ServerConfig } from './config.js';
 import { staticFiles } from './static.js';
@@ -166,7 +157,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       minLabels: config.promotion.minLabels,
     });
   // The stream starts after the app: /health asks it through this reference.
-  let pipeline: Pipeline | undefined;
+  const stream: { pipeline?: Pipeline } = {};
   const edge = createEdge({
     model: () => models.active().scorer,
     history,
@@ -178,7 +169,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     driftHistory,
     limits: config.limits,
     logger,
-    degraded: () => pipeline?.processor.problems() ?? [],
+    degraded: () => stream.pipeline?.processor.problems() ?? [],
     explainer: createLlmExplainer({
       apiKey: config.openai.apiKey,
       baseURL: config.openai.baseUrl,
@@ -259,7 +250,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     explain: config.kafka.explain,
     ...options.stream,
   });
-  pipeline = kafka;
+  stream.pipeline = kafka;
   // The demo feeds the stream (transactions_raw: in process, or the Kafka cluster) like a bank's channels would;
   // it learns the scores from the bus, as every scored transaction is published there.
   const demo = config.demo

@@ -60,8 +60,10 @@ const documented = (doc: Doc): string[] =>
 function refs(value: unknown, found: string[] = []): string[] {
   if (Array.isArray(value)) value.forEach((v) => refs(v, found));
   else if (value && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value))
-      key === '$ref' && typeof v === 'string' ? found.push(v) : refs(v, found);
+    for (const [key, v] of Object.entries(value)) {
+      if (key === '$ref' && typeof v === 'string') found.push(v);
+      else refs(v, found);
+    }
   }
   return found;
 }

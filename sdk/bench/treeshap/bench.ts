@@ -22,12 +22,17 @@ const ensembles = parseTrees(JSON.parse(treesText));
 const parseMs = Number(process.hrtime.bigint() - started) / 1e6;
 started = process.hrtime.bigint();
 const maxTableBytes = arg('max-table-bytes'); // 0: Algorithm 2 walk only
-const explainer = new TreeExplainer(ensembles, maxTableBytes === undefined ? {} : { maxTableBytes: Number(maxTableBytes) });
+const explainer = new TreeExplainer(
+  ensembles,
+  maxTableBytes === undefined ? {} : { maxTableBytes: Number(maxTableBytes) },
+);
 const explainerMs = Number(process.hrtime.bigint() - started) / 1e6;
 const shapDoc = readJson('models/conformance/default/shap.json');
 const weights: Record<string, number> = shapDoc.weights;
 const width = ensembles.features.length;
-const base: Float64Array[] = shapDoc.rows.map((r: { features: (number | null)[] }) => Float64Array.from(r.features, (v) => v ?? NaN));
+const base: Float64Array[] = shapDoc.rows.map((r: { features: (number | null)[] }) =>
+  Float64Array.from(r.features, (v) => v ?? NaN),
+);
 const repeat = Number(arg('repeat') ?? 20);
 const rows: Float64Array[] = Array.from({ length: repeat }, () => base).flat();
 const out = new Float64Array(width);
@@ -45,15 +50,17 @@ function bestOf(runs: number, fn: () => void): number {
 }
 
 /** The q-quantile of sorted numbers. */
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 let sink = 0; // keeps results alive so nothing is optimised away
 const shapEnsemble = bestOf(5, () => {
   for (const row of rows) sink += explainer.explainEnsemble(weights, row, out).baseValue;
 });
-const shapModel = (name: string): number => bestOf(5, () => {
-  for (const row of rows) sink += explainer.explain(name, row, out);
-});
+const shapModel = (name: string): number =>
+  bestOf(5, () => {
+    for (const row of rows) sink += explainer.explain(name, row, out);
+  });
 const shap = {
   rows: rows.length,
   ensemble_rows_per_s: rows.length / shapEnsemble,

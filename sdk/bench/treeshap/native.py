@@ -3,6 +3,7 @@
 Same rows as bench.ts (shap.json's rows repeated), same native models the fixtures come from. Prints JSON.
 Run from the repository root:  models/.venv/bin/python sdk/bench/treeshap/native.py [--repeat 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,7 +70,9 @@ def main() -> None:
     one_dms = [xgboost.DMatrix(r, missing=np.nan, feature_names=names, nthread=1) for r in one_rows]
     lgbm_one = best_of(3, lambda: [lgbm_contrib(r) for r in one_rows])
     xgb_one = best_of(3, lambda: [xgb_contrib(d) for d in one_dms])
-    xgb_one_dm = best_of(3, lambda: [xgb_contrib(xgboost.DMatrix(r, missing=np.nan, feature_names=names, nthread=1)) for r in one_rows])
+    xgb_one_dm = best_of(
+        3, lambda: [xgb_contrib(xgboost.DMatrix(r, missing=np.nan, feature_names=names, nthread=1)) for r in one_rows]
+    )
     n = len(one_rows)
     results["per_row"] = {
         "lightgbm_rows_per_s": n / lgbm_one,

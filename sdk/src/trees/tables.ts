@@ -51,7 +51,10 @@ export class LeafTables {
       maxNodes = Math.max(maxNodes, model.treeStart[t + 1]! - start);
       const leaves = model.feature[start]! >= 0 ? collectLeaves(model, start) : [];
       const size = leaves.reduce((s, l) => s + 2 ** l.features.length * l.features.length, 0);
-      const fits = leaves.length > 0 && size <= budget && model.treeStart[t + 1]! - start < 2 ** 25 && // packing
+      const fits =
+        leaves.length > 0 &&
+        size <= budget &&
+        model.treeStart[t + 1]! - start < 2 ** 25 && // packing
         leaves.every((l) => l.features.length <= limits.maxTableDepth);
       perTree.push(fits ? leaves : []);
       if (fits) budget -= size;
@@ -62,7 +65,10 @@ export class LeafTables {
     this.leafFeatureStart = prefixSums(leaves.map((l) => l.features.length));
     const tableStart = prefixSums(leaves.map((l) => 2 ** l.features.length * l.features.length));
     this.leafTableStart = tableStart;
-    this.conditions = Int32Array.from(leaves.flatMap((l) => l.conditions), ([node, left, bit]) => (node << 6) | (left << 5) | bit);
+    this.conditions = Int32Array.from(
+      leaves.flatMap((l) => l.conditions),
+      ([node, left, bit]) => (node << 6) | (left << 5) | bit,
+    );
     this.leafFeature = Int32Array.from(leaves.flatMap((l) => l.features));
     this.table = new Float64Array(tableStart[leaves.length]!);
     this.bytes = this.table.byteLength;

@@ -35,57 +35,60 @@ beforeAll(async () => {
   shapDoc = await readJson('../../../models/conformance/default/shap.json');
 });
 
-describe.each(['tables', 'walk', 'mixed'] as const)('TreeSHAP (%s) on the default bundle, every row of shap.json', (strategy) => {
-  const tolerance = { lightgbm: 1e-9, xgboost: 1e-5 } as const;
+describe.each(['tables', 'walk', 'mixed'] as const)(
+  'TreeSHAP (%s) on the default bundle, every row of shap.json',
+  (strategy) => {
+    const tolerance = { lightgbm: 1e-9, xgboost: 1e-5 } as const;
 
-  it.each(['lightgbm', 'xgboost'] as const)('%s: values, base value and additivity', (name) => {
-    const explainer = explainers[strategy];
-    const out = new Float64Array(15);
-    const worst = { values: 0, base: 0, additivity: 0 };
-    for (const r of shapDoc.rows) {
-      const row = toRow(r.features);
-      const base = explainer.explain(name, row, out);
-      worst.values = Math.max(worst.values, maxAbsDiff(out, r[name].values));
-      worst.base = Math.max(worst.base, Math.abs(base - r[name].baseValue));
-      worst.additivity = Math.max(worst.additivity, Math.abs(base + sum(out) - ensembles.doubleMargin(name, row)));
-    }
-    expect(worst.values).toBeLessThanOrEqual(tolerance[name]);
-    expect(worst.base).toBeLessThanOrEqual(tolerance[name]);
-    expect(worst.additivity).toBeLessThanOrEqual(1e-9);
-  });
-
-  it('ensemble: values, base value and additivity', () => {
-    const explainer = explainers[strategy];
-    const out = new Float64Array(15);
-    const worst = { values: 0, base: 0, additivity: 0, margin: 0 };
-    for (const r of shapDoc.rows) {
-      const result = explainer.explainEnsemble(shapDoc.weights, toRow(r.features), out);
-      worst.values = Math.max(worst.values, maxAbsDiff(out, r.ensemble.values));
-      worst.base = Math.max(worst.base, Math.abs(result.baseValue - r.ensemble.baseValue));
-      worst.additivity = Math.max(worst.additivity, Math.abs(result.baseValue + sum(out) - result.doubleMargin));
-      worst.margin = Math.max(worst.margin, Math.abs(result.margin - r.margin));
-    }
-    expect(worst.values).toBeLessThanOrEqual(1e-5);
-    expect(worst.base).toBeLessThanOrEqual(1e-5);
-    expect(worst.additivity).toBeLessThanOrEqual(1e-9);
-    expect(worst.margin).toBe(0);
-  });
-
-  it('matches brute-force Shapley values of the path-dependent game (double precision, both models)', () => {
-    const explainer = explainers[strategy];
-    const out = new Float64Array(15);
-    for (const r of shapDoc.rows.filter((_, i) => i % 50 === 0)) {
-      const row = toRow(r.features);
-      for (const name of ['lightgbm', 'xgboost']) {
-        const model = ensembles.model(name);
+    it.each(['lightgbm', 'xgboost'] as const)('%s: values, base value and additivity', (name) => {
+      const explainer = explainers[strategy];
+      const out = new Float64Array(15);
+      const worst = { values: 0, base: 0, additivity: 0 };
+      for (const r of shapDoc.rows) {
+        const row = toRow(r.features);
         const base = explainer.explain(name, row, out);
-        const brute = bruteForceModel(model, row, 15);
-        expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-12);
-        expect(Math.abs(base - brute.baseValue)).toBeLessThan(1e-12);
+        worst.values = Math.max(worst.values, maxAbsDiff(out, r[name].values));
+        worst.base = Math.max(worst.base, Math.abs(base - r[name].baseValue));
+        worst.additivity = Math.max(worst.additivity, Math.abs(base + sum(out) - ensembles.doubleMargin(name, row)));
       }
-    }
-  });
-});
+      expect(worst.values).toBeLessThanOrEqual(tolerance[name]);
+      expect(worst.base).toBeLessThanOrEqual(tolerance[name]);
+      expect(worst.additivity).toBeLessThanOrEqual(1e-9);
+    });
+
+    it('ensemble: values, base value and additivity', () => {
+      const explainer = explainers[strategy];
+      const out = new Float64Array(15);
+      const worst = { values: 0, base: 0, additivity: 0, margin: 0 };
+      for (const r of shapDoc.rows) {
+        const result = explainer.explainEnsemble(shapDoc.weights, toRow(r.features), out);
+        worst.values = Math.max(worst.values, maxAbsDiff(out, r.ensemble.values));
+        worst.base = Math.max(worst.base, Math.abs(result.baseValue - r.ensemble.baseValue));
+        worst.additivity = Math.max(worst.additivity, Math.abs(result.baseValue + sum(out) - result.doubleMargin));
+        worst.margin = Math.max(worst.margin, Math.abs(result.margin - r.margin));
+      }
+      expect(worst.values).toBeLessThanOrEqual(1e-5);
+      expect(worst.base).toBeLessThanOrEqual(1e-5);
+      expect(worst.additivity).toBeLessThanOrEqual(1e-9);
+      expect(worst.margin).toBe(0);
+    });
+
+    it('matches brute-force Shapley values of the path-dependent game (double precision, both models)', () => {
+      const explainer = explainers[strategy];
+      const out = new Float64Array(15);
+      for (const r of shapDoc.rows.filter((_, i) => i % 50 === 0)) {
+        const row = toRow(r.features);
+        for (const name of ['lightgbm', 'xgboost']) {
+          const model = ensembles.model(name);
+          const base = explainer.explain(name, row, out);
+          const brute = bruteForceModel(model, row, 15);
+          expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-12);
+          expect(Math.abs(base - brute.baseValue)).toBeLessThan(1e-12);
+        }
+      }
+    });
+  },
+);
 
 describe('TreeExplainer', () => {
   it('uses tables within its limits', () => {
@@ -113,7 +116,9 @@ describe('TreeExplainer', () => {
     const row = toRow(shapDoc.rows[0]!.features);
     expect(ensembles.explain('xgboost', row, a)).toBe(explainers.tables.explain('xgboost', row, b));
     expect(a).toEqual(b);
-    expect(ensembles.explainEnsemble(shapDoc.weights, row, a)).toEqual(explainers.tables.explainEnsemble(shapDoc.weights, row, b));
+    expect(ensembles.explainEnsemble(shapDoc.weights, row, a)).toEqual(
+      explainers.tables.explainEnsemble(shapDoc.weights, row, b),
+    );
     expect(a).toEqual(b);
   });
 
@@ -144,7 +149,9 @@ function conditionalExpectation(m: TreeModel, node: number, x: Float64Array, inS
     return conditionalExpectation(m, goLeft ? l : r, x, inS);
   }
   const c = m.cover[node]!;
-  return (m.cover[l]! / c) * conditionalExpectation(m, l, x, inS) + (m.cover[r]! / c) * conditionalExpectation(m, r, x, inS);
+  return (
+    (m.cover[l]! / c) * conditionalExpectation(m, l, x, inS) + (m.cover[r]! / c) * conditionalExpectation(m, r, x, inS)
+  );
 }
 
 /** Shapley values of one tree by enumerating every subset of the features it uses. */
@@ -152,7 +159,8 @@ function bruteForceTree(m: TreeModel, root: number, end: number, x: Float64Array
   const used = [...new Set(Array.from(m.feature.subarray(root, end)).filter((f) => f >= 0))];
   const n = used.length;
   const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
-  const value = (mask: number): number => conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
+  const value = (mask: number): number =>
+    conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
   for (let i = 0; i < n; i++) {
     for (let mask = 0; mask < 1 << n; mask++) {
       if (mask & (1 << i)) continue;
@@ -184,12 +192,25 @@ function bruteForceModel(m: TreeModel, row: Float64Array, width: number): { valu
 function handMade(trees: object[], comparison: '<=' | '<' = '<='): unknown {
   const float32 = comparison === '<';
   return {
-    format: 'fraudscore-trees/1', features: ['a', 'b', 'c'],
-    models: [{
-      name: 'm', library: 'test', libraryVersion: '0', objective: 'binary', baseScore: 0.5,
-      inputType: float32 ? 'float32' : 'float64', zeroThreshold: null, comparison,
-      thresholdType: float32 ? 'float32' : 'float64', leafType: 'float64', sumType: 'float64', coverType: 'count', trees,
-    }],
+    format: 'fraudscore-trees/1',
+    features: ['a', 'b', 'c'],
+    models: [
+      {
+        name: 'm',
+        library: 'test',
+        libraryVersion: '0',
+        objective: 'binary',
+        baseScore: 0.5,
+        inputType: float32 ? 'float32' : 'float64',
+        zeroThreshold: null,
+        comparison,
+        thresholdType: float32 ? 'float32' : 'float64',
+        leafType: 'float64',
+        sumType: 'float64',
+        coverType: 'count',
+        trees,
+      },
+    ],
   };
 }
 
@@ -199,14 +220,22 @@ function handMade(trees: object[], comparison: '<=' | '<' = '<='): unknown {
 //    /      \             /      \
 //  1 (2)   3 (4)       -2 (1)    5 (3)
 const DEPTH2 = {
-  feature: [0, 1, -1, -1, 1, -1, -1], threshold: [0.5, 1, 0, 0, 2, 0, 0], left: [1, 2, -1, -1, 5, -1, -1],
-  right: [4, 3, -1, -1, 6, -1, -1], missingGoesLeft: [0, 0, 0, 0, 1, 0, 0], value: [0, 0, 1, 3, 0, -2, 5],
+  feature: [0, 1, -1, -1, 1, -1, -1],
+  threshold: [0.5, 1, 0, 0, 2, 0, 0],
+  left: [1, 2, -1, -1, 5, -1, -1],
+  right: [4, 3, -1, -1, 6, -1, -1],
+  missingGoesLeft: [0, 0, 0, 0, 1, 0, 0],
+  value: [0, 0, 1, 3, 0, -2, 5],
   cover: [10, 6, 2, 4, 4, 1, 3],
 };
 // a twice on one path (UNWIND), and c: a <= 0 (8) → [c <= 0 (5) → [a <= -1 (2) → 4 (1) | -4 (1)] | 2 (3)] | -1 (3)
 const REPEATED = {
-  feature: [0, 2, 0, -1, -1, -1, -1], threshold: [0, 0, -1, 0, 0, 0, 0], left: [1, 2, 3, -1, -1, -1, -1],
-  right: [6, 5, 4, -1, -1, -1, -1], missingGoesLeft: [1, 0, 0, 0, 0, 0, 0], value: [0, 0, 0, 4, -4, 2, -1],
+  feature: [0, 2, 0, -1, -1, -1, -1],
+  threshold: [0, 0, -1, 0, 0, 0, 0],
+  left: [1, 2, 3, -1, -1, -1, -1],
+  right: [6, 5, 4, -1, -1, -1, -1],
+  missingGoesLeft: [1, 0, 0, 0, 0, 0, 0],
+  value: [0, 0, 0, 4, -4, 2, -1],
   cover: [8, 5, 2, 1, 1, 3, 3],
 };
 
@@ -236,14 +265,16 @@ describe('TreeSHAP on hand-made trees', () => {
     const values = [-2, -1, -0.5, 0, 0.5, 0.5000000001, 1, 2, 3, NaN];
     for (const options of [{}, { maxTableBytes: 0 }]) {
       const explainer = new TreeExplainer(ensembles, options);
-      for (const a of values) for (const b of values) for (const c of [NaN, -1, 0, 1]) {
-        const row = Float64Array.of(a, b, c);
-        const base = explainer.explain('m', row, out);
-        const brute = bruteForceModel(model, row, 3);
-        expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-14);
-        expect(base).toBeCloseTo(brute.baseValue, 14);
-        expect(base + sum(out)).toBeCloseTo(ensembles.doubleMargin('m', row), 14);
-      }
+      for (const a of values)
+        for (const b of values)
+          for (const c of [NaN, -1, 0, 1]) {
+            const row = Float64Array.of(a, b, c);
+            const base = explainer.explain('m', row, out);
+            const brute = bruteForceModel(model, row, 3);
+            expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-14);
+            expect(base).toBeCloseTo(brute.baseValue, 14);
+            expect(base + sum(out)).toBeCloseTo(ensembles.doubleMargin('m', row), 14);
+          }
     }
   });
 

@@ -117,14 +117,20 @@ export class TreeExplainer {
   }
 
   /** SHAP values of the blend Σ weight × model margin (log-odds): values = Σ w·values_m, base = Σ w·base_m. */
-  explainEnsemble(weights: Readonly<Record<string, number>>, row: Float64Array, out: Float64Array): EnsembleExplanation {
+  explainEnsemble(
+    weights: Readonly<Record<string, number>>,
+    row: Float64Array,
+    out: Float64Array,
+  ): EnsembleExplanation {
     const entries = Object.entries(weights);
-    if (entries.length === 0) throw new InferenceError('explainEnsemble: no weights; pass e.g. manifest.ensemble.weights');
+    if (entries.length === 0)
+      throw new InferenceError('explainEnsemble: no weights; pass e.g. manifest.ensemble.weights');
     checkWidth(out.length, this.row.length, 'out');
     out.fill(0);
     const result: EnsembleExplanation = { baseValue: 0, margin: 0, doubleMargin: 0 };
     for (const [name, weight] of entries) {
-      if (!Number.isFinite(weight)) throw new InferenceError(`explainEnsemble: weight of "${name}" is ${weight}; weights must be finite numbers`);
+      if (!Number.isFinite(weight))
+        throw new InferenceError(`explainEnsemble: weight of "${name}" is ${weight}; weights must be finite numbers`);
       const base = this.explain(name, row, this.modelValues);
       const model = this.get(name).model;
       for (let i = 0; i < out.length; i++) out[i]! += weight * this.modelValues[i]!;
@@ -151,8 +157,10 @@ function checkCovers(model: TreeModel): void {
     if (end - start === 1) continue; // a single leaf: its expectation is its value
     for (let g = start; g < end; g++) {
       if (!(model.cover[g]! > 0)) {
-        throw new ModelLoadError(`trees.json: model "${model.name}" tree ${t} node ${g - start}: cover ${model.cover[g]} ` +
-          'is not positive, so TreeSHAP cannot weight its branches; re-export the bundle from a model trained with covers');
+        throw new ModelLoadError(
+          `trees.json: model "${model.name}" tree ${t} node ${g - start}: cover ${model.cover[g]} ` +
+            'is not positive, so TreeSHAP cannot weight its branches; re-export the bundle from a model trained with covers',
+        );
       }
     }
   }
@@ -177,4 +185,3 @@ export function expectedValue(model: TreeModel): number {
   }
   return total;
 }
-

@@ -72,7 +72,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     // Lag is reported after every committed batch: the stream moves.
     lag: (topic: string, partition: number, value: number | undefined) => {
       if (value === undefined) lag?.remove({ topic, partition });
-      else (lag?.set(value, { topic, partition }), processor.committed());
+      else {
+        lag?.set(value, { topic, partition });
+        processor.committed();
+      }
     },
     aborted: (error: unknown) => processor.aborted(error),
   };

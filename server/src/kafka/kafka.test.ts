@@ -88,7 +88,7 @@ async function readAll(
   });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
-  let last = Date.now();
+  let last: number;
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) out.get(batch.topic)!.push(m.value!.toString());
@@ -219,7 +219,7 @@ describe('the pipeline on a real Kafka broker', () => {
     // Kill one once the stream is well under way.
     const admin = client().admin();
     await admin.connect();
-    let progress = 0;
+    let progress: number;
     for (;;) {
       const [committed] = await admin.fetchOffsets({ groupId: 'two', topics: [TOPICS.raw] });
       progress = committed!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);

@@ -178,7 +178,11 @@ export class KafkaTransport implements ProcessorTransport {
       });
       // Partitions no longer assigned stop reporting lag.
       const assigned = new Set(payload.memberAssignment[topic] ?? []);
-      for (const p of this.reported) if (!assigned.has(p)) (this.reported.delete(p), hooks.lag?.(topic, p, undefined));
+      for (const p of this.reported) {
+        if (assigned.has(p)) continue;
+        this.reported.delete(p);
+        hooks.lag?.(topic, p, undefined);
+      }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) =>
       this.logger.warn('kafka.consumer_crash', { error: payload.error?.message, restart: payload.restart }),

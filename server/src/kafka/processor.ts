@@ -48,6 +48,7 @@ export interface ProcessorOptions {
   /** Prometheus registry (edge.metrics.registry) for the processor's counters. */
   registry?: Registry | undefined;
   clock?: (() => number) | undefined;
+  /** Where stream problems (rollbacks, dead-lettered batches) are logged. */
   logger?: Logger | undefined;
   /** SHAP for `alerts` only (default) or `all` transactions. */
   explain?: 'alerts' | 'all' | undefined;
@@ -179,9 +180,15 @@ class AlertedOffsets {
     for (const [key, from] of first) {
       const offsets = this.byPartition.get(key);
       if (!offsets) continue;
-      for (const o of offsets) if (BigInt(o) < from) (offsets.delete(o), this.size--);
+      for (const o of offsets) {
+        if (BigInt(o) < from && offsets.delete(o)) this.size--;
+      }
     }
-    if (this.size > 1_000_000) (this.byPartition.clear(), (this.size = 0)); // partitions revoked long ago
+    if (this.size > 1_000_000) {
+      // partitions revoked long ago
+      this.byPartition.clear();
+      this.size = 0;
+    }
   }
 
   has(m: ConsumedMessage): boolean {

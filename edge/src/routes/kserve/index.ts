@@ -200,7 +200,7 @@ export function kserveRoutes({
   app.get('/', (c) => c.json({ name: serverName, version: serverVersion, extensions: [] }));
   app.get('/health/live', (c) => c.json({ live: true }));
   app.get('/health/ready', (c) => {
-    let ready = false;
+    let ready: boolean;
     try {
       const model = service.currentModel().model;
       ready = typeof model.version === 'string' && model.features.length > 0;
