@@ -1,0 +1,134 @@
+// TreeSHAP in TypeScript against the native libraries' (LightGBM pred_contrib, XGBoost pred_contribs), one thread,
+// same rows, same run: the explainer's time per row for several strategies, its build time and memory, and the
+// native time per row from native.py. Used by bench/run.ts for the default bundle and the deep pair.
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseTrees, TreeExplainer, type ExplainerUsage, type TreeExplainerOptions } from '../../src/trees/index.js';
+
+export interface Source {
+  /** trees.json and the shap.json whose rows are explained */
+  trees: string;
+  shap: string;
+  /** native.py's arguments choosing the same models and rows */
+  nativeArgs: string[];
+  /** rows of shap.json used (all if undefined), and how many copies of them one timed pass explains */
+  rows?: number;
+  repeat: number;
+  /** timed passes per measurement; the median is reported (the machine may be shared) */
+  rounds: number;
+  /** strategies timed beside the default explainer, with the rows (a prefix) and passes each gets */
+  baselines: Record<string, { options: TreeExplainerOptions; rows: number; rounds: number }>;
+}
+
+const MODELS = ['lightgbm', 'xgboost'] as const;
+type PerModel = Record<(typeof MODELS)[number], number>;
+
+export interface Comparison {
+  rows: number;
+  /** JSON.parse + parseTrees of trees.json, ms, and the bytes the parsed model keeps (heap + array buffers) */
+  parseMs: number;
+  modelBytes: number;
+  /** new TreeExplainer(ensembles) with the default options: the first build (cold) and the median of three more */
+  buildMs: { cold: number; median: number };
+  /** what the explainer keeps, measured (heap + array buffers after GC) and as the explainer counts it */
+  explainerBytes: { measured: number; counted: number };
+  usage: Record<string, ExplainerUsage>;
+  /** ms per row, median of the passes */
+  typescript: PerModel;
+  baselines: Record<string, PerModel>;
+  native: PerModel;
+  /** typescript / native */
+  ratio: PerModel;
+  /** max |TypeScript − native| over the rows (LightGBM computes in double, XGBoost in float32) */
+  error: Record<(typeof MODELS)[number], { values: number; baseValue: number }>;
+}
+
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Heap + array buffers after full GCs (node --expose-gc; twice, a turn apart, so that sweeping has finished). */
+async function retainedBytes(): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+}
+
+/** ms per row: median over `rounds` timed passes (after one warm-up pass) of explaining every row. */
+function msPerRow(explain: (row: Float64Array) => void, rows: Float64Array[], repeat: number, rounds: number): number {
+  const pass = (): number => {
+    const started = nowMs();
+    for (let r = 0; r < repeat; r++) for (const row of rows) explain(row);
+    return (nowMs() - started) / (rows.length * repeat);
+  };
+  pass();
+  return median(Array.from({ length: rounds }, pass));
+}
+
+export async function compareWithNative(python: string, nativeScript: string, source: Source): Promise<Comparison> {
+  if ((globalThis as { gc?: unknown }).gc === undefined) throw new Error('run node with --expose-gc (the bench script does)');
+  type Native = { baseValue: number; values: number[] };
+  const shapRows = (JSON.parse(await readFile(source.shap, 'utf8')).rows as ({ features: (number | null)[] } & Record<string, Native>)[]).slice(0, source.rows);
+  const rows = shapRows.map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
+  const beforeParse = await retainedBytes();
+  let text: string | undefined = await readFile(source.trees, 'utf8');
+  let started = nowMs();
+  const ensembles = parseTrees(JSON.parse(text));
+  const parseMs = nowMs() - started;
+  text = undefined;
+  const afterParse = await retainedBytes();
+  started = nowMs();
+  const explainer = new TreeExplainer(ensembles);
+  const cold = nowMs() - started;
+  const explainerBytes = (await retainedBytes()) - afterParse;
+  const builds = Array.from({ length: 3 }, () => {
+    const t = nowMs();
+    new TreeExplainer(ensembles);
+    return nowMs() - t;
+  });
+  const out = new Float64Array(ensembles.features.length);
+  const error = { lightgbm: { values: 0, baseValue: 0 }, xgboost: { values: 0, baseValue: 0 } };
+  for (const name of MODELS) {
+    shapRows.forEach((r, i) => {
+      const base = explainer.explain(name, rows[i]!, out);
+      error[name].baseValue = Math.max(error[name].baseValue, Math.abs(base - r[name]!.baseValue));
+      out.forEach((v, j) => (error[name].values = Math.max(error[name].values, Math.abs(v - r[name]!.values[j]!))));
+    });
+  }
+  let sink = 0;
+  const time = (e: TreeExplainer, count: number, repeat: number, rounds: number): PerModel => {
+    const subset = rows.slice(0, count);
+    const perModel = { lightgbm: 0, xgboost: 0 };
+    for (const name of MODELS) perModel[name] = msPerRow((row) => (sink += e.explain(name, row, out)), subset, repeat, rounds);
+    return perModel;
+  };
+  const typescript = time(explainer, rows.length, source.repeat, source.rounds);
+  const baselines: Record<string, PerModel> = {};
+  for (const [label, baseline] of Object.entries(source.baselines)) {
+    baselines[label] = time(new TreeExplainer(ensembles, baseline.options), baseline.rows, 1, baseline.rounds);
+  }
+  const nativeJson = JSON.parse(execFileSync(python, [nativeScript, ...source.nativeArgs, '--rounds', String(source.rounds)], {
+    encoding: 'utf8', maxBuffer: 1 << 24,
+  }));
+  const native = { lightgbm: nativeJson.batch.lightgbm_ms_per_row as number, xgboost: nativeJson.batch.xgboost_ms_per_row as number };
+  if (sink === 42) console.log(''); // reads sink so that nothing is optimised away
+  return {
+    rows: rows.length, parseMs, modelBytes: afterParse - beforeParse,
+    buildMs: { cold, median: median(builds) },
+    explainerBytes: { measured: explainerBytes, counted: MODELS.reduce((s, name) => s + explainer.usage(name).bytes, 0) },
+    usage: Object.fromEntries(MODELS.map((name) => [name, explainer.usage(name)])),
+    typescript, baselines, native,
+    ratio: { lightgbm: typescript.lightgbm / native.lightgbm, xgboost: typescript.xgboost / native.xgboost },
+    error,
+  };
+}
+
+/** The deep pair's directory, trained and exported by the Python pipeline if it is not there yet (minutes, once). */
+export function deepPair(python: string, repo: string): string {
+  const dir = join(repo, 'models/work/deep-pair/full');
+  execFileSync(python, ['-m', 'fraudmodels', 'deep-pair', '--size', 'full', '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return dir;
+}
