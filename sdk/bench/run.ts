@@ -252,7 +252,7 @@ function treeShapTables(base: Comparison, deep: Comparison, browser: any, pair: 
     '',
     '| other strategies, ms/row | default LightGBM | default XGBoost | deep LightGBM | deep XGBoost |',
     '|---|---|---|---|---|',
-    `| default (tables for trees whose tables take <= 256 KiB, Linear TreeSHAP for the others) | ${f(base.typescript.lightgbm)} | ${f(base.typescript.xgboost)} | ${f(deep.typescript.lightgbm)} | ${f(deep.typescript.xgboost)} |`,
+    `| default (tables for trees whose tables take <= 128 KiB, Linear TreeSHAP for the others) | ${f(base.typescript.lightgbm)} | ${f(base.typescript.xgboost)} | ${f(deep.typescript.lightgbm)} | ${f(deep.typescript.xgboost)} |`,
     ...baselineLabels.map((label) => `| ${label} | ${cell(base, label, 'lightgbm')} | ${cell(base, label, 'xgboost')} | ${cell(deep, label, 'lightgbm')} | ${cell(deep, label, 'xgboost')} |`),
     '',
     '| explainer set-up and exactness (both models) | default bundle | deep pair | goal |',

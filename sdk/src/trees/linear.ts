@@ -51,22 +51,40 @@ export function indexPaths(model: TreeModel): PathIndex {
   if (maxNodes >= 2 ** 29) throw new ModelLoadError(`trees.json: model "${model.name}" has a tree of ${maxNodes} nodes; TreeSHAP supports up to 2^29`);
   const parent = new Int32Array(maxNodes); // within the tree
   const unique = new Int32Array(maxNodes); // unique features on the path from the root to the node
+  // the current path (pre-order): per feature, the child below its deepest split on the path (−1: none), and per
+  // path node the value it replaced, restored when the walk leaves the node's subtree
+  let features = 1;
+  for (let g = 0; g < feature.length; g++) features = Math.max(features, feature[g]! + 1);
+  const lastSplitChild = new Int32Array(features).fill(-1);
+  const pathNode = new Int32Array(maxNodes);
+  const replaced = new Int32Array(maxNodes);
   for (let t = 0; t < treeCount; t++) {
     const start = treeStart[t]!;
     const end = treeStart[t + 1]!;
     let most = 0;
+    let top = -1;
     for (let g = start; g < end; g++) {
       const node = g - start;
+      if (node > 0) {
+        while (pathNode[top] !== parent[node]) {
+          lastSplitChild[feature[start + parent[pathNode[top]!]!]!] = replaced[top]!;
+          top--;
+        }
+        const split = feature[start + parent[node]!]!;
+        pathNode[++top] = node;
+        replaced[top] = lastSplitChild[split]!;
+        lastSplitChild[split] = node;
+      } else {
+        pathNode[++top] = 0; // the root: no split above it, never left within its tree
+      }
       const f = feature[g]!;
       if (f < 0) {
         most = Math.max(most, unique[node]!);
-        if (node > 0) tableEntries[t]! += 2 ** unique[node]! * unique[node]!;
+        const d = unique[node]!;
+        if (node > 0) tableEntries[t]! += (d < 31 ? 1 << d : 2 ** d) * d; // (2 ** d alone is a slow Math.pow)
         continue;
       }
-      let above = -1; // walk up until a split on f; pre-order puts parents before children
-      for (let child = node; child !== 0 && above < 0; child = parent[child]!) {
-        if (feature[start + parent[child]!] === f) above = child;
-      }
+      const above = lastSplitChild[f]!;
       links[g]! |= (above + 1) << 1;
       if (above >= 0) links[start + above]! |= 1;
       const childUnique = unique[node]! + (above < 0 ? 1 : 0);
@@ -75,6 +93,7 @@ export function indexPaths(model: TreeModel): PathIndex {
       unique[left[g]! - start] = childUnique;
       unique[right[g]! - start] = childUnique;
     }
+    for (; top > 0; top--) lastSplitChild[feature[start + parent[pathNode[top]!]!]!] = replaced[top]!;
     if (most > 255) throw new ModelLoadError(`trees.json: model "${model.name}" tree ${t} has a path with ${most} unique features; TreeSHAP supports up to 255`);
     maxUnique[t] = most;
   }

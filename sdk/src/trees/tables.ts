@@ -24,8 +24,9 @@ export interface TableLimits {
 /** Tables are worth it for small trees only. Measured (sdk/bench/treeshap/README.md, same process, alternating):
  * with its tables in cache a tree is explained about 1.8× faster from tables than by Linear TreeSHAP, but a row
  * reads one table row per leaf, so a model's deep trees (0.3–1 MB of tables each) miss the caches and run 1.2–1.8×
- * slower than Linear TreeSHAP, and take seconds to build. The default bundle's trees need at most 166 KB. */
-export const MAX_TREE_TABLE_BYTES = 256 * 1024;
+ * slower than Linear TreeSHAP, and take long to build. 297 of the default bundle's 300 LightGBM trees need less
+ * than 128 KiB (7 MB in all), 5 of the deep pair's 1,500 trees do. */
+export const MAX_TREE_TABLE_BYTES = 128 * 1024;
 
 /** One leaf as collected from the tree: its value, unique path features, zero fractions and split conditions. */
 interface LeafPath {

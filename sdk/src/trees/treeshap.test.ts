@@ -29,7 +29,7 @@ let shapDoc: { weights: Record<string, number>; rows: ShapRow[] };
 beforeAll(async () => {
   ensembles = parseTrees(await readJson('../../../models/bundles/default/trees.json'));
   explainers = {
-    default: new TreeExplainer(ensembles), // every tree of this bundle from per-leaf tables (tables.ts)
+    default: new TreeExplainer(ensembles), // nearly every tree of this bundle from per-leaf tables (tables.ts)
     mixed: new TreeExplainer(ensembles, { maxTableDepth: 6 }), // the deeper LightGBM trees by Linear TreeSHAP
     linear: new TreeExplainer(ensembles, { maxTableDepth: 0 }), // Linear TreeSHAP only (linear.ts)
     walk: new TreeExplainer(ensembles, { maxBytes: 0 }), // Algorithm 2 only (walk.ts)
@@ -94,9 +94,9 @@ describe('TreeExplainer', () => {
     const usage = (strategy: keyof typeof explainers) => ({
       lightgbm: explainers[strategy].usage('lightgbm'), xgboost: explainers[strategy].usage('xgboost'),
     });
-    // the default bundle's trees are small (tables of at most 166 KB per tree): all of them get tables
-    expect(usage('default').lightgbm).toMatchObject({ tableBytes: expect.any(Number), trees: { tables: 300, linear: 0, walk: 0 } });
-    expect(usage('default').lightgbm.tableBytes).toBeGreaterThan(7_460_240); // 2^d × d doubles per leaf, and the paths
+    // the default bundle's trees are small: all but 3 LightGBM trees (149–166 KB) get tables of <= 128 KiB
+    expect(usage('default').lightgbm.trees).toEqual({ tables: 297, linear: 3, walk: 0 });
+    expect(usage('default').lightgbm.tableBytes).toBeGreaterThan(7_000_000); // 2^d × d doubles per leaf, and the paths
     expect(usage('default').xgboost.trees).toEqual({ tables: 400, linear: 0, walk: 0 });
     // its LightGBM trees have 3..9 unique features on their paths
     const mixed = usage('mixed').lightgbm.trees;

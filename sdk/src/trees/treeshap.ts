@@ -19,7 +19,7 @@
 // Cost O(leaves × depth²) per tree; memory: one path per depth level, allocated once (walk.ts, path.ts).
 //
 // Faster, same values, chosen per tree (measured in sdk/bench/treeshap/README.md):
-//   - small trees (tables of at most 256 KiB: 2^d × d doubles per leaf, d = unique features on its path): per-leaf
+//   - small trees (tables of at most 128 KiB: 2^d × d doubles per leaf, d = unique features on its path): per-leaf
 //     tables (tables.ts; J. Yang, "Fast TreeSHAP", arXiv:2109.09847, "v2"), O(leaves × depth) per row;
 //   - the others: Linear TreeSHAP (linear.ts; P. Yu et al., NeurIPS 2022, arXiv:2209.08192, with exact
 //     Gauss–Legendre quadrature), O(nodes × depth / 2) per row, 4 bytes per node of precomputed index.
