@@ -17,8 +17,8 @@ export interface Source {
   repeat: number;
   /** timed passes per measurement; the median is reported (the machine may be shared) */
   rounds: number;
-  /** strategies timed beside the default explainer, with the rows (a prefix) and passes each gets */
-  baselines: Record<string, { options: TreeExplainerOptions; rows: number; rounds: number }>;
+  /** strategies timed beside the default explainer (interleaved), with the rows (a prefix), copies and passes each gets */
+  baselines: Record<string, { options: TreeExplainerOptions; rows: number; repeat?: number; rounds: number }>;
 }
 
 const MODELS = ['lightgbm', 'xgboost'] as const;
@@ -57,17 +57,6 @@ async function retainedBytes(): Promise<number> {
   return heapUsed + arrayBuffers;
 }
 
-/** ms per row: median over `rounds` timed passes (after one warm-up pass) of explaining every row. */
-function msPerRow(explain: (row: Float64Array) => void, rows: Float64Array[], repeat: number, rounds: number): number {
-  const pass = (): number => {
-    const started = nowMs();
-    for (let r = 0; r < repeat; r++) for (const row of rows) explain(row);
-    return (nowMs() - started) / (rows.length * repeat);
-  };
-  pass();
-  return median(Array.from({ length: rounds }, pass));
-}
-
 export async function compareWithNative(python: string, nativeScript: string, source: Source): Promise<Comparison> {
   if ((globalThis as { gc?: unknown }).gc === undefined) throw new Error('run node with --expose-gc (the bench script does)');
   type Native = { baseValue: number; values: number[] };
@@ -98,18 +87,28 @@ export async function compareWithNative(python: string, nativeScript: string, so
       out.forEach((v, j) => (error[name].values = Math.max(error[name].values, Math.abs(v - r[name]!.values[j]!))));
     });
   }
+  // every strategy's passes interleaved, round by round, so that other jobs on the machine slow them alike
   let sink = 0;
-  const time = (e: TreeExplainer, count: number, repeat: number, rounds: number): PerModel => {
-    const subset = rows.slice(0, count);
-    const perModel = { lightgbm: 0, xgboost: 0 };
-    for (const name of MODELS) perModel[name] = msPerRow((row) => (sink += e.explain(name, row, out)), subset, repeat, rounds);
-    return perModel;
+  const strategies = [
+    { label: '', explainer, rows: rows.length, repeat: source.repeat, rounds: source.rounds },
+    ...Object.entries(source.baselines).map(([label, b]) => ({ label, explainer: new TreeExplainer(ensembles, b.options), rows: b.rows, repeat: b.repeat ?? 1, rounds: b.rounds })),
+  ];
+  const times = strategies.map(() => ({ lightgbm: [] as number[], xgboost: [] as number[] }));
+  const pass = (i: number, name: (typeof MODELS)[number]): number => {
+    const { explainer: e, rows: count, repeat } = strategies[i]!;
+    const started = nowMs();
+    for (let r = 0; r < repeat; r++) for (let k = 0; k < count; k++) sink += e.explain(name, rows[k]!, out);
+    return (nowMs() - started) / (count * repeat);
   };
-  const typescript = time(explainer, rows.length, source.repeat, source.rounds);
-  const baselines: Record<string, PerModel> = {};
-  for (const [label, baseline] of Object.entries(source.baselines)) {
-    baselines[label] = time(new TreeExplainer(ensembles, baseline.options), baseline.rows, 1, baseline.rounds);
+  for (const name of MODELS) {
+    strategies.forEach((_, i) => pass(i, name)); // warm-up
+    for (let round = 0; round < Math.max(...strategies.map((s) => s.rounds)); round++) {
+      strategies.forEach((s, i) => round < s.rounds && times[i]![name].push(pass(i, name)));
+    }
   }
+  const perModel = (i: number): PerModel => ({ lightgbm: median(times[i]!.lightgbm), xgboost: median(times[i]!.xgboost) });
+  const typescript = perModel(0);
+  const baselines = Object.fromEntries(strategies.slice(1).map((s, i) => [s.label, perModel(i + 1)]));
   const nativeJson = JSON.parse(execFileSync(python, [nativeScript, ...source.nativeArgs, '--rounds', String(source.rounds)], {
     encoding: 'utf8', maxBuffer: 1 << 24,
   }));

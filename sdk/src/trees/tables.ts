@@ -8,7 +8,7 @@
 // explaining is then: one comparison per split, the pattern of each leaf from its path's split outcomes, and d
 // additions per leaf — O(leaves × depth) instead of O(leaves × depth²), no divisions, no recursion.
 // Memory: Σ over leaves 2^d × d doubles, so a tree gets tables only if its leaves have d <= maxTableDepth, its
-// tables take at most MAX_TREE_TABLE_BYTES and they fit the byte budget; the other trees use Linear TreeSHAP
+// tables take at most maxTreeTableBytes and they fit the byte budget; the other trees use Linear TreeSHAP
 // (linear.ts) or the recursive walk (walk.ts).
 
 import { gaussLegendre, type PathIndex } from './linear.js';
@@ -17,6 +17,8 @@ import type { TreeModel } from './model.js';
 export interface TableLimits {
   /** Most unique features on a leaf's path for a tree to get tables (2^d patterns per leaf). */
   maxTableDepth: number;
+  /** Most bytes of tables for one tree (DEFAULT_MAX_TREE_TABLE_BYTES). */
+  maxTreeTableBytes: number;
   /** Budget in bytes for all tables of the model; trees that do not fit are left to the caller. */
   maxTableBytes: number;
 }
@@ -26,7 +28,7 @@ export interface TableLimits {
  * reads one table row per leaf, so a model's deep trees (0.3–1 MB of tables each) miss the caches and run 1.2–1.8×
  * slower than Linear TreeSHAP, and take long to build. 297 of the default bundle's 300 LightGBM trees need less
  * than 128 KiB (7 MB in all), 5 of the deep pair's 1,500 trees do. */
-export const MAX_TREE_TABLE_BYTES = 128 * 1024;
+export const DEFAULT_MAX_TREE_TABLE_BYTES = 128 * 1024;
 
 /** One leaf as collected from the tree: its value, unique path features, zero fractions and split conditions. */
 interface LeafPath {
@@ -51,7 +53,7 @@ export class LeafTables {
   private readonly wentLeft: Int32Array; // scratch: split outcomes of the current tree, by node index within it
 
   /** Tables for the trees (in order) whose paths have at most maxTableDepth unique features and whose tables take
-   * at most MAX_TREE_TABLE_BYTES, while the budget lasts (index: linear.ts's per-tree path statistics). */
+   * at most maxTreeTableBytes, while the budget lasts (index: linear.ts's per-tree path statistics). */
   constructor(model: TreeModel, limits: TableLimits, index: Pick<PathIndex, 'maxUnique' | 'tableEntries'>) {
     const perTree: LeafPath[][] = [];
     let maxNodes = 1;
@@ -63,7 +65,7 @@ export class LeafTables {
       const nodes = model.treeStart[t + 1]! - start;
       const depth = index.maxUnique[t]!;
       const tableBytes = 8 * index.tableEntries[t]!;
-      const small = depth > 0 && depth <= limits.maxTableDepth && tableBytes <= Math.min(MAX_TREE_TABLE_BYTES, budget);
+      const small = depth > 0 && depth <= limits.maxTableDepth && tableBytes <= Math.min(limits.maxTreeTableBytes, budget);
       const leaves = small && nodes < 2 ** 25 ? collectLeaves(model, start) : []; // (2^25: the conditions' packing)
       const size = leaves.reduce((s, l) => s + 8 * 2 ** l.features.length * l.features.length + 4 * (l.conditions.length + l.features.length + 3), 0);
       const fits = leaves.length > 0 && size <= budget;

@@ -110,6 +110,7 @@ describe('TreeExplainer', () => {
         expect(u.bytes, `${strategy} ${name}`).toBeLessThanOrEqual(strategy === 'walk' ? 0 : 32 * 2 ** 20);
       }
     }
+    expect(new TreeExplainer(ensembles, { maxTreeTableBytes: Infinity }).usage('lightgbm').trees.tables).toBe(300);
     expect(() => new TreeExplainer(ensembles, { maxTableDepth: 21 })).toThrow(/maxTableDepth must be within 0..20/);
   });
 

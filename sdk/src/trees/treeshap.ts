@@ -38,7 +38,7 @@ import { InferenceError, ModelLoadError, ValidationError } from '../errors.js';
 import { checkWidth, prepareRow, sumLeaves } from './evaluate.js';
 import type { TreeEnsembles, TreeModel } from './model.js';
 import { indexPaths, LinearTreeShap } from './linear.js';
-import { LeafTables } from './tables.js';
+import { DEFAULT_MAX_TREE_TABLE_BYTES, LeafTables } from './tables.js';
 import { RecursiveTreeShap } from './walk.js';
 
 /** How much memory the explainer may precompute, and for which trees tables are worth it. */
@@ -48,15 +48,20 @@ export interface TreeExplainerOptions {
    * walk of Algorithm 2 (slower, nothing precomputed); 0 = the walk for every tree. */
   maxBytes?: number;
   /** Most unique features on a path for a tree to get leaf tables (default 10; 0 = no tables: Linear TreeSHAP
-   * for every tree). Tables also need to be small (MAX_TREE_TABLE_BYTES per tree, tables.ts). */
+   * for every tree). */
   maxTableDepth?: number;
+  /** Most bytes of leaf tables for one tree (default 128 KiB: larger tables, read one row per leaf from beyond the
+   * caches, are slower than Linear TreeSHAP; see DEFAULT_MAX_TREE_TABLE_BYTES in tables.ts). */
+  maxTreeTableBytes?: number;
 }
 
 /** The default memory budget per model: 32 MiB in Node; 2 MiB in browsers, workers and edge runtimes, where memory
  * and start-up count (a deep model's index still fits: 431,000 nodes take 1.7 MB). */
 export const DEFAULT_MAX_BYTES = env.isNode ? 32 * 2 ** 20 : 2 * 2 ** 20;
 
-const DEFAULTS: Required<TreeExplainerOptions> = { maxBytes: DEFAULT_MAX_BYTES, maxTableDepth: 10 };
+const DEFAULTS: Required<TreeExplainerOptions> = {
+  maxBytes: DEFAULT_MAX_BYTES, maxTableDepth: 10, maxTreeTableBytes: DEFAULT_MAX_TREE_TABLE_BYTES,
+};
 
 /** How a model's trees are explained and what the explainer precomputed for it. */
 export interface ExplainerUsage {
@@ -96,9 +101,9 @@ export class TreeExplainer {
 
   constructor(ensembles: TreeEnsembles, options: TreeExplainerOptions = {}) {
     this.ensembles = ensembles;
-    const { maxBytes, maxTableDepth } = { ...DEFAULTS, ...options };
-    if (!(maxTableDepth >= 0 && maxTableDepth <= 20 && maxBytes >= 0)) {
-      throw new ValidationError('options', 'maxTableDepth must be within 0..20 and maxBytes >= 0');
+    const { maxBytes, maxTableDepth, maxTreeTableBytes } = { ...DEFAULTS, ...options };
+    if (!(maxTableDepth >= 0 && maxTableDepth <= 20 && maxBytes >= 0 && maxTreeTableBytes >= 0)) {
+      throw new ValidationError('options', 'maxTableDepth must be within 0..20, maxBytes and maxTreeTableBytes >= 0');
     }
     let maxDepth = 0;
     for (const model of ensembles.models.values()) {
@@ -106,7 +111,7 @@ export class TreeExplainer {
       const index = indexPaths(model);
       let linear: LinearTreeShap | undefined = new LinearTreeShap(model, index);
       if (linear.bytes > maxBytes) linear = undefined; // the walk needs nothing precomputed
-      const tables = new LeafTables(model, { maxTableDepth, maxTableBytes: maxBytes - (linear?.bytes ?? 0) }, index);
+      const tables = new LeafTables(model, { maxTableDepth, maxTreeTableBytes, maxTableBytes: maxBytes - (linear?.bytes ?? 0) }, index);
       this.prepared.set(model.name, { model, baseValue: expectedValue(model), tables, linear });
       maxDepth = Math.max(maxDepth, model.maxDepth);
     }
