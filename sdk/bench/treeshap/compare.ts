@@ -87,7 +87,7 @@ export async function compareWithNative(python: string, nativeScript: string, so
       out.forEach((v, j) => (error[name].values = Math.max(error[name].values, Math.abs(v - r[name]!.values[j]!))));
     });
   }
-  // every strategy's passes interleaved, round by round, so that other jobs on the machine slow them alike
+  // every strategy's passes interleaved, round by round and in turn first, so that other jobs slow them alike
   let sink = 0;
   const strategies = [
     { label: '', explainer, rows: rows.length, repeat: source.repeat, rounds: source.rounds },
@@ -103,7 +103,10 @@ export async function compareWithNative(python: string, nativeScript: string, so
   for (const name of MODELS) {
     strategies.forEach((_, i) => pass(i, name)); // warm-up
     for (let round = 0; round < Math.max(...strategies.map((s) => s.rounds)); round++) {
-      strategies.forEach((s, i) => round < s.rounds && times[i]![name].push(pass(i, name)));
+      for (let k = 0; k < strategies.length; k++) { // a different strategy first each round
+        const i = (round + k) % strategies.length;
+        if (round < strategies[i]!.rounds) times[i]![name].push(pass(i, name));
+      }
     }
   }
   const perModel = (i: number): PerModel => ({ lightgbm: median(times[i]!.lightgbm), xgboost: median(times[i]!.xgboost) });
