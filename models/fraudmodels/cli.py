@@ -1,4 +1,5 @@
 """python -m fraudmodels <command>: each pipeline step runnable alone. Progress goes to stderr, results to stdout."""
+
 from __future__ import annotations
 
 import argparse
@@ -49,15 +50,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", default="2018-04-01")
 
     p = commands.add_parser("train", help="choose hyperparameters by prequential validation and fit the ensemble")
-    p.add_argument("--data", type=Path, default=DEFAULT_SIMULATION, help="handbook-schema CSV (.gz ok); simulated if missing and default")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_SIMULATION,
+        help="handbook-schema CSV (.gz ok); simulated if missing and default",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_MODELS, help="directory for the native models and training.json")
     p.add_argument("--train-days", type=int, default=7)
-    p.add_argument("--grid", choices=["full", "none"], default="full", help="none: skip the search, use known-good settings")
+    p.add_argument(
+        "--grid", choices=["full", "none"], default="full", help="none: skip the search, use known-good settings"
+    )
     p.add_argument("--no-search", dest="grid", action="store_const", const="none", help="the same as --grid none")
     p.add_argument("--folds", type=_positive, default=4, help="validation folds (each needs 7 more days of data)")
-    p.add_argument("--rounds", type=_positive, default=None,
-                   help="boosting rounds of both models instead of the known-good 500/600 (with --grid none; a fast "
-                        "path for tests and demos)")
+    p.add_argument(
+        "--rounds",
+        type=_positive,
+        default=None,
+        help="boosting rounds of both models instead of the known-good 500/600 (with --grid none; a fast "
+        "path for tests and demos)",
+    )
     p.add_argument("--weights", type=_weights, default=_weights("0.6,0.4"), help="LIGHTGBM,XGBOOST log-odds weights")
     p.add_argument("--spec", type=Path, default=None, help="feature spec JSON (default: specs/handbook-features.json)")
 
@@ -65,16 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
     p.add_argument("--out", type=Path, default=DEFAULT_BUNDLE)
     p.add_argument("--name", default="fraud-ensemble")
-    p.add_argument("--version", default="1.0.0", help="the bundle's manifest version; give every bundle you "
-                   "register its own (register refuses a version the model already has)")
+    p.add_argument(
+        "--version",
+        default="1.0.0",
+        help="the bundle's manifest version; give every bundle you "
+        "register its own (register refuses a version the model already has)",
+    )
     p.add_argument("--signing-key", default=None, help="hex Ed25519 seed file (see keygen); or FRAUDSCORE_SIGNING_KEY")
     p.add_argument("--spec", type=Path, default=None)
 
-    p = commands.add_parser("register", help="log a bundle to MLflow (artifact path bundle/) and register it as a "
-                            "new model version with alias challenger (needs MLFLOW_TRACKING_URI)")
+    p = commands.add_parser(
+        "register",
+        help="log a bundle to MLflow (artifact path bundle/) and register it as a "
+        "new model version with alias challenger (needs MLFLOW_TRACKING_URI)",
+    )
     p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    p.add_argument("--run-id", default=None, help="the run to log the bundle into (default: the training run that "
-                   "export recorded in the manifest, else a new run)")
+    p.add_argument(
+        "--run-id",
+        default=None,
+        help="the run to log the bundle into (default: the training run that "
+        "export recorded in the manifest, else a new run)",
+    )
     p.add_argument("--new-run", action="store_true", help="log into a new run even if the manifest names one")
     p.add_argument("--name", default=None, help="registered model name (default: $MLFLOW_MODEL_NAME or fraud-ensemble)")
 
@@ -94,14 +117,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=Path, default=DEFAULT_MODELS, help="the native models the bundle was exported from")
     p.add_argument("--check", action="store_true", help="regenerate in memory and fail if they differ from --out")
 
-    p = commands.add_parser("deep-pair", help="train and export a deep LightGBM + XGBoost pair with missing values and "
-                            "their native SHAP values (the SDK's TreeSHAP benchmark and parity tests)")
-    p.add_argument("--size", choices=["full", "test"], default="full",
-                   help="full: 1,000 + 500 trees (the benchmark); test: 40 + 30 trees (the parity test)")
+    p = commands.add_parser(
+        "deep-pair",
+        help="train and export a deep LightGBM + XGBoost pair with missing values and "
+        "their native SHAP values (the SDK's TreeSHAP benchmark and parity tests)",
+    )
+    p.add_argument(
+        "--size",
+        choices=["full", "test"],
+        default="full",
+        help="full: 1,000 + 500 trees (the benchmark); test: 40 + 30 trees (the parity test)",
+    )
     p.add_argument("--out", type=Path, default=None, help="directory (default: models/work/deep-pair/SIZE)")
     p.add_argument("--force", action="store_true", help="rebuild even if the directory was made with the same settings")
 
-    p = commands.add_parser("verify", help="check a bundle's hashes and signature and its ONNX graph against trees.json")
+    p = commands.add_parser(
+        "verify", help="check a bundle's hashes and signature and its ONNX graph against trees.json"
+    )
     p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     p.add_argument("--public-key", default=None, help="hex Ed25519 public key; signature required when given")
 
@@ -129,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _simulate(args) -> None:
     from .simulate import simulate
+
     args.out.parent.mkdir(parents=True, exist_ok=True)
     simulate(args.out, args.seed, args.customers, args.terminals, args.days, args.start)
     print(args.out)
@@ -140,6 +173,7 @@ def _train(args) -> None:
     from .pipeline import train_models
     from .simulate import simulate
     from .spec import feature_names, load_spec, spec_hash
+
     if args.rounds is not None and args.grid != "none":
         raise FraudModelsError("--rounds needs --grid none (or --no-search): the search chooses the rounds itself")
     if args.data == DEFAULT_SIMULATION and not args.data.exists():
@@ -152,9 +186,18 @@ def _train(args) -> None:
         TrainingRun = _tracking().TrainingRun
         run = TrainingRun(feature_names(spec), run_name=f"train-{Path(args.data).name}")
     try:
-        summary = train_models(data, args.out, args.weights, args.train_days, args.grid, args.folds, args.rounds,
-                               spec_hash(spec), {"mlflow": run.reference} if run else None,
-                               run.log_training if run else None)
+        summary = train_models(
+            data,
+            args.out,
+            args.weights,
+            args.train_days,
+            args.grid,
+            args.folds,
+            args.rounds,
+            spec_hash(spec),
+            {"mlflow": run.reference} if run else None,
+            run.log_training if run else None,
+        )
     except BaseException:
         if run:
             run.finish(ok=False)
@@ -162,17 +205,30 @@ def _train(args) -> None:
     if run:
         run.finish(ok=True)
     ensemble = summary["validation"]["ensemble"]
-    print(json.dumps({"models": str(args.out), "threshold": summary["threshold"],
-                      "validation": {k: round(v["mean"], 4) for k, v in ensemble.items()},
-                      "seconds": summary["seconds"], "peakMemoryMB": summary["peakMemoryMB"],
-                      **({"mlflow": run.reference} if run else {})}, indent=2))
-    print(f"training took {summary['seconds']['total']} s in all ({summary['seconds']['finalFit']} s for the final fit); "
-          f"peak memory {summary['peakMemoryMB']} MB", file=sys.stderr)
+    print(
+        json.dumps(
+            {
+                "models": str(args.out),
+                "threshold": summary["threshold"],
+                "validation": {k: round(v["mean"], 4) for k, v in ensemble.items()},
+                "seconds": summary["seconds"],
+                "peakMemoryMB": summary["peakMemoryMB"],
+                **({"mlflow": run.reference} if run else {}),
+            },
+            indent=2,
+        )
+    )
+    print(
+        f"training took {summary['seconds']['total']} s in all ({summary['seconds']['finalFit']} s for the final fit); "
+        f"peak memory {summary['peakMemoryMB']} MB",
+        file=sys.stderr,
+    )
 
 
 def _export(args) -> None:
     import os
     from .pipeline import export_models
+
     key = args.signing_key or os.environ.get("FRAUDSCORE_SIGNING_KEY")
     verification = export_models(args.models, args.out, args.name, args.version, key, args.spec)
     print(json.dumps({"bundle": str(args.out), "verification": verification}, indent=2, default=str))
@@ -182,8 +238,10 @@ def _tracking():
     try:
         from . import tracking
     except ImportError as error:
-        raise FraudModelsError(f"MLflow is not installed in this environment ({error}): run scripts/setup.sh "
-                               "(it installs the mlflow extra: pip install -e 'models[mlflow]')") from error
+        raise FraudModelsError(
+            f"MLflow is not installed in this environment ({error}): run scripts/setup.sh "
+            "(it installs the mlflow extra: pip install -e 'models[mlflow]')"
+        ) from error
     return tracking
 
 
@@ -194,6 +252,7 @@ def _register(args) -> None:
 
 def _mlflow_server(args) -> None:
     from .mlflow_server import run_foreground
+
     run_foreground(args.dir, args.port, args.host)
 
 
@@ -201,6 +260,7 @@ def _evaluate(args) -> None:
     from .dataset import load_dataset
     from .evaluate import handbook_report
     from .spec import load_spec
+
     if not args.data.exists():
         raise DataError("the handbook data is not here; pass --data", file=str(args.data))
     handbook_report(load_dataset(args.data, load_spec()), args.weights, args.out)
@@ -209,6 +269,7 @@ def _evaluate(args) -> None:
 
 def _fixtures(args) -> int:
     from .fixtures import check_fixtures, write_fixtures
+
     if args.check:
         problems = check_fixtures(args.bundle, args.out)
         for problem in problems:
@@ -222,6 +283,7 @@ def _fixtures(args) -> int:
 
 def _deep_pair(args) -> None:
     from .deep import build_deep_pair
+
     out = args.out or MODELS_DIR / "work" / "deep-pair" / args.size
     summary = build_deep_pair(out, args.size, reuse=not args.force)
     print(json.dumps({"deepPair": str(out), "models": summary["models"]}, indent=2))
@@ -229,19 +291,32 @@ def _deep_pair(args) -> None:
 
 def _verify(args) -> None:
     from .fixtures import verify_bundle
+
     print(json.dumps(verify_bundle(args.bundle, args.public_key), indent=2))
 
 
 def _keygen(args) -> None:
     from .signing import generate_key
+
     print(generate_key(args.private, args.public))
 
 
 def _demo(args) -> None:
     from .demo import demo
+
     demo(args.bundle, args.count)
 
 
-COMMANDS = {"simulate": _simulate, "train": _train, "export": _export, "register": _register,
-            "mlflow-server": _mlflow_server, "evaluate": _evaluate, "fixtures": _fixtures, "deep-pair": _deep_pair,
-            "verify": _verify, "keygen": _keygen, "demo": _demo}
+COMMANDS = {
+    "simulate": _simulate,
+    "train": _train,
+    "export": _export,
+    "register": _register,
+    "mlflow-server": _mlflow_server,
+    "evaluate": _evaluate,
+    "fixtures": _fixtures,
+    "deep-pair": _deep_pair,
+    "verify": _verify,
+    "keygen": _keygen,
+    "demo": _demo,
+}

@@ -16,6 +16,7 @@ pred_contrib in double, XGBoost pred_contribs in float32, with base values) and 
 and tree statistics). Everything is deterministic from the settings; pair.json's `key` says which settings made the
 directory, so a rerun with the same settings and library versions reuses it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,18 +42,50 @@ from .spec import feature_names, load_spec
 
 FORMAT = "fraudscore-deep-pair/1"
 # Features blanked (NaN) at these rates in training and in the explained rows: the amounts a device may not know.
-MISSING = {"CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW": 0.1, "CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW": 0.1,
-           "TERMINAL_ID_RISK_7DAY_WINDOW": 0.15, "TERMINAL_ID_RISK_30DAY_WINDOW": 0.15, "TX_AMOUNT": 0.02}
-LIGHTGBM = {"objective": "binary", "verbose": -1, "seed": 0, "deterministic": True, "force_row_wise": True,
-            "num_threads": 2, "num_leaves": 255, "max_depth": 10, "min_child_samples": 20, "learning_rate": 0.05,
-            "feature_fraction": 0.9}
-XGBOOST = {"objective": "binary:logistic", "tree_method": "hist", "nthread": 2, "seed": 0, "max_depth": 10,
-           "eta": 0.05, "min_child_weight": 0.5, "base_score": 0.5, "subsample": 0.9}
+MISSING = {
+    "CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW": 0.1,
+    "CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW": 0.1,
+    "TERMINAL_ID_RISK_7DAY_WINDOW": 0.15,
+    "TERMINAL_ID_RISK_30DAY_WINDOW": 0.15,
+    "TX_AMOUNT": 0.02,
+}
+LIGHTGBM = {
+    "objective": "binary",
+    "verbose": -1,
+    "seed": 0,
+    "deterministic": True,
+    "force_row_wise": True,
+    "num_threads": 2,
+    "num_leaves": 255,
+    "max_depth": 10,
+    "min_child_samples": 20,
+    "learning_rate": 0.05,
+    "feature_fraction": 0.9,
+}
+XGBOOST = {
+    "objective": "binary:logistic",
+    "tree_method": "hist",
+    "nthread": 2,
+    "seed": 0,
+    "max_depth": 10,
+    "eta": 0.05,
+    "min_child_weight": 0.5,
+    "base_score": 0.5,
+    "subsample": 0.9,
+}
 SIZES: dict[str, dict[str, Any]] = {
-    "full": {"simulation": {"seed": 21, "customers": 2000, "terminals": 4000, "days": 60},
-             "lightgbmTrees": 1000, "xgboostTrees": 500, "rows": 500},
-    "test": {"simulation": {"seed": 21, "customers": 600, "terminals": 1500, "days": 40},
-             "lightgbmTrees": 40, "xgboostTrees": 30, "rows": 120},
+    "full": {
+        "simulation": {"seed": 21, "customers": 2000, "terminals": 4000, "days": 60},
+        "lightgbmTrees": 1000,
+        "xgboostTrees": 500,
+        "rows": 500,
+    },
+    "test": {
+        "simulation": {"seed": 21, "customers": 600, "terminals": 1500, "days": 40},
+        "lightgbmTrees": 40,
+        "xgboostTrees": 30,
+        "rows": 120,
+    },
 }
 
 
@@ -60,8 +93,15 @@ def settings(size: str) -> dict[str, Any]:
     """Everything that determines the pair (with the library versions)."""
     if size not in SIZES:
         raise ExportError(f"unknown deep-pair size {size!r}; use one of {', '.join(SIZES)}")
-    return {"format": FORMAT, "size": size, **SIZES[size], "missing": MISSING, "lightgbm": LIGHTGBM,
-            "xgboost": XGBOOST, "versions": {"lightgbm": lightgbm.__version__, "xgboost": xgboost.__version__}}
+    return {
+        "format": FORMAT,
+        "size": size,
+        **SIZES[size],
+        "missing": MISSING,
+        "lightgbm": LIGHTGBM,
+        "xgboost": XGBOOST,
+        "versions": {"lightgbm": lightgbm.__version__, "xgboost": xgboost.__version__},
+    }
 
 
 def settings_key(config: dict[str, Any]) -> str:
@@ -84,23 +124,31 @@ def build_deep_pair(out_dir: Path, size: str = "full", reuse: bool = True) -> di
     rng = np.random.default_rng(config["simulation"]["seed"])
     test = rng.random(len(X)) < 0.2
     X_train, y_train, X_test = X[~test], y[~test], X[test]
-    log(f"deep pair: training LightGBM ({config['lightgbmTrees']} trees) and XGBoost ({config['xgboostTrees']} "
-        f"trees) on {len(X_train):,} rows")
+    log(
+        f"deep pair: training LightGBM ({config['lightgbmTrees']} trees) and XGBoost ({config['xgboostTrees']} "
+        f"trees) on {len(X_train):,} rows"
+    )
     timings: dict[str, float] = {}
     t = time.perf_counter()
     lgbm = lightgbm.train(LIGHTGBM, lightgbm.Dataset(X_train, y_train, feature_name=names), config["lightgbmTrees"])
     timings["lightgbm"] = time.perf_counter() - t
     t = time.perf_counter()
-    xgb = xgboost.train(XGBOOST, xgboost.DMatrix(X_train, y_train, missing=np.nan, feature_names=names),
-                        config["xgboostTrees"])
+    xgb = xgboost.train(
+        XGBOOST, xgboost.DMatrix(X_train, y_train, missing=np.nan, feature_names=names), config["xgboostTrees"]
+    )
     timings["xgboost"] = time.perf_counter() - t
     doc = export_trees(lgbm, xgb, names)
     rows = _explained_rows(doc, X_test, config["rows"], rng)
     shap_doc = _native_shap_doc(lgbm, xgb, doc, names, rows)
-    summary = {"format": FORMAT, "key": key, "settings": config, "trainingRows": int(len(X_train)),
-               "trainingSeconds": {k: round(v, 1) for k, v in timings.items()},
-               "models": {m["name"]: _tree_stats(m) for m in doc["models"]},
-               "files": ["trees.json", "shap.json", "native/lightgbm.txt", "native/xgboost.json"]}
+    summary = {
+        "format": FORMAT,
+        "key": key,
+        "settings": config,
+        "trainingRows": int(len(X_train)),
+        "trainingSeconds": {k: round(v, 1) for k, v in timings.items()},
+        "models": {m["name"]: _tree_stats(m) for m in doc["models"]},
+        "files": ["trees.json", "shap.json", "native/lightgbm.txt", "native/xgboost.json"],
+    }
     _write(out_dir, doc, shap_doc, lgbm, xgb, summary)
     log(f"deep pair: wrote {out_dir} in {time.perf_counter() - started:.0f} s")
     return summary
@@ -113,8 +161,14 @@ def _data(config: dict[str, Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "transactions.csv"
         simulation = config["simulation"]
-        simulate(path, seed=simulation["seed"], customers=simulation["customers"], terminals=simulation["terminals"],
-                 days=simulation["days"], quiet=True)
+        simulate(
+            path,
+            seed=simulation["seed"],
+            customers=simulation["customers"],
+            terminals=simulation["terminals"],
+            days=simulation["days"],
+            quiet=True,
+        )
         table = read_transactions(path)
     X = np.array(compute_features(spec, table), dtype=np.float64)
     rng = np.random.default_rng(simulation["seed"] + 1)
@@ -133,30 +187,51 @@ def _explained_rows(doc: dict, X_test: np.ndarray, count: int, rng: np.random.Ge
 
 def _native_shap_doc(lgbm, xgb, doc: dict, names: list[str], rows: np.ndarray) -> dict[str, Any]:
     matrix = xgboost.DMatrix(rows, missing=np.nan, feature_names=names)
-    contributions = {"lightgbm": np.asarray(lgbm.predict(rows, pred_contrib=True), dtype=np.float64),
-                     "xgboost": np.asarray(xgb.predict(matrix, pred_contribs=True), dtype=np.float64)}
-    margins = {"lightgbm": np.asarray(lgbm.predict(rows, raw_score=True), dtype=np.float64),
-               "xgboost": np.asarray(xgb.predict(matrix, output_margin=True), dtype=np.float64)}
+    contributions = {
+        "lightgbm": np.asarray(lgbm.predict(rows, pred_contrib=True), dtype=np.float64),
+        "xgboost": np.asarray(xgb.predict(matrix, pred_contribs=True), dtype=np.float64),
+    }
+    margins = {
+        "lightgbm": np.asarray(lgbm.predict(rows, raw_score=True), dtype=np.float64),
+        "xgboost": np.asarray(xgb.predict(matrix, output_margin=True), dtype=np.float64),
+    }
     for name in margins:  # trees.json must be the models the values come from, bit for bit
         exported = evaluate_trees(doc, name, rows)
         if not np.array_equal(exported, margins[name]):
             worst = float(np.max(np.abs(exported - margins[name])))
             raise ExportError(f"deep pair: trees.json's {name} margins differ from the library's by up to {worst}")
-    return {"format": "fraudscore-conformance-shap/1", "features": names,
-            "semantics": "path-dependent TreeSHAP; values in feature order; baseValue + sum(values) = margin "
-                         "(XGBoost computes its values in float32)",
-            "rows": [{"features": [None if np.isnan(v) else float(v) for v in rows[i]],
-                      **{name: {"baseValue": float(contributions[name][i, -1]),
-                                "values": [float(v) for v in contributions[name][i, :-1]],
-                                "margin": float(margins[name][i])} for name in contributions}}
-                     for i in range(len(rows))]}
+    return {
+        "format": "fraudscore-conformance-shap/1",
+        "features": names,
+        "semantics": "path-dependent TreeSHAP; values in feature order; baseValue + sum(values) = margin "
+        "(XGBoost computes its values in float32)",
+        "rows": [
+            {
+                "features": [None if np.isnan(v) else float(v) for v in rows[i]],
+                **{
+                    name: {
+                        "baseValue": float(contributions[name][i, -1]),
+                        "values": [float(v) for v in contributions[name][i, :-1]],
+                        "margin": float(margins[name][i]),
+                    }
+                    for name in contributions
+                },
+            }
+            for i in range(len(rows))
+        ],
+    }
 
 
 def _tree_stats(model: dict) -> dict[str, Any]:
     leaves = [sum(1 for f in t["feature"] if f < 0) for t in model["trees"]]
     nodes = [len(t["feature"]) for t in model["trees"]]
-    return {"trees": len(model["trees"]), "nodes": int(sum(nodes)), "maxLeaves": max(leaves),
-            "meanLeaves": round(float(np.mean(leaves)), 1), "maxDepth": max(_depth(t) for t in model["trees"])}
+    return {
+        "trees": len(model["trees"]),
+        "nodes": int(sum(nodes)),
+        "maxLeaves": max(leaves),
+        "meanLeaves": round(float(np.mean(leaves)), 1),
+        "maxDepth": max(_depth(t) for t in model["trees"]),
+    }
 
 
 def _depth(tree: dict) -> int:

@@ -1,4 +1,5 @@
 """The deep LightGBM + XGBoost pair of the SDK's TreeSHAP benchmark and parity test (fraudmodels.deep)."""
+
 import json
 import math
 
@@ -17,8 +18,11 @@ TEST_PAIR = MODELS_DIR / "work" / "deep-pair" / "test"
 @pytest.fixture(scope="module")
 def pair():
     summary = build_deep_pair(TEST_PAIR, "test")
-    return {"summary": summary, "trees": json.loads((TEST_PAIR / "trees.json").read_text()),
-            "shap": json.loads((TEST_PAIR / "shap.json").read_text())}
+    return {
+        "summary": summary,
+        "trees": json.loads((TEST_PAIR / "trees.json").read_text()),
+        "shap": json.loads((TEST_PAIR / "shap.json").read_text()),
+    }
 
 
 def test_sizes_are_named_and_keyed_by_their_settings():

@@ -57,9 +57,16 @@ async function backendsAlone(rowsCount = 1000, iterations = 3000) {
   const manifest = JSON.parse(await readFile(join(bundleDir, 'manifest.json'), 'utf8'));
   const trees = parseTrees(JSON.parse(await readFile(join(bundleDir, 'trees.json'), 'utf8')));
   const weights = Object.entries(manifest.ensemble.weights as Record<string, number>);
-  const onnx = await createOnnxModel(new Uint8Array(await readFile(join(bundleDir, 'model.onnx'))), manifest.features.length, weights.map(([n]) => n));
-  const shapRows = (JSON.parse(await readFile(join(repo, 'models/conformance/default/scores.json'), 'utf8')).rows as { features: (number | null)[] }[])
-    .map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
+  const onnx = await createOnnxModel(
+    new Uint8Array(await readFile(join(bundleDir, 'model.onnx'))),
+    manifest.features.length,
+    weights.map(([n]) => n),
+  );
+  const shapRows = (
+    JSON.parse(await readFile(join(repo, 'models/conformance/default/scores.json'), 'utf8')).rows as {
+      features: (number | null)[];
+    }[]
+  ).map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
   const width = manifest.features.length;
   const jsOne = (row: Float64Array) => weights.reduce((s, [n, w]) => s + w * trees.margin(n, row), 0);
   const single = { js: [] as number[], wasm: [] as number[] };
@@ -94,18 +101,30 @@ async function backendsAlone(rowsCount = 1000, iterations = 3000) {
 async function treeShapVsNative(deepDir: string) {
   const native = join(sdk, 'bench/treeshap/native.py');
   const defaultBundle = await compareWithNative(python, native, {
-    trees: join(bundleDir, 'trees.json'), shap: join(repo, 'models/conformance/default/shap.json'),
-    nativeArgs: ['--repeat', '20', '--single-rows', '0'], repeat: 20, rounds: 5,
+    trees: join(bundleDir, 'trees.json'),
+    shap: join(repo, 'models/conformance/default/shap.json'),
+    nativeArgs: ['--repeat', '20', '--single-rows', '0'],
+    repeat: 20,
+    rounds: 5,
     baselines: {
       // what the SDK did before Linear TreeSHAP: tables for every tree within 32 MiB (here all 300 + 400 trees)
-      'as before: tables for every tree': { options: { maxTreeTableBytes: Infinity, maxBytes: 32 * 2 ** 20 }, rows: 300, repeat: 20, rounds: 5 },
+      'as before: tables for every tree': {
+        options: { maxTreeTableBytes: Infinity, maxBytes: 32 * 2 ** 20 },
+        rows: 300,
+        repeat: 20,
+        rounds: 5,
+      },
       'Linear TreeSHAP only': { options: { maxTableDepth: 0 }, rows: 300, repeat: 20, rounds: 5 },
       'walk (Algorithm 2)': { options: { maxBytes: 0 }, rows: 300, repeat: 2, rounds: 3 },
     },
   });
   const deep = await compareWithNative(python, native, {
-    trees: join(deepDir, 'trees.json'), shap: join(deepDir, 'shap.json'), rows: 100,
-    nativeArgs: ['--pair', deepDir, '--rows', '100', '--repeat', '1', '--single-rows', '0'], repeat: 1, rounds: 3,
+    trees: join(deepDir, 'trees.json'),
+    shap: join(deepDir, 'shap.json'),
+    rows: 100,
+    nativeArgs: ['--pair', deepDir, '--rows', '100', '--repeat', '1', '--single-rows', '0'],
+    repeat: 1,
+    rounds: 3,
     baselines: {
       // the previous SDK's path for trees over the table budget (976 of the 1,000 LightGBM trees)
       'walk (Algorithm 2)': { options: { maxBytes: 0 }, rows: 20, rounds: 1 },
@@ -128,7 +147,9 @@ async function chromiumDeep(site: { url: string }, browser: Awaited<ReturnType<t
   };
   try {
     await page.goto(`${site.url}?mode=deep`);
-    await page.waitForFunction(() => (window as any).__deepReady || (window as any).__benchError, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as any).__deepReady || (window as any).__benchError, undefined, {
+      timeout: 60_000,
+    });
     const error = await page.evaluate(() => (window as any).__benchError);
     if (error) throw new Error(error);
     const step = (name: string) => page.evaluate((n) => (window as any).__deep[n](), name);
@@ -141,9 +162,17 @@ async function chromiumDeep(site: { url: string }, browser: Awaited<ReturnType<t
     const built = await memory();
     const explain = await step('explain');
     return {
-      parseMs: parse.ms, buildMs: build.ms, budget: build.budget, usage: build.usage, explainMsPerRow: explain,
-      memory: { countsBackingStores: (await cdp.send('Runtime.getHeapUsage') as any).backingStorageSize !== undefined,
-        textBytes: fetched - start, modelBytes: parsed - start, explainerBytes: built - parsed },
+      parseMs: parse.ms,
+      buildMs: build.ms,
+      budget: build.budget,
+      usage: build.usage,
+      explainMsPerRow: explain,
+      memory: {
+        countsBackingStores: ((await cdp.send('Runtime.getHeapUsage')) as any).backingStorageSize !== undefined,
+        textBytes: fetched - start,
+        modelBytes: parsed - start,
+        explainerBytes: built - parsed,
+      },
     };
   } finally {
     await context.close();
@@ -153,7 +182,9 @@ async function chromiumDeep(site: { url: string }, browser: Awaited<ReturnType<t
 async function chromium(work: string, deepDir: string, backends = ['wasm', 'js']) {
   const out = join(work, 'bench-site');
   await build({
-    root: join(sdk, 'bench/page'), logLevel: 'warn', configFile: false,
+    root: join(sdk, 'bench/page'),
+    logLevel: 'warn',
+    configFile: false,
     resolve: {
       alias: [
         { find: /^@fraudscore\/sdk$/, replacement: join(sdk, 'dist/index.js') },
@@ -165,10 +196,13 @@ async function chromium(work: string, deepDir: string, backends = ['wasm', 'js']
   await cp(bundleDir, join(out, 'bundle'), { recursive: true });
   await mkdir(join(out, 'deep'));
   await cp(join(deepDir, 'trees.json'), join(out, 'deep/trees.json'));
-  const deepRows = (JSON.parse(await readFile(join(deepDir, 'shap.json'), 'utf8')).rows as { features: unknown[] }[]).slice(0, 20);
+  const deepRows = (
+    JSON.parse(await readFile(join(deepDir, 'shap.json'), 'utf8')).rows as { features: unknown[] }[]
+  ).slice(0, 20);
   await writeFile(join(out, 'deep/rows.json'), JSON.stringify(deepRows.map((r) => r.features)));
   await mkdir(join(out, 'ort'));
-  for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) await cp(join(ortDist, file), join(out, 'ort', file));
+  for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'])
+    await cp(join(ortDist, file), join(out, 'ort', file));
   const site = await serveDirectory(out, { isolated: true });
   const browser = await launchChromium();
   const results: Record<string, unknown> = {};
@@ -180,14 +214,20 @@ async function chromium(work: string, deepDir: string, backends = ['wasm', 'js']
         const context = await browser.newContext();
         const page = await context.newPage();
         await page.goto(`${site.url}?backend=${backend}&iterations=${k === 2 ? 500 : 1}`);
-        await page.waitForFunction(() => (window as any).__bench || (window as any).__benchError, undefined, { timeout: 120_000 });
+        await page.waitForFunction(() => (window as any).__bench || (window as any).__benchError, undefined, {
+          timeout: 120_000,
+        });
         const error = await page.evaluate(() => (window as any).__benchError);
         if (error) throw new Error(error);
         last = await page.evaluate(() => (window as any).__bench);
         colds.push(last!.coldStartMs);
         await context.close();
       }
-      results[backend] = { coldStartMs: quantile(colds, 0.5), withShap: summary(last!.withShap), withoutShap: summary(last!.withoutShap) };
+      results[backend] = {
+        coldStartMs: quantile(colds, 0.5),
+        withShap: summary(last!.withShap),
+        withoutShap: summary(last!.withoutShap),
+      };
     }
     results['deep'] = await chromiumDeep(site, browser);
   } finally {
@@ -200,9 +240,13 @@ async function chromium(work: string, deepDir: string, backends = ['wasm', 'js']
 async function sizes(work: string) {
   const out = join(work, 'size');
   await build({
-    logLevel: 'warn', configFile: false,
+    logLevel: 'warn',
+    configFile: false,
     build: {
-      outDir: out, emptyOutDir: true, target: 'es2022', minify: true,
+      outDir: out,
+      emptyOutDir: true,
+      target: 'es2022',
+      minify: true,
       lib: { entry: join(sdk, 'dist/index.js'), formats: ['es'], fileName: 'sdk' },
       rollupOptions: { external: [/^onnxruntime-web/] },
     },
@@ -219,15 +263,28 @@ async function sizes(work: string) {
   const ortGlue = await readFile(join(ortDist, 'ort-wasm-simd-threaded.mjs'));
   const wasm = await readFile(join(ortDist, 'ort-wasm-simd-threaded.wasm'));
   return {
-    sdkMinifiedBytes: sdkBytes, sdkGzipBytes: sdkGzip,
+    sdkMinifiedBytes: sdkBytes,
+    sdkGzipBytes: sdkGzip,
     onnxruntimeWebJsGzipBytes: gzipSync(ortJs, { level: 9 }).length + gzipSync(ortGlue, { level: 9 }).length,
-    onnxruntimeWasmBytes: wasm.length, onnxruntimeWasmGzipBytes: gzipSync(wasm, { level: 9 }).length,
-    bundleBytes: (await Promise.all(['trees.json', 'model.onnx', 'features.json', 'manifest.json', 'reference.json'].map(async (f) => (await stat(join(bundleDir, f))).size))).reduce((a, b) => a + b, 0),
+    onnxruntimeWasmBytes: wasm.length,
+    onnxruntimeWasmGzipBytes: gzipSync(wasm, { level: 9 }).length,
+    bundleBytes: (
+      await Promise.all(
+        ['trees.json', 'model.onnx', 'features.json', 'manifest.json', 'reference.json'].map(
+          async (f) => (await stat(join(bundleDir, f))).size,
+        ),
+      )
+    ).reduce((a, b) => a + b, 0),
   };
 }
 
 /** The TreeSHAP tables: time per row against native, the baselines, and the explainer's set-up in Node and Chromium. */
-function treeShapTables(base: Comparison, deep: Comparison, browser: any, pair: { models: Record<string, { trees: number; maxLeaves: number; meanLeaves: number; maxDepth: number }> }): string {
+function treeShapTables(
+  base: Comparison,
+  deep: Comparison,
+  browser: any,
+  pair: { models: Record<string, { trees: number; maxLeaves: number; meanLeaves: number; maxDepth: number }> },
+): string {
   const f = (x: number, d = 3) => x.toFixed(d);
   const mb = (bytes: number) => `${f(bytes / 2 ** 20, 1)} MiB`;
   const describe = (name: string) => {
@@ -236,10 +293,15 @@ function treeShapTables(base: Comparison, deep: Comparison, browser: any, pair: 
   };
   const row = (label: string, c: Comparison, name: 'lightgbm' | 'xgboost', goal: string) =>
     `| ${label} | ${f(c.typescript[name])} | ${f(c.native[name])} | ${f(c.ratio[name], 2)} | ${goal} |`;
-  const ensemble = (c: Comparison) => (c.typescript.lightgbm + c.typescript.xgboost) / (c.native.lightgbm + c.native.xgboost);
+  const ensemble = (c: Comparison) =>
+    (c.typescript.lightgbm + c.typescript.xgboost) / (c.native.lightgbm + c.native.xgboost);
   const baselineLabels = [...new Set([...Object.keys(base.baselines), ...Object.keys(deep.baselines)])];
-  const cell = (c: Comparison, label: string, name: 'lightgbm' | 'xgboost') => (c.baselines[label] ? f(c.baselines[label]![name]) : '');
-  const trees = (c: Comparison) => Object.entries(c.usage).map(([n, u]) => `${n} ${u.trees.tables}/${u.trees.linear}/${u.trees.walk}`).join(', ');
+  const cell = (c: Comparison, label: string, name: 'lightgbm' | 'xgboost') =>
+    c.baselines[label] ? f(c.baselines[label]![name]) : '';
+  const trees = (c: Comparison) =>
+    Object.entries(c.usage)
+      .map(([n, u]) => `${n} ${u.trees.tables}/${u.trees.linear}/${u.trees.walk}`)
+      .join(', ');
   return [
     'TreeSHAP, one thread, same rows as native (ms per row, median of passes; native = pred_contrib(s) batch, 1 thread)',
     '',
@@ -254,7 +316,10 @@ function treeShapTables(base: Comparison, deep: Comparison, browser: any, pair: 
     '| other strategies, ms/row | default LightGBM | default XGBoost | deep LightGBM | deep XGBoost |',
     '|---|---|---|---|---|',
     `| default (tables for trees whose tables take <= 128 KiB, Linear TreeSHAP for the others) | ${f(base.typescript.lightgbm)} | ${f(base.typescript.xgboost)} | ${f(deep.typescript.lightgbm)} | ${f(deep.typescript.xgboost)} |`,
-    ...baselineLabels.map((label) => `| ${label} | ${cell(base, label, 'lightgbm')} | ${cell(base, label, 'xgboost')} | ${cell(deep, label, 'lightgbm')} | ${cell(deep, label, 'xgboost')} |`),
+    ...baselineLabels.map(
+      (label) =>
+        `| ${label} | ${cell(base, label, 'lightgbm')} | ${cell(base, label, 'xgboost')} | ${cell(deep, label, 'lightgbm')} | ${cell(deep, label, 'xgboost')} |`,
+    ),
     '',
     '| explainer set-up and exactness (both models) | default bundle | deep pair | goal |',
     '|---|---|---|---|',
@@ -272,7 +337,8 @@ function treeShapTables(base: Comparison, deep: Comparison, browser: any, pair: 
   ].join('\n');
 }
 
-if (JSON.parse(await readFile(join(sdk, 'package.json'), 'utf8')).name !== '@fraudscore/sdk') throw new Error('run from sdk/: pnpm --filter @fraudscore/sdk bench');
+if (JSON.parse(await readFile(join(sdk, 'package.json'), 'utf8')).name !== '@fraudscore/sdk')
+  throw new Error('run from sdk/: pnpm --filter @fraudscore/sdk bench');
 const work = await mkdtemp(join(tmpdir(), 'fraudscore-bench-'));
 try {
   const deepDir = deepPair(python, repo);
@@ -280,8 +346,18 @@ try {
     // pnpm --filter @fraudscore/sdk bench --treeshap-only: section 4 alone, a few minutes
     const treeShap = await treeShapVsNative(deepDir);
     const browser = await chromium(work, deepDir, []);
-    console.log(treeShapTables(treeShap.defaultBundle, treeShap.deep, browser['deep'] as any, JSON.parse(await readFile(join(deepDir, 'pair.json'), 'utf8'))));
-    await writeFile(join(sdk, 'bench/results-treeshap.json'), `${JSON.stringify({ treeShap, chromiumDeep: browser['deep'] }, null, 2)}\n`);
+    console.log(
+      treeShapTables(
+        treeShap.defaultBundle,
+        treeShap.deep,
+        browser['deep'] as any,
+        JSON.parse(await readFile(join(deepDir, 'pair.json'), 'utf8')),
+      ),
+    );
+    await writeFile(
+      join(sdk, 'bench/results-treeshap.json'),
+      `${JSON.stringify({ treeShap, chromiumDeep: browser['deep'] }, null, 2)}\n`,
+    );
     process.exit(0);
   }
   const results = {
@@ -308,7 +384,9 @@ try {
     `| size, gzipped | SDK JS ${f(r.size.sdkGzipBytes / 1024, 1)} KB | onnxruntime-web JS ${f(r.size.onnxruntimeWebJsGzipBytes / 1024, 1)} KB + wasm ${f(r.size.onnxruntimeWasmGzipBytes / 1024, 0)} KB (${f(r.size.onnxruntimeWasmBytes / 1048576, 1)} MB raw) | SDK <= 60 KB |`,
   ];
   console.log(lines.join('\n'));
-  console.log(`\n${treeShapTables(r.treeShap.defaultBundle, r.treeShap.deep, r.chromium['deep'] as any, JSON.parse(await readFile(join(deepDir, 'pair.json'), 'utf8')))}`);
+  console.log(
+    `\n${treeShapTables(r.treeShap.defaultBundle, r.treeShap.deep, r.chromium['deep'] as any, JSON.parse(await readFile(join(deepDir, 'pair.json'), 'utf8')))}`,
+  );
   await writeFile(join(sdk, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
   console.log('\nJSON: sdk/bench/results.json');
 } finally {

@@ -30,7 +30,11 @@ const steps = {
     const started = performance.now();
     explainer = new TreeExplainer(ensembles);
     const ms = performance.now() - started;
-    return { ms, budget: DEFAULT_MAX_BYTES, usage: Object.fromEntries(models.map((name) => [name, explainer.usage(name)])) };
+    return {
+      ms,
+      budget: DEFAULT_MAX_BYTES,
+      usage: Object.fromEntries(models.map((name) => [name, explainer.usage(name)])),
+    };
   },
   explain() {
     const out = new Float64Array(ensembles.features.length);

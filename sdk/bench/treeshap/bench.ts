@@ -18,18 +18,33 @@ const arg = (name: string): string | undefined => {
 };
 
 const pair = arg('pair');
-const treesText = readFileSync(pair === undefined ? new URL('models/bundles/default/trees.json', root) : `${pair}/trees.json`, 'utf8');
+const treesText = readFileSync(
+  pair === undefined ? new URL('models/bundles/default/trees.json', root) : `${pair}/trees.json`,
+  'utf8',
+);
 let started = process.hrtime.bigint();
 const ensembles = parseTrees(JSON.parse(treesText));
 const parseMs = Number(process.hrtime.bigint() - started) / 1e6;
 started = process.hrtime.bigint();
 const options = { maxBytes: arg('max-bytes'), maxTableDepth: arg('max-table-depth') }; // --max-bytes 0: the walk only
-const explainer = new TreeExplainer(ensembles, Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Number(v)])));
+const explainer = new TreeExplainer(
+  ensembles,
+  Object.fromEntries(
+    Object.entries(options)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, Number(v)]),
+  ),
+);
 const explainerMs = Number(process.hrtime.bigint() - started) / 1e6;
-const shapDoc = pair === undefined ? readJson('models/conformance/default/shap.json') : JSON.parse(readFileSync(`${pair}/shap.json`, 'utf8'));
+const shapDoc =
+  pair === undefined
+    ? readJson('models/conformance/default/shap.json')
+    : JSON.parse(readFileSync(`${pair}/shap.json`, 'utf8'));
 const weights: Record<string, number> = shapDoc.weights ?? { lightgbm: 0.6, xgboost: 0.4 }; // a deep pair has no manifest
 const width = ensembles.features.length;
-const base: Float64Array[] = shapDoc.rows.map((r: { features: (number | null)[] }) => Float64Array.from(r.features, (v) => v ?? NaN));
+const base: Float64Array[] = shapDoc.rows.map((r: { features: (number | null)[] }) =>
+  Float64Array.from(r.features, (v) => v ?? NaN),
+);
 const repeat = Number(arg('repeat') ?? 20);
 const rows: Float64Array[] = Array.from({ length: repeat }, () => base).flat();
 const out = new Float64Array(width);
@@ -47,15 +62,17 @@ function bestOf(runs: number, fn: () => void): number {
 }
 
 /** The q-quantile of sorted numbers. */
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 let sink = 0; // keeps results alive so nothing is optimised away
 const shapEnsemble = bestOf(5, () => {
   for (const row of rows) sink += explainer.explainEnsemble(weights, row, out).baseValue;
 });
-const shapModel = (name: string): number => bestOf(5, () => {
-  for (const row of rows) sink += explainer.explain(name, row, out);
-});
+const shapModel = (name: string): number =>
+  bestOf(5, () => {
+    for (const row of rows) sink += explainer.explain(name, row, out);
+  });
 const shap = {
   rows: rows.length,
   ensemble_rows_per_s: rows.length / shapEnsemble,

@@ -58,9 +58,12 @@ async function retainedBytes(): Promise<number> {
 }
 
 export async function compareWithNative(python: string, nativeScript: string, source: Source): Promise<Comparison> {
-  if ((globalThis as { gc?: unknown }).gc === undefined) throw new Error('run node with --expose-gc (the bench script does)');
+  if ((globalThis as { gc?: unknown }).gc === undefined)
+    throw new Error('run node with --expose-gc (the bench script does)');
   type Native = { baseValue: number; values: number[] };
-  const shapRows = (JSON.parse(await readFile(source.shap, 'utf8')).rows as ({ features: (number | null)[] } & Record<string, Native>)[]).slice(0, source.rows);
+  const shapRows = (
+    JSON.parse(await readFile(source.shap, 'utf8')).rows as ({ features: (number | null)[] } & Record<string, Native>)[]
+  ).slice(0, source.rows);
   const rows = shapRows.map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
   const beforeParse = await retainedBytes();
   let text: string | undefined = await readFile(source.trees, 'utf8');
@@ -91,7 +94,13 @@ export async function compareWithNative(python: string, nativeScript: string, so
   let sink = 0;
   const strategies = [
     { label: '', explainer, rows: rows.length, repeat: source.repeat, rounds: source.rounds },
-    ...Object.entries(source.baselines).map(([label, b]) => ({ label, explainer: new TreeExplainer(ensembles, b.options), rows: b.rows, repeat: b.repeat ?? 1, rounds: b.rounds })),
+    ...Object.entries(source.baselines).map(([label, b]) => ({
+      label,
+      explainer: new TreeExplainer(ensembles, b.options),
+      rows: b.rows,
+      repeat: b.repeat ?? 1,
+      rounds: b.rounds,
+    })),
   ];
   const times = strategies.map(() => ({ lightgbm: [] as number[], xgboost: [] as number[] }));
   const pass = (i: number, name: (typeof MODELS)[number]): number => {
@@ -103,26 +112,43 @@ export async function compareWithNative(python: string, nativeScript: string, so
   for (const name of MODELS) {
     strategies.forEach((_, i) => pass(i, name)); // warm-up
     for (let round = 0; round < Math.max(...strategies.map((s) => s.rounds)); round++) {
-      for (let k = 0; k < strategies.length; k++) { // a different strategy first each round
+      for (let k = 0; k < strategies.length; k++) {
+        // a different strategy first each round
         const i = (round + k) % strategies.length;
         if (round < strategies[i]!.rounds) times[i]![name].push(pass(i, name));
       }
     }
   }
-  const perModel = (i: number): PerModel => ({ lightgbm: median(times[i]!.lightgbm), xgboost: median(times[i]!.xgboost) });
+  const perModel = (i: number): PerModel => ({
+    lightgbm: median(times[i]!.lightgbm),
+    xgboost: median(times[i]!.xgboost),
+  });
   const typescript = perModel(0);
   const baselines = Object.fromEntries(strategies.slice(1).map((s, i) => [s.label, perModel(i + 1)]));
-  const nativeJson = JSON.parse(execFileSync(python, [nativeScript, ...source.nativeArgs, '--rounds', String(source.rounds)], {
-    encoding: 'utf8', maxBuffer: 1 << 24,
-  }));
-  const native = { lightgbm: nativeJson.batch.lightgbm_ms_per_row as number, xgboost: nativeJson.batch.xgboost_ms_per_row as number };
+  const nativeJson = JSON.parse(
+    execFileSync(python, [nativeScript, ...source.nativeArgs, '--rounds', String(source.rounds)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    }),
+  );
+  const native = {
+    lightgbm: nativeJson.batch.lightgbm_ms_per_row as number,
+    xgboost: nativeJson.batch.xgboost_ms_per_row as number,
+  };
   if (sink === 42) console.log(''); // reads sink so that nothing is optimised away
   return {
-    rows: rows.length, parseMs, modelBytes: afterParse - beforeParse,
+    rows: rows.length,
+    parseMs,
+    modelBytes: afterParse - beforeParse,
     buildMs: { cold, median: median(builds) },
-    explainerBytes: { measured: explainerBytes, counted: MODELS.reduce((s, name) => s + explainer.usage(name).bytes, 0) },
+    explainerBytes: {
+      measured: explainerBytes,
+      counted: MODELS.reduce((s, name) => s + explainer.usage(name).bytes, 0),
+    },
     usage: Object.fromEntries(MODELS.map((name) => [name, explainer.usage(name)])),
-    typescript, baselines, native,
+    typescript,
+    baselines,
+    native,
     ratio: { lightgbm: typescript.lightgbm / native.lightgbm, xgboost: typescript.xgboost / native.xgboost },
     error,
   };
@@ -131,6 +157,8 @@ export async function compareWithNative(python: string, nativeScript: string, so
 /** The deep pair's directory, trained and exported by the Python pipeline if it is not there yet (minutes, once). */
 export function deepPair(python: string, repo: string): string {
   const dir = join(repo, 'models/work/deep-pair/full');
-  execFileSync(python, ['-m', 'fraudmodels', 'deep-pair', '--size', 'full', '--out', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(python, ['-m', 'fraudmodels', 'deep-pair', '--size', 'full', '--out', dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return dir;
 }

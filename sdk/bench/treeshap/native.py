@@ -5,6 +5,7 @@ Run from the repository root:  models/.venv/bin/python sdk/bench/treeshap/native
 --pair DIR times a deep pair instead (python -m fraudmodels deep-pair: DIR/native/*, DIR/shap.json's rows).
 Timings are the median of --rounds runs (the machine may be shared), with the fastest run beside it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,12 +41,15 @@ def timed(runs: int, fn) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--pair", type=Path, default=None, help="a deep pair's directory instead of the default bundle's")
+    parser.add_argument(
+        "--pair", type=Path, default=None, help="a deep pair's directory instead of the default bundle's"
+    )
     parser.add_argument("--repeat", type=int, default=20, help="copies of the rows in a batch")
     parser.add_argument("--rows", type=int, default=None, help="use the first ROWS rows of shap.json only")
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each measurement (median reported)")
-    parser.add_argument("--single-rows", type=int, default=600, help="rows for the one-row-per-call measurement "
-                        "(0: skip it)")
+    parser.add_argument(
+        "--single-rows", type=int, default=600, help="rows for the one-row-per-call measurement (0: skip it)"
+    )
     args = parser.parse_args()
     directory = args.pair or CONFORMANCE
     X = load_rows(directory, args.repeat, args.rows)
@@ -60,8 +64,13 @@ def main() -> None:
     def xgb_contrib(dm):
         return xgb.predict(dm, pred_contribs=True)
 
-    results: dict = {"rows": len(X), "threads": 1, "lightgbm": lightgbm.__version__, "xgboost": xgboost.__version__,
-                     "source": str(directory)}
+    results: dict = {
+        "rows": len(X),
+        "threads": 1,
+        "lightgbm": lightgbm.__version__,
+        "xgboost": xgboost.__version__,
+        "source": str(directory),
+    }
     # batches: one call for all rows (XGBoost: DMatrix built outside and inside the timing)
     dm = xgboost.DMatrix(X, missing=np.nan, feature_names=names, nthread=1)
     lgbm_batch = timed(args.rounds, lambda: lgbm_contrib(X))
@@ -69,8 +78,10 @@ def main() -> None:
     results["batch"] = {
         "lightgbm_ms_per_row": 1e3 * lgbm_batch["median"] / len(X),
         "xgboost_ms_per_row": 1e3 * xgb_batch["median"] / len(X),
-        "fastest": {"lightgbm_ms_per_row": 1e3 * lgbm_batch["min"] / len(X),
-                    "xgboost_ms_per_row": 1e3 * xgb_batch["min"] / len(X)},
+        "fastest": {
+            "lightgbm_ms_per_row": 1e3 * lgbm_batch["min"] / len(X),
+            "xgboost_ms_per_row": 1e3 * xgb_batch["min"] / len(X),
+        },
         "lightgbm_rows_per_s": len(X) / lgbm_batch["median"],
         "xgboost_rows_per_s": len(X) / xgb_batch["median"],
         "ensemble_rows_per_s": len(X) / (lgbm_batch["median"] + xgb_batch["median"]),

@@ -17,7 +17,12 @@ const MODELS = ['lightgbm', 'xgboost'] as const;
 
 type Native = { baseValue: number; values: number[]; margin: number };
 type Row = { features: (number | null)[] } & Record<(typeof MODELS)[number], Native>;
-interface TreeStats { trees: number; nodes: number; maxLeaves: number; maxDepth: number }
+interface TreeStats {
+  trees: number;
+  nodes: number;
+  maxLeaves: number;
+  maxDepth: number;
+}
 
 let ensembles: TreeEnsembles;
 let rows: { x: Float64Array; native: Row }[];
@@ -26,13 +31,21 @@ let explainers: Record<'default' | 'linear' | 'walk' | 'browser', TreeExplainer>
 
 beforeAll(async () => {
   // reuses models/work/deep-pair/test when pair.json says the same settings and library versions made it
-  await promisify(execFile)(join(repo, 'models/.venv/bin/python'), ['-m', 'fraudmodels', 'deep-pair', '--size', 'test', '--out', pairDir], {
-    cwd: repo, timeout: 600_000,
-  });
+  await promisify(execFile)(
+    join(repo, 'models/.venv/bin/python'),
+    ['-m', 'fraudmodels', 'deep-pair', '--size', 'test', '--out', pairDir],
+    {
+      cwd: repo,
+      timeout: 600_000,
+    },
+  );
   const read = async (file: string) => JSON.parse(await readFile(join(pairDir, file), 'utf8'));
   ensembles = parseTrees(await read('trees.json'));
   pair = await read('pair.json');
-  rows = ((await read('shap.json')).rows as Row[]).map((native) => ({ x: Float64Array.from(native.features, (v) => v ?? NaN), native }));
+  rows = ((await read('shap.json')).rows as Row[]).map((native) => ({
+    x: Float64Array.from(native.features, (v) => v ?? NaN),
+    native,
+  }));
   explainers = {
     default: new TreeExplainer(ensembles),
     linear: new TreeExplainer(ensembles, { maxTableDepth: 0 }),
@@ -59,24 +72,27 @@ describe('the deep pair', () => {
   });
 });
 
-describe.each(['default', 'linear', 'walk', 'browser'] as const)('TreeSHAP (%s) on the deep pair, every row', (strategy) => {
-  // LightGBM computes in double; XGBoost in float32, so its values differ from exact ones by float32 roundings
-  const tolerance = { lightgbm: 1e-12, xgboost: 1e-5 } as const;
+describe.each(['default', 'linear', 'walk', 'browser'] as const)(
+  'TreeSHAP (%s) on the deep pair, every row',
+  (strategy) => {
+    // LightGBM computes in double; XGBoost in float32, so its values differ from exact ones by float32 roundings
+    const tolerance = { lightgbm: 1e-12, xgboost: 1e-5 } as const;
 
-  it.each(MODELS)('%s: values and base value as the library’s, additivity', (name) => {
-    const out = new Float64Array(ensembles.features.length);
-    const worst = { values: 0, base: 0, additivity: 0 };
-    for (const { x, native } of rows) {
-      const base = explainers[strategy].explain(name, x, out);
-      worst.values = Math.max(worst.values, maxAbsDiff(out, native[name].values));
-      worst.base = Math.max(worst.base, Math.abs(base - native[name].baseValue));
-      worst.additivity = Math.max(worst.additivity, Math.abs(base + sum(out) - ensembles.doubleMargin(name, x)));
-    }
-    expect(worst.values).toBeLessThanOrEqual(tolerance[name]);
-    expect(worst.base).toBeLessThanOrEqual(tolerance[name]);
-    expect(worst.additivity).toBeLessThanOrEqual(1e-12);
-  });
-});
+    it.each(MODELS)('%s: values and base value as the library’s, additivity', (name) => {
+      const out = new Float64Array(ensembles.features.length);
+      const worst = { values: 0, base: 0, additivity: 0 };
+      for (const { x, native } of rows) {
+        const base = explainers[strategy].explain(name, x, out);
+        worst.values = Math.max(worst.values, maxAbsDiff(out, native[name].values));
+        worst.base = Math.max(worst.base, Math.abs(base - native[name].baseValue));
+        worst.additivity = Math.max(worst.additivity, Math.abs(base + sum(out) - ensembles.doubleMargin(name, x)));
+      }
+      expect(worst.values).toBeLessThanOrEqual(tolerance[name]);
+      expect(worst.base).toBeLessThanOrEqual(tolerance[name]);
+      expect(worst.additivity).toBeLessThanOrEqual(1e-12);
+    });
+  },
+);
 
 describe('TreeExplainer on deep trees', () => {
   it('uses Linear TreeSHAP, within the browser budget too, and agrees with the walk to 1e-13', () => {

@@ -48,7 +48,10 @@ export function indexPaths(model: TreeModel): PathIndex {
   const tableEntries = new Float64Array(treeCount);
   let maxNodes = 1;
   for (let t = 0; t < treeCount; t++) maxNodes = Math.max(maxNodes, treeStart[t + 1]! - treeStart[t]!);
-  if (maxNodes >= 2 ** 29) throw new ModelLoadError(`trees.json: model "${model.name}" has a tree of ${maxNodes} nodes; TreeSHAP supports up to 2^29`);
+  if (maxNodes >= 2 ** 29)
+    throw new ModelLoadError(
+      `trees.json: model "${model.name}" has a tree of ${maxNodes} nodes; TreeSHAP supports up to 2^29`,
+    );
   const parent = new Int32Array(maxNodes); // within the tree
   const unique = new Int32Array(maxNodes); // unique features on the path from the root to the node
   // the current path (pre-order): per feature, the child below its deepest split on the path (−1: none), and per
@@ -94,7 +97,10 @@ export function indexPaths(model: TreeModel): PathIndex {
       unique[right[g]! - start] = childUnique;
     }
     for (; top > 0; top--) lastSplitChild[feature[start + parent[pathNode[top]!]!]!] = replaced[top]!;
-    if (most > 255) throw new ModelLoadError(`trees.json: model "${model.name}" tree ${t} has a path with ${most} unique features; TreeSHAP supports up to 255`);
+    if (most > 255)
+      throw new ModelLoadError(
+        `trees.json: model "${model.name}" tree ${t} has a path with ${most} unique features; TreeSHAP supports up to 255`,
+      );
     maxUnique[t] = most;
   }
   return { links, maxUnique, tableEntries };
@@ -118,15 +124,21 @@ export class LinearTreeShap {
     this.links = index.links;
     this.treePoints = index.maxUnique.map((d) => Math.ceil(d / 2));
     let maxNodes = 1;
-    for (let t = 0; t < model.treeCount; t++) maxNodes = Math.max(maxNodes, model.treeStart[t + 1]! - model.treeStart[t]!);
+    for (let t = 0; t < model.treeCount; t++)
+      maxNodes = Math.max(maxNodes, model.treeStart[t + 1]! - model.treeStart[t]!);
     const maxPoints = Math.max(1, ...this.treePoints);
     this.rules = Array.from({ length: maxPoints + 1 }, (_, q) => gaussLegendre(q));
     this.poly = new Float64Array(maxNodes * maxPoints);
     this.below = new Float64Array(maxNodes * maxPoints);
     this.one = new Uint8Array(maxNodes);
     this.zero = new Float64Array(maxNodes);
-    this.bytes = this.links.byteLength + this.treePoints.byteLength + this.poly.byteLength + this.below.byteLength +
-      this.one.byteLength + this.zero.byteLength;
+    this.bytes =
+      this.links.byteLength +
+      this.treePoints.byteLength +
+      this.poly.byteLength +
+      this.below.byteLength +
+      this.one.byteLength +
+      this.zero.byteLength;
   }
 
   /** Adds the SHAP values of tree t (which must have a split) for the prepared row x to phi. */
@@ -206,7 +218,8 @@ export class LinearTreeShap {
       if (one[hot] === 1) {
         const hotZero = zero[hot]!;
         let hotCredit = 0;
-        for (let k = 0; k < q; k++) hotCredit += (weights[k]! * poly[hot * q + k]!) / (hotZero + (1 - hotZero) * nodes[k]!);
+        for (let k = 0; k < q; k++)
+          hotCredit += (weights[k]! * poly[hot * q + k]!) / (hotZero + (1 - hotZero) * nodes[k]!);
         phi[f]! += (1 - hotZero) * hotCredit - coldCredit;
       } else {
         for (let k = 0; k < q; k++) coldCredit += coldWeights[k]! * poly[hot * q + k]!;
@@ -250,7 +263,8 @@ function legendreRule(count: number): QuadratureRule {
     for (let iteration = 0; iteration < 100; iteration++) {
       let previous = 1;
       let current = x;
-      for (let j = 2; j <= count; j++) [previous, current] = [current, ((2 * j - 1) * x * current - (j - 1) * previous) / j];
+      for (let j = 2; j <= count; j++)
+        [previous, current] = [current, ((2 * j - 1) * x * current - (j - 1) * previous) / j];
       derivative = (count * (x * current - previous)) / (x * x - 1);
       const step = current / derivative;
       x -= step;

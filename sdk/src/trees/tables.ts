@@ -57,7 +57,8 @@ export class LeafTables {
   constructor(model: TreeModel, limits: TableLimits, index: Pick<PathIndex, 'maxUnique' | 'tableEntries'>) {
     const perTree: LeafPath[][] = [];
     let maxNodes = 1;
-    for (let t = 0; t < model.treeCount; t++) maxNodes = Math.max(maxNodes, model.treeStart[t + 1]! - model.treeStart[t]!);
+    for (let t = 0; t < model.treeCount; t++)
+      maxNodes = Math.max(maxNodes, model.treeStart[t + 1]! - model.treeStart[t]!);
     // bytes: per model the tree index and the scratch; per leaf its table, conditions, features and three offsets
     let budget = limits.maxTableBytes - 4 * (model.treeCount + 4 + maxNodes);
     for (let t = 0; t < model.treeCount; t++) {
@@ -65,9 +66,14 @@ export class LeafTables {
       const nodes = model.treeStart[t + 1]! - start;
       const depth = index.maxUnique[t]!;
       const tableBytes = 8 * index.tableEntries[t]!;
-      const small = depth > 0 && depth <= limits.maxTableDepth && tableBytes <= Math.min(limits.maxTreeTableBytes, budget);
+      const small =
+        depth > 0 && depth <= limits.maxTableDepth && tableBytes <= Math.min(limits.maxTreeTableBytes, budget);
       const leaves = small && nodes < 2 ** 25 ? collectLeaves(model, start) : []; // (2^25: the conditions' packing)
-      const size = leaves.reduce((s, l) => s + 8 * 2 ** l.features.length * l.features.length + 4 * (l.conditions.length + l.features.length + 3), 0);
+      const size = leaves.reduce(
+        (s, l) =>
+          s + 8 * 2 ** l.features.length * l.features.length + 4 * (l.conditions.length + l.features.length + 3),
+        0,
+      );
       const fits = leaves.length > 0 && size <= budget;
       perTree.push(fits ? leaves : []);
       if (fits) budget -= size;
@@ -88,8 +94,16 @@ export class LeafTables {
     });
     this.table = new Float64Array(tableStart[leaves.length] ?? 0);
     this.wentLeft = new Int32Array(leaves.length === 0 ? 0 : maxNodes);
-    this.bytes = [this.treeLeafStart, this.leafConditionStart, this.leafFeatureStart, this.leafTableStart, this.conditions,
-      this.leafFeature, this.table, this.wentLeft].reduce((sum, array) => sum + array.byteLength, 0);
+    this.bytes = [
+      this.treeLeafStart,
+      this.leafConditionStart,
+      this.leafFeatureStart,
+      this.leafTableStart,
+      this.conditions,
+      this.leafFeature,
+      this.table,
+      this.wentLeft,
+    ].reduce((sum, array) => sum + array.byteLength, 0);
     leaves.forEach((leaf, l) => fillLeafTable(leaf, this.table, tableStart[l]!));
   }
 

@@ -92,7 +92,8 @@ describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of sha
 describe('TreeExplainer', () => {
   it('uses tables for small trees and Linear TreeSHAP for the others, within its memory budget', () => {
     const usage = (strategy: keyof typeof explainers) => ({
-      lightgbm: explainers[strategy].usage('lightgbm'), xgboost: explainers[strategy].usage('xgboost'),
+      lightgbm: explainers[strategy].usage('lightgbm'),
+      xgboost: explainers[strategy].usage('xgboost'),
     });
     // the default bundle's trees are small: all but 3 LightGBM trees (149–166 KB) get tables of <= 128 KiB
     expect(usage('default').lightgbm.trees).toEqual({ tables: 297, linear: 3, walk: 0 });
@@ -148,7 +149,9 @@ describe('TreeExplainer', () => {
     const row = toRow(shapDoc.rows[0]!.features);
     expect(ensembles.explain('xgboost', row, a)).toBe(explainers.default.explain('xgboost', row, b));
     expect(a).toEqual(b);
-    expect(ensembles.explainEnsemble(shapDoc.weights, row, a)).toEqual(explainers.default.explainEnsemble(shapDoc.weights, row, b));
+    expect(ensembles.explainEnsemble(shapDoc.weights, row, a)).toEqual(
+      explainers.default.explainEnsemble(shapDoc.weights, row, b),
+    );
     expect(a).toEqual(b);
   });
 
@@ -179,7 +182,9 @@ function conditionalExpectation(m: TreeModel, node: number, x: Float64Array, inS
     return conditionalExpectation(m, goLeft ? l : r, x, inS);
   }
   const c = m.cover[node]!;
-  return (m.cover[l]! / c) * conditionalExpectation(m, l, x, inS) + (m.cover[r]! / c) * conditionalExpectation(m, r, x, inS);
+  return (
+    (m.cover[l]! / c) * conditionalExpectation(m, l, x, inS) + (m.cover[r]! / c) * conditionalExpectation(m, r, x, inS)
+  );
 }
 
 /** Shapley values of one tree by enumerating every subset of the features it uses. */
@@ -187,7 +192,8 @@ function bruteForceTree(m: TreeModel, root: number, end: number, x: Float64Array
   const used = [...new Set(Array.from(m.feature.subarray(root, end)).filter((f) => f >= 0))];
   const n = used.length;
   const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
-  const value = (mask: number): number => conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
+  const value = (mask: number): number =>
+    conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
   for (let i = 0; i < n; i++) {
     for (let mask = 0; mask < 1 << n; mask++) {
       if (mask & (1 << i)) continue;
@@ -219,12 +225,25 @@ function bruteForceModel(m: TreeModel, row: Float64Array, width: number): { valu
 function handMade(trees: object[], comparison: '<=' | '<' = '<='): unknown {
   const float32 = comparison === '<';
   return {
-    format: 'fraudscore-trees/1', features: ['a', 'b', 'c'],
-    models: [{
-      name: 'm', library: 'test', libraryVersion: '0', objective: 'binary', baseScore: 0.5,
-      inputType: float32 ? 'float32' : 'float64', zeroThreshold: null, comparison,
-      thresholdType: float32 ? 'float32' : 'float64', leafType: 'float64', sumType: 'float64', coverType: 'count', trees,
-    }],
+    format: 'fraudscore-trees/1',
+    features: ['a', 'b', 'c'],
+    models: [
+      {
+        name: 'm',
+        library: 'test',
+        libraryVersion: '0',
+        objective: 'binary',
+        baseScore: 0.5,
+        inputType: float32 ? 'float32' : 'float64',
+        zeroThreshold: null,
+        comparison,
+        thresholdType: float32 ? 'float32' : 'float64',
+        leafType: 'float64',
+        sumType: 'float64',
+        coverType: 'count',
+        trees,
+      },
+    ],
   };
 }
 
@@ -234,14 +253,22 @@ function handMade(trees: object[], comparison: '<=' | '<' = '<='): unknown {
 //    /      \             /      \
 //  1 (2)   3 (4)       -2 (1)    5 (3)
 const DEPTH2 = {
-  feature: [0, 1, -1, -1, 1, -1, -1], threshold: [0.5, 1, 0, 0, 2, 0, 0], left: [1, 2, -1, -1, 5, -1, -1],
-  right: [4, 3, -1, -1, 6, -1, -1], missingGoesLeft: [0, 0, 0, 0, 1, 0, 0], value: [0, 0, 1, 3, 0, -2, 5],
+  feature: [0, 1, -1, -1, 1, -1, -1],
+  threshold: [0.5, 1, 0, 0, 2, 0, 0],
+  left: [1, 2, -1, -1, 5, -1, -1],
+  right: [4, 3, -1, -1, 6, -1, -1],
+  missingGoesLeft: [0, 0, 0, 0, 1, 0, 0],
+  value: [0, 0, 1, 3, 0, -2, 5],
   cover: [10, 6, 2, 4, 4, 1, 3],
 };
 // a twice on one path (UNWIND), and c: a <= 0 (8) → [c <= 0 (5) → [a <= -1 (2) → 4 (1) | -4 (1)] | 2 (3)] | -1 (3)
 const REPEATED = {
-  feature: [0, 2, 0, -1, -1, -1, -1], threshold: [0, 0, -1, 0, 0, 0, 0], left: [1, 2, 3, -1, -1, -1, -1],
-  right: [6, 5, 4, -1, -1, -1, -1], missingGoesLeft: [1, 0, 0, 0, 0, 0, 0], value: [0, 0, 0, 4, -4, 2, -1],
+  feature: [0, 2, 0, -1, -1, -1, -1],
+  threshold: [0, 0, -1, 0, 0, 0, 0],
+  left: [1, 2, 3, -1, -1, -1, -1],
+  right: [6, 5, 4, -1, -1, -1, -1],
+  missingGoesLeft: [1, 0, 0, 0, 0, 0, 0],
+  value: [0, 0, 0, 4, -4, 2, -1],
   cover: [8, 5, 2, 1, 1, 3, 3],
 };
 
@@ -271,14 +298,16 @@ describe('TreeSHAP on hand-made trees', () => {
     const values = [-2, -1, -0.5, 0, 0.5, 0.5000000001, 1, 2, 3, NaN];
     for (const options of [{}, { maxTableDepth: 0 }, { maxBytes: 0 }]) {
       const explainer = new TreeExplainer(ensembles, options);
-      for (const a of values) for (const b of values) for (const c of [NaN, -1, 0, 1]) {
-        const row = Float64Array.of(a, b, c);
-        const base = explainer.explain('m', row, out);
-        const brute = bruteForceModel(model, row, 3);
-        expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-14);
-        expect(base).toBeCloseTo(brute.baseValue, 14);
-        expect(base + sum(out)).toBeCloseTo(ensembles.doubleMargin('m', row), 14);
-      }
+      for (const a of values)
+        for (const b of values)
+          for (const c of [NaN, -1, 0, 1]) {
+            const row = Float64Array.of(a, b, c);
+            const base = explainer.explain('m', row, out);
+            const brute = bruteForceModel(model, row, 3);
+            expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-14);
+            expect(base).toBeCloseTo(brute.baseValue, 14);
+            expect(base + sum(out)).toBeCloseTo(ensembles.doubleMargin('m', row), 14);
+          }
     }
   });
 

@@ -60,7 +60,9 @@ export interface TreeExplainerOptions {
 export const DEFAULT_MAX_BYTES = env.isNode ? 32 * 2 ** 20 : 2 * 2 ** 20;
 
 const DEFAULTS: Required<TreeExplainerOptions> = {
-  maxBytes: DEFAULT_MAX_BYTES, maxTableDepth: 10, maxTreeTableBytes: DEFAULT_MAX_TREE_TABLE_BYTES,
+  maxBytes: DEFAULT_MAX_BYTES,
+  maxTableDepth: 10,
+  maxTreeTableBytes: DEFAULT_MAX_TREE_TABLE_BYTES,
 };
 
 /** How a model's trees are explained and what the explainer precomputed for it. */
@@ -111,7 +113,11 @@ export class TreeExplainer {
       const index = indexPaths(model);
       let linear: LinearTreeShap | undefined = new LinearTreeShap(model, index);
       if (linear.bytes > maxBytes) linear = undefined; // the walk needs nothing precomputed
-      const tables = new LeafTables(model, { maxTableDepth, maxTreeTableBytes, maxTableBytes: maxBytes - (linear?.bytes ?? 0) }, index);
+      const tables = new LeafTables(
+        model,
+        { maxTableDepth, maxTreeTableBytes, maxTableBytes: maxBytes - (linear?.bytes ?? 0) },
+        index,
+      );
       this.prepared.set(model.name, { model, baseValue: expectedValue(model), tables, linear });
       maxDepth = Math.max(maxDepth, model.maxDepth);
     }
@@ -156,14 +162,20 @@ export class TreeExplainer {
   }
 
   /** SHAP values of the blend Σ weight × model margin (log-odds): values = Σ w·values_m, base = Σ w·base_m. */
-  explainEnsemble(weights: Readonly<Record<string, number>>, row: Float64Array, out: Float64Array): EnsembleExplanation {
+  explainEnsemble(
+    weights: Readonly<Record<string, number>>,
+    row: Float64Array,
+    out: Float64Array,
+  ): EnsembleExplanation {
     const entries = Object.entries(weights);
-    if (entries.length === 0) throw new InferenceError('explainEnsemble: no weights; pass e.g. manifest.ensemble.weights');
+    if (entries.length === 0)
+      throw new InferenceError('explainEnsemble: no weights; pass e.g. manifest.ensemble.weights');
     checkWidth(out.length, this.row.length, 'out');
     out.fill(0);
     const result: EnsembleExplanation = { baseValue: 0, margin: 0, doubleMargin: 0 };
     for (const [name, weight] of entries) {
-      if (!Number.isFinite(weight)) throw new InferenceError(`explainEnsemble: weight of "${name}" is ${weight}; weights must be finite numbers`);
+      if (!Number.isFinite(weight))
+        throw new InferenceError(`explainEnsemble: weight of "${name}" is ${weight}; weights must be finite numbers`);
       const base = this.explain(name, row, this.modelValues);
       const model = this.get(name).model;
       for (let i = 0; i < out.length; i++) out[i]! += weight * this.modelValues[i]!;
@@ -190,8 +202,10 @@ function checkCovers(model: TreeModel): void {
     if (end - start === 1) continue; // a single leaf: its expectation is its value
     for (let g = start; g < end; g++) {
       if (!(model.cover[g]! > 0)) {
-        throw new ModelLoadError(`trees.json: model "${model.name}" tree ${t} node ${g - start}: cover ${model.cover[g]} ` +
-          'is not positive, so TreeSHAP cannot weight its branches; re-export the bundle from a model trained with covers');
+        throw new ModelLoadError(
+          `trees.json: model "${model.name}" tree ${t} node ${g - start}: cover ${model.cover[g]} ` +
+            'is not positive, so TreeSHAP cannot weight its branches; re-export the bundle from a model trained with covers',
+        );
       }
     }
   }
@@ -216,4 +230,3 @@ export function expectedValue(model: TreeModel): number {
   }
   return total;
 }
-
