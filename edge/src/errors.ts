@@ -21,32 +21,65 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (message: string, field?: string): ApiError => new ApiError(400, 'bad_request', message, field);
-export const notFound = (what: string, field?: string): ApiError => new ApiError(404, 'not_found', `${what} not found`, field);
+export const badRequest = (message: string, field?: string): ApiError =>
+  new ApiError(400, 'bad_request', message, field);
+export const notFound = (what: string, field?: string): ApiError =>
+  new ApiError(404, 'not_found', `${what} not found`, field);
 
 const HTTP_CODES: Partial<Record<number, string>> = {
-  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
-  413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited',
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
 };
 
 /** The status and body for any thrown value; unknown errors are 500 without internals in the message. */
-export function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: ErrorBody; headers: Record<string, string> } {
+export function toErrorResponse(error: unknown): {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
   if (error instanceof ApiError) {
-    return { status: error.status, headers: error.headers, body: { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } } };
+    return {
+      status: error.status,
+      headers: error.headers,
+      body: { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+    };
   }
   if (error instanceof HTTPException) {
     // Hono's own and third-party middleware (body limit, auth helpers) throw these: same shape, their status.
     const status = (error.status >= 400 && error.status <= 599 ? error.status : 500) as ContentfulStatusCode;
     const code = HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'http_error');
-    return { status, headers: {}, body: { error: { code, message: status >= 500 ? 'internal error; the request was not completed' : error.message || code.replace(/_/g, ' ') } } };
+    return {
+      status,
+      headers: {},
+      body: {
+        error: {
+          code,
+          message:
+            status >= 500 ? 'internal error; the request was not completed' : error.message || code.replace(/_/g, ' '),
+        },
+      },
+    };
   }
   if (error instanceof ValidationError) {
-    const message = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+    const message = error.message.startsWith(`${error.field}: `)
+      ? error.message.slice(error.field.length + 2)
+      : error.message;
     return { status: 422, headers: {}, body: { error: { code: 'validation_error', message, field: error.field } } };
   }
   if (error instanceof IntegrityError || error instanceof ModelLoadError) {
     return { status: 503, headers: {}, body: { error: { code: error.code, message: error.message } } };
   }
-  if (error instanceof FraudScoreError) return { status: 500, headers: {}, body: { error: { code: error.code, message: error.message } } };
-  return { status: 500, headers: {}, body: { error: { code: 'internal_error', message: 'internal error; the request was not completed' } } };
+  if (error instanceof FraudScoreError)
+    return { status: 500, headers: {}, body: { error: { code: error.code, message: error.message } } };
+  return {
+    status: 500,
+    headers: {},
+    body: { error: { code: 'internal_error', message: 'internal error; the request was not completed' } },
+  };
 }

@@ -169,6 +169,7 @@ def _simulate(args) -> None:
 
 def _train(args) -> None:
     import os
+
     from .dataset import load_dataset
     from .pipeline import train_models
     from .simulate import simulate
@@ -227,6 +228,7 @@ def _train(args) -> None:
 
 def _export(args) -> None:
     import os
+
     from .pipeline import export_models
 
     key = args.signing_key or os.environ.get("FRAUDSCORE_SIGNING_KEY")

@@ -1,5 +1,6 @@
 """A transactions file with its features, cached on disk by file hash and spec hash (the features of the 1.6M-row
 handbook file take seconds to compute but are reused by every step)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -9,6 +9,7 @@ Windows are computed per entity with one stable sort and prefix sums, so 1.6M ro
 window ends at the current row (earlier rows with the same timestamp are in, later ones are not), which is what a
 server sees when it scores transactions one by one, and what the handbook's pandas rolling windows compute.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,7 +44,9 @@ def compute_features(spec: dict[str, Any], table: pd.DataFrame) -> np.ndarray:
             out[:, j] = entity_index[entity].aggregate(window, table, feature["name"])
         else:
             ratio = feature["ratio"]
-            out[:, j] = _ratio(out[:, column_of[ratio["numerator"]]], out[:, column_of[ratio["denominator"]]], ratio.get("empty"))
+            out[:, j] = _ratio(
+                out[:, column_of[ratio["numerator"]]], out[:, column_of[ratio["denominator"]]], ratio.get("empty")
+            )
         column_of[feature["name"]] = j
     return out
 
@@ -52,7 +55,9 @@ def _timestamps(table: pd.DataFrame) -> np.ndarray:
     timestamps = _column(table, "timestamp", None).to_numpy(dtype=np.int64)
     if len(timestamps) > 1 and np.any(np.diff(timestamps) < 0):
         row = int(np.argmax(np.diff(timestamps) < 0)) + 1
-        raise DataError("transactions must be in time order (features read each entity's past)", line=row + 2, column="timestamp")
+        raise DataError(
+            "transactions must be in time order (features read each entity's past)", line=row + 2, column="timestamp"
+        )
     return timestamps
 
 
@@ -120,7 +125,9 @@ class _EntityIndex:
         result[self.order] = sorted_result
         return result
 
-    def _reduce(self, window: dict[str, Any], table: pd.DataFrame, feature: str, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    def _reduce(
+        self, window: dict[str, Any], table: pd.DataFrame, feature: str, lo: np.ndarray, hi: np.ndarray
+    ) -> np.ndarray:
         """count/sum/mean/std over rows [lo, hi) of the sorted order, via prefix sums in extended precision."""
         if window["aggregate"] == "count":
             return (hi - lo).astype(np.float64)

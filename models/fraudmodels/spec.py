@@ -9,6 +9,7 @@ exactly one of:
   ratio    - one earlier feature divided by another.
 The Python interpreter (features.py) and the TypeScript SDK interpret the same JSON, so training and serving agree.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,7 @@ FORMAT = "fraudscore-features/1"
 FIELD_TYPES = {"string", "id", "number", "timestamp", "label", "category"}
 FEATURE_TYPES = {"number", "count", "flag", "category"}
 KINDS = ("source", "calendar", "window", "ratio")
-CALENDAR_PARTS = {"hour": range(0, 24), "isoWeekday": range(1, 8)}
+CALENDAR_PARTS = {"hour": range(24), "isoWeekday": range(1, 8)}
 AGGREGATES = {"count", "sum", "mean", "std"}
 _OFFSET = re.compile(r"^[+-](\d\d):(\d\d)$")
 
@@ -64,7 +65,7 @@ def time_zone_offset_ms(spec: dict[str, Any]) -> int:
         return 0
     match = _OFFSET.match(zone) if isinstance(zone, str) else None
     if not match:
-        raise SpecError(f"timeZone {zone!r} is not \"UTC\" or a fixed offset like \"+05:00\" (named zones are unsupported)")
+        raise SpecError(f'timeZone {zone!r} is not "UTC" or a fixed offset like "+05:00" (named zones are unsupported)')
     sign = -1 if zone[0] == "-" else 1
     return sign * (int(match.group(1)) * 60 + int(match.group(2))) * 60_000
 
@@ -112,7 +113,9 @@ def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: 
         if field not in fields:
             raise SpecError(f"{kinds[0]}.{key} {field!r} is not a declared field", name)
         if fields[field]["type"] not in types:
-            raise SpecError(f"{kinds[0]}.{key} {field!r} has type {fields[field]['type']!r}, expected one of {sorted(types)}", name)
+            raise SpecError(
+                f"{kinds[0]}.{key} {field!r} has type {fields[field]['type']!r}, expected one of {sorted(types)}", name
+            )
         return field
 
     if kinds[0] == "source":
@@ -122,7 +125,7 @@ def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: 
             if not isinstance(categories, list) or not categories or len(set(map(str, categories))) != len(categories):
                 raise SpecError("source.categories must be a non-empty list of distinct values (code = index)", name)
             if feature["type"] != "category":
-                raise SpecError("a feature with categories must have type \"category\"", name)
+                raise SpecError('a feature with categories must have type "category"', name)
     elif kinds[0] == "calendar":
         need_field("field", {"timestamp"})
         part = body.get("part")
@@ -132,11 +135,11 @@ def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: 
         if not isinstance(values, list) or not values or any(v not in CALENDAR_PARTS[part] for v in values):
             raise SpecError(f"calendar.in must list values of {part} in {CALENDAR_PARTS[part]}", name)
         if feature["type"] != "flag":
-            raise SpecError("a calendar feature has type \"flag\"", name)
+            raise SpecError('a calendar feature has type "flag"', name)
     elif kinds[0] == "window":
         entity = body.get("entity")
         if entity not in fields or fields[entity]["type"] != "id":
-            raise SpecError(f"window.entity {entity!r} must be a declared field of type \"id\"", name)
+            raise SpecError(f'window.entity {entity!r} must be a declared field of type "id"', name)
         if duration_ms(body.get("length"), name) <= 0:
             raise SpecError("window.length must be positive", name)
         duration_ms(body.get("delay", "0d"), name)

@@ -1,11 +1,11 @@
 """The spec interpreter against an independent pandas implementation of the handbook's feature code (chapter 3.4),
 plus the window semantics that matter for serving: ties, exact window edges, unknown labels, other aggregates."""
+
 import copy
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from fraudmodels.errors import DataError, SpecError
 from fraudmodels.features import compute_features
 from fraudmodels.spec import feature_names, load_spec, spec_hash
@@ -71,8 +71,16 @@ def test_window_includes_current_and_earlier_ties_but_not_later_ones():
 
 def test_window_edges_are_open_on_the_left_and_closed_on_the_right():
     t = 40 * DAY
-    table = _table([("c", "t", 10.0, t, 1), ("c", "t", 20.0, t + DAY - 1, 0), ("c", "t", 30.0, t + DAY, 1),
-                    ("c", "t", 5.0, t + 8 * DAY, 0), ("c", "t", 5.0, t + 8 * DAY + 1, 0), ("c", "t", 5.0, t + 9 * DAY, 0)])
+    table = _table(
+        [
+            ("c", "t", 10.0, t, 1),
+            ("c", "t", 20.0, t + DAY - 1, 0),
+            ("c", "t", 30.0, t + DAY, 1),
+            ("c", "t", 5.0, t + 8 * DAY, 0),
+            ("c", "t", 5.0, t + 8 * DAY + 1, 0),
+            ("c", "t", 5.0, t + 9 * DAY, 0),
+        ]
+    )
     spec = load_spec()
     # exactly one day later a transaction has left the 1-day window
     np.testing.assert_array_equal(_feature(spec, table, "CUSTOMER_ID_NB_TX_1DAY_WINDOW"), [1, 2, 2, 1, 2, 2])
@@ -84,8 +92,14 @@ def test_window_edges_are_open_on_the_left_and_closed_on_the_right():
 
 def test_unknown_labels_count_as_transactions_but_not_in_the_risk():
     t = 40 * DAY
-    table = _table([("a", "t", 10.0, t, 1), ("b", "t", 10.0, t + 1, np.nan), ("c", "t", 10.0, t + 1000, 0),
-                    ("d", "t", 10.0, t + 7 * DAY + 5000, 0)])
+    table = _table(
+        [
+            ("a", "t", 10.0, t, 1),
+            ("b", "t", 10.0, t + 1, np.nan),
+            ("c", "t", 10.0, t + 1000, 0),
+            ("d", "t", 10.0, t + 7 * DAY + 5000, 0),
+        ]
+    )
     spec = load_spec()
     assert _feature(spec, table, "TERMINAL_ID_NB_TX_1DAY_WINDOW")[-1] == 3
     assert _feature(spec, table, "TERMINAL_ID_RISK_1DAY_WINDOW")[-1] == pytest.approx(0.5)
@@ -96,14 +110,36 @@ def test_other_aggregates_ratios_categories_and_time_zone():
     spec["timeZone"] = "+06:00"
     spec["fields"]["channel"] = {"type": "category"}
     spec["features"] = [
-        {"name": "NIGHT", "type": "flag", "calendar": {"field": "timestamp", "part": "hour", "in": [0, 1, 2, 3, 4, 5, 6]}},
-        {"name": "STD", "type": "number", "window": {"entity": "customerId", "length": "1d", "aggregate": "std", "field": "amount"}},
-        {"name": "SUM", "type": "number", "window": {"entity": "customerId", "length": "1d", "aggregate": "sum", "field": "amount"}},
-        {"name": "MEAN", "type": "number", "window": {"entity": "customerId", "length": "1d", "aggregate": "mean", "field": "amount"}},
+        {
+            "name": "NIGHT",
+            "type": "flag",
+            "calendar": {"field": "timestamp", "part": "hour", "in": [0, 1, 2, 3, 4, 5, 6]},
+        },
+        {
+            "name": "STD",
+            "type": "number",
+            "window": {"entity": "customerId", "length": "1d", "aggregate": "std", "field": "amount"},
+        },
+        {
+            "name": "SUM",
+            "type": "number",
+            "window": {"entity": "customerId", "length": "1d", "aggregate": "sum", "field": "amount"},
+        },
+        {
+            "name": "MEAN",
+            "type": "number",
+            "window": {"entity": "customerId", "length": "1d", "aggregate": "mean", "field": "amount"},
+        },
         {"name": "RATIO", "type": "number", "ratio": {"numerator": "SUM", "denominator": "MEAN"}},
-        {"name": "CHANNEL", "type": "category", "source": {"field": "channel", "categories": ["card", "web", "mobile"]}},
+        {
+            "name": "CHANNEL",
+            "type": "category",
+            "source": {"field": "channel", "categories": ["card", "web", "mobile"]},
+        },
     ]
-    table = _table([("c", "t", 1.0, 16 * 3_600_000, 0), ("c", "t", 3.0, 21 * 3_600_000, 0), ("c", "t", 8.0, 22 * 3_600_000, 0)])
+    table = _table(
+        [("c", "t", 1.0, 16 * 3_600_000, 0), ("c", "t", 3.0, 21 * 3_600_000, 0), ("c", "t", 8.0, 22 * 3_600_000, 0)]
+    )
     table["channel"] = ["web", "mobile", "fax"]
     X = compute_features(load_spec(spec), table)
     np.testing.assert_array_equal(X[:, 0], [0, 1, 1])  # 16:00 UTC is 22:00 at +06:00, 21:00 UTC is 03:00

@@ -24,16 +24,20 @@ export interface WorkerScorer {
 }
 
 export async function createScorerWorker(options: WorkerScorerOptions): Promise<WorkerScorer> {
-  if (typeof Worker !== 'function' && !options.worker) throw new ValidationError('worker', 'Web Workers are not available here: use createScorer instead');
+  if (typeof Worker !== 'function' && !options.worker)
+    throw new ValidationError('worker', 'Web Workers are not available here: use createScorer instead');
   installErrorTransfer();
   const { worker: given, ...scorerOptions } = options;
   const worker = given ?? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker);
   let model: ModelInfo;
   try {
-    model = await remote.init({ ...scorerOptions, bundle: new URL(scorerOptions.bundle, globalThis.location?.href).href });
+    model = await remote.init({
+      ...scorerOptions,
+      bundle: new URL(scorerOptions.bundle, globalThis.location?.href).href,
+    });
   } catch (error) {
-    worker.terminate();  // a failed start leaves no worker behind
+    worker.terminate(); // a failed start leaves no worker behind
     throw error;
   }
   return {

@@ -42,7 +42,11 @@ const admin = client.admin();
 await admin.connect();
 
 function spawnChild(args, extraEnv, readyText) {
-  const child = spawn(process.execPath, args, { cwd: SERVER_DIR, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: SERVER_DIR,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';
@@ -58,7 +62,16 @@ function spawnChild(args, extraEnv, readyText) {
 }
 
 const worker = (groupId, instanceId) =>
-  spawnChild([join(SERVER_DIR, 'dist/kafka/worker.js')], { KAFKA_BROKERS: broker.brokers.join(','), KAFKA_GROUP_ID: groupId, KAFKA_INSTANCE_ID: instanceId, LOG_LEVEL: 'error' }, /"ready"/);
+  spawnChild(
+    [join(SERVER_DIR, 'dist/kafka/worker.js')],
+    {
+      KAFKA_BROKERS: broker.brokers.join(','),
+      KAFKA_GROUP_ID: groupId,
+      KAFKA_INSTANCE_ID: instanceId,
+      LOG_LEVEL: 'error',
+    },
+    /"ready"/,
+  );
 
 async function stop(child) {
   if (child.exitCode !== null) return;
@@ -82,7 +95,14 @@ async function rawEnd() {
 async function startAtEnd(groupId) {
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.setOffsets({ groupId, topic: TOPICS.raw, partitions: (await admin.fetchTopicOffsets(TOPICS.raw)).map((p) => ({ partition: p.partition, offset: p.high })) });
+      await admin.setOffsets({
+        groupId,
+        topic: TOPICS.raw,
+        partitions: (await admin.fetchTopicOffsets(TOPICS.raw)).map((p) => ({
+          partition: p.partition,
+          offset: p.high,
+        })),
+      });
       return;
     } catch (error) {
       if (attempt >= 50 || !error.retriable) throw error; // fresh topics: leaders may still be settling
@@ -140,7 +160,9 @@ async function latency(label, rate, prefix) {
       for (const m of batch.messages) {
         const id = JSON.parse(m.value.toString()).id;
         const at = sentAt.get(id);
-        if (at !== undefined) (seen.push(now - at), sentAt.delete(id));
+        if (at === undefined) continue;
+        seen.push(now - at);
+        sentAt.delete(id);
       }
     },
   });
@@ -167,7 +189,9 @@ async function latency(label, rate, prefix) {
   seen.sort((a, b) => a - b);
   const q = (p) => seen[Math.min(seen.length - 1, Math.floor(p * seen.length))];
   const result = { rate, received: seen.length, sent: total, p50: q(0.5), p99: q(0.99) };
-  log(`${label}: ${rate} tx/s paced, ${seen.length}/${total} received, p50 ${result.p50?.toFixed(0)} ms, p99 ${result.p99?.toFixed(0)} ms`);
+  log(
+    `${label}: ${rate} tx/s paced, ${seen.length}/${total} received, p50 ${result.p50?.toFixed(0)} ms, p99 ${result.p99?.toFixed(0)} ms`,
+  );
   return result;
 }
 
@@ -187,9 +211,27 @@ async function httpConsumer(url, group) {
     partitionsConsumedConcurrently: 12,
     eachMessage: async ({ message }) => {
       const body = JSON.parse(message.value.toString());
-      const response = await fetch(`${url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body.transaction) });
+      const response = await fetch(`${url}/v1/score`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify(body.transaction),
+      });
       const scored = await response.json();
-      await producer.send({ topic: TOPICS.scored, acks: -1, messages: [{ key: message.key, value: JSON.stringify({ schemaVersion: 1, id: scored.id, probability: scored.probability, riskLevel: scored.riskLevel }) }] });
+      await producer.send({
+        topic: TOPICS.scored,
+        acks: -1,
+        messages: [
+          {
+            key: message.key,
+            value: JSON.stringify({
+              schemaVersion: 1,
+              id: scored.id,
+              probability: scored.probability,
+              riskLevel: scored.riskLevel,
+            }),
+          },
+        ],
+      });
     },
   });
   return async () => {
@@ -200,8 +242,12 @@ async function httpConsumer(url, group) {
 
 const rows = [];
 try {
-  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [...rawTransactions(N, 'one', 5)]);
-  const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [...rawTransactions(N, 'two', 5)]);
+  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [
+    ...rawTransactions(N, 'one', 5),
+  ]);
+  const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [
+    ...rawTransactions(N, 'two', 5),
+  ]);
   const pace = Math.max(100, Math.round(one * PACE));
   await startAtEnd('lat-1');
   let stopLat = await processors(1, 'lat-1');
@@ -214,9 +260,15 @@ try {
 
   // Baseline: the server over HTTP and a per-message consumer, on a backlog of BASELINE_N.
   log('baseline: starting the server');
-  const server = spawnChild([join(HERE, 'server-runner.mjs')], { PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error' }, /BENCH_URL (\S+)/);
+  const server = spawnChild(
+    [join(HERE, 'server-runner.mjs')],
+    { PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error' },
+    /BENCH_URL (\S+)/,
+  );
   const url = (await server.ready)[1];
-  const baseline = await throughput('baseline (HTTP per message)', 1, 'baseline', () => httpConsumer(url, 'baseline'), [...rawTransactions(BASELINE_N, 'base', 9)]);
+  const baseline = await throughput('baseline (HTTP per message)', 1, 'baseline', () => httpConsumer(url, 'baseline'), [
+    ...rawTransactions(BASELINE_N, 'base', 9),
+  ]);
   const basePace = Math.max(50, Math.min(pace, Math.round(baseline * PACE)));
   await startAtEnd('baseline-lat');
   const stopBase = await httpConsumer(url, 'baseline-lat');
@@ -233,7 +285,10 @@ try {
   const markdown = [
     '| pipeline | throughput raw → scored | paced load | p50 produce → scored | p99 produce → scored |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(([name, txs, lat]) => `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`),
+    ...rows.map(
+      ([name, txs, lat]) =>
+        `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`,
+    ),
   ].join('\n');
   const goal = one >= 20_000 ? 'met' : 'NOT met';
   const cpu = cpus();
@@ -243,7 +298,12 @@ try {
   const readme = join(HERE, 'README.md');
   const text = readFileSync(readme, 'utf8');
   const block = `<!-- kafka:start -->\n${summary}\n\n${markdown}\n<!-- kafka:end -->`;
-  writeFileSync(readme, /<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/.test(text) ? text.replace(/<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/, block) : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`);
+  writeFileSync(
+    readme,
+    /<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/.test(text)
+      ? text.replace(/<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/, block)
+      : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`,
+  );
   log('bench/README.md updated');
 } finally {
   await Promise.all([...children].map((c) => stop(c)));

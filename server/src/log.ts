@@ -13,11 +13,17 @@ export interface Logger {
   error(event: string, fields?: LogFields): void;
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`), clock: () => number = Date.now): Logger {
-  const log = (at: Exclude<LogLevel, 'silent'>) => (event: string, fields: LogFields = {}) => {
-    if (RANK[at] < RANK[level]) return;
-    write(JSON.stringify({ time: new Date(clock()).toISOString(), level: at, event, ...fields }));
-  };
+export function createLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
+  clock: () => number = Date.now,
+): Logger {
+  const log =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (event: string, fields: LogFields = {}) => {
+      if (RANK[at] < RANK[level]) return;
+      write(JSON.stringify({ time: new Date(clock()).toISOString(), level: at, event, ...fields }));
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 

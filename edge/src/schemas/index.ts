@@ -1,7 +1,15 @@
 // Request and response schemas of the edge API (zod 4): the routes validate with them, /openapi.json is built from them.
 export { bundlePath } from './bundle.js';
 export { errorBody, idParam, riskLevel } from './common.js';
-export { baselineInfo, driftCheckBody, driftHistoryQuery, driftQuery, driftWindow, MAX_WINDOW_MS, setBaselineBody } from './drift.js';
+export {
+  baselineInfo,
+  driftCheckBody,
+  driftHistoryQuery,
+  driftQuery,
+  driftWindow,
+  MAX_WINDOW_MS,
+  setBaselineBody,
+} from './drift.js';
 export { explanationQuery, explanationResponse } from './explanation.js';
 export { inferBody, inferResponse, KSERVE_INPUT, KSERVE_OUTPUTS, kserveError, kserveModelPath } from './kserve.js';
 export { acknowledgeBody, labelBody } from './labels.js';
@@ -10,6 +18,13 @@ export { alertListQuery, DEFAULT_PAGE, MAX_PAGE, streamQuery, transactionListQue
 export { health, modelInfo, modelStatus } from './models.js';
 export { batchIssueStatus, MAX_BATCH, scoreBatchBody, scoreBatchResponse, scoreBody, scoreQuery } from './score.js';
 export { preScore, scoredTransaction, timestamp, transactionInput } from './transaction.js';
-export { fieldOf, validate, validateParams, validateQuery, type RefusalStatus, type ValidateOptions } from './validate.js';
+export {
+  fieldOf,
+  validate,
+  validateParams,
+  validateQuery,
+  type RefusalStatus,
+  type ValidateOptions,
+} from './validate.js';
 export { z } from './zod.js';
 export { lifecycleBody, mlflowCompareQuery, mlflowRunParam, mlflowRunsQuery } from './registry.js';

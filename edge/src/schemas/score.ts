@@ -14,12 +14,18 @@ export const scoreQuery = z.object({
 export const scoreBody = transactionInput;
 
 const BATCH_SIZE = `must hold 1 to ${MAX_BATCH} transactions`;
-export const scoreBatchBody = z.object({
-  transactions: z.array(transactionInput, { error: 'must be an array of transactions' })
-    .min(1, { error: BATCH_SIZE })
-    .max(MAX_BATCH, { error: (issue) => `must hold at most ${MAX_BATCH} transactions, got ${(issue.input as unknown[]).length}` })
-    .meta({ description: `1..${MAX_BATCH} transactions, scored in order: each sees the ones before it.` }),
-}, { error: 'must be an object { transactions: [...] }' });
+export const scoreBatchBody = z.object(
+  {
+    transactions: z
+      .array(transactionInput, { error: 'must be an array of transactions' })
+      .min(1, { error: BATCH_SIZE })
+      .max(MAX_BATCH, {
+        error: (issue) => `must hold at most ${MAX_BATCH} transactions, got ${(issue.input as unknown[]).length}`,
+      })
+      .meta({ description: `1..${MAX_BATCH} transactions, scored in order: each sees the ones before it.` }),
+  },
+  { error: 'must be an object { transactions: [...] }' },
+);
 
 /**
  * The batch's own shape is a bad request (400, named `transactions` when the body is not an object), too many
@@ -30,4 +36,6 @@ export function batchIssueStatus(issue: z.core.$ZodIssue): RefusalStatus {
   return issue.code === 'too_big' ? 413 : 400;
 }
 
-export const scoreBatchResponse = z.object({ results: z.array(scoredTransaction).meta({ description: 'In request order.' }) });
+export const scoreBatchResponse = z.object({
+  results: z.array(scoredTransaction).meta({ description: 'In request order.' }),
+});

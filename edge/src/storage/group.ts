@@ -24,7 +24,8 @@ export function groupCalls<T, R>(fn: ManyFn<T, R>, maxItems = 2_000): ManyFn<T, 
     const items = group.length === 1 ? group[0]!.items : group.flatMap((w) => w.items);
     try {
       const results = await fn(items);
-      if (results.length !== items.length) throw new Error(`grouped call returned ${results.length} results for ${items.length} items`);
+      if (results.length !== items.length)
+        throw new Error(`grouped call returned ${results.length} results for ${items.length} items`);
       let offset = 0;
       for (const w of group) {
         w.resolve(results.slice(offset, offset + w.items.length));

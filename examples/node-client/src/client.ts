@@ -99,7 +99,8 @@ export class FraudScoreClient {
   readonly #fetch: typeof fetch;
 
   constructor(options: ClientOptions) {
-    if (!/^https?:\/\//i.test(options.baseUrl)) throw new TypeError(`baseUrl must be an http(s) URL, got "${options.baseUrl}"`);
+    if (!/^https?:\/\//i.test(options.baseUrl))
+      throw new TypeError(`baseUrl must be an http(s) URL, got "${options.baseUrl}"`);
     if (options.apiKey.trim() === '') throw new TypeError('apiKey must not be empty');
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#apiKey = options.apiKey.trim();
@@ -113,8 +114,15 @@ export class FraudScoreClient {
   }
 
   /** POST /v1/score/batch: 1..1000 transactions in one request, results in the same order. */
-  async scoreBatch(transactions: readonly TransactionInput[], options: ScoreOptions = {}): Promise<ScoredTransaction[]> {
-    const body = await this.#request<{ results: ScoredTransaction[] }>('POST', `/v1/score/batch${explainQuery(options)}`, { transactions });
+  async scoreBatch(
+    transactions: readonly TransactionInput[],
+    options: ScoreOptions = {},
+  ): Promise<ScoredTransaction[]> {
+    const body = await this.#request<{ results: ScoredTransaction[] }>(
+      'POST',
+      `/v1/score/batch${explainQuery(options)}`,
+      { transactions },
+    );
     return body.results;
   }
 
@@ -138,7 +146,10 @@ export class FraudScoreClient {
 
   /** POST /v1/transactions/{id}/label: an analyst's verdict (needs the analyst or admin scope). */
   label(id: string, label: LabelValue, analyst: string): Promise<ScoredTransaction> {
-    return this.#request<ScoredTransaction>('POST', `/v1/transactions/${encodeURIComponent(id)}/label`, { label, analyst });
+    return this.#request<ScoredTransaction>('POST', `/v1/transactions/${encodeURIComponent(id)}/label`, {
+      label,
+      analyst,
+    });
   }
 
   /** GET /v1/transactions/{id}/explanation: a short narrative of the stored score. */
@@ -162,7 +173,13 @@ export class FraudScoreClient {
       json = undefined;
     }
     if (!response.ok) throw toApiError(response.status, json, text);
-    if (json === undefined) throw new FraudScoreApiError(response.status, 'invalid_response', 'the server did not answer with JSON', undefined);
+    if (json === undefined)
+      throw new FraudScoreApiError(
+        response.status,
+        'invalid_response',
+        'the server did not answer with JSON',
+        undefined,
+      );
     return json as T;
   }
 }

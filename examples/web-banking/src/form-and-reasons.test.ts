@@ -6,8 +6,12 @@ import { ValidationError } from '@fraudscore/sdk';
 import { fieldOfSdkError, parseAmount, parsePayee } from './form.js';
 import { describeFactor, topReasons, UNKNOWN_MERCHANT } from './reasons.js';
 
-const factor = (feature: string, value: number | null, contribution: number): TopFactor =>
-  ({ feature, value, contribution, direction: contribution >= 0 ? 'increases_risk' : 'decreases_risk' });
+const factor = (feature: string, value: number | null, contribution: number): TopFactor => ({
+  feature,
+  value,
+  contribution,
+  direction: contribution >= 0 ? 'increases_risk' : 'decreases_risk',
+});
 
 describe('form', () => {
   it('reads amounts and says what is wrong', () => {

@@ -15,7 +15,8 @@ export interface Reason {
 /** The device cannot see the merchant's (terminal's) history: only the bank's server can. */
 export const UNKNOWN_MERCHANT = 'merchant history unknown on this device';
 
-const money = (value: number): string => new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' }).format(value);
+const money = (value: number): string =>
+  new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' }).format(value);
 const count = (value: number): string => `${value} payment${value === 1 ? '' : 's'}`;
 
 /** The handbook baseline features (models/bundles/default/features.json). */
@@ -39,7 +40,8 @@ export function describeFactor(feature: string, value: number | null): { phrase:
       : { phrase: "the merchant's recent payment volume", detail: count(value) };
   }
   const known = PHRASES[feature];
-  if (!known) return { phrase: feature.toLowerCase().replaceAll('_', ' '), detail: value === null ? '' : String(value) };
+  if (!known)
+    return { phrase: feature.toLowerCase().replaceAll('_', ' '), detail: value === null ? '' : String(value) };
   const phrase = typeof known.phrase === 'function' ? known.phrase(value ?? 0) : known.phrase;
   return { phrase, detail: value === null || !known.detail ? '' : known.detail(value) };
 }
@@ -58,11 +60,17 @@ export function topReasons(factors: readonly TopFactor[], limit = 3): Reason[] {
       reason.contribution += factor.contribution;
       reason.features.push(factor.feature);
     } else {
-      byPhrase.set(phrase, { phrase, detail, contribution: factor.contribution, direction: 'increases_risk', features: [factor.feature] });
+      byPhrase.set(phrase, {
+        phrase,
+        detail,
+        contribution: factor.contribution,
+        direction: 'increases_risk',
+        features: [factor.feature],
+      });
     }
   }
   return [...byPhrase.values()]
-    .map((r) => ({ ...r, direction: r.contribution >= 0 ? 'increases_risk' as const : 'decreases_risk' as const }))
+    .map((r) => ({ ...r, direction: r.contribution >= 0 ? ('increases_risk' as const) : ('decreases_risk' as const) }))
     .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
     .slice(0, limit);
 }

@@ -18,7 +18,13 @@ interface Vectors {
 const vectors = read('../../../models/conformance/default/features.json') as Vectors;
 
 /** Max relative error over non-exact features; counts and flags must be equal. Returns per-feature maxima. */
-function compareRow(compiled: CompiledSpec, got: Float64Array, expected: readonly (number | null)[], maxima: number[], only?: (j: number) => boolean): void {
+function compareRow(
+  compiled: CompiledSpec,
+  got: Float64Array,
+  expected: readonly (number | null)[],
+  maxima: number[],
+  only?: (j: number) => boolean,
+): void {
   for (const [j, feature] of compiled.features.entries()) {
     if (only && !only(j)) continue;
     const want = expected[j] ?? NaN;
@@ -47,7 +53,9 @@ describe('conformance (models/conformance/default/features.json)', () => {
       expect(history.add(tx)).toBe(true);
     }
     expect(history.prune(now)).toBeGreaterThanOrEqual(0);
-    console.info(`memory conformance: ${vectors.transactions.length} rows, max relative error ${Math.max(...maxima).toExponential(2)}`);
+    console.info(
+      `memory conformance: ${vectors.transactions.length} rows, max relative error ${Math.max(...maxima).toExponential(2)}`,
+    );
   });
 
   it('gives the same rows through the asynchronous path', async () => {
@@ -66,8 +74,13 @@ const DAY = 86_400_000;
 const names = spec.names;
 const at = (name: string) => names.indexOf(name);
 let nextId = 0;
-const tx = (customerId: string, amount: number, timestamp: number, label: 0 | 1 | null = 0, terminalId = 't'): NormalizedTransaction =>
-  ({ id: String(nextId++), customerId, terminalId, amount, timestamp, label });
+const tx = (
+  customerId: string,
+  amount: number,
+  timestamp: number,
+  label: 0 | 1 | null = 0,
+  terminalId = 't',
+): NormalizedTransaction => ({ id: String(nextId++), customerId, terminalId, amount, timestamp, label });
 
 /** Replays rows and returns the feature matrix, as features.py's tests do over a table. */
 function replay(rows: NormalizedTransaction[], compiled = spec): Float64Array[] {
@@ -78,7 +91,8 @@ function replay(rows: NormalizedTransaction[], compiled = spec): Float64Array[] 
     return features;
   });
 }
-const column = (rows: Float64Array[], name: string, compiled = spec) => rows.map((r) => r[compiled.names.indexOf(name)]);
+const column = (rows: Float64Array[], name: string, compiled = spec) =>
+  rows.map((r) => r[compiled.names.indexOf(name)]);
 
 describe('window semantics (the cases of models/tests/test_features.py)', () => {
   it('includes the current transaction and earlier ties but not later ones', () => {
@@ -90,8 +104,14 @@ describe('window semantics (the cases of models/tests/test_features.py)', () => 
 
   it('has windows open on the left and closed on the right', () => {
     const t = 40 * DAY;
-    const rows = replay([tx('c', 10, t, 1), tx('c', 20, t + DAY - 1, 0), tx('c', 30, t + DAY, 1),
-      tx('c', 5, t + 8 * DAY), tx('c', 5, t + 8 * DAY + 1), tx('c', 5, t + 9 * DAY)]);
+    const rows = replay([
+      tx('c', 10, t, 1),
+      tx('c', 20, t + DAY - 1, 0),
+      tx('c', 30, t + DAY, 1),
+      tx('c', 5, t + 8 * DAY),
+      tx('c', 5, t + 8 * DAY + 1),
+      tx('c', 5, t + 9 * DAY),
+    ]);
     expect(column(rows, 'CUSTOMER_ID_NB_TX_1DAY_WINDOW')).toEqual([1, 2, 2, 1, 2, 2]);
     expect(column(rows, 'TERMINAL_ID_NB_TX_1DAY_WINDOW')).toEqual([0, 0, 0, 2, 2, 0]);
     expect(column(rows, 'TERMINAL_ID_RISK_1DAY_WINDOW')).toEqual([0, 0, 0, 0.5, 0.5, 0]);
@@ -99,7 +119,12 @@ describe('window semantics (the cases of models/tests/test_features.py)', () => 
 
   it('counts unknown labels as transactions but not in the risk', () => {
     const t = 40 * DAY;
-    const rows = replay([tx('a', 10, t, 1), tx('b', 10, t + 1, null), tx('c', 10, t + 1000, 0), tx('d', 10, t + 7 * DAY + 5000, 0)]);
+    const rows = replay([
+      tx('a', 10, t, 1),
+      tx('b', 10, t + 1, null),
+      tx('c', 10, t + 1000, 0),
+      tx('d', 10, t + 7 * DAY + 5000, 0),
+    ]);
     expect(rows[3]![at('TERMINAL_ID_NB_TX_1DAY_WINDOW')]).toBe(3);
     expect(rows[3]![at('TERMINAL_ID_RISK_1DAY_WINDOW')]).toBeCloseTo(0.5, 15);
   });
@@ -111,18 +136,35 @@ describe('window semantics (the cases of models/tests/test_features.py)', () => 
       fields: { ...(specJson['fields'] as object), channel: { type: 'category' } },
       features: [
         { name: 'NIGHT', type: 'flag', calendar: { field: 'timestamp', part: 'hour', in: [0, 1, 2, 3, 4, 5, 6] } },
-        { name: 'STD', type: 'number', window: { entity: 'customerId', length: '1d', aggregate: 'std', field: 'amount' } },
-        { name: 'SUM', type: 'number', window: { entity: 'customerId', length: '1d', aggregate: 'sum', field: 'amount' } },
-        { name: 'MEAN', type: 'number', window: { entity: 'customerId', length: '1d', aggregate: 'mean', field: 'amount' } },
+        {
+          name: 'STD',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', aggregate: 'std', field: 'amount' },
+        },
+        {
+          name: 'SUM',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', aggregate: 'sum', field: 'amount' },
+        },
+        {
+          name: 'MEAN',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', aggregate: 'mean', field: 'amount' },
+        },
         { name: 'RATIO', type: 'number', ratio: { numerator: 'SUM', denominator: 'MEAN' } },
         { name: 'CHANNEL', type: 'category', source: { field: 'channel', categories: ['card', 'web', 'mobile'] } },
         { name: 'MONDAY', type: 'flag', calendar: { field: 'timestamp', part: 'isoWeekday', in: [1] } },
       ],
     });
-    const rows = replay([
-      { ...tx('c', 1, 16 * 3_600_000), channel: 'web' }, { ...tx('c', 3, 21 * 3_600_000), channel: 'mobile' },
-      { ...tx('c', 8, 22 * 3_600_000), channel: 'fax' }, { ...tx('d', 8, 4 * DAY - 6 * 3_600_000) },
-    ], custom);
+    const rows = replay(
+      [
+        { ...tx('c', 1, 16 * 3_600_000), channel: 'web' },
+        { ...tx('c', 3, 21 * 3_600_000), channel: 'mobile' },
+        { ...tx('c', 8, 22 * 3_600_000), channel: 'fax' },
+        { ...tx('d', 8, 4 * DAY - 6 * 3_600_000) },
+      ],
+      custom,
+    );
     expect(column(rows, 'NIGHT', custom)).toEqual([0, 1, 1, 1]); // 16:00 UTC is 22:00 at +06:00; 21:00 UTC is 03:00
     const std = column(rows, 'STD', custom);
     expect(std[0]).toBe(0);
@@ -138,10 +180,26 @@ describe('window semantics (the cases of models/tests/test_features.py)', () => 
     const custom = compileSpec({
       ...specJson,
       features: [
-        { name: 'OLD_MEAN', type: 'number', window: { entity: 'customerId', length: '1d', delay: '1d', aggregate: 'mean', field: 'amount' } },
-        { name: 'OLD_MEAN_0', type: 'number', window: { entity: 'customerId', length: '1d', delay: '1d', aggregate: 'mean', field: 'amount', empty: -1 } },
-        { name: 'OLD_SUM', type: 'number', window: { entity: 'customerId', length: '1d', delay: '1d', aggregate: 'sum', field: 'amount', empty: -1 } },
-        { name: 'LABELS', type: 'number', window: { entity: 'customerId', length: '1d', aggregate: 'mean', field: 'label' } },
+        {
+          name: 'OLD_MEAN',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', delay: '1d', aggregate: 'mean', field: 'amount' },
+        },
+        {
+          name: 'OLD_MEAN_0',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', delay: '1d', aggregate: 'mean', field: 'amount', empty: -1 },
+        },
+        {
+          name: 'OLD_SUM',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', delay: '1d', aggregate: 'sum', field: 'amount', empty: -1 },
+        },
+        {
+          name: 'LABELS',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', aggregate: 'mean', field: 'label' },
+        },
         { name: 'R', type: 'number', ratio: { numerator: 'OLD_SUM', denominator: 'OLD_MEAN', empty: 7 } },
       ],
     });

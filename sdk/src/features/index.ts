@@ -1,8 +1,16 @@
 // The feature spec interpreter: compile a spec, validate a transaction, compute its features against a history.
 export { compileSpec, durationMs, timeZoneOffsetMs, SPEC_FORMAT } from './spec.js';
 export type {
-  Aggregate, CalendarFeature, CompiledFeature, CompiledSpec, EntityWindows, FeatureType, FieldType, RatioFeature,
-  SourceFeature, WindowFeature,
+  Aggregate,
+  CalendarFeature,
+  CompiledFeature,
+  CompiledSpec,
+  EntityWindows,
+  FeatureType,
+  FieldType,
+  RatioFeature,
+  SourceFeature,
+  WindowFeature,
 } from './spec.js';
 export { canonicalJson, specHash } from './canonical-json.js';
 export { normalizeTransaction, parseTimestamp } from './validate.js';

@@ -4,7 +4,9 @@ import { ValidationError } from '../errors.js';
 import { compileSpec } from './spec.js';
 import { normalizeTransaction, parseTimestamp } from './validate.js';
 
-const specJson = JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8'));
+const specJson = JSON.parse(
+  readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8'),
+);
 const spec = compileSpec(specJson);
 const good = { id: 'tx1', customerId: 'c1', terminalId: 't1', amount: 12.5, timestamp: '2018-04-01T00:08:01.000Z' };
 
@@ -21,7 +23,12 @@ function fieldOf(tx: unknown, compiled = spec): string {
 describe('normalizeTransaction', () => {
   it('returns ids as strings, epoch ms and a label, keeping only declared fields', () => {
     expect(normalizeTransaction({ ...good, customerId: 35, label: 1, note: 'x' }, spec)).toEqual({
-      id: 'tx1', customerId: '35', terminalId: 't1', amount: 12.5, timestamp: 1522541281000, label: 1,
+      id: 'tx1',
+      customerId: '35',
+      terminalId: 't1',
+      amount: 12.5,
+      timestamp: 1522541281000,
+      label: 1,
     });
     expect(normalizeTransaction({ ...good, timestamp: 1522541281000 }, spec).label).toBeNull();
   });
@@ -56,12 +63,24 @@ describe('normalizeTransaction', () => {
   it('checks declared extra fields by type; optional ones may be absent, windowed entities may not', () => {
     const extended = compileSpec({
       ...specJson,
-      fields: { ...specJson.fields, channel: { type: 'category' }, score: { type: 'number', max: 1 }, deviceId: { type: 'id' }, note: { type: 'string' } },
-      features: [...specJson.features, { name: 'DEVICE_COUNT', type: 'count', window: { entity: 'deviceId', length: '1d', aggregate: 'count' } }],
+      fields: {
+        ...specJson.fields,
+        channel: { type: 'category' },
+        score: { type: 'number', max: 1 },
+        deviceId: { type: 'id' },
+        note: { type: 'string' },
+      },
+      features: [
+        ...specJson.features,
+        { name: 'DEVICE_COUNT', type: 'count', window: { entity: 'deviceId', length: '1d', aggregate: 'count' } },
+      ],
     });
     const base = { ...good, deviceId: 7 };
     expect(normalizeTransaction(base, extended)).toMatchObject({ deviceId: '7' });
-    expect(normalizeTransaction({ ...base, score: null, channel: 'web' }, extended)).toMatchObject({ score: null, channel: 'web' });
+    expect(normalizeTransaction({ ...base, score: null, channel: 'web' }, extended)).toMatchObject({
+      score: null,
+      channel: 'web',
+    });
     expect(fieldOf(good, extended)).toBe('deviceId');
     expect(fieldOf({ ...base, channel: {} }, extended)).toBe('channel');
     expect(fieldOf({ ...base, score: 'high' }, extended)).toBe('score');

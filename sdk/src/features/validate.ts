@@ -37,7 +37,8 @@ export function normalizeTransaction(tx: unknown, spec: CompiledSpec): Normalize
     if (CORE_FIELDS.has(name)) continue;
     const value = raw[name];
     if (value === undefined || value === null) {
-      if (spec.entities.some((e) => e.entity === name)) throw new ValidationError(name, 'is required: the spec aggregates over it');
+      if (spec.entities.some((e) => e.entity === name))
+        throw new ValidationError(name, 'is required: the spec aggregates over it');
       if (value === null) out[name] = null;
       continue;
     }
@@ -55,7 +56,8 @@ function extraField(value: unknown, name: string, type: FieldType, spec: Compile
       if (typeof value !== 'string') throw new ValidationError(name, `must be a string, got ${describe(value)}`);
       return value;
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(name, `must be a finite number, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new ValidationError(name, `must be a finite number, got ${describe(value)}`);
       checkBounds(value, name, spec);
       return value;
     case 'timestamp':
@@ -92,7 +94,8 @@ function label(value: unknown, name: string): 0 | 1 | null {
   throw new ValidationError(name, `must be 0 (legitimate), 1 (fraud) or null (not known), got ${describe(value)}`);
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
 /**
  * ISO 8601 text (with a zone, or read as UTC; a date alone is midnight UTC) or integer epoch ms → epoch ms.
@@ -101,18 +104,39 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\
 export function parseTimestamp(value: unknown, name = 'timestamp'): number {
   if (typeof value === 'number') {
     if (Number.isInteger(value) && Math.abs(value) <= MAX_EPOCH_MS) return value;
-    throw new ValidationError(name, `epoch milliseconds must be an integer within the Date range, got ${describe(value)}`);
+    throw new ValidationError(
+      name,
+      `epoch milliseconds must be an integer within the Date range, got ${describe(value)}`,
+    );
   }
   const m = typeof value === 'string' ? ISO.exec(value) : null;
   if (!m) {
-    throw new ValidationError(name, `must be ISO 8601 text like "2018-04-01T00:08:01Z" or epoch milliseconds, got ${describe(value)}`);
+    throw new ValidationError(
+      name,
+      `must be ISO 8601 text like "2018-04-01T00:08:01Z" or epoch milliseconds, got ${describe(value)}`,
+    );
   }
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as
-    [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const offsetHours = Number(m[10] ?? 0);
   const offsetMinutes = Number(m[11] ?? 0);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59
-    || offsetHours > 23 || offsetMinutes > 59) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  ) {
     throw new ValidationError(name, `${JSON.stringify(value)} is not a possible date and time`);
   }
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)); // below a millisecond is dropped, as in training

@@ -5,10 +5,18 @@ import { compileSpec } from '../features/spec.js';
 import type { NormalizedTransaction } from '../transaction.js';
 import { MemoryHistoryStore } from './memory.js';
 
-const spec = compileSpec(JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8')));
+const spec = compileSpec(
+  JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8')),
+);
 const DAY = 86_400_000;
-const tx = (id: string, timestamp: number, customerId = 'c', label: 0 | 1 | null = null): NormalizedTransaction =>
-  ({ id, customerId, terminalId: 't', amount: 10, timestamp, label });
+const tx = (id: string, timestamp: number, customerId = 'c', label: 0 | 1 | null = null): NormalizedTransaction => ({
+  id,
+  customerId,
+  terminalId: 't',
+  amount: 10,
+  timestamp,
+  label,
+});
 
 describe('MemoryHistoryStore', () => {
   it('indexes every entity the spec windows on, keeps each timeline in time order, and stores an id once', () => {

@@ -28,7 +28,10 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
   private readonly clock: () => number;
   private nextPruneAt = -Infinity;
 
-  constructor(private readonly spec: CompiledSpec, options: MemoryHistoryStoreOptions = {}) {
+  constructor(
+    private readonly spec: CompiledSpec,
+    options: MemoryHistoryStoreOptions = {},
+  ) {
     const entities = options.entities ?? spec.entities.map((e) => e.entity);
     this.coveredEntities = new Set(entities);
     for (const entity of entities) this.timelines.set(entity, new Map());
@@ -47,7 +50,8 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
     const entry = copyForStorage(this.spec, tx) as Entry;
     for (const [entity, timeline] of this.timelines) {
       const value = entry[entity];
-      if (typeof value !== 'string') throw new ValidationError(entity, 'must be a string id (normalize the transaction first)');
+      if (typeof value !== 'string')
+        throw new ValidationError(entity, 'must be a string id (normalize the transaction first)');
       let entries = timeline.get(value);
       if (entries === undefined) timeline.set(value, (entries = []));
       const last = entries[entries.length - 1];

@@ -14,7 +14,11 @@ export function retentionOf(spec: CompiledSpec, covered: ReadonlySet<string>, ma
  */
 export function copyForStorage(spec: CompiledSpec, tx: NormalizedTransaction): NormalizedTransaction {
   const copy: NormalizedTransaction = {
-    id: tx.id, customerId: tx.customerId, terminalId: tx.terminalId, amount: tx.amount, timestamp: tx.timestamp,
+    id: tx.id,
+    customerId: tx.customerId,
+    terminalId: tx.terminalId,
+    amount: tx.amount,
+    timestamp: tx.timestamp,
     label: tx.label ?? null,
   };
   for (const name of spec.fields.keys()) if (!(name in copy) && tx[name] !== undefined) copy[name] = tx[name];

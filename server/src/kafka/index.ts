@@ -12,7 +12,13 @@ export * from './messages.js';
 export * from './transport.js';
 export { MemoryBroker } from './memory.js';
 export { createKafka, ensureTopics, kafkaPublisher, KafkaTransport } from './kafkajs.js';
-export { createProcessor, processorMetrics, type Processor, type ProcessorOptions, type ProcessorStats } from './processor.js';
+export {
+  createProcessor,
+  processorMetrics,
+  type Processor,
+  type ProcessorOptions,
+  type ProcessorStats,
+} from './processor.js';
 
 export interface PipelineKafkaConfig {
   /** Empty: the in-process log. */
@@ -51,7 +57,12 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { kafka: config } = options;
   const logger = options.logger ?? silentLogger;
-  const processor = createProcessor({ service: options.service, registry: options.registry, logger, clock: options.clock, explain: options.explain });
+  const processor = createProcessor({
+    service: options.service,
+    registry: options.registry,
+    clock: options.clock,
+    explain: options.explain,
+  });
   const lag = options.registry ? processorMetrics(options.registry).lag : undefined;
   const aborted = options.registry ? processorMetrics(options.registry).aborted : undefined;
   const hooks = {
@@ -63,7 +74,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   let publisher: Publisher;
   let memory: MemoryBroker | undefined;
   if (config.brokers.length === 0) {
-    memory = options.memory ?? new MemoryBroker({ partitions: (topic) => TOPIC_SPECS.find((t) => t.topic === topic)?.partitions ?? 1, retain: 10_000 });
+    memory =
+      options.memory ??
+      new MemoryBroker({
+        partitions: (topic) => TOPIC_SPECS.find((t) => t.topic === topic)?.partitions ?? 1,
+        retain: 10_000,
+      });
     transport = memory.transport({ groupId: config.groupId, topic: TOPICS.raw, maxBatch: config.maxBatch });
     publisher = memory.publisher();
   } else {
@@ -71,7 +87,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const created = await ensureTopics(kafka, config.replicationFactor);
     if (created.length > 0) logger.info('kafka.topics_created', { topics: created.join(',') });
     transport = new KafkaTransport({
-      kafka, groupId: config.groupId, topic: TOPICS.raw, logger, maxBatch: config.maxBatch,
+      kafka,
+      groupId: config.groupId,
+      topic: TOPICS.raw,
+      logger,
+      maxBatch: config.maxBatch,
       transactionalId: `${config.groupId}-${config.instanceId ?? hostname()}`,
     });
     publisher = await kafkaPublisher(kafka);

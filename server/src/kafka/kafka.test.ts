@@ -8,7 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKafka, type TestKafka } from '../../test-support/kafka.js';
-import { createKafka, ensureTopics, kafkaPublisher, startPipeline, TOPICS, type AlertMessage, type DlqMessage, type ScoredMessage } from './index.js';
+import {
+  createKafka,
+  ensureTopics,
+  kafkaPublisher,
+  startPipeline,
+  TOPICS,
+  type AlertMessage,
+  type DlqMessage,
+  type ScoredMessage,
+} from './index.js';
 import { createStandaloneScoring } from './standalone.js';
 import { poisonMessages, rawTransactions, type RawRecord } from './testing.js';
 
@@ -59,12 +68,21 @@ async function drained(groupId: string, timeoutMs: number): Promise<void> {
  * timeoutMs passed), then for idleMs more with nothing new, so duplicates arriving late are caught too. Completion,
  * not a quiet spell, ends the reading: on a loaded machine the reader itself may pause for seconds.
  */
-async function readAll(topics: string[], complete: (out: Map<string, string[]>) => boolean, timeoutMs = 120_000, idleMs = 1500): Promise<Map<string, string[]>> {
+async function readAll(
+  topics: string[],
+  complete: (out: Map<string, string[]>) => boolean,
+  timeoutMs = 120_000,
+  idleMs = 1500,
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(topics.map((t) => [t, []]));
-  const consumer = client().consumer({ groupId: `reader-${Math.random()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  const consumer = client().consumer({
+    groupId: `reader-${Math.random()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
-  let last = Date.now();
+  let last: number;
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) out.get(batch.topic)!.push(m.value!.toString());
@@ -79,7 +97,8 @@ async function readAll(topics: string[], complete: (out: Map<string, string[]>) 
   return out;
 }
 
-const ids = (records: readonly RawRecord[]): string[] => records.map((r) => (JSON.parse(r.value) as { transaction: { id: string } }).transaction.id);
+const ids = (records: readonly RawRecord[]): string[] =>
+  records.map((r) => (JSON.parse(r.value) as { transaction: { id: string } }).transaction.id);
 
 /** Complete when every id is on transactions_scored and every HIGH/CRITICAL one on fraud_alerts (and `dlq` DLQ messages). */
 function everyId(expected: readonly string[], dlq = 0): (out: Map<string, string[]>) => boolean {
@@ -97,8 +116,13 @@ function everyId(expected: readonly string[], dlq = 0): (out: Map<string, string
       if (s.riskLevel === 'HIGH' || s.riskLevel === 'CRITICAL') alertsDue.add(s.id);
     }
     const alerts = out.get(TOPICS.alerts)!;
-    for (; alertsRead < alerts.length; alertsRead++) alertsSeen.add((JSON.parse(alerts[alertsRead]!) as AlertMessage).id);
-    return seen.size === want.size && [...alertsDue].every((id) => alertsSeen.has(id)) && (out.get(TOPICS.dlq)?.length ?? 0) >= dlq;
+    for (; alertsRead < alerts.length; alertsRead++)
+      alertsSeen.add((JSON.parse(alerts[alertsRead]!) as AlertMessage).id);
+    return (
+      seen.size === want.size &&
+      [...alertsDue].every((id) => alertsSeen.has(id)) &&
+      (out.get(TOPICS.dlq)?.length ?? 0) >= dlq
+    );
   };
 }
 
@@ -108,18 +132,34 @@ function checkExactlyOnce(out: Map<string, string[]>, ids: readonly string[]): v
   for (const s of scored) seen.set(s.id, (seen.get(s.id) ?? 0) + 1);
   const missing = ids.filter((id) => !seen.has(id));
   const duplicated = [...seen].filter(([, n]) => n > 1);
-  const sample = `missing e.g. ${missing.slice(0, 5).join(', ')}; duplicated e.g. ${duplicated.slice(0, 5).map(([id]) => id).join(', ')}`;
-  expect({ missing: missing.length, duplicated: duplicated.length, total: scored.length }, sample).toEqual({ missing: 0, duplicated: 0, total: ids.length });
+  const sample = `missing e.g. ${missing.slice(0, 5).join(', ')}; duplicated e.g. ${duplicated
+    .slice(0, 5)
+    .map(([id]) => id)
+    .join(', ')}`;
+  expect({ missing: missing.length, duplicated: duplicated.length, total: scored.length }, sample).toEqual({
+    missing: 0,
+    duplicated: 0,
+    total: ids.length,
+  });
   const alerts = out.get(TOPICS.alerts)!.map((v) => JSON.parse(v) as AlertMessage);
   expect(new Set(alerts.map((a) => a.id)).size).toBe(alerts.length);
-  const expected = scored.filter((s) => s.riskLevel === 'HIGH' || s.riskLevel === 'CRITICAL').map((s) => s.id).sort();
+  const expected = scored
+    .filter((s) => s.riskLevel === 'HIGH' || s.riskLevel === 'CRITICAL')
+    .map((s) => s.id)
+    .sort();
   expect(alerts.map((a) => a.id).sort()).toEqual(expected);
   expect(alerts.every((a) => a.topFactors.length === 3)).toBe(true);
 }
 
 function worker(groupId: string, instanceId: string): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(process.execPath, [WORKER], {
-    env: { ...process.env, KAFKA_BROKERS: broker.brokers.join(','), KAFKA_GROUP_ID: groupId, KAFKA_INSTANCE_ID: instanceId, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: broker.brokers.join(','),
+      KAFKA_GROUP_ID: groupId,
+      KAFKA_INSTANCE_ID: instanceId,
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = new Promise<void>((resolve, reject) => {
@@ -132,7 +172,13 @@ function worker(groupId: string, instanceId: string): { child: ChildProcess; rea
 describe('the pipeline on a real Kafka broker', () => {
   it('100,000 transactions through one processor: each scored exactly once, alerts once, poison to the DLQ', async () => {
     const scoring = await createStandaloneScoring();
-    const config = { brokers: broker.brokers, clientId: 'test', groupId: 'one', replicationFactor: 1, instanceId: 'p1' };
+    const config = {
+      brokers: broker.brokers,
+      clientId: 'test',
+      groupId: 'one',
+      replicationFactor: 1,
+      instanceId: 'p1',
+    };
     const pipeline = await startPipeline({ kafka: config, service: scoring.service, registry: scoring.registry });
     const records = [...rawTransactions(100_000, 'one')];
     const started = Date.now();
@@ -141,14 +187,22 @@ describe('the pipeline on a real Kafka broker', () => {
     await publish(records.slice(50_000));
     await drained('one', 240_000);
     const seconds = (Date.now() - started) / 1000;
-    console.log(`100,000 transactions in ${seconds.toFixed(1)} s (${Math.round(100_000 / seconds)} tx/s), ${pipeline.processor.stats.batches} batches`);
+    console.log(
+      `100,000 transactions in ${seconds.toFixed(1)} s (${Math.round(100_000 / seconds)} tx/s), ${pipeline.processor.stats.batches} batches`,
+    );
     expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
     await pipeline.stop();
 
     const out = await readAll([TOPICS.scored, TOPICS.alerts, TOPICS.dlq], everyId(ids(records), 5));
     checkExactlyOnce(out, ids(records));
     const dlq = out.get(TOPICS.dlq)!.map((v) => JSON.parse(v) as DlqMessage);
-    expect(dlq.map((d) => d.reason).sort()).toEqual(['invalid_json', 'schema_violation', 'schema_violation', 'schema_violation', 'unsupported_schema_version']);
+    expect(dlq.map((d) => d.reason).sort()).toEqual([
+      'invalid_json',
+      'schema_violation',
+      'schema_violation',
+      'schema_violation',
+      'unsupported_schema_version',
+    ]);
   }, 400_000);
 
   it('two processors in one group; one is killed (kill -9) mid-stream and restarts: exactly once, nothing lost', async () => {
@@ -162,7 +216,7 @@ describe('the pipeline on a real Kafka broker', () => {
     // Kill one once the stream is well under way.
     const admin = client().admin();
     await admin.connect();
-    let progress = 0;
+    let progress: number;
     for (;;) {
       const [committed] = await admin.fetchOffsets({ groupId: 'two', topics: [TOPICS.raw] });
       progress = committed!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
@@ -178,14 +232,24 @@ describe('the pipeline on a real Kafka broker', () => {
     await publishing;
     await drained('two', 240_000);
     for (const w of [b, again]) w.child.kill('SIGTERM');
-    await Promise.all([b, again].map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+    await Promise.all(
+      [b, again].map(
+        (w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve))),
+      ),
+    );
     const out = await readAll([TOPICS.scored, TOPICS.alerts], everyId(ids(records)));
     checkExactlyOnce(out, ids(records));
   }, 400_000);
 
   it('recovers by itself from a broker restart mid-stream', async () => {
     const scoring = await createStandaloneScoring();
-    const config = { brokers: broker.brokers, clientId: 'test', groupId: 'three', replicationFactor: 1, instanceId: 'p3' };
+    const config = {
+      brokers: broker.brokers,
+      clientId: 'test',
+      groupId: 'three',
+      replicationFactor: 1,
+      instanceId: 'p3',
+    };
     const records = [...rawTransactions(60_000, 'three')];
     await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
     await publish(records);

@@ -33,7 +33,13 @@ describe('the processor on the in-process log', () => {
     expect(new Set(scored.map((s) => s.id)).size).toBe(3000);
     expect(memory.read(TOPICS.predictions)).toHaveLength(3000);
     const dlq = parse<DlqMessage>(TOPICS.dlq, memory);
-    expect(dlq.map((d) => d.reason).sort()).toEqual(['invalid_json', 'schema_violation', 'schema_violation', 'schema_violation', 'unsupported_schema_version']);
+    expect(dlq.map((d) => d.reason).sort()).toEqual([
+      'invalid_json',
+      'schema_violation',
+      'schema_violation',
+      'schema_violation',
+      'unsupported_schema_version',
+    ]);
     expect(dlq.find((d) => d.field === 'amount')?.message).toMatch(/>= 0/);
     expect(dlq.find((d) => d.field === 'timestamp')).toBeDefined();
     expect(dlq.every((d) => d.source.topic === TOPICS.raw && d.value !== undefined)).toBe(true);
@@ -44,13 +50,23 @@ describe('the processor on the in-process log', () => {
     expect(alerts.length).toBeGreaterThan(0);
     for (const alert of alerts) expect(alert.topFactors).toHaveLength(3);
     // The alert carries the stored record's own explanation: SHAP of exactly the row scored, summing to its margin.
-    const stored = (await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction]))[0]!;
+    const stored = (
+      await scoring.service.scoreBatch([
+        JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction,
+      ])
+    )[0]!;
     expect(stored.topFactors.slice(0, 3)).toEqual(alerts[0]!.topFactors);
     const margin = Math.log(stored.probability / (1 - stored.probability));
     expect(stored.shap!.baseValue + stored.shap!.values.reduce((a, b) => a + b, 0)).toBeCloseTo(margin, 4);
     // Only alerts were explained.
     const quiet = scored.find((s) => s.riskLevel === 'LOW')!;
-    expect((await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === quiet.id)!.value).transaction]))[0]!.shap).toBeNull();
+    expect(
+      (
+        await scoring.service.scoreBatch([
+          JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === quiet.id)!.value).transaction,
+        ])
+      )[0]!.shap,
+    ).toBeNull();
     expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
   }, 60_000);
 

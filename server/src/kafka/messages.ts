@@ -81,7 +81,10 @@ export interface DlqMessage {
   value: string | null;
 }
 
-export const rawMessage = (transaction: RawMessage['transaction']): RawMessage => ({ schemaVersion: SCHEMA_VERSION, transaction });
+export const rawMessage = (transaction: RawMessage['transaction']): RawMessage => ({
+  schemaVersion: SCHEMA_VERSION,
+  transaction,
+});
 
 /** The key of a raw message: the customer id as text. */
 export const customerKey = (transaction: { customerId?: unknown }): string => String(transaction.customerId ?? '');

@@ -9,8 +9,14 @@ import { isAlert, type Registry, type ScoredTransaction, type ScoringService } f
 
 type Counter = ReturnType<Registry['counter']>;
 type Gauge = ReturnType<Registry['gauge']>;
-import { silentLogger, type Logger } from '../log.js';
-import { SCHEMA_VERSION, TOPICS, type AlertMessage, type DlqMessage, type PredictionMessage, type ScoredMessage } from './messages.js';
+import {
+  SCHEMA_VERSION,
+  TOPICS,
+  type AlertMessage,
+  type DlqMessage,
+  type PredictionMessage,
+  type ScoredMessage,
+} from './messages.js';
 import type { BatchHandler, ConsumedMessage, ProducedMessage } from './transport.js';
 
 export interface ProcessorOptions {
@@ -18,7 +24,6 @@ export interface ProcessorOptions {
   /** Prometheus registry (edge.metrics.registry) for the processor's counters. */
   registry?: Registry | undefined;
   clock?: (() => number) | undefined;
-  logger?: Logger | undefined;
   /** SHAP for `alerts` only (default) or `all` transactions. */
   explain?: 'alerts' | 'all' | undefined;
   /** SHAP factors per alert (default 3). */
@@ -37,7 +42,6 @@ export interface Processor {
   handle: BatchHandler;
   readonly stats: Readonly<ProcessorStats>;
 }
-
 
 interface Parsed {
   message: ConsumedMessage;
@@ -62,10 +66,21 @@ export interface ProcessorMetrics {
 const registered = new WeakMap<Registry, ProcessorMetrics>();
 function createMetrics(registry: Registry): ProcessorMetrics {
   return {
-    messages: registry.counter({ name: 'kafka_processor_messages_total', help: 'Messages consumed from transactions_raw by outcome (scored, dlq).', labelNames: ['outcome'] }),
+    messages: registry.counter({
+      name: 'kafka_processor_messages_total',
+      help: 'Messages consumed from transactions_raw by outcome (scored, dlq).',
+      labelNames: ['outcome'],
+    }),
     alerts: registry.counter({ name: 'kafka_processor_alerts_total', help: 'Alerts produced to fraud_alerts.' }),
-    aborted: registry.counter({ name: 'kafka_processor_aborted_batches_total', help: 'Batches rolled back and consumed again.' }),
-    lag: registry.gauge({ name: 'kafka_consumer_lag', help: 'Messages behind the log end, per consumed partition.', labelNames: ['topic', 'partition'] }),
+    aborted: registry.counter({
+      name: 'kafka_processor_aborted_batches_total',
+      help: 'Batches rolled back and consumed again.',
+    }),
+    lag: registry.gauge({
+      name: 'kafka_consumer_lag',
+      help: 'Messages behind the log end, per consumed partition.',
+      labelNames: ['topic', 'partition'],
+    }),
   };
 }
 /** The processor's metrics on a registry (registered once per registry). */
@@ -78,15 +93,18 @@ export function processorMetrics(registry: Registry): ProcessorMetrics {
 export function createProcessor(options: ProcessorOptions): Processor {
   const { service } = options;
   const clock = options.clock ?? Date.now;
-  const logger = options.logger ?? silentLogger;
   const top = options.topFactors ?? 3;
   const metrics = options.registry ? processorMetrics(options.registry) : undefined;
   const stats: ProcessorStats = { batches: 0, consumed: 0, scored: 0, alerts: 0, dlq: 0 };
 
   function dlq(message: ConsumedMessage, reason: DlqMessage['reason'], text: string, field?: string): ProducedMessage {
     const body: DlqMessage = {
-      schemaVersion: SCHEMA_VERSION, reason, message: text, ...(field !== undefined ? { field } : {}),
-      source: { topic: message.topic, partition: message.partition, offset: message.offset }, value: message.value,
+      schemaVersion: SCHEMA_VERSION,
+      reason,
+      message: text,
+      ...(field !== undefined ? { field } : {}),
+      source: { topic: message.topic, partition: message.partition, offset: message.offset },
+      value: message.value,
     };
     return { topic: TOPICS.dlq, key: message.key, value: JSON.stringify(body) };
   }
@@ -98,10 +116,13 @@ export function createProcessor(options: ProcessorOptions): Processor {
     } catch (error) {
       return dlq(message, 'invalid_json', errorMessage(error));
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return dlq(message, 'schema_violation', 'must be an object { schemaVersion, transaction }', 'message');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return dlq(message, 'schema_violation', 'must be an object { schemaVersion, transaction }', 'message');
     const { schemaVersion, transaction } = body as { schemaVersion?: unknown; transaction?: unknown };
-    if (schemaVersion !== SCHEMA_VERSION) return dlq(message, 'unsupported_schema_version', `schemaVersion must be ${SCHEMA_VERSION}`, 'schemaVersion');
-    if (typeof transaction !== 'object' || transaction === null || Array.isArray(transaction)) return dlq(message, 'schema_violation', 'must be an object', 'transaction');
+    if (schemaVersion !== SCHEMA_VERSION)
+      return dlq(message, 'unsupported_schema_version', `schemaVersion must be ${SCHEMA_VERSION}`, 'schemaVersion');
+    if (typeof transaction !== 'object' || transaction === null || Array.isArray(transaction))
+      return dlq(message, 'schema_violation', 'must be an object', 'transaction');
     return { message, tx: transaction as Record<string, unknown> };
   }
 
@@ -119,7 +140,10 @@ export function createProcessor(options: ProcessorOptions): Processor {
     const started = performance.now();
     while (pending.length > 0) {
       try {
-        records = await service.scoreBatch(pending.map((p) => p.tx), { explain: options.explain === 'all' ? true : 'alerts' });
+        records = await service.scoreBatch(
+          pending.map((p) => p.tx),
+          { explain: options.explain === 'all' ? true : 'alerts' },
+        );
         break;
       } catch (error) {
         const field = errorField(error);
@@ -127,7 +151,14 @@ export function createProcessor(options: ProcessorOptions): Processor {
         if (!match || Number(match[1]) >= pending.length) throw error;
         const i = Number(match[1]);
         const raw = errorMessage(error);
-        outputs.push(dlq(pending[i]!.message, 'schema_violation', raw.startsWith(`${field}: `) ? raw.slice(field!.length + 2) : raw, match[2] || 'transaction'));
+        outputs.push(
+          dlq(
+            pending[i]!.message,
+            'schema_violation',
+            raw.startsWith(`${field}: `) ? raw.slice(field!.length + 2) : raw,
+            match[2] || 'transaction',
+          ),
+        );
         pending = pending.filter((_, j) => j !== i);
       }
     }
@@ -138,24 +169,42 @@ export function createProcessor(options: ProcessorOptions): Processor {
       const { message, tx } = pending[i]!;
       const customerId = String(tx.customerId);
       const scored: ScoredMessage = {
-        schemaVersion: SCHEMA_VERSION, id: record.id, customerId, probability: record.probability, riskLevel: record.riskLevel,
-        shouldBlock: record.shouldBlock, threshold: record.threshold, modelVersion: record.modelVersion, scoredAt: record.scoredAt,
+        schemaVersion: SCHEMA_VERSION,
+        id: record.id,
+        customerId,
+        probability: record.probability,
+        riskLevel: record.riskLevel,
+        shouldBlock: record.shouldBlock,
+        threshold: record.threshold,
+        modelVersion: record.modelVersion,
+        scoredAt: record.scoredAt,
       };
       outputs.push({ topic: TOPICS.scored, key: customerId, value: JSON.stringify(scored) });
       const margin = Math.log(record.probability / (1 - record.probability));
       const margins = record.margins;
       if (isAlert(record.riskLevel)) {
         const alert: AlertMessage = {
-          schemaVersion: SCHEMA_VERSION, id: record.id, customerId, probability: record.probability, riskLevel: record.riskLevel,
-          shouldBlock: record.shouldBlock, modelVersion: record.modelVersion, topFactors: record.topFactors.slice(0, top),
+          schemaVersion: SCHEMA_VERSION,
+          id: record.id,
+          customerId,
+          probability: record.probability,
+          riskLevel: record.riskLevel,
+          shouldBlock: record.shouldBlock,
+          modelVersion: record.modelVersion,
+          topFactors: record.topFactors.slice(0, top),
         };
         outputs.push({ topic: TOPICS.alerts, key: customerId, value: JSON.stringify(alert) });
         stats.alerts += 1;
         metrics?.alerts.inc();
       }
       const prediction: PredictionMessage = {
-        schemaVersion: SCHEMA_VERSION, id: record.id, modelVersion: record.modelVersion, margin,
-        ...(margins ? { margins } : {}), scoringMs, latencyMs: Math.max(0, now - message.timestamp),
+        schemaVersion: SCHEMA_VERSION,
+        id: record.id,
+        modelVersion: record.modelVersion,
+        margin,
+        ...(margins ? { margins } : {}),
+        scoringMs,
+        latencyMs: Math.max(0, now - message.timestamp),
       };
       outputs.push({ topic: TOPICS.predictions, key: customerId, value: JSON.stringify(prediction) });
     }

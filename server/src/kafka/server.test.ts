@@ -13,11 +13,31 @@ afterEach(async () => {
 
 describe('Kafka settings', () => {
   it('default to the in-process log, one replica', async () => {
-    expect((await loadConfig({})).kafka).toEqual({ brokers: [], clientId: 'fraudscore', groupId: 'fraudscore-processor', replicationFactor: 1, instanceId: undefined, explain: 'all' });
+    expect((await loadConfig({})).kafka).toEqual({
+      brokers: [],
+      clientId: 'fraudscore',
+      groupId: 'fraudscore-processor',
+      replicationFactor: 1,
+      instanceId: undefined,
+      explain: 'all',
+    });
   });
   it('read brokers, ids and the replication factor', async () => {
-    const config = await loadConfig({ KAFKA_BROKERS: 'k1:9092, k2:9092', KAFKA_CLIENT_ID: 'c', KAFKA_GROUP_ID: 'g', KAFKA_REPLICATION_FACTOR: '3', KAFKA_INSTANCE_ID: 'pod-0' });
-    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', replicationFactor: 3, instanceId: 'pod-0', explain: 'alerts' });
+    const config = await loadConfig({
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      KAFKA_CLIENT_ID: 'c',
+      KAFKA_GROUP_ID: 'g',
+      KAFKA_REPLICATION_FACTOR: '3',
+      KAFKA_INSTANCE_ID: 'pod-0',
+    });
+    expect(config.kafka).toEqual({
+      brokers: ['k1:9092', 'k2:9092'],
+      clientId: 'c',
+      groupId: 'g',
+      replicationFactor: 3,
+      instanceId: 'pod-0',
+      explain: 'alerts',
+    });
     expect((await loadConfig({ KAFKA_BROKERS: 'k1:9092', STREAM_EXPLAIN: 'all' })).kafka.explain).toBe('all');
     await expect(loadConfig({ STREAM_EXPLAIN: 'some' })).rejects.toThrow(/STREAM_EXPLAIN/);
   });
@@ -44,11 +64,15 @@ describe('the server runs the processor on the in-process log without KAFKA_BROK
     }
     // The records are the server's: stored, readable through the API.
     const id = (JSON.parse(memory.read(TOPICS.scored)[0]!.value!) as { id: string }).id;
-    const response = await fetch(`${server.url}/v1/transactions/${id}`, { headers: { authorization: `Bearer ${server.generatedKey}` } });
+    const response = await fetch(`${server.url}/v1/transactions/${id}`, {
+      headers: { authorization: `Bearer ${server.generatedKey}` },
+    });
     expect(response.status).toBe(200);
     const alerts = memory.read(TOPICS.alerts).map((m) => JSON.parse(m.value!) as { topFactors: unknown[] });
     expect(alerts.every((a) => a.topFactors.length === 3)).toBe(true);
-    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.generatedKey}` } })).text();
+    const metrics = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.generatedKey}` } })
+    ).text();
     expect(metrics).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
     expect(metrics).toMatch(/kafka_processor_messages_total\{outcome="dlq"\} 5/);
   }, 60_000);

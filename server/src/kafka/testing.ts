@@ -16,7 +16,10 @@ export function* rawTransactions(count: number, prefix = 'tx', seed = 7): Genera
     for (const s of simulate({ seed, customers: 2000, terminals: 4000, days: 365 })) {
       if (n >= count) return;
       const transaction = {
-        id: `${prefix}-${n}`, customerId: `C${s.CUSTOMER_ID}`, terminalId: `T${s.TERMINAL_ID}`, amount: s.TX_AMOUNT,
+        id: `${prefix}-${n}`,
+        customerId: `C${s.CUSTOMER_ID}`,
+        terminalId: `T${s.TERMINAL_ID}`,
+        amount: s.TX_AMOUNT,
         // Spread over the last days in stream order, so windows fill as they would.
         timestamp: new Date(now - (count - n) * 1000).toISOString(),
       };
@@ -31,8 +34,26 @@ export function poisonMessages(prefix = 'bad'): RawRecord[] {
   return [
     { key: 'p1', value: '{not json' },
     { key: 'p2', value: JSON.stringify({ schemaVersion: 99, transaction: { id: `${prefix}-1` } }) },
-    { key: 'p3', value: JSON.stringify({ schemaVersion: 1, transaction: { id: `${prefix}-2`, customerId: 'C1', terminalId: 'T1', amount: -5, timestamp: new Date().toISOString() } }) },
-    { key: 'p4', value: JSON.stringify({ schemaVersion: 1, transaction: { id: `${prefix}-3`, customerId: 'C1', terminalId: 'T1', amount: 3 } }) },
+    {
+      key: 'p3',
+      value: JSON.stringify({
+        schemaVersion: 1,
+        transaction: {
+          id: `${prefix}-2`,
+          customerId: 'C1',
+          terminalId: 'T1',
+          amount: -5,
+          timestamp: new Date().toISOString(),
+        },
+      }),
+    },
+    {
+      key: 'p4',
+      value: JSON.stringify({
+        schemaVersion: 1,
+        transaction: { id: `${prefix}-3`, customerId: 'C1', terminalId: 'T1', amount: 3 },
+      }),
+    },
     { key: 'p5', value: JSON.stringify([1, 2]) },
   ];
 }

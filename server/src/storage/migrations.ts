@@ -65,7 +65,11 @@ export const MIGRATIONS: readonly Migration[] = [
 const LOCK_KEY = 0x46_52_41_55; // "FRAU"
 
 /** Splits a step into statements (the steps hold no semicolons inside literals or bodies). */
-const statements = (sql: string): string[] => sql.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+const statements = (sql: string): string[] =>
+  sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
 /** Applies the steps not yet recorded; returns the versions it applied. */
 export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

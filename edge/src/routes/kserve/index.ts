@@ -67,23 +67,35 @@ class KServeError extends Error {
 }
 
 const bad = (message: string): KServeError => new KServeError(400, message);
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function toKServeError(error: unknown): { status: ContentfulStatusCode; body: { error: string } } {
   if (error instanceof KServeError) return { status: error.status, body: { error: error.message } };
   if (error instanceof ValidationError) return { status: 400, body: { error: error.message } };
   if (error instanceof ApiError) {
     const status = error.status === 422 ? 400 : error.status;
-    return { status, body: { error: error.field && !error.message.startsWith(error.field) ? `${error.field}: ${error.message}` : error.message } };
+    return {
+      status,
+      body: {
+        error:
+          error.field && !error.message.startsWith(error.field) ? `${error.field}: ${error.message}` : error.message,
+      },
+    };
   }
-  if (error instanceof HTTPException && error.status >= 400 && error.status < 500) return { status: error.status as ContentfulStatusCode, body: { error: error.message || 'bad request' } };
-  if (error instanceof IntegrityError || error instanceof ModelLoadError) return { status: 503, body: { error: error.message } };
+  if (error instanceof HTTPException && error.status >= 400 && error.status < 500)
+    return { status: error.status as ContentfulStatusCode, body: { error: error.message || 'bad request' } };
+  if (error instanceof IntegrityError || error instanceof ModelLoadError)
+    return { status: 503, body: { error: error.message } };
   if (error instanceof FraudScoreError) return { status: 500, body: { error: error.message } };
   return { status: 500, body: { error: 'internal error; the request was not completed' } };
 }
 
 /** The request checked against the published schema, each element of the `transactions` tensor decoded. */
-function readTransactions(body: unknown, schema: ReturnType<typeof inferBody>): { id: string | undefined; transactions: unknown[]; outputs: OutputName[] } {
+function readTransactions(
+  body: unknown,
+  schema: ReturnType<typeof inferBody>,
+): { id: string | undefined; transactions: unknown[]; outputs: OutputName[] } {
   // Schema errors arrive as ApiError; toKServeError turns them into { error: "<field>: <message>" } with 400.
   const { id, inputs, outputs } = validate(schema, body, { status: 400 });
   // JSON text inside a BYTES element is decoded here: that is the protocol's encoding, not a shape to check.
@@ -101,7 +113,11 @@ function readTransactions(body: unknown, schema: ReturnType<typeof inferBody>): 
   return { id, transactions, outputs: outputs ? outputs.map((o) => o.name) : [...OUTPUT_NAMES] };
 }
 
-function tensors(records: readonly ScoredTransaction[], model: ModelInfo, outputs: readonly OutputName[]): InferTensor[] {
+function tensors(
+  records: readonly ScoredTransaction[],
+  model: ModelInfo,
+  outputs: readonly OutputName[],
+): InferTensor[] {
   const n = records.length;
   const f = model.features.length;
   return outputs.map((name): InferTensor => {
@@ -131,7 +147,13 @@ function tensors(records: readonly ScoredTransaction[], model: ModelInfo, output
   });
 }
 
-export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-js', serverName = 'fraudscore-edge', serverVersion = '0.1.0' }: KServeRoutesOptions): Hono {
+export function kserveRoutes({
+  service,
+  maxBatch = 1000,
+  platform = 'fraudscore-js',
+  serverName = 'fraudscore-edge',
+  serverVersion = '0.1.0',
+}: KServeRoutesOptions): Hono {
   const app = new Hono();
   const inferSchema = inferBody(maxBatch);
   // Used only for this group's routes (Hono applies a sub-app's handler to its own routes when mounted).
@@ -145,9 +167,16 @@ export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-
     const model = service.currentModel().model;
     const name = c.req.param('name');
     const version = c.req.param('version');
-    if (name !== model.name) throw new KServeError(404, `model ${JSON.stringify((name ?? '').slice(0, 128))} not found; the loaded model is ${JSON.stringify(model.name)}`);
+    if (name !== model.name)
+      throw new KServeError(
+        404,
+        `model ${JSON.stringify((name ?? '').slice(0, 128))} not found; the loaded model is ${JSON.stringify(model.name)}`,
+      );
     if (version !== undefined && version !== model.version) {
-      throw new KServeError(404, `version ${JSON.stringify(version.slice(0, 64))} of model ${JSON.stringify(model.name)} not found; the loaded version is ${JSON.stringify(model.version)}`);
+      throw new KServeError(
+        404,
+        `version ${JSON.stringify(version.slice(0, 64))} of model ${JSON.stringify(model.name)} not found; the loaded version is ${JSON.stringify(model.version)}`,
+      );
     }
     return model;
   };
@@ -155,7 +184,7 @@ export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-
   app.get('/', (c) => c.json({ name: serverName, version: serverVersion, extensions: [] }));
   app.get('/health/live', (c) => c.json({ live: true }));
   app.get('/health/ready', (c) => {
-    let ready = false;
+    let ready: boolean;
     try {
       const model = service.currentModel().model;
       ready = typeof model.version === 'string' && model.features.length > 0;

@@ -54,13 +54,23 @@ export function toLegacyPrediction(record: ScoredTransaction, features: readonly
     fraud_score: Math.min(100, Math.max(0, Math.round(record.probability * 100))),
     risk_level: record.riskLevel,
     should_block: record.shouldBlock,
-    top_risk_factors: record.topFactors.map(({ feature, value, contribution, direction }) => ({ feature, value, contribution, direction })),
+    top_risk_factors: record.topFactors.map(({ feature, value, contribution, direction }) => ({
+      feature,
+      value,
+      contribution,
+      direction,
+    })),
     shap_values: shap,
     model_version: record.modelVersion,
   };
 }
 
-const legacyChange = (c: ThresholdChange) => ({ old_threshold: c.from, new_threshold: c.to, changed_by: c.by, changed_at: c.at });
+const legacyChange = (c: ThresholdChange) => ({
+  old_threshold: c.from,
+  new_threshold: c.to,
+  changed_by: c.by,
+  changed_at: c.at,
+});
 
 export function legacyRoutes({ service, storage, config, clock = Date.now }: LegacyRoutesOptions): Hono {
   const app = new Hono();
@@ -94,7 +104,10 @@ export function legacyRoutes({ service, storage, config, clock = Date.now }: Leg
       features,
       n_features: features.length,
       ensemble_weights: weights,
-      risk_tiers: riskTiers.map((t) => ({ level: t.level, starts_at: t.offset === undefined ? 0 : service.threshold() + t.offset })),
+      risk_tiers: riskTiers.map((t) => ({
+        level: t.level,
+        starts_at: t.offset === undefined ? 0 : service.threshold() + t.offset,
+      })),
       created_at: createdAt,
     });
   });
@@ -109,7 +122,12 @@ export function legacyRoutes({ service, storage, config, clock = Date.now }: Leg
 
   app.post('/threshold', async (c) => {
     const { threshold, changed_by: by } = validate(thresholdBody, await readJson(c));
-    const change: ThresholdChange = { from: service.threshold(), to: threshold, by: by?.trim() ?? 'api', at: new Date(clock()).toISOString() };
+    const change: ThresholdChange = {
+      from: service.threshold(),
+      to: threshold,
+      by: by?.trim() ?? 'api',
+      at: new Date(clock()).toISOString(),
+    };
     // Audit first: a change that could not be recorded is not applied.
     await storage.recordThresholdChange(change);
     config.threshold = threshold;
