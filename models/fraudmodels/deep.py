@@ -144,7 +144,7 @@ def build_deep_pair(out_dir: Path, size: str = "full", reuse: bool = True) -> di
         "format": FORMAT,
         "key": key,
         "settings": config,
-        "trainingRows": int(len(X_train)),
+        "trainingRows": len(X_train),
         "trainingSeconds": {k: round(v, 1) for k, v in timings.items()},
         "models": {m["name"]: _tree_stats(m) for m in doc["models"]},
         "files": ["trees.json", "shap.json", "native/lightgbm.txt", "native/xgboost.json"],
@@ -195,10 +195,10 @@ def _native_shap_doc(lgbm, xgb, doc: dict, names: list[str], rows: np.ndarray) -
         "lightgbm": np.asarray(lgbm.predict(rows, raw_score=True), dtype=np.float64),
         "xgboost": np.asarray(xgb.predict(matrix, output_margin=True), dtype=np.float64),
     }
-    for name in margins:  # trees.json must be the models the values come from, bit for bit
+    for name, margin in margins.items():  # trees.json must be the models the values come from, bit for bit
         exported = evaluate_trees(doc, name, rows)
-        if not np.array_equal(exported, margins[name]):
-            worst = float(np.max(np.abs(exported - margins[name])))
+        if not np.array_equal(exported, margin):
+            worst = float(np.max(np.abs(exported - margin)))
             raise ExportError(f"deep pair: trees.json's {name} margins differ from the library's by up to {worst}")
     return {
         "format": "fraudscore-conformance-shap/1",

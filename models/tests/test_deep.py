@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-
 from fraudmodels.bundle.trees import evaluate_trees
 from fraudmodels.cli import MODELS_DIR, main
 from fraudmodels.deep import SIZES, build_deep_pair, settings, settings_key

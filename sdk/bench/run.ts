@@ -8,7 +8,6 @@
 //      memory in Node and in Chromium (the browser's default budget)
 //   5. size: the SDK's JavaScript gzipped without onnxruntime-web; onnxruntime-web's JS and wasm
 // Prints a table and writes bench/results.json. Run: pnpm --filter @fraudscore/sdk bench
-import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,7 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseTrees, TreeExplainer, type ExplainerUsage, type TreeExplainerOptions } from '../../src/trees/index.js';
+import {
+  parseTrees,
+  TreeExplainer,
+  type ExplainerUsage,
+  type TreeEnsembles,
+  type TreeExplainerOptions,
+} from '../../src/trees/index.js';
 
 export interface Source {
   /** trees.json and the shap.json whose rows are explained */
@@ -57,6 +63,14 @@ async function retainedBytes(): Promise<number> {
   return heapUsed + arrayBuffers;
 }
 
+/** JSON.parse + parseTrees of a trees.json, timed. */
+async function readTrees(path: string): Promise<{ ensembles: TreeEnsembles; parseMs: number }> {
+  const text = await readFile(path, 'utf8');
+  const started = nowMs();
+  const ensembles = parseTrees(JSON.parse(text));
+  return { ensembles, parseMs: nowMs() - started };
+}
+
 export async function compareWithNative(python: string, nativeScript: string, source: Source): Promise<Comparison> {
   if ((globalThis as { gc?: unknown }).gc === undefined)
     throw new Error('run node with --expose-gc (the bench script does)');
@@ -66,13 +80,9 @@ export async function compareWithNative(python: string, nativeScript: string, so
   ).slice(0, source.rows);
   const rows = shapRows.map((r) => Float64Array.from(r.features, (v) => v ?? Number.NaN));
   const beforeParse = await retainedBytes();
-  let text: string | undefined = await readFile(source.trees, 'utf8');
-  let started = nowMs();
-  const ensembles = parseTrees(JSON.parse(text));
-  const parseMs = nowMs() - started;
-  text = undefined;
+  const { ensembles, parseMs } = await readTrees(source.trees); // the JSON text is garbage once it returns
   const afterParse = await retainedBytes();
-  started = nowMs();
+  const started = nowMs();
   const explainer = new TreeExplainer(ensembles);
   const cold = nowMs() - started;
   const explainerBytes = (await retainedBytes()) - afterParse;

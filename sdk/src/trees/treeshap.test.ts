@@ -40,55 +40,54 @@ beforeAll(async () => {
 describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of shap.json', (strategy) => {
   const tolerance = { lightgbm: 1e-9, xgboost: 1e-5 } as const;
 
-    it.each(['lightgbm', 'xgboost'] as const)('%s: values, base value and additivity', (name) => {
-      const explainer = explainers[strategy];
-      const out = new Float64Array(15);
-      const worst = { values: 0, base: 0, additivity: 0 };
-      for (const r of shapDoc.rows) {
-        const row = toRow(r.features);
+  it.each(['lightgbm', 'xgboost'] as const)('%s: values, base value and additivity', (name) => {
+    const explainer = explainers[strategy];
+    const out = new Float64Array(15);
+    const worst = { values: 0, base: 0, additivity: 0 };
+    for (const r of shapDoc.rows) {
+      const row = toRow(r.features);
+      const base = explainer.explain(name, row, out);
+      worst.values = Math.max(worst.values, maxAbsDiff(out, r[name].values));
+      worst.base = Math.max(worst.base, Math.abs(base - r[name].baseValue));
+      worst.additivity = Math.max(worst.additivity, Math.abs(base + sum(out) - ensembles.doubleMargin(name, row)));
+    }
+    expect(worst.values).toBeLessThanOrEqual(tolerance[name]);
+    expect(worst.base).toBeLessThanOrEqual(tolerance[name]);
+    expect(worst.additivity).toBeLessThanOrEqual(1e-9);
+  });
+
+  it('ensemble: values, base value and additivity', () => {
+    const explainer = explainers[strategy];
+    const out = new Float64Array(15);
+    const worst = { values: 0, base: 0, additivity: 0, margin: 0 };
+    for (const r of shapDoc.rows) {
+      const result = explainer.explainEnsemble(shapDoc.weights, toRow(r.features), out);
+      worst.values = Math.max(worst.values, maxAbsDiff(out, r.ensemble.values));
+      worst.base = Math.max(worst.base, Math.abs(result.baseValue - r.ensemble.baseValue));
+      worst.additivity = Math.max(worst.additivity, Math.abs(result.baseValue + sum(out) - result.doubleMargin));
+      worst.margin = Math.max(worst.margin, Math.abs(result.margin - r.margin));
+    }
+    expect(worst.values).toBeLessThanOrEqual(1e-5);
+    expect(worst.base).toBeLessThanOrEqual(1e-5);
+    expect(worst.additivity).toBeLessThanOrEqual(1e-9);
+    expect(worst.margin).toBe(0);
+  });
+
+  it('matches brute-force Shapley values of the path-dependent game (double precision, both models)', () => {
+    const explainer = explainers[strategy];
+    const out = new Float64Array(15);
+    for (const r of shapDoc.rows.filter((_, i) => i % 50 === 0)) {
+      const row = toRow(r.features);
+      for (const name of ['lightgbm', 'xgboost']) {
+        const model = ensembles.model(name);
         const base = explainer.explain(name, row, out);
-        worst.values = Math.max(worst.values, maxAbsDiff(out, r[name].values));
-        worst.base = Math.max(worst.base, Math.abs(base - r[name].baseValue));
-        worst.additivity = Math.max(worst.additivity, Math.abs(base + sum(out) - ensembles.doubleMargin(name, row)));
+        const brute = bruteForceModel(model, row, 15);
+        expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-12);
+        expect(Math.abs(base - brute.baseValue)).toBeLessThan(1e-12);
       }
-      expect(worst.values).toBeLessThanOrEqual(tolerance[name]);
-      expect(worst.base).toBeLessThanOrEqual(tolerance[name]);
-      expect(worst.additivity).toBeLessThanOrEqual(1e-9);
-    });
-
-    it('ensemble: values, base value and additivity', () => {
-      const explainer = explainers[strategy];
-      const out = new Float64Array(15);
-      const worst = { values: 0, base: 0, additivity: 0, margin: 0 };
-      for (const r of shapDoc.rows) {
-        const result = explainer.explainEnsemble(shapDoc.weights, toRow(r.features), out);
-        worst.values = Math.max(worst.values, maxAbsDiff(out, r.ensemble.values));
-        worst.base = Math.max(worst.base, Math.abs(result.baseValue - r.ensemble.baseValue));
-        worst.additivity = Math.max(worst.additivity, Math.abs(result.baseValue + sum(out) - result.doubleMargin));
-        worst.margin = Math.max(worst.margin, Math.abs(result.margin - r.margin));
-      }
-      expect(worst.values).toBeLessThanOrEqual(1e-5);
-      expect(worst.base).toBeLessThanOrEqual(1e-5);
-      expect(worst.additivity).toBeLessThanOrEqual(1e-9);
-      expect(worst.margin).toBe(0);
-    });
-
-    it('matches brute-force Shapley values of the path-dependent game (double precision, both models)', () => {
-      const explainer = explainers[strategy];
-      const out = new Float64Array(15);
-      for (const r of shapDoc.rows.filter((_, i) => i % 50 === 0)) {
-        const row = toRow(r.features);
-        for (const name of ['lightgbm', 'xgboost']) {
-          const model = ensembles.model(name);
-          const base = explainer.explain(name, row, out);
-          const brute = bruteForceModel(model, row, 15);
-          expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-12);
-          expect(Math.abs(base - brute.baseValue)).toBeLessThan(1e-12);
-        }
-      }
-    });
-  },
-);
+    }
+  });
+});
 
 describe('TreeExplainer', () => {
   it('uses tables for small trees and Linear TreeSHAP for the others, within its memory budget', () => {
