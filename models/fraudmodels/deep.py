@@ -6,7 +6,7 @@ trained on the simulator's data with missing values (a share of several features
 default direction). Two sizes:
 
   full  LightGBM 1,000 trees, XGBoost 500 trees, 500 explained rows: what `pnpm --filter @fraudscore/sdk bench` times
-        (about 22 MB of trees.json, a minute or two of training; git-ignored under models/work/deep-pair/full).
+        (about 30 MB of trees.json, a minute or two of training; git-ignored under models/work/deep-pair/full).
   test  the same settings with 40 + 30 trees and 120 rows: the SDK's parity test regenerates it on every run
         (a few seconds), so CI checks deep trees without committed large files.
 
