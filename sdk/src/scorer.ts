@@ -4,7 +4,6 @@ import { defaultBundleCache, noCache, type BundleCache } from './bundle/cache.js
 import { loadBundleFiles, type BundleSource, type VerifiedBundle } from './bundle/load.js';
 import type { Manifest } from './bundle/manifest.js';
 import { resolveLimits, type InputLimits } from './contract.js';
-import { env } from './env.js';
 import { ModelLoadError, ValidationError } from './errors.js';
 import {
   compileSpec,
@@ -44,9 +43,10 @@ export interface ScorerOptions {
   cache?: BundleCache | false;
   /** Where onnxruntime-web's wasm files are served from (browsers). */
   wasmPaths?: string;
-  /** Memory for TreeSHAP's precomputed leaf tables per model (faster explanations; trees over budget use the
-   * plain path walk). Default 32 MiB in Node, 2 MiB in browsers and workers, where memory and start-up count. */
-  shapTableBytes?: number;
+  /** Memory TreeSHAP may precompute per model: the Linear TreeSHAP index (4 bytes per tree node), then leaf tables
+   * for shallow trees (faster explanations, same values; a model whose index does not fit uses the slower path walk).
+   * Default 32 MiB in Node, 2 MiB in browsers, workers and edge runtimes (DEFAULT_MAX_BYTES in trees/treeshap.ts). */
+  shapMemoryBytes?: number;
   /** Receives non-fatal warnings (e.g. IndexedDB unavailable); default console.warn. */
   onWarning?: (message: string) => void;
   /** The input contract's amount ceiling and timestamp window (default DEFAULT_LIMITS: 1,000,000,000; 30 days back,
@@ -179,8 +179,11 @@ async function buildModel(bundle: VerifiedBundle, backend: Backend, options: Sco
     weights: Object.fromEntries(weights),
     createdAt: manifest.createdAt,
   };
-  const maxTableBytes = options.shapTableBytes ?? (env.isNode ? 32 * 2 ** 20 : 2 * 2 ** 20);
-  return { manifest, info, spec, trees, explainer: new TreeExplainer(trees, { maxTableBytes }), onnx, weights };
+  const explainer = new TreeExplainer(
+    trees,
+    options.shapMemoryBytes === undefined ? {} : { maxBytes: options.shapMemoryBytes },
+  );
+  return { manifest, info, spec, trees, explainer, onnx, weights };
 }
 
 const now = (): number => performance.now();
