@@ -7,11 +7,15 @@ import {
   apiKeyAuth,
   bodySizeLimit,
   corsAllowList,
+  logUnexpected,
   rateLimit,
+  requestId,
   requireScope,
   SCOPES,
   securityHeaders,
+  silentEdgeLogger,
   type ApiKeyEnv,
+  type EdgeLogger,
   type HashedApiKey,
   type RateLimitOptions,
 } from './middleware/index.js';
@@ -50,6 +54,7 @@ import { lifecycleRoutes, mlflowRoutes } from './routes/registry/index.js';
 import type { ModelLifecycle, RegistryBridge } from './registry/index.js';
 import { openApiRoutes } from './openapi/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
+import type { InputLimits } from '@fraudscore/sdk';
 
 export interface SecurityOptions {
   /** Parsed API_KEYS (parseApiKeys); an empty list answers 401 on every /v1 route. */
@@ -105,7 +110,14 @@ export interface AppDeps {
   lifecycle?: ModelLifecycle;
   /** Bundle files by model version, served publicly at /v1/models/{version}/bundle/{file} for SDKs. */
   bundle?: (version: string) => ServedBundle | undefined;
-  /** Why the host is degraded besides the model registry (e.g. the shared state is unreachable); /health reports them. */
+  /** The input contract's amount ceiling and timestamp window (default the SDK's DEFAULT_LIMITS); /openapi.json shows them. */
+  limits?: Partial<InputLimits>;
+  /** Where unexpected errors are logged, with the request id (default: nowhere). */
+  logger?: EdgeLogger;
+  /**
+   * Why the host is degraded besides the model registry (e.g. the shared state is unreachable, the stream's batches
+   * keep failing); /health reports them.
+   */
   degraded?: () => readonly string[];
 }
 
@@ -127,7 +139,16 @@ export function createEdge(deps: AppDeps): EdgeApp {
   const clock = deps.clock ?? Date.now;
   // One config object: POST /threshold changes it, the service reads it on every request.
   const config = deps.config ?? {};
-  const service = createScoringService({ model: deps.model, history: deps.history, storage, bus, clock, config });
+  const service = createScoringService({
+    model: deps.model,
+    history: deps.history,
+    storage,
+    bus,
+    clock,
+    config,
+    ...(deps.limits ? { limits: deps.limits } : {}),
+  });
+  const logger = deps.logger ?? silentEdgeLogger;
   const metrics = deps.metrics ?? createFraudMetrics({ clock, startTime: clock() });
   const driftHistory = deps.driftHistory ?? new MemoryDriftHistory();
   recordMetricsFromEvents(bus, metrics);
@@ -152,8 +173,10 @@ export function createEdge(deps: AppDeps): EdgeApp {
     });
 
   const app = new Hono();
+  app.use('*', requestId());
   app.onError((error, c) => {
     const { status, body, headers } = toErrorResponse(error);
+    if (status >= 500) body.error.requestId = logUnexpected(logger, c, error);
     return c.json(body, status, headers);
   });
   app.notFound((c) => {
@@ -181,6 +204,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
       apiKeyHeader: deps.security ? (deps.security.header ?? 'authorization') : undefined,
       drift: deps.driftReference !== undefined,
       bundle: deps.bundle !== undefined,
+      limits: service.limits(),
     }),
   );
   app.route('/v1/score', scoreRoutes({ service }));
@@ -199,7 +223,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
     '/',
     legacyRoutes({ service, storage, config, clock, ...(deps.announce ? { announce: deps.announce } : {}) }),
   );
-  app.route('/v2', kserveRoutes({ service }));
+  app.route('/v2', kserveRoutes({ service, onUnexpected: (error, c) => logUnexpected(logger, c, error) }));
   app.route(
     '/',
     explanationRoutes({

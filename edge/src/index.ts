@@ -3,12 +3,15 @@ export { createApp, createEdge, type AppDeps, type EdgeApp, type SecurityOptions
 export { restoreState, type RestoreInput, type RestoredState } from './service/restore.js';
 export { memoryHistory, type HistoryBatch, type HistoryView, type ServerHistory } from './service/history.js';
 export {
+  atIndex,
   createScoringService,
   type EdgeChange,
   type EdgeConfig,
+  type ItemOutcome,
   type LabelInput,
   type ModelProvider,
   type ScoreCallOptions,
+  type ScoreEachOptions,
   type ScoringService,
   type ScoringServiceDeps,
 } from './service/index.js';
@@ -21,7 +24,8 @@ export {
   type InProcessEventBusOptions,
   type Listener,
 } from './bus/index.js';
-export { ApiError, badRequest, notFound, toErrorResponse, type ErrorBody } from './errors.js';
+export { ApiError, badRequest, conflict, notFound, toErrorResponse, type ErrorBody } from './errors.js';
+export { isJsonContentType } from './http.js';
 export * from './middleware/index.js';
 export {
   createLlmExplainer,
@@ -76,4 +80,10 @@ export type {
   RollbackOutcome,
   RunComparison,
 } from './registry/index.js';
-export type { ActiveModel, ExplanationResponse, ModelsResponse } from './api-types.js';
+export type {
+  ActiveModel,
+  BatchItemError,
+  ExplanationResponse,
+  ModelsResponse,
+  ScoreBatchResponse,
+} from './api-types.js';

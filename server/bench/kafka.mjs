@@ -7,10 +7,16 @@
 //     with the feature history in the processor's memory and shared on a redis-server started here (REDIS_URL);
 //   - latency: a paced stream (BENCH_KAFKA_PACE of the 1-processor throughput) for BENCH_KAFKA_SECONDS; p50/p99 from
 //     the publisher's send to the scored message reaching a read_committed consumer;
+//   - poison: the 1-processor throughput again, in the same run, with BENCH_KAFKA_POISON (1%) of the messages replaced
+//     by poison of every kind (invalid JSON, no schemaVersion, NUL and lone-surrogate ids, amounts out of range,
+//     timestamps out of the window, conflicting duplicates of earlier messages): messages/s from transactions_raw to
+//     committed outputs (scored or dead-lettered), and its ratio to the clean run;
 //   - baseline, the original design: a kafkajs consumer making one HTTP call (POST /v1/score, SHAP on) per message to
 //     the started server (12 partitions consumed concurrently), then producing the result; BENCH_KAFKA_BASELINE_N
 //     transactions, and a paced stream.
 // Prints a markdown table and writes it into bench/README.md between <!-- kafka:start --> and <!-- kafka:end -->.
+// BENCH_KAFKA_ONLY=poison runs just the 1-processor throughput, clean and with poison, BENCH_KAFKA_REPEAT times
+// alternating (medians: on a shared machine one pair says little), and prints them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +27,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../dist/kafka/local-broker.js';
 import { startRedis } from '../dist/redis/local-redis.js';
 import { createKafka, ensureTopics, kafkaPublisher, TOPICS } from '../dist/kafka/index.js';
-import { rawTransactions } from '../dist/kafka/testing.js';
+import { poisonMessages, rawTransactions } from '../dist/kafka/testing.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SERVER_DIR = join(HERE, '..');
@@ -30,6 +36,8 @@ const N = Number(env.BENCH_KAFKA_N ?? 100_000);
 const BASELINE_N = Number(env.BENCH_KAFKA_BASELINE_N ?? 10_000);
 const SECONDS = Number(env.BENCH_KAFKA_SECONDS ?? 10);
 const PACE = Number(env.BENCH_KAFKA_PACE ?? 0.5);
+const POISON = Number(env.BENCH_KAFKA_POISON ?? 0.01);
+const ONLY = env.BENCH_KAFKA_ONLY;
 const KEY = `bench-${randomBytes(16).toString('hex')}`;
 const log = (message) => process.stderr.write(`[bench:kafka] ${message}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -245,11 +253,77 @@ async function httpConsumer(url, group) {
   };
 }
 
+/**
+ * `records` with a share of them replaced by poison messages, cycling through every kind poisonMessages makes (a
+ * conflicting duplicate copies a record 50 places earlier, under its key: same partition, after it).
+ */
+function withPoison(records, share, prefix) {
+  const every = Math.max(1, Math.round(1 / share));
+  return records.map((record, i) => {
+    if (i % every !== every - 1 || i < 50) return record;
+    const kinds = poisonMessages(`${prefix}-${i}`, records[i - 50]);
+    return kinds[((i / every) % kinds.length) | 0];
+  });
+}
+
 const rows = [];
 try {
+  if (ONLY === 'poison') {
+    // Alternating clean and poisoned runs (BENCH_KAFKA_REPEAT pairs, which goes first alternating too; fresh groups and
+    // ids each): medians.
+    const clean = [];
+    const poisoned = [];
+    for (let r = 0; r < Number(env.BENCH_KAFKA_REPEAT ?? 1); r++) {
+      const runClean = async () =>
+        clean.push(
+          await throughput(
+            `1 processor, clean #${r + 1}`,
+            1,
+            `bench-clean-${r}`,
+            () => processors(1, `bench-clean-${r}`),
+            [...rawTransactions(N, `clean${r}`, 5)],
+          ),
+        );
+      const runPoison = async () =>
+        poisoned.push(
+          await throughput(
+            `1 processor, ${POISON * 100}% poison #${r + 1}`,
+            1,
+            `bench-poison-${r}`,
+            () => processors(1, `bench-poison-${r}`),
+            withPoison([...rawTransactions(N, `poison${r}`, 5)], POISON, `pz${r}`),
+          ),
+        );
+      // Alternate which runs first, so neither always meets a warmer machine.
+      const order = r % 2 === 0 ? [runClean, runPoison] : [runPoison, runClean];
+      for (const run of order) await run();
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    process.stdout.write(
+      `\n${N.toLocaleString('en')} messages per run, ${clean.length} alternating pair(s), ${cpus().length} cores shared with the broker and the publisher: clean ${clean.join(', ')} msg/s (median ${median(clean)}); ${POISON * 100}% poison ${poisoned.join(', ')} msg/s (median ${median(poisoned)}); ratio of medians ${(median(poisoned) / median(clean)).toFixed(2)}\n`,
+    );
+  } else await fullRun();
+} finally {
+  await Promise.all([...children].map((c) => stop(c)));
+  await admin.disconnect().catch(() => {});
+  await broker.stop();
+  await redis.stop();
+}
+
+async function fullRun() {
   const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [
     ...rawTransactions(N, 'one', 5),
   ]);
+  const poisoned =
+    POISON > 0
+      ? await throughput(
+          `1 processor, ${POISON * 100}% poison`,
+          1,
+          'bench-poison',
+          () => processors(1, 'bench-poison'),
+          withPoison([...rawTransactions(N, 'poison', 5)], POISON, 'pz'),
+        )
+      : undefined;
   const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [
     ...rawTransactions(N, 'two', 5),
   ]);
@@ -300,6 +374,15 @@ try {
   const ms = (v) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
   rows.push(
     ['Processor, 1 instance (transactional, SHAP for alerts), history in memory', one, lat1],
+    ...(poisoned === undefined
+      ? []
+      : [
+          [
+            `Processor, 1 instance, ${POISON * 100}% poison messages (${(poisoned / one).toFixed(2)}x the clean run)`,
+            poisoned,
+            undefined,
+          ],
+        ]),
     ['Processor, 2 instances, one group, history in memory (each sees only its partitions)', two, lat2],
     ['Processor, 1 instance, history shared on Redis', oneRedis, latRedis1],
     ['Processor, 2 instances, one group, history shared on Redis', twoRedis, latRedis2],
@@ -308,9 +391,10 @@ try {
   const markdown = [
     '| pipeline | throughput raw → scored | paced load | p50 produce → scored | p99 produce → scored |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      ([name, txs, lat]) =>
-        `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`,
+    ...rows.map(([name, txs, lat]) =>
+      lat === undefined
+        ? `| ${name} | ${txs.toLocaleString('en')} msg/s | | | |`
+        : `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`,
     ),
   ].join('\n');
   const goal = one >= 20_000 ? 'met' : 'NOT met';
@@ -329,9 +413,4 @@ try {
       : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`,
   );
   log('bench/README.md updated');
-} finally {
-  await Promise.all([...children].map((c) => stop(c)));
-  await admin.disconnect().catch(() => {});
-  await broker.stop();
-  await redis.stop();
 }

@@ -506,8 +506,10 @@ async function loadHistory(
     let added = 0;
     for (let i = 0; i < records.length; i += 1000) {
       const chunk = records.slice(i, i + 1000);
+      // Storage is the truth: an id the history holds with other content (a request that was never stored) is replaced.
       const flags = await history.addMany(
         chunk.map((r) => ({ ...r.transaction, label: r.label ? (r.label.label === 'fraud' ? 1 : 0) : null })),
+        { replace: true },
       );
       added += flags.filter(Boolean).length;
       // Already there: labels set since are brought up to date (the commands of a chunk go in one pipeline).

@@ -36,7 +36,7 @@ import { MlflowBridge } from './mlflow/bridge.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager } from './models/manager.js';
-import { startPipeline, type Pipeline } from './kafka/index.js';
+import { startPipeline, type Pipeline, type PipelineOptions } from './kafka/index.js';
 import { rawMessage, TOPICS } from './kafka/messages.js';
 import { SharedState, type ChangeChannel, type SharedChange } from './redis/index.js';
 import { hostname } from 'node:os';
@@ -62,6 +62,8 @@ export interface StartOptions {
   clock?: () => number;
   /** The built dashboard served at / (default dashboard/dist in the repository; false: none). */
   dashboardDir?: string | false;
+  /** Stream processor tuning (tests): retries, degraded reporting. */
+  stream?: Pick<PipelineOptions, 'processor'>;
   /** This process's place among WORKERS (main.ts); absent: the only process. */
   worker?: WorkerSlot;
 }
@@ -226,16 +228,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       logger.warn('changes.publish_failed', { kind: change.kind, ...errorFields(error) });
     }
   };
+  // The stream starts after the app: /health asks it through this reference.
+  const stream: { pipeline?: Pipeline } = {};
   const edge = createEdge({
     model: () => models.active().scorer,
     history,
-    ...(shared ? { announce, degraded: () => shared.problems() } : {}),
+    ...(shared ? { announce } : {}),
     storage: opened.storage,
     clock,
     security,
     config: edgeConfig,
     metrics,
     driftHistory,
+    limits: config.limits,
+    logger,
+    // The shared state unreachable, or the stream's batches failing in a row.
+    degraded: () => [...(shared ? shared.problems() : []), ...(stream.pipeline?.processor.problems() ?? [])],
     explainer: createLlmExplainer({
       apiKey: config.openai.apiKey,
       baseURL: config.openai.baseUrl,
@@ -359,7 +367,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     clock,
     explain: config.kafka.explain,
+    ...options.stream,
   });
+  stream.pipeline = kafka;
   // The demo feeds the stream (transactions_raw: in process, or the Kafka cluster) like a bank's channels would;
   // it learns the scores from the bus, as every scored transaction is published there.
   const demo =

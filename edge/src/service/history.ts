@@ -3,7 +3,17 @@
 // worker processes share one store instead (the server's Redis store): it hands each batch a synchronous snapshot
 // holding every entry the batch's windows can read, and adds the batch's transactions in the same step, so each
 // batch is scored against the history exactly as the store had it when the batch arrived there.
-import type { HistoryEntry, MemoryHistoryStore, NormalizedTransaction, SyncFeatureHistory } from '@fraudscore/sdk';
+//
+// An id is held by the first content to arrive under it (never replaced by a later batch's other content, as storage
+// keeps the first record); which content stands is storage's decision, and the service brings the history to it
+// (replace) once a batch is stored.
+import {
+  contentFingerprint,
+  type HistoryEntry,
+  type MemoryHistoryStore,
+  type NormalizedTransaction,
+  type SyncFeatureHistory,
+} from '@fraudscore/sdk';
 
 /** What one scoring call reads and records into, synchronously (the scorer records each transaction in order). */
 export interface HistoryView extends SyncFeatureHistory {
@@ -17,6 +27,8 @@ export interface HistoryBatch {
   view: HistoryView;
   /** The ids this batch put into the history: taken out again (remove) when the batch fails after all. */
   added: readonly string[];
+  /** Ids of the batch the history already held with other content (kept; the batch's own are not added). */
+  held: readonly string[];
 }
 
 export interface ServerHistory {
@@ -24,12 +36,19 @@ export interface ServerHistory {
   readonly retentionMs: number;
   /**
    * Opens the history for scoring `txs` in this order (each sees the ones before it). Idempotent by id: a transaction
-   * already stored with the same content is not added again, and its windows stop just before it as they did.
+   * already stored with the same content is not added again, and its windows stop just before it as they did; one
+   * stored with other content is not added either (`held`).
    */
   open(txs: readonly NormalizedTransaction[]): Promise<HistoryBatch>;
-  /** Takes transactions out again (a batch that failed after open); ids not stored are ignored. */
-  remove(ids: readonly string[]): Promise<void>;
-  /** Puts `tx` in place of whatever is stored under its id (another request stored other content first). */
+  /**
+   * Takes transactions out again (a batch that failed after open), each only while the history holds its content
+   * (another request may have replaced it meanwhile); ids not stored are ignored.
+   */
+  remove(txs: readonly NormalizedTransaction[]): Promise<void>;
+  /**
+   * Makes the history hold `tx` under its id (what storage holds: another request put other content there first);
+   * nothing changes when it already holds the same content.
+   */
   replace(tx: NormalizedTransaction): Promise<void>;
   /** Sets the label of a stored transaction (labels arrive late); false if the id is not stored. */
   setLabel(id: string, label: 0 | 1 | null): Promise<boolean>;
@@ -42,16 +61,29 @@ export function memoryHistory(store: MemoryHistoryStore): ServerHistory {
     open(txs) {
       // The scorer adds them to the store as it scores; these are the ones it will add.
       const added = new Set<string>();
-      for (const tx of txs) if (store.get(tx.id) === undefined) added.add(tx.id);
-      return Promise.resolve({ view: store, added: [...added] });
+      const held: string[] = [];
+      for (const tx of txs) {
+        const stored = store.get(tx.id);
+        if (stored === undefined) added.add(tx.id);
+        else if (!added.has(tx.id) && !sameContent(stored, tx)) held.push(tx.id);
+      }
+      return Promise.resolve({ view: store, added: [...added], held });
     },
-    remove(ids) {
-      for (const id of ids) store.remove(id);
+    remove(txs) {
+      for (const tx of txs) {
+        const stored = store.get(tx.id);
+        if (stored !== undefined && sameContent(stored, tx)) store.remove(tx.id);
+      }
       return Promise.resolve();
     },
     replace(tx) {
-      store.remove(tx.id);
-      store.add(tx);
+      const stored = store.get(tx.id);
+      if (stored !== undefined && sameContent(stored, tx)) {
+        if ((stored.label ?? null) !== (tx.label ?? null)) store.setLabel(tx.id, tx.label ?? null);
+      } else {
+        store.remove(tx.id);
+        store.add(tx);
+      }
       return Promise.resolve();
     },
     setLabel(id, label) {
@@ -59,3 +91,7 @@ export function memoryHistory(store: MemoryHistoryStore): ServerHistory {
     },
   };
 }
+
+/** Same content as idempotency compares it (the label is not content). */
+const sameContent = (a: Readonly<NormalizedTransaction>, b: Readonly<NormalizedTransaction>): boolean =>
+  contentFingerprint(a) === contentFingerprint(b);

@@ -17,13 +17,14 @@ import {
 } from 'kafkajs';
 import { silentLogger, type Logger } from '../log.js';
 import { TOPIC_SPECS } from './messages.js';
-import type {
-  BatchHandler,
-  ConsumedMessage,
-  ProcessorTransport,
-  ProducedMessage,
-  Publisher,
-  TransportHooks,
+import {
+  decodeValue,
+  type BatchHandler,
+  type ConsumedMessage,
+  type ProcessorTransport,
+  type ProducedMessage,
+  type Publisher,
+  type TransportHooks,
 } from './transport.js';
 
 export interface KafkaConnection {
@@ -210,7 +211,7 @@ export class KafkaTransport implements ProcessorTransport {
       partition: batch.partition,
       offset: m.offset,
       key: m.key === null ? null : m.key.toString(),
-      value: m.value === null ? null : m.value.toString(),
+      ...decodeValue(m.value),
       timestamp: Number(m.timestamp),
     }));
     return new Promise<void>((done) => {

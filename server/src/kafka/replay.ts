@@ -8,6 +8,11 @@
 // --rate 0 sends as fast as the broker takes it. Timestamps: `shift` (default) moves the whole file so its first
 // transaction is now (the server's history keeps windows relative to the clock), `now` stamps each at sending,
 // `original` keeps the file's. KAFKA_BROKERS is read when --brokers is not given.
+//
+// With `shift` and `original` the file's timestamps run far from the processor's clock (months into the future, or
+// years back), so those messages are marked as a back-fill (`"backfill": true`): the processor then does not apply
+// its timestamp window (TIMESTAMP_MAX_AGE / TIMESTAMP_MAX_AHEAD); every other rule of the input contract still holds,
+// and a row it refuses goes to transactions_dlq. `now` sends live transactions, without the mark.
 import { createReadStream, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -93,7 +98,10 @@ export async function replay(options: ReplayOptions): Promise<{ sent: number; el
       timestamp: new Date(timestamp).toISOString(),
     };
     for (const label of LABELS) delete transaction[label];
-    batch.push({ key: customerKey(transaction), value: JSON.stringify(rawMessage(transaction)) });
+    batch.push({
+      key: customerKey(transaction),
+      value: JSON.stringify(rawMessage(transaction, { backfill: mode !== 'now' })),
+    });
     if (batch.length >= chunk) await flush();
   }
   await flush();

@@ -152,15 +152,30 @@ describe('RedisHistory', () => {
     expect(await history.add(tx('a', DAY))).toBe(false);
   });
 
-  it('replaces an id stored with other content, and removes what a failed batch added', async () => {
+  it('holds an id stored with other content (as memory does); replace brings it to what storage keeps', async () => {
     await history.open([tx('a', DAY, 'c1')]);
     const other = await history.open([tx('a', 2 * DAY, 'c2')]);
-    expect(other.added).toEqual(['a']);
-    expect((await history.get('a'))?.customerId).toBe('c2');
-    expect(await history.query('customerId', 'c1', 0, 10 * DAY)).toEqual([]);
-    await history.remove(['a', 'never-stored']);
-    expect(await history.get('a')).toBeUndefined();
+    expect(other).toMatchObject({ added: [], held: ['a'] });
+    expect((await history.get('a'))?.customerId).toBe('c1');
     expect(await history.query('customerId', 'c2', 0, 10 * DAY)).toEqual([]);
+    // Storage kept the second content: the history follows it, once.
+    await history.replace({ ...tx('a', 2 * DAY, 'c2'), label: 1 });
+    expect(await history.get('a')).toMatchObject({ customerId: 'c2', label: 1 });
+    expect(await history.query('customerId', 'c1', 0, 10 * DAY)).toEqual([]);
+    await history.replace({ ...tx('a', 2 * DAY, 'c2'), label: 1 });
+    expect((await history.query('customerId', 'c2', 0, 10 * DAY)).map((e) => e.id)).toEqual(['a']);
+    expect(await history.size()).toBe(1);
+  });
+
+  it('removes what a failed batch added, only while the history holds that content', async () => {
+    const mine = tx('a', DAY, 'c1');
+    await history.open([mine]);
+    // Another content under the id (replaced by a request that stored it first) is not this batch's to remove.
+    await history.remove([tx('a', DAY, 'c9'), tx('never-stored', DAY)]);
+    expect((await history.get('a'))?.customerId).toBe('c1');
+    await history.remove([mine]);
+    expect(await history.get('a')).toBeUndefined();
+    expect(await history.query('customerId', 'c1', 0, 10 * DAY)).toEqual([]);
     expect(await history.query('terminalId', 't', 0, 10 * DAY)).toEqual([]);
   });
 

@@ -12,9 +12,11 @@
 //   <p>{h}:meta          hash   the layout the history was written with (entities, fields, retention)
 // Members of a timeline with equal timestamps sort by their seq prefix, i.e. in arrival order, as in memory.
 //
-// One round trip per batch: the `open` script (1) replaces entries of the batch's ids stored with other content,
-// (2) reads every timeline range the batch's windows can read, then (3) adds the batch's transactions that are not
-// stored yet (idempotent by id: a redelivered Kafka batch or a retried request adds nothing). Being one script, it
+// One round trip per batch: the `open` script (1) reads every timeline range the batch's windows can read, then (2)
+// adds the batch's transactions that are not stored yet (idempotent by id: a redelivered Kafka batch or a retried
+// request adds nothing). An id stored with other content is held, not replaced, as in memory: the scoring service
+// compares content with storage (a conflict) and brings the history to what storage keeps (replace), so a later
+// request's other content never displaces an earlier one that may be stored already. Being one script, it
 // is atomic: two processes see each other's transactions in the order Redis ran their scripts, as if one process
 // had scored them in that order. The caller scores from the returned snapshot (an SDK MemoryHistoryStore seeded
 // with those ranges), recording the batch's transactions into it as it goes. Concurrent batches of one process
@@ -80,12 +82,15 @@ local function drop(id)
 end
 `;
 
-// open: ARGV[4] = number of ranges R, then R x (timeline key, from exclusive, to inclusive); then the batch's
-// transactions, each (id, timestamp, body JSON, label "0"/"1"/"", its E timeline keys).
-// Returns { per range: its members; ids; bodies; labels; per transaction: its seq, 0 when it was stored already }.
+// open: ARGV[4] = "keep" (an id stored with other content stays) or "replace" (it is replaced: loading from storage,
+// the service's replace), ARGV[5] = number of ranges R, then R x (timeline key, from exclusive, to inclusive); then
+// the batch's transactions, each (id, timestamp, body JSON, label "0"/"1"/"", its E timeline keys).
+// Returns { per range: its members; ids; bodies; labels; per transaction: its seq, 0 when it was stored already with
+// the same content, -1 with other content (kept) }.
 const OPEN = script(`${LUA_COMMON}
-local ranges = tonumber(ARGV[4])
-local a = 5 + 3 * ranges
+local replace = ARGV[4] == 'replace'
+local ranges = tonumber(ARGV[5])
+local a = 6 + 3 * ranges
 local txs = {}
 while a <= #ARGV do
   local tx = { id = ARGV[a], ts = ARGV[a + 1], body = ARGV[a + 2], label = ARGV[a + 3], keys = {} }
@@ -93,18 +98,20 @@ while a <= #ARGV do
   txs[#txs + 1] = tx
   a = a + 4 + #entities
 end
--- 1. An id stored with other content (a crash between history and storage, then a different retry) is replaced.
-for _, tx in ipairs(txs) do
-  local stored = redis.call('HGET', K_TX, tx.id)
-  if stored then
-    local _, body = split(stored)
-    if body ~= tx.body then drop(tx.id) end
+-- 0. Replacing: an id stored with other content goes first.
+if replace then
+  for _, tx in ipairs(txs) do
+    local stored = redis.call('HGET', K_TX, tx.id)
+    if stored then
+      local _, body = split(stored)
+      if body ~= tx.body then drop(tx.id) end
+    end
   end
 end
--- 2. The ranges the batch's windows read, before the batch is added.
+-- 1. The ranges the batch's windows read, before the batch is added.
 local members, ids, seen = {}, {}, {}
 for r = 1, ranges do
-  local b = 5 + 3 * (r - 1)
+  local b = 6 + 3 * (r - 1)
   local got = redis.call('ZRANGEBYSCORE', ARGV[b], '(' .. ARGV[b + 1], ARGV[b + 2])
   members[r] = got
   for _, m in ipairs(got) do
@@ -125,11 +132,13 @@ for i = 1, #ids, 500 do
     labels[#labels + 1] = l[j] or ''
   end
 end
--- 3. The batch's new transactions, in order.
+-- 2. The batch's new transactions, in order.
 local seqs = {}
 for t, tx in ipairs(txs) do
-  if redis.call('HEXISTS', K_TX, tx.id) == 1 then
-    seqs[t] = 0
+  local stored = redis.call('HGET', K_TX, tx.id)
+  if stored then
+    local _, body = split(stored)
+    if body == tx.body then seqs[t] = 0 else seqs[t] = -1 end
   else
     local seq = redis.call('INCR', K_SEQ)
     local m = member(seq, tx.id)
@@ -143,10 +152,16 @@ end
 return { members, ids, bodies, labels, seqs }
 `);
 
-// remove: ARGV[4..] = ids. Returns how many were stored.
+// remove: ARGV[4..] = pairs (id, body JSON): each dropped only while it is stored with that content. Returns how many.
 const REMOVE = script(`${LUA_COMMON}
 local removed = 0
-for a = 4, #ARGV do removed = removed + drop(ARGV[a]) end
+for a = 4, #ARGV, 2 do
+  local stored = redis.call('HGET', K_TX, ARGV[a])
+  if stored then
+    local _, body = split(stored)
+    if body == ARGV[a + 1] then removed = removed + drop(ARGV[a]) end
+  end
+end
 return removed
 `);
 
@@ -178,7 +193,7 @@ return stored
 interface Opened {
   /** Per range key: its entries in timeline order. */
   ranges: Map<string, HistoryEntry[]>;
-  /** Per transaction of the merged call: its seq (0: it was stored already). */
+  /** Per transaction of the merged call: its seq (0: stored already with the same content, -1: with other content). */
   seqs: number[];
   txs: readonly NormalizedTransaction[];
 }
@@ -243,7 +258,7 @@ export class RedisHistory implements ServerHistory {
   }
 
   async open(txs: readonly NormalizedTransaction[]): Promise<HistoryBatch> {
-    if (txs.length === 0) return { view: this.snapshot(new Map(), []), added: [] };
+    if (txs.length === 0) return { view: this.snapshot(new Map(), []), added: [], held: [] };
     if (!this.layoutChecked) await this.checkLayout();
     const results = await this.openMerged(txs);
     const { opened, at } = results[0]!;
@@ -252,30 +267,44 @@ export class RedisHistory implements ServerHistory {
     const earlier: HistoryEntry[] = [];
     for (let i = 0; i < at; i++) if (opened.seqs[i]! > 0) earlier.push(this.entryOf(opened.txs[i]!));
     const added: string[] = [];
-    for (let i = at; i < at + txs.length; i++) if (opened.seqs[i]! > 0) added.push(opened.txs[i]!.id);
+    const held: string[] = [];
+    for (let i = at; i < at + txs.length; i++) {
+      if (opened.seqs[i]! > 0) added.push(opened.txs[i]!.id);
+      else if (opened.seqs[i]! < 0) held.push(opened.txs[i]!.id);
+    }
     this.pruneNowAndThen();
-    return { view: this.snapshot(opened.ranges, earlier), added };
+    return { view: this.snapshot(opened.ranges, earlier), added, held };
   }
 
-  async remove(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.call('the shared feature history', REMOVE, ids);
+  async remove(txs: readonly NormalizedTransaction[]): Promise<void> {
+    if (txs.length > 0)
+      await this.call(
+        'the shared feature history',
+        REMOVE,
+        txs.flatMap((tx) => [tx.id, this.body(tx)]),
+      );
   }
 
   async replace(tx: NormalizedTransaction): Promise<void> {
-    await this.remove([tx.id]);
-    await this.add(tx);
+    const [added] = await this.addMany([tx], { replace: true });
+    // Already held with this content: its label as given (storage's).
+    if (!added) await this.setLabel(tx.id, tx.label === 0 || tx.label === 1 ? tx.label : null);
   }
 
-  /** Stores one transaction (loading, tests); false when its id is stored already with the same content. */
+  /** Stores one transaction (loading, tests); false when its id is stored already (with any content). */
   async add(tx: NormalizedTransaction): Promise<boolean> {
     return (await this.addMany([tx]))[0]!;
   }
 
-  /** Stores transactions in order without reading anything back (loading a history from storage). */
-  async addMany(txs: readonly NormalizedTransaction[]): Promise<boolean[]> {
+  /**
+   * Stores transactions in order without reading anything back (loading a history from storage); true for each one
+   * added. `replace`: an id stored with other content is replaced (storage is the truth), else it is kept.
+   */
+  async addMany(txs: readonly NormalizedTransaction[], options: { replace?: boolean } = {}): Promise<boolean[]> {
     if (txs.length === 0) return [];
     if (!this.layoutChecked) await this.checkLayout();
     const reply = (await this.call('the shared feature history', OPEN, [
+      options.replace ? 'replace' : 'keep',
       '0',
       ...txs.flatMap((tx) => this.txArgs(tx)),
     ])) as unknown[];
@@ -358,6 +387,7 @@ export class RedisHistory implements ServerHistory {
     }
     const rangeArgs = [...ranges].flatMap(([key, [from, to]]) => [key, String(from), String(to)]);
     const reply = (await this.call('the shared feature history', OPEN, [
+      'keep',
       String(ranges.size),
       ...rangeArgs,
       ...txs.flatMap((tx) => this.txArgs(tx)),
@@ -383,6 +413,7 @@ export class RedisHistory implements ServerHistory {
   /** Reads ranges without adding anything (query). */
   private async readRanges(ranges: [string, number, number][]): Promise<{ view: MemoryHistoryStore }> {
     const reply = (await this.call('the shared feature history', OPEN, [
+      'keep',
       String(ranges.length),
       ...ranges.flatMap(([key, from, to]) => [key, String(from), String(to)]),
     ])) as [string[][], string[], string[], string[], number[]];

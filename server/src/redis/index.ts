@@ -82,7 +82,7 @@ export class SharedState {
         inSync();
         return history.open(txs);
       },
-      remove: (ids) => history.remove(ids),
+      remove: (txs) => history.remove(txs),
       replace: (tx) => history.replace(tx),
       setLabel: (id, label) => history.setLabel(id, label),
     };

@@ -76,18 +76,37 @@ describe('replicas sharing Redis', () => {
     const [a, b] = await replicas(2, {}, lines);
     expect(lines.some((l) => l.includes('"event":"state.restored"'))).toBe(false);
     expect(JSON.parse(lines.find((l) => l.includes('server.listening'))!).shared).toMatch(/^redis redis:\/\//);
-    const first = (await (await post(`${a!.url}/v1/score`, tx('x-1'))).json()) as ScoredTransaction;
+    const x1 = tx('x-1');
+    const first = (await (await post(`${a!.url}/v1/score`, x1)).json()) as ScoredTransaction;
     const second = (await (await post(`${b!.url}/v1/score`, tx('x-2'))).json()) as ScoredTransaction;
     expect(first.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(1);
     // Replica b sees the payment scored on a: the customer's and the terminal's second.
     expect(second.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);
     expect(second.features['CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW']).toBe(42.5);
-    // A retry of the first through b: the stored result, nothing counted twice.
-    expect(((await (await post(`${b!.url}/v1/score`, tx('x-1'))).json()) as ScoredTransaction).probability).toBe(
+    // A retry of the first through b: the stored result, nothing counted twice; other content under its id: 409.
+    expect(((await (await post(`${b!.url}/v1/score`, x1)).json()) as ScoredTransaction).probability).toBe(
       first.probability,
     );
+    expect((await post(`${b!.url}/v1/score`, { ...x1, amount: 43 })).status).toBe(409);
     const third = (await (await post(`${a!.url}/v1/score`, tx('x-3'))).json()) as ScoredTransaction;
     expect(third.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(3);
+  });
+
+  it('one id sent with two contents to two replicas at once: one scored, one 409, the history holds the stored one', async () => {
+    const [a, b] = await replicas(2);
+    for (let round = 0; round < 5; round++) {
+      const [mine, theirs] = [tx(`race-${round}`, `ca-${round}`), tx(`race-${round}`, `cb-${round}`)];
+      const answers = await Promise.all([post(`${a!.url}/v1/score`, mine), post(`${b!.url}/v1/score`, theirs)]);
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+      const stored = (await (await get(`${a!.url}/v1/transactions/race-${round}`)).json()) as ScoredTransaction;
+      const [kept, refused] = stored.transaction.customerId === mine.customerId ? [mine, theirs] : [theirs, mine];
+      // The stored content counts in its customer's window; the refused one counts nowhere.
+      const next = async (customerId: string, replica: string) =>
+        ((await (await post(`${replica}/v1/score`, tx(`after-${customerId}`, customerId))).json()) as ScoredTransaction)
+          .features['CUSTOMER_ID_NB_TX_1DAY_WINDOW'];
+      expect(await next(kept.customerId, b!.url)).toBe(2);
+      expect(await next(refused.customerId, a!.url)).toBe(1);
+    }
   });
 
   it('a threshold changed through replica 1 tiers transactions on replica 2 within 1 s', async () => {
