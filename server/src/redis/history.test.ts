@@ -154,10 +154,15 @@ describe('RedisHistory', () => {
 
   it('holds an id stored with other content (as memory does); replace brings it to what storage keeps', async () => {
     await history.open([tx('a', DAY, 'c1')]);
-    const other = await history.open([tx('a', 2 * DAY, 'c2')]);
+    // Other customer and terminal: the stored content is outside every range this batch reads.
+    const other = await history.open([tx('a', 2 * DAY, 'c2', 't2')]);
     expect(other).toMatchObject({ added: [], held: ['a'] });
     expect((await history.get('a'))?.customerId).toBe('c1');
     expect(await history.query('customerId', 'c2', 0, 10 * DAY)).toEqual([]);
+    // Scoring it records nothing, in Redis or in the batch's snapshot (the next transaction does not count it).
+    expect(other.view.add(tx('a', 2 * DAY, 'c2', 't2'))).toBe(false);
+    const slice = other.view.select('customerId', 'c2', 0, 10 * DAY);
+    expect(slice.end - slice.start).toBe(0);
     // Storage kept the second content: the history follows it, once.
     await history.replace({ ...tx('a', 2 * DAY, 'c2'), label: 1 });
     expect(await history.get('a')).toMatchObject({ customerId: 'c2', label: 1 });

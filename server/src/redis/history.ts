@@ -273,7 +273,15 @@ export class RedisHistory implements ServerHistory {
       else if (opened.seqs[i]! < 0) held.push(opened.txs[i]!.id);
     }
     this.pruneNowAndThen();
-    return { view: this.snapshot(opened.ranges, earlier), added, held };
+    const view = this.snapshot(opened.ranges, earlier);
+    if (held.length > 0) {
+      // As in memory, the scorer's record of a held id adds nothing, even when the other content lies outside the
+      // ranges this snapshot holds (the later transactions of the batch must not see this one).
+      const keep = new Set(held);
+      const add = view.add.bind(view);
+      view.add = (tx) => !keep.has(tx.id) && add(tx);
+    }
+    return { view, added, held };
   }
 
   async remove(txs: readonly NormalizedTransaction[]): Promise<void> {
