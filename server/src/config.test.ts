@@ -34,6 +34,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps the generated key in API_KEY_FILE, or in DATA_DIR/api-key, unless API_KEYS is set', async () => {
+    const cwd = '/srv/fraudscore';
+    expect((await loadConfig({}, { cwd })).apiKeyFile).toBeUndefined();
+    expect((await loadConfig({ DATA_DIR: 'data' }, { cwd })).apiKeyFile).toBe('/srv/fraudscore/data/api-key');
+    expect((await loadConfig({ API_KEY_FILE: '.fraudscore/api-key', DATA_DIR: 'data' }, { cwd })).apiKeyFile).toBe(
+      '/srv/fraudscore/.fraudscore/api-key',
+    );
+    expect((await loadConfig({ API_KEYS: `${KEY}:admin`, API_KEY_FILE: 'k', DATA_DIR: 'd' }, { cwd })).apiKeyFile).toBe(
+      undefined,
+    );
+  });
+
   it('reads the input limits and refuses impossible ones', async () => {
     const config = await loadConfig({ MAX_AMOUNT: '250000.50', TIMESTAMP_MAX_AGE: '7d', TIMESTAMP_MAX_AHEAD: '0' });
     expect(config.limits).toEqual({ maxAmount: 250000.5, timeWindow: { pastMs: 7 * 86_400_000, futureMs: 0 } });

@@ -31,6 +31,8 @@ export interface ServerConfig {
   driftWindowMs: number;
   /** Hashed keys from API_KEYS; null when API_KEYS is absent (the server then generates one admin key). */
   apiKeys: HashedApiKey[] | null;
+  /** Without API_KEYS: where the generated admin key is kept across restarts (absolute); undefined: in memory only. */
+  apiKeyFile: string | undefined;
   corsOrigins: string[];
   /** Requests per minute per key; false when RATE_LIMIT_PER_MINUTE=0. */
   rateLimitPerMinute: number | false;
@@ -140,6 +142,12 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: '(none: one admin key generated and printed at start)',
     meaning:
       'Comma-separated `key:scope+scope` entries; scopes `score`, `analyst`, `admin` (admin implies the others). Keys need at least 16 characters.',
+  },
+  {
+    name: 'API_KEY_FILE',
+    default: '(DATA_DIR/api-key with DATA_DIR; else none: a new key each start)',
+    meaning:
+      'Without `API_KEYS`: the file that keeps the generated admin key, so the printed key survives restarts (created once, mode 0600; delete it for a new key). `scripts/start.sh` uses `.fraudscore/api-key`.',
   },
   {
     name: 'CORS_ORIGINS',
@@ -345,6 +353,14 @@ function dataDir(env: Env, cwd: string): string | undefined {
   return text === undefined ? undefined : resolve(cwd, text);
 }
 
+function apiKeyFile(env: Env, cwd: string): string | undefined {
+  if (read(env, 'API_KEYS') !== undefined) return undefined;
+  const text = read(env, 'API_KEY_FILE');
+  if (text !== undefined) return resolve(cwd, text);
+  const data = dataDir(env, cwd);
+  return data === undefined ? undefined : join(data, 'api-key');
+}
+
 async function apiKeys(env: Env): Promise<HashedApiKey[] | null> {
   const text = read(env, 'API_KEYS');
   if (text === undefined) return null;
@@ -465,6 +481,7 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     driftIntervalMs: duration(env, 'DRIFT_INTERVAL', '6h'),
     driftWindowMs: duration(env, 'DRIFT_WINDOW', read(env, 'DRIFT_INTERVAL') ?? '6h'),
     apiKeys: await apiKeys(env),
+    apiKeyFile: apiKeyFile(env, options.cwd ?? process.cwd()),
     corsOrigins: origins(env),
     rateLimitPerMinute: rate === 0 ? false : rate,
     openai: {

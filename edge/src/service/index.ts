@@ -5,9 +5,11 @@
 // history takes them out again: input that was not accepted teaches the history nothing. Labels update storage and
 // the history, so terminal risk features read them (after the spec's delay).
 import {
+  ALERT_LEVELS,
   contentFingerprint,
   differingFields,
   idProblem,
+  isAlert,
   resolveLimits,
   riskLevel,
   shouldBlock,
@@ -22,9 +24,7 @@ import type { EventBus } from '../bus/index.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { acknowledgeBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
 import {
-  ALERT_LEVELS,
   groupCalls,
-  isAlert,
   type DeviceScore,
   type LabelValue,
   type ScoredTransaction,
