@@ -27,12 +27,31 @@ describe('createApp', () => {
         throw new Error('secret detail');
       },
     } as unknown as Scorer;
-    const app = createApp({ model: () => broken, history });
+    const logged: [string, Record<string, unknown> | undefined][] = [];
+    const app = createApp({
+      model: () => broken,
+      history,
+      logger: { warn: () => {}, error: (event, fields) => void logged.push([event, fields]) },
+    });
     const res = await app.request('/health');
     expect(res.status).toBe(500);
+    const requestId = res.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(await res.json()).toEqual({
-      error: { code: 'internal_error', message: 'internal error; the request was not completed' },
+      error: { code: 'internal_error', message: 'internal error; the request was not completed', requestId },
     });
+    expect(logged).toEqual([
+      [
+        'http.unexpected_error',
+        { requestId, method: 'GET', path: '/health', error: 'Error', message: 'secret detail' },
+      ],
+    ]);
+    // A caller's own plain request id is kept (and echoed on every response, errors included).
+    const mine = await app.request('/health', { headers: { 'x-request-id': 'gw-123.abc' } });
+    expect(mine.headers.get('x-request-id')).toBe('gw-123.abc');
+    expect(
+      (await app.request('/nope', { headers: { 'x-request-id': 'bad id\n' } })).headers.get('x-request-id'),
+    ).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('reads the current model from a provider function (hot reload)', async () => {
@@ -45,8 +64,16 @@ describe('createApp', () => {
     });
     const history = scorer.history as MemoryHistoryStore;
     let current = scorer;
-    const app = createApp({ model: () => current, history });
-    expect((await app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('a1')) })).status).toBe(200);
+    const app = createApp({ model: () => current, history, clock });
+    expect(
+      (
+        await app.request('/v1/score', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(tx('a1')),
+        })
+      ).status,
+    ).toBe(200);
     current = { ...scorer, model: { ...scorer.model, version: '9.9.9' } } as Scorer;
     expect((await (await app.request('/v1/models')).json()).active.version).toBe('9.9.9');
   });
@@ -71,7 +98,7 @@ describe('createApp with security', () => {
     const analystKey = 'analyst-key-0123456789abcdef';
     const keys = await parseApiKeys(`${scoreKey}:score,${analystKey}:analyst`);
     const { app } = await createTestEdge(BUNDLE, { security: { keys } });
-    const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+    const auth = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
     const noKey = await app.request('/v1/models');
     expect(noKey.status).toBe(401);
     expect((await noKey.json()).error.code).toBe('unauthorized');

@@ -4,8 +4,9 @@ import { FraudScoreError, IntegrityError, ModelLoadError, ValidationError } from
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
+/** `id`: the transaction concerned (conflicts); `requestId`: the request's id in the server's logs (5xx). */
 export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
+  error: { code: string; message: string; field?: string; id?: string; requestId?: string };
 }
 
 export class ApiError extends Error {
@@ -15,6 +16,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly headers: Record<string, string> = {},
+    /** Data the client may need beside the message (kept out of its text): e.g. the conflicting transaction's id. */
+    readonly data: { id?: string } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -25,6 +28,21 @@ export const badRequest = (message: string, field?: string): ApiError =>
   new ApiError(400, 'bad_request', message, field);
 export const notFound = (what: string, field?: string): ApiError =>
   new ApiError(404, 'not_found', `${what} not found`, field);
+
+/** 409: the id was already scored (or comes earlier in the same batch) with different content. */
+export function conflict(id: string, differing: readonly string[], field: string, earlierInBatch = false): ApiError {
+  const what =
+    differing.length > 0 ? ` (${differing.join(', ')} ${differing.length === 1 ? 'differs' : 'differ'})` : '';
+  const where = earlierInBatch ? 'appears earlier in this batch' : 'was already scored';
+  return new ApiError(
+    409,
+    'conflict',
+    `this transaction id ${where} with different content${what}; a new transaction needs a new id, and sending the same content again returns the stored result`,
+    field,
+    {},
+    { id },
+  );
+}
 
 const HTTP_CODES: Partial<Record<number, string>> = {
   400: 'bad_request',
@@ -47,7 +65,14 @@ export function toErrorResponse(error: unknown): {
     return {
       status: error.status,
       headers: error.headers,
-      body: { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+      body: {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.field ? { field: error.field } : {}),
+          ...error.data,
+        },
+      },
     };
   }
   if (error instanceof HTTPException) {

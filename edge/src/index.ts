@@ -2,11 +2,14 @@
 export { createApp, createEdge, type AppDeps, type EdgeApp, type SecurityOptions } from './app.js';
 export { restoreState, type RestoreInput, type RestoredState } from './service/restore.js';
 export {
+  atIndex,
   createScoringService,
   type EdgeConfig,
+  type ItemOutcome,
   type LabelInput,
   type ModelProvider,
   type ScoreCallOptions,
+  type ScoreEachOptions,
   type ScoringService,
   type ScoringServiceDeps,
   type ServerHistory,
@@ -20,7 +23,8 @@ export {
   type InProcessEventBusOptions,
   type Listener,
 } from './bus/index.js';
-export { ApiError, badRequest, notFound, toErrorResponse, type ErrorBody } from './errors.js';
+export { ApiError, badRequest, conflict, notFound, toErrorResponse, type ErrorBody } from './errors.js';
+export { isJsonContentType } from './http.js';
 export * from './middleware/index.js';
 export {
   createLlmExplainer,
@@ -63,4 +67,10 @@ export type {
   RollbackOutcome,
   RunComparison,
 } from './registry/index.js';
-export type { ActiveModel, ExplanationResponse, ModelsResponse } from './api-types.js';
+export type {
+  ActiveModel,
+  BatchItemError,
+  ExplanationResponse,
+  ModelsResponse,
+  ScoreBatchResponse,
+} from './api-types.js';

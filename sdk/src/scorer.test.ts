@@ -12,10 +12,12 @@ const tx: Transaction = {
   amount: 250,
   timestamp: '2026-11-20T03:15:00Z',
 };
+/** The clock the timestamp window is judged against: fixed, so the tests do not age. */
+const clock = (): number => Date.parse('2026-11-20T12:00:00Z');
 
 describe.each<Backend>(['wasm', 'js'])('createScorer (%s backend)', (backend) => {
   it('scores, tiers and explains a transaction', async () => {
-    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend, cache: false });
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend, cache: false, clock });
     expect(scorer.model).toMatchObject({ name: 'fraud-ensemble', features: expect.arrayContaining(['TX_AMOUNT']) });
     const result = await scorer.score(tx);
     expect(result.transactionId).toBe('t1');
@@ -40,7 +42,7 @@ describe.each<Backend>(['wasm', 'js'])('createScorer (%s backend)', (backend) =>
   });
 
   it('reads its own history when told to record, and accepts known features', async () => {
-    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend, cache: false });
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend, cache: false, clock });
     await scorer.score({ ...tx, id: 'a', timestamp: '2026-11-20T01:00:00Z', amount: 20 }, { record: true });
     const second = await scorer.score({ ...tx, id: 'b', amount: 60 });
     expect(second.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);
@@ -74,7 +76,7 @@ describe.each<Backend>(['wasm', 'js'])('createScorer (%s backend)', (backend) =>
 
 describe('createScorer errors', () => {
   it('refuses bad transactions with a validation error naming the field', async () => {
-    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false });
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false, clock });
     const cases: [unknown, string][] = [
       [{ ...tx, amount: -1 }, 'amount'],
       [{ ...tx, amount: Number.NaN }, 'amount'],
@@ -92,8 +94,31 @@ describe('createScorer errors', () => {
     }
   });
 
+  it('holds device input to the contract: the timestamp window around its clock, the amount ceiling, opt-outs per call', async () => {
+    const scorer = await createScorer({
+      bundle: directorySource(bundleDir),
+      backend: 'js',
+      cache: false,
+      clock,
+      limits: { maxAmount: 10_000 },
+    });
+    const old = { ...tx, id: 'old', timestamp: '2026-09-01T00:00:00Z' };
+    await expect(scorer.score(old)).rejects.toMatchObject({
+      field: 'timestamp',
+      message: expect.stringMatching(/80 days before the clock/),
+    });
+    await expect(scorer.record(old)).rejects.toMatchObject({ field: 'timestamp' });
+    await scorer.record(old, { limits: { timeWindow: false } }); // a back-filled payment
+    expect(scorer.normalize({ ...tx, id: 17 })).toMatchObject({
+      id: '17',
+      timestamp: Date.parse(tx.timestamp as string),
+    });
+    expect(() => scorer.normalize({ ...tx, amount: 20_000 })).toThrow(/ceiling of 10,000/);
+    expect(() => scorer.normalize({ ...tx, id: 'a\u0000' })).toThrow(ValidationError);
+  });
+
   it('refuses a batch with one bad transaction without recording any of it', async () => {
-    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false });
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false, clock });
     const batch = [tx, { ...tx, id: 't2', amount: -3 }];
     const error = await scorer.scoreBatch(batch, { record: true }).catch((e: unknown) => e);
     expect((error as ValidationError).field).toBe('transactions[1].amount');
@@ -102,7 +127,7 @@ describe('createScorer errors', () => {
   });
 
   it('keeps the model it had when a reload finds a tampered bundle', async () => {
-    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false });
+    const scorer = await createScorer({ bundle: directorySource(bundleDir), backend: 'js', cache: false, clock });
     const files: Record<string, Uint8Array> = {};
     for (const name of ['manifest.json', 'features.json', 'trees.json', 'model.onnx', 'reference.json']) {
       files[name] = new Uint8Array(await readFile(`${bundleDir}${name}`));

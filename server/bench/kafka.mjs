@@ -9,12 +9,18 @@
 //     the same for one processor on the previous transport (kafkajs 2.2.4, FRAUDSCORE_BENCH_TRANSPORT=kafkajs);
 //   - latency: a paced stream (BENCH_KAFKA_PACE of the 1-processor throughput) for BENCH_KAFKA_SECONDS; p50/p99 from
 //     the publisher's send to the scored message reaching a read_committed consumer;
+//   - poison: the 1-processor throughput again, in the same run, with BENCH_KAFKA_POISON (1%) of the messages replaced
+//     by poison of every kind (invalid JSON, no schemaVersion, NUL and lone-surrogate ids, amounts out of range,
+//     timestamps out of the window, conflicting duplicates of earlier messages): messages/s from transactions_raw to
+//     committed outputs (scored or dead-lettered), and its ratio to the clean run;
 //   - baseline, the original design: a kafkajs consumer making one HTTP call (POST /v1/score, SHAP on) per message to
 //     the started server (12 partitions consumed concurrently), then producing the result; BENCH_KAFKA_BASELINE_N
 //     transactions, and a paced stream.
 // BENCH_KAFKA_PROFILE=<dir>: the 1-processor run's worker runs under node --cpu-prof into <dir>, and the profile's
 // top entries are printed (bench/cpuprofile-top.mjs).
 // Prints a markdown table and writes it into bench/README.md between <!-- kafka:start --> and <!-- kafka:end -->.
+// BENCH_KAFKA_ONLY=poison runs just the 1-processor throughput, clean and with poison, BENCH_KAFKA_REPEAT times
+// alternating (medians: on a shared machine one pair says little), and prints them.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +31,7 @@ import { Consumer, FetchIsolationLevels, MessagesStreamModes, stringDeserializer
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../dist/kafka/local-broker.js';
 import { ensureTopics, kafkaPublisher, TOPICS } from '../dist/kafka/index.js';
-import { KafkaProbe, rawTransactions } from '../dist/kafka/testing.js';
+import { KafkaProbe, poisonMessages, rawTransactions } from '../dist/kafka/testing.js';
 import { summarize } from './cpuprofile-top.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -36,6 +42,8 @@ const PROFILE = env.BENCH_KAFKA_PROFILE;
 const BASELINE_N = Number(env.BENCH_KAFKA_BASELINE_N ?? 10_000);
 const SECONDS = Number(env.BENCH_KAFKA_SECONDS ?? 10);
 const PACE = Number(env.BENCH_KAFKA_PACE ?? 0.5);
+const POISON = Number(env.BENCH_KAFKA_POISON ?? 0.01);
+const ONLY = env.BENCH_KAFKA_ONLY;
 const KEY = `bench-${randomBytes(16).toString('hex')}`;
 const log = (message) => process.stderr.write(`[bench:kafka] ${message}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -246,9 +254,64 @@ function scorerAlone() {
   return result;
 }
 
+/**
+ * `records` with a share of them replaced by poison messages, cycling through every kind poisonMessages makes (a
+ * conflicting duplicate copies a record 50 places earlier, under its key: same partition, after it).
+ */
+function withPoison(records, share, prefix) {
+  const every = Math.max(1, Math.round(1 / share));
+  return records.map((record, i) => {
+    if (i % every !== every - 1 || i < 50) return record;
+    const kinds = poisonMessages(`${prefix}-${i}`, records[i - 50]);
+    return kinds[((i / every) % kinds.length) | 0];
+  });
+}
+
 const rows = [];
-let profileSummary;
 try {
+  if (ONLY === 'poison') {
+    // Alternating clean and poisoned runs (BENCH_KAFKA_REPEAT pairs, which goes first alternating too; fresh groups and
+    // ids each): medians.
+    const clean = [];
+    const poisoned = [];
+    for (let r = 0; r < Number(env.BENCH_KAFKA_REPEAT ?? 1); r++) {
+      const runClean = async () =>
+        clean.push(
+          await throughput(
+            `1 processor, clean #${r + 1}`,
+            1,
+            `bench-clean-${r}`,
+            () => processors(1, `bench-clean-${r}`),
+            [...rawTransactions(N, `clean${r}`, 5)],
+          ),
+        );
+      const runPoison = async () =>
+        poisoned.push(
+          await throughput(
+            `1 processor, ${POISON * 100}% poison #${r + 1}`,
+            1,
+            `bench-poison-${r}`,
+            () => processors(1, `bench-poison-${r}`),
+            withPoison([...rawTransactions(N, `poison${r}`, 5)], POISON, `pz${r}`),
+          ),
+        );
+      // Alternate which runs first, so neither always meets a warmer machine.
+      const order = r % 2 === 0 ? [runClean, runPoison] : [runPoison, runClean];
+      for (const run of order) await run();
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    process.stdout.write(
+      `\n${N.toLocaleString('en')} messages per run, ${clean.length} alternating pair(s), ${cpus().length} cores shared with the broker and the publisher: clean ${clean.join(', ')} msg/s (median ${median(clean)}); ${POISON * 100}% poison ${poisoned.join(', ')} msg/s (median ${median(poisoned)}); ratio of medians ${(median(poisoned) / median(clean)).toFixed(2)}\n`,
+    );
+  } else await fullRun();
+} finally {
+  await Promise.all([...children].map((c) => stop(c)));
+  await probe.close().catch(() => {});
+  await broker.stop();
+}
+
+async function fullRun() {
+  let profileSummary;
   const alone = scorerAlone();
   const profiling = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
   const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1', {}, profiling), [
@@ -263,6 +326,16 @@ try {
     profileSummary = summarize(file, 20);
     log(`CPU profile of the 1-processor run (${file}):\n${profileSummary}`);
   }
+  const poisoned =
+    POISON > 0
+      ? await throughput(
+          `1 processor, ${POISON * 100}% poison`,
+          1,
+          'bench-poison',
+          () => processors(1, 'bench-poison'),
+          withPoison([...rawTransactions(N, 'poison', 5)], POISON, 'pz'),
+        )
+      : undefined;
   const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [
     ...rawTransactions(N, 'two', 5),
   ]);
@@ -312,6 +385,16 @@ try {
       '1.00',
     ],
     ['Processor, 1 instance (@platformatic/kafka, transactional, SHAP for alerts)', one, lat1, ratio(one)],
+    ...(poisoned === undefined
+      ? []
+      : [
+          [
+            `Processor, 1 instance, ${POISON * 100}% poison messages (msg/s; ${(poisoned / one).toFixed(2)}x the clean run)`,
+            poisoned,
+            undefined,
+            ratio(poisoned),
+          ],
+        ]),
     ['Processor, 2 instances, one group', two, lat2, ratio(two)],
     ['Processor, 1 instance, previous transport (kafkajs 2.2.4), same run', legacy, undefined, ratio(legacy)],
     ['Baseline: consumer → `POST /v1/score` per message (SHAP on) → produce', baseline, latBase, ratio(baseline)],
@@ -341,8 +424,4 @@ try {
       : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`,
   );
   log('bench/README.md updated');
-} finally {
-  await Promise.all([...children].map((c) => stop(c)));
-  await probe.close().catch(() => {});
-  await broker.stop();
 }

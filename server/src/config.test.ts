@@ -40,7 +40,17 @@ describe('loadConfig', () => {
       demoRate: 5,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
+      limits: { maxAmount: 1e9, timeWindow: { pastMs: 30 * 86_400_000, futureMs: 15 * 60_000 } },
     });
+  });
+
+  it('reads the input limits and refuses impossible ones', async () => {
+    const config = await loadConfig({ MAX_AMOUNT: '250000.50', TIMESTAMP_MAX_AGE: '7d', TIMESTAMP_MAX_AHEAD: '0' });
+    expect(config.limits).toEqual({ maxAmount: 250000.5, timeWindow: { pastMs: 7 * 86_400_000, futureMs: 0 } });
+    expect((await failure({ MAX_AMOUNT: '1e308' })).variable).toBe('MAX_AMOUNT');
+    expect((await failure({ MAX_AMOUNT: '0' })).variable).toBe('MAX_AMOUNT');
+    expect((await failure({ TIMESTAMP_MAX_AGE: '0' })).variable).toBe('TIMESTAMP_MAX_AGE');
+    expect((await failure({ TIMESTAMP_MAX_AHEAD: 'soon' })).variable).toBe('TIMESTAMP_MAX_AHEAD');
   });
 
   it('reads every setting', async () => {

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiKeyConfigError, parseApiKeys, parseOrigins, type HashedApiKey } from '@fraudscore/edge';
+import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_CEILING, type InputLimits, type TimeWindow } from '@fraudscore/sdk';
 
 /** The repository root: src/ and dist/ both sit two levels below it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,6 +42,8 @@ export interface ServerConfig {
   kafka: KafkaConfig;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** The input contract's limits for every entry point (HTTP, KServe, the stream). */
+  limits: InputLimits & { timeWindow: TimeWindow };
 }
 
 export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
@@ -252,6 +255,23 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: '(host name)',
     meaning:
       'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor.',
+  },
+  {
+    name: 'MAX_AMOUNT',
+    default: String(DEFAULT_MAX_AMOUNT),
+    meaning: `The largest transaction amount accepted (a number above 0, at most ${MAX_AMOUNT_CEILING}); larger ones are refused (422, or the DLQ) so a customer's window sums stay finite.`,
+  },
+  {
+    name: 'TIMESTAMP_MAX_AGE',
+    default: '30d',
+    meaning:
+      'How far before the server\'s clock a transaction\'s timestamp may be (`30m`, `6h`, `30d`; at least 1m, at most 365d). Back-fills opt out: `?backfill=true` on the scoring routes (admin scope), `"backfill": true` in a `transactions_raw` message (the replay command sets it).',
+  },
+  {
+    name: 'TIMESTAMP_MAX_AHEAD',
+    default: '15m',
+    meaning:
+      "How far after the server's clock a timestamp may be (clock skew of terminals): `0`, or a duration like `30s`, `15m`, `1h`.",
   },
   { name: 'LOG_LEVEL', default: 'info', meaning: `JSON log lines at this level and above: ${LOG_LEVELS.join(', ')}.` },
   {
@@ -580,6 +600,19 @@ function streamExplain(env: Env, fallback: 'alerts' | 'all'): 'alerts' | 'all' {
   return text;
 }
 
+function maxAmount(env: Env): number {
+  const text = read(env, 'MAX_AMOUNT');
+  if (text === undefined) return DEFAULT_MAX_AMOUNT;
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0 && value <= MAX_AMOUNT_CEILING)) {
+    throw new ConfigError(
+      'MAX_AMOUNT',
+      `expected a number above 0 and at most ${MAX_AMOUNT_CEILING} (plain digits, like 1000000000), got ${JSON.stringify(text.slice(0, 40))}`,
+    );
+  }
+  return value;
+}
+
 function logLevel(env: Env): LogLevel {
   const text = read(env, 'LOG_LEVEL')?.toLowerCase();
   if (text === undefined) return 'info';
@@ -633,6 +666,13 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     kafka: loadKafkaConfig(env),
     logLevel: logLevel(env),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    limits: {
+      maxAmount: maxAmount(env),
+      timeWindow: {
+        pastMs: duration(env, 'TIMESTAMP_MAX_AGE', '30d'),
+        futureMs: duration(env, 'TIMESTAMP_MAX_AHEAD', '15m', { minMs: 1_000, allowZero: true }),
+      },
+    },
   };
 }
 

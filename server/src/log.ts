@@ -35,7 +35,5 @@ export function errorFields(error: unknown): LogFields {
   return error instanceof Error ? { error: error.name, message: error.message } : { error: String(error) };
 }
 
-/** The request path with ids replaced, so logs hold no transaction ids and no query (filters may name customers). */
-export function redactPath(pathname: string): string {
-  return pathname.replace(/^(\/v1\/transactions\/)[^/]+/, '$1:id').replace(/^(\/v1\/models\/)[^/]+/, '$1:version');
-}
+/** The request path with ids replaced (the edge's rule, shared with its error log). */
+export { redactPath } from '@fraudscore/edge';

@@ -31,7 +31,7 @@ import { MlflowBridge } from './mlflow/bridge.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager } from './models/manager.js';
-import { startPipeline, type Pipeline } from './kafka/index.js';
+import { startPipeline, type Pipeline, type PipelineOptions } from './kafka/index.js';
 import { rawMessage, TOPICS } from './kafka/messages.js';
 
 /** Storage with an optional close (flush) for shutdown. */
@@ -54,6 +54,8 @@ export interface StartOptions {
   clock?: () => number;
   /** The built dashboard served at / (default dashboard/dist in the repository; false: none). */
   dashboardDir?: string | false;
+  /** Stream processor tuning (tests): retries, degraded reporting. */
+  stream?: Pick<PipelineOptions, 'processor'>;
 }
 
 export interface RunningServer {
@@ -154,6 +156,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       windowMs: config.promotion.windowMs,
       minLabels: config.promotion.minLabels,
     });
+  // The stream starts after the app: /health asks it through this reference.
+  const stream: { pipeline?: Pipeline } = {};
   const edge = createEdge({
     model: () => models.active().scorer,
     history,
@@ -163,6 +167,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     config: edgeConfig,
     metrics,
     driftHistory,
+    limits: config.limits,
+    logger,
+    degraded: () => stream.pipeline?.processor.problems() ?? [],
     explainer: createLlmExplainer({
       apiKey: config.openai.apiKey,
       baseURL: config.openai.baseUrl,
@@ -241,7 +248,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger,
     clock,
     explain: config.kafka.explain,
+    ...options.stream,
   });
+  stream.pipeline = kafka;
   // The demo feeds the stream (transactions_raw: in process, or the Kafka cluster) like a bank's channels would;
   // it learns the scores from the bus, as every scored transaction is published there.
   const demo = config.demo

@@ -78,6 +78,16 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
       expect(await s.get('b')).toBeUndefined();
     });
 
+    it('keeps the content fingerprint idempotency compares; a record stored without one reads back without one', async () => {
+      const s = await fresh();
+      const withPrint = { ...record('fp', 1), fingerprint: 'ab'.repeat(32) };
+      await saveOne(s, withPrint);
+      await saveOne(s, record('nofp', 2));
+      expect(await s.get('fp')).toEqual(withPrint);
+      expect(await s.get('nofp')).toEqual(record('nofp', 2));
+      expect((await s.list({ limit: 10 })).items.map((r) => r.fingerprint)).toEqual([undefined, 'ab'.repeat(32)]);
+    });
+
     it('saves many in one call: duplicates within the call and ids already stored are not created again', async () => {
       const s = await fresh();
       await saveOne(s, record('old', 1));

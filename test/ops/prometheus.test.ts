@@ -33,6 +33,7 @@ export const PROJECT_METRICS = [
   'model_info',
   'process_uptime_seconds',
   'kafka_consumer_lag',
+  'kafka_processor_consecutive_aborts',
 ];
 
 interface PromResponse<T> {
@@ -270,6 +271,7 @@ describe('Prometheus scraping a running server', () => {
       'ModelAccuracyLow',
       'FalsePositiveRateHigh',
       'KafkaConsumerLagHigh',
+      'KafkaStreamStuck',
     ];
     expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(expected));
     for (const rule of rules) {

@@ -138,28 +138,93 @@ describe('GET /openapi.json', () => {
     const auth = { authorization: 'Bearer openapi-score-key-0123456789' };
     expect((await scoreOnly.app.request('/v1/alerts', { headers: auth })).status).toBe(403);
     expect(
-      (await scoreOnly.app.request('/v1/score', { method: 'POST', headers: auth, body: JSON.stringify(tx('k1')) }))
-        .status,
+      (
+        await scoreOnly.app.request('/v1/score', {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify(tx('k1')),
+        })
+      ).status,
     ).toBe(200);
     // The original routes too: scoring with the score key, the threshold only with admin, nothing without a key.
     expect(
-      (await scoreOnly.app.request('/predict', { method: 'POST', headers: auth, body: JSON.stringify(tx('k2')) }))
-        .status,
+      (
+        await scoreOnly.app.request('/predict', {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify(tx('k2')),
+        })
+      ).status,
     ).toBe(200);
     expect(
       (
         await scoreOnly.app.request('/threshold', {
           method: 'POST',
-          headers: auth,
+          headers: { ...auth, 'content-type': 'application/json' },
           body: JSON.stringify({ threshold: 0.9 }),
         })
       ).status,
     ).toBe(403);
-    expect((await scoreOnly.app.request('/predict', { method: 'POST', body: JSON.stringify(tx('k3')) })).status).toBe(
-      401,
-    );
+    expect(
+      (
+        await scoreOnly.app.request('/predict', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(tx('k3')),
+        })
+      ).status,
+    ).toBe(401);
     expect((await scoreOnly.app.request('/model-info')).status).toBe(401);
     expect((await scoreOnly.app.request('/v2/health/ready')).status).toBe(200);
+  });
+});
+
+describe('the input contract in the document', () => {
+  type Schema = {
+    properties: Record<string, { anyOf?: Record<string, unknown>[]; description?: string } & Record<string, unknown>>;
+    description: string;
+  };
+  const transactionOf = async (edge: TestEdge): Promise<Schema> =>
+    (await (await edge.app.request('/openapi.json')).json()).components.schemas.Transaction;
+
+  it('shows the rules: id pattern and length, the amount ceiling, the timestamp window, what "same content" is', async () => {
+    const t = await transactionOf(await createTestEdge(BUNDLE));
+    for (const field of ['id', 'customerId', 'terminalId']) {
+      const [text, integer] = t.properties[field]!.anyOf!;
+      expect(text).toMatchObject({
+        type: 'string',
+        minLength: 1,
+        maxLength: 256,
+        pattern: expect.stringContaining('\\u0000-\\u001F'),
+      });
+      expect(integer).toMatchObject({ type: 'integer', maximum: Number.MAX_SAFE_INTEGER });
+      expect(t.properties[field]!.description).toMatch(/without control characters/);
+    }
+    expect(t.properties['amount']).toMatchObject({ type: 'number', minimum: 0, maximum: 1e9 });
+    expect(t.properties['timestamp']!.description).toMatch(
+      /Within 30 days before and 15 minutes after the server's clock.*backfill=true/,
+    );
+    expect(t.description).toMatch(/Same content: .* not content/);
+  });
+
+  it('shows the configured limits, which the routes enforce', async () => {
+    const edge = await createTestEdge(BUNDLE, {
+      limits: { maxAmount: 5000, timeWindow: { pastMs: 7 * 86_400_000, futureMs: 60_000 } },
+    });
+    const t = await transactionOf(edge);
+    expect(t.properties['amount']!['maximum']).toBe(5000);
+    expect(t.properties['timestamp']!.description).toMatch(/Within 7 days before and 1 minute after/);
+    const post = (body: unknown) =>
+      edge.app.request('/v1/score', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post(tx('l1', { amount: 5000 }))).status).toBe(200);
+    expect((await (await post(tx('l2', { amount: 5000.01 }))).json()).error).toMatchObject({
+      field: 'amount',
+      message: expect.stringMatching(/ceiling of 5,000/),
+    });
   });
 });
 
@@ -172,7 +237,11 @@ describe('examples against the schemas and the routes', () => {
     doc = await (await edge.app.request('/openapi.json')).json();
   });
   const send = (method: string, path: string, body: unknown) =>
-    edge.app.request(path, { method, headers: auth, body: JSON.stringify(body) });
+    edge.app.request(path, {
+      method,
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const documentedStatuses = (path: string, method: string): string[] =>
     Object.keys(doc.paths[path]![method]!.responses);
 

@@ -1,5 +1,6 @@
 // GET /openapi.json: an OpenAPI 3.1 document built from the zod schemas the routes validate with (z.toJSONSchema;
 // no code generation), the operation table beside this file, and the access table the security middleware mounts.
+import type { InputLimits } from '@fraudscore/sdk';
 import { Hono } from 'hono';
 import { accessFor } from '../access.js';
 import { errorBody, z } from '../schemas/index.js';
@@ -15,6 +16,8 @@ export interface OpenApiOptions {
   /** Optional route groups the app serves. */
   drift?: boolean;
   bundle?: boolean;
+  /** The input limits in force (amount ceiling, timestamp window): the Transaction schema shows them. Default the SDK's. */
+  limits?: Partial<InputLimits> | undefined;
 }
 
 export type OpenApiDocument = Record<string, unknown> & {
@@ -23,7 +26,7 @@ export type OpenApiDocument = Record<string, unknown> & {
 
 const SCHEME = 'apiKey';
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed request: bad JSON, query or path parameter (`field` names it).',
+  400: 'Malformed request: a body that is not valid UTF-8 or not valid JSON, a bad query or path parameter (`field` names it).',
   422: 'Well-formed JSON with an unacceptable value (`field` names it, e.g. `transactions[3].amount`).',
 };
 
@@ -41,14 +44,14 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
       title: 'fraudscore edge API',
       version: EDGE_VERSION,
       description:
-        'Fraud scoring, analyst review and model serving. Every error except KServe\'s is `{ "error": { "code", "message", "field" } }`.',
+        'Fraud scoring, analyst review and model serving. Every error except KServe\'s is `{ "error": { "code", "message", "field" } }`; every response carries X-Request-Id (a 5xx names it in `requestId` too, as the server\'s log line does). Bodies are JSON sent as UTF-8 with Content-Type: application/json.',
     },
     tags: TAGS.filter((tag) =>
       Object.values(paths).some((item) => Object.values(item).some((o) => (o['tags'] as string[])[0] === tag.name)),
     ),
     paths,
     components: {
-      schemas: componentSchemas(),
+      schemas: componentSchemas(options.limits),
       ...(options.apiKeyHeader ? { securitySchemes: { [SCHEME]: securityScheme(options.apiKeyHeader) } } : {}),
     },
   };
@@ -74,7 +77,12 @@ function operationObject(op: Operation, options: OpenApiOptions): Record<string,
     ...(op.body ? { 400: ERROR_DESCRIPTIONS[400], ...(op.errorSchema ? {} : { 422: ERROR_DESCRIPTIONS[422] }) } : {}),
     ...(access.key ? { 401: 'No API key, or not a valid one.', 429: 'Rate limited (Retry-After).' } : {}),
     ...(access.key && access.scope ? { 403: `The key lacks the \`${access.scope}\` scope.` } : {}),
-    ...(op.body ? { 413: 'Body larger than the configured limit (1 MiB by default).' } : {}),
+    ...(op.body
+      ? {
+          413: 'Body larger than the configured limit (1 MiB by default).',
+          415: 'A body not sent as JSON: Content-Type must be application/json (or a +json type; charset utf-8 if given).',
+        }
+      : {}),
     ...op.refusals,
   };
   const responses: Record<string, unknown> = {};

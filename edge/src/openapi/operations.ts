@@ -42,26 +42,37 @@ const REGISTRY_REFUSALS = {
 };
 const registryJson = (description: string): Reply => ({ description, contentType: 'application/json' });
 const BATCH_413 = { 413: `More than ${s.MAX_BATCH} transactions.` };
+const CONFLICT_409 = {
+  409: 'conflict: this id was already scored with different content (`id` names it; see Transaction for what "same content" means). The same content again returns the stored result with 200.',
+};
+const BACKFILL_403 = { 403: "backfill=true with a key without the `admin` scope (or the route's scope missing)." };
 
 const scoring: Operation[] = [
   {
     method: 'post',
     path: '/v1/score',
     tag: 'scoring',
-    summary: 'Score one transaction (idempotent per id)',
+    summary: 'Score one transaction (idempotent per id: same content → the stored result, other content → 409)',
     query: s.scoreQuery,
     body: s.scoreBody,
     ok: { 200: json('The scored transaction, as stored.', s.scoredTransaction) },
+    refusals: { ...CONFLICT_409, ...BACKFILL_403 },
   },
   {
     method: 'post',
     path: '/v1/score/batch',
     tag: 'scoring',
-    summary: 'Score 1..1000 transactions in order',
+    summary:
+      "Score 1..1000 transactions in order; an invalid one refuses the batch, a conflicting duplicate is that item's error",
     query: s.scoreQuery,
     body: s.scoreBatchBody,
-    ok: { 200: json('One result per transaction, in request order.', s.scoreBatchResponse) },
-    refusals: BATCH_413,
+    ok: {
+      200: json(
+        'One result per transaction, in request order: a ScoredTransaction, or { id, error } for a conflicting duplicate.',
+        s.scoreBatchResponse,
+      ),
+    },
+    refusals: { ...BATCH_413, ...BACKFILL_403 },
   },
 ];
 
@@ -246,17 +257,25 @@ const legacy: Operation[] = [
     path: '/predict',
     tag: 'legacy',
     summary: 'Score one transaction (original field names)',
+    query: s.legacyScoreQuery,
     body: s.scoreBody,
     ok: { 200: json('The prediction.', s.legacyPrediction) },
+    refusals: { ...CONFLICT_409, ...BACKFILL_403 },
   },
   {
     method: 'post',
     path: '/predict/batch',
     tag: 'legacy',
     summary: 'Score 1..1000 transactions (original field names)',
+    query: s.legacyScoreQuery,
     body: s.scoreBatchBody,
-    ok: { 200: json('Predictions in request order.', s.legacyBatchResponse) },
-    refusals: BATCH_413,
+    ok: {
+      200: json(
+        'Predictions in request order; a conflicting duplicate is { transaction_id, error } in its place.',
+        s.legacyBatchResponse,
+      ),
+    },
+    refusals: { ...BATCH_413, ...BACKFILL_403 },
   },
   {
     method: 'get',
@@ -356,7 +375,11 @@ const kserveModel = (prefix: string): Operation[] => [
     params: s.kserveModelPath,
     body: inferRequest,
     ok: { 200: json('The output tensors.', s.inferResponse) },
-    refusals: { 404: 'Not the loaded model or version.', 503: 'No model can be loaded.' },
+    refusals: {
+      404: 'Not the loaded model or version.',
+      409: 'A conflicting duplicate (an id already scored, or earlier in the request, with different content): nothing was scored.',
+      503: 'No model can be loaded.',
+    },
     errorSchema: s.kserveError,
   },
 ];

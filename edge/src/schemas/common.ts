@@ -1,20 +1,15 @@
 // Pieces several route groups share: ids in paths, boolean flags and times in queries, risk levels, the error body.
-import { RISK_LEVELS, type RiskLevel } from '@fraudscore/sdk';
+import { RISK_LEVELS, RULES, type RiskLevel } from '@fraudscore/sdk';
+import { contractText } from './contract.js';
 import { z } from './zod.js';
 
 export const riskLevel = z
   .enum(RISK_LEVELS as [RiskLevel, ...RiskLevel[]], { error: `must be one of ${RISK_LEVELS.join(', ')}` })
   .meta({ description: 'Risk tier, from the threshold in force.' });
 
-const ID_LENGTH = 'must be 1 to 256 characters';
-
-/** A stored transaction's id in a path: 1..256 characters. */
+/** A stored transaction's id in a path: an id under the input contract. */
 export const idParam = z.object({
-  id: z
-    .string()
-    .min(1, { error: ID_LENGTH })
-    .max(256, { error: ID_LENGTH })
-    .meta({ description: 'Transaction id (1..256 characters).' }),
+  id: contractText().meta({ description: `Transaction id: ${RULES.text}.` }),
 });
 
 /** A boolean query flag: true/false/1/0, else 400 naming it. */
@@ -61,18 +56,25 @@ export function fromNotAfterTo(
   }
 }
 
+/** The error object of the one shape (also a batch item's `error`). */
+export const errorObject = z.object({
+  code: z.string().meta({
+    description:
+      'Stable machine-readable code: bad_request, validation_error, conflict, unauthorized, forbidden, not_found, payload_too_large, unsupported_media_type, rate_limited, internal_error, ...',
+  }),
+  message: z
+    .string()
+    .meta({ description: 'Human-readable: what is wrong and what is allowed; may change between versions.' }),
+  field: z.string().optional().meta({
+    description:
+      'The input at fault: `body`, `content-type`, `limit`, `transactions[3].amount`, `preScore.riskLevel`, ...',
+  }),
+  id: z.string().optional().meta({ description: 'conflict: the transaction id concerned.' }),
+  requestId: z.string().optional().meta({
+    description:
+      "internal_error: the request id in the server's logs (also the X-Request-Id header of every response).",
+  }),
+});
+
 /** Every error of the API except KServe's: `{ "error": { "code", "message", "field" } }`. */
-export const errorBody = z
-  .object({
-    error: z.object({
-      code: z.string().meta({
-        description:
-          'Stable machine-readable code: bad_request, validation_error, unauthorized, forbidden, not_found, payload_too_large, rate_limited, ...',
-      }),
-      message: z.string().meta({ description: 'Human-readable; may change between versions.' }),
-      field: z.string().optional().meta({
-        description: 'The input at fault: `body`, `limit`, `transactions[3].amount`, `preScore.riskLevel`, ...',
-      }),
-    }),
-  })
-  .meta({ description: 'The one error shape.' });
+export const errorBody = z.object({ error: errorObject }).meta({ description: 'The one error shape.' });

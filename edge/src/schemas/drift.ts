@@ -1,6 +1,7 @@
 // GET /v1/drift (window), GET /v1/drift/history (time range), and the original POST /drift/check and
 // POST /drift/set-baseline.
 import { fromNotAfterTo, timeRange } from './common.js';
+import { whoText } from './contract.js';
 import { z } from './zod.js';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -27,8 +28,7 @@ export const driftQuery = z.object({
 
 export const driftHistoryQuery = timeRange.superRefine(fromNotAfterTo);
 
-const WHO = 'must be a non-empty string of at most 200 characters';
-const changedBy = z.string({ error: WHO }).max(200, { error: WHO }).regex(/\S/, { error: WHO });
+const changedBy = whoText(200);
 
 export const driftCheckBody = z.object(
   {

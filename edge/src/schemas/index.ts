@@ -1,6 +1,7 @@
 // Request and response schemas of the edge API (zod 4): the routes validate with them, /openapi.json is built from them.
 export { bundlePath } from './bundle.js';
-export { errorBody, idParam, riskLevel } from './common.js';
+export { errorBody, errorObject, idParam, riskLevel } from './common.js';
+export { contractText, fromProblem, idField } from './contract.js';
 export {
   baselineInfo,
   driftCheckBody,
@@ -16,8 +17,26 @@ export { acknowledgeBody, labelBody } from './labels.js';
 export { legacyBatchResponse, legacyPrediction, thresholdBody, thresholdState } from './legacy.js';
 export { alertListQuery, DEFAULT_PAGE, MAX_PAGE, streamQuery, transactionListQuery, transactionPage } from './lists.js';
 export { health, modelInfo, modelStatus } from './models.js';
-export { batchIssueStatus, MAX_BATCH, scoreBatchBody, scoreBatchResponse, scoreBody, scoreQuery } from './score.js';
-export { preScore, scoredTransaction, timestamp, transactionInput } from './transaction.js';
+export {
+  batchIssueStatus,
+  batchItemError,
+  legacyScoreQuery,
+  MAX_BATCH,
+  scoreBatchBody,
+  scoreBatchEnvelope,
+  scoreBatchResponse,
+  scoreBatchSchema,
+  scoreBody,
+  scoreQuery,
+} from './score.js';
+export {
+  preScore,
+  scoredTransaction,
+  timestampField,
+  transactionInput,
+  transactionSchema,
+  type TransactionSchemaOptions,
+} from './transaction.js';
 export {
   fieldOf,
   validate,

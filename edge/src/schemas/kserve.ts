@@ -43,6 +43,19 @@ export const inferBody = (maxBatch: number) =>
         .min(1, { error: 'must be a non-empty array of { name }' })
         .optional()
         .meta({ description: 'The outputs wanted (default all); leave out shap_values to skip SHAP.' }),
+      parameters: z
+        .object(
+          {
+            backfill: z.boolean({ error: 'must be true or false' }).optional().meta({
+              description:
+                "true: a back-fill, the timestamp window around the server's clock is not applied (admin scope).",
+            }),
+          },
+          { error: 'must be an object of parameters' },
+        )
+        .catchall(z.union([z.string(), z.number(), z.boolean()]))
+        .optional()
+        .meta({ description: 'Request parameters (Open Inference Protocol); this model reads `backfill`.' }),
     },
     { error: 'the request must be a JSON object { inputs: [...] }' },
   );

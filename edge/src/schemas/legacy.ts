@@ -1,5 +1,6 @@
 // The original service's routes (snake_case): POST /threshold and the responses existing clients parse.
-import { riskLevel } from './common.js';
+import { errorObject, riskLevel } from './common.js';
+import { whoText } from './contract.js';
 import { z } from './zod.js';
 
 export const thresholdBody = z.object(
@@ -9,10 +10,7 @@ export const thresholdBody = z.object(
       .gt(0, { error: 'must be a number strictly between 0 and 1' })
       .lt(1, { error: 'must be a number strictly between 0 and 1' })
       .meta({ description: 'The new block threshold; applies from the next request on.' }),
-    changed_by: z
-      .string({ error: 'must be a non-empty string of at most 200 characters' })
-      .max(200, { error: 'must be a non-empty string of at most 200 characters' })
-      .regex(/\S/, { error: 'must be a non-empty string of at most 200 characters' })
+    changed_by: whoText(200)
       .optional()
       .meta({ description: "Who changed it, for the audit (trimmed); default 'api'." }),
   },
@@ -39,7 +37,16 @@ export const legacyPrediction = z.object({
   model_version: z.string(),
 });
 
-export const legacyBatchResponse = z.object({ predictions: z.array(legacyPrediction) });
+export const legacyBatchResponse = z.object({
+  predictions: z.array(
+    z.union([
+      legacyPrediction,
+      z
+        .object({ transaction_id: z.string().optional(), error: errorObject })
+        .meta({ description: 'A conflicting duplicate: not scored (the others are).' }),
+    ]),
+  ),
+});
 
 export const thresholdState = z.object({
   threshold: z.number(),

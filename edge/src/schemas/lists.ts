@@ -2,6 +2,7 @@
 import { RISK_LEVELS, type RiskLevel } from '@fraudscore/sdk';
 import { ALERT_LEVELS, decodeCursor, type ListQuery } from '../storage/index.js';
 import { fromNotAfterTo, timeRange } from './common.js';
+import { contractText } from './contract.js';
 import { scoredTransaction } from './transaction.js';
 import { z } from './zod.js';
 
@@ -24,12 +25,9 @@ const listQuery = (levels: readonly RiskLevel[]) =>
   timeRange
     .extend({
       risk: riskList(levels).optional(),
-      customerId: z
-        .string()
-        .min(1, { error: 'must be 1 to 256 characters' })
-        .max(256, { error: 'must be 1 to 256 characters' })
-        .optional()
-        .meta({ description: "Only this customer's transactions." }),
+      customerId: contractText().optional().meta({
+        description: "Only this customer's transactions (an id: 1 to 256 characters, no control characters).",
+      }),
       limit: z
         .string()
         .regex(/^\d{1,4}$/, { error: `must be an integer from 1 to ${MAX_PAGE}` })

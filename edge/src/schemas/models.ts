@@ -36,11 +36,15 @@ export const modelInfo = z.object({
 
 export const health = z.object({
   status: z.enum(['ok', 'degraded']).meta({
-    description: 'degraded: still serving the current model, but the registry could not be followed (see reasons).',
+    description:
+      "degraded: still serving, but the registry could not be followed or the stream's batches keep failing (see reasons).",
   }),
   model: z.object({ name: z.string(), version: z.string() }),
   source: modelSource.optional(),
-  reasons: z.array(z.string()).optional(),
+  reasons: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'Why it is degraded (present when the server follows a registry or something is wrong).' }),
   registryCheckedAt: z.string().nullable().optional(),
   time: z.string(),
 });

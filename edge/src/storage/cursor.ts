@@ -1,4 +1,5 @@
 // Opaque keyset cursors: the (timestamp, id) of the last item of a page, base64url-encoded JSON.
+import { textProblem } from '@fraudscore/sdk';
 
 export interface CursorKey {
   timestamp: number;
@@ -25,7 +26,14 @@ export function decodeCursor(cursor: string): CursorKey | undefined {
     );
     if (!Array.isArray(value) || value.length !== 2) return undefined;
     const [timestamp, id] = value as unknown[];
-    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || typeof id !== 'string') return undefined;
+    // Only what this module could have made: a stored id (the input contract's text) after a finite time.
+    if (
+      typeof timestamp !== 'number' ||
+      !Number.isFinite(timestamp) ||
+      typeof id !== 'string' ||
+      textProblem(id) !== undefined
+    )
+      return undefined;
     return { timestamp, id };
   } catch {
     return undefined;

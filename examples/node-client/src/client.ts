@@ -36,6 +36,17 @@ export interface ScoredTransaction {
   label: { label: LabelValue; analyst: string; at: string } | null;
 }
 
+/** A batch item that was not scored: an id already scored (or earlier in the batch) with different content. */
+export interface BatchItemError {
+  id?: string;
+  error: { code: string; message: string; field?: string; id?: string };
+}
+
+/** One item of a batch's results: scored, or not (a conflicting duplicate; the other items are scored). */
+export type BatchResult = ScoredTransaction | BatchItemError;
+
+export const isScored = (result: BatchResult): result is ScoredTransaction => !('error' in result);
+
 export interface AlertPage {
   items: ScoredTransaction[];
   nextCursor: string | null;
@@ -113,16 +124,15 @@ export class FraudScoreClient {
     return this.#request<ScoredTransaction>('POST', `/v1/score${explainQuery(options)}`, transaction);
   }
 
-  /** POST /v1/score/batch: 1..1000 transactions in one request, results in the same order. */
-  async scoreBatch(
-    transactions: readonly TransactionInput[],
-    options: ScoreOptions = {},
-  ): Promise<ScoredTransaction[]> {
-    const body = await this.#request<{ results: ScoredTransaction[] }>(
-      'POST',
-      `/v1/score/batch${explainQuery(options)}`,
-      { transactions },
-    );
+  /**
+   * POST /v1/score/batch: 1..1000 transactions in one request, results in the same order. An invalid transaction
+   * refuses the whole batch (FraudScoreApiError, 422); an id already scored with other content is that item's
+   * { id, error } (409 conflict) while the others are scored: `results.filter(isScored)`.
+   */
+  async scoreBatch(transactions: readonly TransactionInput[], options: ScoreOptions = {}): Promise<BatchResult[]> {
+    const body = await this.#request<{ results: BatchResult[] }>('POST', `/v1/score/batch${explainQuery(options)}`, {
+      transactions,
+    });
     return body.results;
   }
 

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import {
   FraudScoreApiError,
   FraudScoreClient,
+  isScored,
   type Explanation,
   type ScoredTransaction,
   type TransactionInput,
@@ -78,7 +79,7 @@ export async function run(client: FraudScoreClient, log: Log = console.log): Pro
     RISKY_AMOUNTS[1]!,
     RISKY_AMOUNTS[2]!,
   ];
-  const batch = await client.scoreBatch(amounts.map(tx));
+  const batch = (await client.scoreBatch(amounts.map(tx))).filter(isScored); // fresh ids: no conflicting duplicates
   for (const result of batch) log(`   ${describe(result)}`);
   const flagged = batch.filter((r) => r.riskLevel === 'HIGH' || r.riskLevel === 'CRITICAL');
   log(`   ${flagged.length} of ${batch.length} at HIGH or CRITICAL`);

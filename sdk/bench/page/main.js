@@ -31,6 +31,13 @@ async function run() {
   await latencies(true); // warm-up
   window.__bench = { backend, coldStartMs, withShap: await latencies(true), withoutShap: await latencies(false) };
 }
-run().catch((error) => {
-  window.__benchError = String(error?.stack ?? error);
-});
+if (params.get('mode') === 'deep')
+  import('./deep.js')
+    .then((deep) => deep.start())
+    .catch((error) => {
+      window.__benchError = String(error?.stack ?? error);
+    });
+else
+  run().catch((error) => {
+    window.__benchError = String(error?.stack ?? error);
+  });

@@ -121,7 +121,7 @@ export class TreeEnsembles {
     return this.explainer().explainEnsemble(weights, row, out);
   }
 
-  /** The TreeExplainer behind explain(), built on first use (it precomputes ~8 MB of tables for the default bundle). */
+  /** The TreeExplainer behind explain(), built on first use with the default memory budget of the runtime. */
   explainer(): TreeExplainer {
     this.shap ??= new TreeExplainer(this);
     return this.shap;

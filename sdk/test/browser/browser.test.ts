@@ -51,7 +51,12 @@ beforeAll(async () => {
     root: join(here, 'page'),
     logLevel: 'warn',
     configFile: false,
-    resolve: { alias: { '@fraudscore/sdk': join(repo, 'sdk/dist/index.js') } },
+    resolve: {
+      alias: [
+        { find: /^@fraudscore\/sdk$/, replacement: join(repo, 'sdk/dist/index.js') },
+        { find: /^@fraudscore\/sdk\/trees$/, replacement: join(repo, 'sdk/dist/trees/index.js') },
+      ],
+    },
     worker: { format: 'es' },
     build: { outDir: out, emptyOutDir: true, target: 'es2022' },
   });
@@ -101,6 +106,16 @@ describe('SDK in Chromium', () => {
         expect(run.results.some((r) => r.features['CUSTOMER_ID_NB_TX_30DAY_WINDOW']! > 1)).toBe(true); // history was used
         expect(run.results.every((r) => r.features['TERMINAL_ID_RISK_7DAY_WINDOW'] === null)).toBe(true); // the device cannot know it
       }
+
+      // TreeSHAP keeps to the browser's budget: 2 MiB per model, where Node's 32 MiB gives every tree tables
+      const { budget, usage } = (await page.evaluate(() => window.__explainer))!;
+      expect(budget).toBe(2 * 2 ** 20);
+      for (const name of ['lightgbm', 'xgboost']) {
+        expect(usage[name]!.bytes).toBeLessThanOrEqual(budget);
+        expect(usage[name]!.trees.walk).toBe(0); // the Linear TreeSHAP index fits, so nothing falls back to the walk
+      }
+      expect(usage['lightgbm']!.trees.tables).toBeGreaterThan(0);
+      expect(usage['lightgbm']!.trees.linear).toBeGreaterThan(0); // 7.7 MB of tables would not fit
     } finally {
       await browser.close();
     }

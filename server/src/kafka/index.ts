@@ -6,7 +6,7 @@ import { ensureTopics, kafkaPublisher, type KafkaSasl, type KafkaTls } from './c
 import { KafkaTransport, type KafkaTransportOptions } from './kafka-transport.js';
 import { TOPIC_SPECS, TOPICS } from './messages.js';
 import { MemoryBroker } from './memory.js';
-import { createProcessor, processorMetrics, type Processor } from './processor.js';
+import { createProcessor, processorMetrics, type Processor, type ProcessorOptions } from './processor.js';
 import type { ProcessorTransport, Publisher } from './transport.js';
 
 export * from './messages.js';
@@ -63,6 +63,8 @@ export interface PipelineOptions {
   explain?: 'alerts' | 'all' | undefined;
   /** Builds the Kafka transport (default KafkaTransport; the benchmark's baseline passes the old kafkajs one). */
   kafkaTransport?: ((options: KafkaTransportOptions) => ProcessorTransport) | undefined;
+  /** Tuning of the processor's retries and degraded reporting (tests). */
+  processor?: Pick<ProcessorOptions, 'degradedAfter' | 'retryBackoff' | 'maxPoisonShare'>;
 }
 
 export interface Pipeline {
@@ -82,15 +84,22 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const processor = createProcessor({
     service: options.service,
     registry: options.registry,
+    logger,
     clock: options.clock,
     explain: options.explain,
+    ...options.processor,
   });
   const lag = options.registry ? processorMetrics(options.registry).lag : undefined;
-  const aborted = options.registry ? processorMetrics(options.registry).aborted : undefined;
   const hooks = {
-    lag: (topic: string, partition: number, value: number | undefined) =>
-      value === undefined ? lag?.remove({ topic, partition }) : lag?.set(value, { topic, partition }),
-    aborted: () => aborted?.inc(),
+    // Lag is reported after every committed batch: the stream moves.
+    lag: (topic: string, partition: number, value: number | undefined) => {
+      if (value === undefined) lag?.remove({ topic, partition });
+      else {
+        lag?.set(value, { topic, partition });
+        processor.committed();
+      }
+    },
+    aborted: (error: unknown) => processor.aborted(error),
   };
   let transport: ProcessorTransport;
   let publisher: Publisher;

@@ -28,12 +28,13 @@ import {
 } from '@platformatic/kafka';
 import { silentLogger, type Logger } from '../log.js';
 import { clientOptions, explainKafkaError, type KafkaConnection } from './client.js';
-import type {
-  BatchHandler,
-  ConsumedMessage,
-  ProcessorTransport,
-  ProducedMessage,
-  TransportHooks,
+import {
+  decodeValue,
+  type BatchHandler,
+  type ConsumedMessage,
+  type ProcessorTransport,
+  type ProducedMessage,
+  type TransportHooks,
 } from './transport.js';
 
 export interface KafkaTransportOptions {
@@ -448,7 +449,7 @@ export class KafkaTransport implements ProcessorTransport {
                 partition: p,
                 offset: String(offset),
                 key: record.key === null ? null : record.key.toString(),
-                value: record.value === null ? null : record.value.toString(),
+                ...decodeValue(record.value),
                 timestamp: timestamp + Number(record.timestampDelta),
               });
             }

@@ -5,9 +5,15 @@
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Producer, stringSerializers } from '@platformatic/kafka';
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createInProcessEventBus, createScoringService, Registry } from '@fraudscore/edge';
+import { amountProblem, createScorer, directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
+import fc from 'fast-check';
+import { defaultPools, hostileRawMessage } from '../../test-support/hostile.js';
 import { startKafka, type TestKafka } from '../../test-support/kafka.js';
+import { DEFAULT_BUNDLE } from '../config.js';
+import { openStorage } from '../storage/index.js';
 import {
   clientOptions,
   ensureTopics,
@@ -20,7 +26,14 @@ import {
   type ScoredMessage,
 } from './index.js';
 import { createStandaloneScoring } from './standalone.js';
-import { KafkaProbe, poisonMessages, rawTransactions, readCommitted, type RawRecord } from './testing.js';
+import {
+  KafkaProbe,
+  POISON_REASONS,
+  poisonMessages,
+  rawTransactions,
+  readCommitted,
+  type RawRecord,
+} from './testing.js';
 
 const SERVER = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER = `${SERVER}dist/kafka/worker.js`;
@@ -178,7 +191,7 @@ describe('the pipeline on a real Kafka broker', () => {
     const records = [...rawTransactions(100_000, 'one')];
     const started = Date.now();
     await publish(records.slice(0, 50_000));
-    await publish(poisonMessages());
+    await publish(poisonMessages('bad', records[100]));
     await publish(records.slice(50_000));
     await drained('one', 240_000);
     const seconds = (Date.now() - started) / 1000;
@@ -188,16 +201,13 @@ describe('the pipeline on a real Kafka broker', () => {
     expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
     await pipeline.stop();
 
-    const out = await readAll([TOPICS.scored, TOPICS.alerts, TOPICS.dlq], everyId(ids(records), 5));
+    const out = await readAll(
+      [TOPICS.scored, TOPICS.alerts, TOPICS.dlq],
+      everyId(ids(records), POISON_REASONS(true).length),
+    );
     checkExactlyOnce(out, ids(records));
     const dlq = out.get(TOPICS.dlq)!.map((v) => JSON.parse(v) as DlqMessage);
-    expect(dlq.map((d) => d.reason).sort()).toEqual([
-      'invalid_json',
-      'schema_violation',
-      'schema_violation',
-      'schema_violation',
-      'unsupported_schema_version',
-    ]);
+    expect(dlq.map((d) => d.reason).sort()).toEqual(POISON_REASONS(true));
   }, 400_000);
 
   it('two processors in one group; one is killed (kill -9) mid-stream and restarts: exactly once, nothing lost', async () => {
@@ -324,4 +334,129 @@ describe('the pipeline on a real Kafka broker', () => {
     const out = await readAll([TOPICS.dlq], (o) => o.get(TOPICS.dlq)!.includes('d3'));
     expect(out.get(TOPICS.dlq)).toEqual(['b1', 'b2', 'b3', 'd1', 'd2', 'd3']);
   }, 120_000);
+
+  it('hostile messages (fast-check, seeded) never stall it: each is scored or dead-lettered with its reason, nothing is rolled back', async () => {
+    // The embedded PostgreSQL: it refuses NUL and lone surrogates, which is what used to stall the stream.
+    const opened = await openStorage();
+    const scorer = await createScorer({
+      bundle: directorySource(DEFAULT_BUNDLE),
+      backend: 'js',
+      history: (spec) => new MemoryHistoryStore(spec),
+      cache: false,
+      onWarning: () => {},
+    });
+    const registry = new Registry();
+    const service = createScoringService({
+      model: scorer,
+      history: scorer.history as MemoryHistoryStore,
+      storage: opened,
+      bus: createInProcessEventBus(),
+      clock: Date.now,
+    });
+    await ensureTopics(connection, 1);
+    const pipeline = await startPipeline({
+      kafka: {
+        brokers: broker.brokers,
+        clientId: 'test',
+        groupId: 'hostile',
+        replicationFactor: 1,
+        instanceId: 'h1',
+        maxBatch: 1000,
+      },
+      service,
+      registry,
+    });
+    // Raw bytes (some not UTF-8), in order: one idempotent producer, one send at a time.
+    const producer = new Producer({
+      ...clientOptions(connection),
+      clientId: 'test-hostile',
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+    });
+    const ROUNDS = 2;
+    const GOOD = 3000;
+    const HOSTILE = 300;
+    const goodIds: string[] = [];
+    /** The hostile values that are not valid UTF-8, base64: each must reach the DLQ with exactly these bytes. */
+    const notUtf8: string[] = [];
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const good = [...rawTransactions(GOOD, `hg${round}`, 20 + round)];
+        goodIds.push(...ids(good));
+        const hostile = fc.sample(hostileRawMessage(defaultPools(Date.now(), `hp${round}`), good.slice(0, GOOD / 2)), {
+          seed: 1616 + round,
+          numRuns: HOSTILE,
+        });
+        for (const m of hostile) {
+          try {
+            strict.decode(m.value);
+          } catch {
+            notUtf8.push(m.value.toString('base64'));
+          }
+        }
+        await publish(good.slice(0, GOOD / 2));
+        // The rest of the good ones with the hostile ones spread among them (seeded), so the stream must go on after each.
+        const rest: { key: string; value: Buffer }[] = good
+          .slice(GOOD / 2)
+          .map((r) => ({ key: r.key, value: Buffer.from(r.value) }));
+        const at = fc.sample(fc.nat(rest.length), { seed: 61 + round, numRuns: hostile.length });
+        hostile.forEach((m, i) => rest.splice(at[i]!, 0, m));
+        for (let i = 0; i < rest.length; i += 500)
+          await producer.send({
+            messages: rest
+              .slice(i, i + 500)
+              .map((m) => ({ topic: TOPICS.raw, key: Buffer.from(m.key), value: m.value })),
+          });
+      }
+      await drained('hostile', 240_000);
+      const total = ROUNDS * (GOOD + HOSTILE);
+      expect(pipeline.processor.stats.consumed).toBe(total);
+      const out = await readAll(
+        [TOPICS.scored, TOPICS.alerts, TOPICS.dlq],
+        (o) => o.get(TOPICS.scored)!.length + o.get(TOPICS.dlq)!.length >= total,
+      );
+      const scored = out.get(TOPICS.scored)!.map((v) => JSON.parse(v) as ScoredMessage);
+      const dlq = out.get(TOPICS.dlq)!.map((v) => JSON.parse(v) as DlqMessage);
+      // Every message is accounted for once: scored, or in the DLQ with a reason that names what is wrong.
+      expect(scored.length + dlq.length).toBe(total);
+      const seen = new Set(scored.map((m) => m.id));
+      expect(goodIds.filter((id) => !seen.has(id))).toEqual([]);
+      // Bytes that are not UTF-8 are dead-lettered as they were sent (valueBase64), never decoded with U+FFFD.
+      expect(notUtf8.length).toBeGreaterThan(0);
+      const dlqBytes = new Set(dlq.flatMap((d) => (d.valueBase64 === undefined ? [] : [d.valueBase64])));
+      expect(notUtf8.filter((b) => !dlqBytes.has(b))).toEqual([]);
+      expect(dlq.filter((d) => d.valueBase64 !== undefined).every((d) => d.reason === 'invalid_json')).toBe(true);
+      for (const d of dlq) {
+        expect(['invalid_json', 'unsupported_schema_version', 'schema_violation', 'conflicting_duplicate']).toContain(
+          d.reason,
+        );
+        if (d.reason === 'schema_violation') expect(d.field).toMatch(/^\S+$/);
+        if (d.reason === 'conflicting_duplicate') expect(d.id).toEqual(expect.any(String));
+      }
+      const reasons = Object.fromEntries(
+        ['invalid_json', 'schema_violation', 'conflicting_duplicate'].map((r) => [
+          r,
+          dlq.filter((d) => d.reason === r).length,
+        ]),
+      );
+      for (const [reason, n] of Object.entries(reasons)) expect(n, reason).toBeGreaterThan(0);
+      // Duplicates of a scored transaction are answered again, but an alert is produced once.
+      const alertIds = out.get(TOPICS.alerts)!.map((v) => (JSON.parse(v) as AlertMessage).id);
+      expect(new Set(alertIds).size).toBe(alertIds.length);
+      // No batch was rolled back for a poison message, and nothing stored is out of the contract or infinite.
+      expect(registry.render()).toMatch(/^kafka_processor_aborted_batches_total 0$/m);
+      for (const record of (await opened.list({ limit: 100_000 })).items) {
+        expect(Object.values(record.features).every((v) => v === null || Number.isFinite(v))).toBe(true);
+        expect(amountProblem(record.transaction.amount)).toBeUndefined();
+      }
+      console.log(
+        `kafka property run: ${ROUNDS} rounds, ${total} messages (${ROUNDS * HOSTILE} hostile); scored ${scored.length}, dead-lettered ${JSON.stringify(reasons)}, ${alertIds.length} alerts`,
+      );
+    } finally {
+      await producer.close();
+      await pipeline.stop();
+      await opened.close();
+    }
+  }, 400_000);
 });

@@ -11,12 +11,13 @@
 // transaction ends, and the topic is paused while more than maxQueued messages wait.
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer, type LogEntry } from 'kafkajs';
 import { silentLogger, type Logger } from '../log.js';
-import type {
-  BatchHandler,
-  ConsumedMessage,
-  ProcessorTransport,
-  ProducedMessage,
-  TransportHooks,
+import {
+  decodeValue,
+  type BatchHandler,
+  type ConsumedMessage,
+  type ProcessorTransport,
+  type ProducedMessage,
+  type TransportHooks,
 } from './transport.js';
 
 interface LegacyConnection {
@@ -159,7 +160,7 @@ export class LegacyKafkajsTransport implements ProcessorTransport {
       partition: batch.partition,
       offset: m.offset,
       key: m.key === null ? null : m.key.toString(),
-      value: m.value === null ? null : m.value.toString(),
+      ...decodeValue(m.value),
       timestamp: Number(m.timestamp),
     }));
     return new Promise<void>((done) => {

@@ -44,6 +44,7 @@ describe('replay', () => {
         'timestamp',
       ]);
       expect(first.body.schemaVersion).toBe(1);
+      expect(first.body.backfill).toBe(true); // shifted timestamps run ahead of the clock: a back-fill for the processor
       // shift: the file's first transaction is stamped now, the rest keep their spacing.
       expect(Math.abs(Date.parse(first.body.transaction.timestamp as string) - started)).toBeLessThan(5000);
     } finally {
@@ -63,5 +64,6 @@ describe('replay', () => {
     expect(sent).toBe(2000);
     const tx = (JSON.parse(broker.read(TOPICS.raw)[0]!.value!) as RawMessage).transaction;
     expect(tx.timestamp).toMatch(/^2018-04-01T/);
+    expect((JSON.parse(broker.read(TOPICS.raw)[0]!.value!) as RawMessage).backfill).toBe(true);
   });
 });

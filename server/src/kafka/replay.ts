@@ -9,6 +9,11 @@
 // transaction is now (the server's history keeps windows relative to the clock), `now` stamps each at sending,
 // `original` keeps the file's. KAFKA_BROKERS is read when --brokers is not given; the other KAFKA_* settings
 // (security, client id, replication factor) are the server's.
+//
+// With `shift` and `original` the file's timestamps run far from the processor's clock (months into the future, or
+// years back), so those messages are marked as a back-fill (`"backfill": true`): the processor then does not apply
+// its timestamp window (TIMESTAMP_MAX_AGE / TIMESTAMP_MAX_AHEAD); every other rule of the input contract still holds,
+// and a row it refuses goes to transactions_dlq. `now` sends live transactions, without the mark.
 import { createReadStream, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -95,7 +100,10 @@ export async function replay(options: ReplayOptions): Promise<{ sent: number; el
       timestamp: new Date(timestamp).toISOString(),
     };
     for (const label of LABELS) delete transaction[label];
-    batch.push({ key: customerKey(transaction), value: JSON.stringify(rawMessage(transaction)) });
+    batch.push({
+      key: customerKey(transaction),
+      value: JSON.stringify(rawMessage(transaction, { backfill: mode !== 'now' })),
+    });
     if (batch.length >= chunk) await flush();
   }
   await flush();

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { TOPICS } from './messages.js';
-import { poisonMessages, rawTransactions } from './testing.js';
+import { POISON_REASONS, poisonMessages, rawTransactions } from './testing.js';
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -68,7 +68,7 @@ describe('the server runs the processor on the in-process log without KAFKA_BROK
     await server.kafka.publisher.send(TOPICS.raw, [...raw, ...poisonMessages()]);
     const memory = server.kafka.memory!;
     const end = Date.now() + 30_000;
-    while (memory.read(TOPICS.scored).length < 2000 || memory.read(TOPICS.dlq).length < 5) {
+    while (memory.read(TOPICS.scored).length < 2000 || memory.read(TOPICS.dlq).length < POISON_REASONS(false).length) {
       if (Date.now() > end) throw new Error('not processed in time');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -84,6 +84,9 @@ describe('the server runs the processor on the in-process log without KAFKA_BROK
       await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.generatedKey}` } })
     ).text();
     expect(metrics).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
-    expect(metrics).toMatch(/kafka_processor_messages_total\{outcome="dlq"\} 5/);
+    expect(metrics).toMatch(
+      new RegExp(`kafka_processor_messages_total\\{outcome="dlq"\\} ${POISON_REASONS(false).length}`),
+    );
+    expect(metrics).toMatch(/kafka_processor_dlq_total\{reason="schema_violation"\} 8/);
   }, 60_000);
 });

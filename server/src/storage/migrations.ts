@@ -59,6 +59,13 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE scored_transactions ADD COLUMN ack_analyst text, ADD COLUMN ack_at text;`,
   },
+  {
+    version: 4,
+    name: 'content fingerprints for idempotency',
+    // NULL for rows stored before: the service then fingerprints the stored transaction itself (same definition).
+    sql: `
+      ALTER TABLE scored_transactions ADD COLUMN fingerprint text;`,
+  },
 ];
 
 /** Any constant shared by every starter: the key of the advisory lock that serialises migrations. */

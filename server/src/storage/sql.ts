@@ -29,6 +29,7 @@ export interface Database extends Queryable {
 
 interface Row {
   body: unknown;
+  fingerprint: string | null;
   label: string | null;
   label_analyst: string | null;
   label_at: string | null;
@@ -36,10 +37,13 @@ interface Row {
   ack_at: string | null;
 }
 
-/** The label and the acknowledgement are columns (analysts change them); the rest of the record is the body. */
-const COLUMNS = 'body, label, label_analyst, label_at, ack_analyst, ack_at';
+/**
+ * The label and the acknowledgement are columns (analysts change them), the content fingerprint too (what idempotency
+ * compares; NULL on rows stored before migration 4); the rest of the record is the body.
+ */
+const COLUMNS = 'body, fingerprint, label, label_analyst, label_at, ack_analyst, ack_at';
 
-type Body = Omit<ScoredTransaction, 'label' | 'acknowledged'>;
+type Body = Omit<ScoredTransaction, 'label' | 'acknowledged' | 'fingerprint'>;
 const parseBody = (body: unknown): Body => (typeof body === 'string' ? JSON.parse(body) : body) as Body;
 
 const toRecord = (row: Row): ScoredTransaction => {
@@ -49,7 +53,12 @@ const toRecord = (row: Row): ScoredTransaction => {
       : { label: row.label as TransactionLabel['label'], analyst: row.label_analyst ?? '', at: row.label_at ?? '' };
   const acknowledged: Acknowledgement | null =
     row.ack_at === null ? null : { analyst: row.ack_analyst ?? '', at: row.ack_at };
-  return { ...parseBody(row.body), label, acknowledged };
+  return {
+    ...parseBody(row.body),
+    ...(row.fingerprint === null ? {} : { fingerprint: row.fingerprint }),
+    label,
+    acknowledged,
+  };
 };
 
 export class SqlStorage implements Storage {
@@ -63,7 +72,7 @@ export class SqlStorage implements Storage {
     if (records.length === 0) return [];
     const rowsJson = JSON.stringify(
       records.map((r) => {
-        const { label, acknowledged, ...body } = r;
+        const { label, acknowledged, fingerprint, ...body } = r;
         return {
           id: r.id,
           customer_id: r.transaction.customerId,
@@ -71,6 +80,7 @@ export class SqlStorage implements Storage {
           tx_time: r.transaction.timestamp,
           scored_at: r.scoredAt,
           body,
+          fingerprint: fingerprint ?? null,
           label: label?.label ?? null,
           label_analyst: label?.analyst ?? null,
           label_at: label?.at ?? null,
@@ -80,10 +90,10 @@ export class SqlStorage implements Storage {
       }),
     );
     const { rows } = await this.db.query<{ id: string }>(
-      `INSERT INTO scored_transactions (id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at, ack_analyst, ack_at)
-       SELECT id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at, ack_analyst, ack_at
+      `INSERT INTO scored_transactions (id, customer_id, risk_level, tx_time, scored_at, body, fingerprint, label, label_analyst, label_at, ack_analyst, ack_at)
+       SELECT id, customer_id, risk_level, tx_time, scored_at, body, fingerprint, label, label_analyst, label_at, ack_analyst, ack_at
        FROM jsonb_to_recordset($1::jsonb) AS r(id text, customer_id text, risk_level text, tx_time double precision,
-         scored_at timestamptz, body jsonb, label text, label_analyst text, label_at text, ack_analyst text, ack_at text)
+         scored_at timestamptz, body jsonb, fingerprint text, label text, label_analyst text, label_at text, ack_analyst text, ack_at text)
        ON CONFLICT (id) DO NOTHING
        RETURNING id`,
       [rowsJson],

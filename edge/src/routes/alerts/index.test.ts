@@ -10,7 +10,11 @@ describe('GET /v1/alerts', () => {
     const config: { threshold?: number } = {};
     const edge = await createTestEdge(BUNDLE, { config });
     const score = (body: unknown) =>
-      edge.app.request('/v1/score?explain=false', { method: 'POST', body: JSON.stringify(body) });
+      edge.app.request('/v1/score?explain=false', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     config.threshold = 0.99; // everything LOW
     await score(tx('low1'));
     config.threshold = -1; // everything CRITICAL

@@ -20,16 +20,23 @@
 //                                        parameters.unexplained_rows. Request only the other outputs (the request's
 //                                        `outputs`) to skip SHAP.
 //
+// A back-fill (no timestamp window; admin scope) says so in the request's parameters: { "backfill": true }.
+// Scored all or nothing: an invalid transaction (400) or a conflicting duplicate (409: an id already scored, or
+// earlier in the request, with different content) refuses the request before anything is scored.
+//
 // Errors: DELIBERATE DEVIATION from the API's one error shape ({ error: { code, message, field } }): these routes
 // answer in the protocol's own shape, { "error": "<message>" } — 400 for malformed requests and invalid
-// transactions, 404 for an unknown model or version, 503 when no model can be loaded, 500 otherwise — because
+// transactions, 409 for a conflicting duplicate, 415 for a body that is not JSON, 404 for an unknown model or
+// version, 503 when no model can be loaded, 500 otherwise (logged with the request id, X-Request-Id) — because
 // KServe / Triton clients parse that shape.
 import { FraudScoreError, IntegrityError, ModelLoadError, ValidationError, type ModelInfo } from '@fraudscore/sdk';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../../errors.js';
+import { readJson } from '../../http.js';
 import type { ScoringService } from '../../service/index.js';
+import { checkBackfill } from '../score/index.js';
 import { inferBody, KSERVE_INPUT, KSERVE_OUTPUTS, validate } from '../../schemas/index.js';
 import type { ScoredTransaction } from '../../storage/index.js';
 
@@ -42,6 +49,8 @@ export interface KServeRoutesOptions {
   /** Server metadata (GET /v2); defaults 'fraudscore-edge' and '0.1.0'. */
   serverName?: string;
   serverVersion?: string;
+  /** Called with an unexpected error (a 5xx) before the answer goes out: the app logs it with the request id. */
+  onUnexpected?: (error: unknown, c: Context) => void;
 }
 
 export const INPUT_NAME = KSERVE_INPUT;
@@ -95,9 +104,9 @@ function toKServeError(error: unknown): { status: ContentfulStatusCode; body: { 
 function readTransactions(
   body: unknown,
   schema: ReturnType<typeof inferBody>,
-): { id: string | undefined; transactions: unknown[]; outputs: OutputName[] } {
+): { id: string | undefined; transactions: unknown[]; outputs: OutputName[]; backfill: boolean } {
   // Schema errors arrive as ApiError; toKServeError turns them into { error: "<field>: <message>" } with 400.
-  const { id, inputs, outputs } = validate(schema, body, { status: 400 });
+  const { id, inputs, outputs, parameters } = validate(schema, body, { status: 400 });
   // JSON text inside a BYTES element is decoded here: that is the protocol's encoding, not a shape to check.
   const transactions = inputs[0]!.data.map((element, i) => {
     if (typeof element !== 'string') return element;
@@ -110,7 +119,12 @@ function readTransactions(
     if (!isObject(parsed)) throw bad(`${INPUT_NAME}[${i}] must encode a JSON object`);
     return parsed;
   });
-  return { id, transactions, outputs: outputs ? outputs.map((o) => o.name) : [...OUTPUT_NAMES] };
+  return {
+    id,
+    transactions,
+    outputs: outputs ? outputs.map((o) => o.name) : [...OUTPUT_NAMES],
+    backfill: parameters?.backfill === true,
+  };
 }
 
 function tensors(
@@ -153,12 +167,14 @@ export function kserveRoutes({
   platform = 'fraudscore-js',
   serverName = 'fraudscore-edge',
   serverVersion = '0.1.0',
+  onUnexpected,
 }: KServeRoutesOptions): Hono {
   const app = new Hono();
   const inferSchema = inferBody(maxBatch);
   // Used only for this group's routes (Hono applies a sub-app's handler to its own routes when mounted).
   app.onError((error, c) => {
     const { status, body } = toKServeError(error);
+    if (status >= 500) onUnexpected?.(error, c);
     return c.json(body, status);
   });
 
@@ -214,20 +230,10 @@ export function kserveRoutes({
   const ready = (c: Context) => c.json({ name: modelFor(c).name, ready: true });
   const infer = async (c: Context) => {
     modelFor(c);
-    let text: string;
-    try {
-      text = await c.req.text();
-    } catch {
-      throw bad('the request body could not be read');
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw bad('the request body is not valid JSON');
-    }
-    const { id, transactions, outputs } = readTransactions(body, inferSchema);
-    const records = await service.scoreBatch(transactions, { explain: outputs.includes('shap_values') });
+    // The same body rules as the rest of the API: JSON Content-Type, strict UTF-8, valid JSON.
+    const { id, transactions, outputs, backfill } = readTransactions(await readJson(c), inferSchema);
+    checkBackfill(c, backfill);
+    const records = await service.scoreBatch(transactions, { explain: outputs.includes('shap_values'), backfill });
     // The model that scored them (hot reload may have swapped it since modelFor).
     const model = service.currentModel().model;
     return c.json({

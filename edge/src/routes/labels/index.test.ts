@@ -5,7 +5,11 @@ import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
 
 const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
 const post = (edge: TestEdge, path: string, body: unknown) =>
-  edge.app.request(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  edge.app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('POST /v1/transactions/{id}/label', () => {
   let edge: TestEdge;

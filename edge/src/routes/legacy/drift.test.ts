@@ -39,7 +39,10 @@ function setup(weekRows = 5_000) {
   });
   app.route('/', legacyDriftRoutes({ monitor }));
   const post = (path: string, body?: unknown) =>
-    app.request(path, { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    app.request(path, {
+      method: 'POST',
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
   return { post, history, recorded, monitor };
 }
 

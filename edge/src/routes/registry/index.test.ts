@@ -55,12 +55,18 @@ describe('registry routes', () => {
     expect((await edge.app.request('/mlflow/run/abc123')).status).toBe(200);
     expect((await edge.app.request('/mlflow/runs?limit=0')).status).toBe(400);
     expect(
-      (await edge.app.request('/v1/models/promote', { method: 'POST', body: JSON.stringify({ changed_by: ' ana ' }) }))
-        .status,
+      (
+        await edge.app.request('/v1/models/promote', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ changed_by: ' ana ' }),
+        })
+      ).status,
     ).toBe(200);
     expect((await edge.app.request('/v1/models/rollback', { method: 'POST' })).status).toBe(200);
     const bad = await edge.app.request('/v1/models/promote', {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ changed_by: '' }),
     });
     expect(bad.status).toBe(422);

@@ -40,12 +40,27 @@ describe('POST /v1/score', () => {
     expect((await bad.json()).error.field).toBe('explain');
   });
 
-  it('second transaction of a customer sees the first; re-posting an id returns the stored result', async () => {
+  it('second transaction of a customer sees the first; re-posting an id returns the stored result, other content is 409', async () => {
     const first = await (await post(edge, '/v1/score', tx('a1'))).json();
     const second = await (await post(edge, '/v1/score', tx('a2', { timestamp: '2026-03-20T11:00:00Z' }))).json();
     expect(second.features.CUSTOMER_ID_NB_TX_1DAY_WINDOW).toBe(2);
-    const again = await (await post(edge, '/v1/score', tx('a1', { amount: 5000 }))).json();
+    const again = await (
+      await post(edge, '/v1/score', {
+        ...tx('a1'),
+        preScore: { probability: 0.5, riskLevel: 'HIGH' },
+        note: 'not content',
+      })
+    ).json();
     expect(again).toEqual(first);
+    const other = await post(edge, '/v1/score', tx('a1', { amount: 5000 }));
+    expect(other.status).toBe(409);
+    expect((await other.json()).error).toEqual({
+      code: 'conflict',
+      field: 'id',
+      id: 'a1',
+      message:
+        'this transaction id was already scored with different content (amount differs); a new transaction needs a new id, and sending the same content again returns the stored result',
+    });
     const third = await (await post(edge, '/v1/score', tx('a3', { timestamp: '2026-03-20T11:30:00Z' }))).json();
     expect(third.features.CUSTOMER_ID_NB_TX_1DAY_WINDOW).toBe(3);
   });

@@ -19,6 +19,7 @@ describe('GET /v1/transactions', () => {
     );
     const res = await edge.app.request('/v1/score/batch?explain=false', {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ transactions }),
     });
     expect(res.status).toBe(200);
@@ -84,7 +85,11 @@ describe('GET /v1/transactions/{id}', () => {
   it('returns the stored transaction, 404 for an unknown id', async () => {
     const edge = await createTestEdge(BUNDLE);
     const scored = await (
-      await edge.app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('x1')) })
+      await edge.app.request('/v1/score', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(tx('x1')),
+      })
     ).json();
     const res = await edge.app.request('/v1/transactions/x1');
     expect(res.status).toBe(200);

@@ -1,9 +1,11 @@
 // Scores the same transactions with both backends in a Web Worker and publishes the results for the test.
 import { createScorerWorker, type ScoreResult, type Transaction } from '@fraudscore/sdk';
+import { DEFAULT_MAX_BYTES, parseTrees, TreeExplainer, type ExplainerUsage } from '@fraudscore/sdk/trees';
 
 declare global {
   interface Window {
     __results?: { backend: string; coldStartMs: number; results: ScoreResult[] }[];
+    __explainer?: { budget: number; usage: Record<string, ExplainerUsage> };
     __error?: string;
   }
 }
@@ -37,6 +39,12 @@ async function run(): Promise<void> {
       .join('');
   document.querySelector('#status')!.textContent =
     `scored ${transactions.length} transactions with each backend in a Web Worker`;
+  // what TreeSHAP precomputes here with the browser's default budget (the scorer in the worker uses the same)
+  const explainer = new TreeExplainer(parseTrees(await (await fetch('./bundle/trees.json')).json()));
+  window.__explainer = {
+    budget: DEFAULT_MAX_BYTES,
+    usage: { lightgbm: explainer.usage('lightgbm'), xgboost: explainer.usage('xgboost') },
+  };
   window.__results = runs;
 }
 
