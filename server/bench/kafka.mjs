@@ -384,7 +384,12 @@ async function fullRun() {
       undefined,
       '1.00',
     ],
-    ['Processor, 1 instance (@platformatic/kafka, transactional, SHAP for alerts)', one, lat1, ratio(one)],
+    [
+      `Processor, 1 instance (@platformatic/kafka, transactional, SHAP for alerts${PROFILE ? '; throughput under --cpu-prof' : ''})`,
+      one,
+      lat1,
+      ratio(one),
+    ],
     ...(poisoned === undefined
       ? []
       : [
