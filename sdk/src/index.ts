@@ -14,7 +14,7 @@ export type {
 } from './scorer.js';
 export { createScorerWorker, type WorkerScorerOptions } from './worker-client.js';
 export { FraudScoreError, InferenceError, IntegrityError, ModelLoadError, ValidationError } from './errors.js';
-export { riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
+export { ALERT_LEVELS, isAlert, riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
 export type { Transaction, NormalizedTransaction } from './transaction.js';
 export {
   amountProblem,

@@ -32,7 +32,9 @@ export function banner(running: RunningServer): string {
     });
     lines.push(
       '',
-      'API key for this run (admin; set API_KEYS to choose your own):',
+      running.keyFile === undefined
+        ? 'API key for this run (admin; set API_KEYS to choose your own):'
+        : `API key (admin; kept in ${running.keyFile} across restarts; set API_KEYS to choose your own):`,
       `  ${running.generatedKey}`,
       '',
       'try:',

@@ -11,14 +11,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredTransaction } from '@fraudscore/edge';
 import { simulate } from '@fraudscore/simulator';
 import { startKafka, type TestKafka } from '../test-support/kafka.js';
 import { startPostgres, type TestPostgres } from '../test-support/postgres.js';
 import { startRedis, type TestRedis } from '../test-support/redis.js';
-import { createKafka, ensureTopics, kafkaPublisher, rawMessage, TOPICS } from './kafka/index.js';
+import { ensureTopics, kafkaPublisher, rawMessage, TOPICS } from './kafka/index.js';
+import { KafkaProbe } from './kafka/testing.js';
 import { openStorage } from './storage/index.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -304,13 +304,13 @@ describe('scale-out: every process scores as one process does', () => {
       KAFKA_BROKERS: kafka.brokers.join(','),
       KAFKA_GROUP_ID: 'scale-out-c',
     };
-    await ensureTopics(createKafka({ brokers: kafka.brokers, clientId: 'scale-out' }), 1);
+    await ensureTopics({ brokers: kafka.brokers, clientId: 'scale-out' }, 1);
     const processors = [
       startProcess({ ...env, KAFKA_INSTANCE_ID: 'p1' }),
       startProcess({ ...env, KAFKA_INSTANCE_ID: 'p2' }),
     ];
     const urls = await Promise.all(processors.map((p) => p.url));
-    const publisher = await kafkaPublisher(createKafka({ brokers: kafka.brokers, clientId: 'scale-out-publisher' }));
+    const publisher = await kafkaPublisher({ brokers: kafka.brokers, clientId: 'scale-out-publisher' });
     const killAt = Math.floor(events.length * 0.4);
     let restarted: Proc | undefined;
     try {
@@ -382,23 +382,18 @@ describe('scale-out: every process scores as one process does', () => {
     };
     const server = startProcess(env);
     await server.url;
-    const admin = new Kafka({
-      clientId: 'scale-out-admin',
-      brokers: kafka.brokers,
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
+    const probe = new KafkaProbe({ brokers: kafka.brokers, clientId: 'scale-out-probe' });
     try {
       await until(
         'two members in the group',
         async () => {
-          const { groups } = await admin.describeGroups(['scale-out-workers']);
-          return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
+          const group = await probe.group('scale-out-workers');
+          return group.state.toUpperCase() === 'STABLE' && group.members === 2;
         },
         60_000,
       );
     } finally {
-      await admin.disconnect();
+      await probe.close();
     }
     // Each worker started its own processor and, after the last rebalance, holds partitions of its own.
     const logged = server.lines.flatMap((l) => {
@@ -416,7 +411,7 @@ describe('scale-out: every process scores as one process does', () => {
     for (const partitions of held) expect(partitions.length).toBeGreaterThan(0);
     expect(new Set(held.flat()).size).toBe(held.flat().length);
     // Transactions on every partition are scored once, by whichever worker holds it.
-    const publisher = await kafkaPublisher(createKafka({ brokers: kafka.brokers, clientId: 'scale-out-workers-pub' }));
+    const publisher = await kafkaPublisher({ brokers: kafka.brokers, clientId: 'scale-out-workers-pub' });
     const txs = (events.filter((e) => e.kind === 'tx') as TxEvent[])
       .slice(0, 40)
       .map((e) => ({ ...e.tx, id: `wk-${e.tx.id}` }));

@@ -28,6 +28,7 @@ import {
 import { directorySource, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
 import { join } from 'node:path';
 import { REPO_ROOT, type ServerConfig } from './config.js';
+import { readOrCreateApiKey } from './api-key-file.js';
 import { staticFiles } from './static.js';
 import { createDemo, type Demo, type DemoOptions } from './demo.js';
 import { errorFields, redactPath, silentLogger, type Logger } from './log.js';
@@ -89,10 +90,12 @@ export interface RunningServer {
   kafka: Pipeline;
   /** The drift snapshot schedule (runOnce takes one now). */
   drift: DriftScheduler;
-  /** The admin key generated because API_KEYS was unset (only in memory; printed once by main). */
+  /** The admin key generated because API_KEYS was unset (kept in config.apiKeyFile if set; printed by main). */
   generatedKey: string | undefined;
   /** With REDIS_URL: the state shared with the other replicas and workers. */
   shared: SharedState | undefined;
+  /** Where generatedKey is kept across restarts; undefined: in memory only. */
+  keyFile: string | undefined;
   /** Requests being handled right now. */
   inFlight(): number;
   /** Stop accepting, drain in-flight requests (up to config.shutdownTimeoutMs), stop the demo, close storage. */
@@ -157,7 +160,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let keys: HashedApiKey[];
   let generatedKey: string | undefined;
   if (config.apiKeys === null) {
-    generatedKey = generateApiKey();
+    generatedKey =
+      config.apiKeyFile === undefined ? generateApiKey() : (await readOrCreateApiKey(config.apiKeyFile)).key;
     keys = [await hashApiKey(generatedKey, ['admin'])];
   } else {
     keys = config.apiKeys;
@@ -455,6 +459,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     drift,
     generatedKey,
     shared: shared || undefined,
+    keyFile: generatedKey === undefined ? undefined : config.apiKeyFile,
     inFlight: () => inFlight,
     close: () => (closing ??= close()),
   };

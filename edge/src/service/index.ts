@@ -7,9 +7,11 @@
 // holds what storage holds under each id (a concurrent request may have stored other content first). Labels update
 // storage and the history, so terminal risk features read them (after the spec's delay).
 import {
+  ALERT_LEVELS,
   contentFingerprint,
   differingFields,
   idProblem,
+  isAlert,
   resolveLimits,
   riskLevel,
   shouldBlock,
@@ -24,9 +26,7 @@ import { ApiError, conflict, notFound } from '../errors.js';
 import type { HistoryBatch, ServerHistory } from './history.js';
 import { acknowledgeBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
 import {
-  ALERT_LEVELS,
   groupCalls,
-  isAlert,
   type DeviceScore,
   type LabelValue,
   type ScoredTransaction,
