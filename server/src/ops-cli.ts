@@ -33,6 +33,7 @@ import {
   type Storage,
 } from '@fraudscore/edge';
 import { directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
+import { CSV_COLUMNS } from '@fraudscore/simulator';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
@@ -67,17 +68,8 @@ export function parseInstant(text: string, now: number): number {
   return ms;
 }
 
-export const HANDBOOK_COLUMNS = [
-  'TRANSACTION_ID',
-  'TX_DATETIME',
-  'CUSTOMER_ID',
-  'TERMINAL_ID',
-  'TX_AMOUNT',
-  'TX_TIME_SECONDS',
-  'TX_TIME_DAYS',
-  'TX_FRAUD',
-  'TX_FRAUD_SCENARIO',
-] as const;
+/** The handbook's CSV columns, as the simulator writes them. */
+export const HANDBOOK_COLUMNS = CSV_COLUMNS;
 
 const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -11,6 +11,7 @@
 // transaction ends, and the topic is paused while more than maxQueued messages wait.
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer, type LogEntry } from 'kafkajs';
 import { silentLogger, type Logger } from '../log.js';
+import type { KafkaTransportOptions } from './kafka-transport.js';
 import {
   decodeValue,
   type BatchHandler,
@@ -48,21 +49,10 @@ export function createKafka({ brokers, clientId, logger = silentLogger }: Legacy
   });
 }
 
-export interface LegacyKafkajsTransportOptions {
+/** The new transport's options, with a kafkajs client in place of the connection settings (no test hooks). */
+export type LegacyKafkajsTransportOptions = Omit<KafkaTransportOptions, 'connection' | 'beforeOffsetCommit'> & {
   kafka: Kafka;
-  groupId: string;
-  topic: string;
-  /** Stable per processor instance: a restarted instance fences (aborts) its predecessor's open transaction. */
-  transactionalId: string;
-  /** Messages per transaction at most (default 5,000). */
-  maxBatch?: number | undefined;
-  /** Queued messages above which consumption pauses (default 20,000). */
-  maxQueued?: number;
-  /** Transaction timeout (default 15 s): how long an abandoned transaction can hold back read_committed readers. */
-  transactionTimeoutMs?: number | undefined;
-  sessionTimeoutMs?: number | undefined;
-  logger?: Logger | undefined;
-}
+};
 
 interface Queued {
   messages: ConsumedMessage[];
