@@ -395,7 +395,24 @@ describe('scale-out: every process scores as one process does', () => {
     } finally {
       await probe.close();
     }
-    // Each worker started its own processor and, after the last rebalance, holds partitions of its own.
+    // Each worker started its own processor and, after the last rebalance, holds partitions of its own. A worker's
+    // log lines can reach the primary's output after the group is stable (a loaded machine): wait for them.
+    const workersLogged = (event: string) =>
+      new Set(
+        server.lines.flatMap((l) => {
+          try {
+            const line = JSON.parse(l) as { event?: string; worker?: number };
+            return line.event === event ? [line.worker] : [];
+          } catch {
+            return [];
+          }
+        }),
+      ).size === 2;
+    await until(
+      'both workers logging kafka.processor_started and kafka.group_joined',
+      async () => workersLogged('kafka.processor_started') && workersLogged('kafka.group_joined'),
+      30_000,
+    );
     const logged = server.lines.flatMap((l) => {
       try {
         return [JSON.parse(l) as { event?: string; worker?: number; partitions?: string }];
