@@ -33,7 +33,7 @@ import {
   type Storage,
 } from '@fraudscore/edge';
 import { directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
-import { CSV_COLUMNS } from '@fraudscore/simulator';
+import { CSV_COLUMNS, formatCsvLine, readCsvRecords } from '@fraudscore/simulator';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
@@ -71,12 +71,46 @@ export function parseInstant(text: string, now: number): number {
 /** The handbook's CSV columns, as the simulator writes them. */
 export const HANDBOOK_COLUMNS = CSV_COLUMNS;
 
-const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 const pad = (n: number): string => String(n).padStart(2, '0');
 const datetime = (ms: number): string => {
   const d = new Date(ms);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 };
+
+interface HandbookRow {
+  ms: number;
+  customer: string;
+  terminal: string;
+  amount: string;
+  fraud: string;
+  scenario: string;
+}
+
+/**
+ * Rows as a handbook-schema CSV in the order given: TRANSACTION_ID numbers them from 0, TX_TIME_SECONDS /
+ * TX_TIME_DAYS count from midnight UTC of the first row's day.
+ */
+function handbookCsv(rows: readonly HandbookRow[]): string {
+  const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) * 86_400_000 : 0;
+  const lines = [formatCsvLine(HANDBOOK_COLUMNS)];
+  rows.forEach((r, i) => {
+    const seconds = Math.floor((r.ms - start) / 1000);
+    lines.push(
+      formatCsvLine([
+        String(i),
+        datetime(r.ms),
+        r.customer,
+        r.terminal,
+        r.amount,
+        String(seconds),
+        String(Math.floor(seconds / 86_400)),
+        r.fraud,
+        r.scenario,
+      ]),
+    );
+  });
+  return `${lines.join('\n')}\n`;
+}
 
 /**
  * Scored transactions as a handbook-schema CSV, in time order (ties by id): TRANSACTION_ID numbers them from 0 (the
@@ -87,113 +121,46 @@ export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
   const sorted = [...records].sort(
     (a, b) => a.transaction.timestamp - b.transaction.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
-  const lines = [HANDBOOK_COLUMNS.join(',')];
-  const start = sorted.length > 0 ? Math.floor(sorted[0]!.transaction.timestamp / 86_400_000) * 86_400_000 : 0;
-  sorted.forEach((r, i) => {
-    const t = r.transaction;
-    const seconds = Math.floor((t.timestamp - start) / 1000);
-    lines.push(
-      [
-        String(i),
-        datetime(t.timestamp),
-        csvField(String(t.customerId)),
-        csvField(String(t.terminalId)),
-        String(t.amount),
-        String(seconds),
-        String(Math.floor(seconds / 86_400)),
-        r.label?.label === 'fraud' ? '1' : '0',
-        '0',
-      ].join(','),
-    );
-  });
-  return `${lines.join('\n')}\n`;
+  return handbookCsv(
+    sorted.map((r) => ({
+      ms: r.transaction.timestamp,
+      customer: String(r.transaction.customerId),
+      terminal: String(r.transaction.terminalId),
+      amount: String(r.transaction.amount),
+      fraud: r.label?.label === 'fraud' ? '1' : '0',
+      scenario: '0',
+    })),
+  );
 }
 
-/** Splits one CSV line (RFC 4180 quotes). */
-export function csvSplit(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(field);
-      field = '';
-    } else field += c;
-  }
-  out.push(field);
-  return out;
-}
-
-/** Handbook-schema CSV texts merged: rows in time order (stable), renumbered, times recomputed from the first day. */
-export function mergeHandbookCsv(texts: readonly { name: string; text: string }[]): {
+/** Handbook-schema CSV files merged: rows in time order (stable), renumbered, times recomputed from the first day. */
+export async function mergeHandbookCsv(files: readonly string[]): Promise<{
   csv: string;
   rows: number;
   frauds: number;
   days: number;
-} {
-  const rows: { ms: number; customer: string; terminal: string; amount: string; fraud: string; scenario: string }[] =
-    [];
-  for (const { name, text } of texts) {
-    const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-    const header = csvSplit(lines[0] ?? '');
-    const at = (col: string): number => {
-      const i = header.indexOf(col);
-      if (i < 0 && col !== 'TX_FRAUD_SCENARIO')
-        throw new Error(`${name}: missing column ${col}; expected header ${HANDBOOK_COLUMNS.join(',')}`);
-      return i;
-    };
-    const [dt, customer, terminal, amount, fraud, scenario] = [
-      'TX_DATETIME',
-      'CUSTOMER_ID',
-      'TERMINAL_ID',
-      'TX_AMOUNT',
-      'TX_FRAUD',
-      'TX_FRAUD_SCENARIO',
-    ].map(at) as number[];
-    lines.slice(1).forEach((line, i) => {
-      const f = csvSplit(line);
-      const ms = Date.parse(`${f[dt!]!.replace(' ', 'T')}Z`);
+}> {
+  const rows: HandbookRow[] = [];
+  for (const file of files) {
+    const required = ['TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_FRAUD'];
+    for await (const { values, line } of readCsvRecords(file, { required })) {
+      const ms = Date.parse(`${values.TX_DATETIME!.replace(' ', 'T')}Z`);
       if (Number.isNaN(ms))
-        throw new Error(`${name} line ${i + 2}: TX_DATETIME "${f[dt!]}" is not YYYY-MM-DD HH:MM:SS`);
+        throw new Error(`${file} line ${line}: TX_DATETIME "${values.TX_DATETIME}" is not YYYY-MM-DD HH:MM:SS`);
       rows.push({
         ms,
-        customer: f[customer!]!,
-        terminal: f[terminal!]!,
-        amount: f[amount!]!,
-        fraud: f[fraud!]!,
-        scenario: scenario! >= 0 ? (f[scenario!] ?? '0') : '0',
+        customer: values.CUSTOMER_ID!,
+        terminal: values.TERMINAL_ID!,
+        amount: values.TX_AMOUNT!,
+        fraud: values.TX_FRAUD!,
+        scenario: values.TX_FRAUD_SCENARIO ?? '0',
       });
-    });
+    }
   }
   rows.sort((a, b) => a.ms - b.ms);
-  const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) * 86_400_000 : 0;
-  const lines = [HANDBOOK_COLUMNS.join(',')];
-  rows.forEach((r, i) => {
-    const seconds = Math.floor((r.ms - start) / 1000);
-    lines.push(
-      [
-        String(i),
-        datetime(r.ms),
-        csvField(r.customer),
-        csvField(r.terminal),
-        r.amount,
-        String(seconds),
-        String(Math.floor(seconds / 86_400)),
-        r.fraud,
-        r.scenario,
-      ].join(','),
-    );
-  });
-  const days = rows.length > 0 ? Math.floor(rows.at(-1)!.ms / 86_400_000) - start / 86_400_000 + 1 : 0;
-  return { csv: `${lines.join('\n')}\n`, rows: rows.length, frauds: rows.filter((r) => r.fraud === '1').length, days };
+  const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) : 0;
+  const days = rows.length > 0 ? Math.floor(rows.at(-1)!.ms / 86_400_000) - start + 1 : 0;
+  return { csv: handbookCsv(rows), rows: rows.length, frauds: rows.filter((r) => r.fraud === '1').length, days };
 }
 
 /** Every stored transaction with a transaction time in [from, to). */
@@ -357,7 +324,7 @@ export async function run(
       case 'export-labelled':
         return await exportLabelled(args, config, out, now());
       case 'training-set':
-        return trainingSet(args, out);
+        return await trainingSet(args, out);
       case 'drift-check':
         return await driftCheck(args, config, out, now);
       case 'load-history':
@@ -408,13 +375,13 @@ async function exportLabelled(
   }
 }
 
-function trainingSet(args: Args, out: (line: string) => void): number {
+async function trainingSet(args: Args, out: (line: string) => void): Promise<number> {
   const inputs = args.flags.get('--data') ?? [];
   if (inputs.length === 0) throw new UsageError('training-set needs at least one --data FILE.csv');
   const file = one(args, '--out', true)!;
   const minDaysText = one(args, '--min-days') ?? '0';
   if (!/^\d+$/.test(minDaysText)) throw new UsageError(`--min-days: expected a whole number, got "${minDaysText}"`);
-  const merged = mergeHandbookCsv(inputs.map((name) => ({ name, text: readFileSync(name, 'utf8') })));
+  const merged = await mergeHandbookCsv(inputs);
   if (merged.days < Number(minDaysText))
     throw new Error(
       `the training set spans ${merged.days} days (${merged.rows} transactions); at least ${minDaysText} are needed`,

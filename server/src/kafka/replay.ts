@@ -14,11 +14,10 @@
 // years back), so those messages are marked as a back-fill (`"backfill": true`): the processor then does not apply
 // its timestamp window (TIMESTAMP_MAX_AGE / TIMESTAMP_MAX_AHEAD); every other rule of the input contract still holds,
 // and a row it refuses goes to transactions_dlq. `now` sends live transactions, without the mark.
-import { createReadStream, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import { parseArgs } from 'node:util';
+import { readCsvRecords } from '@fraudscore/simulator';
 import { ConfigError, loadKafkaConfig } from '../config.js';
 import { ensureTopics, kafkaPublisher, KafkaSettingError } from './client.js';
 import { customerKey, rawMessage, TOPICS } from './messages.js';
@@ -40,28 +39,6 @@ const LABELS = new Set(['TX_FRAUD', 'TX_FRAUD_SCENARIO']);
 
 /** Naive `YYYY-MM-DD HH:MM:SS` (the handbook's) read as UTC. */
 const parseTime = (text: string): number => Date.parse(`${text.trim().replace(' ', 'T')}Z`);
-
-/** The CSV's rows, lazily (plain or gzip by the .gz suffix); columns by the header. */
-async function* rows(file: string): AsyncGenerator<Record<string, string>> {
-  const input = createReadStream(file);
-  const lines = createInterface({
-    input: file.endsWith('.gz') ? input.pipe(createGunzip()) : input,
-    crlfDelay: Infinity,
-  });
-  let header: string[] | undefined;
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    const cells = line.split(',');
-    if (!header) {
-      header = cells.map((c) => c.trim());
-      for (const column of ['TRANSACTION_ID', 'TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT']) {
-        if (!header.includes(column)) throw new Error(`${file}: no ${column} column`);
-      }
-      continue;
-    }
-    yield Object.fromEntries(header.map((name, i) => [name, cells[i] ?? '']));
-  }
-}
 
 export async function replay(options: ReplayOptions): Promise<{ sent: number; elapsedMs: number }> {
   const clock = options.clock ?? Date.now;
@@ -87,7 +64,8 @@ export async function replay(options: ReplayOptions): Promise<{ sent: number; el
       options.progress?.(sent, lastProgress - started);
     }
   };
-  for await (const row of rows(options.file)) {
+  const required = ['TRANSACTION_ID', 'TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT'];
+  for await (const { values: row } of readCsvRecords(options.file, { required })) {
     if (options.limit !== undefined && sent + batch.length >= options.limit) break;
     const at = parseTime(row.TX_DATETIME!);
     shift ??= started - at;
