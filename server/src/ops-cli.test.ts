@@ -13,7 +13,7 @@ import type { DriftSnapshot, ScoredTransaction } from '@fraudscore/edge';
 import { REPO_ROOT, VENV_BIN } from '../test-support/mlflow.js';
 import { loadConfig } from './config.js';
 import { CSV_COLUMNS, readCsvRecords } from '@fraudscore/simulator';
-import { driftAlerts, parseDuration, parseInstant, run, toHandbookCsv } from './ops-cli.js';
+import { driftAlerts, durationArgument, parseInstant, run, toHandbookCsv } from './ops-cli.js';
 import { startServer } from './server.js';
 import { openStorage } from './storage/index.js';
 
@@ -120,10 +120,10 @@ const scored = (
 
 describe('ops-cli', () => {
   it('parses durations and instants', () => {
-    expect(parseDuration('6h')).toBe(21_600_000);
-    expect(parseDuration('30d')).toBe(30 * 86_400_000);
-    expect(() => parseDuration('6')).toThrow(/duration/);
-    expect(() => parseDuration('0h')).toThrow(/duration/);
+    expect(durationArgument(' 6h')).toBe(21_600_000);
+    expect(() => durationArgument('6')).toThrow(/duration/);
+    expect(() => durationArgument('0h')).toThrow(/duration/);
+    expect(() => durationArgument('30s')).toThrow(/duration/);
     expect(parseInstant('1h', 10_000_000)).toBe(10_000_000 - 3_600_000);
     expect(parseInstant('2026-01-01T00:00:00Z', 0)).toBe(Date.UTC(2026, 0, 1));
   });

@@ -32,7 +32,7 @@ import {
   type ScoredTransaction,
   type Storage,
 } from '@fraudscore/edge';
-import { directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
+import { directorySource, MemoryHistoryStore, parseDuration } from '@fraudscore/sdk';
 import { CSV_COLUMNS, formatCsvLine, readCsvRecords } from '@fraudscore/simulator';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { MlflowClient } from './mlflow/client.js';
@@ -51,18 +51,16 @@ const USAGE = [
 
 export class UsageError extends Error {}
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "6h", "30d", "90m" → ms. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)([mhd])$/.exec(text.trim());
-  if (!m || Number(m[1]) === 0) throw new UsageError(`expected a duration like 30m, 6h or 7d, got "${text}"`);
-  return Number(m[1]) * UNITS[m[2]!]!;
+/** A positive duration flag ("6h", "30d", "90m") → ms. */
+export function durationArgument(text: string): number {
+  const ms = parseDuration(text.trim(), ['m', 'h', 'd']);
+  if (!ms) throw new UsageError(`expected a duration like 30m, 6h or 7d, got "${text}"`);
+  return ms;
 }
 
 /** A duration before `now`, or an ISO 8601 instant → epoch ms. */
 export function parseInstant(text: string, now: number): number {
-  if (/^\d+[mhd]$/.test(text.trim())) return now - parseDuration(text);
+  if (parseDuration(text.trim(), ['m', 'h', 'd']) !== undefined) return now - durationArgument(text);
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new UsageError(`expected a duration (6h, 30d) or an ISO 8601 time, got "${text}"`);
   return ms;
@@ -398,7 +396,7 @@ async function driftCheck(
   out: (line: string) => void,
   now: () => number,
 ): Promise<number> {
-  const windowMs = parseDuration(one(args, '--window', true)!);
+  const windowMs = durationArgument(one(args, '--window', true)!);
   const thresholdText = one(args, '--threshold') ?? '0.3';
   const threshold = Number(thresholdText);
   if (!Number.isFinite(threshold) || threshold <= 0)
