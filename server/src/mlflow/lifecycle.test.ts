@@ -12,7 +12,7 @@ import { startMlflow, REPO_ROOT, VENV_BIN, type TestMlflow } from '../../test-su
 import { editBundle, registerBundle } from '../../test-support/registry.js';
 import { startRedis } from '../../test-support/redis.js';
 import { DEFAULT_BUNDLE, loadConfig } from '../config.js';
-import { run as cli } from '../lifecycle-cli.js';
+import { run as cli } from '../cli/lifecycle.js';
 import { startServer, type RunningServer } from '../server.js';
 import { MlflowClient } from './client.js';
 

@@ -1,28 +1,12 @@
-// Operations from the command line, for the scheduled pipelines (models/dags: Airflow tasks call only these and the
-// `fraudmodels` / lifecycle commands), evaluated on the server's storage (DATABASE_URL or DATA_DIR):
-//   node server/dist/ops-cli.js export-labelled --since 90d|ISO [--until ISO] --out FILE.csv [--labelled-only]
-//       the scored transactions of the window in the handbook CSV schema `fraudmodels train --data` reads; TX_FRAUD is
-//       1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the handbook's data)
-//   node server/dist/ops-cli.js training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]
-//       the training set: handbook-schema files (the export, optionally a longer base history) merged in time order,
-//       renumbered; fails (exit 1) when it spans fewer than N days (train --folds F needs 7 × (F + 2))
-//   node server/dist/ops-cli.js drift-check --window 6h [--alertmanager URL] [--threshold 0.3]
-//       a drift snapshot over the window (the edge's DriftMonitor: per feature and for the score, against the active
-//       model's baseline), kept in the drift history (drift_snapshots, the dashboard's drift view and alerts); when
-//       a PSI exceeds the threshold, alerts are posted to Alertmanager (POST URL/api/v2/alerts)
-//   node server/dist/ops-cli.js deploy --decision FILE [--server URL]...
-//       after `lifecycle-cli.js promote` (its JSON line in FILE): reports the champion and, when the gate promoted,
-//       asks each running server to follow it now (POST /v1/models/reload with the admin key in OPS_API_KEY);
-//       servers not named follow the alias at their next MLFLOW_POLL_INTERVAL
-//   node server/dist/ops-cli.js load-history [--replace]
-//       with REDIS_URL: fills the shared feature history (and the label counts) from storage's retention window, for
-//       the model's feature spec: once when moving a deployment to shared state, or after a model with another spec;
-//       idempotent (transactions already there are kept); --replace deletes what is under REDIS_PREFIX first
-// One JSON line on stdout. Exit codes: 0 done (drift above the threshold is an outcome), 2 bad configuration or
-// usage, 1 anything else (storage, MLflow or Alertmanager unreachable: the scheduler retries).
+#!/usr/bin/env node
+// fraudscore-ops: operations from the command line, for the scheduled pipelines (models/dags: Airflow tasks call only
+// these and the `fraudmodels` / fraudscore-lifecycle commands), evaluated on the server's storage (DATABASE_URL or
+// DATA_DIR). The commands and their options are in HELP below (`fraudscore-ops --help`); one JSON line on stdout;
+// exit codes as every tool's (./command.ts): 0 done (drift above the threshold is an outcome), 2 bad configuration
+// or usage, 1 anything else (storage, MLflow or Alertmanager unreachable: the scheduler retries).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
   DriftMonitor,
   listAll,
@@ -34,22 +18,45 @@ import {
 } from '@fraudscore/edge';
 import { directorySource, MemoryHistoryStore, parseDuration } from '@fraudscore/sdk';
 import { CSV_COLUMNS, formatCsvLine, readCsvRecords } from '@fraudscore/simulator';
-import { ConfigError, loadConfig, type ServerConfig } from './config.js';
-import { MlflowClient } from './mlflow/client.js';
-import { MlflowLifecycle } from './mlflow/lifecycle.js';
-import { loadModel, ModelManager, type ActiveModel } from './models/manager.js';
-import { openConfiguredStorage } from './server.js';
-import { RedisConnection, RedisHistory, RedisLabelStats } from './redis/index.js';
+import { ConfigError, loadConfig, type ServerConfig } from '../config.js';
+import { MlflowClient } from '../mlflow/client.js';
+import { MlflowLifecycle } from '../mlflow/lifecycle.js';
+import { loadModel, ModelManager, type ActiveModel } from '../models/manager.js';
+import { openConfiguredStorage } from '../server.js';
+import { RedisConnection, RedisHistory, RedisLabelStats } from '../redis/index.js';
+import { EXIT, isMain, isParseArgsError, UsageError } from './command.js';
+
+export { UsageError } from './command.js';
 
 const USAGE = [
-  'usage: ops-cli.js export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
-  '       ops-cli.js training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]',
-  '       ops-cli.js drift-check --window DURATION [--alertmanager URL] [--threshold PSI]',
-  '       ops-cli.js deploy --decision FILE [--server URL]...',
-  '       ops-cli.js load-history [--replace]',
+  'usage: fraudscore-ops export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
+  '       fraudscore-ops training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]',
+  '       fraudscore-ops drift-check --window DURATION [--alertmanager URL] [--threshold PSI]',
+  '       fraudscore-ops deploy --decision FILE [--server URL]...',
+  '       fraudscore-ops load-history [--replace]',
+  '       fraudscore-ops [COMMAND] --help',
 ].join('\n');
 
-export class UsageError extends Error {}
+export const HELP = `${USAGE}
+
+Evaluated on the server's storage (DATABASE_URL or DATA_DIR) with the server's settings; one JSON line on stdout.
+Exit codes: 0 done (drift above the threshold is an outcome), 2 bad usage or configuration, 1 anything else
+(storage, MLflow or Alertmanager unreachable: a scheduler retries).
+
+export-labelled  the scored transactions of the window in the handbook CSV schema \`fraudmodels train --data\` reads;
+                 TX_FRAUD is 1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the
+                 handbook's data). --since/--until: a duration before now (90d) or an ISO 8601 time.
+training-set     the training set: handbook-schema files (the export, optionally a longer base history) merged in
+                 time order, renumbered; fails (exit 1) when it spans fewer than --min-days days (train --folds F
+                 needs 7 x (F + 2)).
+drift-check      a drift snapshot over the window (per feature and for the score, against the active model's
+                 baseline), kept in the drift history; when a PSI exceeds --threshold (default 0.3), alerts are
+                 posted to Alertmanager (POST URL/api/v2/alerts).
+deploy           after \`fraudscore-lifecycle promote\` (its JSON line in --decision FILE): reports the champion and,
+                 when the gate promoted, asks each --server to follow it now (POST /v1/models/reload with the admin
+                 key in OPS_API_KEY); servers not named follow the alias at their next MLFLOW_POLL_INTERVAL.
+load-history     with REDIS_URL: fills the shared feature history (and the label counts) from storage's retention
+                 window, for the model's feature spec; idempotent; --replace deletes what is under REDIS_PREFIX first.`;
 
 /** A positive duration flag ("6h", "30d", "90m") → ms. */
 export function durationArgument(text: string): number {
@@ -267,17 +274,34 @@ interface Args {
   switches: Set<string>;
 }
 
-function parseArgs(argv: readonly string[], valued: readonly string[], switches: readonly string[]): Args {
+const text = { type: 'string' } as const;
+const many = { type: 'string', multiple: true } as const;
+const flag = { type: 'boolean' } as const;
+/** Each command's options (node:util parseArgs). */
+const COMMANDS = {
+  'export-labelled': { since: text, until: text, out: text, 'labelled-only': flag },
+  'training-set': { data: many, out: text, 'min-days': text },
+  'drift-check': { window: text, alertmanager: text, threshold: text },
+  deploy: { decision: text, server: many },
+  'load-history': { replace: flag },
+} as const;
+
+/** The command and its options; undefined when help was asked for. */
+function parseCommandLine(argv: readonly string[]): Args | undefined {
   const [command = '', ...rest] = argv;
+  if (command === '--help' || command === '-h') return undefined;
+  if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command ${command || '(none)'}`);
+  const options = { ...COMMANDS[command as keyof typeof COMMANDS], help: { type: 'boolean', short: 'h' } } as const;
+  const { values } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false });
+  if (values.help) return undefined;
   const flags = new Map<string, string[]>();
-  const on = new Set<string>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (switches.includes(arg)) on.add(arg);
-    else if (valued.includes(arg) && rest[i + 1] !== undefined) flags.set(arg, [...(flags.get(arg) ?? []), rest[++i]!]);
-    else throw new UsageError(`unknown or incomplete argument ${arg}`);
+  const switches = new Set<string>();
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === 'boolean') {
+      if (value) switches.add(`--${name}`);
+    } else if (value !== undefined) flags.set(`--${name}`, Array.isArray(value) ? value : [value]);
   }
-  return { command, flags, switches: on };
+  return { command, flags, switches };
 }
 
 const one = (args: Args, flag: string, required = false): string | undefined => {
@@ -291,29 +315,26 @@ export async function run(
   env: NodeJS.ProcessEnv,
   out: (line: string) => void,
   now: () => number = Date.now,
+  help: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
 ): Promise<number> {
   let args: Args;
   let config: ServerConfig;
   try {
-    const specs: Record<string, [string[], string[]]> = {
-      'export-labelled': [['--since', '--until', '--out'], ['--labelled-only']],
-      'training-set': [['--data', '--out', '--min-days'], []],
-      'drift-check': [['--window', '--alertmanager', '--threshold'], []],
-      deploy: [['--decision', '--server'], []],
-      'load-history': [[], ['--replace']],
-    };
-    const spec = specs[argv[0] ?? ''];
-    if (!spec) throw new UsageError(`unknown command ${argv[0] ?? '(none)'}`);
-    args = parseArgs(argv, spec[0], spec[1]);
+    const parsed = parseCommandLine(argv);
+    if (!parsed) {
+      help(HELP);
+      return EXIT.done;
+    }
+    args = parsed;
     config = await loadConfig(env);
   } catch (error) {
-    if (error instanceof UsageError) {
-      out(JSON.stringify({ error: `${error.message}\n${USAGE}` }));
-      return 2;
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      out(JSON.stringify({ error: `${(error as Error).message}\n${USAGE}` }));
+      return EXIT.usage;
     }
     if (error instanceof ConfigError) {
       out(JSON.stringify({ error: error.message }));
-      return 2;
+      return EXIT.usage;
     }
     throw error;
   }
@@ -332,7 +353,7 @@ export async function run(
     }
   } catch (error) {
     out(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
-    return error instanceof UsageError ? 2 : 1;
+    return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }
 
@@ -563,6 +584,6 @@ async function deploy(
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMain(import.meta.url)) {
   process.exit(await run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)));
 }

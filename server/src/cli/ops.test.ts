@@ -1,4 +1,4 @@
-// ops-cli (the Airflow tasks' commands) on the embedded store in a data directory: a server scores and labels
+// fraudscore-ops (the Airflow tasks' commands) on the embedded store in a data directory: a server scores and labels
 // transactions, stops, then the CLI exports them in the handbook schema (read back by the Python pipeline) and takes
 // a drift snapshot that is kept in the drift history and posted to an Alertmanager stand-in.
 import { execFile } from 'node:child_process';
@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftSnapshot, ScoredTransaction } from '@fraudscore/edge';
-import { REPO_ROOT, VENV_BIN } from '../test-support/mlflow.js';
-import { loadConfig } from './config.js';
+import { REPO_ROOT, VENV_BIN } from '../../test-support/mlflow.js';
+import { loadConfig } from '../config.js';
 import { CSV_COLUMNS, readCsvRecords } from '@fraudscore/simulator';
-import { driftAlerts, durationArgument, parseInstant, run, toHandbookCsv } from './ops-cli.js';
-import { startServer } from './server.js';
-import { openStorage } from './storage/index.js';
+import { driftAlerts, durationArgument, parseInstant, run, toHandbookCsv } from './ops.js';
+import { startServer } from '../server.js';
+import { openStorage } from '../storage/index.js';
 
 const exec = promisify(execFile);
 const ADMIN = 'ops-cli-admin-key-0123456789';
