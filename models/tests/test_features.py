@@ -1,6 +1,8 @@
 """The spec interpreter against an independent pandas implementation of the handbook's feature code (chapter 3.4),
 plus the window semantics that matter for serving: ties, exact window edges, unknown labels, other aggregates."""
 import copy
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -144,3 +146,86 @@ def test_spec_hash_is_stable_and_order_insensitive_for_keys():
     reordered = {key: spec[key] for key in reversed(list(spec))}
     assert spec_hash(spec) == spec_hash(reordered)
     assert len(spec_hash(spec)) == 64
+
+
+def _format2(features, fields=None):
+    spec = copy.deepcopy(load_spec())
+    spec["format"] = "fraudscore-features/2"
+    spec["fields"].update(fields or {})
+    spec["features"] = features
+    return load_spec(spec)
+
+
+def test_windows_over_labels_known_at_scoring_time():
+    spec = _format2([
+        {"name": "KNOWN_FRAUDS", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label", "labels": "known"}},
+        {"name": "KNOWN_LABELS", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "count", "field": "label", "labels": "known"}},
+        {"name": "KNOWN_RISK", "type": "number", "window": {"entity": "terminalId", "length": "7d", "aggregate": "mean", "field": "label", "labels": "known", "empty": 0}},
+        {"name": "STORED_FRAUDS", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label"}},
+        {"name": "LEGITIMATE", "type": "number", "difference": {"minuend": "KNOWN_LABELS", "subtrahend": "KNOWN_FRAUDS"}},
+    ])
+    t = 40 * DAY
+    table = _table([("a", "t", 1.0, t, 1), ("b", "t", 1.0, t + 1000, 0), ("c", "t", 1.0, t + 2000, 1),
+                    ("d", "t", 1.0, t + 3000, np.nan), ("e", "t", 1.0, t + 5000, 0), ("f", "t", 1.0, t + DAY, 0)])
+    # a: known 5 s after it; b: known at 5 s exactly; c: a label without a known-at time; e: known a day later
+    table["labelKnownAt"] = [t + 5000, t + 5000, np.nan, np.nan, t + DAY + 1, np.nan]
+    X = compute_features(spec, table)
+    np.testing.assert_array_equal(X[:, 0], [0, 0, 0, 0, 1, 1])  # known-at = t counts (row e at t + 5 s)
+    np.testing.assert_array_equal(X[:, 1], [0, 0, 0, 0, 2, 2])
+    np.testing.assert_array_equal(X[:, 2], [0, 0, 0, 0, 0.5, 0.5])
+    np.testing.assert_array_equal(X[:, 3], [1, 1, 2, 2, 2, 2])  # stored labels: every label as stored
+    np.testing.assert_array_equal(X[:, 4], [0, 0, 0, 0, 1, 1])
+    with pytest.raises(SpecError, match="labelKnownAt"):
+        compute_features(spec, table.drop(columns="labelKnownAt"))
+
+
+def test_distinct_values_hours_since_the_latest_and_count_of_a_field():
+    spec = _format2([
+        {"name": "TERMINALS", "type": "count", "window": {"entity": "customerId", "length": "1d", "aggregate": "distinct", "field": "terminalId"}},
+        {"name": "SINCE", "type": "number", "window": {"entity": "customerId", "length": "1d", "aggregate": "sinceLatest"}},
+        {"name": "SINCE_BEFORE", "type": "number", "window": {"entity": "customerId", "length": "1d", "delay": "1h", "aggregate": "sinceLatest", "empty": -1}},
+        {"name": "LABELLED", "type": "count", "window": {"entity": "customerId", "length": "1d", "aggregate": "count", "field": "label"}},
+    ])
+    h = 3_600_000
+    table = _table([("c", "t1", 1.0, 10 * h, 0), ("c", "t2", 1.0, 10 * h, np.nan), ("c", "t1", 1.0, 12 * h, 1),
+                    ("c", "t3", 1.0, 35 * h, 0), ("d", "t1", 1.0, 35 * h, 0)])
+    X = compute_features(spec, table)
+    np.testing.assert_array_equal(X[:, 0], [1, 2, 2, 2, 1])  # at 35 h the 10 h payments are out of the day
+    np.testing.assert_array_equal(X[:, 1], [np.nan, 0, 2, 23, np.nan])  # a tie before it is 0 h ago
+    np.testing.assert_array_equal(X[:, 2], [-1, -1, 2, 23, -1])
+    np.testing.assert_array_equal(X[:, 3], [1, 1, 2, 2, 1])
+
+
+def test_format_1_refuses_what_format_2_added():
+    spec = copy.deepcopy(load_spec())
+    spec["features"].append({"name": "K", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label", "labels": "known"}})
+    with pytest.raises(SpecError, match="'K'.*fraudscore-features/2"):
+        load_spec(spec)
+    spec["format"] = "fraudscore-features/2"
+    load_spec(spec)
+    spec["features"][-1]["window"]["field"] = "amount"
+    with pytest.raises(SpecError, match="labels applies"):
+        load_spec(spec)
+    spec["features"][-1]["window"] = {"entity": "customerId", "length": "1d", "aggregate": "sinceLatest", "field": "amount"}
+    with pytest.raises(SpecError, match="reads no field"):
+        load_spec(spec)
+
+
+def test_a_transaction_s_features_do_not_depend_on_unrelated_rows(simulated_table):
+    """Mean and std windows sum the window's own values in time order: the same transactions give the same doubles,
+    bit for bit, whatever else the file holds (with more or less history, other customers, other terminals)."""
+    spec = load_spec(json.loads((Path(__file__).parent.parent / "specs" / "conformance-features.json").read_text()))
+    table = simulated_table.assign(labelKnownAt=simulated_table["timestamp"] + 3 * DAY)
+    customers = table["customerId"].unique()[:10]
+    alone = table[table["customerId"].isin(customers)].reset_index(drop=True)
+    customer_only = [i for i, f in enumerate(spec["features"]) if f.get("window", {}).get("entity") != "terminalId"
+                     and "TERMINAL" not in f["name"]]
+    full = compute_features(spec, table)[table["customerId"].isin(customers).to_numpy()]
+    mine = compute_features(spec, alone)
+    np.testing.assert_array_equal(full[:, customer_only], mine[:, customer_only])
+    # and with the older half of the history cut away: the windows that still see all they need agree exactly
+    late = table["timestamp"] >= table["timestamp"].iloc[0] + 47 * DAY  # the longest look-back is 44 days
+    shorter = compute_features(spec, table[table["timestamp"] >= table["timestamp"].iloc[0] + DAY * 2].reset_index(drop=True))
+    longer = compute_features(spec, table)
+    keep = late.to_numpy()[table["timestamp"].to_numpy() >= table["timestamp"].iloc[0] + DAY * 2]
+    np.testing.assert_array_equal(shorter[keep], longer[late.to_numpy()])

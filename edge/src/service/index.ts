@@ -1,6 +1,7 @@
 // The scoring service: the one place the authoritative flow lives.
 // validate → server-side history (every entity) → features → score → SHAP top factors → tier and block → persist
-// → publish. Labels update storage and the history, so terminal risk features read them (after the spec's delay).
+// → publish. Labels update storage and the history with the analyst's decision time, so terminal risk features read
+// them (after the spec's delay, or from that time on in windows over labels as known at scoring time).
 import { ValidationError, riskLevel, shouldBlock, type NormalizedTransaction, type ScoreResult, type Scorer, type Transaction } from '@fraudscore/sdk';
 import type { EventBus } from '../bus/index.js';
 import { notFound } from '../errors.js';
@@ -180,7 +181,9 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       const value: TransactionLabel = { label, analyst: analyst.trim(), at: decidedAt(at) };
       const updated = await storage.setLabel(id, value);
       if (!updated) throw notFound('transaction', 'id');
-      await history.setLabel(id, label === 'fraud' ? 1 : 0);
+      // The decision time is when the label became known: windows over labels as known at scoring time read it
+      // for transactions scored from then on.
+      await history.setLabel(id, label === 'fraud' ? 1 : 0, Date.parse(value.at));
       await bus.publish({ type: 'labelled', transaction: updated });
       return updated;
     },

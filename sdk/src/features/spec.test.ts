@@ -7,7 +7,9 @@ import { compileSpec, durationMs } from './spec.js';
 const read = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
 const specText = read('../../../models/bundles/default/features.json');
 const manifest = JSON.parse(read('../../../models/bundles/default/manifest.json')) as { featureSpec: { sha256: string } };
-const handbook = (): Record<string, any> => JSON.parse(specText);
+const handbook = (): Record<string, any> => JSON.parse(read('../../../models/specs/handbook-features.json'));
+const format2 = (): Record<string, any> => ({ ...handbook(), format: 'fraudscore-features/2' });
+const known = { name: 'K', type: 'count', window: { entity: 'terminalId', length: '7d', aggregate: 'sum', field: 'label', labels: 'known' } };
 
 describe('compileSpec', () => {
   it('compiles the handbook spec: windows grouped by entity, durations in ms, look-backs', () => {
@@ -54,6 +56,13 @@ describe('compileSpec', () => {
     ['a mean without field', (s) => delete s.features[4].window.field, /window.field \(missing\) is not a declared field/],
     ['a text empty value', (s) => (s.features[10].window.empty = 'zero'), /TERMINAL_ID_RISK_1DAY_WINDOW.*window.empty must be a number or null/],
     ['a ratio of a later feature', (s) => s.features.splice(1, 0, { name: 'R', type: 'number', ratio: { numerator: 'TX_AMOUNT', denominator: 'TERMINAL_ID_RISK_30DAY_WINDOW' } }), /"R": ratio.denominator "TERMINAL_ID_RISK_30DAY_WINDOW" must name an earlier feature/],
+    ['format 2 constructs in a format-1 spec', (s) => s.features.push(known), /"K": uses what format "fraudscore-features\/2" added/],
+    ['a difference in a format-1 spec', (s) => s.features.push({ name: 'D', type: 'number', difference: { minuend: 'TX_AMOUNT', subtrahend: 'TX_AMOUNT' } }), /"D": uses what format/],
+    ['unknown label times', (s) => Object.assign(s, format2()).features.push({ ...known, window: { ...known.window, labels: 'soon' } }), /"K": window.labels must be one of stored, known/],
+    ['label times on a number field', (s) => Object.assign(s, format2()).features.push({ ...known, window: { ...known.window, field: 'amount' } }), /"K": window.labels applies to a window over a field of type "label"/],
+    ['a field for sinceLatest', (s) => Object.assign(s, format2()).features.push({ name: 'S', type: 'number', window: { entity: 'customerId', length: '1d', aggregate: 'sinceLatest', field: 'amount' } }), /"S": window.aggregate "sinceLatest" reads no field/],
+    ['distinct without a field', (s) => Object.assign(s, format2()).features.push({ name: 'N', type: 'count', window: { entity: 'customerId', length: '1d', aggregate: 'distinct' } }), /"N": window.field \(missing\) is not a declared field/],
+    ['a difference of a later feature', (s) => Object.assign(s, format2()).features.splice(0, 0, { name: 'D', type: 'number', difference: { minuend: 'TX_AMOUNT', subtrahend: 'TX_AMOUNT' } }), /"D": difference.minuend "TX_AMOUNT" must name an earlier feature/],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what}, naming the problem`, () => {
@@ -67,6 +76,18 @@ describe('compileSpec', () => {
   it('refuses documents that are not objects', () => {
     expect(() => compileSpec([])).toThrow(/not a JSON object/);
     expect(() => compileSpec(null)).toThrow(/not a JSON object/);
+  });
+
+  it('compiles format 2: labels as known, count of a field, distinct, sinceLatest and differences', () => {
+    const spec = compileSpec(JSON.parse(read('../../../models/specs/conformance-features.json')));
+    const byName = new Map(spec.features.map((f) => [f.name, f]));
+    expect(byName.get('TERMINAL_KNOWN_FRAUDS_28D')).toMatchObject({ kind: 'window', aggregate: 'sum', field: 'label', labels: 'known' });
+    expect(byName.get('TERMINAL_RISK_7D_BEFORE_7D')).toMatchObject({ labels: 'stored' });
+    expect(byName.get('CUSTOMER_LABELLED_30D')).toMatchObject({ aggregate: 'count', field: 'label' });
+    expect(byName.get('CUSTOMER_HOURS_SINCE_PREVIOUS')).toMatchObject({ aggregate: 'sinceLatest', field: null });
+    expect(byName.get('TERMINAL_KNOWN_LEGITIMATE_28D')).toMatchObject({ kind: 'difference' });
+    expect(spec.dependsOn[byName.get('TERMINAL_KNOWN_LEGITIMATE_28D')!.index]).toEqual(['terminalId']);
+    expect(spec.dependsOn[byName.get('AMOUNT_ZSCORE_30D_BEFORE_14D')!.index]).toEqual(['customerId']);
   });
 
   it('reads fixed offsets, negative ones too', () => {

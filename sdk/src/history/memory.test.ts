@@ -3,12 +3,27 @@ import { describe, expect, it } from 'vitest';
 import { computeFeaturesSync } from '../features/compute.js';
 import { compileSpec } from '../features/spec.js';
 import type { NormalizedTransaction } from '../transaction.js';
+import { historyStoreBehaviour } from '../../test/history-store-suite.js';
 import { MemoryHistoryStore } from './memory.js';
 
 const spec = compileSpec(JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8')));
 const DAY = 86_400_000;
 const tx = (id: string, timestamp: number, customerId = 'c', label: 0 | 1 | null = null): NormalizedTransaction =>
   ({ id, customerId, terminalId: 't', amount: 10, timestamp, label });
+
+describe('MemoryHistoryStore: the HistoryStore behaviour', () => {
+  historyStoreBehaviour(async (compiled) => {
+    let now = 0;
+    return { store: new MemoryHistoryStore(compiled, { clock: () => now }), setNow: (t) => (now = t) };
+  }, Infinity);
+});
+
+describe('MemoryHistoryStore: device (customer only)', () => {
+  historyStoreBehaviour(async (compiled) => {
+    let now = 0;
+    return { store: new MemoryHistoryStore(compiled, { clock: () => now, entities: ['customerId'] }), setNow: (t) => (now = t) };
+  }, 600);
+});
 
 describe('MemoryHistoryStore', () => {
   it('indexes every entity the spec windows on, keeps each timeline in time order, and stores an id once', () => {
