@@ -141,6 +141,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
     },
     explainer: deps.explainer ?? templateExplainer,
     threshold: service.threshold,
+    words: () => service.currentModel().model.featureWords,
   }));
   app.use('/metrics', async (_c, next) => {
     metrics.setModel(service.currentModel().model.version);

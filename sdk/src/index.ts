@@ -6,6 +6,7 @@ export { FraudScoreError, InferenceError, IntegrityError, ModelLoadError, Valida
 export { riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
 export type { Transaction, NormalizedTransaction } from './transaction.js';
 export { compileSpec, computeFeatures, computeFeaturesSync, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type HistoryEntry, type KnownFeatures } from './features/index.js';
+export { describeFeatures, knownAtField, type FeatureWords, type Lang, type ValueKind } from './features/index.js';
 export { DEVICE_ENTITIES, IndexedDbHistoryStore, MemoryHistoryStore, openHistoryStore, type HistoryStore, type MemoryHistoryStoreOptions } from './history/index.js';
 export { IndexedDbBundleCache, MemoryBundleCache, noCache, type BundleCache, type BundleFiles } from './bundle/cache.js';
 export { loadBundleFiles, type BundleReader, type BundleSource, type VerifiedBundle } from './bundle/load.js';

@@ -5,7 +5,7 @@ import { loadBundleFiles, type BundleSource, type VerifiedBundle } from './bundl
 import type { Manifest } from './bundle/manifest.js';
 import { env } from './env.js';
 import { ModelLoadError, ValidationError } from './errors.js';
-import { compileSpec, computeFeatures, noHistory, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type SyncFeatureHistory } from './features/index.js';
+import { compileSpec, computeFeatures, describeFeatures, noHistory, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type FeatureWords, type SyncFeatureHistory } from './features/index.js';
 import { DEVICE_ENTITIES, MemoryHistoryStore, openHistoryStore, type HistoryStore } from './history/index.js';
 import { createOnnxModel, type OnnxModel } from './onnx.js';
 import { RISK_LEVELS, riskLevel, shouldBlock, type RiskLevel, type RiskTier } from './risk.js';
@@ -86,6 +86,8 @@ export interface ModelInfo {
   name: string;
   version: string;
   features: string[];
+  /** Each feature in words (en, ru, kk) and how its value reads, derived from the bundle's feature spec. */
+  featureWords: Record<string, FeatureWords>;
   threshold: number;
   /** Tiers as offsets from the threshold (they follow a threshold changed at run time). */
   riskTiers: RiskTier[];
@@ -139,7 +141,8 @@ async function buildModel(bundle: VerifiedBundle, backend: Backend, options: Sco
     ? await createOnnxModel(files['model.onnx']!, manifest.features.length, weights.map(([n]) => n), { wasmPaths: options.wasmPaths })
     : undefined;
   const info: ModelInfo = {
-    name: manifest.name, version: manifest.version, features: [...manifest.features], threshold: manifest.threshold,
+    name: manifest.name, version: manifest.version, features: [...manifest.features], featureWords: describeFeatures(spec),
+    threshold: manifest.threshold,
     riskTiers: manifest.riskTiers.map((tier) => ({ ...tier })),
     weights: Object.fromEntries(weights), createdAt: manifest.createdAt,
   };
