@@ -198,8 +198,13 @@ describe('dashboard in Chromium against a running server', () => {
       expect(await page.locator('[data-testid=waterfall] .step').count()).toBe(record.shap.values.length);
       await shows(page, '[data-testid=narrative-source][data-source=template]');
       expect(await page.textContent('[data-testid=narrative-source]')).toContain('Offline template');
+      // Features read in words from the model's spec, in the chosen language (the narrative's too).
+      const amountStep = '[data-testid=waterfall] .step[data-feature=TX_AMOUNT] .name';
+      await page.locator(amountStep, { hasText: 'transaction amount' }).waitFor(WAIT);
       await page.check('input[name=lang][value=ru]');
       await page.locator('[data-testid=narrative][lang=ru]').waitFor(WAIT);
+      await page.locator(amountStep, { hasText: 'сумма транзакции' }).waitFor(WAIT);
+      expect(await page.textContent('[data-testid=factors]')).toMatch(/[а-я]/);
       await shot(page, 'transaction');
 
       // A transaction scored with the device's pre-score shows it beside the authoritative one.
