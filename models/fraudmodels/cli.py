@@ -9,7 +9,18 @@ from pathlib import Path
 from .errors import DataError, FraudModelsError, SpecError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent
-SHARED_DATA = MODELS_DIR.parent.parent / "shared" / "data" / "handbook-transactions-2018-04-01_2018-09-14.csv.gz"
+HANDBOOK_FILE = Path("shared") / "data" / "handbook-transactions-2018-04-01_2018-09-14.csv.gz"
+
+
+def _shared_data() -> Path:
+    """../shared/data/<the handbook file> beside the repository, or beside one of its parents (a git worktree)."""
+    for directory in MODELS_DIR.parent.parents:
+        if (directory / HANDBOOK_FILE).exists():
+            return directory / HANDBOOK_FILE
+    return MODELS_DIR.parent.parent / HANDBOOK_FILE
+
+
+SHARED_DATA = _shared_data()
 DEFAULT_SIMULATION = MODELS_DIR / "work" / "simulated-seed42-90d.csv"
 DEFAULT_MODELS = MODELS_DIR / "work" / "models"
 DEFAULT_BUNDLE = MODELS_DIR / "bundles" / "default"
@@ -59,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="boosting rounds of both models instead of the known-good 500/600 (with --grid none; a fast "
                         "path for tests and demos)")
     p.add_argument("--weights", type=_weights, default=_weights("0.6,0.4"), help="LIGHTGBM,XGBOOST log-odds weights")
-    p.add_argument("--spec", type=Path, default=None, help="feature spec JSON (default: specs/handbook-features.json)")
+    p.add_argument("--spec", type=Path, default=None, help="feature spec JSON (default: the default spec, specs/default-features.json)")
+    _resources(p)
 
     p = commands.add_parser("export", help="write the verified model bundle from trained models")
     p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
@@ -83,10 +95,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=MODELS_DIR / "work" / "mlflow")
     p.add_argument("--host", default="127.0.0.1")
 
-    p = commands.add_parser("evaluate", help="the handbook benchmark report (chapter 5 protocol)")
+    p = commands.add_parser("evaluate", help="the handbook benchmark report (chapter 5 protocol) and the feedback protocol")
     p.add_argument("--data", type=Path, default=SHARED_DATA)
     p.add_argument("--out", type=Path, default=MODELS_DIR / "reports")
     p.add_argument("--weights", type=_weights, default=_weights("0.6,0.4"))
+    p.add_argument("--spec", type=Path, default=None, help="the spec evaluated (default: the default spec)")
+    p.add_argument("--validation-only", action="store_true", help="stop before any test fold and write "
+                   "validation.json to --out (for choices made on validation folds only)")
+    _resources(p)
+
+    p = commands.add_parser("score", help="score a handbook-schema CSV with a bundle (history from the same file and "
+                            "earlier files) and write probabilities, tiers and optionally features and SHAP values")
+    p.add_argument("--data", type=Path, required=True, help="the CSV to score (TX_FRAUD may be missing or empty)")
+    p.add_argument("--history", type=Path, nargs="*", default=[], help="earlier CSVs whose transactions (and labels) "
+                   "the features read; none of their ids may appear in --data")
+    p.add_argument("--out", type=Path, required=True, help="output CSV, rows in --data's order")
+    p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    p.add_argument("--features", action="store_true", help="add every feature's value")
+    p.add_argument("--shap", action="store_true", help="add SHAP values of the ensemble margin (needs --models)")
+    p.add_argument("--models", type=Path, default=None, help="the native models the bundle was exported from "
+                   "(train's --out; for the default bundle conformance/default/native)")
+    p.add_argument("--label-delay", type=_positive, default=7, help="days after which a label counts as known when "
+                   "a file has no TX_FRAUD_KNOWN_AT column (specs reading labels as known at scoring time)")
 
     p = commands.add_parser("fixtures", help="write (or --check) the conformance vectors of a bundle")
     p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
@@ -108,9 +138,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _resources(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=_positive, default=None, help="threads for LightGBM and XGBoost (default "
+                   "$FRAUDMODELS_THREADS, else every CPU this process may use; on a machine shared with other work, "
+                   "fewer threads can be much faster: OpenMP threads wait for each other)")
+    p.add_argument("--cache-dir", type=Path, default=None, help="feature cache (default $FRAUDMODELS_CACHE, else "
+                   "$XDG_CACHE_HOME/fraudmodels or ~/.cache/fraudmodels)")
+
+
+def _apply_resources(args) -> None:
+    from . import dataset, train
+    if getattr(args, "threads", None):
+        train.set_threads(args.threads)
+    if getattr(args, "cache_dir", None):
+        dataset.set_cache_dir(args.cache_dir)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _apply_resources(args)
         return COMMANDS[args.command](args) or 0
     except (DataError, SpecError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -147,7 +194,7 @@ def _train(args) -> None:
     try:
         summary = train_models(data, args.out, args.weights, args.train_days, args.grid, args.folds, args.rounds,
                                spec_hash(spec), {"mlflow": run.reference} if run else None,
-                               run.log_training if run else None)
+                               run.log_training if run else None, spec)
     except BaseException:
         if run:
             run.finish(ok=False)
@@ -191,13 +238,15 @@ def _mlflow_server(args) -> None:
 
 
 def _evaluate(args) -> None:
-    from .dataset import load_dataset
-    from .evaluate import handbook_report
-    from .spec import load_spec
+    from .evaluate import benchmark_report
+    from .spec import DEFAULT_SPEC_PATH
     if not args.data.exists():
         raise DataError("the handbook data is not here; pass --data", file=str(args.data))
-    handbook_report(load_dataset(args.data, load_spec()), args.weights, args.out)
-    print((args.out / "handbook-benchmark.md").read_text())
+    report = benchmark_report(args.data, args.out, args.weights, args.spec or DEFAULT_SPEC_PATH, with_test=not args.validation_only)
+    if args.validation_only:
+        print(json.dumps({"validation": str(args.out / "validation.json"), "seconds": report["seconds"]}))
+    else:
+        print((args.out / "handbook-benchmark.md").read_text())
 
 
 def _fixtures(args) -> int:
@@ -228,6 +277,13 @@ def _demo(args) -> None:
     demo(args.bundle, args.count)
 
 
+def _score(args) -> None:
+    from .score import score_file
+    summary = score_file(args.bundle, args.data, args.out, args.history, args.models, args.shap, args.features,
+                         args.label_delay)
+    print(json.dumps(summary, indent=2))
+
+
 COMMANDS = {"simulate": _simulate, "train": _train, "export": _export, "register": _register,
             "mlflow-server": _mlflow_server, "evaluate": _evaluate, "fixtures": _fixtures, "verify": _verify,
-            "keygen": _keygen, "demo": _demo}
+            "keygen": _keygen, "demo": _demo, "score": _score}

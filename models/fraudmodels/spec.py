@@ -44,7 +44,7 @@ _OFFSET = re.compile(r"^[+-](\d\d):(\d\d)$")
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 BASELINE_SPEC_PATH = SPECS_DIR / "handbook-features.json"
-DEFAULT_SPEC_PATH = BASELINE_SPEC_PATH
+DEFAULT_SPEC_PATH = SPECS_DIR / "default-features.json"
 
 
 def known_at_field(label_field: str) -> str:

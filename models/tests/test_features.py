@@ -10,7 +10,7 @@ import pytest
 
 from fraudmodels.errors import DataError, SpecError
 from fraudmodels.features import compute_features
-from fraudmodels.spec import feature_names, load_spec, spec_hash
+from fraudmodels.spec import BASELINE_SPEC_PATH, feature_names, load_spec, spec_hash
 
 DAY = 86_400_000
 
@@ -43,7 +43,7 @@ def handbook_reference(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_matches_the_handbook_feature_code(simulated_table):
-    spec = load_spec()
+    spec = load_spec(BASELINE_SPEC_PATH)
     ours = compute_features(spec, simulated_table)
     reference = handbook_reference(simulated_table)[feature_names(spec)].to_numpy()
     assert ours.shape == (len(simulated_table), 15)
@@ -66,7 +66,7 @@ def _feature(spec, table, name):
 def test_window_includes_current_and_earlier_ties_but_not_later_ones():
     t = 10 * DAY
     table = _table([("c", "t", 10.0, t, 0), ("c", "t", 20.0, t, 0), ("c", "t", 30.0, t, 0)])
-    spec = load_spec()
+    spec = load_spec(BASELINE_SPEC_PATH)
     np.testing.assert_array_equal(_feature(spec, table, "CUSTOMER_ID_NB_TX_1DAY_WINDOW"), [1, 2, 3])
     np.testing.assert_allclose(_feature(spec, table, "CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW"), [10, 15, 20])
 
@@ -75,7 +75,7 @@ def test_window_edges_are_open_on_the_left_and_closed_on_the_right():
     t = 40 * DAY
     table = _table([("c", "t", 10.0, t, 1), ("c", "t", 20.0, t + DAY - 1, 0), ("c", "t", 30.0, t + DAY, 1),
                     ("c", "t", 5.0, t + 8 * DAY, 0), ("c", "t", 5.0, t + 8 * DAY + 1, 0), ("c", "t", 5.0, t + 9 * DAY, 0)])
-    spec = load_spec()
+    spec = load_spec(BASELINE_SPEC_PATH)
     # exactly one day later a transaction has left the 1-day window
     np.testing.assert_array_equal(_feature(spec, table, "CUSTOMER_ID_NB_TX_1DAY_WINDOW"), [1, 2, 2, 1, 2, 2])
     # terminal, 1-day window 7 days back: (t' - 8d, t' - 7d]. At t + 8d it is (t, t + 1d]: the fraud exactly at t
@@ -88,13 +88,13 @@ def test_unknown_labels_count_as_transactions_but_not_in_the_risk():
     t = 40 * DAY
     table = _table([("a", "t", 10.0, t, 1), ("b", "t", 10.0, t + 1, np.nan), ("c", "t", 10.0, t + 1000, 0),
                     ("d", "t", 10.0, t + 7 * DAY + 5000, 0)])
-    spec = load_spec()
+    spec = load_spec(BASELINE_SPEC_PATH)
     assert _feature(spec, table, "TERMINAL_ID_NB_TX_1DAY_WINDOW")[-1] == 3
     assert _feature(spec, table, "TERMINAL_ID_RISK_1DAY_WINDOW")[-1] == pytest.approx(0.5)
 
 
 def test_other_aggregates_ratios_categories_and_time_zone():
-    spec = copy.deepcopy(load_spec())
+    spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
     spec["timeZone"] = "+06:00"
     spec["fields"]["channel"] = {"type": "category"}
     spec["features"] = [
@@ -117,19 +117,19 @@ def test_other_aggregates_ratios_categories_and_time_zone():
 
 
 def test_spec_errors_name_the_feature():
-    spec = copy.deepcopy(load_spec())
+    spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
     spec["features"][3]["window"]["aggregate"] = "median"
     with pytest.raises(SpecError, match="CUSTOMER_ID_NB_TX_1DAY_WINDOW.*median"):
         load_spec(spec)
-    spec = copy.deepcopy(load_spec())
+    spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
     spec["features"][5]["window"]["length"] = "7 days"
     with pytest.raises(SpecError, match="duration"):
         load_spec(spec)
-    spec = copy.deepcopy(load_spec())
+    spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
     spec["features"].append(dict(spec["features"][0]))
     with pytest.raises(SpecError, match="duplicate"):
         load_spec(spec)
-    spec = copy.deepcopy(load_spec())
+    spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
     spec["timeZone"] = "Asia/Almaty"
     with pytest.raises(SpecError, match="timeZone"):
         load_spec(spec)
@@ -138,18 +138,18 @@ def test_spec_errors_name_the_feature():
 def test_out_of_order_input_is_refused():
     table = _table([("c", "t", 1.0, 2 * DAY, 0), ("c", "t", 1.0, DAY, 0)])
     with pytest.raises(DataError, match="time order"):
-        compute_features(load_spec(), table)
+        compute_features(load_spec(BASELINE_SPEC_PATH), table)
 
 
 def test_spec_hash_is_stable_and_order_insensitive_for_keys():
-    spec = load_spec()
+    spec = load_spec(BASELINE_SPEC_PATH)
     reordered = {key: spec[key] for key in reversed(list(spec))}
     assert spec_hash(spec) == spec_hash(reordered)
     assert len(spec_hash(spec)) == 64
 
 
 def _format2(features, fields=None):
-    spec = copy.deepcopy(load_spec())
+    spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
     spec["format"] = "fraudscore-features/2"
     spec["fields"].update(fields or {})
     spec["features"] = features
@@ -197,7 +197,7 @@ def test_distinct_values_hours_since_the_latest_and_count_of_a_field():
 
 
 def test_format_1_refuses_what_format_2_added():
-    spec = copy.deepcopy(load_spec())
+    spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
     spec["features"].append({"name": "K", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label", "labels": "known"}})
     with pytest.raises(SpecError, match="'K'.*fraudscore-features/2"):
         load_spec(spec)

@@ -78,14 +78,14 @@ describe('ops-cli', () => {
   it('writes the handbook schema: integer ids in time order, times from midnight of the first day, analysts\' fraud labels', () => {
     const base = { probability: 0.1, riskLevel: 'LOW', shouldBlock: false, threshold: 0.5, topFactors: [], shap: null, features: {}, modelVersion: '1', scoredAt: '', deviceScore: null, agreement: null };
     const record = (id: string, timestamp: number, label: 'fraud' | 'legitimate' | null, customerId = 'c'): ScoredTransaction =>
-      ({ ...base, id, transaction: { id, customerId, terminalId: 't', amount: 12.5, timestamp }, label: label && { label, analyst: 'a', at: '' } }) as unknown as ScoredTransaction;
+      ({ ...base, id, transaction: { id, customerId, terminalId: 't', amount: 12.5, timestamp }, label: label && { label, analyst: 'a', at: new Date(timestamp + 3_600_000).toISOString() } }) as unknown as ScoredTransaction;
     const day = Date.UTC(2026, 2, 3);
     const csv = toHandbookCsv([record('b', day + 86_400_000 + 5_000, 'fraud', 'x,"y"'), record('a', day + 61_000, null), record('c', day + 61_000, 'legitimate')]);
     expect(csv.trim().split('\n')).toEqual([
-      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO',
-      '0,2026-03-03 00:01:01,c,t,12.5,61,0,0,0',
-      '1,2026-03-03 00:01:01,c,t,12.5,61,0,0,0',
-      '2,2026-03-04 00:00:05,"x,""y""",t,12.5,86405,1,1,0',
+      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO,TX_FRAUD_KNOWN_AT',
+      '0,2026-03-03 00:01:01,c,t,12.5,61,0,0,0,',
+      '1,2026-03-03 00:01:01,c,t,12.5,61,0,0,0,2026-03-03 01:01:01',
+      '2,2026-03-04 00:00:05,"x,""y""",t,12.5,86405,1,1,0,2026-03-04 01:00:05',
     ]);
   });
 
@@ -100,22 +100,22 @@ describe('ops-cli', () => {
     const only = await cli('export-labelled', '--since', '30d', '--out', join(dir, 'only.csv'), '--labelled-only');
     expect(only.json).toMatchObject({ rows: 20, labelled: 20 });
     if (existsSync(join(VENV_BIN, 'python'))) {
-      const { stdout } = await exec(join(VENV_BIN, 'python'), ['-c', 'import sys; from fraudmodels.csvio import read_transactions; t = read_transactions(sys.argv[1]); print(len(t), int(t.label.sum()))', file], { cwd: join(REPO_ROOT, 'models') });
-      expect(stdout.trim()).toBe('60 2');
+      const { stdout } = await exec(join(VENV_BIN, 'python'), ['-c', 'import sys; from fraudmodels.csvio import read_transactions; t = read_transactions(sys.argv[1]); print(len(t), int(t.label.sum()), int(t.labelKnownAt.notna().sum()))', file], { cwd: join(REPO_ROOT, 'models') });
+      expect(stdout.trim()).toBe('60 2 20'); // the analysts' decision times are the labels' known-at times
     }
   });
 
   it('training-set merges handbook files in time order, renumbered, and refuses a too short span', async () => {
     const a = join(dir, 'a.csv');
     const b = join(dir, 'b.csv');
-    writeFileSync(a, 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO\n0,2026-03-05 10:00:00,c1,t1,10.5,0,0,1,0\n');
+    writeFileSync(a, 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO,TX_FRAUD_KNOWN_AT\n0,2026-03-05 10:00:00,c1,t1,10.5,0,0,1,0,2026-03-05 12:00:00\n');
     writeFileSync(b, 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD\n7,2026-03-03 00:00:10,"c,2",t2,3,0\n9,2026-03-04 00:00:00,c3,t3,4,0\n');
     const merged = await cli('training-set', '--data', a, '--data', b, '--out', join(dir, 'train.csv'), '--min-days', '3');
     expect(merged).toMatchObject({ code: 0, json: { rows: 3, frauds: 1, days: 3 } });
     expect(readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n').slice(1)).toEqual([
-      '0,2026-03-03 00:00:10,"c,2",t2,3,10,0,0,0',
-      '1,2026-03-04 00:00:00,c3,t3,4,86400,1,0,0',
-      '2,2026-03-05 10:00:00,c1,t1,10.5,208800,2,1,0',
+      '0,2026-03-03 00:00:10,"c,2",t2,3,10,0,0,0,',
+      '1,2026-03-04 00:00:00,c3,t3,4,86400,1,0,0,',
+      '2,2026-03-05 10:00:00,c1,t1,10.5,208800,2,1,0,2026-03-05 12:00:00',
     ]);
     const short = await cli('training-set', '--data', a, '--out', join(dir, 'short.csv'), '--min-days', '21');
     expect(short.code).toBe(1);

@@ -2,7 +2,9 @@
 // `fraudmodels` / lifecycle commands), evaluated on the server's storage (DATABASE_URL or DATA_DIR):
 //   node server/dist/ops-cli.js export-labelled --since 90d|ISO [--until ISO] --out FILE.csv [--labelled-only]
 //       the scored transactions of the window in the handbook CSV schema `fraudmodels train --data` reads; TX_FRAUD is
-//       1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the handbook's data)
+//       1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the handbook's data), and
+//       TX_FRAUD_KNOWN_AT the analyst's decision time (empty when unlabelled), which windows over labels as known at
+//       scoring time read in training exactly as the server read them
 //   node server/dist/ops-cli.js training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]
 //       the training set: handbook-schema files (the export, optionally a longer base history) merged in time order,
 //       renumbered; fails (exit 1) when it spans fewer than N days (train --folds F needs 7 × (F + 2))
@@ -54,6 +56,9 @@ export function parseInstant(text: string, now: number): number {
 }
 
 export const HANDBOOK_COLUMNS = ['TRANSACTION_ID', 'TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_TIME_SECONDS', 'TX_TIME_DAYS', 'TX_FRAUD', 'TX_FRAUD_SCENARIO'] as const;
+/** The optional column fraudmodels reads as the time each label became known (models/README.md, input data). */
+export const KNOWN_AT_COLUMN = 'TX_FRAUD_KNOWN_AT';
+const EXPORT_HEADER = [...HANDBOOK_COLUMNS, KNOWN_AT_COLUMN].join(',');
 
 const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -65,11 +70,12 @@ const datetime = (ms: number): string => {
 /**
  * Scored transactions as a handbook-schema CSV, in time order (ties by id): TRANSACTION_ID numbers them from 0 (the
  * schema wants integers; the server's ids are text), TX_TIME_SECONDS / TX_TIME_DAYS count from midnight UTC of the
- * first day, TX_FRAUD is 1 for an analyst's fraud label, TX_FRAUD_SCENARIO is 0 (unknown).
+ * first day, TX_FRAUD is 1 for an analyst's fraud label, TX_FRAUD_SCENARIO is 0 (unknown), TX_FRAUD_KNOWN_AT is the
+ * analyst's decision time (empty for an unlabelled transaction).
  */
 export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
   const sorted = [...records].sort((a, b) => a.transaction.timestamp - b.transaction.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const lines = [HANDBOOK_COLUMNS.join(',')];
+  const lines = [EXPORT_HEADER];
   const start = sorted.length > 0 ? Math.floor(sorted[0]!.transaction.timestamp / 86_400_000) * 86_400_000 : 0;
   sorted.forEach((r, i) => {
     const t = r.transaction;
@@ -77,6 +83,7 @@ export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
     lines.push([
       String(i), datetime(t.timestamp), csvField(String(t.customerId)), csvField(String(t.terminalId)), String(t.amount),
       String(seconds), String(Math.floor(seconds / 86_400)), r.label?.label === 'fraud' ? '1' : '0', '0',
+      r.label ? datetime(Date.parse(r.label.at)) : '',
     ].join(','));
   });
   return `${lines.join('\n')}\n`;
@@ -101,31 +108,37 @@ export function csvSplit(line: string): string[] {
   return out;
 }
 
-/** Handbook-schema CSV texts merged: rows in time order (stable), renumbered, times recomputed from the first day. */
+/**
+ * Handbook-schema CSV texts merged: rows in time order (stable), renumbered, times recomputed from the first day; the
+ * labels' known-at times kept where a file has them (TX_FRAUD_KNOWN_AT), else empty.
+ */
 export function mergeHandbookCsv(texts: readonly { name: string; text: string }[]): { csv: string; rows: number; frauds: number; days: number } {
-  const rows: { ms: number; customer: string; terminal: string; amount: string; fraud: string; scenario: string }[] = [];
+  const rows: { ms: number; customer: string; terminal: string; amount: string; fraud: string; scenario: string; knownAt: string }[] = [];
   for (const { name, text } of texts) {
     const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
     const header = csvSplit(lines[0] ?? '');
     const at = (col: string): number => {
       const i = header.indexOf(col);
-      if (i < 0 && col !== 'TX_FRAUD_SCENARIO') throw new Error(`${name}: missing column ${col}; expected header ${HANDBOOK_COLUMNS.join(',')}`);
+      if (i < 0 && col !== 'TX_FRAUD_SCENARIO' && col !== KNOWN_AT_COLUMN) throw new Error(`${name}: missing column ${col}; expected header ${HANDBOOK_COLUMNS.join(',')}`);
       return i;
     };
-    const [dt, customer, terminal, amount, fraud, scenario] = ['TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_FRAUD', 'TX_FRAUD_SCENARIO'].map(at) as number[];
+    const [dt, customer, terminal, amount, fraud, scenario, knownAt] = ['TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_FRAUD', 'TX_FRAUD_SCENARIO', KNOWN_AT_COLUMN].map(at) as number[];
     lines.slice(1).forEach((line, i) => {
       const f = csvSplit(line);
       const ms = Date.parse(`${f[dt!]!.replace(' ', 'T')}Z`);
       if (Number.isNaN(ms)) throw new Error(`${name} line ${i + 2}: TX_DATETIME "${f[dt!]}" is not YYYY-MM-DD HH:MM:SS`);
-      rows.push({ ms, customer: f[customer!]!, terminal: f[terminal!]!, amount: f[amount!]!, fraud: f[fraud!]!, scenario: scenario! >= 0 ? f[scenario!] ?? '0' : '0' });
+      rows.push({
+        ms, customer: f[customer!]!, terminal: f[terminal!]!, amount: f[amount!]!, fraud: f[fraud!]!,
+        scenario: scenario! >= 0 ? f[scenario!] ?? '0' : '0', knownAt: knownAt! >= 0 ? f[knownAt!] ?? '' : '',
+      });
     });
   }
   rows.sort((a, b) => a.ms - b.ms);
   const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) * 86_400_000 : 0;
-  const lines = [HANDBOOK_COLUMNS.join(',')];
+  const lines = [EXPORT_HEADER];
   rows.forEach((r, i) => {
     const seconds = Math.floor((r.ms - start) / 1000);
-    lines.push([String(i), datetime(r.ms), csvField(r.customer), csvField(r.terminal), r.amount, String(seconds), String(Math.floor(seconds / 86_400)), r.fraud, r.scenario].join(','));
+    lines.push([String(i), datetime(r.ms), csvField(r.customer), csvField(r.terminal), r.amount, String(seconds), String(Math.floor(seconds / 86_400)), r.fraud, r.scenario, r.knownAt].join(','));
   });
   const days = rows.length > 0 ? Math.floor(rows.at(-1)!.ms / 86_400_000) - start / 86_400_000 + 1 : 0;
   return { csv: `${lines.join('\n')}\n`, rows: rows.length, frauds: rows.filter((r) => r.fraud === '1').length, days };
