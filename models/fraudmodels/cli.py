@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, default=DEFAULT_SIMULATION, help="handbook-schema CSV (.gz ok); simulated if missing and default")
     p.add_argument("--out", type=Path, default=DEFAULT_MODELS, help="directory for the native models and training.json")
     p.add_argument("--train-days", type=int, default=7)
-    p.add_argument("--grid", choices=["full", "none"], default="full", help="none: skip the search, use known-good settings")
+    p.add_argument("--grid", choices=["full", "small", "none"], default="full", help="full: 40 settings; small: 8 "
+                   "(train.SMALL_GRIDS, the benchmark's); none: skip the search, use known-good settings")
     p.add_argument("--no-search", dest="grid", action="store_const", const="none", help="the same as --grid none")
     p.add_argument("--folds", type=_positive, default=4, help="validation folds (each needs 7 more days of data)")
     p.add_argument("--rounds", type=_positive, default=None,
@@ -80,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", default="1.0.0", help="the bundle's manifest version; give every bundle you "
                    "register its own (register refuses a version the model already has)")
     p.add_argument("--signing-key", default=None, help="hex Ed25519 seed file (see keygen); or FRAUDSCORE_SIGNING_KEY")
-    p.add_argument("--spec", type=Path, default=None)
+    p.add_argument("--spec", type=Path, default=None, help="feature spec (default: the one train saved beside the models)")
+    _resources(p)
 
     p = commands.add_parser("register", help="log a bundle to MLflow (artifact path bundle/) and register it as a "
                             "new model version with alias challenger (needs MLFLOW_TRACKING_URI)")

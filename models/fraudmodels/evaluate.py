@@ -48,12 +48,8 @@ PREVIOUS_REPORT = {"auc_roc": 0.873, "average_precision": 0.695, "card_precision
 METRICS = [("auc_roc", "AUC ROC"), ("average_precision", "Average Precision"), ("card_precision_at_100", "Card Precision@100")]
 VALIDATION_START = "2018-07-11"
 TEST_START = "2018-08-15"
-# A modest grid for the static model (2 shared cores): the previous benchmark's 40 settings chose 15 leaves / 200
-# samples / 500 rounds and depth 3 / 600 rounds on the 15 features; these are their neighbours.
-GRID = {
-    "lightgbm": {"num_leaves": [15, 31], "min_child_samples": [100, 200], "num_boost_round": [500], "neg_bagging_fraction": [1.0]},
-    "xgboost": {"max_depth": [3, 4], "min_child_weight": [1], "num_boost_round": [400, 600], "scale_pos_weight": [1]},
-}
+# A modest grid for the static model (2 shared cores), the neighbours of the previous benchmark's choices.
+GRID = train.SMALL_GRIDS
 SCENARIOS = {1: "amount above 220", 2: "compromised terminal", 3: "compromised card"}
 # What a reader must know about how often the test weeks were looked at, and what the numbers are not.
 NOTES = [

@@ -51,7 +51,8 @@ def train_models(data: Dataset, out_dir: Path, weights: dict[str, float], train_
     logs them."""
     started = time.perf_counter()
     folds = recent_folds(data, train_days, n_folds)
-    params = train.select_hyperparameters(data.table, data.X, folds) if grid == "full" else KNOWN_GOOD
+    grids = {"full": None, "small": train.SMALL_GRIDS}
+    params = train.select_hyperparameters(data.table, data.X, folds, grids[grid]) if grid in grids else KNOWN_GOOD
     if rounds is not None:
         params = {name: {**setting, "num_boost_round": rounds} for name, setting in params.items()}
     per_model, predictions = train.assess_ensemble(data.table, data.X, folds, params, weights)
