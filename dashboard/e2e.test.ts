@@ -27,7 +27,10 @@ const ANALYST = 'dashboard-analyst-key-0123456789';
 const WAIT = { timeout: 30_000 };
 const BUDGET = 200 * 1024;
 
-interface Running { url: string; close(): Promise<void> }
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
 let work: string;
 let site: string;
 let server: Running | undefined;
@@ -38,7 +41,14 @@ const problems: string[] = [];
 const logit = (p: number): number => Math.log(p / (1 - p));
 
 async function api<T>(path: string, init: RequestInit = {}, key = ADMIN, base = server!.url): Promise<T> {
-  const response = await fetch(base + path, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+  const response = await fetch(base + path, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
@@ -62,7 +72,10 @@ async function shows(page: Page, selector: string, hasText?: string): Promise<vo
     await page.locator(selector, hasText === undefined ? {} : { hasText }).waitFor(WAIT);
   } catch (error) {
     const main = await page.textContent('main').catch(() => '?');
-    throw new Error(`${selector}${hasText ? ` with "${hasText}"` : ''} did not appear at ${page.url()}; the page shows: ${main?.slice(0, 600)}\n${problems.join('\n')}`, { cause: error });
+    throw new Error(
+      `${selector}${hasText ? ` with "${hasText}"` : ''} did not appear at ${page.url()}; the page shows: ${main?.slice(0, 600)}\n${problems.join('\n')}`,
+      { cause: error },
+    );
   }
 }
 
@@ -72,14 +85,33 @@ beforeAll(async () => {
   }
   work = await mkdtemp(join(tmpdir(), 'fraudscore-dashboard-'));
   site = join(work, 'site');
-  await build({ root: here, configFile: join(here, 'vite.config.ts'), logLevel: 'warn', build: { outDir: site, emptyOutDir: true } });
+  await build({
+    root: here,
+    configFile: join(here, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: site, emptyOutDir: true },
+  });
   // First load: the entry script and everything it preloads, gzipped.
   const html = await readFile(join(site, 'index.html'), 'utf8');
-  const scripts = [...html.matchAll(/<(?:script[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="\.?\/?([^"]+\.js)"/g)].map((m) => m[1]!);
+  const scripts = [
+    ...html.matchAll(/<(?:script[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="\.?\/?([^"]+\.js)"/g),
+  ].map((m) => m[1]!);
   for (const file of scripts) firstLoadGzip += gzipSync(await readFile(join(site, file)), { level: 9 }).length;
-  const { loadConfig } = (await import(join(repo, 'server/dist/config.js'))) as { loadConfig(env: Record<string, string>): Promise<unknown> };
-  const { startServer } = (await import(join(repo, 'server/dist/server.js'))) as { startServer(config: unknown, options: { dashboardDir: string }): Promise<Running> };
-  const config = await loadConfig({ PORT: '0', DEMO: 'on', DEMO_RATE: '200', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', API_KEYS: `${ADMIN}:admin,${ANALYST}:analyst` });
+  const { loadConfig } = (await import(join(repo, 'server/dist/config.js'))) as {
+    loadConfig(env: Record<string, string>): Promise<unknown>;
+  };
+  const { startServer } = (await import(join(repo, 'server/dist/server.js'))) as {
+    startServer(config: unknown, options: { dashboardDir: string }): Promise<Running>;
+  };
+  const config = await loadConfig({
+    PORT: '0',
+    DEMO: 'on',
+    DEMO_RATE: '200',
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'silent',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    API_KEYS: `${ADMIN}:admin,${ANALYST}:analyst`,
+  });
   server = await startServer(config, { dashboardDir: site });
   browser = await launchChromium();
   await mkdir(artifacts, { recursive: true });
@@ -95,7 +127,10 @@ async function signIn(key: string, url = server!.url): Promise<Page> {
   const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
   const page = await context.newPage();
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error' && !/status of (403|404|422|503)/.test(message.text())) problems.push(`console: ${message.text()}`); });
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of (403|404|422|503)/.test(message.text()))
+      problems.push(`console: ${message.text()}`);
+  });
   await page.goto(url);
   await page.fill('#api-key', key);
   if (key === ADMIN) await page.fill('#analyst-name', 'Aigerim');
@@ -103,16 +138,22 @@ async function signIn(key: string, url = server!.url): Promise<Page> {
   try {
     await page.locator('[data-testid=role]').waitFor(WAIT);
   } catch (error) {
-    throw new Error(`sign-in failed: ${await page.textContent('main').catch(() => '?')}\n${problems.join('\n')}`, { cause: error });
+    throw new Error(`sign-in failed: ${await page.textContent('main').catch(() => '?')}\n${problems.join('\n')}`, {
+      cause: error,
+    });
   }
   return page;
 }
 
-const shot = (page: Page, view: string): Promise<Buffer> => page.screenshot({ path: join(artifacts, `dashboard-${view}.png`), fullPage: true });
+const shot = (page: Page, view: string): Promise<Buffer> =>
+  page.screenshot({ path: join(artifacts, `dashboard-${view}.png`), fullPage: true });
 
 describe('dashboard in Chromium against a running server', () => {
   it('keeps the first load within 200 KB of gzipped JavaScript', async () => {
-    await writeFile(join(artifacts, 'dashboard-bundle.json'), `${JSON.stringify({ firstLoadGzipBytes: firstLoadGzip, budgetBytes: BUDGET }, null, 2)}\n`);
+    await writeFile(
+      join(artifacts, 'dashboard-bundle.json'),
+      `${JSON.stringify({ firstLoadGzipBytes: firstLoadGzip, budgetBytes: BUDGET }, null, 2)}\n`,
+    );
     expect(firstLoadGzip).toBeGreaterThan(10_000);
     expect(firstLoadGzip).toBeLessThanOrEqual(BUDGET);
   });
@@ -123,9 +164,17 @@ describe('dashboard in Chromium against a running server', () => {
       expect(await page.textContent('[data-testid=role]')).toBe('admin');
 
       // Live: the count grows while we watch.
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid=live-count]')?.getAttribute('data-count')) > 20, null, WAIT);
+      await page.waitForFunction(
+        () => Number(document.querySelector('[data-testid=live-count]')?.getAttribute('data-count')) > 20,
+        null,
+        WAIT,
+      );
       const before = Number(await page.getAttribute('[data-testid=live-count]', 'data-count'));
-      await page.waitForFunction((n) => Number(document.querySelector('[data-testid=live-count]')?.getAttribute('data-count')) > n + 50, before, WAIT);
+      await page.waitForFunction(
+        (n) => Number(document.querySelector('[data-testid=live-count]')?.getAttribute('data-count')) > n + 50,
+        before,
+        WAIT,
+      );
       expect(await page.locator('.virtual a.row').count()).toBeGreaterThan(5);
       expect(await page.locator('.virtual a.row').count()).toBeLessThan(100); // virtualised: only rows in view
       await shot(page, 'live');
@@ -133,7 +182,9 @@ describe('dashboard in Chromium against a running server', () => {
       // 1,000 transactions a second on top of the stream (synthetic copies; the 2-core demo server makes ~300):
       // frames keep coming, because the DOM is updated once per frame and only rows in view exist.
       const perf = await page.evaluate(async () => {
-        const feed = (globalThis as unknown as { __fraudscoreLive: { items: { id: string }[]; accept(r: unknown): void } }).__fraudscoreLive;
+        const feed = (
+          globalThis as unknown as { __fraudscoreLive: { items: { id: string }[]; accept(r: unknown): void } }
+        ).__fraudscoreLive;
         const template = JSON.parse(JSON.stringify(feed.items[0]));
         let n = 0;
         let frames = 0;
@@ -164,13 +215,22 @@ describe('dashboard in Chromium against a running server', () => {
 
       // Transaction: once real transactions are on top again (the synthetic copies are not stored), pause the feed
       // (rows stop moving) and open one; the waterfall ends at the API's probability.
-      await page.waitForFunction(() => !(document.querySelector('.virtual a.row')?.getAttribute('data-id') ?? 'synthetic-').startsWith('synthetic-'), null, WAIT);
+      await page.waitForFunction(
+        () =>
+          !(document.querySelector('.virtual a.row')?.getAttribute('data-id') ?? 'synthetic-').startsWith('synthetic-'),
+        null,
+        WAIT,
+      );
       await page.click('[data-testid=pause]');
       await page.locator('[data-testid=live-status]', { hasText: 'paused' }).waitFor(WAIT);
       // One with SHAP (a server may explain only some tiers): the newest such row in view, else an alert.
       type Stored = { probability: number; shap: { baseValue: number; values: number[] } | null };
       let id: string | undefined;
-      for (const candidate of (await page.locator('.virtual a.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')!))).filter((row) => !row.startsWith('synthetic-')).slice(0, 10)) {
+      for (const candidate of (
+        await page.locator('.virtual a.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')!))
+      )
+        .filter((row) => !row.startsWith('synthetic-'))
+        .slice(0, 10)) {
         if ((await stored<Stored>(`/v1/transactions/${encodeURIComponent(candidate)}`)).shap) {
           id = candidate;
           break;
@@ -179,16 +239,26 @@ describe('dashboard in Chromium against a running server', () => {
       if (id) {
         await page.click(`.virtual a.row[data-id="${id}"]`);
       } else {
-        for (const deadline = Date.now() + 30_000; !id && Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
-          id = (await api<{ items: { id: string; shap: unknown }[] }>('/v1/alerts?limit=50')).items.find((a) => a.shap)?.id;
+        for (
+          const deadline = Date.now() + 30_000;
+          !id && Date.now() < deadline;
+          await new Promise((r) => setTimeout(r, 1000))
+        ) {
+          id = (await api<{ items: { id: string; shap: unknown }[] }>('/v1/alerts?limit=50')).items.find(
+            (a) => a.shap,
+          )?.id;
         }
         if (!id) throw new Error('no transaction with SHAP values in view or among the alerts');
         await page.goto(`${server!.url}/#/transactions/${encodeURIComponent(id)}`);
       }
       await shows(page, '[data-testid=waterfall]');
-      const record = (await stored<Stored>(`/v1/transactions/${encodeURIComponent(id)}`)) as Stored & { shap: NonNullable<Stored['shap']> };
+      const record = (await stored<Stored>(`/v1/transactions/${encodeURIComponent(id)}`)) as Stored & {
+        shap: NonNullable<Stored['shap']>;
+      };
       const final = Number(await page.getAttribute('[data-testid=waterfall]', 'data-final'));
-      expect(Math.abs(final - (record.shap.baseValue + record.shap.values.reduce((a, b) => a + b, 0)))).toBeLessThan(1e-9);
+      expect(Math.abs(final - (record.shap.baseValue + record.shap.values.reduce((a, b) => a + b, 0)))).toBeLessThan(
+        1e-9,
+      );
       expect(Math.abs(final - logit(record.probability))).toBeLessThan(2e-6); // XGBoost's float32 leaves in the served score
       expect(Number(await page.getAttribute('[data-testid=probability]', 'data-probability'))).toBe(record.probability);
       await shows(page, '[data-testid=current-label]'); // the stored record has arrived (the feed's copy came first)
@@ -208,27 +278,47 @@ describe('dashboard in Chromium against a running server', () => {
       await shot(page, 'transaction');
 
       // A transaction scored with the device's pre-score shows it beside the authoritative one.
-      await api('/v1/score', { method: 'POST', body: JSON.stringify({ id: 'dashboard-device-1', customerId: 'C1', terminalId: 'T1', amount: 42.5, timestamp: Date.now(), preScore: { probability: 0.2, riskLevel: 'LOW' } }) });
+      await api('/v1/score', {
+        method: 'POST',
+        body: JSON.stringify({
+          id: 'dashboard-device-1',
+          customerId: 'C1',
+          terminalId: 'T1',
+          amount: 42.5,
+          timestamp: Date.now(),
+          preScore: { probability: 0.2, riskLevel: 'LOW' },
+        }),
+      });
       await page.goto(`${server!.url}/#/transactions/dashboard-device-1`);
       await page.locator('[data-testid=device] .big', { hasText: '20.00%' }).waitFor(WAIT);
       expect(await page.textContent('[data-testid=device]')).toMatch(/tier as the edge|different tier/);
 
       // Alerts: label the first open alert with the keyboard (f); it leaves the open queue and the server has it.
       await page.goto(`${server!.url}/#/alerts`);
-      await page.waitForFunction(async () => {
-        const rows = document.querySelectorAll('[data-testid=alerts] tr[data-id]');
-        if (rows.length === 0) (document.querySelector('.toolbar button') as HTMLButtonElement | null)?.click();
-        return rows.length > 0;
-      }, null, { timeout: 30_000, polling: 1000 });
+      await page.waitForFunction(
+        async () => {
+          const rows = document.querySelectorAll('[data-testid=alerts] tr[data-id]');
+          if (rows.length === 0) (document.querySelector('.toolbar button') as HTMLButtonElement | null)?.click();
+          return rows.length > 0;
+        },
+        null,
+        { timeout: 30_000, polling: 1000 },
+      );
       const alertId = (await page.getAttribute('[data-testid=alerts] tr[data-alert-index="0"]', 'data-id'))!;
       await page.locator('h2#alerts-h').click();
       await page.keyboard.press('f');
       await page.locator('[data-testid=alert-message]', { hasText: `Labelled ${alertId} fraud` }).waitFor(WAIT);
       expect(await page.locator(`[data-testid=alerts] tr[data-id="${alertId}"]`).count()).toBe(0);
-      const labelled = await api<{ label: { label: string; analyst: string } | null }>(`/v1/transactions/${encodeURIComponent(alertId)}`);
+      const labelled = await api<{ label: { label: string; analyst: string } | null }>(
+        `/v1/transactions/${encodeURIComponent(alertId)}`,
+      );
       expect(labelled.label).toMatchObject({ label: 'fraud', analyst: 'Aigerim' });
       await page.selectOption('[data-testid=alert-status]', 'labelled');
-      await page.locator(`[data-testid=alerts] tr[data-id="${alertId}"] [data-testid=alert-state]`, { hasText: 'labelled fraud' }).waitFor(WAIT);
+      await page
+        .locator(`[data-testid=alerts] tr[data-id="${alertId}"] [data-testid=alert-state]`, {
+          hasText: 'labelled fraud',
+        })
+        .waitFor(WAIT);
       await page.selectOption('[data-testid=alert-status]', 'open');
 
       // Acknowledge the next open alert with the keyboard (a): the server keeps who took it, for every analyst.
@@ -238,11 +328,17 @@ describe('dashboard in Chromium against a running server', () => {
       await page.keyboard.press('a');
       await page.locator('[data-testid=alert-message]', { hasText: `Acknowledged ${ackId}` }).waitFor(WAIT);
       expect(await page.locator(`[data-testid=alerts] tr[data-id="${ackId}"]`).count()).toBe(0);
-      const acked = await api<{ acknowledged: { analyst: string; at: string } | null; label: unknown }>(`/v1/transactions/${encodeURIComponent(ackId)}`);
+      const acked = await api<{ acknowledged: { analyst: string; at: string } | null; label: unknown }>(
+        `/v1/transactions/${encodeURIComponent(ackId)}`,
+      );
       expect(acked.acknowledged?.analyst).toBe('Aigerim');
       expect(acked.label).toBeNull();
       await page.selectOption('[data-testid=alert-status]', 'acknowledged');
-      await page.locator(`[data-testid=alerts] tr[data-id="${ackId}"] [data-testid=alert-state]`, { hasText: 'acknowledged by Aigerim' }).waitFor(WAIT);
+      await page
+        .locator(`[data-testid=alerts] tr[data-id="${ackId}"] [data-testid=alert-state]`, {
+          hasText: 'acknowledged by Aigerim',
+        })
+        .waitFor(WAIT);
       await page.selectOption('[data-testid=alert-status]', 'open');
       await shot(page, 'alerts');
 
@@ -253,7 +349,8 @@ describe('dashboard in Chromium against a running server', () => {
       await page.locator('[data-testid=psi-chart]').waitFor(WAIT);
       await page.locator('[data-testid=feature-hist]').waitFor(WAIT);
       await page.locator('[data-testid=score-hist]').waitFor(WAIT);
-      for (const feature of model.features) expect(await page.locator(`[data-testid=drift-table] tr[data-feature="${feature}"]`).count()).toBe(1);
+      for (const feature of model.features)
+        expect(await page.locator(`[data-testid=drift-table] tr[data-feature="${feature}"]`).count()).toBe(1);
       await shot(page, 'drift');
 
       // Models: the active version; MLflow not configured, said plainly; admin sees promote.
@@ -288,7 +385,11 @@ describe('dashboard in Chromium against a running server', () => {
       expect(await page.locator('[data-testid=promote]').count()).toBe(0);
       expect(await page.locator('[data-testid=rollback]').count()).toBe(0);
       await shot(page, 'models-analyst');
-      const refused = await fetch(`${server!.url}/threshold`, { method: 'POST', headers: { authorization: `Bearer ${ANALYST}`, 'content-type': 'application/json' }, body: JSON.stringify({ threshold: 0.5, changed_by: 'analyst' }) });
+      const refused = await fetch(`${server!.url}/threshold`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ANALYST}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ threshold: 0.5, changed_by: 'analyst' }),
+      });
       expect(refused.status).toBe(403);
     } finally {
       await page.context().close();
@@ -324,17 +425,47 @@ describe('models view against a real MLflow registry', () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const files = Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
     const champion = await registerBundle(mlflow.url, NAME, files, 'champion');
-    const challenger = await registerBundle(mlflow.url, NAME, await editBundle(files, { version: '1.0.1-dashboard' }), 'challenger');
+    const challenger = await registerBundle(
+      mlflow.url,
+      NAME,
+      await editBundle(files, { version: '1.0.1-dashboard' }),
+      'challenger',
+    );
     // Training metrics on the versions' runs, as `fraudmodels train` logs them, for the compare view.
-    for (const [run, ap, auc] of [[champion.runId, 0.66, 0.91], [challenger.runId, 0.71, 0.93]] as const) {
-      for (const [key, value] of [['average_precision', ap], ['auc_roc', auc]] as const) {
-        const response = await fetch(`${mlflow.url}/api/2.0/mlflow/runs/log-metric`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run_id: run, key, value, timestamp: Date.now(), step: 0 }) });
+    for (const [run, ap, auc] of [
+      [champion.runId, 0.66, 0.91],
+      [challenger.runId, 0.71, 0.93],
+    ] as const) {
+      for (const [key, value] of [
+        ['average_precision', ap],
+        ['auc_roc', auc],
+      ] as const) {
+        const response = await fetch(`${mlflow.url}/api/2.0/mlflow/runs/log-metric`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ run_id: run, key, value, timestamp: Date.now(), step: 0 }),
+        });
         if (!response.ok) throw new Error(`log-metric: ${response.status} ${await response.text()}`);
       }
     }
-    const { loadConfig } = (await import(join(repo, 'server/dist/config.js'))) as { loadConfig(env: Record<string, string>): Promise<unknown> };
-    const { startServer } = (await import(join(repo, 'server/dist/server.js'))) as { startServer(config: unknown, options: { dashboardDir: string }): Promise<Running> };
-    const config = await loadConfig({ PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '2000', API_KEYS: `${ADMIN}:admin`, MLFLOW_TRACKING_URI: mlflow.url, MLFLOW_MODEL_NAME: NAME, MLFLOW_POLL_INTERVAL: '0', PROMOTION_MIN_LABELS: '4' });
+    const { loadConfig } = (await import(join(repo, 'server/dist/config.js'))) as {
+      loadConfig(env: Record<string, string>): Promise<unknown>;
+    };
+    const { startServer } = (await import(join(repo, 'server/dist/server.js'))) as {
+      startServer(config: unknown, options: { dashboardDir: string }): Promise<Running>;
+    };
+    const config = await loadConfig({
+      PORT: '0',
+      DEMO: 'off',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'silent',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+      API_KEYS: `${ADMIN}:admin`,
+      MLFLOW_TRACKING_URI: mlflow.url,
+      MLFLOW_MODEL_NAME: NAME,
+      MLFLOW_POLL_INTERVAL: '0',
+      PROMOTION_MIN_LABELS: '4',
+    });
     registryServer = await startServer(config, { dashboardDir: site });
   }, 180_000);
   afterAll(async () => {
@@ -368,16 +499,39 @@ describe('models view against a real MLflow registry', () => {
       // Labelled transactions (both labels) let the gate decide: the challenger scores the same, so it passes.
       const base = registryServer!.url;
       for (let i = 0; i < 6; i++) {
-        await api('/v1/score', { method: 'POST', body: JSON.stringify({ id: `gate-${i}`, customerId: `G${i}`, terminalId: 'T1', amount: 20 + 150 * i, timestamp: Date.now() - 60_000 }) }, ADMIN, base);
-        await api(`/v1/transactions/gate-${i}/label`, { method: 'POST', body: JSON.stringify({ label: i % 2 ? 'fraud' : 'legitimate', analyst: 'Aigerim' }) }, ADMIN, base);
+        await api(
+          '/v1/score',
+          {
+            method: 'POST',
+            body: JSON.stringify({
+              id: `gate-${i}`,
+              customerId: `G${i}`,
+              terminalId: 'T1',
+              amount: 20 + 150 * i,
+              timestamp: Date.now() - 60_000,
+            }),
+          },
+          ADMIN,
+          base,
+        );
+        await api(
+          `/v1/transactions/gate-${i}/label`,
+          { method: 'POST', body: JSON.stringify({ label: i % 2 ? 'fraud' : 'legitimate', analyst: 'Aigerim' }) },
+          ADMIN,
+          base,
+        );
       }
       await page.click('[data-testid=promote]');
       await page.locator('[role=alertdialog]').waitFor(WAIT);
       await page.click('[role=alertdialog] button:has-text("Yes, promote")');
       await page.locator('[role=status]', { hasText: 'Promoted: challenger v2' }).waitFor(WAIT);
-      const aliases = await fetch(`${mlflow!.url}/api/2.0/mlflow/registered-models/get?name=${NAME}`).then((r) => r.json()) as { registered_model: { aliases: { alias: string; version: string }[] } };
+      const aliases = (await fetch(`${mlflow!.url}/api/2.0/mlflow/registered-models/get?name=${NAME}`).then((r) =>
+        r.json(),
+      )) as { registered_model: { aliases: { alias: string; version: string }[] } };
       expect(aliases.registered_model.aliases).toContainEqual({ alias: 'champion', version: '2' });
-      expect((await api<{ active: { version: string } }>('/v1/models', {}, ADMIN, base)).active.version).toBe('1.0.1-dashboard');
+      expect((await api<{ active: { version: string } }>('/v1/models', {}, ADMIN, base)).active.version).toBe(
+        '1.0.1-dashboard',
+      );
       await shot(page, 'models-registry');
     } finally {
       await page.context().close();

@@ -3,15 +3,38 @@ import { Hono, type Context } from 'hono';
 import { createInProcessEventBus, type EventBus } from './bus/index.js';
 import { accessFor } from './access.js';
 import { ApiError, toErrorResponse } from './errors.js';
-import { apiKeyAuth, bodySizeLimit, corsAllowList, rateLimit, requireScope, SCOPES, securityHeaders, type ApiKeyEnv, type HashedApiKey, type RateLimitOptions } from './middleware/index.js';
+import {
+  apiKeyAuth,
+  bodySizeLimit,
+  corsAllowList,
+  rateLimit,
+  requireScope,
+  SCOPES,
+  securityHeaders,
+  type ApiKeyEnv,
+  type HashedApiKey,
+  type RateLimitOptions,
+} from './middleware/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { labelRoutes } from './routes/labels/index.js';
 import { modelRoutes } from './routes/models/index.js';
 import { scoreRoutes } from './routes/score/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
-import { createScoringService, type EdgeConfig, type ModelProvider, type ScoringService, type ServerHistory } from './service/index.js';
-import { DriftMonitor, MemoryDriftHistory, storedDriftRows, type DriftHistory, type DriftReference } from './drift/index.js';
+import {
+  createScoringService,
+  type EdgeConfig,
+  type ModelProvider,
+  type ScoringService,
+  type ServerHistory,
+} from './service/index.js';
+import {
+  DriftMonitor,
+  MemoryDriftHistory,
+  storedDriftRows,
+  type DriftHistory,
+  type DriftReference,
+} from './drift/index.js';
 import { templateExplainer, type Explainer } from './explain/index.js';
 import { createFraudMetrics, type FraudMetrics } from './metrics/index.js';
 import { driftRoutes } from './routes/drift/index.js';
@@ -102,11 +125,19 @@ export function createEdge(deps: AppDeps): EdgeApp {
   recordMetricsFromEvents(bus, metrics);
   const driftRows = storedDriftRows(storage, () => service.currentModel().model.features);
   const reference = deps.driftReference;
-  const drift = reference && new DriftMonitor({
-    model: () => ({ version: service.currentModel().model.version, features: service.currentModel().model.features, reference: typeof reference === 'function' ? reference() : reference }),
-    rows: driftRows, history: driftHistory, clock,
-    onSnapshot: (snapshot) => metrics.recordDrift(snapshot),
-  });
+  const drift =
+    reference &&
+    new DriftMonitor({
+      model: () => ({
+        version: service.currentModel().model.version,
+        features: service.currentModel().model.features,
+        reference: typeof reference === 'function' ? reference() : reference,
+      }),
+      rows: driftRows,
+      history: driftHistory,
+      clock,
+      onSnapshot: (snapshot) => metrics.recordDrift(snapshot),
+    });
 
   const app = new Hono();
   app.onError((error, c) => {
@@ -114,35 +145,62 @@ export function createEdge(deps: AppDeps): EdgeApp {
     return c.json(body, status, headers);
   });
   app.notFound((c) => {
-    const { status, body } = toErrorResponse(new ApiError(404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+    const { status, body } = toErrorResponse(
+      new ApiError(404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`),
+    );
     return c.json(body, status);
   });
   if (deps.security) installSecurity(app, deps.security);
   deps.installMiddleware?.(app);
 
-  app.route('/health', healthRoutes({ service, clock, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }));
+  app.route(
+    '/health',
+    healthRoutes({ service, clock, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }),
+  );
   // Public like /health (outside /v1): describes the routes below with the schemas they validate with.
-  app.route('/openapi.json', openApiRoutes({ apiKeyHeader: deps.security ? deps.security.header ?? 'authorization' : undefined, drift: deps.driftReference !== undefined, bundle: deps.bundle !== undefined }));
+  app.route(
+    '/openapi.json',
+    openApiRoutes({
+      apiKeyHeader: deps.security ? (deps.security.header ?? 'authorization') : undefined,
+      drift: deps.driftReference !== undefined,
+      bundle: deps.bundle !== undefined,
+    }),
+  );
   app.route('/v1/score', scoreRoutes({ service }));
   app.route('/v1/transactions', labelRoutes({ service }));
   app.route('/v1/transactions', transactionRoutes({ storage }));
   app.route('/v1/alerts', alertRoutes({ storage }));
-  app.route('/v1/models', modelRoutes({ service, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }));
+  app.route(
+    '/v1/models',
+    modelRoutes({ service, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }),
+  );
   app.route('/v1/models', lifecycleRoutes({ lifecycle: deps.lifecycle }));
   app.route('/mlflow', mlflowRoutes({ bridge: deps.registry }));
   if (deps.bundle) app.route('/v1/models', bundleRoutes({ bundle: deps.bundle }));
   app.route('/v1/stream', streamRoutes({ bus }));
   app.route('/', legacyRoutes({ service, storage, config, clock }));
   app.route('/v2', kserveRoutes({ service }));
-  app.route('/', explanationRoutes({
-    getTransaction: async (id) => {
-      const record = await storage.get(id);
-      return record && { result: { topFactors: record.topFactors, probability: record.probability, riskLevel: record.riskLevel, modelVersion: record.modelVersion } };
-    },
-    explainer: deps.explainer ?? templateExplainer,
-    threshold: service.threshold,
-    words: () => service.currentModel().model.featureWords,
-  }));
+  app.route(
+    '/',
+    explanationRoutes({
+      getTransaction: async (id) => {
+        const record = await storage.get(id);
+        return (
+          record && {
+            result: {
+              topFactors: record.topFactors,
+              probability: record.probability,
+              riskLevel: record.riskLevel,
+              modelVersion: record.modelVersion,
+            },
+          }
+        );
+      },
+      explainer: deps.explainer ?? templateExplainer,
+      threshold: service.threshold,
+      words: () => service.currentModel().model.featureWords,
+    }),
+  );
   app.use('/metrics', async (_c, next) => {
     metrics.setModel(service.currentModel().model.version);
     await next();
@@ -177,14 +235,25 @@ function installSecurity(app: Hono, options: SecurityOptions): void {
 
 /** Scores and labels feed the Prometheus metrics through the bus, off the request path. */
 function recordMetricsFromEvents(bus: EventBus, metrics: FraudMetrics): void {
-  bus.subscribe((event) => {
-    const t = event.transaction;
-    if (event.type === 'scored') {
-      metrics.recordScore({ probability: t.probability, riskLevel: t.riskLevel, blocked: t.shouldBlock, latencySeconds: event.latencySeconds ?? 0 });
-    } else if (event.type === 'labelled' && t.label) {
-      metrics.recordLabel({ label: t.label.label, probability: t.probability, threshold: t.threshold, blocked: t.shouldBlock }, Date.parse(t.label.at));
-    }
-  }, ['scored', 'labelled']);
+  bus.subscribe(
+    (event) => {
+      const t = event.transaction;
+      if (event.type === 'scored') {
+        metrics.recordScore({
+          probability: t.probability,
+          riskLevel: t.riskLevel,
+          blocked: t.shouldBlock,
+          latencySeconds: event.latencySeconds ?? 0,
+        });
+      } else if (event.type === 'labelled' && t.label) {
+        metrics.recordLabel(
+          { label: t.label.label, probability: t.probability, threshold: t.threshold, blocked: t.shouldBlock },
+          Date.parse(t.label.at),
+        );
+      }
+    },
+    ['scored', 'labelled'],
+  );
 }
 
 export function createApp(deps: AppDeps): Hono {

@@ -3,6 +3,7 @@
 Nothing is written by a command until its input has been read and checked completely, so a bad file leaves no
 partial output behind.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -15,8 +16,17 @@ import pandas as pd
 
 from .errors import DataError
 
-COLUMNS = ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_TIME_SECONDS",
-           "TX_TIME_DAYS", "TX_FRAUD", "TX_FRAUD_SCENARIO"]
+COLUMNS = [
+    "TRANSACTION_ID",
+    "TX_DATETIME",
+    "CUSTOMER_ID",
+    "TERMINAL_ID",
+    "TX_AMOUNT",
+    "TX_TIME_SECONDS",
+    "TX_TIME_DAYS",
+    "TX_FRAUD",
+    "TX_FRAUD_SCENARIO",
+]
 REQUIRED = ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD"]
 # Optional: when each label became known (an analyst's decision, a chargeback), same format as TX_DATETIME; empty
 # when not known. Windows over labels as known at scoring time read it.
@@ -45,8 +55,10 @@ def read_transactions(path: str | Path, labels: bool = True) -> pd.DataFrame:
     required = REQUIRED if labels else [c for c in REQUIRED if c != "TX_FRAUD"]
     missing = [c for c in required if c not in raw.columns]
     if missing:
-        hints = [f"{c} (found {close[0]!r}?)" if (close := difflib.get_close_matches(c, list(raw.columns), 1, 0.6)) else c
-                 for c in missing]
+        hints = [
+            f"{c} (found {close[0]!r}?)" if (close := difflib.get_close_matches(c, list(raw.columns), 1, 0.6)) else c
+            for c in missing
+        ]
         raise DataError(f"missing column(s): {', '.join(hints)}; expected header {','.join(COLUMNS)}", file=name)
     if raw.empty:
         raise DataError("the file has a header but no transactions", file=name)
@@ -55,7 +67,13 @@ def read_transactions(path: str | Path, labels: bool = True) -> pd.DataFrame:
         first = int(np.argmax(pd.Series(ids).duplicated().to_numpy()))
         raise DataError(f"duplicate transaction id {ids[first]}", file=name, line=first + 2, column="TRANSACTION_ID")
     stamps = pd.to_datetime(raw["TX_DATETIME"], format=DATETIME_FORMAT, errors="coerce")
-    _fail_on_nan(np.where(stamps.isna().to_numpy(), np.nan, 0.0), raw, "TX_DATETIME", name, f"not a datetime of the form {DATETIME_FORMAT}")
+    _fail_on_nan(
+        np.where(stamps.isna().to_numpy(), np.nan, 0.0),
+        raw,
+        "TX_DATETIME",
+        name,
+        f"not a datetime of the form {DATETIME_FORMAT}",
+    )
     amounts = _numbers(raw, "TX_AMOUNT", name)
     _fail_on_nan(np.where(amounts < 0, np.nan, amounts), raw, "TX_AMOUNT", name, "negative amount")
     if "TX_FRAUD" in raw.columns:
@@ -70,25 +88,34 @@ def read_transactions(path: str | Path, labels: bool = True) -> pd.DataFrame:
     if KNOWN_AT_COLUMN in raw.columns:
         cells = raw[KNOWN_AT_COLUMN].str.strip()
         known = pd.to_datetime(cells, format=DATETIME_FORMAT, errors="coerce")
-        _fail_on_nan(np.where(known.isna().to_numpy() & cells.ne("").to_numpy(), np.nan, 0.0), raw, KNOWN_AT_COLUMN,
-                     name, f"not a datetime of the form {DATETIME_FORMAT} (or empty: not known)")
-        known_at = np.where(known.isna(), np.nan, known.to_numpy(dtype="datetime64[ms]").astype(np.int64).astype(np.float64))
+        _fail_on_nan(
+            np.where(known.isna().to_numpy() & cells.ne("").to_numpy(), np.nan, 0.0),
+            raw,
+            KNOWN_AT_COLUMN,
+            name,
+            f"not a datetime of the form {DATETIME_FORMAT} (or empty: not known)",
+        )
+        known_at = np.where(
+            known.isna(), np.nan, known.to_numpy(dtype="datetime64[ms]").astype(np.int64).astype(np.float64)
+        )
     for column in ("CUSTOMER_ID", "TERMINAL_ID"):
         _fail_on_nan(np.where(raw[column].str.strip().eq("").to_numpy(), np.nan, 0.0), raw, column, name, "empty id")
     timestamps = stamps.to_numpy(dtype="datetime64[ms]").astype(np.int64)
     first_day = timestamps.min() // 86_400_000
-    table = pd.DataFrame({
-        "id": ids,
-        "customerId": raw["CUSTOMER_ID"].str.strip().to_numpy(),
-        "terminalId": raw["TERMINAL_ID"].str.strip().to_numpy(),
-        "amount": amounts,
-        "timestamp": timestamps,
-        "label": label,
-        "labelKnownAt": np.where(np.isnan(label), np.nan, known_at),
-        "day": (timestamps // 86_400_000 - first_day).astype(np.int64),
-        "scenario": _integers(raw, "TX_FRAUD_SCENARIO", name) if "TX_FRAUD_SCENARIO" in raw.columns else -1,
-        "line": np.arange(2, len(raw) + 2),
-    })
+    table = pd.DataFrame(
+        {
+            "id": ids,
+            "customerId": raw["CUSTOMER_ID"].str.strip().to_numpy(),
+            "terminalId": raw["TERMINAL_ID"].str.strip().to_numpy(),
+            "amount": amounts,
+            "timestamp": timestamps,
+            "label": label,
+            "labelKnownAt": np.where(np.isnan(label), np.nan, known_at),
+            "day": (timestamps // 86_400_000 - first_day).astype(np.int64),
+            "scenario": _integers(raw, "TX_FRAUD_SCENARIO", name) if "TX_FRAUD_SCENARIO" in raw.columns else -1,
+            "line": np.arange(2, len(raw) + 2),
+        }
+    )
     # Stable: simultaneous transactions keep their file order.
     return table.sort_values("timestamp", kind="stable", ignore_index=True)
 
@@ -97,12 +124,19 @@ def write_transactions(table: pd.DataFrame, path: str | Path) -> None:
     """Writes a table from read_transactions back in the handbook schema (used for fixtures and tests)."""
     stamps = pd.to_datetime(table["timestamp"].to_numpy(), unit="ms")
     start = stamps.min().normalize()
-    out = pd.DataFrame({
-        "TRANSACTION_ID": table["id"], "TX_DATETIME": stamps.strftime(DATETIME_FORMAT),
-        "CUSTOMER_ID": table["customerId"], "TERMINAL_ID": table["terminalId"], "TX_AMOUNT": table["amount"],
-        "TX_TIME_SECONDS": ((stamps - start).total_seconds()).astype(np.int64), "TX_TIME_DAYS": table["day"],
-        "TX_FRAUD": table["label"].astype(np.int64), "TX_FRAUD_SCENARIO": table["scenario"],
-    })
+    out = pd.DataFrame(
+        {
+            "TRANSACTION_ID": table["id"],
+            "TX_DATETIME": stamps.strftime(DATETIME_FORMAT),
+            "CUSTOMER_ID": table["customerId"],
+            "TERMINAL_ID": table["terminalId"],
+            "TX_AMOUNT": table["amount"],
+            "TX_TIME_SECONDS": ((stamps - start).total_seconds()).astype(np.int64),
+            "TX_TIME_DAYS": table["day"],
+            "TX_FRAUD": table["label"].astype(np.int64),
+            "TX_FRAUD_SCENARIO": table["scenario"],
+        }
+    )
     out.to_csv(path, index=False)
 
 

@@ -3,6 +3,7 @@ handbook file take seconds to compute but are reused by every step).
 
 The cache lives outside the source tree: $FRAUDMODELS_CACHE, else $XDG_CACHE_HOME/fraudmodels, else
 ~/.cache/fraudmodels (the CLI's --cache-dir overrides it)."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,6 @@ from .csvio import file_sha256, read_transactions
 from .features import compute_features
 from .progress import log
 from .spec import known_at_field, spec_hash
-
 
 
 def default_cache_dir() -> Path:
@@ -78,7 +78,9 @@ def load_dataset(path: str | Path, spec: dict[str, Any], cache: bool = True) -> 
             static = feedback.static_part(spec)
             X_static = _features(static, table, f"{digest[:16]}-{spec_hash(static)[:16]}", cache)
             process_key = f"{digest[:16]}-{spec_hash(static)[:16]}-{feedback.PROCESS_VERSION}"
-            table[known_at_field("label")] = _cached(f"label-times-{process_key}", cache, lambda: _history_times(table, X_static))
+            table[known_at_field("label")] = _cached(
+                f"label-times-{process_key}", cache, lambda: _history_times(table, X_static)
+            )
             key = f"{key}-{feedback.PROCESS_VERSION}"
     X = _features(spec, table, f"{digest[:16]}-{key}", cache)
     return Dataset(str(path), digest, table, X, label_times)
@@ -86,6 +88,7 @@ def load_dataset(path: str | Path, spec: dict[str, Any], cache: bool = True) -> 
 
 def _history_times(table: pd.DataFrame, X_static: np.ndarray) -> np.ndarray:
     from .train import fit_lightgbm, margin_lightgbm
+
     log("simulating the investigation process (a static model per week drives which labels are known early)")
     return feedback.history_label_times(table, X_static, fit_lightgbm, margin_lightgbm)
 
@@ -94,6 +97,7 @@ def _features(spec: dict[str, Any], table: pd.DataFrame, key: str, cache: bool) 
     def compute() -> np.ndarray:
         log(f"computing features ({spec.get('name')})")
         return compute_features(spec, table)
+
     return _cached(f"features-{key}", cache, compute)
 
 

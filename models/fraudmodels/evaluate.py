@@ -16,6 +16,7 @@ weeks end 2018-07-31): the static model's hyperparameters (a small grid), both m
 validation predictions, the feedback model's under the replay), and whether the feedback features pay (validation
 under the replay). The test folds (training starts 2018-08-15 and the three weeks before) are used once, to report.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,13 +40,25 @@ from .spec import BASELINE_SPEC_PATH, DEFAULT_SPEC_PATH, feature_names, known_at
 
 # Chapter 5/6 test results (mean over the 4 test folds) on the same protocol and data.
 HANDBOOK_RESULTS = {
-    "XGBoost (50 trees, lr 0.3, depth 3)": {"auc_roc": 0.872, "average_precision": 0.687, "card_precision_at_100": 0.302},
-    "Random forest (100 trees, depth 20)": {"auc_roc": 0.870, "average_precision": 0.678, "card_precision_at_100": 0.299},
+    "XGBoost (50 trees, lr 0.3, depth 3)": {
+        "auc_roc": 0.872,
+        "average_precision": 0.687,
+        "card_precision_at_100": 0.302,
+    },
+    "Random forest (100 trees, depth 20)": {
+        "auc_roc": 0.870,
+        "average_precision": 0.678,
+        "card_precision_at_100": 0.299,
+    },
     "Logistic regression": {"auc_roc": 0.868, "average_precision": 0.623, "card_precision_at_100": 0.297},
 }
 # The previous report (models/reports/handbook-benchmark.json at commit 2c7de25): the ensemble on the 15 features.
 PREVIOUS_REPORT = {"auc_roc": 0.873, "average_precision": 0.695, "card_precision_at_100": 0.301}
-METRICS = [("auc_roc", "AUC ROC"), ("average_precision", "Average Precision"), ("card_precision_at_100", "Card Precision@100")]
+METRICS = [
+    ("auc_roc", "AUC ROC"),
+    ("average_precision", "Average Precision"),
+    ("card_precision_at_100", "Card Precision@100"),
+]
 VALIDATION_START = "2018-07-11"
 TEST_START = "2018-08-15"
 # A modest grid for the static model (2 shared cores), the neighbours of the previous benchmark's choices.
@@ -86,14 +99,22 @@ class Data:
 
     def features(self, spec: dict[str, Any], known_at: np.ndarray | None = None, key: str = "") -> np.ndarray:
         table = self.table if known_at is None else self.table.assign(**{known_at_field("label"): known_at})
-        return _cached(f"features-{self.sha256[:16]}-{spec_hash(spec)[:16]}{key}", True,
-                       lambda: (log(f"computing features ({spec['name']}, {len(spec['features'])})"), compute_features(spec, table))[1])
+        return _cached(
+            f"features-{self.sha256[:16]}-{spec_hash(spec)[:16]}{key}",
+            True,
+            lambda: (
+                log(f"computing features ({spec['name']}, {len(spec['features'])})"),
+                compute_features(spec, table),
+            )[1],
+        )
 
 
 def episode_starts(table: pd.DataFrame, scenario: int, entity: str, gap_days: int) -> pd.Series:
     """For each fraud of the scenario, when its compromise began (epoch ms): the entity's first such fraud after
     `gap_days` without one (a terminal stays compromised 28 days, a card 14 in the handbook's simulator)."""
-    frauds = table.loc[table["scenario"] == scenario, [entity, "timestamp"]].sort_values([entity, "timestamp"], kind="stable")
+    frauds = table.loc[table["scenario"] == scenario, [entity, "timestamp"]].sort_values(
+        [entity, "timestamp"], kind="stable"
+    )
     gap = frauds.groupby(entity)["timestamp"].diff()
     new = gap.isna() | (gap > gap_days * feedback.DAY_MS)
     return frauds["timestamp"].where(new).groupby(frauds[entity]).ffill().astype(np.int64)
@@ -111,9 +132,17 @@ def _compromise_age(table: pd.DataFrame) -> np.ndarray:
 # (a) the handbook protocol
 
 
-def handbook_protocol(data: Data, spec: dict[str, Any], baseline: dict[str, Any], weights: dict[str, float],
-                      grid: dict[str, dict[str, list]], with_test: bool = True) -> dict[str, Any]:
-    validation = [protocol.train_test_split(data.table, d) for d in protocol.fold_starts(data.day_of(VALIDATION_START), 4)]
+def handbook_protocol(
+    data: Data,
+    spec: dict[str, Any],
+    baseline: dict[str, Any],
+    weights: dict[str, float],
+    grid: dict[str, dict[str, list]],
+    with_test: bool = True,
+) -> dict[str, Any]:
+    validation = [
+        protocol.train_test_split(data.table, d) for d in protocol.fold_starts(data.day_of(VALIDATION_START), 4)
+    ]
     test = [protocol.train_test_split(data.table, d) for d in protocol.fold_starts(data.day_of(TEST_START), 4)]
     models = {}
     for name, model_spec, params in (("static", spec, None), ("previous", baseline, KNOWN_GOOD)):
@@ -125,8 +154,11 @@ def handbook_protocol(data: Data, spec: dict[str, Any], baseline: dict[str, Any]
         validation_models, predictions = train.assess_ensemble(data.table, X, validation, params, weights)
         threshold = train.choose_threshold(predictions)
         if not with_test:
-            models[name] = {"hyperparameters": params, "threshold": threshold,
-                            "validation": {m: train.summarise(folds) for m, folds in validation_models.items()}}
+            models[name] = {
+                "hyperparameters": params,
+                "threshold": threshold,
+                "validation": {m: train.summarise(folds) for m, folds in validation_models.items()},
+            }
             continue
         log(f"{name}: threshold {threshold:.4f}; the test folds, once")
         per_model, predictions = train.assess_ensemble(data.table, X, test, params, weights)
@@ -134,18 +166,31 @@ def handbook_protocol(data: Data, spec: dict[str, Any], baseline: dict[str, Any]
         rows = np.concatenate([f.test for f in test])
         probability = np.concatenate([p[1] for p in predictions])
         models[name] = {
-            "spec": {"name": model_spec["name"], "version": model_spec["version"], "sha256": spec_hash(model_spec),
-                     "features": feature_names(model_spec)},
-            "hyperparameters": params, "threshold": threshold,
+            "spec": {
+                "name": model_spec["name"],
+                "version": model_spec["version"],
+                "sha256": spec_hash(model_spec),
+                "features": feature_names(model_spec),
+            },
+            "hyperparameters": params,
+            "threshold": threshold,
             "validation": {m: train.summarise(folds) for m, folds in validation_models.items()},
-            "test": {m: train.summarise(folds) for m, folds in per_model.items()}, "test_folds": per_model,
+            "test": {m: train.summarise(folds) for m, folds in per_model.items()},
+            "test_folds": per_model,
             "recall": scenario_recall(data, rows, probability >= threshold),
         }
-    return {"protocol": {"source": "Fraud Detection Handbook, chapter 5 (prequential validation)", "folds": 4,
-                         "train_days": 7, "delay_days": 7, "test_days": 7,
-                         "validation_train_starts": [data.date_of(f.train_start_day) for f in validation],
-                         "test_train_starts": [data.date_of(f.train_start_day) for f in test]},
-            "models": models}
+    return {
+        "protocol": {
+            "source": "Fraud Detection Handbook, chapter 5 (prequential validation)",
+            "folds": 4,
+            "train_days": 7,
+            "delay_days": 7,
+            "test_days": 7,
+            "validation_train_starts": [data.date_of(f.train_start_day) for f in validation],
+            "test_train_starts": [data.date_of(f.train_start_day) for f in test],
+        },
+        "models": models,
+    }
 
 
 def scenario_recall(data: Data, rows: np.ndarray, alerted: np.ndarray) -> dict[str, Any]:
@@ -169,24 +214,41 @@ def scenario_recall(data: Data, rows: np.ndarray, alerted: np.ndarray) -> dict[s
 # (b) the feedback protocol
 
 
-def feedback_protocol(data: Data, static_spec: dict[str, Any], feedback_spec: dict[str, Any], params: dict[str, Any],
-                      weights: dict[str, float], with_test: bool = True) -> dict[str, Any]:
+def feedback_protocol(
+    data: Data,
+    static_spec: dict[str, Any],
+    feedback_spec: dict[str, Any],
+    params: dict[str, Any],
+    weights: dict[str, float],
+    with_test: bool = True,
+) -> dict[str, Any]:
     X_static = data.features(static_spec)
     investigation_spec = feedback.static_part(feedback_spec)
     X_investigation = data.features(investigation_spec)
-    known_at = _cached(f"label-times-{data.sha256[:16]}-{spec_hash(investigation_spec)[:16]}-{feedback.PROCESS_VERSION}", True,
-                       lambda: (log("simulating the investigation history (a static model refitted weekly)"),
-                                feedback.history_label_times(data.table, X_investigation, train.fit_lightgbm,
-                                                             train.margin_lightgbm))[1])
+    known_at = _cached(
+        f"label-times-{data.sha256[:16]}-{spec_hash(investigation_spec)[:16]}-{feedback.PROCESS_VERSION}",
+        True,
+        lambda: (
+            log("simulating the investigation history (a static model refitted weekly)"),
+            feedback.history_label_times(data.table, X_investigation, train.fit_lightgbm, train.margin_lightgbm),
+        )[1],
+    )
     X_feedback = data.features(feedback_spec, known_at, key=f"-{feedback.PROCESS_VERSION}")
     early = known_at < data.table["timestamp"].to_numpy() + feedback.LABEL_DELAY_DAYS * feedback.DAY_MS
-    validation = [protocol.train_test_split(data.table, d) for d in protocol.fold_starts(data.day_of(VALIDATION_START), 4)]
+    validation = [
+        protocol.train_test_split(data.table, d) for d in protocol.fold_starts(data.day_of(VALIDATION_START), 4)
+    ]
     test = [protocol.train_test_split(data.table, d) for d in protocol.fold_starts(data.day_of(TEST_START), 4)]
     out: dict[str, Any] = {
-        "process": {"cards_investigated_per_day": feedback.INVESTIGATED_CARDS_PER_DAY, "label_delay_days": feedback.LABEL_DELAY_DAYS,
-                    "reviewed_days": feedback.REVIEWED_DAYS, "blocked_days": feedback.BLOCKED_DAYS,
-                    "investigation_model": feedback.INVESTIGATION_MODEL,
-                    "history_labels_known_early": float(early.mean()), "history_frauds_known_early": float(early[data.y == 1].mean())},
+        "process": {
+            "cards_investigated_per_day": feedback.INVESTIGATED_CARDS_PER_DAY,
+            "label_delay_days": feedback.LABEL_DELAY_DAYS,
+            "reviewed_days": feedback.REVIEWED_DAYS,
+            "blocked_days": feedback.BLOCKED_DAYS,
+            "investigation_model": feedback.INVESTIGATION_MODEL,
+            "history_labels_known_early": float(early.mean()),
+            "history_frauds_known_early": float(early[data.y == 1].mean()),
+        },
         "models": {},
     }
     for name, spec, X in (("static", static_spec, X_static), ("feedback", feedback_spec, X_feedback)):
@@ -200,12 +262,21 @@ def feedback_protocol(data: Data, static_spec: dict[str, Any], feedback_spec: di
         }
         if with_test:
             log(f"feedback protocol, {name}: threshold {threshold:.4f}; the test folds under the replay, once")
-            out["models"][name]["test"] = summarise_replay(data, replay_folds(data, spec, X, known_at, test, params, weights), threshold)
+            out["models"][name]["test"] = summarise_replay(
+                data, replay_folds(data, spec, X, known_at, test, params, weights), threshold
+            )
     return out
 
 
-def replay_folds(data: Data, spec: dict[str, Any], X: np.ndarray, known_at: np.ndarray, folds: list[protocol.Fold],
-                 params: dict[str, Any], weights: dict[str, float]) -> dict[str, Any]:
+def replay_folds(
+    data: Data,
+    spec: dict[str, Any],
+    X: np.ndarray,
+    known_at: np.ndarray,
+    folds: list[protocol.Fold],
+    params: dict[str, Any],
+    weights: dict[str, float],
+) -> dict[str, Any]:
     """Fits the ensemble on each fold's training week, then replays its test week day by day."""
     table = data.table.assign(**{known_at_field("label"): known_at})
     results = []
@@ -224,9 +295,15 @@ def replay_folds(data: Data, spec: dict[str, Any], X: np.ndarray, known_at: np.n
             probability.append(score[keep])
             cards = replay.investigate(int(day), score)
             alerts.append(_alert_rows(data, rows, score, cards))
-        results.append({"train_start": data.date_of(fold.train_start_day), "rows": np.concatenate(evaluated),
-                        "probability": np.concatenate(probability), "alerts": np.concatenate(alerts),
-                        "days": (int(days[0]), int(days[-1]))})
+        results.append(
+            {
+                "train_start": data.date_of(fold.train_start_day),
+                "rows": np.concatenate(evaluated),
+                "probability": np.concatenate(probability),
+                "alerts": np.concatenate(alerts),
+                "days": (int(days[0]), int(days[-1])),
+            }
+        )
     return {"folds": results}
 
 
@@ -247,10 +324,18 @@ def summarise_replay(data: Data, result: dict[str, Any], threshold: float) -> di
     probability = np.concatenate([f["probability"] for f in result["folds"]])
     scalar = [k for k, v in folds[0].items() if isinstance(v, float)]
     detection = {kind: _pool_delays([f["detection"][kind] for f in folds]) for kind in ("terminal", "card")}
-    return {"metrics": {k: {"mean": float(np.mean([f[k] for f in folds])), "std": float(np.std([f[k] for f in folds]))} for k in scalar},
-            "recall": scenario_recall(data, rows, probability >= threshold), "detection": detection,
-            "alerts_per_day": float(np.mean([len(f["alerts"]) / (f["days"][1] - f["days"][0] + 1) for f in result["folds"]])),
-            "folds": [{k: v for k, v in f.items() if k != "detection"} for f in folds]}
+    return {
+        "metrics": {
+            k: {"mean": float(np.mean([f[k] for f in folds])), "std": float(np.std([f[k] for f in folds]))}
+            for k in scalar
+        },
+        "recall": scenario_recall(data, rows, probability >= threshold),
+        "detection": detection,
+        "alerts_per_day": float(
+            np.mean([len(f["alerts"]) / (f["days"][1] - f["days"][0] + 1) for f in result["folds"]])
+        ),
+        "folds": [{k: v for k, v in f.items() if k != "detection"} for f in folds],
+    }
 
 
 def detection_delays(data: Data, alerts: np.ndarray, days: tuple[int, int]) -> dict[str, list]:
@@ -275,8 +360,13 @@ def detection_delays(data: Data, alerts: np.ndarray, days: tuple[int, int]) -> d
         for entity_id, start in episodes.sort_values(["start", "entity"]).itertuples(index=False):
             times = alert_times.get(entity_id, np.array([], dtype=np.int64))
             later = times[times >= start]
-            delays.append({"id": str(entity_id), "delay_days": (int(later[0]) - int(start)) / feedback.DAY_MS if len(later) else None,
-                           "observed_days": (window[1] - int(start)) / feedback.DAY_MS})
+            delays.append(
+                {
+                    "id": str(entity_id),
+                    "delay_days": (int(later[0]) - int(start)) / feedback.DAY_MS if len(later) else None,
+                    "observed_days": (window[1] - int(start)) / feedback.DAY_MS,
+                }
+            )
         out[kind] = delays
     return out
 
@@ -285,16 +375,25 @@ def _pool_delays(per_fold: list[list[dict]]) -> dict[str, Any]:
     entries = [e for fold in per_fold for e in fold]
     detected = [e["delay_days"] for e in entries if e["delay_days"] is not None]
     censored = [e["delay_days"] if e["delay_days"] is not None else e["observed_days"] for e in entries]
-    return {"compromised": len(entries), "detected": len(detected),
-            "mean_delay_days_detected": float(np.mean(detected)) if detected else None,
-            "mean_delay_days_censored": float(np.mean(censored)) if censored else None}
+    return {
+        "compromised": len(entries),
+        "detected": len(detected),
+        "mean_delay_days_detected": float(np.mean(detected)) if detected else None,
+        "mean_delay_days_censored": float(np.mean(censored)) if censored else None,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def benchmark_report(data_path: Path, out_dir: Path, weights: dict[str, float], spec_path: Path = DEFAULT_SPEC_PATH,
-                     grid: dict[str, dict[str, list]] | None = None, with_test: bool = True) -> dict[str, Any]:
+def benchmark_report(
+    data_path: Path,
+    out_dir: Path,
+    weights: dict[str, float],
+    spec_path: Path = DEFAULT_SPEC_PATH,
+    grid: dict[str, dict[str, list]] | None = None,
+    with_test: bool = True,
+) -> dict[str, Any]:
     """Both protocols; with_test=False stops before any test fold (for developing on validation folds only) and
     writes the validation results to out_dir/validation.json instead of the report."""
     started = time.perf_counter()
@@ -305,13 +404,19 @@ def benchmark_report(data_path: Path, out_dir: Path, weights: dict[str, float], 
     handbook = handbook_protocol(data, static_spec, baseline, weights, grid or GRID, with_test)
     loop = None
     if feedback.reads_known_labels(spec):
-        loop = feedback_protocol(data, static_spec, spec, handbook["models"]["static"]["hyperparameters"], weights, with_test)
+        loop = feedback_protocol(
+            data, static_spec, spec, handbook["models"]["static"]["hyperparameters"], weights, with_test
+        )
     report = {
         "data": {"path": data.path.name, "sha256": data.sha256, "transactions": len(data.table)},
-        "weights": weights, "handbook_protocol": handbook, "feedback_protocol": loop,
-        "handbook": HANDBOOK_RESULTS, "previous_report": PREVIOUS_REPORT,
+        "weights": weights,
+        "handbook_protocol": handbook,
+        "feedback_protocol": loop,
+        "handbook": HANDBOOK_RESULTS,
+        "previous_report": PREVIOUS_REPORT,
         "notes": NOTES,
-        "seconds": round(time.perf_counter() - started, 1), "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
         "machine": {"cpus": os.cpu_count(), "threads": train.threads(), "python": platform.python_version()},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -347,15 +452,29 @@ def _days(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-RECALL_COLUMNS = [("1", "amount > 220"), ("2", "compromised terminal"), ("2:0-7", "… its days 0–7"), ("2:7-14", "… days 7–14"),
-                  ("2:14-28", "… days 14–28"), ("3", "compromised card"), ("all", "all frauds")]
+RECALL_COLUMNS = [
+    ("1", "amount > 220"),
+    ("2", "compromised terminal"),
+    ("2:0-7", "… its days 0–7"),
+    ("2:7-14", "… days 7–14"),
+    ("2:14-28", "… days 14–28"),
+    ("3", "compromised card"),
+    ("all", "all frauds"),
+]
 GOALS = {"auc_roc": 0.88, "average_precision": 0.72, "card_precision_at_100": 0.31}
 
 
 def _recall_table(models: dict[str, dict[str, Any]]) -> list[str]:
-    lines = ["| model | " + " | ".join(label for _, label in RECALL_COLUMNS) + " |", "|---|" + "---|" * len(RECALL_COLUMNS)]
+    lines = [
+        "| model | " + " | ".join(label for _, label in RECALL_COLUMNS) + " |",
+        "|---|" + "---|" * len(RECALL_COLUMNS),
+    ]
     for label, recall in models.items():
-        lines.append(f"| {label} | " + " | ".join(f"{_pct(recall[c]['recall'])} ({recall[c]['frauds']})" for c, _ in RECALL_COLUMNS) + " |")
+        lines.append(
+            f"| {label} | "
+            + " | ".join(f"{_pct(recall[c]['recall'])} ({recall[c]['frauds']})" for c, _ in RECALL_COLUMNS)
+            + " |"
+        )
     return lines
 
 
@@ -365,49 +484,86 @@ def markdown(report: dict[str, Any]) -> str:
     ensemble = static["test"]["ensemble"]
     best = {k: max(r[k] for r in report["handbook"].values()) for k, _ in METRICS}
     rows = ["| model | " + " | ".join(label for _, label in METRICS) + " |", "|---|" + "---|" * len(METRICS)]
-    names = {"ensemble": f"**Our ensemble, {len(static['spec']['features'])} static features (0.6 LightGBM + 0.4 XGBoost, log-odds)**",
-             "lightgbm": "our LightGBM alone (same features)", "xgboost": "our XGBoost alone (same features)"}
+    names = {
+        "ensemble": f"**Our ensemble, {len(static['spec']['features'])} static features (0.6 LightGBM + 0.4 XGBoost, log-odds)**",
+        "lightgbm": "our LightGBM alone (same features)",
+        "xgboost": "our XGBoost alone (same features)",
+    }
     for name in ("ensemble", "lightgbm", "xgboost"):
         rows.append(f"| {names[name]} | " + " | ".join(_ms(static["test"][name][k]) for k, _ in METRICS) + " |")
-    rows.append("| our previous model: the ensemble on the 15 handbook features, this run | "
-                + " | ".join(_ms(previous["test"]["ensemble"][k]) for k, _ in METRICS) + " |")
-    rows.append("| our previous model, as the previous report gave it | "
-                + " | ".join(f"{report['previous_report'][k]:.3f}" for k, _ in METRICS) + " |")
+    rows.append(
+        "| our previous model: the ensemble on the 15 handbook features, this run | "
+        + " | ".join(_ms(previous["test"]["ensemble"][k]) for k, _ in METRICS)
+        + " |"
+    )
+    rows.append(
+        "| our previous model, as the previous report gave it | "
+        + " | ".join(f"{report['previous_report'][k]:.3f}" for k, _ in METRICS)
+        + " |"
+    )
     for name, result in report["handbook"].items():
         rows.append(f"| handbook: {name} | " + " | ".join(f"{result[k]:.3f}" for k, _ in METRICS) + " |")
     lines = [
-        "# Benchmark on the handbook's data", "",
+        "# Benchmark on the handbook's data",
+        "",
         f"Data: {report['data']['path']} ({report['data']['transactions']:,} transactions, sha256 {report['data']['sha256'][:16]}…). "
         "Every choice (features, hyperparameters, thresholds, keeping the feedback features) was made on the validation "
         f"folds (training starts {', '.join(hb['protocol']['validation_train_starts'])}); the test folds (training starts "
-        f"{', '.join(hb['protocol']['test_train_starts'])}) are evaluated by this run only.", "",
-        "## (a) The handbook protocol, static features", "",
+        f"{', '.join(hb['protocol']['test_train_starts'])}) are evaluated by this run only.",
+        "",
+        "## (a) The handbook protocol, static features",
+        "",
         "Chapter 5: prequential, 7 training days, 7 delay days, 7 test days, 4 test folds (mean ± std); labels known after "
-        "the 7-day delay; cards known to be compromised removed from the test days.", "",
-        *rows, "",
-        "Goals (mean over the four test folds): " + ", ".join(
-            f"{label} ≥ {GOALS[k]} {'met' if ensemble[k]['mean'] >= GOALS[k] else 'NOT met'} ({ensemble[k]['mean']:.4f})" for k, label in METRICS) + ". "
-        "Beats the handbook's best on: " + ", ".join(f"{label} {'yes' if ensemble[k]['mean'] > best[k] else 'NO'}" for k, label in METRICS) + ".", "",
+        "the 7-day delay; cards known to be compromised removed from the test days.",
+        "",
+        *rows,
+        "",
+        "Goals (mean over the four test folds): "
+        + ", ".join(
+            f"{label} ≥ {GOALS[k]} {'met' if ensemble[k]['mean'] >= GOALS[k] else 'NOT met'} ({ensemble[k]['mean']:.4f})"
+            for k, label in METRICS
+        )
+        + ". "
+        "Beats the handbook's best on: "
+        + ", ".join(f"{label} {'yes' if ensemble[k]['mean'] > best[k] else 'NO'}" for k, label in METRICS)
+        + ".",
+        "",
         f"At the threshold {static['threshold']:.4f} (maximum validation F1), on the test folds: precision "
         f"{_ms(ensemble['precision'])}, recall {_ms(ensemble['recall'])}, F1 {_ms(ensemble['f1'])}. The previous model at "
         f"its threshold {previous['threshold']:.4f}: precision {_ms(previous['test']['ensemble']['precision'])}, recall "
-        f"{_ms(previous['test']['ensemble']['recall'])}.", "",
-        "Recall per fraud scenario at each model's threshold, test folds pooled (frauds in brackets):", "",
-        *_recall_table({"static features (new)": static["recall"], "previous model (15 features)": previous["recall"]}), "",
-        f"Static features: {', '.join(static['spec']['features'])}.", "",
+        f"{_ms(previous['test']['ensemble']['recall'])}.",
+        "",
+        "Recall per fraud scenario at each model's threshold, test folds pooled (frauds in brackets):",
+        "",
+        *_recall_table({"static features (new)": static["recall"], "previous model (15 features)": previous["recall"]}),
+        "",
+        f"Static features: {', '.join(static['spec']['features'])}.",
+        "",
         f"Hyperparameters chosen on the validation folds: `{json.dumps(static['hyperparameters'])}`; the previous model "
-        f"keeps `{json.dumps(previous['hyperparameters'])}` (chosen on the same validation folds by the previous benchmark).", "",
+        f"keeps `{json.dumps(previous['hyperparameters'])}` (chosen on the same validation folds by the previous benchmark).",
+        "",
     ]
     fb = report["feedback_protocol"]
-    lines += _feedback_markdown(fb) if fb else ["## (b) The feedback protocol", "",
-                                                 "Not run: the evaluated spec reads no label as known at scoring time.", ""]
+    lines += (
+        _feedback_markdown(fb)
+        if fb
+        else [
+            "## (b) The feedback protocol",
+            "",
+            "Not run: the evaluated spec reads no label as known at scoring time.",
+            "",
+        ]
+    )
     lines += [
-        "## Reproduce", "",
+        "## Reproduce",
+        "",
         f"`models/.venv/bin/python -m fraudmodels evaluate` (reads ../shared/data by default; `--threads N`): "
         f"{report['seconds']:.0f} s, peak memory {report['peak_rss_mb']:.0f} MB on {report['machine']['cpus']} CPUs "
         f"({report['machine']['threads']} training thread(s); the machine was shared with other work). Features, label "
-        "times and the investigation history are cached (`--cache-dir`).", "",
-        *[f"- {note}" for note in report.get("notes", [])], "",
+        "times and the investigation history are cached (`--cache-dir`).",
+        "",
+        *[f"- {note}" for note in report.get("notes", [])],
+        "",
     ]
     return "\n".join(lines)
 
@@ -415,29 +571,46 @@ def markdown(report: dict[str, Any]) -> str:
 def _feedback_markdown(fb: dict[str, Any]) -> list[str]:
     process = fb["process"]
     models = fb["models"]
-    table = ["| model | " + " | ".join(label for _, label in METRICS) + " | precision | recall | threshold |",
-             "|---|" + "---|" * (len(METRICS) + 3)]
+    table = [
+        "| model | " + " | ".join(label for _, label in METRICS) + " | precision | recall | threshold |",
+        "|---|" + "---|" * (len(METRICS) + 3),
+    ]
     for name, model in models.items():
         m = model["test"]["metrics"]
-        table.append(f"| {name} ({len(model['spec']['features'])} features) | " + " | ".join(_ms(m[k]) for k, _ in METRICS)
-                     + f" | {_ms(m['precision'])} | {_ms(m['recall'])} | {model['threshold']:.4f} |")
-    delays = ["| model | compromised terminals | detected in their week | mean delay, detected (days) | mean delay, undetected counted to the week's end (days) "
-              "| compromised cards | detected | mean delay, detected | mean delay, censored | alerts per day |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+        table.append(
+            f"| {name} ({len(model['spec']['features'])} features) | "
+            + " | ".join(_ms(m[k]) for k, _ in METRICS)
+            + f" | {_ms(m['precision'])} | {_ms(m['recall'])} | {model['threshold']:.4f} |"
+        )
+    delays = [
+        "| model | compromised terminals | detected in their week | mean delay, detected (days) | mean delay, undetected counted to the week's end (days) "
+        "| compromised cards | detected | mean delay, detected | mean delay, censored | alerts per day |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, model in models.items():
         t, c = model["test"]["detection"]["terminal"], model["test"]["detection"]["card"]
-        delays.append(f"| {name} | {t['compromised']} | {t['detected']} | {_days(t['mean_delay_days_detected'])} | {_days(t['mean_delay_days_censored'])} | "
-                      f"{c['compromised']} | {c['detected']} | {_days(c['mean_delay_days_detected'])} | {_days(c['mean_delay_days_censored'])} | "
-                      f"{model['test']['alerts_per_day']:.0f} |")
-    validation = ["| model (validation folds, replayed) | " + " | ".join(label for _, label in METRICS) + " | terminal delay, censored (days) |",
-                  "|---|" + "---|" * (len(METRICS) + 1)]
+        delays.append(
+            f"| {name} | {t['compromised']} | {t['detected']} | {_days(t['mean_delay_days_detected'])} | {_days(t['mean_delay_days_censored'])} | "
+            f"{c['compromised']} | {c['detected']} | {_days(c['mean_delay_days_detected'])} | {_days(c['mean_delay_days_censored'])} | "
+            f"{model['test']['alerts_per_day']:.0f} |"
+        )
+    validation = [
+        "| model (validation folds, replayed) | "
+        + " | ".join(label for _, label in METRICS)
+        + " | terminal delay, censored (days) |",
+        "|---|" + "---|" * (len(METRICS) + 1),
+    ]
     for name, model in models.items():
         m = model["validation"]["metrics"]
-        validation.append(f"| {name} | " + " | ".join(_ms(m[k]) for k, _ in METRICS)
-                          + f" | {_days(model['validation']['detection']['terminal']['mean_delay_days_censored'])} |")
+        validation.append(
+            f"| {name} | "
+            + " | ".join(_ms(m[k]) for k, _ in METRICS)
+            + f" | {_days(model['validation']['detection']['terminal']['mean_delay_days_censored'])} |"
+        )
     added = [f for f in models["feedback"]["spec"]["features"] if f not in models["static"]["spec"]["features"]]
     return [
-        "## (b) The feedback protocol", "",
+        "## (b) The feedback protocol",
+        "",
         "The investigation process (models/fraudmodels/feedback.py) replayed over each test week with the evaluated "
         f"model's own scores: every day its top {process['cards_investigated_per_day']} cards (the Card Precision@100 "
         "budget; a card's score is its highest that day) are investigated, and the labels of their transactions of that "
@@ -448,25 +621,35 @@ def _feedback_markdown(fb: dict[str, Any]) -> list[str]:
         "known as a simulated history made them: a static LightGBM refitted every week on the week that ended 7 days "
         f"earlier drove the same investigations ({_pct(process['history_labels_known_early'])} of labels and "
         f"{_pct(process['history_frauds_known_early'])} of frauds known before the 7-day delay). Both models use the "
-        "static model's hyperparameters; each threshold maximises F1 on its own validation folds under the replay.", "",
-        *table, "",
-        "Recall per fraud scenario at each model's threshold (test folds pooled, frauds in brackets):", "",
-        *_recall_table({name: model["test"]["recall"] for name, model in models.items()}), "",
+        "static model's hyperparameters; each threshold maximises F1 on its own validation folds under the replay.",
+        "",
+        *table,
+        "",
+        "Recall per fraud scenario at each model's threshold (test folds pooled, frauds in brackets):",
+        "",
+        *_recall_table({name: model["test"]["recall"] for name, model in models.items()}),
+        "",
         "Detection delay at the same daily number of alerts (each day's alerts: the highest-scored transaction of each "
         "of the 100 investigated cards). A compromise that began in a test week (a terminal's first compromised-terminal "
         "fraud after 28 days without one; a card's first compromised-card fraud after 14 days) is detected by the first "
-        "alert on one of the terminal's frauds, or on any of the card's transactions:", "",
-        *delays, "",
+        "alert on one of the terminal's frauds, or on any of the card's transactions:",
+        "",
+        *delays,
+        "",
         "Whether the feedback features pay, on the validation folds under the replay (the decision to keep them in the "
-        "default spec was made on these):", "",
-        *validation, "",
-        f"Feedback features: {', '.join(added)}.", "",
+        "default spec was made on these):",
+        "",
+        *validation,
+        "",
+        f"Feedback features: {', '.join(added)}.",
+        "",
     ]
 
 
 def _peak_rss_mb() -> float:
     try:
         import resource
+
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     except ImportError:  # not on POSIX
         return psutil.Process().memory_info().rss / 2**20

@@ -20,6 +20,7 @@ are arbitrary doubles; a per-window exactly rounded sum would be order-free but 
 accumulator in both languages. The cost is the sum of the window sizes, which is also what scoring one transaction
 costs the SDK.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,7 +56,9 @@ def compute_features(spec: dict[str, Any], table: pd.DataFrame) -> np.ndarray:
             out[:, j] = entity_index[entity].aggregate(window, table, feature["name"])
         elif "ratio" in feature:
             ratio = feature["ratio"]
-            out[:, j] = _ratio(out[:, column_of[ratio["numerator"]]], out[:, column_of[ratio["denominator"]]], ratio.get("empty"))
+            out[:, j] = _ratio(
+                out[:, column_of[ratio["numerator"]]], out[:, column_of[ratio["denominator"]]], ratio.get("empty")
+            )
         else:
             difference = feature["difference"]
             out[:, j] = out[:, column_of[difference["minuend"]]] - out[:, column_of[difference["subtrahend"]]]
@@ -67,7 +70,9 @@ def _timestamps(table: pd.DataFrame) -> np.ndarray:
     timestamps = _column(table, "timestamp", None).to_numpy(dtype=np.int64)
     if len(timestamps) > 1 and np.any(np.diff(timestamps) < 0):
         row = int(np.argmax(np.diff(timestamps) < 0)) + 1
-        raise DataError("transactions must be in time order (features read each entity's past)", line=row + 2, column="timestamp")
+        raise DataError(
+            "transactions must be in time order (features read each entity's past)", line=row + 2, column="timestamp"
+        )
     return timestamps
 
 
@@ -138,8 +143,15 @@ class _EntityIndex:
         result[self.order] = sorted_result
         return result
 
-    def _reduce(self, window: dict[str, Any], table: pd.DataFrame, feature: str, lo: np.ndarray, hi: np.ndarray,
-                extent: tuple[int, int]) -> np.ndarray:
+    def _reduce(
+        self,
+        window: dict[str, Any],
+        table: pd.DataFrame,
+        feature: str,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        extent: tuple[int, int],
+    ) -> np.ndarray:
         """The aggregate over rows [lo, hi) of the sorted order for each row; extent = (length, delay) in ms."""
         aggregate = window["aggregate"]
         empty = window.get("empty")
@@ -178,13 +190,17 @@ class _EntityIndex:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(n == 0, fill, np.sqrt(squares / n))
 
-    def _sum(self, values: np.ndarray, known_at: np.ndarray | None, lo: np.ndarray, hi: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
+    def _sum(
+        self, values: np.ndarray, known_at: np.ndarray | None, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(sum, number of present values) per row. Integer values whose sums stay exact in a double use integer
         prefix sums; the result is the same double the compensated sum gives, just faster."""
         present = ~np.isnan(values)
-        integral = present.any() and np.all(values[present] == np.round(values[present])) \
+        integral = (
+            present.any()
+            and np.all(values[present] == np.round(values[present]))
             and float(np.abs(values[present]).sum()) < _EXACT_INTEGER
+        )
         if known_at is None and (integral or not present.any()):
             count = _window_sum(present.astype(np.int64), lo, hi)
             total = _window_sum(np.where(present, values, 0).astype(np.int64), lo, hi).astype(np.float64)
@@ -223,8 +239,14 @@ def _window_loop(lo: np.ndarray, hi: np.ndarray, counts) -> np.ndarray:
     return result
 
 
-def _ordered_sum(values: np.ndarray, known_at: np.ndarray | None, times: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                 centre: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _ordered_sum(
+    values: np.ndarray,
+    known_at: np.ndarray | None,
+    times: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    centre: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Neumaier-compensated sum of (x - centre), or of its square when a centre is given, over each window in time
     order, skipping missing values (and, with known_at, labels not known at the row's time); and how many were summed.
 

@@ -14,6 +14,7 @@ static-feature model (the spec's features that read no label as known at scoring
 week that ended 7 days earlier (its labels are all known by then), LightGBM with fixed settings. In the feedback
 protocol (evaluate.py), the evaluated model's own scores drive the investigations of the test weeks, day by day.
 """
+
 from __future__ import annotations
 
 import copy
@@ -32,8 +33,13 @@ REVIEWED_DAYS = 7  # an investigation reviews the card's transactions of the day
 BLOCKED_DAYS = 14  # a card with a known fraud of the last 14 days is blocked (not investigated again)
 # The stand-in for the model in production while the history was made: LightGBM on the static features, on one thread
 # so that the label times (and every feature read from them) are the same whatever thread count training uses.
-INVESTIGATION_MODEL = {"num_leaves": 15, "min_child_samples": 200, "num_boost_round": 200, "neg_bagging_fraction": 1.0,
-                       "num_threads": 1}
+INVESTIGATION_MODEL = {
+    "num_leaves": 15,
+    "min_child_samples": 200,
+    "num_boost_round": 200,
+    "neg_bagging_fraction": 1.0,
+    "num_threads": 1,
+}
 # Names the process in cache keys: change it whenever the process above changes.
 PROCESS_VERSION = f"investigations-v2-k{INVESTIGATED_CARDS_PER_DAY}-d{LABEL_DELAY_DAYS}-r{REVIEWED_DAYS}"
 
@@ -49,7 +55,9 @@ def static_part(spec: dict[str, Any]) -> dict[str, Any]:
     kept = []
     for feature in spec["features"]:
         body = feature.get("ratio") or feature.get("difference") or {}
-        if feature.get("window", {}).get("labels") == "known" or any(v in dropped for v in body.values() if isinstance(v, str)):
+        if feature.get("window", {}).get("labels") == "known" or any(
+            v in dropped for v in body.values() if isinstance(v, str)
+        ):
             dropped.add(feature["name"])
         else:
             kept.append(feature)
@@ -95,7 +103,9 @@ class Investigations:
             return np.array([], dtype=object)
         day_start = self.start_ms + day * DAY_MS
         frame = pd.DataFrame({"card": self.card[rows], "score": scores})
-        blocked = self.known_compromised(frame["card"].unique(), day, day - BLOCKED_DAYS if since_day is None else since_day)
+        blocked = self.known_compromised(
+            frame["card"].unique(), day, day - BLOCKED_DAYS if since_day is None else since_day
+        )
         ranked = frame[~frame["card"].isin(blocked)].groupby("card", sort=False)["score"].max()
         cards = ranked.sort_values(ascending=False, kind="stable").index[: self.k].to_numpy()
         known_from = float(day_start + DAY_MS)
@@ -108,13 +118,19 @@ class Investigations:
 
     def known_compromised(self, cards: np.ndarray, day: int, since_day: int) -> set:
         """The cards with a fraud made on or after since_day whose label is known at the start of `day`."""
-        frauds = self.fraud_rows[(self.day[self.fraud_rows] >= since_day)
-                                 & (self.known_at[self.fraud_rows] <= self.start_ms + day * DAY_MS)]
+        frauds = self.fraud_rows[
+            (self.day[self.fraud_rows] >= since_day) & (self.known_at[self.fraud_rows] <= self.start_ms + day * DAY_MS)
+        ]
         return set(self.card[frauds]) & set(cards)
 
 
-def history_label_times(table: pd.DataFrame, X_static: np.ndarray, fit: Callable, margin: Callable,
-                        cards_per_day: int = INVESTIGATED_CARDS_PER_DAY) -> np.ndarray:
+def history_label_times(
+    table: pd.DataFrame,
+    X_static: np.ndarray,
+    fit: Callable,
+    margin: Callable,
+    cards_per_day: int = INVESTIGATED_CARDS_PER_DAY,
+) -> np.ndarray:
     """Known-at times of every label under the investigation process driven by a weekly refitted static model.
 
     Week w (days 7w to 7w + 6 from the first day) is scored by a model fitted on week w - 2, whose labels are all
@@ -145,7 +161,9 @@ def known_part(spec: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
     for feature in spec["features"]:
         body = feature.get("ratio") or feature.get("difference") or {}
         operands = [v for v in body.values() if isinstance(v, str) and v in by_name]
-        depends[feature["name"]] = feature.get("window", {}).get("labels") == "known" or any(depends[o] for o in operands)
+        depends[feature["name"]] = feature.get("window", {}).get("labels") == "known" or any(
+            depends[o] for o in operands
+        )
     needed: set[str] = set()
 
     def need(name: str) -> None:
@@ -168,8 +186,15 @@ def known_part(spec: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
 def look_back_ms(spec: dict[str, Any]) -> int:
     """The longest window (length + delay) of a spec."""
     from .durations import duration_ms
-    return max((duration_ms(f["window"]["length"]) + duration_ms(f["window"].get("delay", "0d"))
-                for f in spec["features"] if "window" in f), default=0)
+
+    return max(
+        (
+            duration_ms(f["window"]["length"]) + duration_ms(f["window"].get("delay", "0d"))
+            for f in spec["features"]
+            if "window" in f
+        ),
+        default=0,
+    )
 
 
 class Replay:
@@ -180,9 +205,18 @@ class Replay:
     `known_at` holds the history's known-at times before the replayed days (the investigation process of the model
     in production then); for the replayed days every label starts with the fixed delay only."""
 
-    def __init__(self, spec: dict[str, Any], table: pd.DataFrame, X: np.ndarray, known_at: np.ndarray,
-                 first_day: int, since_day: int, cards_per_day: int = INVESTIGATED_CARDS_PER_DAY):
+    def __init__(
+        self,
+        spec: dict[str, Any],
+        table: pd.DataFrame,
+        X: np.ndarray,
+        known_at: np.ndarray,
+        first_day: int,
+        since_day: int,
+        cards_per_day: int = INVESTIGATED_CARDS_PER_DAY,
+    ):
         from .features import compute_features
+
         self._compute = compute_features
         self.spec_known, self.positions = known_part(spec)
         self.names = [f["name"] for f in spec["features"]]

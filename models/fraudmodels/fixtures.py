@@ -16,6 +16,7 @@
 Missing values are written as null. Everything is derived deterministically from the bundle and a fixed simulator
 seed, so `fixtures --check` can regenerate them and compare.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -44,8 +45,14 @@ from .simulate import simulate
 from .spec import SPECS_DIR, known_at_field, load_spec, spec_hash
 
 # Small, but with the handbook's density of terminals around each customer and a fraud rate near 1-5%.
-FEATURE_STREAM = {"seed": 7, "customers": 40, "terminals": 800, "days": 40, "start": "2018-04-01",
-                  "options": {"compromised-terminals-per-day": 1, "compromised-customers-per-day": 1}}
+FEATURE_STREAM = {
+    "seed": 7,
+    "customers": 40,
+    "terminals": 800,
+    "days": 40,
+    "start": "2018-04-01",
+    "options": {"compromised-terminals-per-day": 1, "compromised-customers-per-day": 1},
+}
 ALL_KINDS_SPEC = SPECS_DIR / "conformance-features.json"
 DAY_MS = 86_400_000
 SCORE_ROWS_FROM_STREAM = 150
@@ -73,9 +80,13 @@ def feature_stream() -> pd.DataFrame:
     for row in table.sample(12, random_state=1).itertuples():
         # Same customer and terminal exactly one day and exactly 7 days later (window edges), and a simultaneous one.
         for offset in (86_400_000, 7 * 86_400_000, 0):
-            extra.append({**row._asdict(), "timestamp": row.timestamp + offset, "amount": round(float(rng.uniform(1, 300)), 2)})
+            extra.append(
+                {**row._asdict(), "timestamp": row.timestamp + offset, "amount": round(float(rng.uniform(1, 300)), 2)}
+            )
     extra_frame = pd.DataFrame(extra).drop(columns="Index")
-    table = pd.concat([table, extra_frame], ignore_index=True).sort_values("timestamp", kind="stable", ignore_index=True)
+    table = pd.concat([table, extra_frame], ignore_index=True).sort_values(
+        "timestamp", kind="stable", ignore_index=True
+    )
     table["id"] = np.arange(len(table))
     # Labels not yet known (null) for a tenth of the stream: windows that read labels skip them.
     unknown = rng.random(len(table)) < 0.1
@@ -95,25 +106,41 @@ def _label_times(table: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     later_at_terminal = table.groupby("terminalId")["timestamp"].shift(-2).to_numpy(dtype=np.float64)
     known = np.select(
         [way == 0, way == 1, way == 2, way == 3, way == 4],
-        [t + rng.integers(60_000, DAY_MS, size=len(table)), (t // DAY_MS + 1) * DAY_MS, t + 7 * DAY_MS,
-         t + 30 * DAY_MS, np.where(later_at_terminal > t, later_at_terminal, t + DAY_MS)],
-        np.nan)
+        [
+            t + rng.integers(60_000, DAY_MS, size=len(table)),
+            (t // DAY_MS + 1) * DAY_MS,
+            t + 7 * DAY_MS,
+            t + 30 * DAY_MS,
+            np.where(later_at_terminal > t, later_at_terminal, t + DAY_MS),
+        ],
+        np.nan,
+    )
     return np.where(np.isnan(table["label"].to_numpy(dtype=np.float64)), np.nan, known)
 
 
 def _features_doc(spec: dict[str, Any], stream: pd.DataFrame, X: np.ndarray) -> dict[str, Any]:
     known_at = stream[known_at_field("label")].to_numpy()
     return {
-        "format": "fraudscore-conformance-features/1", "featureSpecSha256": spec_hash(spec),
-        "featureSpec": {"name": spec.get("name"), "version": spec.get("version")}, "features": [f["name"] for f in spec["features"]],
+        "format": "fraudscore-conformance-features/1",
+        "featureSpecSha256": spec_hash(spec),
+        "featureSpec": {"name": spec.get("name"), "version": spec.get("version")},
+        "features": [f["name"] for f in spec["features"]],
         "semantics": "expected[i] are the features of transactions[i] given transactions[0..i-1] as history, each with "
-                     "its label and labelKnownAt (epoch ms; null: no known-at time) as finally stored; label null = "
-                     "not known; tolerance: counts and flags exact, other values 1e-9 relative",
-        "transactions": [{"id": str(r.id), "customerId": str(r.customerId), "terminalId": str(r.terminalId),
-                          "amount": float(r.amount), "timestamp": _iso(int(r.timestamp)), "timestampMs": int(r.timestamp),
-                          "label": None if math.isnan(r.label) else int(r.label),
-                          "labelKnownAt": None if math.isnan(known_at[i]) else int(known_at[i])}
-                         for i, r in enumerate(stream.itertuples())],
+        "its label and labelKnownAt (epoch ms; null: no known-at time) as finally stored; label null = "
+        "not known; tolerance: counts and flags exact, other values 1e-9 relative",
+        "transactions": [
+            {
+                "id": str(r.id),
+                "customerId": str(r.customerId),
+                "terminalId": str(r.terminalId),
+                "amount": float(r.amount),
+                "timestamp": _iso(int(r.timestamp)),
+                "timestampMs": int(r.timestamp),
+                "label": None if math.isnan(r.label) else int(r.label),
+                "labelKnownAt": None if math.isnan(known_at[i]) else int(known_at[i]),
+            }
+            for i, r in enumerate(stream.itertuples())
+        ],
         "expected": [_nullable(row) for row in X],
     }
 
@@ -144,43 +171,83 @@ def build_fixtures(bundle_dir: Path, native_dir: Path) -> dict[str, Any]:
     margin = sum(weights[name] * native[name] for name in weights)
     from_trees = {name: evaluate_trees(trees_doc, name, rows) for name in weights}
     scores_doc = {
-        "format": "fraudscore-conformance-scores/1", "features": manifest["features"], "weights": weights,
+        "format": "fraudscore-conformance-scores/1",
+        "features": manifest["features"],
+        "weights": weights,
         "tolerance": {"lightgbm": 1e-9, "xgboost": 1e-5, "probability": 1e-5},
-        "rows": [{"features": _nullable(rows[i]),
-                  "margins": {name: {"native": float(native[name][i]), "onnx": float(onnx[f"margin_{name}"].ravel()[i]),
-                                     "trees": float(from_trees[name][i])} for name in weights},
-                  "margin": float(margin[i]), "probability": float(1 / (1 + math.exp(-margin[i]))),
-                  "onnx": {"margin": float(onnx["margin"].ravel()[i]), "probability": float(onnx["probability"].ravel()[i])}}
-                 for i in range(len(rows))],
+        "rows": [
+            {
+                "features": _nullable(rows[i]),
+                "margins": {
+                    name: {
+                        "native": float(native[name][i]),
+                        "onnx": float(onnx[f"margin_{name}"].ravel()[i]),
+                        "trees": float(from_trees[name][i]),
+                    }
+                    for name in weights
+                },
+                "margin": float(margin[i]),
+                "probability": float(1 / (1 + math.exp(-margin[i]))),
+                "onnx": {
+                    "margin": float(onnx["margin"].ravel()[i]),
+                    "probability": float(onnx["probability"].ravel()[i]),
+                },
+            }
+            for i in range(len(rows))
+        ],
     }
 
     contributions = _native_shap(models, rows)
     shap_doc = {
-        "format": "fraudscore-conformance-shap/1", "features": manifest["features"], "weights": weights,
+        "format": "fraudscore-conformance-shap/1",
+        "features": manifest["features"],
+        "weights": weights,
         "semantics": "path-dependent TreeSHAP; values in feature order; baseValue + sum(values) = margin",
         "rows": [],
     }
     for i in range(len(rows)):
-        per_model = {name: {"baseValue": float(contributions[name][i, -1]), "values": [float(v) for v in contributions[name][i, :-1]]}
-                     for name in weights}
+        per_model = {
+            name: {
+                "baseValue": float(contributions[name][i, -1]),
+                "values": [float(v) for v in contributions[name][i, :-1]],
+            }
+            for name in weights
+        }
         ensemble_values = sum(weights[name] * contributions[name][i, :-1].astype(np.float64) for name in weights)
         ensemble_base = sum(weights[name] * float(contributions[name][i, -1]) for name in weights)
-        shap_doc["rows"].append({"features": _nullable(rows[i]), **per_model, "margin": float(margin[i]),
-                                 "ensemble": {"baseValue": ensemble_base, "values": [float(v) for v in ensemble_values]}})
+        shap_doc["rows"].append(
+            {
+                "features": _nullable(rows[i]),
+                **per_model,
+                "margin": float(margin[i]),
+                "ensemble": {"baseValue": ensemble_base, "values": [float(v) for v in ensemble_values]},
+            }
+        )
     # The drift baseline the edge builds from live rows must match what training writes to reference.json.
-    reference_doc = build_reference(manifest["features"], rows, 1 / (1 + np.exp(-margin)), {"source": "the rows of scores.json"})
-    return {"features.json": features_doc, "features-all-kinds.json": all_kinds_doc, "scores.json": scores_doc,
-            "shap.json": shap_doc, "reference.json": reference_doc}
+    reference_doc = build_reference(
+        manifest["features"], rows, 1 / (1 + np.exp(-margin)), {"source": "the rows of scores.json"}
+    )
+    return {
+        "features.json": features_doc,
+        "features-all-kinds.json": all_kinds_doc,
+        "scores.json": scores_doc,
+        "shap.json": shap_doc,
+        "reference.json": reference_doc,
+    }
 
 
 def _native_models(trees_doc: dict, directory: Path) -> dict[str, Any]:
     try:
-        models = {"lightgbm": lightgbm.Booster(model_file=str(directory / "lightgbm.txt")),
-                  "xgboost": xgboost.Booster(model_file=str(directory / "xgboost.json"))}
+        models = {
+            "lightgbm": lightgbm.Booster(model_file=str(directory / "lightgbm.txt")),
+            "xgboost": xgboost.Booster(model_file=str(directory / "xgboost.json")),
+        }
     except (lightgbm.basic.LightGBMError, xgboost.core.XGBoostError) as error:
         raise ExportError(f"{directory}: no native models ({error})") from error
     if not _matches(models, trees_doc):
-        raise ExportError(f"the native models in {directory} are not the ones the bundle's trees.json was exported from")
+        raise ExportError(
+            f"the native models in {directory} are not the ones the bundle's trees.json was exported from"
+        )
     return models
 
 
@@ -192,9 +259,15 @@ def _matches(models: dict[str, Any], trees_doc: dict) -> bool:
 
 def _native_shap(models: dict[str, Any], rows: np.ndarray) -> dict[str, np.ndarray]:
     booster: xgboost.Booster = models["xgboost"]
-    return {"lightgbm": np.asarray(models["lightgbm"].predict(rows, pred_contrib=True), dtype=np.float64),
-            "xgboost": np.asarray(booster.predict(xgboost.DMatrix(rows, missing=np.nan, feature_names=booster.feature_names),
-                                                  pred_contribs=True), dtype=np.float64)}
+    return {
+        "lightgbm": np.asarray(models["lightgbm"].predict(rows, pred_contrib=True), dtype=np.float64),
+        "xgboost": np.asarray(
+            booster.predict(
+                xgboost.DMatrix(rows, missing=np.nan, feature_names=booster.feature_names), pred_contribs=True
+            ),
+            dtype=np.float64,
+        ),
+    }
 
 
 def write_fixtures(bundle_dir: Path, out_dir: Path, native_source: Path) -> dict[str, float]:
@@ -277,13 +350,21 @@ def _compare(old: Any, new: Any, where: str, problems: list[str]) -> None:
 def verify_bundle(bundle_dir: Path, public_key: str | None = None) -> dict[str, Any]:
     """Hashes, signature (required when a public key is given), and model.onnx rebuilt from trees.json."""
     manifest = read_manifest(bundle_dir)
-    report: dict[str, Any] = {"bundle": str(bundle_dir), "name": manifest["name"], "version": manifest["version"],
-                              "hashes": "ok"}
+    report: dict[str, Any] = {
+        "bundle": str(bundle_dir),
+        "name": manifest["name"],
+        "version": manifest["version"],
+        "hashes": "ok",
+    }
     signature_path = Path(bundle_dir) / "manifest.sig.json"
     if public_key:
         if not signature_path.exists():
-            raise ExportError(f"{bundle_dir}: a public key was given but the bundle is not signed (no manifest.sig.json)")
-        if not verify_signature((Path(bundle_dir) / "manifest.json").read_bytes(), json.loads(signature_path.read_text()), public_key):
+            raise ExportError(
+                f"{bundle_dir}: a public key was given but the bundle is not signed (no manifest.sig.json)"
+            )
+        if not verify_signature(
+            (Path(bundle_dir) / "manifest.json").read_bytes(), json.loads(signature_path.read_text()), public_key
+        ):
             raise ExportError(f"{bundle_dir}: the manifest signature does not verify with the given public key")
         report["signature"] = "ok"
     else:

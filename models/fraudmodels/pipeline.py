@@ -1,4 +1,5 @@
 """The steps behind the CLI: train (choose hyperparameters, fit, save native models) and export (models → bundle)."""
+
 from __future__ import annotations
 
 import json
@@ -31,16 +32,26 @@ def recent_folds(data: Dataset, train_days: int, n_folds: int = 4) -> list[proto
     last_day = int(data.table["day"].max())
     newest = last_day - (train_days + 7 + 7) + 1
     if newest - 7 * (n_folds - 1) < 0:
-        raise DataError(f"{data.path}: {last_day + 1} days of data are too few for {n_folds} validation folds of "
-                        f"{train_days}+7+7 days; simulate more days or use fewer folds (train --folds N)")
+        raise DataError(
+            f"{data.path}: {last_day + 1} days of data are too few for {n_folds} validation folds of "
+            f"{train_days}+7+7 days; simulate more days or use fewer folds (train --folds N)"
+        )
     return [protocol.train_test_split(data.table, start, train_days) for start in protocol.fold_starts(newest, n_folds)]
 
 
-def train_models(data: Dataset, out_dir: Path, weights: dict[str, float], train_days: int = 7,
-                 grid: str = "full", n_folds: int = 4, rounds: int | None = None, spec_sha256: str | None = None,
-                 annotations: dict[str, Any] | None = None,
-                 on_trained: Callable[[dict[str, Any]], None] | None = None,
-                 spec: dict[str, Any] | None = None) -> dict[str, Any]:
+def train_models(
+    data: Dataset,
+    out_dir: Path,
+    weights: dict[str, float],
+    train_days: int = 7,
+    grid: str = "full",
+    n_folds: int = 4,
+    rounds: int | None = None,
+    spec_sha256: str | None = None,
+    annotations: dict[str, Any] | None = None,
+    on_trained: Callable[[dict[str, Any]], None] | None = None,
+    spec: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Chooses hyperparameters on the most recent validation folds, picks the threshold that maximises validation
     F1, fits both models on the last train_days days and saves them with what export needs.
 
@@ -71,15 +82,28 @@ def train_models(data: Dataset, out_dir: Path, weights: dict[str, float], train_
     ensemble.models["lightgbm"].save_model(str(out_dir / "lightgbm.txt"))
     ensemble.models["xgboost"].save_model(str(out_dir / "xgboost.json"))
     summary = {
-        "data": {"path": str(Path(data.path).resolve()), "sha256": data.sha256, "transactions": len(data.table),
-                 "from": data.date_of(0), "to": data.date_of(last_day)},
-        "window": {"from": data.date_of(last_day - train_days + 1), "to": data.date_of(last_day),
-                   "rows": int(len(rows)), "frauds": int(data.y[rows].sum())},
-        "hyperparameters": params, "weights": weights, "threshold": threshold,
+        "data": {
+            "path": str(Path(data.path).resolve()),
+            "sha256": data.sha256,
+            "transactions": len(data.table),
+            "from": data.date_of(0),
+            "to": data.date_of(last_day),
+        },
+        "window": {
+            "from": data.date_of(last_day - train_days + 1),
+            "to": data.date_of(last_day),
+            "rows": int(len(rows)),
+            "frauds": int(data.y[rows].sum()),
+        },
+        "hyperparameters": params,
+        "weights": weights,
+        "threshold": threshold,
         "validation": {name: train.summarise(folds_) for name, folds_ in per_model.items()},
         "validationFolds": [data.date_of(f.train_start_day) for f in folds],
         "validationPerFold": per_model,
-        "trainDays": train_days, "grid": grid, "threads": train.threads(),
+        "trainDays": train_days,
+        "grid": grid,
+        "threads": train.threads(),
         **({"labelTimes": data.label_times} if data.label_times else {}),
         "seconds": {"total": round(time.perf_counter() - started, 1), "finalFit": round(fit_seconds, 1)},
         "peakMemoryMB": round(peak_memory_mb(), 1),
@@ -93,20 +117,30 @@ def train_models(data: Dataset, out_dir: Path, weights: dict[str, float], train_
     return summary
 
 
-def export_models(models_dir: Path, bundle_dir: Path, name: str, version: str, signing_key: str | None = None,
-                  spec_path: str | None = None) -> dict[str, Any]:
+def export_models(
+    models_dir: Path,
+    bundle_dir: Path,
+    name: str,
+    version: str,
+    signing_key: str | None = None,
+    spec_path: str | None = None,
+) -> dict[str, Any]:
     """Loads the models and training summary that `train` saved and writes the verified bundle."""
     try:
         summary = json.loads((models_dir / "training.json").read_text())
         lgbm = lightgbm.Booster(model_file=str(models_dir / "lightgbm.txt"))
         xgb = xgboost.Booster(model_file=str(models_dir / "xgboost.json"))
     except (OSError, json.JSONDecodeError, lightgbm.basic.LightGBMError, xgboost.core.XGBoostError) as error:
-        raise ExportError(f"{models_dir}: no trained models to export ({error}); run `python -m fraudmodels train` first") from error
+        raise ExportError(
+            f"{models_dir}: no trained models to export ({error}); run `python -m fraudmodels train` first"
+        ) from error
     saved = models_dir / "features.json"
     spec = load_spec(spec_path) if spec_path else load_spec(saved) if saved.exists() else load_spec()
     if summary.get("featureSpecSha256") and spec_hash(spec) != summary["featureSpecSha256"]:
-        raise ExportError(f"the feature spec ({spec.get('name')}) is not the one the models were trained with "
-                          f"(sha256 {summary['featureSpecSha256'][:16]}…): export with the spec train used (--spec)")
+        raise ExportError(
+            f"the feature spec ({spec.get('name')}) is not the one the models were trained with "
+            f"(sha256 {summary['featureSpecSha256'][:16]}…): export with the spec train used (--spec)"
+        )
     data = load_dataset(summary["data"]["path"], spec)
     if data.sha256 != summary["data"]["sha256"]:
         raise ExportError(f"{data.path} changed since training (sha256 differs); train again")
@@ -116,14 +150,21 @@ def export_models(models_dir: Path, bundle_dir: Path, name: str, version: str, s
     verify_rows = np.random.default_rng(0).choice(len(data.table), size=min(20_000, len(data.table)), replace=False)
     ensemble = train.Ensemble({"lightgbm": lgbm, "xgboost": xgb}, summary["hyperparameters"], summary["weights"])
     fields = {
-        "name": name, "version": version,
-        "trainingData": {"source": Path(summary["data"]["path"]).name, "sha256": summary["data"]["sha256"],
-                         "window": summary["window"]},
+        "name": name,
+        "version": version,
+        "trainingData": {
+            "source": Path(summary["data"]["path"]).name,
+            "sha256": summary["data"]["sha256"],
+            "window": summary["window"],
+        },
         "threshold": summary["threshold"],
-        "metrics": {"protocol": f"prequential validation, {len(summary['validationFolds'])} folds of "
-                                f"{summary.get('trainDays', 7)} training, 7 delay and 7 test days ending on the "
-                                "data's last day", "folds": summary["validationFolds"],
-                    **summary["validation"]},
+        "metrics": {
+            "protocol": f"prequential validation, {len(summary['validationFolds'])} folds of "
+            f"{summary.get('trainDays', 7)} training, 7 delay and 7 test days ending on the "
+            "data's last day",
+            "folds": summary["validationFolds"],
+            **summary["validation"],
+        },
         "libraries": {"lightgbm": lightgbm.__version__, "xgboost": xgboost.__version__},
     }
     if summary.get("mlflow"):
@@ -139,6 +180,7 @@ def export_models(models_dir: Path, bundle_dir: Path, name: str, version: str, s
 def peak_memory_mb() -> float:
     try:
         import resource
+
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     except ImportError:
         return psutil.Process().memory_info().rss / 2**20

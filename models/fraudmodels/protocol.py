@@ -2,6 +2,7 @@
 Detection, chapters 3.5, 4 and 5): prequential folds of 7 training days, a 7-day delay and 7 test days, cards known
 to be compromised removed from the test days, and AUC ROC, Average Precision and Card Precision@k.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sklearn import metrics
 @dataclass(frozen=True)
 class Fold:
     """Row indices of one prequential fold; days are counted from the data's first day."""
+
     train_start_day: int
     train: np.ndarray
     test: np.ndarray
@@ -24,8 +26,9 @@ def fold_starts(first_train_day: int, n_folds: int, step_days: int = 7) -> list[
     return [first_train_day - fold * step_days for fold in range(n_folds)]
 
 
-def train_test_split(table: pd.DataFrame, train_start_day: int, train_days: int = 7, delay_days: int = 7,
-                     test_days: int = 7) -> Fold:
+def train_test_split(
+    table: pd.DataFrame, train_start_day: int, train_days: int = 7, delay_days: int = 7, test_days: int = 7
+) -> Fold:
     """The handbook's get_train_test_set: train on [start, start+train_days); test on the test_days after the delay,
     each test day without the cards whose fraud was known by then (frauds in training, or up to the day before the
     test day minus the delay)."""
@@ -45,8 +48,9 @@ def train_test_split(table: pd.DataFrame, train_start_day: int, train_days: int 
     return Fold(train_start_day, train, np.concatenate(test_parts) if test_parts else np.array([], dtype=np.int64))
 
 
-def card_precision_top_k(day: np.ndarray, customer: np.ndarray, label: np.ndarray, score: np.ndarray,
-                         k: int = 100) -> float:
+def card_precision_top_k(
+    day: np.ndarray, customer: np.ndarray, label: np.ndarray, score: np.ndarray, k: int = 100
+) -> float:
     """Mean over days of the share of compromised cards among the k cards with the highest score that day; cards
     detected on an earlier day are left out of later days (the handbook's remove_detected_compromised_cards)."""
     frame = pd.DataFrame({"day": day, "customer": customer, "label": label, "score": score})
@@ -72,15 +76,17 @@ def threshold_metrics(label: np.ndarray, score: np.ndarray, threshold: float) ->
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def assess(table: pd.DataFrame, rows: np.ndarray, score: np.ndarray, threshold: float | None = None,
-           top_k: int = 100) -> dict[str, float]:
+def assess(
+    table: pd.DataFrame, rows: np.ndarray, score: np.ndarray, threshold: float | None = None, top_k: int = 100
+) -> dict[str, float]:
     """AUC ROC, Average Precision and Card Precision@k of scores for the given rows (plus threshold metrics)."""
     label = table["label"].to_numpy()[rows]
     result = {
         "auc_roc": float(metrics.roc_auc_score(label, score)),
         "average_precision": float(metrics.average_precision_score(label, score)),
-        f"card_precision_at_{top_k}": card_precision_top_k(table["day"].to_numpy()[rows],
-                                                           table["customerId"].to_numpy()[rows], label, score, top_k),
+        f"card_precision_at_{top_k}": card_precision_top_k(
+            table["day"].to_numpy()[rows], table["customerId"].to_numpy()[rows], label, score, top_k
+        ),
     }
     if threshold is not None:
         result.update(threshold_metrics(label, score, threshold))

@@ -12,6 +12,7 @@ Labels' known-at times, for specs that read labels as known at scoring time, com
 column; where a file has none, a label is taken as known `label_delay_days` after its transaction (the handbook's
 assumption, the same as the fixed-delay windows).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,9 @@ from .progress import log
 from .spec import feature_names, known_at_field, load_spec
 
 
-def combined_table(data: Path, history: list[Path], label_delay_days: int = LABEL_DELAY_DAYS) -> tuple[pd.DataFrame, np.ndarray]:
+def combined_table(
+    data: Path, history: list[Path], label_delay_days: int = LABEL_DELAY_DAYS
+) -> tuple[pd.DataFrame, np.ndarray]:
     """History files and the data file in one time order; the boolean mask of the data file's rows."""
     parts = []
     for order, path in enumerate([*history, data]):
@@ -46,15 +49,27 @@ def combined_table(data: Path, history: list[Path], label_delay_days: int = LABE
     if duplicated.any():
         first = table[duplicated].iloc[0]
         others = sorted(set(table.loc[table["id"] == first["id"], "path"]))
-        raise DataError(f"transaction id {first['id']} appears in more than one file ({', '.join(others)}): give each "
-                        "transaction once (history files must not overlap the scored file)", file=first["path"],
-                        line=int(first["line"]), column="TRANSACTION_ID")
+        raise DataError(
+            f"transaction id {first['id']} appears in more than one file ({', '.join(others)}): give each "
+            "transaction once (history files must not overlap the scored file)",
+            file=first["path"],
+            line=int(first["line"]),
+            column="TRANSACTION_ID",
+        )
     table = table.sort_values("timestamp", kind="stable", ignore_index=True)
     return table, (table["file"] == len(history)).to_numpy()
 
 
-def score_file(bundle_dir: Path, data: Path, out: Path, history: list[Path] | None = None, models_dir: Path | None = None,
-               shap: bool = False, with_features: bool = False, label_delay_days: int = LABEL_DELAY_DAYS) -> dict[str, Any]:
+def score_file(
+    bundle_dir: Path,
+    data: Path,
+    out: Path,
+    history: list[Path] | None = None,
+    models_dir: Path | None = None,
+    shap: bool = False,
+    with_features: bool = False,
+    label_delay_days: int = LABEL_DELAY_DAYS,
+) -> dict[str, Any]:
     started = time.perf_counter()
     manifest = read_manifest(bundle_dir)
     spec = load_spec(Path(bundle_dir) / manifest["featureSpec"]["file"])
@@ -68,20 +83,29 @@ def score_file(bundle_dir: Path, data: Path, out: Path, history: list[Path] | No
     probability = outputs["probability"].ravel().astype(np.float64)
     threshold = float(manifest["threshold"])
     stamps = pd.to_datetime(rows["timestamp"].to_numpy(), unit="ms").strftime(DATETIME_FORMAT)
-    result = pd.DataFrame({
-        "TRANSACTION_ID": rows["id"].to_numpy(), "TX_DATETIME": stamps, "CUSTOMER_ID": rows["customerId"].to_numpy(),
-        "TERMINAL_ID": rows["terminalId"].to_numpy(), "TX_AMOUNT": rows["amount"].to_numpy(),
-        "PROBABILITY": probability, "RISK_LEVEL": [risk_level(float(p), manifest) for p in probability],
-        "BLOCK": (probability >= threshold).astype(int),
-    })
+    result = pd.DataFrame(
+        {
+            "TRANSACTION_ID": rows["id"].to_numpy(),
+            "TX_DATETIME": stamps,
+            "CUSTOMER_ID": rows["customerId"].to_numpy(),
+            "TERMINAL_ID": rows["terminalId"].to_numpy(),
+            "TX_AMOUNT": rows["amount"].to_numpy(),
+            "PROBABILITY": probability,
+            "RISK_LEVEL": [risk_level(float(p), manifest) for p in probability],
+            "BLOCK": (probability >= threshold).astype(int),
+        }
+    )
     if with_features:
         for j, name in enumerate(names):
             result[name] = X[:, j]
     if shap:
         if models_dir is None:
-            raise DataError("SHAP values need the native models the bundle was exported from: pass --models DIR "
-                            "(train's output, or conformance/default/native for the default bundle)")
+            raise DataError(
+                "SHAP values need the native models the bundle was exported from: pass --models DIR "
+                "(train's output, or conformance/default/native for the default bundle)"
+            )
         from .fixtures import _native_models, _native_shap
+
         trees_doc = json.loads((Path(bundle_dir) / "trees.json").read_bytes())
         contributions = _native_shap(_native_models(trees_doc, Path(models_dir)), X)
         weights = manifest["ensemble"]["weights"]
@@ -95,6 +119,13 @@ def score_file(bundle_dir: Path, data: Path, out: Path, history: list[Path] | No
     temporary = out.with_name(f".{out.name}.tmp")
     result.iloc[order].to_csv(temporary, index=False, float_format="%.10g")
     temporary.replace(out)
-    return {"out": str(out), "scored": int(len(result)), "history": int(len(table) - len(result)),
-            "blocked": int(result["BLOCK"].sum()), "threshold": threshold, "model": f"{manifest['name']} {manifest['version']}",
-            "shap": shap, "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "out": str(out),
+        "scored": int(len(result)),
+        "history": int(len(table) - len(result)),
+        "blocked": int(result["BLOCK"].sum()),
+        "threshold": threshold,
+        "model": f"{manifest['name']} {manifest['version']}",
+        "shap": shap,
+        "seconds": round(time.perf_counter() - started, 1),
+    }

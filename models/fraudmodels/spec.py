@@ -14,6 +14,7 @@ values, hours since the latest earlier transaction, and differences. An interpre
 a format-2 spec instead of silently reading it another way.
 The Python interpreter (features.py) and the TypeScript SDK interpret the same JSON, so training and serving agree.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,11 @@ CALENDAR_PARTS = {"hour": range(0, 24), "isoWeekday": range(1, 8)}
 AGGREGATES = {"count", "sum", "mean", "std", "distinct", "sinceLatest"}
 # What each aggregate may read: None = no field; a set = the field types it accepts (count's field is optional).
 AGGREGATE_FIELDS: dict[str, set[str] | None] = {
-    "count": {"number", "label", "category", "id", "string", "timestamp"}, "sum": {"number", "label"},
-    "mean": {"number", "label"}, "std": {"number", "label"}, "distinct": {"number", "category", "id", "string"},
+    "count": {"number", "label", "category", "id", "string", "timestamp"},
+    "sum": {"number", "label"},
+    "mean": {"number", "label"},
+    "std": {"number", "label"},
+    "distinct": {"number", "category", "id", "string"},
     "sinceLatest": None,
 }
 LABEL_TIMES = ("stored", "known")
@@ -85,7 +89,7 @@ def time_zone_offset_ms(spec: dict[str, Any]) -> int:
         return 0
     match = _OFFSET.match(zone) if isinstance(zone, str) else None
     if not match:
-        raise SpecError(f"timeZone {zone!r} is not \"UTC\" or a fixed offset like \"+05:00\" (named zones are unsupported)")
+        raise SpecError(f'timeZone {zone!r} is not "UTC" or a fixed offset like "+05:00" (named zones are unsupported)')
     sign = -1 if zone[0] == "-" else 1
     return sign * (int(match.group(1)) * 60 + int(match.group(2))) * 60_000
 
@@ -115,8 +119,11 @@ def validate_spec(spec: Any) -> None:
             raise SpecError("duplicate feature name", name)
         _validate_feature(feature, fields, seen)
         if spec["format"] == FORMAT_1 and _needs_format_2(feature):
-            raise SpecError(f"uses what format {FORMAT!r} added (labels, count of a field, distinct, sinceLatest, "
-                            "difference): declare that format", name)
+            raise SpecError(
+                f"uses what format {FORMAT!r} added (labels, count of a field, distinct, sinceLatest, "
+                "difference): declare that format",
+                name,
+            )
         seen.add(name)
 
 
@@ -124,8 +131,11 @@ def _needs_format_2(feature: dict[str, Any]) -> bool:
     window = feature.get("window")
     if "difference" in feature:
         return True
-    return isinstance(window, dict) and ("labels" in window or window.get("aggregate") in ("distinct", "sinceLatest")
-                                         or (window.get("aggregate") == "count" and "field" in window))
+    return isinstance(window, dict) and (
+        "labels" in window
+        or window.get("aggregate") in ("distinct", "sinceLatest")
+        or (window.get("aggregate") == "count" and "field" in window)
+    )
 
 
 def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: set[str]) -> None:
@@ -144,7 +154,9 @@ def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: 
         if field not in fields:
             raise SpecError(f"{kinds[0]}.{key} {field!r} is not a declared field", name)
         if fields[field]["type"] not in types:
-            raise SpecError(f"{kinds[0]}.{key} {field!r} has type {fields[field]['type']!r}, expected one of {sorted(types)}", name)
+            raise SpecError(
+                f"{kinds[0]}.{key} {field!r} has type {fields[field]['type']!r}, expected one of {sorted(types)}", name
+            )
         return field
 
     if kinds[0] == "source":
@@ -154,7 +166,7 @@ def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: 
             if not isinstance(categories, list) or not categories or len(set(map(str, categories))) != len(categories):
                 raise SpecError("source.categories must be a non-empty list of distinct values (code = index)", name)
             if feature["type"] != "category":
-                raise SpecError("a feature with categories must have type \"category\"", name)
+                raise SpecError('a feature with categories must have type "category"', name)
     elif kinds[0] == "calendar":
         need_field("field", {"timestamp"})
         part = body.get("part")
@@ -164,11 +176,11 @@ def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: 
         if not isinstance(values, list) or not values or any(v not in CALENDAR_PARTS[part] for v in values):
             raise SpecError(f"calendar.in must list values of {part} in {CALENDAR_PARTS[part]}", name)
         if feature["type"] != "flag":
-            raise SpecError("a calendar feature has type \"flag\"", name)
+            raise SpecError('a calendar feature has type "flag"', name)
     elif kinds[0] == "window":
         entity = body.get("entity")
         if entity not in fields or fields[entity]["type"] != "id":
-            raise SpecError(f"window.entity {entity!r} must be a declared field of type \"id\"", name)
+            raise SpecError(f'window.entity {entity!r} must be a declared field of type "id"', name)
         if duration_ms(body.get("length"), name) <= 0:
             raise SpecError("window.length must be positive", name)
         duration_ms(body.get("delay", "0d"), name)
@@ -185,7 +197,7 @@ def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: 
             if body["labels"] not in LABEL_TIMES:
                 raise SpecError(f"window.labels must be one of {list(LABEL_TIMES)}", name)
             if "field" not in body or fields[body["field"]]["type"] != "label":
-                raise SpecError("window.labels applies to a window over a field of type \"label\"", name)
+                raise SpecError('window.labels applies to a window over a field of type "label"', name)
         if "empty" in body and body["empty"] is not None and not isinstance(body["empty"], (int, float)):
             raise SpecError("window.empty must be a number or null (missing)", name)
     elif kinds[0] == "ratio":

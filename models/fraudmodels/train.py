@@ -5,6 +5,7 @@ SHAP values are the same weighted sum of the two models' SHAP values and add up 
 Both use fine histograms (4095 bins): the handbook's first fraud scenario is an exact amount rule (> 220) and
 LightGBM's or XGBoost's default 255/256 bins blur it, which costs several points of Average Precision.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -45,21 +46,52 @@ def set_threads(threads: int) -> None:
     _threads = max(1, int(threads))
 
 
-LIGHTGBM_FIXED = {"objective": "binary", "verbose": -1, "seed": 0, "deterministic": True, "force_row_wise": True,
-                  "max_bin": 4095, "feature_pre_filter": False, "learning_rate": 0.02, "feature_fraction": 0.8}
+LIGHTGBM_FIXED = {
+    "objective": "binary",
+    "verbose": -1,
+    "seed": 0,
+    "deterministic": True,
+    "force_row_wise": True,
+    "max_bin": 4095,
+    "feature_pre_filter": False,
+    "learning_rate": 0.02,
+    "feature_fraction": 0.8,
+}
 # Class imbalance: neg_bagging_fraction < 1 is balanced bagging (each tree sees all frauds, a share of the rest).
-LIGHTGBM_GRID = {"num_leaves": [7, 15], "min_child_samples": [100, 200, 400], "num_boost_round": [300, 500],
-                 "neg_bagging_fraction": [1.0, 0.5]}
+LIGHTGBM_GRID = {
+    "num_leaves": [7, 15],
+    "min_child_samples": [100, 200, 400],
+    "num_boost_round": [300, 500],
+    "neg_bagging_fraction": [1.0, 0.5],
+}
 # base_score 0.5 starts boosting from margin 0, as XGBoost 1.x (the handbook's) did; XGBoost 3 otherwise estimates
 # it from the labels (about -4.8 in log-odds here), which scored clearly worse with few trees in our experiments.
-XGBOOST_FIXED = {"objective": "binary:logistic", "tree_method": "hist", "max_bin": 4096, "seed": 0, "eta": 0.05, "base_score": 0.5, "subsample": 0.8, "colsample_bytree": 0.8}
+XGBOOST_FIXED = {
+    "objective": "binary:logistic",
+    "tree_method": "hist",
+    "max_bin": 4096,
+    "seed": 0,
+    "eta": 0.05,
+    "base_score": 0.5,
+    "subsample": 0.8,
+    "colsample_bytree": 0.8,
+}
 # Class imbalance: scale_pos_weight > 1 up-weights the frauds.
-XGBOOST_GRID = {"max_depth": [3, 4], "min_child_weight": [1, 5], "num_boost_round": [400, 600],
-                "scale_pos_weight": [1, 3]}
+XGBOOST_GRID = {
+    "max_depth": [3, 4],
+    "min_child_weight": [1, 5],
+    "num_boost_round": [400, 600],
+    "scale_pos_weight": [1, 3],
+}
 # A modest grid for shared machines (`train --grid small`, the benchmark's): the full grids' choices on the handbook's
 # validation folds were 15 leaves / 200 samples / 500 rounds and depth 3 / 600 rounds; these are their neighbours.
 SMALL_GRIDS = {
-    "lightgbm": {"num_leaves": [15, 31], "min_child_samples": [100, 200], "num_boost_round": [500], "neg_bagging_fraction": [1.0]},
+    "lightgbm": {
+        "num_leaves": [15, 31],
+        "min_child_samples": [100, 200],
+        "num_boost_round": [500],
+        "neg_bagging_fraction": [1.0],
+    },
     "xgboost": {"max_depth": [3, 4], "min_child_weight": [1], "num_boost_round": [400, 600], "scale_pos_weight": [1]},
 }
 
@@ -115,7 +147,9 @@ class Ensemble:
         return ensemble_margin(self.margins(X), self.weights)
 
 
-def fit_ensemble(X: np.ndarray, y: np.ndarray, params: dict[str, dict[str, Any]], weights: dict[str, float]) -> Ensemble:
+def fit_ensemble(
+    X: np.ndarray, y: np.ndarray, params: dict[str, dict[str, Any]], weights: dict[str, float]
+) -> Ensemble:
     return Ensemble({name: MODELS[name][0](X, y, params[name]) for name in weights}, params, weights)
 
 
@@ -127,6 +161,7 @@ def grid(space: dict[str, list]) -> list[dict[str, Any]]:
 @dataclass
 class FoldScores:
     """Per-fold metrics of one model setting."""
+
     params: dict[str, Any]
     folds: list[dict[str, float]] = field(default_factory=list)
 
@@ -144,9 +179,13 @@ class FoldScores:
 SELECTION_METRIC = "auc+ap+cp@100"
 
 
-def select_hyperparameters(table: pd.DataFrame, X: np.ndarray, folds: list[protocol.Fold],
-                           grids: dict[str, dict[str, list]] | None = None, metric: str = SELECTION_METRIC
-                           ) -> dict[str, dict[str, Any]]:
+def select_hyperparameters(
+    table: pd.DataFrame,
+    X: np.ndarray,
+    folds: list[protocol.Fold],
+    grids: dict[str, dict[str, list]] | None = None,
+    metric: str = SELECTION_METRIC,
+) -> dict[str, dict[str, Any]]:
     """For each model, the grid setting with the best mean validation score over the prequential folds."""
     y = table["label"].to_numpy()
     chosen: dict[str, dict[str, Any]] = {}
@@ -160,17 +199,24 @@ def select_hyperparameters(table: pd.DataFrame, X: np.ndarray, folds: list[proto
                 model = fit(X[fold.train], y[fold.train], params)
                 scores.folds.append(protocol.assess(table, fold.test, predict(model, X[fold.test])))
             results.append(scores)
-            log(f"  {name} {i}/{len(settings)} {params}: AUC {scores.mean('auc_roc'):.4f} "
+            log(
+                f"  {name} {i}/{len(settings)} {params}: AUC {scores.mean('auc_roc'):.4f} "
                 f"AP {scores.mean('average_precision'):.4f} CP@100 {scores.mean('card_precision_at_100'):.4f} "
-                f"({time.perf_counter() - started:.1f} s)")
+                f"({time.perf_counter() - started:.1f} s)"
+            )
         best = max(results, key=lambda s: s.mean(metric))
         log(f"{name}: chose {best.params} (validation {metric} {best.mean(metric):.4f})")
         chosen[name] = best.params
     return chosen
 
 
-def assess_ensemble(table: pd.DataFrame, X: np.ndarray, folds: list[protocol.Fold], params: dict[str, dict[str, Any]],
-                    weights: dict[str, float]) -> tuple[dict[str, list[dict[str, float]]], list[tuple[np.ndarray, np.ndarray]]]:
+def assess_ensemble(
+    table: pd.DataFrame,
+    X: np.ndarray,
+    folds: list[protocol.Fold],
+    params: dict[str, dict[str, Any]],
+    weights: dict[str, float],
+) -> tuple[dict[str, list[dict[str, float]]], list[tuple[np.ndarray, np.ndarray]]]:
     """Fits the ensemble on each fold: per-fold metrics for each model and the ensemble, and each fold's test
     labels and ensemble probabilities (for thresholds)."""
     y = table["label"].to_numpy()
@@ -189,16 +235,21 @@ def assess_ensemble(table: pd.DataFrame, X: np.ndarray, folds: list[protocol.Fol
 
 def choose_threshold(predictions: list[tuple[np.ndarray, np.ndarray]]) -> float:
     """The threshold maximising F1 over the pooled fold predictions."""
-    return protocol.best_f1_threshold(np.concatenate([p[0] for p in predictions]), np.concatenate([p[1] for p in predictions]))
+    return protocol.best_f1_threshold(
+        np.concatenate([p[0] for p in predictions]), np.concatenate([p[1] for p in predictions])
+    )
 
 
-def add_threshold_metrics(folds: list[dict[str, float]], predictions: list[tuple[np.ndarray, np.ndarray]],
-                          threshold: float) -> None:
+def add_threshold_metrics(
+    folds: list[dict[str, float]], predictions: list[tuple[np.ndarray, np.ndarray]], threshold: float
+) -> None:
     for fold, (labels, probabilities) in zip(folds, predictions):
         fold.update(protocol.threshold_metrics(labels, probabilities, threshold))
 
 
 def summarise(folds: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     """mean and std (over folds, ddof 0 as the handbook's GridSearchCV) of every metric."""
-    return {metric: {"mean": float(np.mean([f[metric] for f in folds])), "std": float(np.std([f[metric] for f in folds]))}
-            for metric in folds[0]}
+    return {
+        metric: {"mean": float(np.mean([f[metric] for f in folds])), "std": float(np.std([f[metric] for f in folds]))}
+        for metric in folds[0]
+    }

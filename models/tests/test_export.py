@@ -1,5 +1,6 @@
 """The pipeline end to end on a small simulation: train → export → verify, plus integrity, signatures, atomic
 writes and the manifest's decision rules."""
+
 import json
 import os
 import shutil
@@ -43,7 +44,13 @@ def test_training_summary(trained):
 
 def test_bundle_has_every_file_listed_with_its_hash(bundle):
     manifest = read_manifest(bundle)
-    assert sorted(p.name for p in bundle.iterdir()) == ["features.json", "manifest.json", "model.onnx", "reference.json", "trees.json"]
+    assert sorted(p.name for p in bundle.iterdir()) == [
+        "features.json",
+        "manifest.json",
+        "model.onnx",
+        "reference.json",
+        "trees.json",
+    ]
     assert set(manifest["files"]) == {"features.json", "model.onnx", "reference.json", "trees.json"}
     assert manifest["version"] == "1.2.3" and manifest["name"] == "fraud-ensemble"
     assert manifest["features"] == [f["name"] for f in load_spec()["features"]]
@@ -103,8 +110,15 @@ def test_a_failed_export_leaves_the_previous_bundle_untouched(bundle, monkeypatc
 
 def test_risk_tiers_follow_the_threshold():
     manifest = {"threshold": 0.4, "riskTiers": export_module.RISK_TIERS}
-    assert [risk_level(p, manifest) for p in (0.0, 0.39, 0.4, 0.49, 0.5, 0.6, 1.0)] == \
-        ["LOW", "LOW", "MEDIUM", "MEDIUM", "HIGH", "CRITICAL", "CRITICAL"]
+    assert [risk_level(p, manifest) for p in (0.0, 0.39, 0.4, 0.49, 0.5, 0.6, 1.0)] == [
+        "LOW",
+        "LOW",
+        "MEDIUM",
+        "MEDIUM",
+        "HIGH",
+        "CRITICAL",
+        "CRITICAL",
+    ]
 
 
 def test_export_without_trained_models_says_what_to_do(tmp_path):
@@ -117,6 +131,7 @@ def test_exports_models_whose_xgboost_half_carries_feature_names(trained, tmp_pa
     """XGBoost refuses an unnamed matrix for a model trained with feature names; export used to crash on it after
     verification had passed (the margin of the final fit's rows)."""
     import xgboost
+
     models, _ = trained
     named = tmp_path / "named"
     shutil.copytree(models, named)

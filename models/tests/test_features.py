@@ -1,5 +1,6 @@
 """The spec interpreter against an independent pandas implementation of the handbook's feature code (chapter 3.4),
 plus the window semantics that matter for serving: ties, exact window edges, unknown labels, other aggregates."""
+
 import copy
 import json
 from pathlib import Path
@@ -73,8 +74,16 @@ def test_window_includes_current_and_earlier_ties_but_not_later_ones():
 
 def test_window_edges_are_open_on_the_left_and_closed_on_the_right():
     t = 40 * DAY
-    table = _table([("c", "t", 10.0, t, 1), ("c", "t", 20.0, t + DAY - 1, 0), ("c", "t", 30.0, t + DAY, 1),
-                    ("c", "t", 5.0, t + 8 * DAY, 0), ("c", "t", 5.0, t + 8 * DAY + 1, 0), ("c", "t", 5.0, t + 9 * DAY, 0)])
+    table = _table(
+        [
+            ("c", "t", 10.0, t, 1),
+            ("c", "t", 20.0, t + DAY - 1, 0),
+            ("c", "t", 30.0, t + DAY, 1),
+            ("c", "t", 5.0, t + 8 * DAY, 0),
+            ("c", "t", 5.0, t + 8 * DAY + 1, 0),
+            ("c", "t", 5.0, t + 9 * DAY, 0),
+        ]
+    )
     spec = load_spec(BASELINE_SPEC_PATH)
     # exactly one day later a transaction has left the 1-day window
     np.testing.assert_array_equal(_feature(spec, table, "CUSTOMER_ID_NB_TX_1DAY_WINDOW"), [1, 2, 2, 1, 2, 2])
@@ -86,8 +95,14 @@ def test_window_edges_are_open_on_the_left_and_closed_on_the_right():
 
 def test_unknown_labels_count_as_transactions_but_not_in_the_risk():
     t = 40 * DAY
-    table = _table([("a", "t", 10.0, t, 1), ("b", "t", 10.0, t + 1, np.nan), ("c", "t", 10.0, t + 1000, 0),
-                    ("d", "t", 10.0, t + 7 * DAY + 5000, 0)])
+    table = _table(
+        [
+            ("a", "t", 10.0, t, 1),
+            ("b", "t", 10.0, t + 1, np.nan),
+            ("c", "t", 10.0, t + 1000, 0),
+            ("d", "t", 10.0, t + 7 * DAY + 5000, 0),
+        ]
+    )
     spec = load_spec(BASELINE_SPEC_PATH)
     assert _feature(spec, table, "TERMINAL_ID_NB_TX_1DAY_WINDOW")[-1] == 3
     assert _feature(spec, table, "TERMINAL_ID_RISK_1DAY_WINDOW")[-1] == pytest.approx(0.5)
@@ -98,14 +113,36 @@ def test_other_aggregates_ratios_categories_and_time_zone():
     spec["timeZone"] = "+06:00"
     spec["fields"]["channel"] = {"type": "category"}
     spec["features"] = [
-        {"name": "NIGHT", "type": "flag", "calendar": {"field": "timestamp", "part": "hour", "in": [0, 1, 2, 3, 4, 5, 6]}},
-        {"name": "STD", "type": "number", "window": {"entity": "customerId", "length": "1d", "aggregate": "std", "field": "amount"}},
-        {"name": "SUM", "type": "number", "window": {"entity": "customerId", "length": "1d", "aggregate": "sum", "field": "amount"}},
-        {"name": "MEAN", "type": "number", "window": {"entity": "customerId", "length": "1d", "aggregate": "mean", "field": "amount"}},
+        {
+            "name": "NIGHT",
+            "type": "flag",
+            "calendar": {"field": "timestamp", "part": "hour", "in": [0, 1, 2, 3, 4, 5, 6]},
+        },
+        {
+            "name": "STD",
+            "type": "number",
+            "window": {"entity": "customerId", "length": "1d", "aggregate": "std", "field": "amount"},
+        },
+        {
+            "name": "SUM",
+            "type": "number",
+            "window": {"entity": "customerId", "length": "1d", "aggregate": "sum", "field": "amount"},
+        },
+        {
+            "name": "MEAN",
+            "type": "number",
+            "window": {"entity": "customerId", "length": "1d", "aggregate": "mean", "field": "amount"},
+        },
         {"name": "RATIO", "type": "number", "ratio": {"numerator": "SUM", "denominator": "MEAN"}},
-        {"name": "CHANNEL", "type": "category", "source": {"field": "channel", "categories": ["card", "web", "mobile"]}},
+        {
+            "name": "CHANNEL",
+            "type": "category",
+            "source": {"field": "channel", "categories": ["card", "web", "mobile"]},
+        },
     ]
-    table = _table([("c", "t", 1.0, 16 * 3_600_000, 0), ("c", "t", 3.0, 21 * 3_600_000, 0), ("c", "t", 8.0, 22 * 3_600_000, 0)])
+    table = _table(
+        [("c", "t", 1.0, 16 * 3_600_000, 0), ("c", "t", 3.0, 21 * 3_600_000, 0), ("c", "t", 8.0, 22 * 3_600_000, 0)]
+    )
     table["channel"] = ["web", "mobile", "fax"]
     X = compute_features(load_spec(spec), table)
     np.testing.assert_array_equal(X[:, 0], [0, 1, 1])  # 16:00 UTC is 22:00 at +06:00, 21:00 UTC is 03:00
@@ -157,16 +194,65 @@ def _format2(features, fields=None):
 
 
 def test_windows_over_labels_known_at_scoring_time():
-    spec = _format2([
-        {"name": "KNOWN_FRAUDS", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label", "labels": "known"}},
-        {"name": "KNOWN_LABELS", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "count", "field": "label", "labels": "known"}},
-        {"name": "KNOWN_RISK", "type": "number", "window": {"entity": "terminalId", "length": "7d", "aggregate": "mean", "field": "label", "labels": "known", "empty": 0}},
-        {"name": "STORED_FRAUDS", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label"}},
-        {"name": "LEGITIMATE", "type": "number", "difference": {"minuend": "KNOWN_LABELS", "subtrahend": "KNOWN_FRAUDS"}},
-    ])
+    spec = _format2(
+        [
+            {
+                "name": "KNOWN_FRAUDS",
+                "type": "count",
+                "window": {
+                    "entity": "terminalId",
+                    "length": "7d",
+                    "aggregate": "sum",
+                    "field": "label",
+                    "labels": "known",
+                },
+            },
+            {
+                "name": "KNOWN_LABELS",
+                "type": "count",
+                "window": {
+                    "entity": "terminalId",
+                    "length": "7d",
+                    "aggregate": "count",
+                    "field": "label",
+                    "labels": "known",
+                },
+            },
+            {
+                "name": "KNOWN_RISK",
+                "type": "number",
+                "window": {
+                    "entity": "terminalId",
+                    "length": "7d",
+                    "aggregate": "mean",
+                    "field": "label",
+                    "labels": "known",
+                    "empty": 0,
+                },
+            },
+            {
+                "name": "STORED_FRAUDS",
+                "type": "count",
+                "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label"},
+            },
+            {
+                "name": "LEGITIMATE",
+                "type": "number",
+                "difference": {"minuend": "KNOWN_LABELS", "subtrahend": "KNOWN_FRAUDS"},
+            },
+        ]
+    )
     t = 40 * DAY
-    table = _table([("a", "t", 1.0, t, 1), ("b", "t", 1.0, t + 1000, 0), ("c", "t", 1.0, t + 2000, 1),
-                    ("d", "t", 1.0, t + 3000, np.nan), ("e", "t", 1.0, t + 5000, 0), ("f", "t", 1.0, t + DAY, 0)])
+    table = _table(
+        [
+            ("a", "t", 1.0, t, 1),
+            ("b", "t", 1.0, t + 1000, 0),
+            ("c", "t", 1.0, t + 2000, 1),
+            ("d", "t", 1.0, t + 3000, np.nan),
+            ("e", "t", 1.0, t + 5000, 0),
+            ("f", "t", 1.0, t + DAY, 0),
+        ]
+    )
     # a: known 5 s after it; b: known at 5 s exactly; c: a label without a known-at time; e: known a day later
     table["labelKnownAt"] = [t + 5000, t + 5000, np.nan, np.nan, t + DAY + 1, np.nan]
     X = compute_features(spec, table)
@@ -180,15 +266,46 @@ def test_windows_over_labels_known_at_scoring_time():
 
 
 def test_distinct_values_hours_since_the_latest_and_count_of_a_field():
-    spec = _format2([
-        {"name": "TERMINALS", "type": "count", "window": {"entity": "customerId", "length": "1d", "aggregate": "distinct", "field": "terminalId"}},
-        {"name": "SINCE", "type": "number", "window": {"entity": "customerId", "length": "1d", "aggregate": "sinceLatest"}},
-        {"name": "SINCE_BEFORE", "type": "number", "window": {"entity": "customerId", "length": "1d", "delay": "1h", "aggregate": "sinceLatest", "empty": -1}},
-        {"name": "LABELLED", "type": "count", "window": {"entity": "customerId", "length": "1d", "aggregate": "count", "field": "label"}},
-    ])
+    spec = _format2(
+        [
+            {
+                "name": "TERMINALS",
+                "type": "count",
+                "window": {"entity": "customerId", "length": "1d", "aggregate": "distinct", "field": "terminalId"},
+            },
+            {
+                "name": "SINCE",
+                "type": "number",
+                "window": {"entity": "customerId", "length": "1d", "aggregate": "sinceLatest"},
+            },
+            {
+                "name": "SINCE_BEFORE",
+                "type": "number",
+                "window": {
+                    "entity": "customerId",
+                    "length": "1d",
+                    "delay": "1h",
+                    "aggregate": "sinceLatest",
+                    "empty": -1,
+                },
+            },
+            {
+                "name": "LABELLED",
+                "type": "count",
+                "window": {"entity": "customerId", "length": "1d", "aggregate": "count", "field": "label"},
+            },
+        ]
+    )
     h = 3_600_000
-    table = _table([("c", "t1", 1.0, 10 * h, 0), ("c", "t2", 1.0, 10 * h, np.nan), ("c", "t1", 1.0, 12 * h, 1),
-                    ("c", "t3", 1.0, 35 * h, 0), ("d", "t1", 1.0, 35 * h, 0)])
+    table = _table(
+        [
+            ("c", "t1", 1.0, 10 * h, 0),
+            ("c", "t2", 1.0, 10 * h, np.nan),
+            ("c", "t1", 1.0, 12 * h, 1),
+            ("c", "t3", 1.0, 35 * h, 0),
+            ("d", "t1", 1.0, 35 * h, 0),
+        ]
+    )
     X = compute_features(spec, table)
     np.testing.assert_array_equal(X[:, 0], [1, 2, 2, 2, 1])  # at 35 h the 10 h payments are out of the day
     np.testing.assert_array_equal(X[:, 1], [np.nan, 0, 2, 23, np.nan])  # a tie before it is 0 h ago
@@ -198,7 +315,13 @@ def test_distinct_values_hours_since_the_latest_and_count_of_a_field():
 
 def test_format_1_refuses_what_format_2_added():
     spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
-    spec["features"].append({"name": "K", "type": "count", "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label", "labels": "known"}})
+    spec["features"].append(
+        {
+            "name": "K",
+            "type": "count",
+            "window": {"entity": "terminalId", "length": "7d", "aggregate": "sum", "field": "label", "labels": "known"},
+        }
+    )
     with pytest.raises(SpecError, match="'K'.*fraudscore-features/2"):
         load_spec(spec)
     spec["format"] = "fraudscore-features/2"
@@ -206,7 +329,12 @@ def test_format_1_refuses_what_format_2_added():
     spec["features"][-1]["window"]["field"] = "amount"
     with pytest.raises(SpecError, match="labels applies"):
         load_spec(spec)
-    spec["features"][-1]["window"] = {"entity": "customerId", "length": "1d", "aggregate": "sinceLatest", "field": "amount"}
+    spec["features"][-1]["window"] = {
+        "entity": "customerId",
+        "length": "1d",
+        "aggregate": "sinceLatest",
+        "field": "amount",
+    }
     with pytest.raises(SpecError, match="reads no field"):
         load_spec(spec)
 
@@ -218,14 +346,19 @@ def test_a_transaction_s_features_do_not_depend_on_unrelated_rows(simulated_tabl
     table = simulated_table.assign(labelKnownAt=simulated_table["timestamp"] + 3 * DAY)
     customers = table["customerId"].unique()[:10]
     alone = table[table["customerId"].isin(customers)].reset_index(drop=True)
-    customer_only = [i for i, f in enumerate(spec["features"]) if f.get("window", {}).get("entity") != "terminalId"
-                     and "TERMINAL" not in f["name"]]
+    customer_only = [
+        i
+        for i, f in enumerate(spec["features"])
+        if f.get("window", {}).get("entity") != "terminalId" and "TERMINAL" not in f["name"]
+    ]
     full = compute_features(spec, table)[table["customerId"].isin(customers).to_numpy()]
     mine = compute_features(spec, alone)
     np.testing.assert_array_equal(full[:, customer_only], mine[:, customer_only])
     # and with the older half of the history cut away: the windows that still see all they need agree exactly
     late = table["timestamp"] >= table["timestamp"].iloc[0] + 47 * DAY  # the longest look-back is 44 days
-    shorter = compute_features(spec, table[table["timestamp"] >= table["timestamp"].iloc[0] + DAY * 2].reset_index(drop=True))
+    shorter = compute_features(
+        spec, table[table["timestamp"] >= table["timestamp"].iloc[0] + DAY * 2].reset_index(drop=True)
+    )
     longer = compute_features(spec, table)
     keep = late.to_numpy()[table["timestamp"].to_numpy() >= table["timestamp"].iloc[0] + DAY * 2]
     np.testing.assert_array_equal(shorter[keep], longer[late.to_numpy()])

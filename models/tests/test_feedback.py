@@ -1,4 +1,5 @@
 """The investigation process that makes labels known early (feedback.py), and the replay of the feedback protocol."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,8 +22,17 @@ def _table(rows):
 
 
 def test_investigations_make_the_top_cards_labels_known_the_next_day():
-    table = _table([("a", "t", 0, 1, 0), ("a", "t", 5, 1, 1), ("b", "t", 5, 2, 0), ("c", "u", 5, 3, 1),
-                    ("a", "t", 6, 1, 0), ("c", "u", 6, 2, 1), ("b", "u", 6, 3, 0)])
+    table = _table(
+        [
+            ("a", "t", 0, 1, 0),
+            ("a", "t", 5, 1, 1),
+            ("b", "t", 5, 2, 0),
+            ("c", "u", 5, 3, 1),
+            ("a", "t", 6, 1, 0),
+            ("c", "u", 6, 2, 1),
+            ("b", "u", 6, 3, 0),
+        ]
+    )
     known_at = feedback.delayed_label_times(table)
     np.testing.assert_array_equal(known_at, table["timestamp"] + 7 * DAY)
     process = feedback.Investigations(table, known_at, cards_per_day=1)
@@ -82,8 +92,12 @@ def test_the_replay_sees_only_the_investigations_of_earlier_days(simulated_table
     day, label = table["day"].to_numpy(), table["label"].to_numpy()
     start = feedback.first_day_ms(table) + (first_day + 1) * DAY
     known_frauds = (label == 1) & (day >= first_day - 14) & (replay.known_at <= start)
-    assert blocked == set(table["customerId"].to_numpy()[known_frauds]) & set(table["customerId"].to_numpy()[later_rows])
-    assert blocked & set(table["customerId"].to_numpy()[frauds])  # the cards investigated on the first day are among them
+    assert blocked == set(table["customerId"].to_numpy()[known_frauds]) & set(
+        table["customerId"].to_numpy()[later_rows]
+    )
+    assert blocked & set(
+        table["customerId"].to_numpy()[frauds]
+    )  # the cards investigated on the first day are among them
 
 
 @pytest.mark.parametrize("name", ["TERMINAL_ID_KNOWN_RISK_28DAY_WINDOW"])

@@ -1,5 +1,6 @@
 """`score` on files the pipeline has not seen: history from earlier files or from the same file, output in the
 scored file's order, SHAP from the native models."""
+
 import json
 
 import numpy as np
@@ -36,8 +37,9 @@ def test_scores_with_history_from_earlier_files_as_from_the_whole_file(split_fil
     assert list(got["TRANSACTION_ID"]) == list(pd.read_csv(recent)["TRANSACTION_ID"])  # the scored file's order
     expected = everything.loc[got["TRANSACTION_ID"]]
     # Features read 44 days at most and the history covers them: the same transactions, the same values.
-    np.testing.assert_array_equal(got.drop(columns=["TRANSACTION_ID"]).to_numpy(dtype=str),
-                                  expected.reset_index(drop=True).to_numpy(dtype=str))
+    np.testing.assert_array_equal(
+        got.drop(columns=["TRANSACTION_ID"]).to_numpy(dtype=str), expected.reset_index(drop=True).to_numpy(dtype=str)
+    )
     assert set(got["RISK_LEVEL"]) <= {"LOW", "MEDIUM", "HIGH", "CRITICAL"}
     assert (got["BLOCK"] == (got["PROBABILITY"] >= summary["threshold"])).all()
 
@@ -46,8 +48,23 @@ def test_scores_a_file_without_labels_and_adds_shap_that_sums_to_the_margin(spli
     _, history, recent = split_files
     unlabelled = tmp_path / "unlabelled.csv"
     pd.read_csv(recent).drop(columns=["TX_FRAUD", "TX_FRAUD_SCENARIO"]).to_csv(unlabelled, index=False)
-    assert main(["score", "--data", str(unlabelled), "--history", str(history), "--out", str(tmp_path / "s.csv"),
-                 "--shap", "--models", str(DEFAULT_FIXTURES / "native")]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "--data",
+                str(unlabelled),
+                "--history",
+                str(history),
+                "--out",
+                str(tmp_path / "s.csv"),
+                "--shap",
+                "--models",
+                str(DEFAULT_FIXTURES / "native"),
+            ]
+        )
+        == 0
+    )
     out = pd.read_csv(tmp_path / "s.csv")
     shap = out[[c for c in out.columns if c.startswith("SHAP_")]].to_numpy()
     margin = np.log(out["PROBABILITY"] / (1 - out["PROBABILITY"]))
@@ -61,5 +78,3 @@ def test_refuses_overlapping_files_and_shap_without_native_models(split_files, t
     with pytest.raises(DataError, match="--models"):
         score_file(DEFAULT_BUNDLE, history, tmp_path / "x.csv", shap=True)
     assert not (tmp_path / "x.csv").exists()
-
-

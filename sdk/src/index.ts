@@ -1,14 +1,46 @@
 // @fraudscore/sdk: on-device fraud scoring with the platform's model bundle.
 export { createScorer } from './scorer.js';
-export type { Backend, ExplainOption, ModelInfo, ScoreOptions, ScoreResult, Scorer, ScorerOptions, TopFactor } from './scorer.js';
+export type {
+  Backend,
+  ExplainOption,
+  ModelInfo,
+  ScoreOptions,
+  ScoreResult,
+  Scorer,
+  ScorerOptions,
+  TopFactor,
+} from './scorer.js';
 export { createScorerWorker, type WorkerScorerOptions } from './worker-client.js';
 export { FraudScoreError, InferenceError, IntegrityError, ModelLoadError, ValidationError } from './errors.js';
 export { riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
 export type { Transaction, NormalizedTransaction } from './transaction.js';
-export { compileSpec, computeFeatures, computeFeaturesSync, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type HistoryEntry, type KnownFeatures } from './features/index.js';
+export {
+  compileSpec,
+  computeFeatures,
+  computeFeaturesSync,
+  normalizeTransaction,
+  specHash,
+  type CompiledSpec,
+  type FeatureHistory,
+  type HistoryEntry,
+  type KnownFeatures,
+} from './features/index.js';
 export { describeFeatures, knownAtField, type FeatureWords, type Lang, type ValueKind } from './features/index.js';
-export { DEVICE_ENTITIES, IndexedDbHistoryStore, MemoryHistoryStore, openHistoryStore, type HistoryStore, type MemoryHistoryStoreOptions } from './history/index.js';
-export { IndexedDbBundleCache, MemoryBundleCache, noCache, type BundleCache, type BundleFiles } from './bundle/cache.js';
+export {
+  DEVICE_ENTITIES,
+  IndexedDbHistoryStore,
+  MemoryHistoryStore,
+  openHistoryStore,
+  type HistoryStore,
+  type MemoryHistoryStoreOptions,
+} from './history/index.js';
+export {
+  IndexedDbBundleCache,
+  MemoryBundleCache,
+  noCache,
+  type BundleCache,
+  type BundleFiles,
+} from './bundle/cache.js';
 export { loadBundleFiles, type BundleReader, type BundleSource, type VerifiedBundle } from './bundle/load.js';
 export type { Manifest } from './bundle/manifest.js';
 export { env } from './env.js';

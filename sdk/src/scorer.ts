@@ -5,7 +5,18 @@ import { loadBundleFiles, type BundleSource, type VerifiedBundle } from './bundl
 import type { Manifest } from './bundle/manifest.js';
 import { env } from './env.js';
 import { ModelLoadError, ValidationError } from './errors.js';
-import { compileSpec, computeFeatures, describeFeatures, noHistory, normalizeTransaction, specHash, type CompiledSpec, type FeatureHistory, type FeatureWords, type SyncFeatureHistory } from './features/index.js';
+import {
+  compileSpec,
+  computeFeatures,
+  describeFeatures,
+  noHistory,
+  normalizeTransaction,
+  specHash,
+  type CompiledSpec,
+  type FeatureHistory,
+  type FeatureWords,
+  type SyncFeatureHistory,
+} from './features/index.js';
 import { DEVICE_ENTITIES, MemoryHistoryStore, openHistoryStore, type HistoryStore } from './history/index.js';
 import { createOnnxModel, type OnnxModel } from './onnx.js';
 import { RISK_LEVELS, riskLevel, shouldBlock, type RiskLevel, type RiskTier } from './risk.js';
@@ -22,7 +33,8 @@ export interface ScorerOptions {
   /** History the features read: a store, or a factory given the bundle's compiled spec (the edge passes
    * `(spec) => new MemoryHistoryStore(spec, { clock })`, covering every entity), 'indexeddb' (browsers; degrades to
    * memory), 'memory' (default) — both keep the device's own customer only — or false (none). */
-  history?: HistoryStore | ((spec: CompiledSpec) => HistoryStore | Promise<HistoryStore>) | 'indexeddb' | 'memory' | false;
+  history?:
+    HistoryStore | ((spec: CompiledSpec) => HistoryStore | Promise<HistoryStore>) | 'indexeddb' | 'memory' | false;
   /** Ed25519 public key (hex); when set, unsigned or wrongly signed bundles are refused. */
   publicKey?: string;
   /** Compute SHAP explanations (default true); score(tx, { explain }) overrides per call. */
@@ -135,16 +147,28 @@ async function buildModel(bundle: VerifiedBundle, backend: Backend, options: Sco
   const spec = compileSpec(specJson);
   const trees = parseTrees(json(files['trees.json'], 'trees.json'));
   const weights = Object.entries(manifest.ensemble.weights);
-  for (const [name] of weights) if (!trees.models.has(name)) throw new ModelLoadError(`trees.json has no model "${name}" that the manifest weighs`);
-  if (manifest.features.join('\n') !== trees.features.join('\n')) throw new ModelLoadError('trees.json and manifest.json list different features');
-  const onnx = backend === 'wasm'
-    ? await createOnnxModel(files['model.onnx']!, manifest.features.length, weights.map(([n]) => n), { wasmPaths: options.wasmPaths })
-    : undefined;
+  for (const [name] of weights)
+    if (!trees.models.has(name)) throw new ModelLoadError(`trees.json has no model "${name}" that the manifest weighs`);
+  if (manifest.features.join('\n') !== trees.features.join('\n'))
+    throw new ModelLoadError('trees.json and manifest.json list different features');
+  const onnx =
+    backend === 'wasm'
+      ? await createOnnxModel(
+          files['model.onnx']!,
+          manifest.features.length,
+          weights.map(([n]) => n),
+          { wasmPaths: options.wasmPaths },
+        )
+      : undefined;
   const info: ModelInfo = {
-    name: manifest.name, version: manifest.version, features: [...manifest.features], featureWords: describeFeatures(spec),
+    name: manifest.name,
+    version: manifest.version,
+    features: [...manifest.features],
+    featureWords: describeFeatures(spec),
     threshold: manifest.threshold,
     riskTiers: manifest.riskTiers.map((tier) => ({ ...tier })),
-    weights: Object.fromEntries(weights), createdAt: manifest.createdAt,
+    weights: Object.fromEntries(weights),
+    createdAt: manifest.createdAt,
   };
   const maxTableBytes = options.shapTableBytes ?? (env.isNode ? 32 * 2 ** 20 : 2 * 2 ** 20);
   return { manifest, info, spec, trees, explainer: new TreeExplainer(trees, { maxTableBytes }), onnx, weights };
@@ -154,19 +178,30 @@ const now = (): number => performance.now();
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 export async function createScorer(options: ScorerOptions): Promise<Scorer> {
-  if (!options || options.bundle === undefined) throw new ValidationError('bundle', 'is required: a bundle URL, its files, or a directory reader');
+  if (!options || options.bundle === undefined)
+    throw new ValidationError('bundle', 'is required: a bundle URL, its files, or a directory reader');
   const backend: Backend = options.backend ?? 'wasm';
-  if (backend !== 'wasm' && backend !== 'js') throw new ValidationError('backend', `must be 'wasm' or 'js', got ${JSON.stringify(backend)}`);
+  if (backend !== 'wasm' && backend !== 'js')
+    throw new ValidationError('backend', `must be 'wasm' or 'js', got ${JSON.stringify(backend)}`);
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
   const cache = options.cache === false ? noCache : (options.cache ?? defaultBundleCache(warn));
   const topCount = options.topFactors ?? 5;
   let source = options.bundle;
-  let model = await buildModel(await loadBundleFiles(source, { publicKey: options.publicKey, cache }), backend, options);
-  const history: HistoryStore | undefined = options.history === false ? undefined
-    : typeof options.history === 'object' ? options.history
-    : typeof options.history === 'function' ? await options.history(model.spec)
-    : options.history === 'indexeddb' ? await openHistoryStore(model.spec, { warn })
-    : new MemoryHistoryStore(model.spec, { entities: DEVICE_ENTITIES });
+  let model = await buildModel(
+    await loadBundleFiles(source, { publicKey: options.publicKey, cache }),
+    backend,
+    options,
+  );
+  const history: HistoryStore | undefined =
+    options.history === false
+      ? undefined
+      : typeof options.history === 'object'
+        ? options.history
+        : typeof options.history === 'function'
+          ? await options.history(model.spec)
+          : options.history === 'indexeddb'
+            ? await openHistoryStore(model.spec, { warn })
+            : new MemoryHistoryStore(model.spec, { entities: DEVICE_ENTITIES });
   const featureHistory: FeatureHistory | SyncFeatureHistory = history ?? noHistory;
 
   /** Every transaction is validated before any is recorded, so a bad one in a batch changes nothing. */
@@ -186,7 +221,9 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     const { baseValue, doubleMargin } = model.explainer.explainEnsemble(model.info.weights, row, values);
     const order = Array.from(values.keys()).sort((a, b) => Math.abs(values[b]!) - Math.abs(values[a]!));
     const topFactors: TopFactor[] = order.slice(0, topCount).map((j) => ({
-      feature: model.info.features[j]!, value: Number.isNaN(row[j]!) ? null : row[j]!, contribution: values[j]!,
+      feature: model.info.features[j]!,
+      value: Number.isNaN(row[j]!) ? null : row[j]!,
+      contribution: values[j]!,
       direction: values[j]! >= 0 ? 'increases_risk' : 'decreases_risk',
     }));
     return { shap: { baseValue, values: Array.from(values), margin: doubleMargin }, topFactors };
@@ -199,20 +236,38 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     return RISK_LEVELS.indexOf(level) >= RISK_LEVELS.indexOf(explain.minLevel);
   }
 
-  function result(tx: Transaction, row: Float64Array, margins: Record<string, number>, explain: ExplainOption, times: { start: number; featuresDone: number; scoreDone: number }): ScoreResult {
+  function result(
+    tx: Transaction,
+    row: Float64Array,
+    margins: Record<string, number>,
+    explain: ExplainOption,
+    times: { start: number; featuresDone: number; scoreDone: number },
+  ): ScoreResult {
     const margin = model.weights.reduce((sum, [name, weight]) => sum + weight * margins[name]!, 0);
     const probability = sigmoid(margin);
     const explainStart = now();
     const explanation = wantsExplanation(explain, probability) ? explainRow(row) : { shap: null, topFactors: [] };
     const end = now();
     return {
-      transactionId: String(tx.id), probability, margin,
+      transactionId: String(tx.id),
+      probability,
+      margin,
       riskLevel: riskLevel(probability, model.manifest.threshold, model.manifest.riskTiers),
       shouldBlock: shouldBlock(probability, model.manifest.threshold),
-      topFactors: explanation.topFactors, shap: explanation.shap, margins,
-      features: Object.fromEntries(model.info.features.map((name, j) => [name, Number.isNaN(row[j]!) ? null : row[j]!])),
-      modelVersion: model.info.version, backend,
-      timings: { featuresMs: times.featuresDone - times.start, scoreMs: times.scoreDone - times.featuresDone, explainMs: end - explainStart, totalMs: end - times.start },
+      topFactors: explanation.topFactors,
+      shap: explanation.shap,
+      margins,
+      features: Object.fromEntries(
+        model.info.features.map((name, j) => [name, Number.isNaN(row[j]!) ? null : row[j]!]),
+      ),
+      modelVersion: model.info.version,
+      backend,
+      timings: {
+        featuresMs: times.featuresDone - times.start,
+        scoreMs: times.scoreDone - times.featuresDone,
+        explainMs: end - explainStart,
+        totalMs: end - times.start,
+      },
     };
   }
 
@@ -233,7 +288,8 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
       const out = await model.onnx.run(rows, txs.length);
       for (const [name] of model.weights) out.margins[name]!.forEach((m, i) => (margins[i]![name] = m));
     } else {
-      for (const [name] of model.weights) perRow.forEach((row, i) => (margins[i]![name] = model.trees.margin(name, row)));
+      for (const [name] of model.weights)
+        perRow.forEach((row, i) => (margins[i]![name] = model.trees.margin(name, row)));
     }
     const scoreDone = now();
     const explain = scoreOptions.explain ?? options.explain ?? true;
@@ -256,7 +312,11 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
       if (history) await history.add(normalizeTransaction(tx, model.spec));
     },
     async reload(bundle = source) {
-      const next = await buildModel(await loadBundleFiles(bundle, { publicKey: options.publicKey, cache }), backend, options);
+      const next = await buildModel(
+        await loadBundleFiles(bundle, { publicKey: options.publicKey, cache }),
+        backend,
+        options,
+      );
       const previous = model;
       model = next;
       source = bundle;
@@ -269,4 +329,3 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   };
   return scorer;
 }
-

@@ -29,7 +29,12 @@ export function labelledStream(spec: CompiledSpec, vectors: FeatureVectors): Nor
  * Compares a computed row with the expected one: counts, flags and missing values exactly, others within 1e-9
  * relative (the conformance tolerance); `only` restricts the features compared. Returns the max relative error.
  */
-export function expectRow(spec: CompiledSpec, got: Float64Array, expected: readonly (number | null)[], only?: (j: number) => boolean): number {
+export function expectRow(
+  spec: CompiledSpec,
+  got: Float64Array,
+  expected: readonly (number | null)[],
+  only?: (j: number) => boolean,
+): number {
   let worst = 0;
   for (const [j, feature] of spec.features.entries()) {
     if (only && !only(j)) continue;
@@ -47,16 +52,24 @@ export function expectRow(spec: CompiledSpec, got: Float64Array, expected: reado
 }
 
 /** Features whose value reads no window on an entity outside `covered`. */
-export const coveredOnly = (spec: CompiledSpec, covered: ReadonlySet<string>) => (j: number): boolean =>
-  spec.dependsOn[j]!.every((entity) => covered.has(entity));
+export const coveredOnly =
+  (spec: CompiledSpec, covered: ReadonlySet<string>) =>
+  (j: number): boolean =>
+    spec.dependsOn[j]!.every((entity) => covered.has(entity));
 
 /** Features that read labels as stored now (windows with labels "stored" over a label field, and what uses them). */
 export function readsStoredLabels(spec: CompiledSpec): boolean[] {
   const out: boolean[] = [];
   for (const f of spec.features) {
-    out.push(f.kind === 'window' ? f.field !== null && spec.fields.get(f.field) === 'label' && f.labels === 'stored'
-      : f.kind === 'ratio' ? out[f.numerator]! || out[f.denominator]!
-      : f.kind === 'difference' ? out[f.minuend]! || out[f.subtrahend]! : false);
+    out.push(
+      f.kind === 'window'
+        ? f.field !== null && spec.fields.get(f.field) === 'label' && f.labels === 'stored'
+        : f.kind === 'ratio'
+          ? out[f.numerator]! || out[f.denominator]!
+          : f.kind === 'difference'
+            ? out[f.minuend]! || out[f.subtrahend]!
+            : false,
+    );
   }
   return out;
 }
@@ -87,7 +100,8 @@ export function historyStoreBehaviour(open: (spec: CompiledSpec) => Promise<Stor
     const { store, setNow } = await open(spec);
     const stored = readsStoredLabels(spec);
     const covered = coveredOnly(spec, store.coveredEntities);
-    const pending = stream.filter((tx) => tx.label !== null && typeof tx['labelKnownAt'] === 'number')
+    const pending = stream
+      .filter((tx) => tx.label !== null && typeof tx['labelKnownAt'] === 'number')
       .sort((a, b) => (a['labelKnownAt'] as number) - (b['labelKnownAt'] as number));
     let next = 0;
     for (const [i, tx] of stream.entries()) {
@@ -97,7 +111,12 @@ export function historyStoreBehaviour(open: (spec: CompiledSpec) => Promise<Stor
       }
       setNow(tx.timestamp);
       const { label: _label, labelKnownAt: _knownAt, ...unlabelled } = tx;
-      expectRow(spec, await computeFeatures(spec, unlabelled, store), allKindsVectors.expected[i]!, (j) => covered(j) && !stored[j]);
+      expectRow(
+        spec,
+        await computeFeatures(spec, unlabelled, store),
+        allKindsVectors.expected[i]!,
+        (j) => covered(j) && !stored[j],
+      );
       expect(await store.add(unlabelled)).toBe(true);
     }
     store.close();

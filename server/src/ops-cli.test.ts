@@ -33,19 +33,44 @@ const cli = async (...argv: string[]): Promise<{ code: number; json: Record<stri
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fraudscore-ops-cli-'));
   env = { DATA_DIR: join(dir, 'store'), DEMO: 'off', LOG_LEVEL: 'silent' };
-  const server = await startServer(await loadConfig({ ...env, PORT: '0', API_KEYS: `${ADMIN}:admin`, RATE_LIMIT_PER_MINUTE: '0' }), { dashboardDir: false });
+  const server = await startServer(
+    await loadConfig({ ...env, PORT: '0', API_KEYS: `${ADMIN}:admin`, RATE_LIMIT_PER_MINUTE: '0' }),
+    { dashboardDir: false },
+  );
   const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
   const now = Date.now();
   const transactions = Array.from({ length: 60 }, (_, i) => ({
-    id: `ops,${i}`, customerId: `c-${i % 7}`, terminalId: `t-${i % 5}`, amount: i % 10 === 0 ? 900 + i : 12 + i, timestamp: new Date(now - 3_600_000 + i * 1000).toISOString(),
+    id: `ops,${i}`,
+    customerId: `c-${i % 7}`,
+    terminalId: `t-${i % 5}`,
+    amount: i % 10 === 0 ? 900 + i : 12 + i,
+    timestamp: new Date(now - 3_600_000 + i * 1000).toISOString(),
   }));
-  transactions.push({ id: 'old-1', customerId: 'c-old', terminalId: 't-old', amount: 5, timestamp: new Date(now - 10 * 86_400_000).toISOString() });
-  const res = await fetch(`${server.url}/v1/score/batch?explain=false`, { method: 'POST', headers, body: JSON.stringify({ transactions }) });
+  transactions.push({
+    id: 'old-1',
+    customerId: 'c-old',
+    terminalId: 't-old',
+    amount: 5,
+    timestamp: new Date(now - 10 * 86_400_000).toISOString(),
+  });
+  const res = await fetch(`${server.url}/v1/score/batch?explain=false`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ transactions }),
+  });
   expect(res.status).toBe(200);
   for (const [i, t] of transactions.slice(0, 60).entries()) {
     if (i % 3 !== 0) continue;
     const label = t.amount >= 900 ? 'fraud' : 'legitimate';
-    expect((await fetch(`${server.url}/v1/transactions/${encodeURIComponent(t.id)}/label`, { method: 'POST', headers, body: JSON.stringify({ label, analyst: 'ana' }) })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${server.url}/v1/transactions/${encodeURIComponent(t.id)}/label`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ label, analyst: 'ana' }),
+        })
+      ).status,
+    ).toBe(200);
   }
   await server.close();
   alertmanager = createServer((req, res) => {
@@ -75,12 +100,38 @@ describe('ops-cli', () => {
     expect(parseInstant('2026-01-01T00:00:00Z', 0)).toBe(Date.UTC(2026, 0, 1));
   });
 
-  it('writes the handbook schema: integer ids in time order, times from midnight of the first day, analysts\' fraud labels', () => {
-    const base = { probability: 0.1, riskLevel: 'LOW', shouldBlock: false, threshold: 0.5, topFactors: [], shap: null, features: {}, modelVersion: '1', scoredAt: '', deviceScore: null, agreement: null };
-    const record = (id: string, timestamp: number, label: 'fraud' | 'legitimate' | null, customerId = 'c'): ScoredTransaction =>
-      ({ ...base, id, transaction: { id, customerId, terminalId: 't', amount: 12.5, timestamp }, label: label && { label, analyst: 'a', at: new Date(timestamp + 3_600_000).toISOString() } }) as unknown as ScoredTransaction;
+  it("writes the handbook schema: integer ids in time order, times from midnight of the first day, analysts' fraud labels", () => {
+    const base = {
+      probability: 0.1,
+      riskLevel: 'LOW',
+      shouldBlock: false,
+      threshold: 0.5,
+      topFactors: [],
+      shap: null,
+      features: {},
+      modelVersion: '1',
+      scoredAt: '',
+      deviceScore: null,
+      agreement: null,
+    };
+    const record = (
+      id: string,
+      timestamp: number,
+      label: 'fraud' | 'legitimate' | null,
+      customerId = 'c',
+    ): ScoredTransaction =>
+      ({
+        ...base,
+        id,
+        transaction: { id, customerId, terminalId: 't', amount: 12.5, timestamp },
+        label: label && { label, analyst: 'a', at: new Date(timestamp + 3_600_000).toISOString() },
+      }) as unknown as ScoredTransaction;
     const day = Date.UTC(2026, 2, 3);
-    const csv = toHandbookCsv([record('b', day + 86_400_000 + 5_000, 'fraud', 'x,"y"'), record('a', day + 61_000, null), record('c', day + 61_000, 'legitimate')]);
+    const csv = toHandbookCsv([
+      record('b', day + 86_400_000 + 5_000, 'fraud', 'x,"y"'),
+      record('a', day + 61_000, null),
+      record('c', day + 61_000, 'legitimate'),
+    ]);
     expect(csv.trim().split('\n')).toEqual([
       'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO,TX_FRAUD_KNOWN_AT',
       '0,2026-03-03 00:01:01,c,t,12.5,61,0,0,0,',
@@ -89,7 +140,7 @@ describe('ops-cli', () => {
     ]);
   });
 
-  it('export-labelled: the window\'s scored transactions, readable by fraudmodels', async () => {
+  it("export-labelled: the window's scored transactions, readable by fraudmodels", async () => {
     const file = join(dir, 'out', 'labelled.csv');
     const { code, json } = await cli('export-labelled', '--since', '2d', '--out', file);
     expect(code).toBe(0);
@@ -100,7 +151,15 @@ describe('ops-cli', () => {
     const only = await cli('export-labelled', '--since', '30d', '--out', join(dir, 'only.csv'), '--labelled-only');
     expect(only.json).toMatchObject({ rows: 20, labelled: 20 });
     if (existsSync(join(VENV_BIN, 'python'))) {
-      const { stdout } = await exec(join(VENV_BIN, 'python'), ['-c', 'import sys; from fraudmodels.csvio import read_transactions; t = read_transactions(sys.argv[1]); print(len(t), int(t.label.sum()), int(t.labelKnownAt.notna().sum()))', file], { cwd: join(REPO_ROOT, 'models') });
+      const { stdout } = await exec(
+        join(VENV_BIN, 'python'),
+        [
+          '-c',
+          'import sys; from fraudmodels.csvio import read_transactions; t = read_transactions(sys.argv[1]); print(len(t), int(t.label.sum()), int(t.labelKnownAt.notna().sum()))',
+          file,
+        ],
+        { cwd: join(REPO_ROOT, 'models') },
+      );
       expect(stdout.trim()).toBe('60 2 20'); // the analysts' decision times are the labels' known-at times
     }
   });
@@ -108,9 +167,25 @@ describe('ops-cli', () => {
   it('training-set merges handbook files in time order, renumbered, and refuses a too short span', async () => {
     const a = join(dir, 'a.csv');
     const b = join(dir, 'b.csv');
-    writeFileSync(a, 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO,TX_FRAUD_KNOWN_AT\n0,2026-03-05 10:00:00,c1,t1,10.5,0,0,1,0,2026-03-05 12:00:00\n');
-    writeFileSync(b, 'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD\n7,2026-03-03 00:00:10,"c,2",t2,3,0\n9,2026-03-04 00:00:00,c3,t3,4,0\n');
-    const merged = await cli('training-set', '--data', a, '--data', b, '--out', join(dir, 'train.csv'), '--min-days', '3');
+    writeFileSync(
+      a,
+      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO,TX_FRAUD_KNOWN_AT\n0,2026-03-05 10:00:00,c1,t1,10.5,0,0,1,0,2026-03-05 12:00:00\n',
+    );
+    writeFileSync(
+      b,
+      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_FRAUD\n7,2026-03-03 00:00:10,"c,2",t2,3,0\n9,2026-03-04 00:00:00,c3,t3,4,0\n',
+    );
+    const merged = await cli(
+      'training-set',
+      '--data',
+      a,
+      '--data',
+      b,
+      '--out',
+      join(dir, 'train.csv'),
+      '--min-days',
+      '3',
+    );
     expect(merged).toMatchObject({ code: 0, json: { rows: 3, frauds: 1, days: 3 } });
     expect(readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n').slice(1)).toEqual([
       '0,2026-03-03 00:00:10,"c,2",t2,3,10,0,0,0,',
@@ -127,7 +202,15 @@ describe('ops-cli', () => {
     expect(calm.code).toBe(0);
     expect(calm.json).toMatchObject({ rows: 60, alerts: [], alerted: false, kept: true });
     expect(received).toHaveLength(0);
-    const loud = await cli('drift-check', '--window', '6h', '--threshold', '0.000001', '--alertmanager', alertmanagerUrl);
+    const loud = await cli(
+      'drift-check',
+      '--window',
+      '6h',
+      '--threshold',
+      '0.000001',
+      '--alertmanager',
+      alertmanagerUrl,
+    );
     expect(loud.code).toBe(0);
     expect(loud.json).toMatchObject({ rows: 60, alerted: true });
     expect((loud.json.alerts as string[]).length).toBeGreaterThan(0);
@@ -147,13 +230,22 @@ describe('ops-cli', () => {
 
   it('drift alerts name the drifted features and the score', () => {
     const snapshot = {
-      rows: 10, level: 'alert', thresholds: { warn: 0.1, alert: 0.3 }, window: { from: 'a', to: 'b' }, computedAt: '2026-01-01T00:00:00.000Z',
-      baseline: { source: 'bundle', modelVersion: '1.0.0' }, score: { psi: 0.5, count: 10 },
+      rows: 10,
+      level: 'alert',
+      thresholds: { warn: 0.1, alert: 0.3 },
+      window: { from: 'a', to: 'b' },
+      computedAt: '2026-01-01T00:00:00.000Z',
+      baseline: { source: 'bundle', modelVersion: '1.0.0' },
+      score: { psi: 0.5, count: 10 },
       features: { TX_AMOUNT: { psi: 0.31, count: 10 }, OTHER: { psi: 0.3, count: 10 }, NONE: { psi: null, count: 0 } },
     } as unknown as DriftSnapshot;
     const alerts = driftAlerts(snapshot, 0.3);
     expect(alerts.map((a) => a.labels.feature)).toEqual(['TX_AMOUNT', 'score']);
-    expect(alerts[0]).toMatchObject({ startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2026-01-01T06:00:00.000Z', labels: { model_version: '1.0.0' } });
+    expect(alerts[0]).toMatchObject({
+      startsAt: '2026-01-01T00:00:00.000Z',
+      endsAt: '2026-01-01T06:00:00.000Z',
+      labels: { model_version: '1.0.0' },
+    });
   });
 
   it('usage and configuration errors exit 2; deploy needs MLflow', async () => {

@@ -21,7 +21,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DriftMonitor, listAll, MemoryDriftHistory, storedDriftRows, type DriftSnapshot, type ScoredTransaction, type Storage } from '@fraudscore/edge';
+import {
+  DriftMonitor,
+  listAll,
+  MemoryDriftHistory,
+  storedDriftRows,
+  type DriftSnapshot,
+  type ScoredTransaction,
+  type Storage,
+} from '@fraudscore/edge';
 import { directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { MlflowClient } from './mlflow/client.js';
@@ -55,7 +63,17 @@ export function parseInstant(text: string, now: number): number {
   return ms;
 }
 
-export const HANDBOOK_COLUMNS = ['TRANSACTION_ID', 'TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_TIME_SECONDS', 'TX_TIME_DAYS', 'TX_FRAUD', 'TX_FRAUD_SCENARIO'] as const;
+export const HANDBOOK_COLUMNS = [
+  'TRANSACTION_ID',
+  'TX_DATETIME',
+  'CUSTOMER_ID',
+  'TERMINAL_ID',
+  'TX_AMOUNT',
+  'TX_TIME_SECONDS',
+  'TX_TIME_DAYS',
+  'TX_FRAUD',
+  'TX_FRAUD_SCENARIO',
+] as const;
 /** The optional column fraudmodels reads as the time each label became known (models/README.md, input data). */
 export const KNOWN_AT_COLUMN = 'TX_FRAUD_KNOWN_AT';
 const EXPORT_HEADER = [...HANDBOOK_COLUMNS, KNOWN_AT_COLUMN].join(',');
@@ -74,17 +92,28 @@ const datetime = (ms: number): string => {
  * analyst's decision time (empty for an unlabelled transaction).
  */
 export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
-  const sorted = [...records].sort((a, b) => a.transaction.timestamp - b.transaction.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = [...records].sort(
+    (a, b) => a.transaction.timestamp - b.transaction.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   const lines = [EXPORT_HEADER];
   const start = sorted.length > 0 ? Math.floor(sorted[0]!.transaction.timestamp / 86_400_000) * 86_400_000 : 0;
   sorted.forEach((r, i) => {
     const t = r.transaction;
     const seconds = Math.floor((t.timestamp - start) / 1000);
-    lines.push([
-      String(i), datetime(t.timestamp), csvField(String(t.customerId)), csvField(String(t.terminalId)), String(t.amount),
-      String(seconds), String(Math.floor(seconds / 86_400)), r.label?.label === 'fraud' ? '1' : '0', '0',
-      r.label ? datetime(Date.parse(r.label.at)) : '',
-    ].join(','));
+    lines.push(
+      [
+        String(i),
+        datetime(t.timestamp),
+        csvField(String(t.customerId)),
+        csvField(String(t.terminalId)),
+        String(t.amount),
+        String(seconds),
+        String(Math.floor(seconds / 86_400)),
+        r.label?.label === 'fraud' ? '1' : '0',
+        '0',
+        r.label ? datetime(Date.parse(r.label.at)) : '',
+      ].join(','),
+    );
   });
   return `${lines.join('\n')}\n`;
 }
@@ -97,7 +126,7 @@ export function csvSplit(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (field += '"', i++);
+      if (c === '"' && line[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
@@ -112,24 +141,52 @@ export function csvSplit(line: string): string[] {
  * Handbook-schema CSV texts merged: rows in time order (stable), renumbered, times recomputed from the first day; the
  * labels' known-at times kept where a file has them (TX_FRAUD_KNOWN_AT), else empty.
  */
-export function mergeHandbookCsv(texts: readonly { name: string; text: string }[]): { csv: string; rows: number; frauds: number; days: number } {
-  const rows: { ms: number; customer: string; terminal: string; amount: string; fraud: string; scenario: string; knownAt: string }[] = [];
+export function mergeHandbookCsv(texts: readonly { name: string; text: string }[]): {
+  csv: string;
+  rows: number;
+  frauds: number;
+  days: number;
+} {
+  const rows: {
+    ms: number;
+    customer: string;
+    terminal: string;
+    amount: string;
+    fraud: string;
+    scenario: string;
+    knownAt: string;
+  }[] = [];
   for (const { name, text } of texts) {
     const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
     const header = csvSplit(lines[0] ?? '');
     const at = (col: string): number => {
       const i = header.indexOf(col);
-      if (i < 0 && col !== 'TX_FRAUD_SCENARIO' && col !== KNOWN_AT_COLUMN) throw new Error(`${name}: missing column ${col}; expected header ${HANDBOOK_COLUMNS.join(',')}`);
+      if (i < 0 && col !== 'TX_FRAUD_SCENARIO' && col !== KNOWN_AT_COLUMN)
+        throw new Error(`${name}: missing column ${col}; expected header ${HANDBOOK_COLUMNS.join(',')}`);
       return i;
     };
-    const [dt, customer, terminal, amount, fraud, scenario, knownAt] = ['TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_FRAUD', 'TX_FRAUD_SCENARIO', KNOWN_AT_COLUMN].map(at) as number[];
+    const [dt, customer, terminal, amount, fraud, scenario, knownAt] = [
+      'TX_DATETIME',
+      'CUSTOMER_ID',
+      'TERMINAL_ID',
+      'TX_AMOUNT',
+      'TX_FRAUD',
+      'TX_FRAUD_SCENARIO',
+      KNOWN_AT_COLUMN,
+    ].map(at) as number[];
     lines.slice(1).forEach((line, i) => {
       const f = csvSplit(line);
       const ms = Date.parse(`${f[dt!]!.replace(' ', 'T')}Z`);
-      if (Number.isNaN(ms)) throw new Error(`${name} line ${i + 2}: TX_DATETIME "${f[dt!]}" is not YYYY-MM-DD HH:MM:SS`);
+      if (Number.isNaN(ms))
+        throw new Error(`${name} line ${i + 2}: TX_DATETIME "${f[dt!]}" is not YYYY-MM-DD HH:MM:SS`);
       rows.push({
-        ms, customer: f[customer!]!, terminal: f[terminal!]!, amount: f[amount!]!, fraud: f[fraud!]!,
-        scenario: scenario! >= 0 ? f[scenario!] ?? '0' : '0', knownAt: knownAt! >= 0 ? f[knownAt!] ?? '' : '',
+        ms,
+        customer: f[customer!]!,
+        terminal: f[terminal!]!,
+        amount: f[amount!]!,
+        fraud: f[fraud!]!,
+        scenario: scenario! >= 0 ? (f[scenario!] ?? '0') : '0',
+        knownAt: knownAt! >= 0 ? (f[knownAt!] ?? '') : '',
       });
     });
   }
@@ -138,15 +195,32 @@ export function mergeHandbookCsv(texts: readonly { name: string; text: string }[
   const lines = [EXPORT_HEADER];
   rows.forEach((r, i) => {
     const seconds = Math.floor((r.ms - start) / 1000);
-    lines.push([String(i), datetime(r.ms), csvField(r.customer), csvField(r.terminal), r.amount, String(seconds), String(Math.floor(seconds / 86_400)), r.fraud, r.scenario, r.knownAt].join(','));
+    lines.push(
+      [
+        String(i),
+        datetime(r.ms),
+        csvField(r.customer),
+        csvField(r.terminal),
+        r.amount,
+        String(seconds),
+        String(Math.floor(seconds / 86_400)),
+        r.fraud,
+        r.scenario,
+        r.knownAt,
+      ].join(','),
+    );
   });
   const days = rows.length > 0 ? Math.floor(rows.at(-1)!.ms / 86_400_000) - start / 86_400_000 + 1 : 0;
   return { csv: `${lines.join('\n')}\n`, rows: rows.length, frauds: rows.filter((r) => r.fraud === '1').length, days };
 }
 
 /** Every stored transaction with a transaction time in [from, to). */
-export const scoredBetween = (storage: Storage, from: number, to: number, labelled?: boolean): Promise<ScoredTransaction[]> =>
-  listAll(storage, { from, to, ...(labelled === undefined ? {} : { labelled }) });
+export const scoredBetween = (
+  storage: Storage,
+  from: number,
+  to: number,
+  labelled?: boolean,
+): Promise<ScoredTransaction[]> => listAll(storage, { from, to, ...(labelled === undefined ? {} : { labelled }) });
 
 export interface AlertmanagerAlert {
   labels: Record<string, string>;
@@ -156,37 +230,86 @@ export interface AlertmanagerAlert {
 }
 
 /** One Alertmanager alert per feature and for the score whose PSI is above the threshold (none when all are below). */
-export function driftAlerts(snapshot: DriftSnapshot, threshold: number, validForMs = 6 * 3_600_000): AlertmanagerAlert[] {
+export function driftAlerts(
+  snapshot: DriftSnapshot,
+  threshold: number,
+  validForMs = 6 * 3_600_000,
+): AlertmanagerAlert[] {
   const startsAt = snapshot.computedAt;
   const endsAt = new Date(Date.parse(snapshot.computedAt) + validForMs).toISOString();
-  const base = { alertname: 'DriftAlert', severity: 'warning', service: 'fraudscore', source: 'forte_drift_monitoring', model_version: snapshot.baseline.modelVersion };
+  const base = {
+    alertname: 'DriftAlert',
+    severity: 'warning',
+    service: 'fraudscore',
+    source: 'forte_drift_monitoring',
+    model_version: snapshot.baseline.modelVersion,
+  };
   const window = `${snapshot.window.from} – ${snapshot.window.to}`;
   const alerts: AlertmanagerAlert[] = [];
   for (const [feature, drift] of Object.entries(snapshot.features)) {
     if (drift.psi !== null && drift.psi > threshold) {
-      alerts.push({ labels: { ...base, feature }, annotations: { summary: `Feature ${feature} drift (PSI) is ${drift.psi.toFixed(3)} (above ${threshold})`, description: `${drift.count} scored transactions in ${window}` }, startsAt, endsAt });
+      alerts.push({
+        labels: { ...base, feature },
+        annotations: {
+          summary: `Feature ${feature} drift (PSI) is ${drift.psi.toFixed(3)} (above ${threshold})`,
+          description: `${drift.count} scored transactions in ${window}`,
+        },
+        startsAt,
+        endsAt,
+      });
     }
   }
   if (snapshot.score.psi !== null && snapshot.score.psi > threshold) {
-    alerts.push({ labels: { ...base, feature: 'score' }, annotations: { summary: `Score drift (PSI) is ${snapshot.score.psi.toFixed(3)} (above ${threshold})`, description: `${snapshot.rows} scored transactions in ${window}` }, startsAt, endsAt });
+    alerts.push({
+      labels: { ...base, feature: 'score' },
+      annotations: {
+        summary: `Score drift (PSI) is ${snapshot.score.psi.toFixed(3)} (above ${threshold})`,
+        description: `${snapshot.rows} scored transactions in ${window}`,
+      },
+      startsAt,
+      endsAt,
+    });
   }
   return alerts;
 }
 
-export async function postAlerts(alertmanager: string, alerts: readonly AlertmanagerAlert[], fetchImpl: typeof fetch = fetch): Promise<void> {
+export async function postAlerts(
+  alertmanager: string,
+  alerts: readonly AlertmanagerAlert[],
+  fetchImpl: typeof fetch = fetch,
+): Promise<void> {
   const url = `${alertmanager.replace(/\/+$/, '')}/api/v2/alerts`;
-  const res = await fetchImpl(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts), signal: AbortSignal.timeout(15_000) });
-  if (!res.ok) throw new Error(`Alertmanager answered ${res.status} to POST ${url}: ${(await res.text()).slice(0, 300)}`);
+  const res = await fetchImpl(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(alerts),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (!res.ok)
+    throw new Error(`Alertmanager answered ${res.status} to POST ${url}: ${(await res.text()).slice(0, 300)}`);
 }
 
 /** The model drift is measured for: MLflow's champion when configured (as the servers follow it), else BUNDLE. */
 async function activeModel(config: ServerConfig, storage: Storage): Promise<{ model: ActiveModel; note?: string }> {
   const history = (spec: ConstructorParameters<typeof MemoryHistoryStore>[0]) => new MemoryHistoryStore(spec);
   const source = /^https?:\/\//i.test(config.bundle) ? config.bundle : directorySource(config.bundle);
-  const initial = await loadModel(source, { kind: 'bundle', location: config.bundle }, { history, publicKey: config.bundlePublicKey });
+  const initial = await loadModel(
+    source,
+    { kind: 'bundle', location: config.bundle },
+    { history, publicKey: config.bundlePublicKey },
+  );
   if (!config.mlflow) return { model: initial };
-  const manager = new ModelManager(initial, { history: initial.scorer.history as MemoryHistoryStore, publicKey: config.bundlePublicKey });
-  const lifecycle = new MlflowLifecycle({ client: new MlflowClient({ trackingUri: config.mlflow.trackingUri }), name: config.mlflow.modelName, storage, manager, publicKey: config.bundlePublicKey });
+  const manager = new ModelManager(initial, {
+    history: initial.scorer.history as MemoryHistoryStore,
+    publicKey: config.bundlePublicKey,
+  });
+  const lifecycle = new MlflowLifecycle({
+    client: new MlflowClient({ trackingUri: config.mlflow.trackingUri }),
+    name: config.mlflow.modelName,
+    storage,
+    manager,
+    publicKey: config.bundlePublicKey,
+  });
   const outcome = await lifecycle.reload();
   return { model: manager.active(), note: outcome.detail };
 }
@@ -216,7 +339,12 @@ const one = (args: Args, flag: string, required = false): string | undefined => 
   return v;
 };
 
-export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: (line: string) => void, now: () => number = Date.now): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  now: () => number = Date.now,
+): Promise<number> {
   let args: Args;
   let config: ServerConfig;
   try {
@@ -258,21 +386,37 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
   }
 }
 
-async function exportLabelled(args: Args, config: ServerConfig, out: (line: string) => void, now: number): Promise<number> {
+async function exportLabelled(
+  args: Args,
+  config: ServerConfig,
+  out: (line: string) => void,
+  now: number,
+): Promise<number> {
   const from = parseInstant(one(args, '--since', true)!, now);
   const until = one(args, '--until');
   const to = until === undefined ? now + 1 : parseInstant(until, now);
   const file = one(args, '--out', true)!;
   const storage = await openConfiguredStorage(config);
   try {
-    const records = await scoredBetween(storage.storage, from, to, args.switches.has('--labelled-only') ? true : undefined);
+    const records = await scoredBetween(
+      storage.storage,
+      from,
+      to,
+      args.switches.has('--labelled-only') ? true : undefined,
+    );
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, toHandbookCsv(records));
     const labelled = records.filter((r) => r.label !== null);
-    out(JSON.stringify({
-      out: file, rows: records.length, labelled: labelled.length, frauds: labelled.filter((r) => r.label!.label === 'fraud').length,
-      window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() }, storage: storage.kind,
-    }));
+    out(
+      JSON.stringify({
+        out: file,
+        rows: records.length,
+        labelled: labelled.length,
+        frauds: labelled.filter((r) => r.label!.label === 'fraud').length,
+        window: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+        storage: storage.kind,
+      }),
+    );
     return 0;
   } finally {
     await storage.close();
@@ -286,18 +430,27 @@ function trainingSet(args: Args, out: (line: string) => void): number {
   const minDaysText = one(args, '--min-days') ?? '0';
   if (!/^\d+$/.test(minDaysText)) throw new UsageError(`--min-days: expected a whole number, got "${minDaysText}"`);
   const merged = mergeHandbookCsv(inputs.map((name) => ({ name, text: readFileSync(name, 'utf8') })));
-  if (merged.days < Number(minDaysText)) throw new Error(`the training set spans ${merged.days} days (${merged.rows} transactions); at least ${minDaysText} are needed`);
+  if (merged.days < Number(minDaysText))
+    throw new Error(
+      `the training set spans ${merged.days} days (${merged.rows} transactions); at least ${minDaysText} are needed`,
+    );
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, merged.csv);
   out(JSON.stringify({ out: file, rows: merged.rows, frauds: merged.frauds, days: merged.days, inputs }));
   return 0;
 }
 
-async function driftCheck(args: Args, config: ServerConfig, out: (line: string) => void, now: () => number): Promise<number> {
+async function driftCheck(
+  args: Args,
+  config: ServerConfig,
+  out: (line: string) => void,
+  now: () => number,
+): Promise<number> {
   const windowMs = parseDuration(one(args, '--window', true)!);
   const thresholdText = one(args, '--threshold') ?? '0.3';
   const threshold = Number(thresholdText);
-  if (!Number.isFinite(threshold) || threshold <= 0) throw new UsageError(`--threshold: expected a positive number, got "${thresholdText}"`);
+  if (!Number.isFinite(threshold) || threshold <= 0)
+    throw new UsageError(`--threshold: expected a positive number, got "${thresholdText}"`);
   const alertmanager = one(args, '--alertmanager');
   const storage = await openConfiguredStorage(config);
   try {
@@ -306,27 +459,48 @@ async function driftCheck(args: Args, config: ServerConfig, out: (line: string) 
     const monitor = new DriftMonitor({
       model: () => ({ version: model.scorer.model.version, features, reference: model.reference }),
       rows: storedDriftRows(storage.storage, () => features),
-      history: storage.driftHistory ?? new MemoryDriftHistory(), clock: now,
+      history: storage.driftHistory ?? new MemoryDriftHistory(),
+      clock: now,
     });
     await monitor.restore();
     const snapshot = await monitor.check(windowMs);
     const alerts = driftAlerts(snapshot, threshold);
     if (alerts.length > 0 && alertmanager) await postAlerts(alertmanager, alerts);
     await model.scorer.dispose();
-    out(JSON.stringify({
-      level: snapshot.level, rows: snapshot.rows, window: snapshot.window, model_version: snapshot.baseline.modelVersion, baseline: snapshot.baseline.source,
-      score_psi: snapshot.score.psi, features: Object.fromEntries(Object.entries(snapshot.features).map(([k, v]) => [k, v.psi])), threshold,
-      alerts: alerts.map((a) => a.labels.feature), alerted: alerts.length > 0 && alertmanager !== undefined, kept: storage.driftHistory !== undefined, ...(note ? { model: note } : {}),
-    }));
+    out(
+      JSON.stringify({
+        level: snapshot.level,
+        rows: snapshot.rows,
+        window: snapshot.window,
+        model_version: snapshot.baseline.modelVersion,
+        baseline: snapshot.baseline.source,
+        score_psi: snapshot.score.psi,
+        features: Object.fromEntries(Object.entries(snapshot.features).map(([k, v]) => [k, v.psi])),
+        threshold,
+        alerts: alerts.map((a) => a.labels.feature),
+        alerted: alerts.length > 0 && alertmanager !== undefined,
+        kept: storage.driftHistory !== undefined,
+        ...(note ? { model: note } : {}),
+      }),
+    );
     return 0;
   } finally {
     await storage.close();
   }
 }
 
-async function deploy(args: Args, config: ServerConfig, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+async function deploy(
+  args: Args,
+  config: ServerConfig,
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+): Promise<number> {
   if (!config.mlflow) throw new UsageError('MLFLOW_TRACKING_URI is not set: deploy follows the MLflow champion');
-  const text = readFileSync(one(args, '--decision', true)!, 'utf8').trim().split('\n').at(-1) ?? '';
+  const text =
+    readFileSync(one(args, '--decision', true)!, 'utf8')
+      .trim()
+      .split('\n')
+      .at(-1) ?? '';
   const decision = JSON.parse(text) as { decision?: string; error?: string; challenger?: { version: string } };
   const client = new MlflowClient({ trackingUri: config.mlflow.trackingUri });
   let champion: string | null = null;
@@ -341,15 +515,33 @@ async function deploy(args: Args, config: ServerConfig, env: NodeJS.ProcessEnv, 
     const key = env.OPS_API_KEY?.trim();
     if (!key) throw new UsageError('OPS_API_KEY (an admin key of the servers) is needed to reload them');
     for (const server of servers) {
-      const res = await fetch(`${server.replace(/\/+$/, '')}/v1/models/reload`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(60_000) });
+      const res = await fetch(`${server.replace(/\/+$/, '')}/v1/models/reload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(60_000),
+      });
       reloaded.push({ server, status: res.status });
-      if (!res.ok) throw new Error(`${server} answered ${res.status} to POST /v1/models/reload: ${(await res.text()).slice(0, 300)}`);
+      if (!res.ok)
+        throw new Error(
+          `${server} answered ${res.status} to POST /v1/models/reload: ${(await res.text()).slice(0, 300)}`,
+        );
     }
   }
-  out(JSON.stringify({ decision: decision.decision ?? null, reason: decision.error ?? null, champion, reloaded, follow: servers.length === 0 ? 'servers follow the champion alias when they poll (MLFLOW_POLL_INTERVAL)' : 'reloaded' }));
+  out(
+    JSON.stringify({
+      decision: decision.decision ?? null,
+      reason: decision.error ?? null,
+      champion,
+      reloaded,
+      follow:
+        servers.length === 0 ? 'servers follow the champion alias when they poll (MLFLOW_POLL_INTERVAL)' : 'reloaded',
+    }),
+  );
   return 0;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).then((code) => process.exit(code));
+  run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).then((code) =>
+    process.exit(code),
+  );
 }

@@ -14,15 +14,18 @@ const byVersion = new Map<string, Promise<Words>>();
 export function featureWords(version: string): Promise<Words> {
   let pending = byVersion.get(version);
   if (!pending) {
-    pending = getJson<unknown>(`/v1/models/${encodeURIComponent(version)}/bundle/features.json`)
-      .then((spec) => describeFeatures(compileSpec(spec)), () => ({}));
+    pending = getJson<unknown>(`/v1/models/${encodeURIComponent(version)}/bundle/features.json`).then(
+      (spec) => describeFeatures(compileSpec(spec)),
+      () => ({}),
+    );
     byVersion.set(version, pending);
   }
   return pending;
 }
 
 /** The feature in words in the language, else its name. */
-export const phrase = (words: Words, feature: string, lang: Lang): string => (Object.hasOwn(words, feature) ? words[feature]![lang] : feature);
+export const phrase = (words: Words, feature: string, lang: Lang): string =>
+  Object.hasOwn(words, feature) ? words[feature]![lang] : feature;
 
 const FLAG: Record<Lang, [string, string]> = { en: ['yes', 'no'], ru: ['да', 'нет'], kk: ['иә', 'жоқ'] };
 const HOURS: Record<Lang, string> = { en: 'h', ru: 'ч', kk: 'сағ' };
@@ -32,12 +35,19 @@ export function featureValue(words: Words, feature: string, value: number | null
   if (value === null || Number.isNaN(value)) return '—';
   const kind: ValueKind = Object.hasOwn(words, feature) ? words[feature]!.kind : 'number';
   switch (kind) {
-    case 'amount': return money(value);
-    case 'share': return pct(value, 1);
-    case 'flag': return FLAG[lang][value >= 0.5 ? 0 : 1];
-    case 'hours': return `${num(value, 1)} ${HOURS[lang]}`;
-    case 'ratio': return `×${num(value, 2)}`;
-    case 'count': return num(value, 1);
-    case 'number': return num(value, 3);
+    case 'amount':
+      return money(value);
+    case 'share':
+      return pct(value, 1);
+    case 'flag':
+      return FLAG[lang][value >= 0.5 ? 0 : 1];
+    case 'hours':
+      return `${num(value, 1)} ${HOURS[lang]}`;
+    case 'ratio':
+      return `×${num(value, 2)}`;
+    case 'count':
+      return num(value, 1);
+    case 'number':
+      return num(value, 3);
   }
 }

@@ -3,10 +3,22 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { compileSpec, describeFeatures, type TopFactor } from '@fraudscore/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheKey, createLlmExplainer, featurePhrase, memoryCache, templateNarrative, toPayload, type ExplainInput } from './index.js';
+import {
+  cacheKey,
+  createLlmExplainer,
+  featurePhrase,
+  memoryCache,
+  templateNarrative,
+  toPayload,
+  type ExplainInput,
+} from './index.js';
 
 /** The handbook's 15 features in words, as a scorer of a bundle with that spec holds them (ModelInfo.featureWords). */
-const words = describeFeatures(compileSpec(JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8'))));
+const words = describeFeatures(
+  compileSpec(
+    JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8')),
+  ),
+);
 
 const factors: TopFactor[] = [
   { feature: 'CUSTOMER_ID_NB_TX_1DAY_WINDOW', value: 7, contribution: 0.52, direction: 'increases_risk' },
@@ -14,7 +26,14 @@ const factors: TopFactor[] = [
   { feature: 'TERMINAL_ID_RISK_7DAY_WINDOW', value: 0, contribution: -0.31, direction: 'decreases_risk' },
   { feature: 'TX_DURING_NIGHT', value: null, contribution: 0.05, direction: 'increases_risk' },
 ];
-const input: ExplainInput = { factors, probability: 0.8734, riskLevel: 'HIGH', threshold: 0.5, modelVersion: 'm-1.2.3', words };
+const input: ExplainInput = {
+  factors,
+  probability: 0.8734,
+  riskLevel: 'HIGH',
+  threshold: 0.5,
+  modelVersion: 'm-1.2.3',
+  words,
+};
 
 const KAZAKH = /[әғқңөұүһі]/i;
 const CYRILLIC = /[а-яё]/i;
@@ -28,7 +47,9 @@ describe('templateNarrative', () => {
     expect(text).toContain('87.3%');
     expect(text).toContain('50.0%');
     expect(text).toContain('above the threshold');
-    expect(text).toMatch(/Main factors: transaction amount 1,250\.50 raises the risk \(\+1\.24\); customer's number of transactions over the last day 7 raises the risk/);
+    expect(text).toMatch(
+      /Main factors: transaction amount 1,250\.50 raises the risk \(\+1\.24\); customer's number of transactions over the last day 7 raises the risk/,
+    );
     expect(text).toContain('share of fraud at the terminal over 7 days ending 7 days ago 0.0% lowers the risk (-0.31)');
     expect(text).not.toContain('TX_AMOUNT');
   });
@@ -40,11 +61,20 @@ describe('templateNarrative', () => {
       SINCE: { kind: 'hours', en: 'hours since the previous one', ru: 'часов', kk: 'сағат' },
       RATIO: { kind: 'ratio', en: 'amount relative to the average', ru: 'сумма', kk: 'сома' },
     } as const;
-    const text = templateNarrative({ ...input, words: extra, factors: [
-      { feature: 'SINCE', value: 1.25, contribution: 0.4, direction: 'increases_risk' },
-      { feature: 'RATIO', value: 5.123, contribution: 1.5, direction: 'increases_risk' },
-    ] }, 'en');
-    expect(text).toContain('amount relative to the average ×5.12 raises the risk (+1.50); hours since the previous one 1.3 h raises');
+    const text = templateNarrative(
+      {
+        ...input,
+        words: extra,
+        factors: [
+          { feature: 'SINCE', value: 1.25, contribution: 0.4, direction: 'increases_risk' },
+          { feature: 'RATIO', value: 5.123, contribution: 1.5, direction: 'increases_risk' },
+        ],
+      },
+      'en',
+    );
+    expect(text).toContain(
+      'amount relative to the average ×5.12 raises the risk (+1.50); hours since the previous one 1.3 h raises',
+    );
   });
 
   it('Russian: Cyrillic, Russian phrases and separators, no Kazakh letters', () => {
@@ -73,7 +103,11 @@ describe('templateNarrative', () => {
   it('missing values read "unknown" in each language; no factors says so', () => {
     const missing: ExplainInput = {
       factors: [{ feature: 'TX_DURING_NIGHT', value: null, contribution: 2, direction: 'increases_risk' }],
-      probability: null, riskLevel: null, threshold: 0.5, modelVersion: 'm', words,
+      probability: null,
+      riskLevel: null,
+      threshold: 0.5,
+      modelVersion: 'm',
+      words,
     };
     expect(templateNarrative(missing, 'en')).toBe(
       'Risk tier: unknown. Fraud probability unknown against a threshold of 50.0%. Main factors: night-time transaction unknown raises the risk (+2.00).',
@@ -81,8 +115,15 @@ describe('templateNarrative', () => {
     expect(templateNarrative(missing, 'ru')).toContain('транзакция в ночное время: неизвестно');
     expect(templateNarrative(missing, 'kk')).toContain('түнгі транзакция: белгісіз');
     expect(templateNarrative({ ...input, factors: [] }, 'en')).toContain('No factor explanations');
-    expect(templateNarrative({ ...input, factors: [{ feature: 'TX_DURING_WEEKEND', value: 1, contribution: -0.1, direction: 'decreases_risk' }] }, 'ru'))
-      .toContain('транзакция в выходной день: да — снижает риск (-0,10)');
+    expect(
+      templateNarrative(
+        {
+          ...input,
+          factors: [{ feature: 'TX_DURING_WEEKEND', value: 1, contribution: -0.1, direction: 'decreases_risk' }],
+        },
+        'ru',
+      ),
+    ).toContain('транзакция в выходной день: да — снижает риск (-0,10)');
   });
 });
 
@@ -100,7 +141,13 @@ describe('memoryCache', () => {
 
   it('keys on model version, language and rounded factors', () => {
     const k = cacheKey(input, 'en', 'gpt-4o-mini');
-    expect(cacheKey({ ...input, factors: factors.map((f) => ({ ...f, contribution: f.contribution + 1e-6 })) }, 'en', 'gpt-4o-mini')).toBe(k);
+    expect(
+      cacheKey(
+        { ...input, factors: factors.map((f) => ({ ...f, contribution: f.contribution + 1e-6 })) },
+        'en',
+        'gpt-4o-mini',
+      ),
+    ).toBe(k);
     expect(cacheKey(input, 'ru', 'gpt-4o-mini')).not.toBe(k);
     expect(cacheKey({ ...input, modelVersion: 'm-2' }, 'en', 'gpt-4o-mini')).not.toBe(k);
     expect(cacheKey({ ...input, factors: factors.slice(1) }, 'en', 'gpt-4o-mini')).not.toBe(k);
@@ -108,15 +155,25 @@ describe('memoryCache', () => {
 });
 
 /** A fake OpenAI-compatible server: records every request and answers per `mode`. */
-interface Recorded { method: string; url: string; headers: IncomingMessage['headers']; body: string }
-async function fakeLlm(mode: { current: 'ok' | 'error' | 'hang' }, reply = 'The amount is far above this customer\'s usual spending, which drives the HIGH tier.') {
+interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+async function fakeLlm(
+  mode: { current: 'ok' | 'error' | 'hang' },
+  reply = "The amount is far above this customer's usual spending, which drives the HIGH tier.",
+) {
   const requests: Recorded[] = [];
   const hanging: ServerResponse[] = [];
   let arrived: () => void = () => {};
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (chunk: string) => { body += chunk; });
+    req.on('data', (chunk: string) => {
+      body += chunk;
+    });
     req.on('end', () => {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       arrived();
@@ -128,11 +185,16 @@ async function fakeLlm(mode: { current: 'ok' | 'error' | 'hang' }, reply = 'The 
         hanging.push(res); // never answers
       } else {
         const model = (JSON.parse(body) as { model: string }).model;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-          id: 'chatcmpl-1', object: 'chat.completion', created: 0, model,
-          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: ` ${reply} ` } }],
-          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-        }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'chatcmpl-1',
+            object: 'chat.completion',
+            created: 0,
+            model,
+            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: ` ${reply} ` } }],
+            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+          }),
+        );
       }
     });
   });
@@ -143,21 +205,27 @@ async function fakeLlm(mode: { current: 'ok' | 'error' | 'hang' }, reply = 'The 
     requests,
     reply,
     /** Resolves once `n` requests have arrived. */
-    until: (n: number) => new Promise<void>((resolve) => {
-      const check = () => { if (requests.length >= n) resolve(); };
-      arrived = check;
-      check();
-    }),
-    close: () => new Promise<void>((resolve) => {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    until: (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (requests.length >= n) resolve();
+        };
+        arrived = check;
+        check();
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hanging) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 const servers: { close: () => Promise<void> }[] = [];
-afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
 const start = async (mode: { current: 'ok' | 'error' | 'hang' }) => {
   const server = await fakeLlm(mode);
   servers.push(server);
@@ -168,11 +236,18 @@ const quiet = () => {};
 describe('createLlmExplainer', () => {
   it('sends only the factors, tier, probability, threshold and language; uses the configured model; source llm', async () => {
     const server = await start({ current: 'ok' });
-    const explainer = createLlmExplainer({ apiKey: 'sk-test', baseURL: server.baseURL, model: 'tiny-model-7', cache: memoryCache(), onError: quiet });
+    const explainer = createLlmExplainer({
+      apiKey: 'sk-test',
+      baseURL: server.baseURL,
+      model: 'tiny-model-7',
+      cache: memoryCache(),
+      onError: quiet,
+    });
     // Identifiers smuggled in as extra properties (as a careless caller might) must not leave the process.
     const leaky = {
       ...input,
-      transactionId: 'TXN-ZEBRA-91731', customerId: 'CUST-OKAPI-55210',
+      transactionId: 'TXN-ZEBRA-91731',
+      customerId: 'CUST-OKAPI-55210',
       factors: factors.map((f) => ({ ...f, terminalId: 'TERM-QUOKKA-40417' })),
     } as ExplainInput;
     const result = await explainer.explain(leaky, 'kk');
@@ -183,7 +258,8 @@ describe('createLlmExplainer', () => {
     expect(request?.url).toBe('/v1/chat/completions');
     expect(request?.headers.authorization).toBe('Bearer sk-test');
     const raw = JSON.stringify(request);
-    for (const id of ['TXN-ZEBRA-91731', 'CUST-OKAPI-55210', 'TERM-QUOKKA-40417', 'm-1.2.3']) expect(raw).not.toContain(id);
+    for (const id of ['TXN-ZEBRA-91731', 'CUST-OKAPI-55210', 'TERM-QUOKKA-40417', 'm-1.2.3'])
+      expect(raw).not.toContain(id);
     const body = JSON.parse(request?.body ?? '{}') as { model: string; messages: { role: string; content: string }[] };
     expect(body.model).toBe('tiny-model-7');
     expect(Object.keys(body).sort()).toEqual(['messages', 'model']);
@@ -192,7 +268,13 @@ describe('createLlmExplainer', () => {
     expect(body.messages[0]?.content).toMatch(/2 to 4 plain sentences/);
     const payload = JSON.parse(body.messages[1]?.content ?? '{}') as Record<string, unknown>;
     expect(payload).toEqual(toPayload(input, 'kk'));
-    expect(Object.keys(payload).sort()).toEqual(['blockThreshold', 'factors', 'fraudProbability', 'language', 'riskTier']);
+    expect(Object.keys(payload).sort()).toEqual([
+      'blockThreshold',
+      'factors',
+      'fraudProbability',
+      'language',
+      'riskTier',
+    ]);
     for (const f of payload.factors as Record<string, unknown>[]) {
       expect(Object.keys(f).sort()).toEqual(['contribution', 'direction', 'feature', 'meaning', 'value']);
     }
@@ -200,7 +282,12 @@ describe('createLlmExplainer', () => {
 
   it('the second identical call is a cache hit with no request', async () => {
     const server = await start({ current: 'ok' });
-    const explainer = createLlmExplainer({ apiKey: 'sk-test', baseURL: server.baseURL, cache: memoryCache(), onError: quiet });
+    const explainer = createLlmExplainer({
+      apiKey: 'sk-test',
+      baseURL: server.baseURL,
+      cache: memoryCache(),
+      onError: quiet,
+    });
     const first = await explainer.explain(input, 'en');
     const second = await explainer.explain({ ...input, factors: [...factors].reverse() }, 'en');
     expect(first).toMatchObject({ source: 'llm', model: 'gpt-4o-mini', cached: false });
@@ -215,7 +302,12 @@ describe('createLlmExplainer', () => {
     const mode = { current: 'error' as 'ok' | 'error' | 'hang' };
     const server = await start(mode);
     const errors: unknown[] = [];
-    const explainer = createLlmExplainer({ apiKey: 'sk-test', baseURL: server.baseURL, cache: memoryCache(), onError: (e) => errors.push(e) });
+    const explainer = createLlmExplainer({
+      apiKey: 'sk-test',
+      baseURL: server.baseURL,
+      cache: memoryCache(),
+      onError: (e) => errors.push(e),
+    });
     const result = await explainer.explain(input, 'ru');
     expect(result).toEqual({ text: templateNarrative(input, 'ru'), source: 'template', lang: 'ru', cached: false });
     expect(server.requests.length).toBeGreaterThanOrEqual(1);
@@ -229,7 +321,14 @@ describe('createLlmExplainer', () => {
   it('a server that never answers falls back to the template once the timeout passes', async () => {
     const mode = { current: 'hang' as 'ok' | 'error' | 'hang' };
     const server = await start(mode);
-    const explainer = createLlmExplainer({ apiKey: 'sk-test', baseURL: server.baseURL, timeoutMs: 150, maxRetries: 0, cache: memoryCache(), onError: quiet });
+    const explainer = createLlmExplainer({
+      apiKey: 'sk-test',
+      baseURL: server.baseURL,
+      timeoutMs: 150,
+      maxRetries: 0,
+      cache: memoryCache(),
+      onError: quiet,
+    });
     const pending = explainer.explain(input, 'kk');
     await server.until(1); // the request really reached the server
     const started = Date.now();
@@ -241,18 +340,32 @@ describe('createLlmExplainer', () => {
   });
 
   it('an unreachable server falls back to the template', async () => {
-    const explainer = createLlmExplainer({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0, timeoutMs: 1000, onError: quiet });
+    const explainer = createLlmExplainer({
+      apiKey: 'sk-test',
+      baseURL: 'http://127.0.0.1:1/v1',
+      maxRetries: 0,
+      timeoutMs: 1000,
+      onError: quiet,
+    });
     expect(await explainer.explain(input, 'en')).toMatchObject({ source: 'template', lang: 'en' });
   });
 
   it('without a key: the template, and no request at all', async () => {
     const server = await start({ current: 'ok' });
     let fetched = 0;
-    const counting: typeof fetch = (...args) => { fetched++; return fetch(...args); };
+    const counting: typeof fetch = (...args) => {
+      fetched++;
+      return fetch(...args);
+    };
     for (const apiKey of [undefined, '']) {
       const explainer = createLlmExplainer({ apiKey, baseURL: server.baseURL, fetch: counting, cache: memoryCache() });
       for (const lang of ['en', 'ru', 'kk'] as const) {
-        expect(await explainer.explain(input, lang)).toEqual({ text: templateNarrative(input, lang), source: 'template', lang, cached: false });
+        expect(await explainer.explain(input, lang)).toEqual({
+          text: templateNarrative(input, lang),
+          source: 'template',
+          lang,
+          cached: false,
+        });
       }
     }
     expect(fetched).toBe(0);

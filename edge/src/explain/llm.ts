@@ -46,7 +46,13 @@ export interface LlmPayload {
   riskTier: RiskLevel | null;
   fraudProbability: number | null;
   blockThreshold: number | null;
-  factors: { feature: string; meaning: string; value: number | null; contribution: number | null; direction: 'increases_risk' | 'decreases_risk' }[];
+  factors: {
+    feature: string;
+    meaning: string;
+    value: number | null;
+    contribution: number | null;
+    direction: 'increases_risk' | 'decreases_risk';
+  }[];
 }
 
 export function toPayload(input: ExplainInput, lang: Lang, maxFactors = 5): LlmPayload {
@@ -55,13 +61,15 @@ export function toPayload(input: ExplainInput, lang: Lang, maxFactors = 5): LlmP
     riskTier: input.riskLevel,
     fraudProbability: round(input.probability, 4),
     blockThreshold: round(input.threshold, 4),
-    factors: rankFactors(input.factors).slice(0, maxFactors).map((f) => ({
-      feature: String(f.feature),
-      meaning: featurePhrase(String(f.feature), 'en', input.words).phrase,
-      value: round(f.value, 4),
-      contribution: round(f.contribution, 4),
-      direction: f.direction === 'increases_risk' ? 'increases_risk' : 'decreases_risk',
-    })),
+    factors: rankFactors(input.factors)
+      .slice(0, maxFactors)
+      .map((f) => ({
+        feature: String(f.feature),
+        meaning: featurePhrase(String(f.feature), 'en', input.words).phrase,
+        value: round(f.value, 4),
+        contribution: round(f.contribution, 4),
+        direction: f.direction === 'increases_risk' ? 'increases_risk' : 'decreases_risk',
+      })),
   };
 }
 
@@ -69,7 +77,15 @@ export function toPayload(input: ExplainInput, lang: Lang, maxFactors = 5): LlmP
 export function cacheKey(input: ExplainInput, lang: Lang, model: string, maxFactors = 5): string {
   const p = toPayload(input, lang, maxFactors);
   const factors = p.factors.map((f) => [f.feature, round(f.value, 2), round(f.contribution, 2), f.direction]);
-  return JSON.stringify([input.modelVersion, model, lang, p.riskTier, round(p.fraudProbability, 3), round(p.blockThreshold, 3), factors]);
+  return JSON.stringify([
+    input.modelVersion,
+    model,
+    lang,
+    p.riskTier,
+    round(p.fraudProbability, 3),
+    round(p.blockThreshold, 3),
+    factors,
+  ]);
 }
 
 export function systemPrompt(lang: Lang): string {
@@ -114,13 +130,16 @@ export function createLlmExplainer(options: LlmExplainerOptions = {}): Explainer
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const completion = await client.chat.completions.create({
-        model,
-        messages: [
-          { role: 'system', content: systemPrompt(lang) },
-          { role: 'user', content: JSON.stringify(toPayload(input, lang, maxFactors)) },
-        ],
-      }, { signal: controller.signal, timeout: timeoutMs });
+      const completion = await client.chat.completions.create(
+        {
+          model,
+          messages: [
+            { role: 'system', content: systemPrompt(lang) },
+            { role: 'user', content: JSON.stringify(toPayload(input, lang, maxFactors)) },
+          ],
+        },
+        { signal: controller.signal, timeout: timeoutMs },
+      );
       const text = completion.choices?.[0]?.message?.content?.trim();
       if (!text) throw new Error('the LLM answered with no text');
       return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
@@ -134,7 +153,12 @@ export function createLlmExplainer(options: LlmExplainerOptions = {}): Explainer
 
   return {
     async explain(input, lang): Promise<Explanation> {
-      const template = (): Explanation => ({ text: templateNarrative(input, lang), source: 'template', lang, cached: false });
+      const template = (): Explanation => ({
+        text: templateNarrative(input, lang),
+        source: 'template',
+        lang,
+        cached: false,
+      });
       try {
         const key = cacheKey(input, lang, model, maxFactors);
         const hit = cache ? await cache.get(key) : undefined;

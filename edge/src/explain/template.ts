@@ -23,33 +23,51 @@ interface Words {
 
 const WORDS: Record<Lang, Words> = {
   en: {
-    unknown: 'unknown', yes: 'yes', no: 'no', decimal: '.', group: ',',
+    unknown: 'unknown',
+    yes: 'yes',
+    no: 'no',
+    decimal: '.',
+    group: ',',
     tiers: { LOW: 'LOW', MEDIUM: 'MEDIUM', HIGH: 'HIGH', CRITICAL: 'CRITICAL' },
-    increases: 'raises the risk', decreases: 'lowers the risk',
+    increases: 'raises the risk',
+    decreases: 'lowers the risk',
     headline: (tier) => `Risk tier: ${tier}.`,
-    probability: (p, t, side) => `Fraud probability ${p} against a threshold of ${t}${side === 'unknown' ? '' : `, ${side} the threshold`}.`,
+    probability: (p, t, side) =>
+      `Fraud probability ${p} against a threshold of ${t}${side === 'unknown' ? '' : `, ${side} the threshold`}.`,
     factors: (list) => `Main factors: ${list}.`,
     noFactors: 'No factor explanations were computed for this score.',
     factor: (phrase, value, effect, contribution) => `${phrase} ${value} ${effect} (${contribution})`,
     hours: 'h',
   },
   ru: {
-    unknown: 'неизвестно', yes: 'да', no: 'нет', decimal: ',', group: ' ',
+    unknown: 'неизвестно',
+    yes: 'да',
+    no: 'нет',
+    decimal: ',',
+    group: ' ',
     tiers: { LOW: 'низкий', MEDIUM: 'средний', HIGH: 'высокий', CRITICAL: 'критический' },
-    increases: 'повышает риск', decreases: 'снижает риск',
+    increases: 'повышает риск',
+    decreases: 'снижает риск',
     headline: (tier) => `Уровень риска: ${tier}.`,
-    probability: (p, t, side) => `Вероятность мошенничества ${p} при пороге ${t}${side === 'unknown' ? '' : side === 'above' ? ', выше порога' : ', ниже порога'}.`,
+    probability: (p, t, side) =>
+      `Вероятность мошенничества ${p} при пороге ${t}${side === 'unknown' ? '' : side === 'above' ? ', выше порога' : ', ниже порога'}.`,
     factors: (list) => `Основные факторы: ${list}.`,
     noFactors: 'Для этой оценки факторы не рассчитывались.',
     factor: (phrase, value, effect, contribution) => `${phrase}: ${value} — ${effect} (${contribution})`,
     hours: 'ч',
   },
   kk: {
-    unknown: 'белгісіз', yes: 'иә', no: 'жоқ', decimal: ',', group: ' ',
+    unknown: 'белгісіз',
+    yes: 'иә',
+    no: 'жоқ',
+    decimal: ',',
+    group: ' ',
     tiers: { LOW: 'төмен', MEDIUM: 'орташа', HIGH: 'жоғары', CRITICAL: 'сыни' },
-    increases: 'тәуекелді арттырады', decreases: 'тәуекелді төмендетеді',
+    increases: 'тәуекелді арттырады',
+    decreases: 'тәуекелді төмендетеді',
     headline: (tier) => `Тәуекел деңгейі: ${tier}.`,
-    probability: (p, t, side) => `Алаяқтық ықтималдығы ${p}, шекті мән ${t}${side === 'unknown' ? '' : side === 'above' ? ', шектен жоғары' : ', шектен төмен'}.`,
+    probability: (p, t, side) =>
+      `Алаяқтық ықтималдығы ${p}, шекті мән ${t}${side === 'unknown' ? '' : side === 'above' ? ', шектен жоғары' : ', шектен төмен'}.`,
     factors: (list) => `Негізгі факторлар: ${list}.`,
     noFactors: 'Бұл бағалау үшін факторлар есептелмеген.',
     factor: (phrase, value, effect, contribution) => `${phrase}: ${value} — ${effect} (${contribution})`,
@@ -61,7 +79,11 @@ const WORDS: Record<Lang, Words> = {
  * A feature as a plain phrase in the language and how its value reads, from the model's featureWords; a feature the
  * words do not know (a record scored by another model) keeps its name.
  */
-export function featurePhrase(feature: string, lang: Lang, words?: Readonly<Record<string, FeatureWords>>): { phrase: string; kind: ValueKind } {
+export function featurePhrase(
+  feature: string,
+  lang: Lang,
+  words?: Readonly<Record<string, FeatureWords>>,
+): { phrase: string; kind: ValueKind } {
   const known = words !== undefined && Object.hasOwn(words, feature) ? words[feature] : undefined;
   return known ? { phrase: known[lang], kind: known.kind } : { phrase: feature, kind: 'number' };
 }
@@ -81,19 +103,27 @@ const percent = (x: number | null, w: Words): string => (finite(x) ? `${fixed(x 
 function formatValue(value: number | null, kind: ValueKind, w: Words): string {
   if (!finite(value)) return w.unknown;
   switch (kind) {
-    case 'amount': return fixed(value, 2, w);
-    case 'count': return Number.isInteger(value) ? fixed(value, 0, w) : fixed(value, 1, w);
-    case 'share': return percent(value, w);
-    case 'flag': return value >= 0.5 ? w.yes : w.no;
-    case 'hours': return `${fixed(value, 1, w)} ${w.hours}`;
-    case 'ratio': return `×${fixed(value, 2, w)}`;
-    case 'number': return Number.isInteger(value) ? fixed(value, 0, w) : fixed(value, 3, w);
+    case 'amount':
+      return fixed(value, 2, w);
+    case 'count':
+      return Number.isInteger(value) ? fixed(value, 0, w) : fixed(value, 1, w);
+    case 'share':
+      return percent(value, w);
+    case 'flag':
+      return value >= 0.5 ? w.yes : w.no;
+    case 'hours':
+      return `${fixed(value, 1, w)} ${w.hours}`;
+    case 'ratio':
+      return `×${fixed(value, 2, w)}`;
+    case 'number':
+      return Number.isInteger(value) ? fixed(value, 0, w) : fixed(value, 3, w);
   }
 }
 
 /** Factors by decreasing |contribution|; ties keep their order. */
 export function rankFactors(factors: readonly TopFactor[]): TopFactor[] {
-  return factors.map((f, i) => ({ f, i }))
+  return factors
+    .map((f, i) => ({ f, i }))
     .sort((a, b) => Math.abs(b.f.contribution) - Math.abs(a.f.contribution) || a.i - b.i)
     .map(({ f }) => f);
 }
@@ -106,12 +136,16 @@ export function templateNarrative(input: ExplainInput, lang: Lang): string {
   const tier = input.riskLevel && input.riskLevel in w.tiers ? w.tiers[input.riskLevel] : w.unknown;
   const { probability: p, threshold: t } = input;
   const side = finite(p) && finite(t) ? (p >= t ? 'above' : 'below') : 'unknown';
-  const factors = rankFactors(input.factors).slice(0, TEMPLATE_FACTORS).map((f) => {
-    const { phrase, kind } = featurePhrase(f.feature, lang, input.words);
-    const effect = f.direction === 'increases_risk' ? w.increases : w.decreases;
-    const c = finite(f.contribution) ? `${f.contribution >= 0 ? '+' : '-'}${fixed(Math.abs(f.contribution), 2, w)}` : w.unknown;
-    return w.factor(phrase, formatValue(f.value, kind, w), effect, c);
-  });
+  const factors = rankFactors(input.factors)
+    .slice(0, TEMPLATE_FACTORS)
+    .map((f) => {
+      const { phrase, kind } = featurePhrase(f.feature, lang, input.words);
+      const effect = f.direction === 'increases_risk' ? w.increases : w.decreases;
+      const c = finite(f.contribution)
+        ? `${f.contribution >= 0 ? '+' : '-'}${fixed(Math.abs(f.contribution), 2, w)}`
+        : w.unknown;
+      return w.factor(phrase, formatValue(f.value, kind, w), effect, c);
+    });
   return [
     w.headline(tier),
     w.probability(percent(p, w), percent(t, w), side),

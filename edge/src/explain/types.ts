@@ -3,7 +3,8 @@ import type { FeatureWords, RiskLevel, TopFactor } from '@fraudscore/sdk';
 
 export type Lang = 'en' | 'ru' | 'kk';
 export const LANGS: readonly Lang[] = ['en', 'ru', 'kk'];
-export const isLang = (value: unknown): value is Lang => typeof value === 'string' && (LANGS as readonly string[]).includes(value);
+export const isLang = (value: unknown): value is Lang =>
+  typeof value === 'string' && (LANGS as readonly string[]).includes(value);
 
 /** Only what the model's own explanation holds: no transaction, customer or terminal identifiers. */
 export interface ExplainInput {

@@ -23,7 +23,12 @@ describe('scoring service', () => {
     expect(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).toContain(r.riskLevel);
     expect(r.topFactors).toHaveLength(5);
     expect(r.shap?.values).toHaveLength(edge.service.currentModel().model.features.length);
-    expect(r.transaction).toMatchObject({ id: 'a1', customerId: 'c1', terminalId: 't1', timestamp: Date.parse('2026-03-20T10:00:00Z') });
+    expect(r.transaction).toMatchObject({
+      id: 'a1',
+      customerId: 'c1',
+      terminalId: 't1',
+      timestamp: Date.parse('2026-03-20T10:00:00Z'),
+    });
     expect(r.scoredAt).toBe('2026-03-20T12:00:00.000Z');
     expect(await edge.storage.get('a1')).toEqual(r);
     expect(events.map((e) => e.type)).toEqual(['scored']);
@@ -37,13 +42,15 @@ describe('scoring service', () => {
 
   it("a customer's second transaction sees the first in its customer windows", async () => {
     const first = await edge.service.score(tx('a1', { amount: 100 }));
-    const second = await edge.service.score(tx('a2', { amount: 50, timestamp: '2026-03-20T11:00:00Z', terminalId: 't2' }));
+    const second = await edge.service.score(
+      tx('a2', { amount: 50, timestamp: '2026-03-20T11:00:00Z', terminalId: 't2' }),
+    );
     expect(first.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(1);
     expect(second.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);
     expect(second.features['CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW']).toBe(75);
   });
 
-  it('a fraud label raises a later transaction\'s terminal risk once the 7-day delay has passed', async () => {
+  it("a fraud label raises a later transaction's terminal risk once the 7-day delay has passed", async () => {
     await edge.service.score(tx('old', { timestamp: '2026-03-10T10:00:00Z', customerId: 'cx' }));
     const before = await edge.service.score(tx('b1', { timestamp: '2026-03-18T10:00:00Z', customerId: 'cy' }));
     expect(before.features['TERMINAL_ID_NB_TX_7DAY_WINDOW']).toBe(1);
@@ -119,8 +126,12 @@ describe('scoring service', () => {
   });
 
   it('refuses bad input before recording anything', async () => {
-    await expect(edge.service.scoreBatch([tx('a1'), tx('a2', { amount: -1 })])).rejects.toMatchObject({ field: 'transactions[1].amount' });
-    await expect(edge.service.score({ ...tx('a1'), preScore: { probability: 2, riskLevel: 'LOW' } })).rejects.toMatchObject({ field: 'preScore.probability' });
+    await expect(edge.service.scoreBatch([tx('a1'), tx('a2', { amount: -1 })])).rejects.toMatchObject({
+      field: 'transactions[1].amount',
+    });
+    await expect(
+      edge.service.score({ ...tx('a1'), preScore: { probability: 2, riskLevel: 'LOW' } }),
+    ).rejects.toMatchObject({ field: 'preScore.probability' });
     await expect(edge.service.label('nope', { label: 'fraud', analyst: 'a' })).rejects.toMatchObject({ status: 404 });
     expect(edge.history.size).toBe(0);
   });

@@ -2,12 +2,29 @@
 // validate → server-side history (every entity) → features → score → SHAP top factors → tier and block → persist
 // → publish. Labels update storage and the history with the analyst's decision time, so terminal risk features read
 // them (after the spec's delay, or from that time on in windows over labels as known at scoring time).
-import { ValidationError, riskLevel, shouldBlock, type NormalizedTransaction, type ScoreResult, type Scorer, type Transaction } from '@fraudscore/sdk';
+import {
+  ValidationError,
+  riskLevel,
+  shouldBlock,
+  type NormalizedTransaction,
+  type ScoreResult,
+  type Scorer,
+  type Transaction,
+} from '@fraudscore/sdk';
 import type { EventBus } from '../bus/index.js';
 import { notFound } from '../errors.js';
 import type { HistoryStore } from '@fraudscore/sdk';
 import { acknowledgeBody, labelBody, transactionInput, validate } from '../schemas/index.js';
-import { ALERT_LEVELS, groupCalls, isAlert, type DeviceScore, type LabelValue, type ScoredTransaction, type Storage, type TransactionLabel } from '../storage/index.js';
+import {
+  ALERT_LEVELS,
+  groupCalls,
+  isAlert,
+  type DeviceScore,
+  type LabelValue,
+  type ScoredTransaction,
+  type Storage,
+  type TransactionLabel,
+} from '../storage/index.js';
 
 /** The active model: a loaded scorer, or a function returning the current one (hot reload). */
 export type ModelProvider = Scorer | (() => Scorer);
@@ -60,8 +77,6 @@ export interface ScoringService {
   acknowledge(id: string, input: unknown): Promise<ScoredTransaction>;
 }
 
-
-
 interface Prepared {
   id: string;
   tx: Transaction;
@@ -89,7 +104,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
 
   /** When an analyst decided: the time given (any ISO 8601 offset), normalised to UTC, else now. */
-  const decidedAt = (at: string | undefined): string => new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
+  const decidedAt = (at: string | undefined): string =>
+    new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
 
   /** `scorer`: the model this request scored with (a hot swap mid-request must not mix two models' tiers). */
   function toRecord(p: Prepared, result: ScoreResult, scoredAt: string, scorer: Scorer): ScoredTransaction {
@@ -97,7 +113,11 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     const level = t === undefined ? result.riskLevel : riskLevel(result.probability, t, scorer.model.riskTiers);
     const block = t === undefined ? result.shouldBlock : shouldBlock(result.probability, t);
     const { transactionId: _id, ...rest } = result;
-    const { label: _label, ...transaction } = history.get(p.id) ?? { ...p.tx, id: p.id, timestamp: fallbackTime(p.tx.timestamp) };
+    const { label: _label, ...transaction } = history.get(p.id) ?? {
+      ...p.tx,
+      id: p.id,
+      timestamp: fallbackTime(p.tx.timestamp),
+    };
     return {
       id: p.id,
       transaction: transaction as NormalizedTransaction,
@@ -112,14 +132,20 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       modelVersion: rest.modelVersion,
       scoredAt,
       deviceScore: p.deviceScore,
-      agreement: p.deviceScore && { sameTier: p.deviceScore.riskLevel === level, delta: rest.probability - p.deviceScore.probability },
+      agreement: p.deviceScore && {
+        sameTier: p.deviceScore.riskLevel === level,
+        delta: rest.probability - p.deviceScore.probability,
+      },
       label: null,
       acknowledged: null,
     };
   }
 
   /** Stores the records; publishes those newly stored (a concurrent request may have stored the same id first). */
-  async function persistAndPublish(records: readonly ScoredTransaction[], latencySeconds: number): Promise<ScoredTransaction[]> {
+  async function persistAndPublish(
+    records: readonly ScoredTransaction[],
+    latencySeconds: number,
+  ): Promise<ScoredTransaction[]> {
     const saved = await saveMany(records);
     for (const { record, created } of saved) {
       if (!created) continue;
@@ -130,7 +156,11 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   }
 
   /** Scores the not-yet-stored transactions in order (each sees the ones before it), returns all in input order. */
-  async function run(prepared: readonly Prepared[], options: ScoreCallOptions, batch: boolean): Promise<ScoredTransaction[]> {
+  async function run(
+    prepared: readonly Prepared[],
+    options: ScoreCallOptions,
+    batch: boolean,
+  ): Promise<ScoredTransaction[]> {
     const out = await getMany(prepared.map((p) => p.id));
     const fresh: number[] = [];
     const seen = new Set<string>();
@@ -144,15 +174,23 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       const scorer = currentModel();
       let results: ScoreResult[];
       try {
-        const explain = options.explain === 'alerts' ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() } : options.explain ?? true;
-        results = await scorer.scoreBatch(fresh.map((i) => prepared[i]!.tx), { explain, record: true });
+        const explain =
+          options.explain === 'alerts'
+            ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() }
+            : (options.explain ?? true);
+        results = await scorer.scoreBatch(
+          fresh.map((i) => prepared[i]!.tx),
+          { explain, record: true },
+        );
       } catch (error) {
         if (!batch || !(error instanceof ValidationError)) throw error;
         // The SDK names transactions[j] of the batch it saw; name the request's index instead.
         const match = /^transactions\[(\d+)\]\.(.*)$/.exec(error.field);
         const j = match ? Number(match[1]) : 0;
         const field = match ? match[2]! : error.field;
-        const message = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+        const message = error.message.startsWith(`${error.field}: `)
+          ? error.message.slice(error.field.length + 2)
+          : error.message;
         throw new ValidationError(`transactions[${fresh[j] ?? 0}].${field}`, message);
       }
       const scoredAt = new Date(clock()).toISOString();
@@ -174,7 +212,11 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       return (await run([prepare(input, '')], options, false))[0]!;
     },
     async scoreBatch(inputs, options = {}) {
-      return run(inputs.map((input, i) => prepare(input, `transactions[${i}]`)), options, true);
+      return run(
+        inputs.map((input, i) => prepare(input, `transactions[${i}]`)),
+        options,
+        true,
+      );
     },
     async label(id, input) {
       const { label, analyst, at } = validate(labelBody, input);

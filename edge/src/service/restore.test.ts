@@ -15,10 +15,18 @@ describe('restoreState', () => {
     const before = await createTestEdge(BUNDLE, { storage });
     // Customer and terminal activity over 40 days (some older than any window), with labels on the terminal.
     for (let d = 40; d >= 1; d--) {
-      await before.service.score(tx(`h${d}`, { timestamp: at(d), amount: 10 + d, terminalId: d % 2 ? 't1' : 't2' }), { explain: false });
+      await before.service.score(tx(`h${d}`, { timestamp: at(d), amount: 10 + d, terminalId: d % 2 ? 't1' : 't2' }), {
+        explain: false,
+      });
     }
-    for (const d of [20, 15, 9, 8]) await before.service.label(`h${d}`, { label: d === 9 ? 'legitimate' : 'fraud', analyst: 'ana', at: '2026-03-20T11:00:00Z' });
-    for (const d of [3]) await before.service.label(`h${d}`, { label: 'fraud', analyst: 'ana', at: '2026-03-19T11:00:00Z' });
+    for (const d of [20, 15, 9, 8])
+      await before.service.label(`h${d}`, {
+        label: d === 9 ? 'legitimate' : 'fraud',
+        analyst: 'ana',
+        at: '2026-03-20T11:00:00Z',
+      });
+    for (const d of [3])
+      await before.service.label(`h${d}`, { label: 'fraud', analyst: 'ana', at: '2026-03-19T11:00:00Z' });
 
     const after = await createTestEdge(BUNDLE, { storage });
     const restored = await restoreState({ storage, history: after.history, now: after.now.ms });
@@ -43,6 +51,9 @@ describe('restoreState', () => {
 
   it('restores nothing from empty storage', async () => {
     const edge = await createTestEdge(BUNDLE);
-    expect(await restoreState({ storage: edge.storage, history: edge.history, now: edge.now.ms })).toMatchObject({ transactions: 0, labels: 0 });
+    expect(await restoreState({ storage: edge.storage, history: edge.history, now: edge.now.ms })).toMatchObject({
+      transactions: 0,
+      labels: 0,
+    });
   });
 });

@@ -33,11 +33,22 @@ export async function restoreState({ storage, history, now }: RestoreInput): Pro
   for (const record of records) {
     if (await history.add(record.transaction)) transactions += 1;
     // The stored decision time is the label's known-at time, as when it was first set.
-    if (record.label && (await history.setLabel(record.id, record.label.label === 'fraud' ? 1 : 0, Date.parse(record.label.at)))) labels += 1;
+    if (
+      record.label &&
+      (await history.setLabel(record.id, record.label.label === 'fraud' ? 1 : 0, Date.parse(record.label.at)))
+    )
+      labels += 1;
   }
-  const labelled = records.filter((r) => r.label !== null).sort((a, b) => Date.parse(a.label!.at) - Date.parse(b.label!.at));
+  const labelled = records
+    .filter((r) => r.label !== null)
+    .sort((a, b) => Date.parse(a.label!.at) - Date.parse(b.label!.at));
   const labelStats = labelled.reduce(
-    (stats, r) => applyLabel(stats, { label: r.label!.label, probability: r.probability, threshold: r.threshold, blocked: r.shouldBlock }, Date.parse(r.label!.at)),
+    (stats, r) =>
+      applyLabel(
+        stats,
+        { label: r.label!.label, probability: r.probability, threshold: r.threshold, blocked: r.shouldBlock },
+        Date.parse(r.label!.at),
+      ),
     EMPTY_LABEL_STATS,
   );
   return { transactions, labels, labelStats };

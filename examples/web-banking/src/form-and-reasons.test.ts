@@ -6,8 +6,12 @@ import { ValidationError } from '@fraudscore/sdk';
 import { fieldOfSdkError, parseAmount, parsePayee } from './form.js';
 import { describeFactor, topReasons, UNKNOWN_MERCHANT } from './reasons.js';
 
-const factor = (feature: string, value: number | null, contribution: number): TopFactor =>
-  ({ feature, value, contribution, direction: contribution >= 0 ? 'increases_risk' : 'decreases_risk' });
+const factor = (feature: string, value: number | null, contribution: number): TopFactor => ({
+  feature,
+  value,
+  contribution,
+  direction: contribution >= 0 ? 'increases_risk' : 'decreases_risk',
+});
 
 describe('form', () => {
   it('reads amounts and says what is wrong', () => {
@@ -38,7 +42,10 @@ describe('reasons', () => {
     expect(describeFactor('TERMINAL_ID_RISK_7DAY_WINDOW', null).phrase).toBe(UNKNOWN_MERCHANT);
     expect(describeFactor('TX_DURING_NIGHT', 0).phrase).toBe('daytime payment');
     expect(describeFactor('SOME_NEW_FEATURE', 2).phrase).toBe('some new feature');
-    expect(describeFactor('CUSTOMER_ID_AMOUNT_RATIO_30DAY_WINDOW', 5.04)).toEqual({ phrase: 'this amount against your 30-day average', detail: '×5.04' });
+    expect(describeFactor('CUSTOMER_ID_AMOUNT_RATIO_30DAY_WINDOW', 5.04)).toEqual({
+      phrase: 'this amount against your 30-day average',
+      detail: '×5.04',
+    });
     expect(describeFactor('TERMINAL_ID_KNOWN_FRAUD_7DAY_WINDOW', null).phrase).toBe(UNKNOWN_MERCHANT);
   });
 

@@ -15,7 +15,8 @@ export interface Reason {
 /** The device cannot see the merchant's (terminal's) history: only the bank's server can. */
 export const UNKNOWN_MERCHANT = 'merchant history unknown on this device';
 
-const money = (value: number): string => new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' }).format(value);
+const money = (value: number): string =>
+  new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' }).format(value);
 const count = (value: number): string => `${value} payment${value === 1 ? '' : 's'}`;
 const times = (value: number): string => `×${value.toFixed(2)}`;
 
@@ -35,20 +36,26 @@ const PHRASES: Record<string, { phrase: string | ((value: number) => string); de
   CUSTOMER_ID_AMOUNT_RATIO_7DAY_WINDOW: { phrase: 'this amount against your 7-day average', detail: times },
   CUSTOMER_ID_AMOUNT_RATIO_30DAY_WINDOW: { phrase: 'this amount against your 30-day average', detail: times },
   CUSTOMER_ID_AMOUNT_DIFF_30DAY_WINDOW: { phrase: 'this amount above your 30-day average', detail: money },
-  CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW: { phrase: 'how unusual this amount is for you', detail: (v) => `${v.toFixed(1)} × your usual spread` },
+  CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW: {
+    phrase: 'how unusual this amount is for you',
+    detail: (v) => `${v.toFixed(1)} × your usual spread`,
+  },
 };
 
 export function describeFactor(feature: string, value: number | null): { phrase: string; detail: string } {
   if (feature.startsWith('TERMINAL_ID_')) {
     if (value === null) return { phrase: UNKNOWN_MERCHANT, detail: '' };
-    if (feature.includes('_KNOWN_FRAUD_')) return { phrase: 'frauds recently confirmed at this merchant', detail: `${value}` };
-    if (feature.includes('_KNOWN_LABELS_')) return { phrase: "payments checked at this merchant", detail: count(value) };
+    if (feature.includes('_KNOWN_FRAUD_'))
+      return { phrase: 'frauds recently confirmed at this merchant', detail: `${value}` };
+    if (feature.includes('_KNOWN_LABELS_'))
+      return { phrase: 'payments checked at this merchant', detail: count(value) };
     return feature.includes('_RISK_')
       ? { phrase: "the merchant's recent fraud rate", detail: `${(value * 100).toFixed(1)} %` }
       : { phrase: "the merchant's recent payment volume", detail: count(value) };
   }
   const known = PHRASES[feature];
-  if (!known) return { phrase: feature.toLowerCase().replaceAll('_', ' '), detail: value === null ? '' : String(value) };
+  if (!known)
+    return { phrase: feature.toLowerCase().replaceAll('_', ' '), detail: value === null ? '' : String(value) };
   const phrase = typeof known.phrase === 'function' ? known.phrase(value ?? 0) : known.phrase;
   return { phrase, detail: value === null || !known.detail ? '' : known.detail(value) };
 }
@@ -67,11 +74,17 @@ export function topReasons(factors: readonly TopFactor[], limit = 3): Reason[] {
       reason.contribution += factor.contribution;
       reason.features.push(factor.feature);
     } else {
-      byPhrase.set(phrase, { phrase, detail, contribution: factor.contribution, direction: 'increases_risk', features: [factor.feature] });
+      byPhrase.set(phrase, {
+        phrase,
+        detail,
+        contribution: factor.contribution,
+        direction: 'increases_risk',
+        features: [factor.feature],
+      });
     }
   }
   return [...byPhrase.values()]
-    .map((r) => ({ ...r, direction: r.contribution >= 0 ? 'increases_risk' as const : 'decreases_risk' as const }))
+    .map((r) => ({ ...r, direction: r.contribution >= 0 ? ('increases_risk' as const) : ('decreases_risk' as const) }))
     .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
     .slice(0, limit);
 }

@@ -30,8 +30,12 @@ export interface FeatureHistory {
    */
   readonly coveredEntities: ReadonlySet<string>;
   /** Transactions whose `entity` field is `value`, timestamp in (fromExclusive, toInclusive], by time then arrival. */
-  query(entity: string, value: string, fromExclusive: number, toInclusive: number):
-    readonly HistoryEntry[] | Promise<readonly HistoryEntry[]>;
+  query(
+    entity: string,
+    value: string,
+    fromExclusive: number,
+    toInclusive: number,
+  ): readonly HistoryEntry[] | Promise<readonly HistoryEntry[]>;
 }
 
 /** The same, synchronously and without copying (MemoryHistoryStore). */
@@ -53,14 +57,24 @@ export const noHistory: SyncFeatureHistory = { coveredEntities: new Set(), selec
  * Features that depend on an entity the history does not cover take their value from `known`, else NaN.
  */
 export async function computeFeatures(
-  spec: CompiledSpec, tx: NormalizedTransaction, history: FeatureHistory | SyncFeatureHistory, known?: KnownFeatures,
+  spec: CompiledSpec,
+  tx: NormalizedTransaction,
+  history: FeatureHistory | SyncFeatureHistory,
+  known?: KnownFeatures,
 ): Promise<Float64Array> {
   if ('select' in history) return computeFeaturesSync(spec, tx, history, known);
   const fetched = new Map<string, readonly HistoryEntry[]>();
-  await Promise.all(spec.entities.filter((group) => history.coveredEntities.has(group.entity)).map(async (group) => {
-    const value = entityValue(tx, group.entity);
-    fetched.set(group.entity, await history.query(group.entity, value, tx.timestamp - group.lookBackMs, tx.timestamp));
-  }));
+  await Promise.all(
+    spec.entities
+      .filter((group) => history.coveredEntities.has(group.entity))
+      .map(async (group) => {
+        const value = entityValue(tx, group.entity);
+        fetched.set(
+          group.entity,
+          await history.query(group.entity, value, tx.timestamp - group.lookBackMs, tx.timestamp),
+        );
+      }),
+  );
   const prefetched: SyncFeatureHistory = {
     coveredEntities: history.coveredEntities,
     select(entity, _value, fromExclusive, toInclusive) {
@@ -74,7 +88,10 @@ export async function computeFeatures(
 
 /** The synchronous interpreter: one select per windowed entity, binary searches per window. */
 export function computeFeaturesSync(
-  spec: CompiledSpec, tx: NormalizedTransaction, history: SyncFeatureHistory, known?: KnownFeatures,
+  spec: CompiledSpec,
+  tx: NormalizedTransaction,
+  history: SyncFeatureHistory,
+  known?: KnownFeatures,
 ): Float64Array {
   if (known !== undefined) checkKnown(spec, known);
   const out = new Float64Array(spec.features.length);
@@ -84,7 +101,12 @@ export function computeFeaturesSync(
       for (const w of group.windows) out[w.index] = known?.[w.name] ?? NaN;
       continue;
     }
-    const { entries, start, end } = history.select(group.entity, entityValue(tx, group.entity), t - group.lookBackMs, t);
+    const { entries, start, end } = history.select(
+      group.entity,
+      entityValue(tx, group.entity),
+      t - group.lookBackMs,
+      t,
+    );
     // If this very transaction is already stored (scored again), the no-delay windows stop just before it, as
     // features.py stops at the row itself: later arrivals with the same timestamp are out, and it is not counted twice.
     let current = end;
@@ -94,8 +116,12 @@ export function computeFeaturesSync(
   for (const f of spec.features) {
     if (f.kind === 'source') {
       const value = tx[f.field];
-      out[f.index] = f.categories === null ? numberOrNaN(value)
-        : value === undefined || value === null ? NaN : (f.categories.get(categoryKey(value)) ?? NaN);
+      out[f.index] =
+        f.categories === null
+          ? numberOrNaN(value)
+          : value === undefined || value === null
+            ? NaN
+            : (f.categories.get(categoryKey(value)) ?? NaN);
     } else if (f.kind === 'calendar') {
       const time = tx[f.field];
       out[f.index] = typeof time !== 'number' ? NaN : f.in[calendarPart(time + spec.timeZoneOffsetMs, f.part)]!;
@@ -108,7 +134,8 @@ export function computeFeaturesSync(
       } else {
         const numerator = out[f.numerator]!;
         const denominator = out[f.denominator]!;
-        out[f.index] = denominator === 0 || Number.isNaN(denominator) || Number.isNaN(numerator) ? f.empty : numerator / denominator;
+        out[f.index] =
+          denominator === 0 || Number.isNaN(denominator) || Number.isNaN(numerator) ? f.empty : numerator / denominator;
       }
     }
   }
@@ -127,7 +154,12 @@ function calendarPart(local: number, part: 'hour' | 'isoWeekday'): number {
 const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
 function windowValue(
-  w: WindowFeature, entries: readonly HistoryEntry[], start: number, end: number, current: number, tx: NormalizedTransaction,
+  w: WindowFeature,
+  entries: readonly HistoryEntry[],
+  start: number,
+  end: number,
+  current: number,
+  tx: NormalizedTransaction,
 ): number {
   const t = tx.timestamp;
   const withCurrent = w.delayMs === 0;
@@ -161,8 +193,15 @@ let summedCount = 0; // a second result of sumOf, kept out of an allocated tuple
  * (_ordered_sum), so both give the same double: the window's value depends on its own values only, on every platform.
  */
 function sumOf(
-  entries: readonly HistoryEntry[], lo: number, hi: number, field: string, knownAt: string | null, t: number,
-  own: HistoryEntry | null, centre: number, square: boolean,
+  entries: readonly HistoryEntry[],
+  lo: number,
+  hi: number,
+  field: string,
+  knownAt: string | null,
+  t: number,
+  own: HistoryEntry | null,
+  centre: number,
+  square: boolean,
 ): number {
   let sum = 0;
   let compensation = 0;
@@ -194,7 +233,13 @@ function valueAt(entry: HistoryEntry, field: string, knownAt: string | null, t: 
 }
 
 /** Distinct present values of the field over entries[lo..hi) and `own`. */
-function distinctOf(entries: readonly HistoryEntry[], lo: number, hi: number, field: string, own: HistoryEntry | null): number {
+function distinctOf(
+  entries: readonly HistoryEntry[],
+  lo: number,
+  hi: number,
+  field: string,
+  own: HistoryEntry | null,
+): number {
   const seen = new Set<unknown>();
   for (let i = lo; i < hi; i++) addPresent(seen, entries[i]![field]);
   if (own !== null) addPresent(seen, own[field]);
@@ -228,6 +273,7 @@ function entityValue(tx: NormalizedTransaction, entity: string): string {
 function checkKnown(spec: CompiledSpec, known: KnownFeatures): void {
   for (const [name, value] of Object.entries(known)) {
     if (!spec.names.includes(name)) throw new ValidationError(`known.${name}`, 'is not a feature of this spec');
-    if (value !== undefined && typeof value !== 'number') throw new ValidationError(`known.${name}`, 'must be a number (NaN = missing)');
+    if (value !== undefined && typeof value !== 'number')
+      throw new ValidationError(`known.${name}`, 'must be a number (NaN = missing)');
   }
 }

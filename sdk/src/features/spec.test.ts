@@ -6,10 +6,16 @@ import { compileSpec, durationMs } from './spec.js';
 
 const read = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
 const specText = read('../../../models/bundles/default/features.json');
-const manifest = JSON.parse(read('../../../models/bundles/default/manifest.json')) as { featureSpec: { sha256: string } };
+const manifest = JSON.parse(read('../../../models/bundles/default/manifest.json')) as {
+  featureSpec: { sha256: string };
+};
 const handbook = (): Record<string, any> => JSON.parse(read('../../../models/specs/handbook-features.json'));
 const format2 = (): Record<string, any> => ({ ...handbook(), format: 'fraudscore-features/2' });
-const known = { name: 'K', type: 'count', window: { entity: 'terminalId', length: '7d', aggregate: 'sum', field: 'label', labels: 'known' } };
+const known = {
+  name: 'K',
+  type: 'count',
+  window: { entity: 'terminalId', length: '7d', aggregate: 'sum', field: 'label', labels: 'known' },
+};
 
 describe('compileSpec', () => {
   it('compiles the handbook spec: windows grouped by entity, durations in ms, look-backs', () => {
@@ -26,8 +32,16 @@ describe('compileSpec', () => {
   });
 
   const cases: [string, (spec: Record<string, any>) => void, RegExp][] = [
-    ['an unsupported aggregate', (s) => (s.features[3].window.aggregate = 'median'), /"CUSTOMER_ID_NB_TX_1DAY_WINDOW".*median/],
-    ['a bad duration', (s) => (s.features[5].window.length = '7 days'), /CUSTOMER_ID_NB_TX_7DAY_WINDOW.*duration "7 days"/],
+    [
+      'an unsupported aggregate',
+      (s) => (s.features[3].window.aggregate = 'median'),
+      /"CUSTOMER_ID_NB_TX_1DAY_WINDOW".*median/,
+    ],
+    [
+      'a bad duration',
+      (s) => (s.features[5].window.length = '7 days'),
+      /CUSTOMER_ID_NB_TX_7DAY_WINDOW.*duration "7 days"/,
+    ],
     ['a zero length', (s) => (s.features[5].window.length = '0d'), /length must be positive/],
     ['a null delay', (s) => (s.features[9].window.delay = null), /TERMINAL_ID_NB_TX_1DAY_WINDOW.*duration null/],
     ['a duplicate name', (s) => s.features.push({ ...s.features[0] }), /"TX_AMOUNT": duplicate feature name/],
@@ -40,29 +54,122 @@ describe('compileSpec', () => {
     ['an unknown feature type', (s) => (s.features[0].type = 'int'), /"TX_AMOUNT": type must be one of/],
     ['two kinds', (s) => (s.features[0].ratio = {}), /"TX_AMOUNT": needs exactly one of .*has source, ratio/],
     ['a non-object body', (s) => (s.features[0].source = 'amount'), /source must be an object/],
-    ['an undeclared field', (s) => (s.features[0].source.field = 'price'), /source.field "price" is not a declared field/],
-    ['a field of the wrong type', (s) => (s.features[0].source.field = 'customerId'), /has type "id", expected one of category, label, number/],
-    ['a prototype key as field', (s) => (s.features[0].source.field = 'constructor'), /"constructor" is not a declared field/],
-    ['duplicate categories', (s) => Object.assign(s.features[0], { type: 'category', source: { field: 'amount', categories: [1, '1'] } }), /distinct values/],
-    ['categories on a non-category feature', (s) => (s.features[0].source.categories = ['a']), /must have type "category"/],
-    ['a category field without categories', (s) => {
-      s.fields.channel = { type: 'category' };
-      s.features[0] = { name: 'C', type: 'category', source: { field: 'channel' } };
-    }, /"C": source.categories must be/],
+    [
+      'an undeclared field',
+      (s) => (s.features[0].source.field = 'price'),
+      /source.field "price" is not a declared field/,
+    ],
+    [
+      'a field of the wrong type',
+      (s) => (s.features[0].source.field = 'customerId'),
+      /has type "id", expected one of category, label, number/,
+    ],
+    [
+      'a prototype key as field',
+      (s) => (s.features[0].source.field = 'constructor'),
+      /"constructor" is not a declared field/,
+    ],
+    [
+      'duplicate categories',
+      (s) => Object.assign(s.features[0], { type: 'category', source: { field: 'amount', categories: [1, '1'] } }),
+      /distinct values/,
+    ],
+    [
+      'categories on a non-category feature',
+      (s) => (s.features[0].source.categories = ['a']),
+      /must have type "category"/,
+    ],
+    [
+      'a category field without categories',
+      (s) => {
+        s.fields.channel = { type: 'category' };
+        s.features[0] = { name: 'C', type: 'category', source: { field: 'channel' } };
+      },
+      /"C": source.categories must be/,
+    ],
     ['a calendar hour out of range', (s) => (s.features[2].calendar.in = [24]), /TX_DURING_NIGHT.*calendar.in/],
     ['an unknown calendar part', (s) => (s.features[2].calendar.part = 'minute'), /calendar.part/],
-    ['a calendar feature that is not a flag', (s) => (s.features[2].type = 'number'), /calendar feature has type "flag"/],
-    ['a window on a non-id field', (s) => (s.features[3].window.entity = 'amount'), /window.entity "amount" must be a declared field of type "id"/],
-    ['a mean without field', (s) => delete s.features[4].window.field, /window.field \(missing\) is not a declared field/],
-    ['a text empty value', (s) => (s.features[10].window.empty = 'zero'), /TERMINAL_ID_RISK_1DAY_WINDOW.*window.empty must be a number or null/],
-    ['a ratio of a later feature', (s) => s.features.splice(1, 0, { name: 'R', type: 'number', ratio: { numerator: 'TX_AMOUNT', denominator: 'TERMINAL_ID_RISK_30DAY_WINDOW' } }), /"R": ratio.denominator "TERMINAL_ID_RISK_30DAY_WINDOW" must name an earlier feature/],
-    ['format 2 constructs in a format-1 spec', (s) => s.features.push(known), /"K": uses what format "fraudscore-features\/2" added/],
-    ['a difference in a format-1 spec', (s) => s.features.push({ name: 'D', type: 'number', difference: { minuend: 'TX_AMOUNT', subtrahend: 'TX_AMOUNT' } }), /"D": uses what format/],
-    ['unknown label times', (s) => Object.assign(s, format2()).features.push({ ...known, window: { ...known.window, labels: 'soon' } }), /"K": window.labels must be one of stored, known/],
-    ['label times on a number field', (s) => Object.assign(s, format2()).features.push({ ...known, window: { ...known.window, field: 'amount' } }), /"K": window.labels applies to a window over a field of type "label"/],
-    ['a field for sinceLatest', (s) => Object.assign(s, format2()).features.push({ name: 'S', type: 'number', window: { entity: 'customerId', length: '1d', aggregate: 'sinceLatest', field: 'amount' } }), /"S": window.aggregate "sinceLatest" reads no field/],
-    ['distinct without a field', (s) => Object.assign(s, format2()).features.push({ name: 'N', type: 'count', window: { entity: 'customerId', length: '1d', aggregate: 'distinct' } }), /"N": window.field \(missing\) is not a declared field/],
-    ['a difference of a later feature', (s) => Object.assign(s, format2()).features.splice(0, 0, { name: 'D', type: 'number', difference: { minuend: 'TX_AMOUNT', subtrahend: 'TX_AMOUNT' } }), /"D": difference.minuend "TX_AMOUNT" must name an earlier feature/],
+    [
+      'a calendar feature that is not a flag',
+      (s) => (s.features[2].type = 'number'),
+      /calendar feature has type "flag"/,
+    ],
+    [
+      'a window on a non-id field',
+      (s) => (s.features[3].window.entity = 'amount'),
+      /window.entity "amount" must be a declared field of type "id"/,
+    ],
+    [
+      'a mean without field',
+      (s) => delete s.features[4].window.field,
+      /window.field \(missing\) is not a declared field/,
+    ],
+    [
+      'a text empty value',
+      (s) => (s.features[10].window.empty = 'zero'),
+      /TERMINAL_ID_RISK_1DAY_WINDOW.*window.empty must be a number or null/,
+    ],
+    [
+      'a ratio of a later feature',
+      (s) =>
+        s.features.splice(1, 0, {
+          name: 'R',
+          type: 'number',
+          ratio: { numerator: 'TX_AMOUNT', denominator: 'TERMINAL_ID_RISK_30DAY_WINDOW' },
+        }),
+      /"R": ratio.denominator "TERMINAL_ID_RISK_30DAY_WINDOW" must name an earlier feature/,
+    ],
+    [
+      'format 2 constructs in a format-1 spec',
+      (s) => s.features.push(known),
+      /"K": uses what format "fraudscore-features\/2" added/,
+    ],
+    [
+      'a difference in a format-1 spec',
+      (s) =>
+        s.features.push({ name: 'D', type: 'number', difference: { minuend: 'TX_AMOUNT', subtrahend: 'TX_AMOUNT' } }),
+      /"D": uses what format/,
+    ],
+    [
+      'unknown label times',
+      (s) => Object.assign(s, format2()).features.push({ ...known, window: { ...known.window, labels: 'soon' } }),
+      /"K": window.labels must be one of stored, known/,
+    ],
+    [
+      'label times on a number field',
+      (s) => Object.assign(s, format2()).features.push({ ...known, window: { ...known.window, field: 'amount' } }),
+      /"K": window.labels applies to a window over a field of type "label"/,
+    ],
+    [
+      'a field for sinceLatest',
+      (s) =>
+        Object.assign(s, format2()).features.push({
+          name: 'S',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', aggregate: 'sinceLatest', field: 'amount' },
+        }),
+      /"S": window.aggregate "sinceLatest" reads no field/,
+    ],
+    [
+      'distinct without a field',
+      (s) =>
+        Object.assign(s, format2()).features.push({
+          name: 'N',
+          type: 'count',
+          window: { entity: 'customerId', length: '1d', aggregate: 'distinct' },
+        }),
+      /"N": window.field \(missing\) is not a declared field/,
+    ],
+    [
+      'a difference of a later feature',
+      (s) =>
+        Object.assign(s, format2()).features.splice(0, 0, {
+          name: 'D',
+          type: 'number',
+          difference: { minuend: 'TX_AMOUNT', subtrahend: 'TX_AMOUNT' },
+        }),
+      /"D": difference.minuend "TX_AMOUNT" must name an earlier feature/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what}, naming the problem`, () => {
@@ -81,7 +188,12 @@ describe('compileSpec', () => {
   it('compiles format 2: labels as known, count of a field, distinct, sinceLatest and differences', () => {
     const spec = compileSpec(JSON.parse(read('../../../models/specs/conformance-features.json')));
     const byName = new Map(spec.features.map((f) => [f.name, f]));
-    expect(byName.get('TERMINAL_KNOWN_FRAUDS_28D')).toMatchObject({ kind: 'window', aggregate: 'sum', field: 'label', labels: 'known' });
+    expect(byName.get('TERMINAL_KNOWN_FRAUDS_28D')).toMatchObject({
+      kind: 'window',
+      aggregate: 'sum',
+      field: 'label',
+      labels: 'known',
+    });
     expect(byName.get('TERMINAL_RISK_7D_BEFORE_7D')).toMatchObject({ labels: 'stored' });
     expect(byName.get('CUSTOMER_LABELLED_30D')).toMatchObject({ aggregate: 'count', field: 'label' });
     expect(byName.get('CUSTOMER_HOURS_SINCE_PREVIOUS')).toMatchObject({ aggregate: 'sinceLatest', field: null });
@@ -104,12 +216,23 @@ describe('specHash', () => {
   });
 
   it("writes what Python's json.dumps(sort_keys=True, separators=(',', ':'), ensure_ascii=False) writes", () => {
-    expect(canonicalJson('{"b": [1, 1.0, 1.50, 1e2, -0, -0.0, 1e16, 0.0001, 1e-05, 12345678901234567890], "a": "é\\n\\u0001"}'))
-      .toBe('{"a":"é\\n\\u0001","b":[1,1.0,1.5,100.0,0,-0.0,1e+16,0.0001,1e-05,12345678901234567890]}');
-    expect(canonicalJson({ z: 1, a: { c: null, b: true }, '\u{1F600}': 0, '\uFFFF': 0 })).toBe('{"a":{"b":true,"c":null},"z":1,"\uFFFF":0,"\u{1F600}":0}');
+    expect(
+      canonicalJson(
+        '{"b": [1, 1.0, 1.50, 1e2, -0, -0.0, 1e16, 0.0001, 1e-05, 12345678901234567890], "a": "é\\n\\u0001"}',
+      ),
+    ).toBe('{"a":"é\\n\\u0001","b":[1,1.0,1.5,100.0,0,-0.0,1e+16,0.0001,1e-05,12345678901234567890]}');
+    expect(canonicalJson({ z: 1, a: { c: null, b: true }, '\u{1F600}': 0, '\uFFFF': 0 })).toBe(
+      '{"a":{"b":true,"c":null},"z":1,"\uFFFF":0,"\u{1F600}":0}',
+    );
     expect(canonicalJson('{"a": 1, "a": 2}')).toBe('{"a":2}'); // the last repeated key wins, as in Python
-    expect([0.1, 123.456, 1.5e300, 2.5e-7, -3.0, 1234567890123456.0].map(pythonFloat))
-      .toEqual(['0.1', '123.456', '1.5e+300', '2.5e-07', '-3.0', '1234567890123456.0']);
+    expect([0.1, 123.456, 1.5e300, 2.5e-7, -3.0, 1234567890123456.0].map(pythonFloat)).toEqual([
+      '0.1',
+      '123.456',
+      '1.5e+300',
+      '2.5e-07',
+      '-3.0',
+      '1234567890123456.0',
+    ]);
     expect(() => canonicalJson('{"a": }')).toThrow(ModelLoadError);
     expect(() => canonicalJson('{"a": 1e999}')).toThrow(ModelLoadError);
   });

@@ -13,14 +13,25 @@ export type Aggregate = 'count' | 'sum' | 'mean' | 'std' | 'distinct' | 'sinceLa
 /** Which labels a window reads: every label as stored now, or only those known at the scored transaction's time. */
 export type LabelTimes = 'stored' | 'known';
 
-const FIELD_TYPES: ReadonlySet<string> = new Set<FieldType>(['string', 'id', 'number', 'timestamp', 'label', 'category']);
+const FIELD_TYPES: ReadonlySet<string> = new Set<FieldType>([
+  'string',
+  'id',
+  'number',
+  'timestamp',
+  'label',
+  'category',
+]);
 const FEATURE_TYPES: ReadonlySet<string> = new Set<FeatureType>(['number', 'count', 'flag', 'category']);
 const KINDS = ['source', 'calendar', 'window', 'ratio', 'difference'] as const;
 const CALENDAR_PARTS = { hour: [0, 23], isoWeekday: [1, 7] } as const;
 /** The field types each aggregate reads; null: no field (count's field is optional). */
 const AGGREGATE_FIELDS: Readonly<Record<Aggregate, readonly FieldType[] | null>> = {
-  count: ['number', 'label', 'category', 'id', 'string', 'timestamp'], sum: ['number', 'label'], mean: ['number', 'label'],
-  std: ['number', 'label'], distinct: ['number', 'category', 'id', 'string'], sinceLatest: null,
+  count: ['number', 'label', 'category', 'id', 'string', 'timestamp'],
+  sum: ['number', 'label'],
+  mean: ['number', 'label'],
+  std: ['number', 'label'],
+  distinct: ['number', 'category', 'id', 'string'],
+  sinceLatest: null,
 };
 const LABEL_TIMES: readonly string[] = ['stored', 'known'];
 
@@ -28,7 +39,11 @@ const LABEL_TIMES: readonly string[] = ['stored', 'known'];
 export const knownAtField = (labelField: string): string => `${labelField}KnownAt`;
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 } as const;
 
-interface FeatureBase { readonly name: string; readonly index: number; readonly type: FeatureType }
+interface FeatureBase {
+  readonly name: string;
+  readonly index: number;
+  readonly type: FeatureType;
+}
 export interface SourceFeature extends FeatureBase {
   readonly kind: 'source';
   readonly field: string;
@@ -93,13 +108,15 @@ export interface CompiledSpec {
   readonly lookBackMs: number;
 }
 
-const repr = (value: unknown): string => (value === undefined ? '(missing)' : JSON.stringify(value) ?? String(value));
+const repr = (value: unknown): string => (value === undefined ? '(missing)' : (JSON.stringify(value) ?? String(value)));
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const has = (object: Record<string, unknown>, key: string): boolean => Object.hasOwn(object, key);
 
 function fail(message: string, feature?: string): never {
-  throw new ModelLoadError(feature === undefined ? `feature spec: ${message}` : `feature spec, feature "${feature}": ${message}`);
+  throw new ModelLoadError(
+    feature === undefined ? `feature spec: ${message}` : `feature spec, feature "${feature}": ${message}`,
+  );
 }
 
 /** Parses a spec duration "<integer><d|h|m|s>" into milliseconds. */
@@ -114,7 +131,8 @@ export function timeZoneOffsetMs(spec: Record<string, unknown>): number {
   const zone = has(spec, 'timeZone') ? spec['timeZone'] : 'UTC';
   if (zone === 'UTC') return 0;
   const match = typeof zone === 'string' ? /^[+-](\d\d):(\d\d)$/.exec(zone) : null;
-  if (!match) return fail(`timeZone ${repr(zone)} is not "UTC" or a fixed offset like "+05:00" (named zones are unsupported)`);
+  if (!match)
+    return fail(`timeZone ${repr(zone)} is not "UTC" or a fixed offset like "+05:00" (named zones are unsupported)`);
   return ((zone as string).startsWith('-') ? -1 : 1) * (Number(match[1]) * 60 + Number(match[2])) * 60_000;
 }
 
@@ -133,7 +151,8 @@ export function compileSpec(json: unknown): CompiledSpec {
   }
   const timeZone = timeZoneOffsetMs(json);
   const rawFields = json['fields'];
-  if (!isObject(rawFields) || Object.keys(rawFields).length === 0) fail('fields must be a non-empty object of field name -> {type}');
+  if (!isObject(rawFields) || Object.keys(rawFields).length === 0)
+    fail('fields must be a non-empty object of field name -> {type}');
   const fields = new Map<string, FieldType>();
   for (const [name, field] of Object.entries(rawFields)) {
     if (!isObject(field) || typeof field['type'] !== 'string' || !FIELD_TYPES.has(field['type'])) {
@@ -152,7 +171,10 @@ export function compileSpec(json: unknown): CompiledSpec {
     if (indexOf.has(name)) fail('duplicate feature name', name);
     const compiled = compileFeature(feature as Record<string, unknown>, name, features.length, fields, indexOf);
     if (json['format'] === SPEC_FORMAT_1 && needsFormat2(feature as Record<string, unknown>)) {
-      fail(`uses what format "${SPEC_FORMAT}" added (labels, count of a field, distinct, sinceLatest, difference): declare that format`, name);
+      fail(
+        `uses what format "${SPEC_FORMAT}" added (labels, count of a field, distinct, sinceLatest, difference): declare that format`,
+        name,
+      );
     }
     features.push(compiled);
     indexOf.set(name, features.length - 1);
@@ -161,16 +183,29 @@ export function compileSpec(json: unknown): CompiledSpec {
   const byEntity = new Map<string, WindowFeature[]>();
   for (const f of features) if (f.kind === 'window') byEntity.set(f.entity, [...(byEntity.get(f.entity) ?? []), f]);
   const entities = [...byEntity].map(([entity, windows]) => ({
-    entity, windows, lookBackMs: Math.max(...windows.map((w) => w.lengthMs + w.delayMs)),
+    entity,
+    windows,
+    lookBackMs: Math.max(...windows.map((w) => w.lengthMs + w.delayMs)),
   }));
   const dependsOn: (readonly string[])[] = [];
   for (const f of features) {
-    dependsOn.push(f.kind === 'window' ? [f.entity]
-      : f.kind === 'ratio' ? [...new Set([...dependsOn[f.numerator]!, ...dependsOn[f.denominator]!])]
-      : f.kind === 'difference' ? [...new Set([...dependsOn[f.minuend]!, ...dependsOn[f.subtrahend]!])] : []);
+    dependsOn.push(
+      f.kind === 'window'
+        ? [f.entity]
+        : f.kind === 'ratio'
+          ? [...new Set([...dependsOn[f.numerator]!, ...dependsOn[f.denominator]!])]
+          : f.kind === 'difference'
+            ? [...new Set([...dependsOn[f.minuend]!, ...dependsOn[f.subtrahend]!])]
+            : [],
+    );
   }
   return {
-    json, timeZoneOffsetMs: timeZone, fields, features, entities, dependsOn,
+    json,
+    timeZoneOffsetMs: timeZone,
+    fields,
+    features,
+    entities,
+    dependsOn,
     name: typeof json['name'] === 'string' ? json['name'] : undefined,
     version: typeof json['version'] === 'string' ? json['version'] : undefined,
     names: features.map((f) => f.name),
@@ -181,18 +216,28 @@ export function compileSpec(json: unknown): CompiledSpec {
 function needsFormat2(feature: Record<string, unknown>): boolean {
   if (has(feature, 'difference')) return true;
   const window = feature['window'];
-  return isObject(window) && (has(window, 'labels') || window['aggregate'] === 'distinct' || window['aggregate'] === 'sinceLatest'
-    || (window['aggregate'] === 'count' && has(window, 'field')));
+  return (
+    isObject(window) &&
+    (has(window, 'labels') ||
+      window['aggregate'] === 'distinct' ||
+      window['aggregate'] === 'sinceLatest' ||
+      (window['aggregate'] === 'count' && has(window, 'field')))
+  );
 }
 
 function compileFeature(
-  feature: Record<string, unknown>, name: string, index: number, fields: ReadonlyMap<string, FieldType>,
+  feature: Record<string, unknown>,
+  name: string,
+  index: number,
+  fields: ReadonlyMap<string, FieldType>,
   earlier: ReadonlyMap<string, number>,
 ): CompiledFeature {
   const type = feature['type'];
-  if (typeof type !== 'string' || !FEATURE_TYPES.has(type)) fail(`type must be one of ${[...FEATURE_TYPES].sort().join(', ')}`, name);
+  if (typeof type !== 'string' || !FEATURE_TYPES.has(type))
+    fail(`type must be one of ${[...FEATURE_TYPES].sort().join(', ')}`, name);
   const kinds = KINDS.filter((k) => has(feature, k));
-  if (kinds.length !== 1) fail(`needs exactly one of ${KINDS.join(', ')}, has ${kinds.length ? kinds.join(', ') : 'none'}`, name);
+  if (kinds.length !== 1)
+    fail(`needs exactly one of ${KINDS.join(', ')}, has ${kinds.length ? kinds.join(', ') : 'none'}`, name);
   const kind = kinds[0]!;
   const body = feature[kind];
   if (!isObject(body)) return fail(`${kind} must be an object`, name);
@@ -200,15 +245,18 @@ function compileFeature(
 
   const needField = (key: string, types: readonly FieldType[]): string => {
     const field = body[key];
-    if (typeof field !== 'string' || !fields.has(field)) fail(`${kind}.${key} ${repr(field)} is not a declared field`, name);
+    if (typeof field !== 'string' || !fields.has(field))
+      fail(`${kind}.${key} ${repr(field)} is not a declared field`, name);
     const fieldType = fields.get(field)!;
-    if (!types.includes(fieldType)) fail(`${kind}.${key} "${field}" has type "${fieldType}", expected one of ${[...types].sort().join(', ')}`, name);
+    if (!types.includes(fieldType))
+      fail(`${kind}.${key} "${field}" has type "${fieldType}", expected one of ${[...types].sort().join(', ')}`, name);
     return field;
   };
   const emptyValue = (): number => {
     const empty = body['empty'];
     if (empty === undefined || empty === null) return NaN;
-    if (typeof empty !== 'number' || !Number.isFinite(empty)) fail(`${kind}.empty must be a number or null (missing)`, name);
+    if (typeof empty !== 'number' || !Number.isFinite(empty))
+      fail(`${kind}.empty must be a number or null (missing)`, name);
     return empty;
   };
 
@@ -216,7 +264,11 @@ function compileFeature(
     const field = needField('field', ['number', 'label', 'category']);
     const categories = body['categories'];
     if (fields.get(field) === 'category' || (categories !== undefined && categories !== null)) {
-      if (!Array.isArray(categories) || categories.length === 0 || new Set(categories.map(categoryKey)).size !== categories.length) {
+      if (
+        !Array.isArray(categories) ||
+        categories.length === 0 ||
+        new Set(categories.map(categoryKey)).size !== categories.length
+      ) {
         fail('source.categories must be a non-empty list of distinct values (code = index)', name);
       }
       if (type !== 'category') fail('a feature with categories must have type "category"', name);
@@ -230,7 +282,11 @@ function compileFeature(
     if (part !== 'hour' && part !== 'isoWeekday') return fail('calendar.part must be one of hour, isoWeekday', name);
     const [low, high] = CALENDAR_PARTS[part];
     const values = body['in'];
-    if (!Array.isArray(values) || values.length === 0 || values.some((v) => !Number.isInteger(v) || v < low || v > high)) {
+    if (
+      !Array.isArray(values) ||
+      values.length === 0 ||
+      values.some((v) => !Number.isInteger(v) || v < low || v > high)
+    ) {
       fail(`calendar.in must list values of ${part} in ${low}..${high}`, name);
     }
     if (type !== 'flag') fail('a calendar feature has type "flag"', name);
@@ -240,13 +296,17 @@ function compileFeature(
   }
   if (kind === 'window') {
     const entity = body['entity'];
-    if (typeof entity !== 'string' || fields.get(entity) !== 'id') fail(`window.entity ${repr(entity)} must be a declared field of type "id"`, name);
+    if (typeof entity !== 'string' || fields.get(entity) !== 'id')
+      fail(`window.entity ${repr(entity)} must be a declared field of type "id"`, name);
     const lengthMs = durationMs(body['length'], name);
     if (lengthMs <= 0) fail('window.length must be positive', name);
     const delayMs = durationMs(has(body, 'delay') ? body['delay'] : '0d', name);
     const aggregate = body['aggregate'];
     if (typeof aggregate !== 'string' || !Object.hasOwn(AGGREGATE_FIELDS, aggregate)) {
-      fail(`window.aggregate ${repr(aggregate)} is unsupported; use one of ${Object.keys(AGGREGATE_FIELDS).sort().join(', ')}`, name);
+      fail(
+        `window.aggregate ${repr(aggregate)} is unsupported; use one of ${Object.keys(AGGREGATE_FIELDS).sort().join(', ')}`,
+        name,
+      );
     }
     const accepted = AGGREGATE_FIELDS[aggregate as Aggregate];
     let field: string | null = null;
@@ -258,11 +318,23 @@ function compileFeature(
     let labels: LabelTimes = 'stored';
     if (has(body, 'labels')) {
       const value = body['labels'];
-      if (typeof value !== 'string' || !LABEL_TIMES.includes(value)) fail(`window.labels must be one of ${LABEL_TIMES.join(', ')}`, name);
-      if (field === null || fields.get(field) !== 'label') fail('window.labels applies to a window over a field of type "label"', name);
+      if (typeof value !== 'string' || !LABEL_TIMES.includes(value))
+        fail(`window.labels must be one of ${LABEL_TIMES.join(', ')}`, name);
+      if (field === null || fields.get(field) !== 'label')
+        fail('window.labels applies to a window over a field of type "label"', name);
       labels = value as LabelTimes;
     }
-    return { ...base, kind, entity, lengthMs, delayMs, aggregate: aggregate as Aggregate, field, labels, empty: emptyValue() };
+    return {
+      ...base,
+      kind,
+      entity,
+      lengthMs,
+      delayMs,
+      aggregate: aggregate as Aggregate,
+      field,
+      labels,
+      empty: emptyValue(),
+    };
   }
   const keys = kind === 'ratio' ? (['numerator', 'denominator'] as const) : (['minuend', 'subtrahend'] as const);
   const [first, second] = keys.map((key) => {

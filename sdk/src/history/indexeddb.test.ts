@@ -11,12 +11,21 @@ import { MemoryHistoryStore } from './memory.js';
 
 const read = (path: string): any => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const spec = compileSpec(read('../../../models/specs/handbook-features.json'));
-const vectors = read('../../../models/conformance/default/features.json') as { transactions: unknown[]; expected: (number | null)[][] };
+const vectors = read('../../../models/conformance/default/features.json') as {
+  transactions: unknown[];
+  expected: (number | null)[][];
+};
 const DAY = 86_400_000;
 let database = 0;
 const freshName = () => `history-test-${database++}`;
-const tx = (id: string, timestamp: number, customerId = 'c'): NormalizedTransaction =>
-  ({ id, customerId, terminalId: 't', amount: 10, timestamp, label: null });
+const tx = (id: string, timestamp: number, customerId = 'c'): NormalizedTransaction => ({
+  id,
+  customerId,
+  terminalId: 't',
+  amount: 10,
+  timestamp,
+  label: null,
+});
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -63,7 +72,10 @@ describe('IndexedDbHistoryStore (fake-indexeddb)', () => {
     expect(await store.query('terminalId', 't', 0, 10 * DAY)).toEqual([]);
     expect(await store.setLabel('a', 1)).toBe(true);
     expect(await store.setLabel('nope', 1)).toBe(false);
-    expect((await store.query('customerId', 'c', 4 * DAY, 5 * DAY)).map((e) => [e.id, e.label])).toEqual([['z', null], ['a', 1]]);
+    expect((await store.query('customerId', 'c', 4 * DAY, 5 * DAY)).map((e) => [e.id, e.label])).toEqual([
+      ['z', null],
+      ['a', 1],
+    ]);
     expect(await store.prune(DAY + 31 * DAY)).toBe(1); // the entry at exactly now - retention goes
     expect(await store.prune(36 * DAY)).toBe(2);
     expect(await store.query('customerId', 'c', -Infinity, Infinity)).toEqual([]);
@@ -87,13 +99,22 @@ describe('IndexedDbHistoryStore (fake-indexeddb)', () => {
 
 describe('openHistoryStore', () => {
   it('opens IndexedDB where it works', async () => {
-    const store = await openHistoryStore(spec, { dbName: freshName(), warn: () => { throw new Error('no warning expected'); } });
+    const store = await openHistoryStore(spec, {
+      dbName: freshName(),
+      warn: () => {
+        throw new Error('no warning expected');
+      },
+    });
     expect(store).toBeInstanceOf(IndexedDbHistoryStore);
     store.close();
   });
 
   it('degrades to a customer-only memory store with one warning when indexedDB.open throws', async () => {
-    vi.stubGlobal('indexedDB', { open: () => { throw new DOMException('The operation is insecure.', 'SecurityError'); } });
+    vi.stubGlobal('indexedDB', {
+      open: () => {
+        throw new DOMException('The operation is insecure.', 'SecurityError');
+      },
+    });
     const warnings: string[] = [];
     const store = await openHistoryStore(spec, { warn: (message) => warnings.push(message) });
     expect(store).toBeInstanceOf(MemoryHistoryStore);

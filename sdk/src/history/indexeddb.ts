@@ -38,7 +38,11 @@ export class IndexedDbHistoryStore implements HistoryStore {
   private nextPruneAt = -Infinity;
   private lastSeq = 0;
 
-  private constructor(private readonly db: IDBPDatabase<HistorySchema>, private readonly spec: CompiledSpec, options: HistoryStoreOptions) {
+  private constructor(
+    private readonly db: IDBPDatabase<HistorySchema>,
+    private readonly spec: CompiledSpec,
+    options: HistoryStoreOptions,
+  ) {
     this.marginMs = options.marginMs ?? DAY_MS;
     this.retentionMs = retentionOf(spec, this.coveredEntities, this.marginMs);
     this.clock = options.clock ?? Date.now;
@@ -46,7 +50,8 @@ export class IndexedDbHistoryStore implements HistoryStore {
 
   /** Opens (creating on first use) the database; rejects where IndexedDB is unavailable or refuses. */
   static async open(spec: CompiledSpec, options: IndexedDbHistoryStoreOptions = {}): Promise<IndexedDbHistoryStore> {
-    if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('indexedDB is not defined in this runtime');
+    if (typeof indexedDB === 'undefined' || indexedDB === null)
+      throw new Error('indexedDB is not defined in this runtime');
     const db = await openDB<HistorySchema>(options.dbName ?? DEFAULT_DB_NAME, 1, {
       upgrade(database) {
         const store = database.createObjectStore(STORE, { keyPath: 'id' });
@@ -68,7 +73,12 @@ export class IndexedDbHistoryStore implements HistoryStore {
     return !exists;
   }
 
-  async query(entity: string, value: string, fromExclusive: number, toInclusive: number): Promise<readonly HistoryEntry[]> {
+  async query(
+    entity: string,
+    value: string,
+    fromExclusive: number,
+    toInclusive: number,
+  ): Promise<readonly HistoryEntry[]> {
     if (!this.coveredEntities.has(entity) || !(fromExclusive < toInclusive)) return [];
     const range = IDBKeyRange.bound([value, fromExclusive], [value, toInclusive], true, false);
     const rows = await this.db.getAllFromIndex(STORE, 'customerId_timestamp', range);
@@ -79,7 +89,8 @@ export class IndexedDbHistoryStore implements HistoryStore {
     checkLabel(label, knownAt);
     const transaction = this.db.transaction(STORE, 'readwrite');
     const row = await transaction.store.get(id);
-    if (row !== undefined) await transaction.store.put({ ...row, label, labelKnownAt: label === null ? null : knownAt });
+    if (row !== undefined)
+      await transaction.store.put({ ...row, label, labelKnownAt: label === null ? null : knownAt });
     await transaction.done;
     return row !== undefined;
   }
@@ -130,7 +141,10 @@ let warnedOnConsole = false;
  * The device's history: IndexedDB where it works, else an in-memory store covering the same entity (the customer),
  * with one warning, so that scoring goes on with a history that only lasts for the session.
  */
-export async function openHistoryStore(spec: CompiledSpec, options: OpenHistoryStoreOptions = {}): Promise<HistoryStore> {
+export async function openHistoryStore(
+  spec: CompiledSpec,
+  options: OpenHistoryStoreOptions = {},
+): Promise<HistoryStore> {
   try {
     return await IndexedDbHistoryStore.open(spec, options);
   } catch (cause) {

@@ -6,10 +6,18 @@ import type { NormalizedTransaction } from '../transaction.js';
 import { historyStoreBehaviour } from '../../test/history-store-suite.js';
 import { MemoryHistoryStore } from './memory.js';
 
-const spec = compileSpec(JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8')));
+const spec = compileSpec(
+  JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8')),
+);
 const DAY = 86_400_000;
-const tx = (id: string, timestamp: number, customerId = 'c', label: 0 | 1 | null = null): NormalizedTransaction =>
-  ({ id, customerId, terminalId: 't', amount: 10, timestamp, label });
+const tx = (id: string, timestamp: number, customerId = 'c', label: 0 | 1 | null = null): NormalizedTransaction => ({
+  id,
+  customerId,
+  terminalId: 't',
+  amount: 10,
+  timestamp,
+  label,
+});
 
 describe('MemoryHistoryStore: the HistoryStore behaviour', () => {
   historyStoreBehaviour(async (compiled) => {
@@ -21,7 +29,10 @@ describe('MemoryHistoryStore: the HistoryStore behaviour', () => {
 describe('MemoryHistoryStore: device (customer only)', () => {
   historyStoreBehaviour(async (compiled) => {
     let now = 0;
-    return { store: new MemoryHistoryStore(compiled, { clock: () => now, entities: ['customerId'] }), setNow: (t) => (now = t) };
+    return {
+      store: new MemoryHistoryStore(compiled, { clock: () => now, entities: ['customerId'] }),
+      setNow: (t) => (now = t),
+    };
   }, 600);
 });
 

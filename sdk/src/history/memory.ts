@@ -20,7 +20,8 @@ const EMPTY: HistorySlice = { entries: [], start: 0, end: 0 };
 /** setLabel's arguments, checked the same way by every store. */
 export function checkLabel(label: unknown, knownAt: unknown): void {
   if (label !== 0 && label !== 1 && label !== null) throw new ValidationError('label', 'must be 0, 1 or null');
-  if (typeof knownAt !== 'number' || !Number.isFinite(knownAt)) throw new ValidationError('knownAt', 'must be epoch milliseconds');
+  if (typeof knownAt !== 'number' || !Number.isFinite(knownAt))
+    throw new ValidationError('knownAt', 'must be epoch milliseconds');
 }
 type Entry = { -readonly [K in keyof HistoryEntry]: HistoryEntry[K] };
 
@@ -34,7 +35,10 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
   private readonly clock: () => number;
   private nextPruneAt = -Infinity;
 
-  constructor(private readonly spec: CompiledSpec, options: MemoryHistoryStoreOptions = {}) {
+  constructor(
+    private readonly spec: CompiledSpec,
+    options: MemoryHistoryStoreOptions = {},
+  ) {
     const entities = options.entities ?? spec.entities.map((e) => e.entity);
     this.coveredEntities = new Set(entities);
     for (const entity of entities) this.timelines.set(entity, new Map());
@@ -53,7 +57,8 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
     const entry = copyForStorage(this.spec, tx) as Entry;
     for (const [entity, timeline] of this.timelines) {
       const value = entry[entity];
-      if (typeof value !== 'string') throw new ValidationError(entity, 'must be a string id (normalize the transaction first)');
+      if (typeof value !== 'string')
+        throw new ValidationError(entity, 'must be a string id (normalize the transaction first)');
       let entries = timeline.get(value);
       if (entries === undefined) timeline.set(value, (entries = []));
       const last = entries[entries.length - 1];

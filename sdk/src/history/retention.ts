@@ -20,8 +20,13 @@ export function copyForStorage(spec: CompiledSpec, tx: NormalizedTransaction): S
   const label = tx.label ?? null;
   const knownAt = tx['labelKnownAt'];
   const copy: StoredEntry = {
-    id: tx.id, customerId: tx.customerId, terminalId: tx.terminalId, amount: tx.amount, timestamp: tx.timestamp,
-    label, labelKnownAt: label !== null && typeof knownAt === 'number' && Number.isFinite(knownAt) ? knownAt : null,
+    id: tx.id,
+    customerId: tx.customerId,
+    terminalId: tx.terminalId,
+    amount: tx.amount,
+    timestamp: tx.timestamp,
+    label,
+    labelKnownAt: label !== null && typeof knownAt === 'number' && Number.isFinite(knownAt) ? knownAt : null,
   };
   for (const name of spec.fields.keys()) if (!(name in copy) && tx[name] !== undefined) copy[name] = tx[name];
   return copy;

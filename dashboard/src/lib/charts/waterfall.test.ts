@@ -6,8 +6,28 @@ import Waterfall from './Waterfall.svelte';
 import { logit, sigmoid, waterfall, waterfallExtent } from './waterfall.js';
 
 // A transaction as GET /v1/transactions/{id} returned it from the committed default bundle (values in model order).
-const FEATURES = ['TX_AMOUNT', 'TX_DURING_WEEKEND', 'TX_DURING_NIGHT', 'CUSTOMER_ID_NB_TX_1DAY_WINDOW', 'CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW', 'CUSTOMER_ID_NB_TX_7DAY_WINDOW', 'CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW', 'CUSTOMER_ID_NB_TX_30DAY_WINDOW', 'CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW', 'TERMINAL_ID_NB_TX_1DAY_WINDOW', 'TERMINAL_ID_RISK_1DAY_WINDOW', 'TERMINAL_ID_NB_TX_7DAY_WINDOW', 'TERMINAL_ID_RISK_7DAY_WINDOW', 'TERMINAL_ID_NB_TX_30DAY_WINDOW', 'TERMINAL_ID_RISK_30DAY_WINDOW'];
-const VALUES = [0.5015937863376605, 0.004943110437629841, -0.054144704247818615, -0.7711877751443156, 0.006988929184208706, 0.1952578706190003, 0.30023790875182876, -0.029464306396011837, -1.1872860467607889, -0.0018375486833476454, -0.026615484255064905, 0.04778418562543614, -0.16704989741673515, 0.6360052874191713, -0.06388351335763287];
+const FEATURES = [
+  'TX_AMOUNT',
+  'TX_DURING_WEEKEND',
+  'TX_DURING_NIGHT',
+  'CUSTOMER_ID_NB_TX_1DAY_WINDOW',
+  'CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW',
+  'CUSTOMER_ID_NB_TX_7DAY_WINDOW',
+  'CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW',
+  'CUSTOMER_ID_NB_TX_30DAY_WINDOW',
+  'CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW',
+  'TERMINAL_ID_NB_TX_1DAY_WINDOW',
+  'TERMINAL_ID_RISK_1DAY_WINDOW',
+  'TERMINAL_ID_NB_TX_7DAY_WINDOW',
+  'TERMINAL_ID_RISK_7DAY_WINDOW',
+  'TERMINAL_ID_NB_TX_30DAY_WINDOW',
+  'TERMINAL_ID_RISK_30DAY_WINDOW',
+];
+const VALUES = [
+  0.5015937863376605, 0.004943110437629841, -0.054144704247818615, -0.7711877751443156, 0.006988929184208706,
+  0.1952578706190003, 0.30023790875182876, -0.029464306396011837, -1.1872860467607889, -0.0018375486833476454,
+  -0.026615484255064905, 0.04778418562543614, -0.16704989741673515, 0.6360052874191713, -0.06388351335763287,
+];
 const BASE = -5.9887334128902925;
 const PROBABILITY = 0.0013620644981806723;
 
@@ -59,7 +79,9 @@ describe('waterfall', () => {
   });
 
   it('renders a bar per feature, the title, axis label and a text alternative', () => {
-    const { body } = render(Waterfall, { props: { features: FEATURES, values: VALUES, base: BASE, probability: PROBABILITY } });
+    const { body } = render(Waterfall, {
+      props: { features: FEATURES, values: VALUES, base: BASE, probability: PROBABILITY },
+    });
     expect(body.match(/class="step"/g)).toHaveLength(15);
     expect(body).toContain('Why this score');
     expect(body).toContain('log-odds of fraud (logit of probability)');
@@ -73,7 +95,17 @@ describe('waterfall', () => {
   it('labels the bars in words when given them (the name stays in the tooltip and the table)', () => {
     const label = (f: string) => (f === 'TX_AMOUNT' ? 'transaction amount' : f.toLowerCase());
     const formatValue = (f: string, v: number | null) => (f === 'TX_AMOUNT' ? `€${v}` : String(v));
-    const { body } = render(Waterfall, { props: { features: FEATURES, values: VALUES, base: BASE, probability: PROBABILITY, featureValues: { TX_AMOUNT: 80.05 }, label, formatValue } });
+    const { body } = render(Waterfall, {
+      props: {
+        features: FEATURES,
+        values: VALUES,
+        base: BASE,
+        probability: PROBABILITY,
+        featureValues: { TX_AMOUNT: 80.05 },
+        label,
+        formatValue,
+      },
+    });
     expect(body).toContain('transaction amount = €80.05');
     expect(body).toContain('<title>transaction amount = €80.05 (TX_AMOUNT)</title>');
     expect(body).toMatch(/<td class="mono">TX_AMOUNT<\/td>/);

@@ -24,9 +24,16 @@ export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
  * Steps ordered by |contribution|, largest first (ties keep the model order). The running total is accumulated in
  * that display order; `final` is the same sum, so the last bar ends where the score is.
  */
-export function waterfall(features: readonly string[], values: readonly number[], base: number, featureValues: Record<string, number | null> = {}): Waterfall {
-  if (features.length !== values.length) throw new Error(`${values.length} SHAP values for ${features.length} features`);
-  const order = features.map((feature, i) => ({ feature, contribution: values[i]!, i }))
+export function waterfall(
+  features: readonly string[],
+  values: readonly number[],
+  base: number,
+  featureValues: Record<string, number | null> = {},
+): Waterfall {
+  if (features.length !== values.length)
+    throw new Error(`${values.length} SHAP values for ${features.length} features`);
+  const order = features
+    .map((feature, i) => ({ feature, contribution: values[i]!, i }))
     .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.i - b.i);
   let running = base;
   const steps = order.map(({ feature, contribution }) => {

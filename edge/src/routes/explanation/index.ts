@@ -39,14 +39,17 @@ export function explanationRoutes({ getTransaction, explainer, threshold, words 
     if (!record) throw notFound('transaction', 'id');
     const { result } = record;
     // Only the explanation's own fields go to the explainer: never the ids or the transaction.
-    const explanation = await explainer.explain({
-      factors: result.topFactors,
-      probability: result.probability,
-      riskLevel: result.riskLevel,
-      threshold: threshold(),
-      modelVersion: result.modelVersion,
-      ...(words ? { words: words() } : {}),
-    }, lang);
+    const explanation = await explainer.explain(
+      {
+        factors: result.topFactors,
+        probability: result.probability,
+        riskLevel: result.riskLevel,
+        threshold: threshold(),
+        modelVersion: result.modelVersion,
+        ...(words ? { words: words() } : {}),
+      },
+      lang,
+    );
     const body: ExplanationResponse = {
       transactionId: id,
       lang: explanation.lang,
