@@ -34,6 +34,15 @@ FRAUDSCORE_AIRFLOW="$(bash deploy/airflow/install.sh)" || { echo "FAILED: deploy
 export FRAUDSCORE_AIRFLOW
 step() { echo; echo "== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
 step pnpm typecheck
+# The tree is formatted and linted: `pnpm format:check` (Prettier, ruff format) and `pnpm lint` (ESLint with type-aware
+# promise rules, ruff check) side by side, one core each; `pnpm format` and `pnpm lint:fix` fix what they report.
+format_and_lint() {
+  pnpm --silent format:check & local format=$!
+  local lint=0
+  pnpm --silent lint || lint=$?
+  wait "$format" && [ "$lint" -eq 0 ]
+}
+step format_and_lint
 # The monitoring configuration: syntax, alert-rule unit tests, Alertmanager (no daemon needed).
 step promtool check config --syntax-only deploy/prometheus/prometheus.yml
 step promtool check rules deploy/prometheus/rules/*.yml

@@ -34,5 +34,7 @@ const RULES: readonly Rule[] = [
 
 /** What a request needs when the app is configured with API keys. */
 export function accessFor(method: string, path: string): Access {
-  return RULES.find((rule) => (rule.method === undefined || rule.method === method) && rule.path.test(path))?.access ?? KEY;
+  return (
+    RULES.find((rule) => (rule.method === undefined || rule.method === method) && rule.path.test(path))?.access ?? KEY
+  );
 }

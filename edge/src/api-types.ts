@@ -1,7 +1,7 @@
 // JSON the API answers with, typed from the response schemas that /openapi.json documents, so clients (the
 // dashboard) import these instead of restating them. Routes whose answers are plain edge types (ScoredTransaction,
 // Page, DriftSnapshot, PromotionOutcome, ...) are imported as those.
-import type { explanationResponse, modelInfo } from './schemas/index.js';
+import type { batchItemError, explanationResponse, modelInfo, scoreBatchResponse } from './schemas/index.js';
 import type { z } from './schemas/zod.js';
 
 /** GET /v1/models */
@@ -10,3 +10,7 @@ export type ModelsResponse = z.output<typeof modelInfo>;
 export type ActiveModel = ModelsResponse['active'];
 /** GET /v1/transactions/{id}/explanation */
 export type ExplanationResponse = z.output<typeof explanationResponse>;
+/** POST /v1/score/batch: per item a ScoredTransaction or, for a conflicting duplicate, a BatchItemError. */
+export type ScoreBatchResponse = z.output<typeof scoreBatchResponse>;
+/** A batch item that was not scored: { id, error: { code: 'conflict', message, field, id } }. */
+export type BatchItemError = z.output<typeof batchItemError>;

@@ -9,7 +9,11 @@ const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/defau
 describe('createApp', () => {
   it('unknown routes and methods → 404 in the error shape', async () => {
     const { app } = await createTestEdge(BUNDLE);
-    for (const [method, path] of [['GET', '/nope'], ['GET', '/v1/score'], ['DELETE', '/v1/transactions/x']] as const) {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['GET', '/v1/score'],
+      ['DELETE', '/v1/transactions/x'],
+    ] as const) {
       const res = await app.request(path, { method });
       expect(res.status).toBe(404);
       expect((await res.json()).error.code).toBe('not_found');
@@ -18,27 +22,68 @@ describe('createApp', () => {
 
   it('an unexpected error → 500 in the error shape without internals', async () => {
     const history = (await createTestEdge(BUNDLE)).history;
-    const broken = { get model() { throw new Error('secret detail'); } } as unknown as Scorer;
-    const app = createApp({ model: () => broken, history });
+    const broken = {
+      get model() {
+        throw new Error('secret detail');
+      },
+    } as unknown as Scorer;
+    const logged: [string, Record<string, unknown> | undefined][] = [];
+    const app = createApp({
+      model: () => broken,
+      history,
+      logger: { warn: () => {}, error: (event, fields) => void logged.push([event, fields]) },
+    });
     const res = await app.request('/health');
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: { code: 'internal_error', message: 'internal error; the request was not completed' } });
+    const requestId = res.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await res.json()).toEqual({
+      error: { code: 'internal_error', message: 'internal error; the request was not completed', requestId },
+    });
+    expect(logged).toEqual([
+      [
+        'http.unexpected_error',
+        { requestId, method: 'GET', path: '/health', error: 'Error', message: 'secret detail' },
+      ],
+    ]);
+    // A caller's own plain request id is kept (and echoed on every response, errors included).
+    const mine = await app.request('/health', { headers: { 'x-request-id': 'gw-123.abc' } });
+    expect(mine.headers.get('x-request-id')).toBe('gw-123.abc');
+    expect(
+      (await app.request('/nope', { headers: { 'x-request-id': 'bad id\n' } })).headers.get('x-request-id'),
+    ).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('reads the current model from a provider function (hot reload)', async () => {
     const clock = (): number => Date.parse('2026-03-20T12:00:00Z');
-    const scorer = await createScorer({ bundle: BUNDLE, backend: 'js', history: (spec) => new MemoryHistoryStore(spec, { clock }), cache: false });
+    const scorer = await createScorer({
+      bundle: BUNDLE,
+      backend: 'js',
+      history: (spec) => new MemoryHistoryStore(spec, { clock }),
+      cache: false,
+    });
     const history = scorer.history as MemoryHistoryStore;
     let current = scorer;
-    const app = createApp({ model: () => current, history });
-    expect((await app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('a1')) })).status).toBe(200);
+    const app = createApp({ model: () => current, history, clock });
+    expect(
+      (
+        await app.request('/v1/score', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(tx('a1')),
+        })
+      ).status,
+    ).toBe(200);
     current = { ...scorer, model: { ...scorer.model, version: '9.9.9' } } as Scorer;
     expect((await (await app.request('/v1/models')).json()).active.version).toBe('9.9.9');
   });
 
   it('runs the middleware hook before the routes', async () => {
     const { app } = await createTestEdge(BUNDLE, {
-      installMiddleware: (a) => a.use('/v1/*', async (c, next) => (c.req.header('x-key') === 'k' ? next() : c.json({ error: { code: 'unauthorized', message: 'no key' } }, 401))),
+      installMiddleware: (a) =>
+        a.use('/v1/*', async (c, next) =>
+          c.req.header('x-key') === 'k' ? next() : c.json({ error: { code: 'unauthorized', message: 'no key' } }, 401),
+        ),
     });
     expect((await app.request('/v1/models')).status).toBe(401);
     expect((await app.request('/v1/models', { headers: { 'x-key': 'k' } })).status).toBe(200);
@@ -53,7 +98,7 @@ describe('createApp with security', () => {
     const analystKey = 'analyst-key-0123456789abcdef';
     const keys = await parseApiKeys(`${scoreKey}:score,${analystKey}:analyst`);
     const { app } = await createTestEdge(BUNDLE, { security: { keys } });
-    const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+    const auth = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
     const noKey = await app.request('/v1/models');
     expect(noKey.status).toBe(401);
     expect((await noKey.json()).error.code).toBe('unauthorized');
@@ -61,10 +106,34 @@ describe('createApp with security', () => {
     expect((await app.request('/v1/models', { headers: auth(analystKey) })).status).toBe(200);
     const body = JSON.stringify(tx('a1'));
     expect((await app.request('/v1/score', { method: 'POST', body, headers: auth(analystKey) })).status).toBe(403);
-    expect((await app.request('/v1/score/batch', { method: 'POST', body: JSON.stringify({ transactions: [tx('a2')] }), headers: auth(analystKey) })).status).toBe(403);
+    expect(
+      (
+        await app.request('/v1/score/batch', {
+          method: 'POST',
+          body: JSON.stringify({ transactions: [tx('a2')] }),
+          headers: auth(analystKey),
+        })
+      ).status,
+    ).toBe(403);
     expect((await app.request('/v1/score', { method: 'POST', body, headers: auth(scoreKey) })).status).toBe(200);
-    expect((await app.request('/v1/transactions/a1/label', { method: 'POST', body: JSON.stringify({ label: 'fraud', analyst: 'x' }), headers: auth(scoreKey) })).status).toBe(403);
-    expect((await app.request('/v1/transactions/a1/label', { method: 'POST', body: JSON.stringify({ label: 'fraud', analyst: 'x' }), headers: auth(analystKey) })).status).toBe(200);
+    expect(
+      (
+        await app.request('/v1/transactions/a1/label', {
+          method: 'POST',
+          body: JSON.stringify({ label: 'fraud', analyst: 'x' }),
+          headers: auth(scoreKey),
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await app.request('/v1/transactions/a1/label', {
+          method: 'POST',
+          body: JSON.stringify({ label: 'fraud', analyst: 'x' }),
+          headers: auth(analystKey),
+        })
+      ).status,
+    ).toBe(200);
     const health = await app.request('/health');
     expect(health.status).toBe(200);
     expect(health.headers.get('x-frame-options')).toBe('DENY');
@@ -74,7 +143,10 @@ describe('createApp with security', () => {
     const { parseApiKeys } = await import('./middleware/index.js');
     const keys = await parseApiKeys('analyst-key-0123456789abcdef:analyst');
     const files = { 'trees.json': new TextEncoder().encode('{}') };
-    const { app } = await createTestEdge(BUNDLE, { security: { keys }, bundle: (v) => (v === '1.0.0' ? { version: v, files, sha256: { 'trees.json': 'abc' } } : undefined) });
+    const { app } = await createTestEdge(BUNDLE, {
+      security: { keys },
+      bundle: (v) => (v === '1.0.0' ? { version: v, files, sha256: { 'trees.json': 'abc' } } : undefined),
+    });
     expect((await app.request('/v1/models/1.0.0/bundle/trees.json')).status).toBe(200);
     expect((await app.request('/v1/models')).status).toBe(401);
     expect((await app.request('/v1/models/1.0.0/bundle/trees.json', { method: 'POST' })).status).toBe(401);
@@ -85,9 +157,16 @@ describe('createApp wiring of explanations, metrics and drift', () => {
   it('serves them over the same stored transactions', async () => {
     const { readFile } = await import('node:fs/promises');
     const { parseReference } = await import('./drift/index.js');
-    const reference = parseReference(JSON.parse(await readFile(new URL('../../models/bundles/default/reference.json', import.meta.url), 'utf8')));
+    const reference = parseReference(
+      JSON.parse(await readFile(new URL('../../models/bundles/default/reference.json', import.meta.url), 'utf8')),
+    );
     const { app } = await createTestEdge(BUNDLE, { driftReference: reference });
-    const post = (path: string, body: unknown) => app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const post = (path: string, body: unknown) =>
+      app.request(path, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
     expect((await post('/v1/score', tx('m1', { amount: 400 }))).status).toBe(200);
     expect((await post('/v1/score', tx('m2', { amount: 20, timestamp: '2026-03-20T10:05:00Z' }))).status).toBe(200);
 

@@ -7,11 +7,15 @@ import {
   apiKeyAuth,
   bodySizeLimit,
   corsAllowList,
+  logUnexpected,
   rateLimit,
+  requestId,
   requireScope,
   SCOPES,
   securityHeaders,
+  silentEdgeLogger,
   type ApiKeyEnv,
+  type EdgeLogger,
   type HashedApiKey,
   type RateLimitOptions,
 } from './middleware/index.js';
@@ -49,6 +53,7 @@ import { lifecycleRoutes, mlflowRoutes } from './routes/registry/index.js';
 import type { ModelLifecycle, RegistryBridge } from './registry/index.js';
 import { openApiRoutes } from './openapi/index.js';
 import { MemoryStorage, type Storage } from './storage/index.js';
+import type { InputLimits } from '@fraudscore/sdk';
 
 export interface SecurityOptions {
   /** Parsed API_KEYS (parseApiKeys); an empty list answers 401 on every /v1 route. */
@@ -99,6 +104,12 @@ export interface AppDeps {
   lifecycle?: ModelLifecycle;
   /** Bundle files by model version, served publicly at /v1/models/{version}/bundle/{file} for SDKs. */
   bundle?: (version: string) => ServedBundle | undefined;
+  /** The input contract's amount ceiling and timestamp window (default the SDK's DEFAULT_LIMITS); /openapi.json shows them. */
+  limits?: Partial<InputLimits>;
+  /** Where unexpected errors are logged, with the request id (default: nowhere). */
+  logger?: EdgeLogger;
+  /** Why the host is degraded besides the model registry (e.g. the stream's batches keep failing); /health reports them. */
+  degraded?: () => readonly string[];
 }
 
 export interface EdgeApp {
@@ -119,7 +130,16 @@ export function createEdge(deps: AppDeps): EdgeApp {
   const clock = deps.clock ?? Date.now;
   // One config object: POST /threshold changes it, the service reads it on every request.
   const config = deps.config ?? {};
-  const service = createScoringService({ model: deps.model, history: deps.history, storage, bus, clock, config });
+  const service = createScoringService({
+    model: deps.model,
+    history: deps.history,
+    storage,
+    bus,
+    clock,
+    config,
+    ...(deps.limits ? { limits: deps.limits } : {}),
+  });
+  const logger = deps.logger ?? silentEdgeLogger;
   const metrics = deps.metrics ?? createFraudMetrics({ clock, startTime: clock() });
   const driftHistory = deps.driftHistory ?? new MemoryDriftHistory();
   recordMetricsFromEvents(bus, metrics);
@@ -140,8 +160,10 @@ export function createEdge(deps: AppDeps): EdgeApp {
     });
 
   const app = new Hono();
+  app.use('*', requestId());
   app.onError((error, c) => {
     const { status, body, headers } = toErrorResponse(error);
+    if (status >= 500) body.error.requestId = logUnexpected(logger, c, error);
     return c.json(body, status, headers);
   });
   app.notFound((c) => {
@@ -155,7 +177,12 @@ export function createEdge(deps: AppDeps): EdgeApp {
 
   app.route(
     '/health',
-    healthRoutes({ service, clock, ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}) }),
+    healthRoutes({
+      service,
+      clock,
+      ...(deps.lifecycle ? { status: () => deps.lifecycle!.status() } : {}),
+      ...(deps.degraded ? { degraded: deps.degraded } : {}),
+    }),
   );
   // Public like /health (outside /v1): describes the routes below with the schemas they validate with.
   app.route(
@@ -164,6 +191,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
       apiKeyHeader: deps.security ? (deps.security.header ?? 'authorization') : undefined,
       drift: deps.driftReference !== undefined,
       bundle: deps.bundle !== undefined,
+      limits: service.limits(),
     }),
   );
   app.route('/v1/score', scoreRoutes({ service }));
@@ -179,7 +207,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   if (deps.bundle) app.route('/v1/models', bundleRoutes({ bundle: deps.bundle }));
   app.route('/v1/stream', streamRoutes({ bus }));
   app.route('/', legacyRoutes({ service, storage, config, clock }));
-  app.route('/v2', kserveRoutes({ service }));
+  app.route('/v2', kserveRoutes({ service, onUnexpected: (error, c) => logUnexpected(logger, c, error) }));
   app.route(
     '/',
     explanationRoutes({

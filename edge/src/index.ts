@@ -1,15 +1,76 @@
 // @fraudscore/edge: the authoritative scoring API as a Hono app (web-standard APIs only).
 export { createApp, createEdge, type AppDeps, type EdgeApp, type SecurityOptions } from './app.js';
 export { restoreState, type RestoreInput, type RestoredState } from './service/restore.js';
-export { createScoringService, type EdgeConfig, type LabelInput, type ModelProvider, type ScoreCallOptions, type ScoringService, type ScoringServiceDeps, type ServerHistory } from './service/index.js';
+export {
+  atIndex,
+  createScoringService,
+  type EdgeConfig,
+  type ItemOutcome,
+  type LabelInput,
+  type ModelProvider,
+  type ScoreCallOptions,
+  type ScoreEachOptions,
+  type ScoringService,
+  type ScoringServiceDeps,
+  type ServerHistory,
+} from './service/index.js';
 export * from './storage/index.js';
-export { createInProcessEventBus, type EdgeEvent, type EdgeEventType, type EventBus, type InProcessEventBusOptions, type Listener } from './bus/index.js';
-export { ApiError, badRequest, notFound, toErrorResponse, type ErrorBody } from './errors.js';
+export {
+  createInProcessEventBus,
+  type EdgeEvent,
+  type EdgeEventType,
+  type EventBus,
+  type InProcessEventBusOptions,
+  type Listener,
+} from './bus/index.js';
+export { ApiError, badRequest, conflict, notFound, toErrorResponse, type ErrorBody } from './errors.js';
+export { isJsonContentType } from './http.js';
 export * from './middleware/index.js';
-export { createLlmExplainer, memoryCache, templateExplainer, templateNarrative, type Explainer, type Explanation, type LlmExplainerOptions } from './explain/index.js';
+export {
+  createLlmExplainer,
+  memoryCache,
+  templateExplainer,
+  templateNarrative,
+  type Explainer,
+  type Explanation,
+  type LlmExplainerOptions,
+} from './explain/index.js';
 export { createFraudMetrics, Registry, type FraudMetrics } from './metrics/index.js';
-export { buildReference, computeDrift, DriftMonitor, DriftScheduler, MemoryDriftHistory, parseReference, psi, storedDriftRows, type BaselineInfo, type DriftBaseline, type DriftHistory, type DriftReference, type DriftRow, type DriftSnapshot } from './drift/index.js';
+export {
+  buildReference,
+  computeDrift,
+  DriftMonitor,
+  DriftScheduler,
+  MemoryDriftHistory,
+  parseReference,
+  psi,
+  storedDriftRows,
+  type BaselineInfo,
+  type DriftBaseline,
+  type DriftHistory,
+  type DriftReference,
+  type DriftRow,
+  type DriftSnapshot,
+} from './drift/index.js';
 export type { ServedBundle } from './routes/bundle/index.js';
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi/index.js';
-export type { GateScores, ModelLifecycle, ModelSource, ModelStatus, PromotionOutcome, RegistryBridge, RegistryModel, RegistryModelVersion, ReloadOutcome, RollbackOutcome, RunComparison } from './registry/index.js';
-export type { ActiveModel, ExplanationResponse, ModelsResponse } from './api-types.js';
+export type {
+  GateScores,
+  ModelLifecycle,
+  ModelSource,
+  ModelStatus,
+  PromotionOutcome,
+  RegistryBridge,
+  RegistryModel,
+  RegistryModelVersion,
+  ReloadOutcome,
+  RollbackOutcome,
+  RunComparison,
+} from './registry/index.js';
+export type {
+  ActiveModel,
+  BatchItemError,
+  ExplanationResponse,
+  ModelsResponse,
+  ScoreBatchResponse,
+} from './api-types.js';

@@ -12,7 +12,13 @@ beforeAll(async () => {
   broker = await startKafka();
   const scoring = await createStandaloneScoring();
   pipeline = await startPipeline({
-    kafka: { brokers: broker.brokers, clientId: 'example-test', groupId: 'example', replicationFactor: 1, instanceId: 'example' },
+    kafka: {
+      brokers: broker.brokers,
+      clientId: 'example-test',
+      groupId: 'example',
+      replicationFactor: 1,
+      instanceId: 'example',
+    },
     service: scoring.service,
   });
 }, 120_000);

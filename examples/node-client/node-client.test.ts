@@ -12,7 +12,13 @@ let server: RunningServer | undefined;
 let client: FraudScoreClient;
 
 beforeAll(async () => {
-  const config = await loadConfig({ PORT: '0', DEMO: 'off', API_KEYS: `${API_KEY}:admin`, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' });
+  const config = await loadConfig({
+    PORT: '0',
+    DEMO: 'off',
+    API_KEYS: `${API_KEY}:admin`,
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'silent',
+  });
   server = await startServer(config);
   client = new FraudScoreClient({ baseUrl: server.url, apiKey: API_KEY });
 });
@@ -54,14 +60,27 @@ describe('node-client example', () => {
 
     // Clear steps were printed, including the explanation text.
     const output = lines.join('\n');
-    for (const step of ['1. Score one transaction', '2. Score a batch', '3. Page through the alerts', '4. Label', '5. Explain', '6. Errors']) {
+    for (const step of [
+      '1. Score one transaction',
+      '2. Score a batch',
+      '3. Page through the alerts',
+      '4. Label',
+      '5. Explain',
+      '6. Errors',
+    ]) {
       expect(output).toContain(step);
     }
     expect(output).toContain(result.explanation.text.split('\n')[0]!);
   });
 
   it('turns error responses into FraudScoreApiError with status, code and field', async () => {
-    const negative = client.score({ id: 'neg-1', customerId: 'c-neg', terminalId: 't-1', amount: -1, timestamp: new Date().toISOString() });
+    const negative = client.score({
+      id: 'neg-1',
+      customerId: 'c-neg',
+      terminalId: 't-1',
+      amount: -1,
+      timestamp: new Date().toISOString(),
+    });
     await expect(negative).rejects.toBeInstanceOf(FraudScoreApiError);
     await expect(negative).rejects.toMatchObject({ status: 422, code: 'validation_error', field: 'amount' });
 
@@ -69,6 +88,8 @@ describe('node-client example', () => {
     await expect(missing).rejects.toMatchObject({ status: 404, code: 'not_found', field: 'id' });
 
     const wrongKey = new FraudScoreClient({ baseUrl: server!.url, apiKey: 'x'.repeat(43) });
-    await expect(wrongKey.score({ id: 'k-1', customerId: 'c', terminalId: 't', amount: 1, timestamp: Date.now() })).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    await expect(
+      wrongKey.score({ id: 'k-1', customerId: 'c', terminalId: 't', amount: 1, timestamp: Date.now() }),
+    ).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   });
 });

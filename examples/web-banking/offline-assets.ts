@@ -35,7 +35,12 @@ export function sdkOrtDir(): string {
   return dirname(createRequire(sdkEntry).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 }
 
-const TYPES: Record<string, string> = { json: 'application/json', wasm: 'application/wasm', mjs: 'text/javascript', onnx: 'application/octet-stream' };
+const TYPES: Record<string, string> = {
+  json: 'application/json',
+  wasm: 'application/wasm',
+  mjs: 'text/javascript',
+  onnx: 'application/octet-stream',
+};
 
 export function offlineAssets(options: OfflineAssetsOptions): Plugin {
   const ortDir = options.ortDir ?? sdkOrtDir();
@@ -45,7 +50,8 @@ export function offlineAssets(options: OfflineAssetsOptions): Plugin {
     for (const entry of await readdir(options.bundleDir, { withFileTypes: true })) {
       if (entry.isFile()) files.set(`bundle/${entry.name}`, join(options.bundleDir, entry.name));
     }
-    if (!files.has('bundle/manifest.json')) throw new Error(`${options.bundleDir} has no manifest.json: point bundleDir at a model bundle`);
+    if (!files.has('bundle/manifest.json'))
+      throw new Error(`${options.bundleDir} has no manifest.json: point bundleDir at a model bundle`);
     for (const name of ORT_FILES) files.set(`ort/${name}`, join(ortDir, name));
     return files;
   };
@@ -70,13 +76,18 @@ export function offlineAssets(options: OfflineAssetsOptions): Plugin {
       server.middlewares.use((request, response, next) => {
         const path = new URL(request.url ?? '/', 'http://localhost').pathname.replace(/^\//, '');
         // Only the known names are served: the map lookup is also the path-traversal guard.
-        sources().then(async (files) => {
-          const file = files.get(path);
-          if (!file) return next();
-          const body = await readFile(file);
-          response.writeHead(200, { 'content-type': TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-          response.end(body);
-        }).catch(next);
+        sources()
+          .then(async (files) => {
+            const file = files.get(path);
+            if (!file) return next();
+            const body = await readFile(file);
+            response.writeHead(200, {
+              'content-type': TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream',
+              'cache-control': 'no-cache',
+            });
+            response.end(body);
+          })
+          .catch(next);
       });
     },
 
@@ -87,7 +98,8 @@ export function offlineAssets(options: OfflineAssetsOptions): Plugin {
     },
 
     async generateBundle() {
-      for (const [fileName, file] of await sources()) this.emitFile({ type: 'asset', fileName, source: await readFile(file) });
+      for (const [fileName, file] of await sources())
+        this.emitFile({ type: 'asset', fileName, source: await readFile(file) });
     },
 
     async writeBundle(output) {
@@ -96,7 +108,11 @@ export function offlineAssets(options: OfflineAssetsOptions): Plugin {
       if (!dir) throw new Error('fraudscore-offline-assets needs build.outDir (output.dir)');
       const files = (await listFiles(dir)).filter((f) => f !== 'sw.js' && !f.endsWith('.map')).sort();
       const hash = createHash('sha256');
-      for (const file of files) hash.update(file).update('\0').update(await readFile(join(dir, file)));
+      for (const file of files)
+        hash
+          .update(file)
+          .update('\0')
+          .update(await readFile(join(dir, file)));
       const manifest = {
         version: hash.digest('hex').slice(0, 16),
         // index.html is cached as the scope's root ("./"), which navigations fall back to.
@@ -104,8 +120,10 @@ export function offlineAssets(options: OfflineAssetsOptions): Plugin {
       };
       const swPath = join(dir, 'sw.js');
       const code = await readFile(swPath, 'utf8');
-      if (!code.includes(PLACEHOLDER)) throw new Error(`sw.js does not mention ${PLACEHOLDER}: the precache manifest cannot be injected`);
-      if (/^\s*import\s/m.test(code)) throw new Error('sw.js imports another chunk: keep src/sw.ts free of imports (it runs as a classic script)');
+      if (!code.includes(PLACEHOLDER))
+        throw new Error(`sw.js does not mention ${PLACEHOLDER}: the precache manifest cannot be injected`);
+      if (/^\s*import\s/m.test(code))
+        throw new Error('sw.js imports another chunk: keep src/sw.ts free of imports (it runs as a classic script)');
       await writeFile(swPath, code.replaceAll(PLACEHOLDER, JSON.stringify(manifest)));
     },
   };

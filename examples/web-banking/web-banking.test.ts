@@ -23,10 +23,16 @@ let server: { url: string; close: () => Promise<void> } | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(join(repo, 'sdk/dist/index.js'))) throw new Error('sdk/dist is missing: run `pnpm --filter @fraudscore/sdk build` first');
+  if (!existsSync(join(repo, 'sdk/dist/index.js')))
+    throw new Error('sdk/dist is missing: run `pnpm --filter @fraudscore/sdk build` first');
   work = await mkdtemp(join(tmpdir(), 'fraudscore-web-banking-'));
   site = join(work, 'site');
-  await build({ root: here, configFile: join(here, 'vite.config.ts'), logLevel: 'warn', build: { outDir: site, emptyOutDir: true } });
+  await build({
+    root: here,
+    configFile: join(here, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: site, emptyOutDir: true },
+  });
   server = await serveDirectory(site);
   browser = await launchChromium();
 }, 60_000);
@@ -48,11 +54,18 @@ interface Shown {
 /** Types the amount and waits until the panel shows the pre-score for exactly that amount. */
 async function prescore(page: Page, amount: string): Promise<Shown> {
   await page.fill('#amount', amount);
-  await waitForText(page, `#prescore[data-state="scored"][data-amount="${Number(amount)}"] .caption`, `Pre-score for €${Number(amount).toFixed(2)}`);
+  await waitForText(
+    page,
+    `#prescore[data-state="scored"][data-amount="${Number(amount)}"] .caption`,
+    `Pre-score for €${Number(amount).toFixed(2)}`,
+  );
   return page.evaluate(() => {
     const text = (selector: string): string => document.querySelector(selector)?.textContent ?? '';
     return {
-      tier: text('#tier-text'), probability: text('#probability'), blocked: text('#blocked'), note: text('#scored-note'),
+      tier: text('#tier-text'),
+      probability: text('#probability'),
+      blocked: text('#blocked'),
+      note: text('#scored-note'),
       reasons: [...document.querySelectorAll('#reasons li .phrase')].map((e) => e.textContent ?? ''),
     };
   });
@@ -65,8 +78,13 @@ async function waitForText(page: Page, selector: string, text: string): Promise<
   try {
     await page.locator(selector, { hasText: text }).waitFor(WAIT);
   } catch (error) {
-    const shown = await page.locator(selector).textContent().catch(() => null);
-    throw new Error(`${selector} did not show "${text}" (it shows ${JSON.stringify(shown)})\n${problems.join('\n')}`, { cause: error });
+    const shown = await page
+      .locator(selector)
+      .textContent()
+      .catch(() => null);
+    throw new Error(`${selector} did not show "${text}" (it shows ${JSON.stringify(shown)})\n${problems.join('\n')}`, {
+      cause: error,
+    });
   }
 }
 
@@ -75,7 +93,9 @@ describe('web-banking example in Chromium', () => {
     const context = await browser!.newContext({ viewport: { width: 430, height: 900 } });
     const page = await context.newPage();
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
     try {
       await page.goto(server!.url);
       await waitForText(page, '#model', 'ready on this device');

@@ -17,6 +17,7 @@ MLFLOW_MODEL_NAME, PROMOTION_*, BUNDLE_PUBLIC_KEY, FRAUDSCORE_SIGNING_KEY):
 - FRAUDSCORE_TASK_RETRIES: retries per task (default 3, 5 minutes apart)
 - FRAUDSCORE_TRAIN_ARGS: extra ``fraudmodels train`` options (default none: the full hyperparameter search)
 """
+
 from __future__ import annotations
 
 import os

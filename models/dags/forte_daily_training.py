@@ -20,6 +20,7 @@ Params (trigger with ``--conf``): ``since`` (training window), ``base_data`` (ex
 the first model was trained on), ``min_days``, ``train_args`` (e.g. ``--no-search --rounds 60 --folds 1`` for a quick
 run; the default is the full training), ``version_base``.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,7 @@ from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Param
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _fraudscore.py beside this file, whatever the DAG folder
-from _fraudscore import DEFAULT_ARGS, FRAUDMODELS, LIFECYCLE_CLI, OPS_CLI, RUN_DIR  # noqa: E402
+from _fraudscore import DEFAULT_ARGS, FRAUDMODELS, LIFECYCLE_CLI, OPS_CLI, RUN_DIR
 
 with DAG(
     dag_id="forte_daily_training",
@@ -44,9 +45,15 @@ with DAG(
     tags=["fraudscore", "training"],
     params={
         "since": Param("90d", type="string", description="training window: a duration (90d) or an ISO time"),
-        "base_data": Param("", type="string", description="optional extra handbook-schema CSV merged into the training set"),
-        "min_days": Param(42, type="integer", minimum=1, description="fewest days the training set must span (7 × (folds + 2))"),
-        "train_args": Param(os.environ.get("FRAUDSCORE_TRAIN_ARGS", ""), type="string", description="extra `fraudmodels train` options"),
+        "base_data": Param(
+            "", type="string", description="optional extra handbook-schema CSV merged into the training set"
+        ),
+        "min_days": Param(
+            42, type="integer", minimum=1, description="fewest days the training set must span (7 × (folds + 2))"
+        ),
+        "train_args": Param(
+            os.environ.get("FRAUDSCORE_TRAIN_ARGS", ""), type="string", description="extra `fraudmodels train` options"
+        ),
         "version_base": Param("2.0.0", type="string", description="bundle versions are <version_base>-<UTC timestamp>"),
         "drift_window": Param("24h", type="string"),
     },
@@ -70,7 +77,7 @@ with DAG(
     train = BashOperator(
         task_id="train",
         bash_command=f'set -euo pipefail; {FRAUDMODELS} train --data "{RUN_DIR}/train.csv" --out "{RUN_DIR}/models" '
-        '{{ params.train_args }}',
+        "{{ params.train_args }}",
         execution_timeout=pendulum.duration(hours=6),
     )
     register = BashOperator(

@@ -8,6 +8,7 @@ collect_window → drift_check
   MLflow champion, or BUNDLE), kept as a drift snapshot in storage (drift_snapshots: the dashboard's drift view and
   alerts), and posted to Alertmanager (POST $ALERTMANAGER_URL/api/v2/alerts) for every PSI above the threshold
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,7 +19,7 @@ from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Param
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # _fraudscore.py beside this file, whatever the DAG folder
-from _fraudscore import DEFAULT_ARGS, OPS_CLI, RUN_DIR  # noqa: E402
+from _fraudscore import DEFAULT_ARGS, OPS_CLI, RUN_DIR
 
 with DAG(
     dag_id="forte_drift_monitoring",

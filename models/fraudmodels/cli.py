@@ -183,6 +183,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="regenerate in memory and fail if they differ from --out")
 
     p = commands.add_parser(
+        "deep-pair",
+        help="train and export a deep LightGBM + XGBoost pair with missing values and "
+        "their native SHAP values (the SDK's TreeSHAP benchmark and parity tests)",
+    )
+    p.add_argument(
+        "--size",
+        choices=["full", "test"],
+        default="full",
+        help="full: 1,000 + 500 trees (the benchmark); test: 40 + 30 trees (the parity test)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="directory (default: models/work/deep-pair/SIZE)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the directory was made with the same settings")
+
+    p = commands.add_parser(
         "verify", help="check a bundle's hashes and signature and its ONNX graph against trees.json"
     )
     p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
@@ -247,6 +261,7 @@ def _simulate(args) -> None:
 
 def _train(args) -> None:
     import os
+
     from .dataset import load_dataset
     from .pipeline import train_models
     from .simulate import simulate
@@ -306,6 +321,7 @@ def _train(args) -> None:
 
 def _export(args) -> None:
     import os
+
     from .pipeline import export_models
 
     key = args.signing_key or os.environ.get("FRAUDSCORE_SIGNING_KEY")
@@ -364,6 +380,14 @@ def _fixtures(args) -> int:
     return 0
 
 
+def _deep_pair(args) -> None:
+    from .deep import build_deep_pair
+
+    out = args.out or MODELS_DIR / "work" / "deep-pair" / args.size
+    summary = build_deep_pair(out, args.size, reuse=not args.force)
+    print(json.dumps({"deepPair": str(out), "models": summary["models"]}, indent=2))
+
+
 def _verify(args) -> None:
     from .fixtures import verify_bundle
 
@@ -399,6 +423,7 @@ COMMANDS = {
     "mlflow-server": _mlflow_server,
     "evaluate": _evaluate,
     "fixtures": _fixtures,
+    "deep-pair": _deep_pair,
     "verify": _verify,
     "keygen": _keygen,
     "demo": _demo,

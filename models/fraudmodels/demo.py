@@ -1,5 +1,6 @@
 """The main job until the server exists: simulate a short stream, score its last transactions with a bundle's
 model.onnx and print them."""
+
 from __future__ import annotations
 
 import json
@@ -30,13 +31,19 @@ def demo(bundle_dir: Path, count: int = 10) -> None:
     frauds = last_day[table["label"].to_numpy()[last_day] == 1][: count // 2]
     chosen = np.concatenate([frauds, np.setdiff1d(last_day, frauds)[: count - len(frauds)]])
     outputs = run_onnx((Path(bundle_dir) / "model.onnx").read_bytes(), X[chosen])
-    print(f"model {manifest['name']} {manifest['version']} (threshold {manifest['threshold']:.3f}); "
-          f"{len(table):,} simulated transactions, scoring {len(chosen)} of the last day")
-    print(f"{'id':>8} {'customer':>8} {'terminal':>8} {'amount':>9} {'probability':>11} {'risk':>8} {'block':>5} {'fraud':>5}")
+    print(
+        f"model {manifest['name']} {manifest['version']} (threshold {manifest['threshold']:.3f}); "
+        f"{len(table):,} simulated transactions, scoring {len(chosen)} of the last day"
+    )
+    print(
+        f"{'id':>8} {'customer':>8} {'terminal':>8} {'amount':>9} {'probability':>11} {'risk':>8} {'block':>5} {'fraud':>5}"
+    )
     for i, row in enumerate(chosen):
         probability = float(outputs["probability"].ravel()[i])
         tx = table.iloc[row]
-        print(f"{tx['id']:>8} {tx['customerId']:>8} {tx['terminalId']:>8} {tx['amount']:>9.2f} {probability:>11.4f} "
-              f"{risk_level(probability, manifest):>8} {'yes' if probability >= manifest['threshold'] else 'no':>5} "
-              f"{'yes' if tx['label'] == 1 else 'no':>5}")
+        print(
+            f"{tx['id']:>8} {tx['customerId']:>8} {tx['terminalId']:>8} {tx['amount']:>9.2f} {probability:>11.4f} "
+            f"{risk_level(probability, manifest):>8} {'yes' if probability >= manifest['threshold'] else 'no':>5} "
+            f"{'yes' if tx['label'] == 1 else 'no':>5}"
+        )
     print(json.dumps({"bundle": str(bundle_dir), "scored": len(chosen)}))

@@ -66,15 +66,19 @@ GRID = train.SMALL_GRIDS
 SCENARIOS = {1: "amount above 220", 2: "compromised terminal", 3: "compromised card"}
 # What a reader must know about how often the test weeks were looked at, and what the numbers are not.
 NOTES = [
-    "Test weeks: the new static and feedback models are evaluated on the test folds by this run only; every feature, "
-    "hyperparameter, threshold and the decision to keep the feedback features were chosen on the validation folds "
-    "(whose test weeks end 2018-07-31; the feature experiments used no data after that). The previous model (15 "
-    "features) had been evaluated on these test weeks twice by the earlier benchmark (its grid and selection "
-    "criterion were revised once after a first look, and its XGBoost base_score came from an early experiment on "
-    "test weeks); this run evaluates it a third time, for comparison only.",
-    "The feedback protocol's label times before each test week come from a simulated history whose weekly "
-    "investigation models were fitted on earlier weeks, some of them test weeks of earlier folds (as the handbook's "
-    "later folds train on earlier folds' test weeks); no choice depends on them.",
+    (
+        "Test weeks: the new static and feedback models are evaluated on the test folds by this run only; every feature, "
+        "hyperparameter, threshold and the decision to keep the feedback features were chosen on the validation folds "
+        "(whose test weeks end 2018-07-31; the feature experiments used no data after that). The previous model (15 "
+        "features) had been evaluated on these test weeks twice by the earlier benchmark (its grid and selection "
+        "criterion were revised once after a first look, and its XGBoost base_score came from an early experiment on "
+        "test weeks); this run evaluates it a third time, for comparison only."
+    ),
+    (
+        "The feedback protocol's label times before each test week come from a simulated history whose weekly "
+        "investigation models were fitted on earlier weeks, some of them test weeks of earlier folds (as the handbook's "
+        "later folds train on earlier folds' test weeks); no choice depends on them."
+    ),
 ]
 AGES = [(0, 7), (7, 14), (14, 28)]
 
@@ -506,15 +510,19 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Benchmark on the handbook's data",
         "",
-        f"Data: {report['data']['path']} ({report['data']['transactions']:,} transactions, sha256 {report['data']['sha256'][:16]}…). "
-        "Every choice (features, hyperparameters, thresholds, keeping the feedback features) was made on the validation "
-        f"folds (training starts {', '.join(hb['protocol']['validation_train_starts'])}); the test folds (training starts "
-        f"{', '.join(hb['protocol']['test_train_starts'])}) are evaluated by this run only.",
+        (
+            f"Data: {report['data']['path']} ({report['data']['transactions']:,} transactions, sha256 {report['data']['sha256'][:16]}…). "
+            "Every choice (features, hyperparameters, thresholds, keeping the feedback features) was made on the validation "
+            f"folds (training starts {', '.join(hb['protocol']['validation_train_starts'])}); the test folds (training starts "
+            f"{', '.join(hb['protocol']['test_train_starts'])}) are evaluated by this run only."
+        ),
         "",
         "## (a) The handbook protocol, static features",
         "",
-        "Chapter 5: prequential, 7 training days, 7 delay days, 7 test days, 4 test folds (mean ± std); labels known after "
-        "the 7-day delay; cards known to be compromised removed from the test days.",
+        (
+            "Chapter 5: prequential, 7 training days, 7 delay days, 7 test days, 4 test folds (mean ± std); labels known after "
+            "the 7-day delay; cards known to be compromised removed from the test days."
+        ),
         "",
         *rows,
         "",
@@ -528,10 +536,12 @@ def markdown(report: dict[str, Any]) -> str:
         + ", ".join(f"{label} {'yes' if ensemble[k]['mean'] > best[k] else 'NO'}" for k, label in METRICS)
         + ".",
         "",
-        f"At the threshold {static['threshold']:.4f} (maximum validation F1), on the test folds: precision "
-        f"{_ms(ensemble['precision'])}, recall {_ms(ensemble['recall'])}, F1 {_ms(ensemble['f1'])}. The previous model at "
-        f"its threshold {previous['threshold']:.4f}: precision {_ms(previous['test']['ensemble']['precision'])}, recall "
-        f"{_ms(previous['test']['ensemble']['recall'])}.",
+        (
+            f"At the threshold {static['threshold']:.4f} (maximum validation F1), on the test folds: precision "
+            f"{_ms(ensemble['precision'])}, recall {_ms(ensemble['recall'])}, F1 {_ms(ensemble['f1'])}. The previous model at "
+            f"its threshold {previous['threshold']:.4f}: precision {_ms(previous['test']['ensemble']['precision'])}, recall "
+            f"{_ms(previous['test']['ensemble']['recall'])}."
+        ),
         "",
         "Recall per fraud scenario at each model's threshold, test folds pooled (frauds in brackets):",
         "",
@@ -539,8 +549,10 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Static features: {', '.join(static['spec']['features'])}.",
         "",
-        f"Hyperparameters chosen on the validation folds: `{json.dumps(static['hyperparameters'])}`; the previous model "
-        f"keeps `{json.dumps(previous['hyperparameters'])}` (chosen on the same validation folds by the previous benchmark).",
+        (
+            f"Hyperparameters chosen on the validation folds: `{json.dumps(static['hyperparameters'])}`; the previous model "
+            f"keeps `{json.dumps(previous['hyperparameters'])}` (chosen on the same validation folds by the previous benchmark)."
+        ),
         "",
     ]
     fb = report["feedback_protocol"]
@@ -557,10 +569,12 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "## Reproduce",
         "",
-        f"`models/.venv/bin/python -m fraudmodels evaluate` (reads ../shared/data by default; `--threads N`): "
-        f"{report['seconds']:.0f} s, peak memory {report['peak_rss_mb']:.0f} MB on {report['machine']['cpus']} CPUs "
-        f"({report['machine']['threads']} training thread(s); the machine was shared with other work). Features, label "
-        "times and the investigation history are cached (`--cache-dir`).",
+        (
+            f"`models/.venv/bin/python -m fraudmodels evaluate` (reads ../shared/data by default; `--threads N`): "
+            f"{report['seconds']:.0f} s, peak memory {report['peak_rss_mb']:.0f} MB on {report['machine']['cpus']} CPUs "
+            f"({report['machine']['threads']} training thread(s); the machine was shared with other work). Features, label "
+            "times and the investigation history are cached (`--cache-dir`)."
+        ),
         "",
         *[f"- {note}" for note in report.get("notes", [])],
         "",
@@ -583,8 +597,10 @@ def _feedback_markdown(fb: dict[str, Any]) -> list[str]:
             + f" | {_ms(m['precision'])} | {_ms(m['recall'])} | {model['threshold']:.4f} |"
         )
     delays = [
-        "| model | compromised terminals | detected in their week | mean delay, detected (days) | mean delay, undetected counted to the week's end (days) "
-        "| compromised cards | detected | mean delay, detected | mean delay, censored | alerts per day |",
+        (
+            "| model | compromised terminals | detected in their week | mean delay, detected (days) | mean delay, undetected counted to the week's end (days) "
+            "| compromised cards | detected | mean delay, detected | mean delay, censored | alerts per day |"
+        ),
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, model in models.items():
@@ -611,17 +627,19 @@ def _feedback_markdown(fb: dict[str, Any]) -> list[str]:
     return [
         "## (b) The feedback protocol",
         "",
-        "The investigation process (models/fraudmodels/feedback.py) replayed over each test week with the evaluated "
-        f"model's own scores: every day its top {process['cards_investigated_per_day']} cards (the Card Precision@100 "
-        "budget; a card's score is its highest that day) are investigated, and the labels of their transactions of that "
-        f"day and the {process['reviewed_days']} days before are known at the next midnight; every other label "
-        f"{process['label_delay_days']} days after its transaction. A card with a known fraud since the fold's first "
-        "training day is blocked from the next day on: neither investigated nor evaluated (the handbook's removal of "
-        "known compromised cards, now with what the investigations found as well). Before each test week, labels are "
-        "known as a simulated history made them: a static LightGBM refitted every week on the week that ended 7 days "
-        f"earlier drove the same investigations ({_pct(process['history_labels_known_early'])} of labels and "
-        f"{_pct(process['history_frauds_known_early'])} of frauds known before the 7-day delay). Both models use the "
-        "static model's hyperparameters; each threshold maximises F1 on its own validation folds under the replay.",
+        (
+            "The investigation process (models/fraudmodels/feedback.py) replayed over each test week with the evaluated "
+            f"model's own scores: every day its top {process['cards_investigated_per_day']} cards (the Card Precision@100 "
+            "budget; a card's score is its highest that day) are investigated, and the labels of their transactions of that "
+            f"day and the {process['reviewed_days']} days before are known at the next midnight; every other label "
+            f"{process['label_delay_days']} days after its transaction. A card with a known fraud since the fold's first "
+            "training day is blocked from the next day on: neither investigated nor evaluated (the handbook's removal of "
+            "known compromised cards, now with what the investigations found as well). Before each test week, labels are "
+            "known as a simulated history made them: a static LightGBM refitted every week on the week that ended 7 days "
+            f"earlier drove the same investigations ({_pct(process['history_labels_known_early'])} of labels and "
+            f"{_pct(process['history_frauds_known_early'])} of frauds known before the 7-day delay). Both models use the "
+            "static model's hyperparameters; each threshold maximises F1 on its own validation folds under the replay."
+        ),
         "",
         *table,
         "",
@@ -629,15 +647,19 @@ def _feedback_markdown(fb: dict[str, Any]) -> list[str]:
         "",
         *_recall_table({name: model["test"]["recall"] for name, model in models.items()}),
         "",
-        "Detection delay at the same daily number of alerts (each day's alerts: the highest-scored transaction of each "
-        "of the 100 investigated cards). A compromise that began in a test week (a terminal's first compromised-terminal "
-        "fraud after 28 days without one; a card's first compromised-card fraud after 14 days) is detected by the first "
-        "alert on one of the terminal's frauds, or on any of the card's transactions:",
+        (
+            "Detection delay at the same daily number of alerts (each day's alerts: the highest-scored transaction of each "
+            "of the 100 investigated cards). A compromise that began in a test week (a terminal's first compromised-terminal "
+            "fraud after 28 days without one; a card's first compromised-card fraud after 14 days) is detected by the first "
+            "alert on one of the terminal's frauds, or on any of the card's transactions:"
+        ),
         "",
         *delays,
         "",
-        "Whether the feedback features pay, on the validation folds under the replay (the decision to keep them in the "
-        "default spec was made on these):",
+        (
+            "Whether the feedback features pay, on the validation folds under the replay (the decision to keep them in the "
+            "default spec was made on these):"
+        ),
         "",
         *validation,
         "",

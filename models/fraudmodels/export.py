@@ -10,6 +10,7 @@
 Everything is built and verified in memory, written into a temporary sibling directory, then renamed into place:
 a failed export never leaves half a bundle.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -37,8 +38,12 @@ from .train import Ensemble, sigmoid
 MANIFEST_FORMAT = "fraudscore-bundle/1"
 # Risk tiers as offsets from the decision threshold t (the original design): LOW below t, MEDIUM from t, HIGH from
 # t + 0.1, CRITICAL from t + 0.2; transactions are blocked from t.
-RISK_TIERS = [{"level": "LOW", "from": None}, {"level": "MEDIUM", "offset": 0.0}, {"level": "HIGH", "offset": 0.1},
-              {"level": "CRITICAL", "offset": 0.2}]
+RISK_TIERS = [
+    {"level": "LOW", "from": None},
+    {"level": "MEDIUM", "offset": 0.0},
+    {"level": "HIGH", "offset": 0.1},
+    {"level": "CRITICAL", "offset": 0.2},
+]
 
 
 def json_bytes(document: Any) -> bytes:
@@ -47,14 +52,16 @@ def json_bytes(document: Any) -> bytes:
 
 def code_revision() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
-def build_bundle_files(ensemble: Ensemble, spec: dict[str, Any], X_train: np.ndarray, X_verify: np.ndarray,
-                       manifest_fields: dict[str, Any]) -> tuple[dict[str, bytes], dict[str, Any]]:
+def build_bundle_files(
+    ensemble: Ensemble, spec: dict[str, Any], X_train: np.ndarray, X_verify: np.ndarray, manifest_fields: dict[str, Any]
+) -> tuple[dict[str, bytes], dict[str, Any]]:
     """All bundle files as bytes (manifest last, it lists the others' hashes) plus the verification report."""
     names = feature_names(spec)
     lgbm, xgb = ensemble.models["lightgbm"], ensemble.models["xgboost"]
@@ -68,19 +75,33 @@ def build_bundle_files(ensemble: Ensemble, spec: dict[str, Any], X_train: np.nda
         "features.json": json_bytes(spec),
         "trees.json": (dump_trees(trees_doc) + "\n").encode(),
         "model.onnx": onnx_bytes,
-        "reference.json": json_bytes(build_reference(names, X_train, probability, manifest_fields["trainingData"]["window"])),
+        "reference.json": json_bytes(
+            build_reference(names, X_train, probability, manifest_fields["trainingData"]["window"])
+        ),
     }
     manifest = {
         "format": MANIFEST_FORMAT,
         **manifest_fields,
-        "createdAt": manifest_fields.get("createdAt") or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "createdAt": manifest_fields.get("createdAt")
+        or datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "codeRevision": manifest_fields.get("codeRevision") or code_revision(),
         "features": names,
-        "featureSpec": {"file": "features.json", "name": spec["name"], "version": spec["version"], "sha256": spec_hash(spec)},
-        "ensemble": {"combination": "margin = sum(weight * model margin); probability = sigmoid(margin)",
-                     "weights": ensemble.weights, "hyperparameters": ensemble.params},
+        "featureSpec": {
+            "file": "features.json",
+            "name": spec["name"],
+            "version": spec["version"],
+            "sha256": spec_hash(spec),
+        },
+        "ensemble": {
+            "combination": "margin = sum(weight * model margin); probability = sigmoid(margin)",
+            "weights": ensemble.weights,
+            "hyperparameters": ensemble.params,
+        },
         "riskTiers": RISK_TIERS,
-        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)} for name, data in sorted(files.items())},
+        "files": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in sorted(files.items())
+        },
     }
     files["manifest.json"] = json_bytes(manifest)
     return files, verification

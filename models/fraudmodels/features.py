@@ -216,7 +216,7 @@ class _EntityIndex:
         previous = np.full(len(pair), -1, dtype=np.int64)
         same = pair[by_pair[1:]] == pair[by_pair[:-1]]
         previous[by_pair[1:][same]] = by_pair[:-1][same]
-        first_in_window = lambda p, rows: ~missing[p] & (previous[p] < lo[rows])  # noqa: E731
+        first_in_window = lambda p, rows: ~missing[p] & (previous[p] < lo[rows])
         return _window_loop(lo, hi, first_in_window).astype(np.float64)
 
 

@@ -18,7 +18,8 @@ protocol (evaluate.py), the evaluated model's own scores drive the investigation
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd

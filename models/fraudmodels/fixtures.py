@@ -37,7 +37,7 @@ from .bundle.trees import evaluate_trees
 from .bundle.verify import make_edge_rows, native_margins, run_onnx
 from .csvio import read_transactions
 from .errors import ExportError
-from .export import json_bytes, read_manifest
+from .export import read_manifest
 from .features import compute_features
 from .reference import build_reference
 from .signing import verify as verify_signature

@@ -14,6 +14,7 @@ Artifacts go through the server (mlflow-artifacts:/ URIs), so clients need only 
 middleware accepts loopback Host headers (127.0.0.1:N, localhost:N) with its defaults. This module does not import
 mlflow: it runs the `mlflow` executable next to the Python interpreter (the venv's).
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,9 @@ from .errors import FraudModelsError
 def mlflow_executable() -> Path:
     path = Path(sys.executable).parent / "mlflow"
     if not path.exists():
-        raise FraudModelsError(f"{path} is missing: MLflow is an optional extra; run scripts/setup.sh "
-                               "(or pip install -e 'models[mlflow]')")
+        raise FraudModelsError(
+            f"{path} is missing: MLflow is an optional extra; run scripts/setup.sh (or pip install -e 'models[mlflow]')"
+        )
     return path
 
 
@@ -44,14 +46,29 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def server_environment() -> dict[str, str]:
-    return {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": os.environ.get("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")}
+    return {
+        **os.environ,
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": os.environ.get("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false"),
+    }
 
 
 def server_command(directory: Path, port: int, host: str = "127.0.0.1") -> list[str]:
     directory = Path(directory).resolve()
-    return [str(mlflow_executable()), "server", "--backend-store-uri", f"sqlite:///{directory / 'mlflow.db'}",
-            "--serve-artifacts", "--artifacts-destination", str(directory / "artifacts"),
-            "--host", host, "--port", str(port), "--workers", "1"]
+    return [
+        str(mlflow_executable()),
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{directory / 'mlflow.db'}",
+        "--serve-artifacts",
+        "--artifacts-destination",
+        str(directory / "artifacts"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
 
 
 class MlflowServer:
@@ -61,8 +78,9 @@ class MlflowServer:
         self.process, self.url, self.log_path = process, url, log_path
 
     @classmethod
-    def start(cls, directory: Path, port: int | None = None, host: str = "127.0.0.1",
-              timeout: float = 120.0) -> "MlflowServer":
+    def start(
+        cls, directory: Path, port: int | None = None, host: str = "127.0.0.1", timeout: float = 120.0
+    ) -> MlflowServer:
         """Starts the server and returns once GET /health answers 200 (or raises after timeout seconds)."""
         server = cls.launch(directory, port, host)
         try:
@@ -73,16 +91,21 @@ class MlflowServer:
         return server
 
     @classmethod
-    def launch(cls, directory: Path, port: int | None = None, host: str = "127.0.0.1") -> "MlflowServer":
+    def launch(cls, directory: Path, port: int | None = None, host: str = "127.0.0.1") -> MlflowServer:
         """Starts the server without waiting (it takes 10-30 s to answer); call wait_healthy before use."""
         directory = Path(directory).resolve()
         directory.mkdir(parents=True, exist_ok=True)
         port = port or free_port(host)
         log_path = directory / "server.log"
         with open(log_path, "ab") as log_file:
-            process = subprocess.Popen(server_command(directory, port, host), stdin=subprocess.DEVNULL,
-                                       stdout=log_file, stderr=subprocess.STDOUT, env=server_environment(),
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                server_command(directory, port, host),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=server_environment(),
+                start_new_session=True,
+            )
         return cls(process, f"http://{host}:{port}", log_path)
 
     def wait_healthy(self, timeout: float = 120.0) -> None:
@@ -91,8 +114,7 @@ class MlflowServer:
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                raise FraudModelsError(f"mlflow server exited with code {self.process.returncode}: "
-                                       f"{self.log_tail()}")
+                raise FraudModelsError(f"mlflow server exited with code {self.process.returncode}: {self.log_tail()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
                     if response.status == 200:
@@ -101,8 +123,9 @@ class MlflowServer:
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                raise FraudModelsError(f"mlflow server at {self.url} not healthy after {timeout:.0f} s: "
-                                       f"{self.log_tail()}")
+                raise FraudModelsError(
+                    f"mlflow server at {self.url} not healthy after {timeout:.0f} s: {self.log_tail()}"
+                )
             time.sleep(0.2)
 
     def log_tail(self, lines: int = 20) -> str:

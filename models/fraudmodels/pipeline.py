@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import lightgbm
 import numpy as np
@@ -92,7 +93,7 @@ def train_models(
         "window": {
             "from": data.date_of(last_day - train_days + 1),
             "to": data.date_of(last_day),
-            "rows": int(len(rows)),
+            "rows": len(rows),
             "frauds": int(data.y[rows].sum()),
         },
         "hyperparameters": params,

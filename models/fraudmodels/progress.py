@@ -1,4 +1,5 @@
 """Progress lines for long steps, on stderr so that stdout stays machine-readable."""
+
 import sys
 import time
 

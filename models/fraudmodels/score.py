@@ -121,7 +121,7 @@ def score_file(
     temporary.replace(out)
     return {
         "out": str(out),
-        "scored": int(len(result)),
+        "scored": len(result),
         "history": int(len(table) - len(result)),
         "blocked": int(result["BLOCK"].sum()),
         "threshold": threshold,

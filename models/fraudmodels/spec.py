@@ -32,7 +32,7 @@ FORMATS = (FORMAT_1, FORMAT)
 FIELD_TYPES = {"string", "id", "number", "timestamp", "label", "category"}
 FEATURE_TYPES = {"number", "count", "flag", "category"}
 KINDS = ("source", "calendar", "window", "ratio", "difference")
-CALENDAR_PARTS = {"hour": range(0, 24), "isoWeekday": range(1, 8)}
+CALENDAR_PARTS = {"hour": range(24), "isoWeekday": range(1, 8)}
 AGGREGATES = {"count", "sum", "mean", "std", "distinct", "sinceLatest"}
 # What each aggregate may read: None = no field; a set = the field types it accepts (count's field is optional).
 AGGREGATE_FIELDS: dict[str, set[str] | None] = {

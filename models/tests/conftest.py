@@ -2,7 +2,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from fraudmodels.csvio import read_transactions
 from fraudmodels.simulate import SIMULATOR_CLI, simulate
 

@@ -1,4 +1,5 @@
 """The command line on the committed default bundle."""
+
 import json
 
 from fraudmodels.cli import DEFAULT_BUNDLE, main

@@ -1,9 +1,9 @@
 """Bad input files get a clear error naming file, line and column, and nothing is written."""
+
 import gzip
 from pathlib import Path
 
 import pytest
-
 from fraudmodels.cli import main
 from fraudmodels.csvio import COLUMNS, read_transactions
 from fraudmodels.errors import DataError
@@ -35,15 +35,44 @@ def test_reads_gzip(tmp_path):
 @pytest.mark.parametrize(
     ("header", "lines", "message", "line", "column"),
     [
-        (",".join(COLUMNS).replace("TX_AMOUNT", "TX_AMOUNTS"), GOOD, "missing column.*TX_AMOUNT.*TX_AMOUNTS", None, None),
-        (",".join(c for c in COLUMNS if c != "TERMINAL_ID"), [l.replace(",3156", "").replace(",3412", "") for l in GOOD],
-         "missing column.*TERMINAL_ID", None, None),
+        (
+            ",".join(COLUMNS).replace("TX_AMOUNT", "TX_AMOUNTS"),
+            GOOD,
+            "missing column.*TX_AMOUNT.*TX_AMOUNTS",
+            None,
+            None,
+        ),
+        (
+            ",".join(c for c in COLUMNS if c != "TERMINAL_ID"),
+            [l.replace(",3156", "").replace(",3412", "") for l in GOOD],
+            "missing column.*TERMINAL_ID",
+            None,
+            None,
+        ),
         (",".join(COLUMNS), [GOOD[0], GOOD[1].replace("81.51", "81,51x")], None, None, None),
-        (",".join(COLUMNS), [GOOD[0], GOOD[1].replace("81.51", "eighty")], "not a finite number: 'eighty'", 3, "TX_AMOUNT"),
+        (
+            ",".join(COLUMNS),
+            [GOOD[0], GOOD[1].replace("81.51", "eighty")],
+            "not a finite number: 'eighty'",
+            3,
+            "TX_AMOUNT",
+        ),
         (",".join(COLUMNS), [GOOD[0], GOOD[1].replace("81.51", "-1")], "negative amount", 3, "TX_AMOUNT"),
         (",".join(COLUMNS), [GOOD[0].replace(",0,0,0", ",0,2,0"), GOOD[1]], "label is not 0 or 1: '2'", 2, "TX_FRAUD"),
-        (",".join(COLUMNS), [GOOD[0].replace("2018-04-01 00:00:31", "01/04/2018"), GOOD[1]], "not a datetime", 2, "TX_DATETIME"),
-        (",".join(COLUMNS), [GOOD[0], GOOD[1].replace("1,2018", "0,2018")], "duplicate transaction id 0", 3, "TRANSACTION_ID"),
+        (
+            ",".join(COLUMNS),
+            [GOOD[0].replace("2018-04-01 00:00:31", "01/04/2018"), GOOD[1]],
+            "not a datetime",
+            2,
+            "TX_DATETIME",
+        ),
+        (
+            ",".join(COLUMNS),
+            [GOOD[0], GOOD[1].replace("1,2018", "0,2018")],
+            "duplicate transaction id 0",
+            3,
+            "TRANSACTION_ID",
+        ),
         (",".join(COLUMNS), [], "header but no transactions", None, None),
         ("", [], "empty", None, None),
     ],

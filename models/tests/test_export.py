@@ -2,12 +2,9 @@
 writes and the manifest's decision rules."""
 
 import json
-import os
 import shutil
 
-import numpy as np
 import pytest
-
 from fraudmodels import export as export_module
 from fraudmodels.dataset import load_dataset
 from fraudmodels.errors import ExportError

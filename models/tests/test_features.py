@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from fraudmodels.errors import DataError, SpecError
 from fraudmodels.features import compute_features
 from fraudmodels.spec import BASELINE_SPEC_PATH, feature_names, load_spec, spec_hash

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from fraudmodels import feedback, train
 from fraudmodels.features import compute_features
 from fraudmodels.spec import load_spec
@@ -82,7 +81,7 @@ def test_the_replay_sees_only_the_investigations_of_earlier_days(simulated_table
     frauds = rows[table["label"].to_numpy()[rows] == 1]
     scores = np.where(np.isin(rows, frauds), 1.0, 0.0)
     replay.investigate(first_day, scores)
-    again, same_day = replay.features(first_day)
+    _, same_day = replay.features(first_day)
     np.testing.assert_array_equal(same_day, before)  # known from the next midnight, not during the day
     later_rows, later = replay.features(first_day + 1)
     terminal_frauds = names.index("TERMINAL_ID_KNOWN_FRAUD_1DAY_WINDOW")

@@ -1,11 +1,11 @@
 """MLflow tracking and registration against a real MLflow server (models/.venv/bin/mlflow server with SQLite and
 proxied artifacts, started once for this file on a free port)."""
+
 import contextlib
 import hashlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,15 +17,20 @@ import pytest
 
 try:
     from mlflow import MlflowClient
+
     MISSING = None
 except ImportError as error:  # every test here fails (a skip would hide that they never ran); other files run
-    MlflowClient, MISSING = None, f"MLflow is not installed ({error}): run scripts/setup.sh (it installs models[mlflow])"
+    MlflowClient, MISSING = (
+        None,
+        f"MLflow is not installed ({error}): run scripts/setup.sh (it installs models[mlflow])",
+    )
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _mlflow_installed():
     if MISSING:
         pytest.fail(MISSING, pytrace=False)
+
 
 from fraudmodels.cli import main
 from fraudmodels.export import code_revision
@@ -66,7 +71,9 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_training_without_a_tracking_uri_imports_no_mlflow_and_opens_no_socket(mlflow_launched, simulated_csv, tmp_path):
+def test_training_without_a_tracking_uri_imports_no_mlflow_and_opens_no_socket(
+    mlflow_launched, simulated_csv, tmp_path
+):
     # First in the file: the server (mlflow_launched, unused here) boots meanwhile.
     script = textwrap.dedent(f"""
         import json, socket, sys
@@ -81,8 +88,15 @@ def test_training_without_a_tracking_uri_imports_no_mlflow_and_opens_no_socket(m
         print(json.dumps({{"code": code, "mlflow": sorted(m for m in sys.modules if m.split(".")[0] == "mlflow")}}))
     """)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    done = subprocess.run([sys.executable, "-c", script], cwd=MODELS_DIR, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        check=False,
+        cwd=MODELS_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"code": 0, "mlflow": []}
@@ -105,9 +119,16 @@ def trainings(mlflow_server, simulated_csv, tmp_path_factory):
             trained = json.loads(out)
             code, _, err = run_cli(["export", "--models", str(models), "--out", str(bundle), "--version", version])
             assert code == 0, err
-            results.append({"run_id": trained["mlflow"]["runId"], "models": models, "bundle": bundle,
-                            "revisions": {revision, code_revision()},
-                            "version": version, "summary": json.loads((models / "training.json").read_text())})
+            results.append(
+                {
+                    "run_id": trained["mlflow"]["runId"],
+                    "models": models,
+                    "bundle": bundle,
+                    "revisions": {revision, code_revision()},
+                    "version": version,
+                    "summary": json.loads((models / "training.json").read_text()),
+                }
+            )
     return results
 
 
@@ -148,7 +169,10 @@ def test_a_training_run_logs_params_metrics_artifacts_and_tags(tracking, trainin
     plots = {item.path for item in client.list_artifacts(first["run_id"], "plots")}
     assert plots == {"plots/roc_curve.png", "plots/precision_recall_curve.png", "plots/shap_summary.png"}
     for path in plots:
-        assert Path(client.download_artifacts(first["run_id"], path, str(tmp_path))).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (
+            Path(client.download_artifacts(first["run_id"], path, str(tmp_path))).read_bytes()[:8]
+            == b"\x89PNG\r\n\x1a\n"
+        )
     logged = json.loads(Path(client.download_artifacts(first["run_id"], "metrics.json", str(tmp_path))).read_text())
     assert logged["validation"] == summary["validation"] and logged["threshold"] == summary["threshold"]
     shap = json.loads(Path(client.download_artifacts(first["run_id"], "shap_summary.json", str(tmp_path))).read_text())
@@ -176,26 +200,42 @@ def registered(mlflow_server, trainings):
         patch.delenv("MLFLOW_MODEL_NAME", raising=False)
         for trained in trainings:
             result = register(["--bundle", str(trained["bundle"])])
-            steps.append({**trained, "result": result,
-                          "challenger": client.get_model_version_by_alias(MODEL_NAME, "challenger").version})
+            steps.append(
+                {
+                    **trained,
+                    "result": result,
+                    "challenger": client.get_model_version_by_alias(MODEL_NAME, "challenger").version,
+                }
+            )
     return steps
 
 
-def test_register_creates_versions_with_tags_alias_and_downloadable_bundles(tracking, registered, mlflow_server,
-                                                                             tmp_path):
+def test_register_creates_versions_with_tags_alias_and_downloadable_bundles(
+    tracking, registered, mlflow_server, tmp_path
+):
     client = tracking
     for number, step in enumerate(registered, 1):
         result = step["result"]
-        assert result == {"name": MODEL_NAME, "version": str(number), "run_id": step["run_id"],
-                          "artifact_path": "bundle", "bundle_version": step["version"], "alias": "challenger",
-                          "stage": "Staging", "manifest_sha256": result["manifest_sha256"]}
+        assert result == {
+            "name": MODEL_NAME,
+            "version": str(number),
+            "run_id": step["run_id"],
+            "artifact_path": "bundle",
+            "bundle_version": step["version"],
+            "alias": "challenger",
+            "stage": "Staging",
+            "manifest_sha256": result["manifest_sha256"],
+        }
         assert step["challenger"] == str(number)  # the alias moved to the new version
         manifest_bytes = (step["bundle"] / "manifest.json").read_bytes()
         version = client.get_model_version(MODEL_NAME, str(number))
         assert version.run_id == step["run_id"] and version.source.endswith("/bundle")
-        assert version.tags == {"bundle_version": step["version"],
-                                "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
-                                "feature_spec_hash": spec_hash(load_spec()), "bundle_name": "fraud-ensemble"}
+        assert version.tags == {
+            "bundle_version": step["version"],
+            "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
+            "feature_spec_hash": spec_hash(load_spec()),
+            "bundle_name": "fraud-ensemble",
+        }
         assert result["manifest_sha256"] == version.tags["manifest_sha256"]
         assert version.current_stage == "Staging"
 
@@ -224,9 +264,11 @@ def test_register_refuses_a_bundle_version_the_model_already_has(tracking, regis
 def test_a_second_bundle_of_one_training_goes_to_a_new_run(tracking, registered, tmp_path):
     first = registered[0]
     bundle = tmp_path / "bundle"
-    code, _, err = run_cli(["export", "--models", str(first["models"]), "--out", str(bundle), "--version", "1.0.0-test.3"])
+    code, _, err = run_cli(
+        ["export", "--models", str(first["models"]), "--out", str(bundle), "--version", "1.0.0-test.3"]
+    )
     assert code == 0, err
-    code, out, err = run_cli(["register", "--bundle", str(bundle)])
+    code, _, err = run_cli(["register", "--bundle", str(bundle)])
     assert code == 1 and "already holds a different bundle" in err and "--new-run" in err
     result = register(["--bundle", str(bundle), "--new-run", "--name", "fraud-ensemble-other"])
     assert result["version"] == "1" and result["run_id"] != first["run_id"]
@@ -243,6 +285,7 @@ def test_register_needs_a_tracking_uri(monkeypatch, trainings):
 
 def test_an_unreachable_tracking_server_fails_fast_before_training(monkeypatch, simulated_csv, tmp_path):
     from fraudmodels.mlflow_server import free_port
+
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")
     code, out, err = run_cli(["train", "--data", str(simulated_csv), "--out", str(tmp_path / "models"), *FAST])
     assert code == 1 and out == "" and "does not answer" in err

@@ -1,8 +1,8 @@
 """The handbook's protocol pieces on hand-made data where the answer is known."""
+
 import numpy as np
 import pandas as pd
 import pytest
-
 from fraudmodels import protocol
 
 
@@ -21,8 +21,10 @@ def test_test_days_drop_cards_known_compromised_before_them():
     days = np.arange(21)
     rows = []
     for d in days:
-        rows.append({"day": d, "customerId": "x", "label": 1 if d == 2 else 0})    # fraud seen in training
-        rows.append({"day": d, "customerId": "y", "label": 1 if d == 8 else 0})    # fraud in the delay, revealed day 9 → test day 16
+        rows.append({"day": d, "customerId": "x", "label": 1 if d == 2 else 0})  # fraud seen in training
+        rows.append(
+            {"day": d, "customerId": "y", "label": 1 if d == 8 else 0}
+        )  # fraud in the delay, revealed day 9 → test day 16
         rows.append({"day": d, "customerId": "z", "label": 0})
     table = pd.DataFrame(rows)
     fold = protocol.train_test_split(table, 0)
@@ -42,6 +44,8 @@ def test_fold_starts_step_back_a_week():
 def test_threshold_metrics_and_best_f1_threshold():
     label = np.array([0, 0, 1, 1, 0, 1])
     score = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
-    assert protocol.threshold_metrics(label, score, 0.5) == pytest.approx({"precision": 1.0, "recall": 2 / 3, "f1": 0.8})
+    assert protocol.threshold_metrics(label, score, 0.5) == pytest.approx(
+        {"precision": 1.0, "recall": 2 / 3, "f1": 0.8}
+    )
     threshold = protocol.best_f1_threshold(label, score)
     assert protocol.threshold_metrics(label, score, threshold)["f1"] >= 0.8

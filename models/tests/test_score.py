@@ -1,14 +1,10 @@
 """`score` on files the pipeline has not seen: history from earlier files or from the same file, output in the
 scored file's order, SHAP from the native models."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
-
 from fraudmodels.cli import DEFAULT_BUNDLE, DEFAULT_FIXTURES, main
-from fraudmodels.csvio import COLUMNS
 from fraudmodels.errors import DataError
 from fraudmodels.score import score_file
 

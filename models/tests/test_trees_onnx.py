@@ -9,13 +9,16 @@ import numpy as np
 import onnx
 import pytest
 import xgboost as xgb
-
 from fraudmodels.bundle.onnx_graph import build_onnx, onnxmltools_baseline
-from fraudmodels.bundle.trees import (
-    UnsupportedModelError, dumps, evaluate_trees, export_trees, get_model, sigmoid)
+from fraudmodels.bundle.trees import UnsupportedModelError, dumps, evaluate_trees, export_trees, get_model, sigmoid
 from fraudmodels.bundle.verify import (
-    BundleVerificationError, count_rows_on_thresholds, make_edge_rows, native_margins, run_onnx,
-    verify_bundle_models)
+    BundleVerificationError,
+    count_rows_on_thresholds,
+    make_edge_rows,
+    native_margins,
+    run_onnx,
+    verify_bundle_models,
+)
 
 N_ROWS, N_FEATURES, N_TREES = 2000, 6, 20
 NAMES = ["amount", "velocity_1h", "merchant_risk", "zeros_mass", "age_days", "hour"]
@@ -26,13 +29,19 @@ def _data(seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
     """Synthetic data: NaNs in features 0 and 2 only, a zero-heavy feature 3, label depends on NaN-ness."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(N_ROWS, N_FEATURES))
-    X[:, 0] = np.exp(X[:, 0] * 1.5) * 100.0                    # amount-like, large magnitude
+    X[:, 0] = np.exp(X[:, 0] * 1.5) * 100.0  # amount-like, large magnitude
     X[rng.random(N_ROWS) < 0.15, 0] = np.nan
     X[rng.random(N_ROWS) < 0.10, 2] = np.nan
     X[rng.random(N_ROWS) < 0.40, 3] = 0.0
-    X[:, 5] = rng.integers(0, 24, N_ROWS)                       # integer-valued
-    logit = (np.log1p(np.nan_to_num(X[:, 0], nan=50.0)) - 4.5 + X[:, 1] + 0.8 * np.isnan(X[:, 2])
-             + 0.7 * (X[:, 3] > 0) - 0.5 * (X[:, 5] > 12))
+    X[:, 5] = rng.integers(0, 24, N_ROWS)  # integer-valued
+    logit = (
+        np.log1p(np.nan_to_num(X[:, 0], nan=50.0))
+        - 4.5
+        + X[:, 1]
+        + 0.8 * np.isnan(X[:, 2])
+        + 0.7 * (X[:, 3] > 0)
+        - 0.5 * (X[:, 5] > 12)
+    )
     y = (rng.random(N_ROWS) < 1 / (1 + np.exp(-logit))).astype(int)
     return X, y
 
@@ -41,12 +50,24 @@ def _data(seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
 def bundle():
     """Tiny trained models, their trees.json (after a JSON round trip) and model.onnx bytes."""
     X, y = _data()
-    lgbm = lgb.train({"objective": "binary", "num_leaves": 15, "learning_rate": 0.2, "seed": 1,
-                      "deterministic": True, "num_threads": 1, "verbose": -1},
-                     lgb.Dataset(X, y, feature_name=NAMES), num_boost_round=N_TREES)
-    xgbm = xgb.train({"objective": "binary:logistic", "tree_method": "hist", "max_depth": 4, "eta": 0.3,
-                      "seed": 1, "nthread": 1}, xgb.DMatrix(X, y, missing=np.nan, feature_names=NAMES),
-                     num_boost_round=N_TREES)
+    lgbm = lgb.train(
+        {
+            "objective": "binary",
+            "num_leaves": 15,
+            "learning_rate": 0.2,
+            "seed": 1,
+            "deterministic": True,
+            "num_threads": 1,
+            "verbose": -1,
+        },
+        lgb.Dataset(X, y, feature_name=NAMES),
+        num_boost_round=N_TREES,
+    )
+    xgbm = xgb.train(
+        {"objective": "binary:logistic", "tree_method": "hist", "max_depth": 4, "eta": 0.3, "seed": 1, "nthread": 1},
+        xgb.DMatrix(X, y, missing=np.nan, feature_names=NAMES),
+        num_boost_round=N_TREES,
+    )
     doc = export_trees(lgbm, xgbm, NAMES)
     text = dumps(doc)
     loaded = json.loads(text)
@@ -54,8 +75,17 @@ def bundle():
     rng = np.random.default_rng(3)
     X_test, _ = _data(seed=11)
     edges = make_edge_rows(loaded, X, rng)
-    return {"X": X, "X_test": X_test, "edges": edges, "lgbm": lgbm, "xgb": xgbm, "doc": doc,
-            "text": text, "loaded": loaded, "onnx": onnx_bytes}
+    return {
+        "X": X,
+        "X_test": X_test,
+        "edges": edges,
+        "lgbm": lgbm,
+        "xgb": xgbm,
+        "doc": doc,
+        "text": text,
+        "loaded": loaded,
+        "onnx": onnx_bytes,
+    }
 
 
 def _rows(bundle) -> np.ndarray:
@@ -92,8 +122,12 @@ def test_both_lightgbm_missing_types_occur(bundle):
     for info in bundle["lgbm"].dump_model()["tree_info"]:
         walk(info["tree_structure"])
     assert {"None", "NaN"} <= kinds
-    missing_left = {v for t in get_model(bundle["loaded"], "lightgbm")["trees"]
-                    for f, v in zip(t["feature"], t["missingGoesLeft"]) if f >= 0}
+    missing_left = {
+        v
+        for t in get_model(bundle["loaded"], "lightgbm")["trees"]
+        for f, v in zip(t["feature"], t["missingGoesLeft"])
+        if f >= 0
+    }
     assert missing_left == {0, 1}
 
 
@@ -109,10 +143,15 @@ def test_json_round_trip_preserves_thresholds_bit_exactly(bundle):
 def test_lightgbm_thresholds_match_model_text(bundle):
     """dump_model() thresholds equal the ones in LightGBM's own model file, read independently."""
     text = bundle["lgbm"].model_to_string()
-    from_text = sorted(float(v) for line in text.splitlines() if line.startswith("threshold=")
-                       for v in line.split("=", 1)[1].split())
-    ours = sorted(t for tree in get_model(bundle["loaded"], "lightgbm")["trees"]
-                  for f, t in zip(tree["feature"], tree["threshold"]) if f >= 0)
+    from_text = sorted(
+        float(v) for line in text.splitlines() if line.startswith("threshold=") for v in line.split("=", 1)[1].split()
+    )
+    ours = sorted(
+        t
+        for tree in get_model(bundle["loaded"], "lightgbm")["trees"]
+        for f, t in zip(tree["feature"], tree["threshold"])
+        if f >= 0
+    )
     assert np.array_equal(np.asarray(ours).view(np.uint64), np.asarray(from_text).view(np.uint64))
 
 
@@ -181,8 +220,11 @@ def test_verify_bundle_models_report_and_tolerance(bundle):
 
 def _lgbm(X, y, params, **dataset_kw):
     """Small LightGBM booster with extra params."""
-    return lgb.train({"objective": "binary", "num_leaves": 8, "verbose": -1, "seed": 1, **params},
-                     lgb.Dataset(X, y, **dataset_kw), num_boost_round=3)
+    return lgb.train(
+        {"objective": "binary", "num_leaves": 8, "verbose": -1, "seed": 1, **params},
+        lgb.Dataset(X, y, **dataset_kw),
+        num_boost_round=3,
+    )
 
 
 def test_unsupported_lightgbm_modes_raise(bundle):

@@ -2,6 +2,7 @@
 export { createScorer } from './scorer.js';
 export type {
   Backend,
+  CheckOptions,
   ExplainOption,
   ModelInfo,
   ScoreOptions,
@@ -15,15 +16,40 @@ export { FraudScoreError, InferenceError, IntegrityError, ModelLoadError, Valida
 export { riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
 export type { Transaction, NormalizedTransaction } from './transaction.js';
 export {
+  amountProblem,
+  contentFingerprint,
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_AMOUNT,
+  DEFAULT_TIME_WINDOW,
+  differingFields,
+  EARLIEST_TIMESTAMP,
+  formatDuration,
+  formatNumber,
+  ID_PATTERN,
+  idProblem,
+  LATEST_TIMESTAMP,
+  MAX_AMOUNT_CEILING,
+  MAX_ID_LENGTH,
+  MAX_INTEGER_ID,
+  resolveLimits,
+  RULES,
+  textProblem,
+  timestampProblem,
+  type InputLimits,
+  type TimeWindow,
+} from './contract.js';
+export {
   compileSpec,
   computeFeatures,
   computeFeaturesSync,
   normalizeTransaction,
+  parseTimestamp,
   specHash,
   type CompiledSpec,
   type FeatureHistory,
   type HistoryEntry,
   type KnownFeatures,
+  type NormalizeOptions,
 } from './features/index.js';
 export { describeFeatures, knownAtField, type FeatureWords, type Lang, type ValueKind } from './features/index.js';
 export {

@@ -15,9 +15,17 @@ interface ScoreRow {
 
 describe('createOnnxModel', () => {
   it('gives the native margins and probabilities for every conformance row', async () => {
-    const manifest = JSON.parse(await readFile(new URL('bundles/default/manifest.json', models), 'utf8')) as { features: string[] };
-    const rows = (JSON.parse(await readFile(new URL('conformance/default/scores.json', models), 'utf8')) as { rows: ScoreRow[] }).rows;
-    const model = await createOnnxModel(new Uint8Array(await readFile(new URL('bundles/default/model.onnx', models))), manifest.features.length, ['lightgbm', 'xgboost']);
+    const manifest = JSON.parse(await readFile(new URL('bundles/default/manifest.json', models), 'utf8')) as {
+      features: string[];
+    };
+    const rows = (
+      JSON.parse(await readFile(new URL('conformance/default/scores.json', models), 'utf8')) as { rows: ScoreRow[] }
+    ).rows;
+    const model = await createOnnxModel(
+      new Uint8Array(await readFile(new URL('bundles/default/model.onnx', models))),
+      manifest.features.length,
+      ['lightgbm', 'xgboost'],
+    );
     const input = Float64Array.from(rows.flatMap((row) => row.features.map((v) => v ?? Number.NaN)));
     const out = await model.run(input, rows.length);
     const worst = { lightgbm: 0, xgboost: 0, probability: 0 };

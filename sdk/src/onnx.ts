@@ -21,18 +21,27 @@ export interface OnnxModel {
   release(): Promise<void>;
 }
 
-export async function createOnnxModel(bytes: Uint8Array, width: number, modelNames: readonly string[], options: OnnxOptions = {}): Promise<OnnxModel> {
+export async function createOnnxModel(
+  bytes: Uint8Array,
+  width: number,
+  modelNames: readonly string[],
+  options: OnnxOptions = {},
+): Promise<OnnxModel> {
   ort.env.wasm.numThreads = options.threads ?? 1;
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   } catch (cause) {
-    throw new ModelLoadError(`onnxruntime-web could not load model.onnx (${String(cause)}); check that the ort-wasm files are reachable (wasmPaths) or use backend: 'js'`, { cause });
+    throw new ModelLoadError(
+      `onnxruntime-web could not load model.onnx (${String(cause)}); check that the ort-wasm files are reachable (wasmPaths) or use backend: 'js'`,
+      { cause },
+    );
   }
   return {
     async run(rows, count) {
-      if (rows.length !== count * width) throw new InferenceError(`expected ${count} rows of ${width} features, got ${rows.length} values`);
+      if (rows.length !== count * width)
+        throw new InferenceError(`expected ${count} rows of ${width} features, got ${rows.length} values`);
       let out: ort.InferenceSession.OnnxValueMapType;
       try {
         out = await session.run({ features: new ort.Tensor('float64', rows, [count, width]) });
@@ -41,7 +50,8 @@ export async function createOnnxModel(bytes: Uint8Array, width: number, modelNam
       }
       const column = (name: string): Float64Array => {
         const tensor = out[name];
-        if (!tensor || !(tensor.data instanceof Float64Array)) throw new InferenceError(`model.onnx has no float64 output ${name}`);
+        if (!tensor || !(tensor.data instanceof Float64Array))
+          throw new InferenceError(`model.onnx has no float64 output ${name}`);
         return tensor.data;
       };
       return {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { riskLevel, shouldBlock, type RiskTier } from './risk.js';
 
-const tiers: RiskTier[] = [{ level: 'LOW' }, { level: 'MEDIUM', offset: 0 }, { level: 'HIGH', offset: 0.1 }, { level: 'CRITICAL', offset: 0.2 }];
+const tiers: RiskTier[] = [
+  { level: 'LOW' },
+  { level: 'MEDIUM', offset: 0 },
+  { level: 'HIGH', offset: 0.1 },
+  { level: 'CRITICAL', offset: 0.2 },
+];
 
 describe('risk tiers', () => {
   it('follow the threshold, with decimal boundaries kept exact', () => {

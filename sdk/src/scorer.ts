@@ -3,7 +3,7 @@
 import { defaultBundleCache, noCache, type BundleCache } from './bundle/cache.js';
 import { loadBundleFiles, type BundleSource, type VerifiedBundle } from './bundle/load.js';
 import type { Manifest } from './bundle/manifest.js';
-import { env } from './env.js';
+import { resolveLimits, type InputLimits } from './contract.js';
 import { ModelLoadError, ValidationError } from './errors.js';
 import {
   compileSpec,
@@ -45,11 +45,17 @@ export interface ScorerOptions {
   cache?: BundleCache | false;
   /** Where onnxruntime-web's wasm files are served from (browsers). */
   wasmPaths?: string;
-  /** Memory for TreeSHAP's precomputed leaf tables per model (faster explanations; trees over budget use the
-   * plain path walk). Default 32 MiB in Node, 2 MiB in browsers and workers, where memory and start-up count. */
-  shapTableBytes?: number;
+  /** Memory TreeSHAP may precompute per model: the Linear TreeSHAP index (4 bytes per tree node), then leaf tables
+   * for shallow trees (faster explanations, same values; a model whose index does not fit uses the slower path walk).
+   * Default 32 MiB in Node, 2 MiB in browsers, workers and edge runtimes (DEFAULT_MAX_BYTES in trees/treeshap.ts). */
+  shapMemoryBytes?: number;
   /** Receives non-fatal warnings (e.g. IndexedDB unavailable); default console.warn. */
   onWarning?: (message: string) => void;
+  /** The input contract's amount ceiling and timestamp window (default DEFAULT_LIMITS: 1,000,000,000; 30 days back,
+   * 15 minutes ahead). */
+  limits?: Partial<InputLimits>;
+  /** The clock (epoch ms) timestamps are judged against; default Date.now. */
+  clock?: () => number;
 }
 
 /**
@@ -58,7 +64,12 @@ export interface ScorerOptions {
  */
 export type ExplainOption = boolean | { minLevel: RiskLevel; threshold?: number };
 
-export interface ScoreOptions {
+/** Per call: limits other than the scorer's (e.g. `{ timeWindow: false }` for a back-fill of old payments). */
+export interface CheckOptions {
+  limits?: Partial<InputLimits>;
+}
+
+export interface ScoreOptions extends CheckOptions {
   explain?: ExplainOption;
   /** Add the transaction to the history after scoring (once the payment is really made). Default false. */
   record?: boolean;
@@ -113,8 +124,11 @@ export interface Scorer {
   readonly history: HistoryStore | undefined;
   score(tx: Transaction, options?: ScoreOptions): Promise<ScoreResult>;
   scoreBatch(txs: readonly Transaction[], options?: ScoreOptions): Promise<ScoreResult[]>;
+  /** The transaction checked against the input contract and the active model's feature spec (ValidationError naming
+   * the field), as the scorer would read it: ids as text, timestamp in epoch ms, only the declared fields. */
+  normalize(tx: unknown, options?: CheckOptions): NormalizedTransaction;
   /** Adds a transaction (e.g. a completed payment, or a label) to the history. */
-  record(tx: Transaction): Promise<void>;
+  record(tx: Transaction, options?: CheckOptions): Promise<void>;
   /** Loads another bundle (or the same source again); on any error the current model stays. */
   reload(bundle?: BundleSource): Promise<ModelInfo>;
   dispose(): Promise<void>;
@@ -170,8 +184,11 @@ async function buildModel(bundle: VerifiedBundle, backend: Backend, options: Sco
     weights: Object.fromEntries(weights),
     createdAt: manifest.createdAt,
   };
-  const maxTableBytes = options.shapTableBytes ?? (env.isNode ? 32 * 2 ** 20 : 2 * 2 ** 20);
-  return { manifest, info, spec, trees, explainer: new TreeExplainer(trees, { maxTableBytes }), onnx, weights };
+  const explainer = new TreeExplainer(
+    trees,
+    options.shapMemoryBytes === undefined ? {} : { maxBytes: options.shapMemoryBytes },
+  );
+  return { manifest, info, spec, trees, explainer, onnx, weights };
 }
 
 const now = (): number => performance.now();
@@ -186,6 +203,8 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
   const warn = options.onWarning ?? ((message: string) => console.warn(message));
   const cache = options.cache === false ? noCache : (options.cache ?? defaultBundleCache(warn));
   const topCount = options.topFactors ?? 5;
+  const limits = resolveLimits(options.limits);
+  const clock = options.clock ?? Date.now;
   let source = options.bundle;
   let model = await buildModel(
     await loadBundleFiles(source, { publicKey: options.publicKey, cache }),
@@ -204,11 +223,15 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
             : new MemoryHistoryStore(model.spec, { entities: DEVICE_ENTITIES });
   const featureHistory: FeatureHistory | SyncFeatureHistory = history ?? noHistory;
 
+  function normalize(tx: unknown, check: CheckOptions = {}): NormalizedTransaction {
+    return normalizeTransaction(tx, model.spec, { limits: { ...limits, ...check.limits }, now: clock() });
+  }
+
   /** Every transaction is validated before any is recorded, so a bad one in a batch changes nothing. */
-  function normalizeAll(txs: readonly Transaction[]): NormalizedTransaction[] {
+  function normalizeAll(txs: readonly Transaction[], check: CheckOptions): NormalizedTransaction[] {
     return txs.map((tx, i) => {
       try {
-        return normalizeTransaction(tx, model.spec);
+        return normalize(tx, check);
       } catch (error) {
         if (txs.length === 1 || !(error instanceof ValidationError)) throw error;
         throw new ValidationError(`transactions[${i}].${error.field}`, error.message.slice(error.field.length + 2));
@@ -276,7 +299,7 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     const width = model.info.features.length;
     const rows = new Float64Array(txs.length * width);
     const perRow: Float64Array[] = [];
-    for (const [i, tx] of normalizeAll(txs).entries()) {
+    for (const [i, tx] of normalizeAll(txs, scoreOptions).entries()) {
       const row = await computeFeatures(model.spec, tx, featureHistory, scoreOptions.knownFeatures);
       if (scoreOptions.record && history) await history.add(tx);
       rows.set(row, i * width);
@@ -308,8 +331,9 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
       if (!Array.isArray(txs)) throw new ValidationError('transactions', 'must be an array');
       return txs.length === 0 ? [] : scoreRows(txs, scoreOptions);
     },
-    async record(tx) {
-      if (history) await history.add(normalizeTransaction(tx, model.spec));
+    normalize,
+    async record(tx, check = {}) {
+      if (history) await history.add(normalize(tx, check));
     },
     async reload(bundle = source) {
       const next = await buildModel(

@@ -7,11 +7,20 @@ describe('errors across the worker boundary', () => {
   it('keep their class, field and file', async () => {
     installErrorTransfer();
     const { port1, port2 } = new MessageChannel();
-    expose({
-      validate: () => { throw new ValidationError('amount', 'must not be negative'); },
-      integrity: () => { throw new IntegrityError('trees.json', 'does not match its sha256'); },
-      plain: () => { throw new TypeError('boom'); },
-    }, port1);
+    expose(
+      {
+        validate: () => {
+          throw new ValidationError('amount', 'must not be negative');
+        },
+        integrity: () => {
+          throw new IntegrityError('trees.json', 'does not match its sha256');
+        },
+        plain: () => {
+          throw new TypeError('boom');
+        },
+      },
+      port1,
+    );
     const remote = wrap<{ validate(): void; integrity(): void; plain(): void }>(port2);
     const validation = await remote.validate().catch((e: unknown) => e);
     expect(validation).toBeInstanceOf(ValidationError);

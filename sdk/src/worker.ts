@@ -1,6 +1,6 @@
 // Runs a scorer inside a Web Worker and exposes it with comlink, so scoring never blocks the page.
 import { expose } from 'comlink';
-import { createScorer, type Scorer, type ScorerOptions, type ScoreOptions } from './scorer.js';
+import { createScorer, type CheckOptions, type Scorer, type ScorerOptions, type ScoreOptions } from './scorer.js';
 import type { Transaction } from './transaction.js';
 import { installErrorTransfer } from './worker-errors.js';
 
@@ -9,7 +9,7 @@ export interface WorkerApi {
   init(options: ScorerOptions): Promise<Scorer['model']>;
   score(tx: Transaction, options?: ScoreOptions): ReturnType<Scorer['score']>;
   scoreBatch(txs: Transaction[], options?: ScoreOptions): ReturnType<Scorer['scoreBatch']>;
-  record(tx: Transaction): Promise<void>;
+  record(tx: Transaction, options?: CheckOptions): Promise<void>;
   reload(bundle?: string): Promise<Scorer['model']>;
   dispose(): Promise<void>;
 }
@@ -28,7 +28,7 @@ const api: WorkerApi = {
   },
   score: (tx, options) => ready().score(tx, options),
   scoreBatch: (txs, options) => ready().scoreBatch(txs, options),
-  record: (tx) => ready().record(tx),
+  record: (tx, options) => ready().record(tx, options),
   reload: (bundle) => ready().reload(bundle),
   dispose: async () => {
     await scorer?.dispose();

@@ -6,10 +6,16 @@
 //     tx/s from transactions_raw to transactions_scored (transactional, read_committed), SHAP for every alert;
 //   - latency: a paced stream (BENCH_KAFKA_PACE of the 1-processor throughput) for BENCH_KAFKA_SECONDS; p50/p99 from
 //     the publisher's send to the scored message reaching a read_committed consumer;
+//   - poison: the 1-processor throughput again, in the same run, with BENCH_KAFKA_POISON (1%) of the messages replaced
+//     by poison of every kind (invalid JSON, no schemaVersion, NUL and lone-surrogate ids, amounts out of range,
+//     timestamps out of the window, conflicting duplicates of earlier messages): messages/s from transactions_raw to
+//     committed outputs (scored or dead-lettered), and its ratio to the clean run;
 //   - baseline, the original design: a kafkajs consumer making one HTTP call (POST /v1/score, SHAP on) per message to
 //     the started server (12 partitions consumed concurrently), then producing the result; BENCH_KAFKA_BASELINE_N
 //     transactions, and a paced stream.
 // Prints a markdown table and writes it into bench/README.md between <!-- kafka:start --> and <!-- kafka:end -->.
+// BENCH_KAFKA_ONLY=poison runs just the 1-processor throughput, clean and with poison, BENCH_KAFKA_REPEAT times
+// alternating (medians: on a shared machine one pair says little), and prints them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../dist/kafka/local-broker.js';
 import { createKafka, ensureTopics, kafkaPublisher, TOPICS } from '../dist/kafka/index.js';
-import { rawTransactions } from '../dist/kafka/testing.js';
+import { poisonMessages, rawTransactions } from '../dist/kafka/testing.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SERVER_DIR = join(HERE, '..');
@@ -28,6 +34,8 @@ const N = Number(env.BENCH_KAFKA_N ?? 100_000);
 const BASELINE_N = Number(env.BENCH_KAFKA_BASELINE_N ?? 10_000);
 const SECONDS = Number(env.BENCH_KAFKA_SECONDS ?? 10);
 const PACE = Number(env.BENCH_KAFKA_PACE ?? 0.5);
+const POISON = Number(env.BENCH_KAFKA_POISON ?? 0.01);
+const ONLY = env.BENCH_KAFKA_ONLY;
 const KEY = `bench-${randomBytes(16).toString('hex')}`;
 const log = (message) => process.stderr.write(`[bench:kafka] ${message}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,7 +50,11 @@ const admin = client.admin();
 await admin.connect();
 
 function spawnChild(args, extraEnv, readyText) {
-  const child = spawn(process.execPath, args, { cwd: SERVER_DIR, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    cwd: SERVER_DIR,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let out = '';
@@ -58,7 +70,16 @@ function spawnChild(args, extraEnv, readyText) {
 }
 
 const worker = (groupId, instanceId) =>
-  spawnChild([join(SERVER_DIR, 'dist/kafka/worker.js')], { KAFKA_BROKERS: broker.brokers.join(','), KAFKA_GROUP_ID: groupId, KAFKA_INSTANCE_ID: instanceId, LOG_LEVEL: 'error' }, /"ready"/);
+  spawnChild(
+    [join(SERVER_DIR, 'dist/kafka/worker.js')],
+    {
+      KAFKA_BROKERS: broker.brokers.join(','),
+      KAFKA_GROUP_ID: groupId,
+      KAFKA_INSTANCE_ID: instanceId,
+      LOG_LEVEL: 'error',
+    },
+    /"ready"/,
+  );
 
 async function stop(child) {
   if (child.exitCode !== null) return;
@@ -82,7 +103,14 @@ async function rawEnd() {
 async function startAtEnd(groupId) {
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.setOffsets({ groupId, topic: TOPICS.raw, partitions: (await admin.fetchTopicOffsets(TOPICS.raw)).map((p) => ({ partition: p.partition, offset: p.high })) });
+      await admin.setOffsets({
+        groupId,
+        topic: TOPICS.raw,
+        partitions: (await admin.fetchTopicOffsets(TOPICS.raw)).map((p) => ({
+          partition: p.partition,
+          offset: p.high,
+        })),
+      });
       return;
     } catch (error) {
       if (attempt >= 50 || !error.retriable) throw error; // fresh topics: leaders may still be settling
@@ -140,7 +168,9 @@ async function latency(label, rate, prefix) {
       for (const m of batch.messages) {
         const id = JSON.parse(m.value.toString()).id;
         const at = sentAt.get(id);
-        if (at !== undefined) (seen.push(now - at), sentAt.delete(id));
+        if (at === undefined) continue;
+        seen.push(now - at);
+        sentAt.delete(id);
       }
     },
   });
@@ -167,7 +197,9 @@ async function latency(label, rate, prefix) {
   seen.sort((a, b) => a - b);
   const q = (p) => seen[Math.min(seen.length - 1, Math.floor(p * seen.length))];
   const result = { rate, received: seen.length, sent: total, p50: q(0.5), p99: q(0.99) };
-  log(`${label}: ${rate} tx/s paced, ${seen.length}/${total} received, p50 ${result.p50?.toFixed(0)} ms, p99 ${result.p99?.toFixed(0)} ms`);
+  log(
+    `${label}: ${rate} tx/s paced, ${seen.length}/${total} received, p50 ${result.p50?.toFixed(0)} ms, p99 ${result.p99?.toFixed(0)} ms`,
+  );
   return result;
 }
 
@@ -187,9 +219,27 @@ async function httpConsumer(url, group) {
     partitionsConsumedConcurrently: 12,
     eachMessage: async ({ message }) => {
       const body = JSON.parse(message.value.toString());
-      const response = await fetch(`${url}/v1/score`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body.transaction) });
+      const response = await fetch(`${url}/v1/score`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify(body.transaction),
+      });
       const scored = await response.json();
-      await producer.send({ topic: TOPICS.scored, acks: -1, messages: [{ key: message.key, value: JSON.stringify({ schemaVersion: 1, id: scored.id, probability: scored.probability, riskLevel: scored.riskLevel }) }] });
+      await producer.send({
+        topic: TOPICS.scored,
+        acks: -1,
+        messages: [
+          {
+            key: message.key,
+            value: JSON.stringify({
+              schemaVersion: 1,
+              id: scored.id,
+              probability: scored.probability,
+              riskLevel: scored.riskLevel,
+            }),
+          },
+        ],
+      });
     },
   });
   return async () => {
@@ -198,10 +248,79 @@ async function httpConsumer(url, group) {
   };
 }
 
+/**
+ * `records` with a share of them replaced by poison messages, cycling through every kind poisonMessages makes (a
+ * conflicting duplicate copies a record 50 places earlier, under its key: same partition, after it).
+ */
+function withPoison(records, share, prefix) {
+  const every = Math.max(1, Math.round(1 / share));
+  return records.map((record, i) => {
+    if (i % every !== every - 1 || i < 50) return record;
+    const kinds = poisonMessages(`${prefix}-${i}`, records[i - 50]);
+    return kinds[((i / every) % kinds.length) | 0];
+  });
+}
+
 const rows = [];
 try {
-  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [...rawTransactions(N, 'one', 5)]);
-  const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [...rawTransactions(N, 'two', 5)]);
+  if (ONLY === 'poison') {
+    // Alternating clean and poisoned runs (BENCH_KAFKA_REPEAT pairs, which goes first alternating too; fresh groups and
+    // ids each): medians.
+    const clean = [];
+    const poisoned = [];
+    for (let r = 0; r < Number(env.BENCH_KAFKA_REPEAT ?? 1); r++) {
+      const runClean = async () =>
+        clean.push(
+          await throughput(
+            `1 processor, clean #${r + 1}`,
+            1,
+            `bench-clean-${r}`,
+            () => processors(1, `bench-clean-${r}`),
+            [...rawTransactions(N, `clean${r}`, 5)],
+          ),
+        );
+      const runPoison = async () =>
+        poisoned.push(
+          await throughput(
+            `1 processor, ${POISON * 100}% poison #${r + 1}`,
+            1,
+            `bench-poison-${r}`,
+            () => processors(1, `bench-poison-${r}`),
+            withPoison([...rawTransactions(N, `poison${r}`, 5)], POISON, `pz${r}`),
+          ),
+        );
+      // Alternate which runs first, so neither always meets a warmer machine.
+      const order = r % 2 === 0 ? [runClean, runPoison] : [runPoison, runClean];
+      for (const run of order) await run();
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    process.stdout.write(
+      `\n${N.toLocaleString('en')} messages per run, ${clean.length} alternating pair(s), ${cpus().length} cores shared with the broker and the publisher: clean ${clean.join(', ')} msg/s (median ${median(clean)}); ${POISON * 100}% poison ${poisoned.join(', ')} msg/s (median ${median(poisoned)}); ratio of medians ${(median(poisoned) / median(clean)).toFixed(2)}\n`,
+    );
+  } else await fullRun();
+} finally {
+  await Promise.all([...children].map((c) => stop(c)));
+  await admin.disconnect().catch(() => {});
+  await broker.stop();
+}
+
+async function fullRun() {
+  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [
+    ...rawTransactions(N, 'one', 5),
+  ]);
+  const poisoned =
+    POISON > 0
+      ? await throughput(
+          `1 processor, ${POISON * 100}% poison`,
+          1,
+          'bench-poison',
+          () => processors(1, 'bench-poison'),
+          withPoison([...rawTransactions(N, 'poison', 5)], POISON, 'pz'),
+        )
+      : undefined;
+  const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [
+    ...rawTransactions(N, 'two', 5),
+  ]);
   const pace = Math.max(100, Math.round(one * PACE));
   await startAtEnd('lat-1');
   let stopLat = await processors(1, 'lat-1');
@@ -214,9 +333,15 @@ try {
 
   // Baseline: the server over HTTP and a per-message consumer, on a backlog of BASELINE_N.
   log('baseline: starting the server');
-  const server = spawnChild([join(HERE, 'server-runner.mjs')], { PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error' }, /BENCH_URL (\S+)/);
+  const server = spawnChild(
+    [join(HERE, 'server-runner.mjs')],
+    { PORT: '0', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error' },
+    /BENCH_URL (\S+)/,
+  );
   const url = (await server.ready)[1];
-  const baseline = await throughput('baseline (HTTP per message)', 1, 'baseline', () => httpConsumer(url, 'baseline'), [...rawTransactions(BASELINE_N, 'base', 9)]);
+  const baseline = await throughput('baseline (HTTP per message)', 1, 'baseline', () => httpConsumer(url, 'baseline'), [
+    ...rawTransactions(BASELINE_N, 'base', 9),
+  ]);
   const basePace = Math.max(50, Math.min(pace, Math.round(baseline * PACE)));
   await startAtEnd('baseline-lat');
   const stopBase = await httpConsumer(url, 'baseline-lat');
@@ -227,13 +352,26 @@ try {
   const ms = (v) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
   rows.push(
     ['Processor, 1 instance (transactional, SHAP for alerts)', one, lat1],
+    ...(poisoned === undefined
+      ? []
+      : [
+          [
+            `Processor, 1 instance, ${POISON * 100}% poison messages (${(poisoned / one).toFixed(2)}x the clean run)`,
+            poisoned,
+            undefined,
+          ],
+        ]),
     ['Processor, 2 instances, one group', two, lat2],
     ['Baseline: consumer → `POST /v1/score` per message (SHAP on) → produce', baseline, latBase],
   );
   const markdown = [
     '| pipeline | throughput raw → scored | paced load | p50 produce → scored | p99 produce → scored |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(([name, txs, lat]) => `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`),
+    ...rows.map(([name, txs, lat]) =>
+      lat === undefined
+        ? `| ${name} | ${txs.toLocaleString('en')} msg/s | | | |`
+        : `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`,
+    ),
   ].join('\n');
   const goal = one >= 20_000 ? 'met' : 'NOT met';
   const cpu = cpus();
@@ -243,10 +381,11 @@ try {
   const readme = join(HERE, 'README.md');
   const text = readFileSync(readme, 'utf8');
   const block = `<!-- kafka:start -->\n${summary}\n\n${markdown}\n<!-- kafka:end -->`;
-  writeFileSync(readme, /<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/.test(text) ? text.replace(/<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/, block) : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`);
+  writeFileSync(
+    readme,
+    /<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/.test(text)
+      ? text.replace(/<!-- kafka:start -->[\s\S]*<!-- kafka:end -->/, block)
+      : `${text.trimEnd()}\n\n## Kafka pipeline (\`pnpm bench:kafka\`)\n\nSee bench/kafka.mjs for what each row measures.\n\n${block}\n`,
+  );
   log('bench/README.md updated');
-} finally {
-  await Promise.all([...children].map((c) => stop(c)));
-  await admin.disconnect().catch(() => {});
-  await broker.stop();
 }

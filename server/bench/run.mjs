@@ -78,10 +78,25 @@ let stopping = false;
 
 /** The fraudscore server on the embedded store, or on PostgreSQL when a URL is given. */
 async function startFraudscore(databaseUrl = '') {
-  const child = startChild(`fraudscore server (${databaseUrl ? 'PostgreSQL' : 'embedded'})`, process.execPath, [join(HERE, 'server-runner.mjs')], {
-    cwd: SERVER_DIR,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1', DEMO: 'off', RATE_LIMIT_PER_MINUTE: '0', API_KEYS: `${KEY}:admin`, LOG_LEVEL: 'error', DATABASE_URL: databaseUrl, DATA_DIR: '' },
-  });
+  const child = startChild(
+    `fraudscore server (${databaseUrl ? 'PostgreSQL' : 'embedded'})`,
+    process.execPath,
+    [join(HERE, 'server-runner.mjs')],
+    {
+      cwd: SERVER_DIR,
+      env: {
+        ...env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DEMO: 'off',
+        RATE_LIMIT_PER_MINUTE: '0',
+        API_KEYS: `${KEY}:admin`,
+        LOG_LEVEL: 'error',
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: '',
+      },
+    },
+  );
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error('fraudscore server did not print its URL within 60 s')), 60_000);
@@ -115,14 +130,38 @@ async function startBaseline() {
   if (!existsSync(PYTHON)) throw new Error(`no Python at ${PYTHON} (set BENCH_PYTHON)`);
   if (env.BENCH_SKIP_PIP !== '1') {
     log('installing baseline/requirements.txt into the models venv (pip)');
-    const pip = spawnSync(PYTHON, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(HERE, 'baseline', 'requirements.txt')], { stdio: 'inherit' });
+    const pip = spawnSync(
+      PYTHON,
+      ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(HERE, 'baseline', 'requirements.txt')],
+      { stdio: 'inherit' },
+    );
     if (pip.status !== 0) throw new Error('pip install of the baseline requirements failed');
   }
   const port = await freePort();
-  const child = startChild('baseline', PYTHON, ['-m', 'uvicorn', 'app:app', '--app-dir', join(HERE, 'baseline'), '--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--log-level', 'warning', '--no-access-log'], {
-    cwd: REPO,
-    env: { ...env, OMP_NUM_THREADS: '1', PYTHONWARNINGS: 'ignore' },
-  });
+  const child = startChild(
+    'baseline',
+    PYTHON,
+    [
+      '-m',
+      'uvicorn',
+      'app:app',
+      '--app-dir',
+      join(HERE, 'baseline'),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '1',
+      '--log-level',
+      'warning',
+      '--no-access-log',
+    ],
+    {
+      cwd: REPO,
+      env: { ...env, OMP_NUM_THREADS: '1', PYTHONWARNINGS: 'ignore' },
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
@@ -150,12 +189,20 @@ function transaction() {
     timestamp: new Date().toISOString(),
   };
 }
-const featureRows = JSON.parse(readFileSync(join(REPO, 'models', 'conformance', 'default', 'scores.json'), 'utf8')).rows.map((row) => row.features);
-const baselineBody = () => JSON.stringify({ id: `bench-${runTag}-${counter++}`, features: featureRows[rand(featureRows.length)] });
+const featureRows = JSON.parse(
+  readFileSync(join(REPO, 'models', 'conformance', 'default', 'scores.json'), 'utf8'),
+).rows.map((row) => row.features);
+const baselineBody = () =>
+  JSON.stringify({ id: `bench-${runTag}-${counter++}`, features: featureRows[rand(featureRows.length)] });
 
 function target(kind, url, { explain, batch = false }) {
   const path = (batch ? '/v1/score/batch' : '/v1/score') + (explain ? '' : '?explain=false');
-  const body = kind === 'baseline' ? baselineBody : batch ? () => JSON.stringify({ transactions: Array.from({ length: BATCH_SIZE }, transaction) }) : () => JSON.stringify(transaction());
+  const body =
+    kind === 'baseline'
+      ? baselineBody
+      : batch
+        ? () => JSON.stringify({ transactions: Array.from({ length: BATCH_SIZE }, transaction) })
+        : () => JSON.stringify(transaction());
   return {
     url,
     headers: { 'content-type': 'application/json', ...(kind !== 'baseline' ? { authorization: `Bearer ${KEY}` } : {}) },
@@ -164,7 +211,9 @@ function target(kind, url, { explain, batch = false }) {
 }
 
 async function load(name, options) {
-  log(`${name}: ${options.duration}s, ${options.connections} connections${options.overallRate ? `, ${options.overallRate} req/s` : ''}`);
+  log(
+    `${name}: ${options.duration}s, ${options.connections} connections${options.overallRate ? `, ${options.overallRate} req/s` : ''}`,
+  );
   const result = await autocannon({ ...options, timeout: 30 });
   const ok = result['2xx'];
   const out = {
@@ -181,13 +230,19 @@ async function load(name, options) {
     p99: result.latency.p99,
     max: result.latency.max,
   };
-  log(`  ${out.rps.toFixed(0)} ok req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}`);
+  log(
+    `  ${out.rps.toFixed(0)} ok req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}`,
+  );
   return out;
 }
 
 async function check(kind, url, explain) {
   const t = target(kind, url, { explain });
-  const response = await fetch(url + t.requests[0].path, { method: 'POST', headers: t.headers, body: t.requests[0].setupRequest({}).body });
+  const response = await fetch(url + t.requests[0].path, {
+    method: 'POST',
+    headers: t.headers,
+    body: t.requests[0].setupRequest({}).body,
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${kind} ${t.requests[0].path} answered ${response.status}: ${text.slice(0, 300)}`);
   const json = JSON.parse(text);
@@ -198,11 +253,28 @@ async function check(kind, url, explain) {
 async function measure(kind, url) {
   const runs = {};
   await load(`${kind} warm-up`, { ...target(kind, url, { explain: true }), connections: 8, duration: WARMUP });
-  runs.shapMax = await load(`${kind} score SHAP max`, { ...target(kind, url, { explain: true }), connections: CONNECTIONS, duration: DURATION });
-  runs.plainMax = await load(`${kind} score no-SHAP max`, { ...target(kind, url, { explain: false }), connections: CONNECTIONS, duration: DURATION });
-  runs.shapRate = await load(`${kind} score SHAP @${RATE}/s`, { ...target(kind, url, { explain: true }), connections: CONNECTIONS, duration: DURATION, overallRate: RATE });
+  runs.shapMax = await load(`${kind} score SHAP max`, {
+    ...target(kind, url, { explain: true }),
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+  runs.plainMax = await load(`${kind} score no-SHAP max`, {
+    ...target(kind, url, { explain: false }),
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+  runs.shapRate = await load(`${kind} score SHAP @${RATE}/s`, {
+    ...target(kind, url, { explain: true }),
+    connections: CONNECTIONS,
+    duration: DURATION,
+    overallRate: RATE,
+  });
   if (kind !== 'baseline') {
-    const batch = await load(`${kind} batch no-SHAP`, { ...target(kind, url, { explain: false, batch: true }), connections: BATCH_CONNECTIONS, duration: DURATION });
+    const batch = await load(`${kind} batch no-SHAP`, {
+      ...target(kind, url, { explain: false, batch: true }),
+      connections: BATCH_CONNECTIONS,
+      duration: DURATION,
+    });
     runs.batch = { ...batch, transactionsPerSecond: batch.rps * BATCH_SIZE };
   }
   return runs;
@@ -226,7 +298,11 @@ function cells(ours, base) {
     { value: latency(ours.shapMax), ratio: `${f1(shapRatio)}x`, met: shapRatio >= 3 },
     { value: latency(ours.plainMax), ratio: `${f1(plainRatio)}x`, met: plainRatio >= 10 },
     { value: latency(ours.shapRate), ratio: '', met: rateOk && ours.shapRate.p99 <= 10 },
-    { value: `${f0(ours.batch.transactionsPerSecond)}${errs(ours.batch)}`, ratio: '', met: ours.batch.transactionsPerSecond >= 20000 },
+    {
+      value: `${f0(ours.batch.transactionsPerSecond)}${errs(ours.batch)}`,
+      ratio: '',
+      met: ours.batch.transactionsPerSecond >= 20000,
+    },
   ];
 }
 
@@ -235,24 +311,59 @@ function table(embedded, onPostgres, base) {
   const measurements = [
     ['`POST /v1/score` max throughput, SHAP (req/s; p50/p99 ms)', baseline(base?.shapMax), '>= 3x baseline'],
     ['`POST /v1/score?explain=false` max throughput (req/s; p50/p99 ms)', baseline(base?.plainMax), '>= 10x baseline'],
-    [`\`POST /v1/score\` at a fixed ${RATE} req/s, SHAP (achieved req/s; p50/p99 ms)`, baseline(base?.shapRate), `p99 <= 10 ms at ${RATE} req/s`],
-    [`\`POST /v1/score/batch?explain=false\`, ${BATCH_SIZE}/batch (transactions/s)`, 'n/a (no batch route)', '>= 20,000 tx/s'],
+    [
+      `\`POST /v1/score\` at a fixed ${RATE} req/s, SHAP (achieved req/s; p50/p99 ms)`,
+      baseline(base?.shapRate),
+      `p99 <= 10 ms at ${RATE} req/s`,
+    ],
+    [
+      `\`POST /v1/score/batch?explain=false\`, ${BATCH_SIZE}/batch (transactions/s)`,
+      'n/a (no batch route)',
+      '>= 20,000 tx/s',
+    ],
   ];
   const a = cells(embedded, base);
   const b = cells(onPostgres, base);
   const pair = (x, y) => (y ? `${x} / ${y}` : x);
   const rows = measurements.map(([name, baseCell, goal], i) => [
-    name, a[i].value, b ? b[i].value : 'not run', baseCell, pair(a[i].ratio, b?.[i].ratio), goal, pair(yes(a[i].met), b ? yes(b[i].met) : ''),
+    name,
+    a[i].value,
+    b ? b[i].value : 'not run',
+    baseCell,
+    pair(a[i].ratio, b?.[i].ratio),
+    goal,
+    pair(yes(a[i].met), b ? yes(b[i].met) : ''),
   ]);
-  const head = ['Measurement', 'fraudscore, embedded PGlite', 'fraudscore, PostgreSQL', 'baseline (FastAPI)', 'ratio (embedded / PostgreSQL)', 'goal', 'goal met? (embedded / PostgreSQL)'];
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const head = [
+    'Measurement',
+    'fraudscore, embedded PGlite',
+    'fraudscore, PostgreSQL',
+    'baseline (FastAPI)',
+    'ratio (embedded / PostgreSQL)',
+    'goal',
+    'goal met? (embedded / PostgreSQL)',
+  ];
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 async function main() {
-  const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, pinnedToCores: pin ? CORES : `none (machine has ${availableParallelism()} cores)`, node: process.version };
+  const machine = {
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model,
+    pinnedToCores: pin ? CORES : `none (machine has ${availableParallelism()} cores)`,
+    node: process.version,
+  };
   log(`machine: ${JSON.stringify(machine)}`);
   const postgresUrl = await startPostgresStore();
-  const [oursUrl, pgUrl, baseUrl] = await Promise.all([startFraudscore(), postgresUrl ? startFraudscore(postgresUrl) : null, startBaseline()]);
+  const [oursUrl, pgUrl, baseUrl] = await Promise.all([
+    startFraudscore(),
+    postgresUrl ? startFraudscore(postgresUrl) : null,
+    startBaseline(),
+  ]);
   log(`fraudscore at ${oursUrl} (embedded)${pgUrl ? `, ${pgUrl} (PostgreSQL)` : ''}, baseline at ${baseUrl}`);
   await check('fraudscore', oursUrl, true);
   if (pgUrl) await check('fraudscore-postgres', pgUrl, true);
@@ -266,9 +377,20 @@ async function main() {
     log(`baseline measurement failed: ${error.message}`);
   }
   const markdown = table(ours, onPostgres, base);
-  const settings = { durationSeconds: DURATION, connections: CONNECTIONS, fixedRate: RATE, batchSize: BATCH_SIZE, batchConnections: BATCH_CONNECTIONS, warmupSeconds: WARMUP, loadGenerator: 'autocannon (in the bench process, same cores)' };
+  const settings = {
+    durationSeconds: DURATION,
+    connections: CONNECTIONS,
+    fixedRate: RATE,
+    batchSize: BATCH_SIZE,
+    batchConnections: BATCH_CONNECTIONS,
+    warmupSeconds: WARMUP,
+    loadGenerator: 'autocannon (in the bench process, same cores)',
+  };
   const at = new Date().toISOString();
-  writeFileSync(join(HERE, 'results.json'), `${JSON.stringify({ at, machine, settings, fraudscore: ours, fraudscorePostgres: onPostgres, baseline: base, table: markdown }, null, 2)}\n`);
+  writeFileSync(
+    join(HERE, 'results.json'),
+    `${JSON.stringify({ at, machine, settings, fraudscore: ours, fraudscorePostgres: onPostgres, baseline: base, table: markdown }, null, 2)}\n`,
+  );
   const readme = join(HERE, 'README.md');
   if (existsSync(readme)) {
     const text = readFileSync(readme, 'utf8');

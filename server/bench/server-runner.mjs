@@ -12,7 +12,10 @@ let stopping = false;
 const stop = () => {
   if (stopping) process.exit(1);
   stopping = true;
-  running.close().then(() => process.exit(0), () => process.exit(1));
+  running.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

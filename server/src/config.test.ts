@@ -30,15 +30,35 @@ describe('loadConfig', () => {
       demoRate: 5,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
+      limits: { maxAmount: 1e9, timeWindow: { pastMs: 30 * 86_400_000, futureMs: 15 * 60_000 } },
     });
+  });
+
+  it('reads the input limits and refuses impossible ones', async () => {
+    const config = await loadConfig({ MAX_AMOUNT: '250000.50', TIMESTAMP_MAX_AGE: '7d', TIMESTAMP_MAX_AHEAD: '0' });
+    expect(config.limits).toEqual({ maxAmount: 250000.5, timeWindow: { pastMs: 7 * 86_400_000, futureMs: 0 } });
+    expect((await failure({ MAX_AMOUNT: '1e308' })).variable).toBe('MAX_AMOUNT');
+    expect((await failure({ MAX_AMOUNT: '0' })).variable).toBe('MAX_AMOUNT');
+    expect((await failure({ TIMESTAMP_MAX_AGE: '0' })).variable).toBe('TIMESTAMP_MAX_AGE');
+    expect((await failure({ TIMESTAMP_MAX_AHEAD: 'soon' })).variable).toBe('TIMESTAMP_MAX_AHEAD');
   });
 
   it('reads every setting', async () => {
     const config = await loadConfig({
-      PORT: '0', HOST: '0.0.0.0', BUNDLE: DEFAULT_BUNDLE, DATABASE_URL: 'postgres://u:p@localhost:5432/db',
-      API_KEYS: `${KEY}:score,${'a'.repeat(20)}:analyst+score`, CORS_ORIGINS: 'https://bank.example, http://localhost:5173',
-      RATE_LIMIT_PER_MINUTE: '0', OPENAI_API_KEY: 'sk-x', OPENAI_BASE_URL: 'http://localhost:11434/v1', OPENAI_MODEL: 'llama3',
-      DEMO: 'off', DEMO_RATE: '2.5', LOG_LEVEL: 'WARN', SHUTDOWN_TIMEOUT_MS: '500',
+      PORT: '0',
+      HOST: '0.0.0.0',
+      BUNDLE: DEFAULT_BUNDLE,
+      DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+      API_KEYS: `${KEY}:score,${'a'.repeat(20)}:analyst+score`,
+      CORS_ORIGINS: 'https://bank.example, http://localhost:5173',
+      RATE_LIMIT_PER_MINUTE: '0',
+      OPENAI_API_KEY: 'sk-x',
+      OPENAI_BASE_URL: 'http://localhost:11434/v1',
+      OPENAI_MODEL: 'llama3',
+      DEMO: 'off',
+      DEMO_RATE: '2.5',
+      LOG_LEVEL: 'WARN',
+      SHUTDOWN_TIMEOUT_MS: '500',
     });
     expect(config.port).toBe(0);
     expect(config.host).toBe('0.0.0.0');
@@ -56,16 +76,43 @@ describe('loadConfig', () => {
   });
 
   it('resolves a relative BUNDLE against the working directory and accepts URLs', async () => {
-    expect((await loadConfig({ BUNDLE: 'models/bundles/default' }, { cwd: DEFAULT_BUNDLE.replace(/models\/bundles\/default\/?$/, '') })).bundle).toBe(DEFAULT_BUNDLE.replace(/\/$/, ''));
-    expect((await loadConfig({ BUNDLE: 'https://models.example/bundles/v1/' })).bundle).toBe('https://models.example/bundles/v1/');
+    expect(
+      (
+        await loadConfig(
+          { BUNDLE: 'models/bundles/default' },
+          { cwd: DEFAULT_BUNDLE.replace(/models\/bundles\/default\/?$/, '') },
+        )
+      ).bundle,
+    ).toBe(DEFAULT_BUNDLE.replace(/\/$/, ''));
+    expect((await loadConfig({ BUNDLE: 'https://models.example/bundles/v1/' })).bundle).toBe(
+      'https://models.example/bundles/v1/',
+    );
   });
 
   it.each([
-    ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '-1'], ['HOST', 'a b'], ['BUNDLE', '/nonexistent/bundle'], ['BUNDLE', 'ftp://x/y'],
-    ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://localhost/db'], ['API_KEYS', 'short:score'], ['API_KEYS', `${KEY}:root`],
-    ['API_KEYS', `${KEY}`], ['API_KEYS', ','], ['CORS_ORIGINS', 'https://bank.example/path'], ['CORS_ORIGINS', 'nope'],
-    ['RATE_LIMIT_PER_MINUTE', '1.5'], ['RATE_LIMIT_PER_MINUTE', 'many'], ['OPENAI_BASE_URL', 'localhost:11434'],
-    ['DEMO', 'maybe'], ['DEMO_RATE', '0'], ['DEMO_RATE', 'fast'], ['DEMO_RATE', '5000'], ['LOG_LEVEL', 'verbose'], ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['HOST', 'a b'],
+    ['BUNDLE', '/nonexistent/bundle'],
+    ['BUNDLE', 'ftp://x/y'],
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['API_KEYS', 'short:score'],
+    ['API_KEYS', `${KEY}:root`],
+    ['API_KEYS', `${KEY}`],
+    ['API_KEYS', ','],
+    ['CORS_ORIGINS', 'https://bank.example/path'],
+    ['CORS_ORIGINS', 'nope'],
+    ['RATE_LIMIT_PER_MINUTE', '1.5'],
+    ['RATE_LIMIT_PER_MINUTE', 'many'],
+    ['OPENAI_BASE_URL', 'localhost:11434'],
+    ['DEMO', 'maybe'],
+    ['DEMO_RATE', '0'],
+    ['DEMO_RATE', 'fast'],
+    ['DEMO_RATE', '5000'],
+    ['LOG_LEVEL', 'verbose'],
+    ['SHUTDOWN_TIMEOUT_MS', 'soon'],
   ])('%s=%s is refused with a message naming the variable', async (variable, value) => {
     const error = await failure({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -80,7 +127,22 @@ describe('loadConfig', () => {
 
   it('documents every variable it reads in one table', () => {
     const names = CONFIG_TABLE.map((e) => e.name);
-    for (const v of ['PORT', 'HOST', 'BUNDLE', 'DATABASE_URL', 'API_KEYS', 'CORS_ORIGINS', 'RATE_LIMIT_PER_MINUTE', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_MODEL', 'DEMO', 'DEMO_RATE', 'LOG_LEVEL']) expect(names).toContain(v);
+    for (const v of [
+      'PORT',
+      'HOST',
+      'BUNDLE',
+      'DATABASE_URL',
+      'API_KEYS',
+      'CORS_ORIGINS',
+      'RATE_LIMIT_PER_MINUTE',
+      'OPENAI_API_KEY',
+      'OPENAI_BASE_URL',
+      'OPENAI_MODEL',
+      'DEMO',
+      'DEMO_RATE',
+      'LOG_LEVEL',
+    ])
+      expect(names).toContain(v);
     expect(configTableMarkdown().split('\n')).toHaveLength(CONFIG_TABLE.length + 2);
     // The root README carries the same table.
     expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(configTableMarkdown());

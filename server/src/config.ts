@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiKeyConfigError, parseApiKeys, parseOrigins, type HashedApiKey } from '@fraudscore/edge';
+import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_CEILING, type InputLimits, type TimeWindow } from '@fraudscore/sdk';
 
 /** The repository root: src/ and dist/ both sit two levels below it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,9 +38,18 @@ export interface ServerConfig {
   demo: boolean;
   demoRate: number;
   /** The streaming pipeline; brokers empty: the in-process log. */
-  kafka: { brokers: string[]; clientId: string; groupId: string; replicationFactor: number; instanceId: string | undefined; explain: 'alerts' | 'all' };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    replicationFactor: number;
+    instanceId: string | undefined;
+    explain: 'alerts' | 'all';
+  };
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** The input contract's limits for every entry point (HTTP, KServe, the stream). */
+  limits: InputLimits & { timeWindow: TimeWindow };
 }
 
 /** One documented setting. */
@@ -50,36 +60,162 @@ export interface ConfigEntry {
 }
 
 export const CONFIG_TABLE: readonly ConfigEntry[] = [
-  { name: 'PORT', default: '8000', meaning: 'TCP port to listen on; 0 picks any free port (the URL printed at start says which).' },
-  { name: 'HOST', default: '127.0.0.1', meaning: 'Interface to listen on; `0.0.0.0` to accept connections from other machines.' },
-  { name: 'BUNDLE', default: 'models/bundles/default', meaning: 'Model bundle: a directory (relative to the working directory; the default is resolved from the repository root) or an http(s) URL.' },
-  { name: 'DATABASE_URL', default: '(none: embedded store)', meaning: 'PostgreSQL connection URL; without it the server uses its embedded store.' },
-  { name: 'DATA_DIR', default: '(none: in memory)', meaning: 'Directory of the embedded store (PGlite), created if missing, so scored transactions, labels and drift history survive restarts. Ignored with `DATABASE_URL`.' },
-  { name: 'DRIFT_INTERVAL', default: '6h', meaning: 'How often a drift snapshot is taken and kept: an integer with `m`, `h` or `d` (at least 1m).' },
-  { name: 'DRIFT_WINDOW', default: '(DRIFT_INTERVAL)', meaning: 'The window of scored transactions each snapshot compares with the reference, same format.' },
-  { name: 'MLFLOW_TRACKING_URI', default: '(none: serve BUNDLE only)', meaning: 'MLflow tracking server (http://host:port). The server then follows the registered model\'s `champion` alias (hot swap) and serves `/mlflow/*`, `POST /v1/models/reload|promote|rollback`.' },
-  { name: 'MLFLOW_MODEL_NAME', default: 'fraud-ensemble', meaning: 'Registered model the server follows and promotes.' },
-  { name: 'MLFLOW_POLL_INTERVAL', default: '60s', meaning: 'How often the server checks the champion alias: an integer with `s`, `m`, `h` or `d`; `0` checks only at start and on `POST /v1/models/reload`.' },
-  { name: 'BUNDLE_PUBLIC_KEY', default: '(none: sha256 only)', meaning: 'Ed25519 public key (hex or base64) every bundle must be signed with (`python -m fraudmodels keygen`); unsigned or badly signed bundles are refused.' },
-  { name: 'PROMOTION_AP_TOLERANCE', default: '0.01', meaning: 'Promotion gate: how far Average Precision may fall (absolute); AUC ROC may not fall at all.' },
-  { name: 'PROMOTION_WINDOW', default: '30d', meaning: 'Promotion gate: the labelled transactions of this last window are the evaluation set.' },
-  { name: 'PROMOTION_MIN_LABELS', default: '100', meaning: 'Promotion gate: fewest labelled transactions (both labels present) to decide on.' },
-  { name: 'API_KEYS', default: '(none: one admin key generated and printed at start)', meaning: 'Comma-separated `key:scope+scope` entries; scopes `score`, `analyst`, `admin` (admin implies the others). Keys need at least 16 characters.' },
-  { name: 'CORS_ORIGINS', default: '(none)', meaning: 'Comma-separated origins (`scheme://host[:port]`) allowed to call the API from a browser.' },
-  { name: 'RATE_LIMIT_PER_MINUTE', default: '600', meaning: 'Requests per minute per API key on /v1 (429 with Retry-After beyond); 0 disables the limit.' },
-  { name: 'OPENAI_API_KEY', default: '(none)', meaning: 'Key for the explanation narratives; without it they use the deterministic template.' },
+  {
+    name: 'PORT',
+    default: '8000',
+    meaning: 'TCP port to listen on; 0 picks any free port (the URL printed at start says which).',
+  },
+  {
+    name: 'HOST',
+    default: '127.0.0.1',
+    meaning: 'Interface to listen on; `0.0.0.0` to accept connections from other machines.',
+  },
+  {
+    name: 'BUNDLE',
+    default: 'models/bundles/default',
+    meaning:
+      'Model bundle: a directory (relative to the working directory; the default is resolved from the repository root) or an http(s) URL.',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: '(none: embedded store)',
+    meaning: 'PostgreSQL connection URL; without it the server uses its embedded store.',
+  },
+  {
+    name: 'DATA_DIR',
+    default: '(none: in memory)',
+    meaning:
+      'Directory of the embedded store (PGlite), created if missing, so scored transactions, labels and drift history survive restarts. Ignored with `DATABASE_URL`.',
+  },
+  {
+    name: 'DRIFT_INTERVAL',
+    default: '6h',
+    meaning: 'How often a drift snapshot is taken and kept: an integer with `m`, `h` or `d` (at least 1m).',
+  },
+  {
+    name: 'DRIFT_WINDOW',
+    default: '(DRIFT_INTERVAL)',
+    meaning: 'The window of scored transactions each snapshot compares with the reference, same format.',
+  },
+  {
+    name: 'MLFLOW_TRACKING_URI',
+    default: '(none: serve BUNDLE only)',
+    meaning:
+      "MLflow tracking server (http://host:port). The server then follows the registered model's `champion` alias (hot swap) and serves `/mlflow/*`, `POST /v1/models/reload|promote|rollback`.",
+  },
+  {
+    name: 'MLFLOW_MODEL_NAME',
+    default: 'fraud-ensemble',
+    meaning: 'Registered model the server follows and promotes.',
+  },
+  {
+    name: 'MLFLOW_POLL_INTERVAL',
+    default: '60s',
+    meaning:
+      'How often the server checks the champion alias: an integer with `s`, `m`, `h` or `d`; `0` checks only at start and on `POST /v1/models/reload`.',
+  },
+  {
+    name: 'BUNDLE_PUBLIC_KEY',
+    default: '(none: sha256 only)',
+    meaning:
+      'Ed25519 public key (hex or base64) every bundle must be signed with (`python -m fraudmodels keygen`); unsigned or badly signed bundles are refused.',
+  },
+  {
+    name: 'PROMOTION_AP_TOLERANCE',
+    default: '0.01',
+    meaning: 'Promotion gate: how far Average Precision may fall (absolute); AUC ROC may not fall at all.',
+  },
+  {
+    name: 'PROMOTION_WINDOW',
+    default: '30d',
+    meaning: 'Promotion gate: the labelled transactions of this last window are the evaluation set.',
+  },
+  {
+    name: 'PROMOTION_MIN_LABELS',
+    default: '100',
+    meaning: 'Promotion gate: fewest labelled transactions (both labels present) to decide on.',
+  },
+  {
+    name: 'API_KEYS',
+    default: '(none: one admin key generated and printed at start)',
+    meaning:
+      'Comma-separated `key:scope+scope` entries; scopes `score`, `analyst`, `admin` (admin implies the others). Keys need at least 16 characters.',
+  },
+  {
+    name: 'CORS_ORIGINS',
+    default: '(none)',
+    meaning: 'Comma-separated origins (`scheme://host[:port]`) allowed to call the API from a browser.',
+  },
+  {
+    name: 'RATE_LIMIT_PER_MINUTE',
+    default: '600',
+    meaning: 'Requests per minute per API key on /v1 (429 with Retry-After beyond); 0 disables the limit.',
+  },
+  {
+    name: 'OPENAI_API_KEY',
+    default: '(none)',
+    meaning: 'Key for the explanation narratives; without it they use the deterministic template.',
+  },
   { name: 'OPENAI_BASE_URL', default: '(OpenAI)', meaning: 'Base URL of any OpenAI-compatible server.' },
   { name: 'OPENAI_MODEL', default: 'gpt-4o-mini', meaning: 'Model for the explanation narratives.' },
-  { name: 'DEMO', default: 'on', meaning: 'Built-in simulated transaction stream (`on`/`off`, also `1`/`0`, `true`/`false`, `yes`/`no`).' },
+  {
+    name: 'DEMO',
+    default: 'on',
+    meaning: 'Built-in simulated transaction stream (`on`/`off`, also `1`/`0`, `true`/`false`, `yes`/`no`).',
+  },
   { name: 'DEMO_RATE', default: '5', meaning: 'Demo transactions scored per second (0 < rate <= 1000).' },
-  { name: 'KAFKA_BROKERS', default: '(none: in-process log)', meaning: 'Comma-separated `host:port` bootstrap brokers of the streaming pipeline (topics created at start); without it the same processor runs on an in-process log.' },
+  {
+    name: 'KAFKA_BROKERS',
+    default: '(none: in-process log)',
+    meaning:
+      'Comma-separated `host:port` bootstrap brokers of the streaming pipeline (topics created at start); without it the same processor runs on an in-process log.',
+  },
   { name: 'KAFKA_CLIENT_ID', default: 'fraudscore', meaning: 'Kafka client id.' },
-  { name: 'KAFKA_GROUP_ID', default: 'fraudscore-processor', meaning: 'Consumer group of the processors: those with the same group share the partitions of `transactions_raw`.' },
-  { name: 'KAFKA_REPLICATION_FACTOR', default: '1', meaning: 'Replication factor of the topics the server creates (1 for a single broker; 3 in production).' },
-  { name: 'STREAM_EXPLAIN', default: '`alerts` with KAFKA_BROKERS, else `all`', meaning: 'Which streamed transactions get SHAP: `alerts` (HIGH and CRITICAL only: the throughput setting) or `all` (every one, so analysts can open any transaction\'s waterfall: the default of the in-process stream the demo feeds).' },
-  { name: 'KAFKA_INSTANCE_ID', default: '(host name)', meaning: 'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor.' },
+  {
+    name: 'KAFKA_GROUP_ID',
+    default: 'fraudscore-processor',
+    meaning: 'Consumer group of the processors: those with the same group share the partitions of `transactions_raw`.',
+  },
+  {
+    name: 'KAFKA_REPLICATION_FACTOR',
+    default: '1',
+    meaning: 'Replication factor of the topics the server creates (1 for a single broker; 3 in production).',
+  },
+  {
+    name: 'STREAM_EXPLAIN',
+    default: '`alerts` with KAFKA_BROKERS, else `all`',
+    meaning:
+      "Which streamed transactions get SHAP: `alerts` (HIGH and CRITICAL only: the throughput setting) or `all` (every one, so analysts can open any transaction's waterfall: the default of the in-process stream the demo feeds).",
+  },
+  {
+    name: 'KAFKA_INSTANCE_ID',
+    default: '(host name)',
+    meaning:
+      'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor.',
+  },
+  {
+    name: 'MAX_AMOUNT',
+    default: String(DEFAULT_MAX_AMOUNT),
+    meaning: `The largest transaction amount accepted (a number above 0, at most ${MAX_AMOUNT_CEILING}); larger ones are refused (422, or the DLQ) so a customer's window sums stay finite.`,
+  },
+  {
+    name: 'TIMESTAMP_MAX_AGE',
+    default: '30d',
+    meaning:
+      'How far before the server\'s clock a transaction\'s timestamp may be (`30m`, `6h`, `30d`; at least 1m, at most 365d). Back-fills opt out: `?backfill=true` on the scoring routes (admin scope), `"backfill": true` in a `transactions_raw` message (the replay command sets it).',
+  },
+  {
+    name: 'TIMESTAMP_MAX_AHEAD',
+    default: '15m',
+    meaning:
+      "How far after the server's clock a timestamp may be (clock skew of terminals): `0`, or a duration like `30s`, `15m`, `1h`.",
+  },
   { name: 'LOG_LEVEL', default: 'info', meaning: `JSON log lines at this level and above: ${LOG_LEVELS.join(', ')}.` },
-  { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', meaning: 'On SIGINT/SIGTERM, how long in-flight requests may take before their connections are closed.' },
+  {
+    name: 'SHUTDOWN_TIMEOUT_MS',
+    default: '10000',
+    meaning: 'On SIGINT/SIGTERM, how long in-flight requests may take before their connections are closed.',
+  },
 ];
 
 /** A bad setting; `variable` names the environment variable. Messages never quote secrets. */
@@ -125,7 +261,8 @@ function httpUrl(name: string, text: string): string {
   } catch {
     throw new ConfigError(name, 'not a valid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got a ${url.protocol} URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError(name, `expected an http(s) URL, got a ${url.protocol} URL`);
   return url.href;
 }
 
@@ -140,8 +277,10 @@ function bundle(env: Env, cwd: string): string {
 }
 
 function checkBundleDirectory(directory: string): string {
-  if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new ConfigError('BUNDLE', `no bundle directory at ${directory}`);
-  if (!existsSync(join(directory, 'manifest.json'))) throw new ConfigError('BUNDLE', `${directory} has no manifest.json (not a model bundle)`);
+  if (!existsSync(directory) || !statSync(directory).isDirectory())
+    throw new ConfigError('BUNDLE', `no bundle directory at ${directory}`);
+  if (!existsSync(join(directory, 'manifest.json')))
+    throw new ConfigError('BUNDLE', `${directory} has no manifest.json (not a model bundle)`);
   return directory;
 }
 
@@ -155,20 +294,29 @@ function databaseUrl(env: Env): string | undefined {
     // Never echo the value: it usually carries a password.
     throw new ConfigError('DATABASE_URL', 'not a valid URL (expected postgres://user:password@host:port/database)');
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError('DATABASE_URL', `expected a postgres:// or postgresql:// URL, got a ${url.protocol} URL`);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new ConfigError('DATABASE_URL', `expected a postgres:// or postgresql:// URL, got a ${url.protocol} URL`);
   return text;
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `<integer><s|m|h|d>` from `minMs` (default 1 minute) to 365 days; `allowZero`: also `0`. */
-function duration(env: Env, name: string, fallback: string, { minMs = 60_000, allowZero = false }: { minMs?: number; allowZero?: boolean } = {}): number {
+function duration(
+  env: Env,
+  name: string,
+  fallback: string,
+  { minMs = 60_000, allowZero = false }: { minMs?: number; allowZero?: boolean } = {},
+): number {
   const text = read(env, name) ?? fallback;
   if (allowZero && text === '0') return 0;
   const match = /^(\d{1,6})([smhd])$/.exec(text);
   const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : NaN;
   if (!(ms >= minMs && ms <= 365 * 86_400_000)) {
-    throw new ConfigError(name, `expected a duration like ${minMs < 60_000 ? '30s, ' : ''}30m, 6h or 1d (at least ${minMs / 1000}s, at most 365d${allowZero ? ', or 0' : ''}), got ${JSON.stringify(text.slice(0, 40))}`);
+    throw new ConfigError(
+      name,
+      `expected a duration like ${minMs < 60_000 ? '30s, ' : ''}30m, 6h or 1d (at least ${minMs / 1000}s, at most 365d${allowZero ? ', or 0' : ''}), got ${JSON.stringify(text.slice(0, 40))}`,
+    );
   }
   return ms;
 }
@@ -187,7 +335,8 @@ function fraction(env: Env, name: string, fallback: number): number {
   const text = read(env, name);
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d*\.?\d+$/.test(text) || !(value >= 0 && value < 1)) throw new ConfigError(name, `expected a number from 0 (inclusive) to 1, got ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^\d*\.?\d+$/.test(text) || !(value >= 0 && value < 1))
+    throw new ConfigError(name, `expected a number from 0 (inclusive) to 1, got ${JSON.stringify(text.slice(0, 40))}`);
   return value;
 }
 
@@ -207,7 +356,8 @@ async function apiKeys(env: Env): Promise<HashedApiKey[] | null> {
     if (error instanceof ApiKeyConfigError) throw new ConfigError('API_KEYS', error.message.replace(/^API_KEYS /, ''));
     throw error;
   }
-  if (keys.length === 0) throw new ConfigError('API_KEYS', 'set but holds no entries; unset it to have a key generated');
+  if (keys.length === 0)
+    throw new ConfigError('API_KEYS', 'set but holds no entries; unset it to have a key generated');
   return keys;
 }
 
@@ -225,16 +375,23 @@ function demoRate(env: Env): number {
   const text = read(env, 'DEMO_RATE');
   if (text === undefined) return 5;
   const value = Number(text);
-  if (!/^\d*\.?\d+$/.test(text) || !(value > 0 && value <= 1000)) throw new ConfigError('DEMO_RATE', `expected transactions per second, a number > 0 and <= 1000, got "${text}"`);
+  if (!/^\d*\.?\d+$/.test(text) || !(value > 0 && value <= 1000))
+    throw new ConfigError('DEMO_RATE', `expected transactions per second, a number > 0 and <= 1000, got "${text}"`);
   return value;
 }
 
 function kafka(env: Env): ServerConfig['kafka'] {
-  const brokers = (read(env, 'KAFKA_BROKERS') ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-  for (const broker of brokers) if (!/^[^\s:/]+:\d{1,5}$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `expected comma-separated host:port entries, got "${broker}"`);
+  const brokers = (read(env, 'KAFKA_BROKERS') ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  for (const broker of brokers)
+    if (!/^[^\s:/]+:\d{1,5}$/.test(broker))
+      throw new ConfigError('KAFKA_BROKERS', `expected comma-separated host:port entries, got "${broker}"`);
   const name = (variable: string, fallback: string | undefined): string | undefined => {
     const text = read(env, variable) ?? fallback;
-    if (text !== undefined && !/^[A-Za-z0-9._-]{1,200}$/.test(text)) throw new ConfigError(variable, `expected letters, digits, '.', '_' or '-', got "${text.slice(0, 40)}"`);
+    if (text !== undefined && !/^[A-Za-z0-9._-]{1,200}$/.test(text))
+      throw new ConfigError(variable, `expected letters, digits, '.', '_' or '-', got "${text.slice(0, 40)}"`);
     return text;
   };
   return {
@@ -249,14 +406,29 @@ function kafka(env: Env): ServerConfig['kafka'] {
 
 function streamExplain(env: Env, fallback: 'alerts' | 'all'): 'alerts' | 'all' {
   const text = read(env, 'STREAM_EXPLAIN') ?? fallback;
-  if (text !== 'alerts' && text !== 'all') throw new ConfigError('STREAM_EXPLAIN', `expected alerts or all, got "${text.slice(0, 40)}"`);
+  if (text !== 'alerts' && text !== 'all')
+    throw new ConfigError('STREAM_EXPLAIN', `expected alerts or all, got "${text.slice(0, 40)}"`);
   return text;
+}
+
+function maxAmount(env: Env): number {
+  const text = read(env, 'MAX_AMOUNT');
+  if (text === undefined) return DEFAULT_MAX_AMOUNT;
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0 && value <= MAX_AMOUNT_CEILING)) {
+    throw new ConfigError(
+      'MAX_AMOUNT',
+      `expected a number above 0 and at most ${MAX_AMOUNT_CEILING} (plain digits, like 1000000000), got ${JSON.stringify(text.slice(0, 40))}`,
+    );
+  }
+  return value;
 }
 
 function logLevel(env: Env): LogLevel {
   const text = read(env, 'LOG_LEVEL')?.toLowerCase();
   if (text === undefined) return 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(text))
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
   return text as LogLevel;
 }
 
@@ -305,6 +477,13 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     kafka: kafka(env),
     logLevel: logLevel(env),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    limits: {
+      maxAmount: maxAmount(env),
+      timeWindow: {
+        pastMs: duration(env, 'TIMESTAMP_MAX_AGE', '30d'),
+        futureMs: duration(env, 'TIMESTAMP_MAX_AHEAD', '15m', { minMs: 1_000, allowZero: true }),
+      },
+    },
   };
 }
 

@@ -99,7 +99,12 @@ export function createDemo(options: DemoOptions): Demo {
   let sent = 0;
 
   function newSource(): Generator<SimulatedTransaction, void, undefined> {
-    return simulate({ seed: seed + generation, customers: options.customers ?? 1000, terminals: options.terminals ?? 2000, days: 3650 });
+    return simulate({
+      seed: seed + generation,
+      customers: options.customers ?? 1000,
+      terminals: options.terminals ?? 2000,
+      days: 3650,
+    });
   }
 
   function nextSimulated(): SimulatedTransaction {
@@ -204,12 +209,15 @@ export function createDemo(options: DemoOptions): Demo {
       running = true;
       startedAt = clock();
       sent = 0;
-      unsubscribe = options.bus?.subscribe((event) => {
-        const entry = awaiting.get(event.transaction.id);
-        if (!entry) return;
-        awaiting.delete(event.transaction.id);
-        observe(event.transaction, entry.fraud);
-      }, ['scored']);
+      unsubscribe = options.bus?.subscribe(
+        (event) => {
+          const entry = awaiting.get(event.transaction.id);
+          if (!entry) return;
+          awaiting.delete(event.transaction.id);
+          observe(event.transaction, entry.fraud);
+        },
+        ['scored'],
+      );
       logger.info('demo.started', { rate, seed });
       schedule();
     },
@@ -221,7 +229,12 @@ export function createDemo(options: DemoOptions): Demo {
       timer = undefined;
       await current;
       stats.pendingLabels = pending.length;
-      logger.info('demo.stopped', { scored: stats.scored, labelled: stats.labelled, dropped_labels: pending.length, errors: stats.errors });
+      logger.info('demo.stopped', {
+        scored: stats.scored,
+        labelled: stats.labelled,
+        dropped_labels: pending.length,
+        errors: stats.errors,
+      });
     },
   };
 }

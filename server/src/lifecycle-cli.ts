@@ -13,7 +13,11 @@ import { openConfiguredStorage } from './server.js';
 
 const USAGE = 'usage: lifecycle-cli.js promote|rollback [--by NAME]';
 
-export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+export async function run(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== 'promote' && command !== 'rollback') {
     out(JSON.stringify({ error: USAGE }));
@@ -44,13 +48,23 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
   const storage = await openConfiguredStorage(config);
   try {
     const lifecycle = new MlflowLifecycle({
-      client: new MlflowClient({ trackingUri: config.mlflow.trackingUri }), name: config.mlflow.modelName, storage: storage.storage,
-      publicKey: config.bundlePublicKey, apTolerance: config.promotion.apTolerance, windowMs: config.promotion.windowMs, minLabels: config.promotion.minLabels,
+      client: new MlflowClient({ trackingUri: config.mlflow.trackingUri }),
+      name: config.mlflow.modelName,
+      storage: storage.storage,
+      publicKey: config.bundlePublicKey,
+      apTolerance: config.promotion.apTolerance,
+      windowMs: config.promotion.windowMs,
+      minLabels: config.promotion.minLabels,
     });
     out(JSON.stringify(command === 'promote' ? await lifecycle.promote(by) : await lifecycle.rollback(by)));
     return 0;
   } catch (error) {
-    out(JSON.stringify({ error: error instanceof Error ? error.message : String(error), ...(error instanceof ApiError ? { code: error.code } : {}) }));
+    out(
+      JSON.stringify({
+        error: error instanceof Error ? error.message : String(error),
+        ...(error instanceof ApiError ? { code: error.code } : {}),
+      }),
+    );
     return 1;
   } finally {
     await storage.close();
@@ -58,5 +72,5 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).then((code) => process.exit(code));
+  process.exit(await run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)));
 }

@@ -13,11 +13,17 @@ export interface Logger {
   error(event: string, fields?: LogFields): void;
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`), clock: () => number = Date.now): Logger {
-  const log = (at: Exclude<LogLevel, 'silent'>) => (event: string, fields: LogFields = {}) => {
-    if (RANK[at] < RANK[level]) return;
-    write(JSON.stringify({ time: new Date(clock()).toISOString(), level: at, event, ...fields }));
-  };
+export function createLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
+  clock: () => number = Date.now,
+): Logger {
+  const log =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (event: string, fields: LogFields = {}) => {
+      if (RANK[at] < RANK[level]) return;
+      write(JSON.stringify({ time: new Date(clock()).toISOString(), level: at, event, ...fields }));
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
@@ -29,7 +35,5 @@ export function errorFields(error: unknown): LogFields {
   return error instanceof Error ? { error: error.name, message: error.message } : { error: String(error) };
 }
 
-/** The request path with ids replaced, so logs hold no transaction ids and no query (filters may name customers). */
-export function redactPath(pathname: string): string {
-  return pathname.replace(/^(\/v1\/transactions\/)[^/]+/, '$1:id').replace(/^(\/v1\/models\/)[^/]+/, '$1:version');
-}
+/** The request path with ids replaced (the edge's rule, shared with its error log). */
+export { redactPath } from '@fraudscore/edge';

@@ -8,10 +8,21 @@ import { startServer, type RunningServer } from './server.js';
 
 /** The human-readable banner (stderr): the URL, the model and, when generated, the key with a curl example. */
 export function banner(running: RunningServer): string {
-  const lines = ['', `fraudscore server listening on ${running.url}`, `model ${running.scorer.model.name} ${running.scorer.model.version}`];
-  if (running.demo) lines.push('demo stream on: simulated transactions are being scored and labelled (DEMO=off to stop it)');
+  const lines = [
+    '',
+    `fraudscore server listening on ${running.url}`,
+    `model ${running.scorer.model.name} ${running.scorer.model.version}`,
+  ];
+  if (running.demo)
+    lines.push('demo stream on: simulated transactions are being scored and labelled (DEMO=off to stop it)');
   if (running.generatedKey !== undefined) {
-    const example = JSON.stringify({ id: 'tx-1', customerId: 'c-1', terminalId: 't-1', amount: 42.5, timestamp: new Date().toISOString() });
+    const example = JSON.stringify({
+      id: 'tx-1',
+      customerId: 'c-1',
+      terminalId: 't-1',
+      amount: 42.5,
+      timestamp: new Date().toISOString(),
+    });
     lines.push(
       '',
       'API key for this run (admin; set API_KEYS to choose your own):',

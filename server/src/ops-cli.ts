@@ -126,12 +126,16 @@ export function csvSplit(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') ((field += '"'), i++);
-      else if (c === '"') quoted = false;
+      if (c === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') (out.push(field), (field = ''));
-    else field += c;
+    else if (c === ',') {
+      out.push(field);
+      field = '';
+    } else field += c;
   }
   out.push(field);
   return out;
@@ -503,7 +507,7 @@ async function deploy(
       .at(-1) ?? '';
   const decision = JSON.parse(text) as { decision?: string; error?: string; challenger?: { version: string } };
   const client = new MlflowClient({ trackingUri: config.mlflow.trackingUri });
-  let champion: string | null = null;
+  let champion: string | null;
   try {
     champion = (await client.getVersionByAlias(config.mlflow.modelName, 'champion')).version;
   } catch {
@@ -541,7 +545,5 @@ async function deploy(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).then((code) =>
-    process.exit(code),
-  );
+  process.exit(await run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)));
 }

@@ -30,9 +30,19 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
   }
 }
 
-const tx = (id: string) => ({ id, customerId: 'c-1', terminalId: 't-1', amount: 42.5, timestamp: new Date().toISOString() });
+const tx = (id: string) => ({
+  id,
+  customerId: 'c-1',
+  terminalId: 't-1',
+  amount: 42.5,
+  timestamp: new Date().toISOString(),
+});
 const post = (url: string, body: unknown, key?: string): Promise<Response> =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
 
 describe('server', () => {
   it('starts on a free port with a generated admin key', async () => {
@@ -65,7 +75,9 @@ describe('server', () => {
       expect(line).not.toContain('c-1');
       expect(line).not.toContain('t-1');
     }
-    const listening = lines.map((l) => JSON.parse(l) as { event: string; storage?: string }).find((l) => l.event === 'server.listening');
+    const listening = lines
+      .map((l) => JSON.parse(l) as { event: string; storage?: string })
+      .find((l) => l.event === 'server.listening');
     expect(listening?.storage).toBe('pglite');
   });
 
@@ -81,7 +93,9 @@ describe('server', () => {
     expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/predictions_total\{/);
     const drift = await (await fetch(`${server.url}/v1/drift?window=1h`, { headers: auth })).json();
     expect(drift.rows).toBe(1);
-    const explanation = await (await fetch(`${server.url}/v1/transactions/s-1/explanation?lang=kk`, { headers: auth })).json();
+    const explanation = await (
+      await fetch(`${server.url}/v1/transactions/s-1/explanation?lang=kk`, { headers: auth })
+    ).json();
     expect(explanation).toMatchObject({ lang: 'kk', source: 'template' });
     expect((await post(`${server.url}/threshold`, { threshold: 0.5, changed_by: 'ops' }, key)).status).toBe(200);
     expect((await (await fetch(`${server.url}/threshold`, { headers: auth })).json()).threshold).toBe(0.5);
@@ -95,28 +109,52 @@ describe('server', () => {
       const key1 = first.generatedKey!;
       const day = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
       for (const [i, h] of [30, 20, 10].entries()) {
-        expect((await post(`${first.url}/v1/score`, { ...tx(`r-${i}`), customerId: 'c-9', amount: 10 * (i + 1), timestamp: day(h) }, key1)).status).toBe(200);
+        expect(
+          (
+            await post(
+              `${first.url}/v1/score`,
+              { ...tx(`r-${i}`), customerId: 'c-9', amount: 10 * (i + 1), timestamp: day(h) },
+              key1,
+            )
+          ).status,
+        ).toBe(200);
       }
-      expect((await post(`${first.url}/v1/transactions/r-1/label`, { label: 'legitimate', analyst: 'ana' }, key1)).status).toBe(200);
-      const before = (await (await post(`${first.url}/v1/score`, { ...tx('probe-1'), customerId: 'c-9' }, key1)).json()) as ScoredTransaction;
+      expect(
+        (await post(`${first.url}/v1/transactions/r-1/label`, { label: 'legitimate', analyst: 'ana' }, key1)).status,
+      ).toBe(200);
+      const before = (await (
+        await post(`${first.url}/v1/score`, { ...tx('probe-1'), customerId: 'c-9' }, key1)
+      ).json()) as ScoredTransaction;
       expect((await first.drift.runOnce()).rows).toBe(1);
       // Too few transactions to make the last day the baseline; a reset is recorded though.
       expect((await post(`${first.url}/drift/set-baseline`, { window: '1d' }, key1)).status).toBe(422);
-      expect((await post(`${first.url}/drift/set-baseline`, { reset: true, changed_by: 'ops' }, key1)).status).toBe(200);
+      expect((await post(`${first.url}/drift/set-baseline`, { reset: true, changed_by: 'ops' }, key1)).status).toBe(
+        200,
+      );
       expect(before.features['CUSTOMER_ID_NB_TX_7DAY_WINDOW']).toBe(4);
       await first.close();
 
       const second = await start(env);
       const key2 = second.generatedKey!;
-      const after = (await (await post(`${second.url}/v1/score`, { ...tx('probe-2'), customerId: 'c-9' }, key2)).json()) as ScoredTransaction;
+      const after = (await (
+        await post(`${second.url}/v1/score`, { ...tx('probe-2'), customerId: 'c-9' }, key2)
+      ).json()) as ScoredTransaction;
       // The probe of the first run is history now too: one more in the customer's windows, the rest equal.
       expect(after.features['CUSTOMER_ID_NB_TX_7DAY_WINDOW']).toBe(5);
-      expect(after.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe((before.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW'] as number) + 1);
-      const stored = (await (await fetch(`${second.url}/v1/transactions/r-1`, { headers: { authorization: `Bearer ${key2}` } })).json()) as ScoredTransaction;
+      expect(after.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(
+        (before.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW'] as number) + 1,
+      );
+      const stored = (await (
+        await fetch(`${second.url}/v1/transactions/r-1`, { headers: { authorization: `Bearer ${key2}` } })
+      ).json()) as ScoredTransaction;
       expect(stored.label?.label).toBe('legitimate');
-      const history = (await (await fetch(`${second.url}/v1/drift/history`, { headers: { authorization: `Bearer ${key2}` } })).json()) as { snapshots: unknown[] };
+      const history = (await (
+        await fetch(`${second.url}/v1/drift/history`, { headers: { authorization: `Bearer ${key2}` } })
+      ).json()) as { snapshots: unknown[] };
       expect(history.snapshots).toHaveLength(1);
-      const baseline = (await (await fetch(`${second.url}/v1/drift/baseline`, { headers: { authorization: `Bearer ${key2}` } })).json()) as { source: string; setBy: string };
+      const baseline = (await (
+        await fetch(`${second.url}/v1/drift/baseline`, { headers: { authorization: `Bearer ${key2}` } })
+      ).json()) as { source: string; setBy: string };
       expect(baseline).toMatchObject({ source: 'bundle', setBy: 'ops' });
       const metrics = await (await fetch(`${second.url}/metrics`)).text();
       expect(metrics).toMatch(/^score_drift_score /m);
@@ -136,13 +174,21 @@ describe('server', () => {
   });
 
   it('streams demo transactions through the in-process stream, scores them and labels some later', async () => {
-    const server = await start({ DEMO: 'on', DEMO_RATE: '200' }, { demo: { tickMs: 20, labelDelayMs: 50, legitimateLabelShare: 0.5, seed: 7 } });
+    const server = await start(
+      { DEMO: 'on', DEMO_RATE: '200' },
+      { demo: { tickMs: 20, labelDelayMs: 50, legitimateLabelShare: 0.5, seed: 7 } },
+    );
     const demo = server.demo!;
     const key = server.generatedKey!;
-    await waitFor('the demo to score and label transactions', () => demo.stats.scored >= 100 && demo.stats.labelled >= 10);
+    await waitFor(
+      'the demo to score and label transactions',
+      () => demo.stats.scored >= 100 && demo.stats.labelled >= 10,
+    );
     expect(demo.stats.errors).toBe(0);
 
-    const page = (await (await fetch(`${server.url}/v1/transactions?limit=500`, { headers: { authorization: `Bearer ${key}` } })).json()) as { items: ScoredTransaction[] };
+    const page = (await (
+      await fetch(`${server.url}/v1/transactions?limit=500`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { items: ScoredTransaction[] };
     expect(page.items.length).toBeGreaterThanOrEqual(100);
     expect(page.items.every((t) => t.id.startsWith('demo-'))).toBe(true);
     // Through the in-process stream (transactions_raw → the processor), explained in full (STREAM_EXPLAIN=all).

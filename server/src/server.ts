@@ -3,8 +3,24 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createEdge, createFraudMetrics, createLlmExplainer, DriftScheduler, generateApiKey, hashApiKey, memoryCache, MemoryDriftHistory, parseReference, restoreState, type DriftHistory, type EdgeApp, type EdgeConfig, type HashedApiKey, type SecurityOptions, type ServedBundle, type Storage } from '@fraudscore/edge';
-import { createScorer, directorySource, loadBundleFiles, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
+import {
+  createEdge,
+  createFraudMetrics,
+  createLlmExplainer,
+  DriftScheduler,
+  generateApiKey,
+  hashApiKey,
+  memoryCache,
+  MemoryDriftHistory,
+  restoreState,
+  type DriftHistory,
+  type EdgeApp,
+  type EdgeConfig,
+  type HashedApiKey,
+  type SecurityOptions,
+  type Storage,
+} from '@fraudscore/edge';
+import { directorySource, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
 import { join } from 'node:path';
 import { REPO_ROOT, type ServerConfig } from './config.js';
 import { staticFiles } from './static.js';
@@ -15,7 +31,7 @@ import { MlflowBridge } from './mlflow/bridge.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager } from './models/manager.js';
-import { startPipeline, type Pipeline } from './kafka/index.js';
+import { startPipeline, type Pipeline, type PipelineOptions } from './kafka/index.js';
 import { rawMessage, TOPICS } from './kafka/messages.js';
 
 /** Storage with an optional close (flush) for shutdown. */
@@ -38,6 +54,8 @@ export interface StartOptions {
   clock?: () => number;
   /** The built dashboard served at / (default dashboard/dist in the repository; false: none). */
   dashboardDir?: string | false;
+  /** Stream processor tuning (tests): retries, degraded reporting. */
+  stream?: Pick<PipelineOptions, 'processor'>;
 }
 
 export interface RunningServer {
@@ -65,7 +83,9 @@ export interface RunningServer {
 
 /** The storage the configuration asks for: PostgreSQL with DATABASE_URL, else the embedded PGlite store (in DATA_DIR, or in memory). */
 export async function openConfiguredStorage(config: ServerConfig): Promise<HostStorage> {
-  const opened = await openStorage(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+  const opened = await openStorage(
+    config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
+  );
   return { storage: opened, driftHistory: opened.driftHistory, kind: opened.kind, close: () => opened.close() };
 }
 
@@ -78,9 +98,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const clock = options.clock ?? Date.now;
 
   // The configured bundle first; with MLflow the registry's champion replaces it below when it loads.
-  const initial = await loadModel(bundleSource(config.bundle), { kind: 'bundle', location: config.bundle }, {
-    history: (spec) => new MemoryHistoryStore(spec, { clock }), publicKey: config.bundlePublicKey, clock,
-  });
+  const initial = await loadModel(
+    bundleSource(config.bundle),
+    { kind: 'bundle', location: config.bundle },
+    {
+      history: (spec) => new MemoryHistoryStore(spec, { clock }),
+      publicKey: config.bundlePublicKey,
+      clock,
+    },
+  );
   const history = initial.scorer.history as MemoryHistoryStore;
   const models = new ModelManager(initial, { history, publicKey: config.bundlePublicKey, clock });
 
@@ -106,20 +132,49 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   // The feature history and label statistics live only in storage across restarts: rebuild them before serving.
   const restoreStarted = performance.now();
   const restored = await restoreState({ storage: opened.storage, history, now: clock() });
-  logger.info('state.restored', { transactions: restored.transactions, labels: restored.labels, ms: Math.round(performance.now() - restoreStarted) });
+  logger.info('state.restored', {
+    transactions: restored.transactions,
+    labels: restored.labels,
+    ms: Math.round(performance.now() - restoreStarted),
+  });
   const metrics = createFraudMetrics({ clock, startTime: clock(), labelStats: restored.labelStats });
   const driftHistory = opened.driftHistory ?? new MemoryDriftHistory();
   const lastSnapshot = (await driftHistory.list()).at(-1);
   if (lastSnapshot) metrics.recordDrift(lastSnapshot);
   const mlflowClient = config.mlflow && new MlflowClient({ trackingUri: config.mlflow.trackingUri });
-  const lifecycle = config.mlflow && mlflowClient && new MlflowLifecycle({
-    client: mlflowClient, name: config.mlflow.modelName, storage: opened.storage, manager: models, publicKey: config.bundlePublicKey, clock,
-    apTolerance: config.promotion.apTolerance, windowMs: config.promotion.windowMs, minLabels: config.promotion.minLabels,
-  });
+  const lifecycle =
+    config.mlflow &&
+    mlflowClient &&
+    new MlflowLifecycle({
+      client: mlflowClient,
+      name: config.mlflow.modelName,
+      storage: opened.storage,
+      manager: models,
+      publicKey: config.bundlePublicKey,
+      clock,
+      apTolerance: config.promotion.apTolerance,
+      windowMs: config.promotion.windowMs,
+      minLabels: config.promotion.minLabels,
+    });
+  // The stream starts after the app: /health asks it through this reference.
+  const stream: { pipeline?: Pipeline } = {};
   const edge = createEdge({
-    model: () => models.active().scorer, history, storage: opened.storage, clock, security, config: edgeConfig, metrics, driftHistory,
+    model: () => models.active().scorer,
+    history,
+    storage: opened.storage,
+    clock,
+    security,
+    config: edgeConfig,
+    metrics,
+    driftHistory,
+    limits: config.limits,
+    logger,
+    degraded: () => stream.pipeline?.processor.problems() ?? [],
     explainer: createLlmExplainer({
-      apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, model: config.openai.model, cache: memoryCache(),
+      apiKey: config.openai.apiKey,
+      baseURL: config.openai.baseUrl,
+      model: config.openai.model,
+      cache: memoryCache(),
       onError: (error) => logger.warn('explain.llm_failed', { error: error instanceof Error ? error.name : 'error' }),
     }),
     driftReference: () => models.active().reference,
@@ -131,20 +186,28 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     if (!lifecycle) return;
     try {
       const outcome = await lifecycle.reload();
-      if (outcome.changed) logger.info('model.swapped', { version: outcome.model.version, registry_version: outcome.source.kind === 'registry' ? outcome.source.version : null });
+      if (outcome.changed)
+        logger.info('model.swapped', {
+          version: outcome.model.version,
+          registry_version: outcome.source.kind === 'registry' ? outcome.source.version : null,
+        });
     } catch (error) {
       logger.warn('model.follow_failed', { reason: lifecycle.status().reasons[0] ?? (error as Error).message });
     }
   };
   await follow();
-  const poller = config.mlflow && config.mlflow.pollIntervalMs > 0 ? setInterval(() => void follow(), config.mlflow.pollIntervalMs) : undefined;
+  const poller =
+    config.mlflow && config.mlflow.pollIntervalMs > 0
+      ? setInterval(() => void follow(), config.mlflow.pollIntervalMs)
+      : undefined;
   poller?.unref();
   // Drift snapshots every DRIFT_INTERVAL over the last DRIFT_WINDOW, against the baseline kept in storage.
   const monitor = edge.drift!;
   const baseline = await monitor.restore();
   logger.info('drift.baseline', { source: baseline.source, set_at: baseline.setAt });
   const drift = new DriftScheduler({
-    check: () => monitor.check(config.driftWindowMs), intervalMs: config.driftIntervalMs,
+    check: () => monitor.check(config.driftWindowMs),
+    intervalMs: config.driftIntervalMs,
     onError: (error) => logger.warn('drift.snapshot_failed', errorFields(error)),
   });
   drift.start();
@@ -157,7 +220,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const started = performance.now();
     try {
       const response = (await dashboard?.(request)) ?? (await edge.app.fetch(request));
-      logger.debug('http.request', { method: request.method, path: redactPath(new URL(request.url).pathname), status: response.status, ms: Math.round((performance.now() - started) * 10) / 10 });
+      logger.debug('http.request', {
+        method: request.method,
+        path: redactPath(new URL(request.url).pathname),
+        status: response.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
       return response;
     } finally {
       inFlight -= 1;
@@ -174,15 +242,31 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const url = `http://${urlHost}:${port}`;
 
   const kafka = await startPipeline({
-    kafka: config.kafka, service: edge.service, registry: edge.metrics.registry, logger, clock, explain: config.kafka.explain,
+    kafka: config.kafka,
+    service: edge.service,
+    registry: edge.metrics.registry,
+    logger,
+    clock,
+    explain: config.kafka.explain,
+    ...options.stream,
   });
+  stream.pipeline = kafka;
   // The demo feeds the stream (transactions_raw: in process, or the Kafka cluster) like a bank's channels would;
   // it learns the scores from the bus, as every scored transaction is published there.
   const demo = config.demo
     ? createDemo({
-      ...options.demo, service: edge.service, rate: config.demoRate, logger, clock, bus: edge.bus,
-      submit: (txs) => kafka.publisher.send(TOPICS.raw, txs.map((tx) => ({ key: tx.customerId, value: JSON.stringify(rawMessage({ ...tx })) }))),
-    })
+        ...options.demo,
+        service: edge.service,
+        rate: config.demoRate,
+        logger,
+        clock,
+        bus: edge.bus,
+        submit: (txs) =>
+          kafka.publisher.send(
+            TOPICS.raw,
+            txs.map((tx) => ({ key: tx.customerId, value: JSON.stringify(rawMessage({ ...tx })) })),
+          ),
+      })
     : undefined;
   demo?.start();
 
@@ -227,7 +311,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     logger.info('shutdown.finished', { ms: Math.round(performance.now() - started) });
   }
 
-  logger.info('server.listening', { url, model_version: models.active().scorer.model.version, storage: opened.kind, demo: config.demo, keys: keys.length, key_generated: generatedKey !== undefined });
+  logger.info('server.listening', {
+    url,
+    model_version: models.active().scorer.model.version,
+    storage: opened.kind,
+    demo: config.demo,
+    keys: keys.length,
+    key_generated: generatedKey !== undefined,
+  });
   return {
     url,
     port,

@@ -46,6 +46,8 @@ describe('staticFiles', () => {
     expect(await serve(get('/', { method: 'POST' }))).toBeUndefined();
     // Nothing outside the directory: an escaping path is no file here (a navigation gets index.html, else nothing).
     expect(await serve(get('/..%2f..%2f..%2fetc%2fpasswd'))).toBeUndefined();
-    expect(await (await serve(get('/..%2f..%2f..%2fetc%2fhostname', html)))!.text()).toContain('<title>dashboard</title>');
+    expect(await (await serve(get('/..%2f..%2f..%2fetc%2fhostname', html)))!.text()).toContain(
+      '<title>dashboard</title>',
+    );
   });
 });

@@ -6,9 +6,16 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2', '.txt': 'text/plain; charset=utf-8', '.map': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json',
 };
 
 /** First path segments the API owns: never answered with index.html. */
@@ -22,7 +29,12 @@ export function staticFiles(dir: string): ((request: Request) => Promise<Respons
   if (!existsSync(join(root, 'index.html'))) return undefined;
   const send = async (request: Request, file: string, immutable: boolean): Promise<Response> => {
     const body = await readFile(file);
-    const headers = { ...HEADERS, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': String(body.length), 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' };
+    const headers = {
+      ...HEADERS,
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-length': String(body.length),
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    };
     return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
   };
   return async (request) => {
@@ -40,7 +52,8 @@ export function staticFiles(dir: string): ((request: Request) => Promise<Respons
       const info = await stat(file).catch(() => undefined);
       if (info?.isFile()) return send(request, file, path.startsWith('/assets/'));
     }
-    if ((request.headers.get('accept') ?? '').includes('text/html') && extname(path) === '') return send(request, join(root, 'index.html'), false);
+    if ((request.headers.get('accept') ?? '').includes('text/html') && extname(path) === '')
+      return send(request, join(root, 'index.html'), false);
     return undefined;
   };
 }

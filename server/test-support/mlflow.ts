@@ -22,15 +22,34 @@ export interface TestMlflow {
 
 export async function startMlflow(deadlineMs = 120_000): Promise<TestMlflow> {
   const mlflow = join(VENV_BIN, 'mlflow');
-  if (!existsSync(mlflow)) throw new Error(`${mlflow} is missing: run \`bash scripts/setup.sh\` (it installs MLflow into models/.venv)`);
+  if (!existsSync(mlflow))
+    throw new Error(`${mlflow} is missing: run \`bash scripts/setup.sh\` (it installs MLflow into models/.venv)`);
   const dir = mkdtempSync(join(tmpdir(), 'fraudscore-mlflow-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(mlflow, [
-    'server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1',
-    '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`,
-    '--artifacts-destination', join(dir, 'artifacts'), '--serve-artifacts',
-  ], { cwd: dir, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTHONWARNINGS: 'ignore', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' } });
+  const child: ChildProcess = spawn(
+    mlflow,
+    [
+      'server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      '1',
+      '--backend-store-uri',
+      `sqlite:///${join(dir, 'mlflow.db')}`,
+      '--artifacts-destination',
+      join(dir, 'artifacts'),
+      '--serve-artifacts',
+    ],
+    {
+      cwd: dir,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PYTHONWARNINGS: 'ignore', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' },
+    },
+  );
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
       process.kill(-child.pid!, signal);

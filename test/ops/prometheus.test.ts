@@ -21,9 +21,19 @@ const ADMIN = 'ops-prometheus-admin-key-0123456789';
 
 /** The metrics the server must export (edge/src/metrics, server/src/kafka/processor.ts), as Prometheus stores them. */
 export const PROJECT_METRICS = [
-  'fraud_detection_latency_seconds_bucket', 'fraud_detection_latency_seconds_count', 'fraud_detection_latency_seconds_sum',
-  'fraud_score_bucket', 'predictions_total', 'feature_drift_score', 'score_drift_score', 'false_positive_rate',
-  'model_accuracy_daily', 'model_info', 'process_uptime_seconds', 'kafka_consumer_lag',
+  'fraud_detection_latency_seconds_bucket',
+  'fraud_detection_latency_seconds_count',
+  'fraud_detection_latency_seconds_sum',
+  'fraud_score_bucket',
+  'predictions_total',
+  'feature_drift_score',
+  'score_drift_score',
+  'false_positive_rate',
+  'model_accuracy_daily',
+  'model_info',
+  'process_uptime_seconds',
+  'kafka_consumer_lag',
+  'kafka_processor_consecutive_aborts',
 ];
 
 interface PromResponse<T> {
@@ -87,7 +97,21 @@ export function metricNames(expr: string): string[] {
     .replace(/\{[^}]*\}/g, '{}')
     .replace(/\[[^\]]*\]/g, '[]')
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
-  const keywords = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'and', 'or', 'unless', 'inf', 'nan']);
+  const keywords = new Set([
+    'by',
+    'without',
+    'on',
+    'ignoring',
+    'group_left',
+    'group_right',
+    'offset',
+    'bool',
+    'and',
+    'or',
+    'unless',
+    'inf',
+    'nan',
+  ]);
   const names = new Set<string>();
   for (const m of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
     const after = stripped.slice(m.index! + m[0].length).trimStart();
@@ -98,48 +122,103 @@ export function metricNames(expr: string): string[] {
 }
 
 beforeAll(async () => {
-  if (!existsSync(PROMETHEUS)) throw new Error(`${PROMETHEUS} is missing: install Debian's package (apt-get install -y prometheus); scripts/test.sh does`);
+  if (!existsSync(PROMETHEUS))
+    throw new Error(
+      `${PROMETHEUS} is missing: install Debian's package (apt-get install -y prometheus); scripts/test.sh does`,
+    );
   work = mkdtempSync(join(tmpdir(), 'fraudscore-prometheus-'));
   server = await startServer(
-    await loadConfig({ PORT: '0', DEMO: 'on', DEMO_RATE: '40', API_KEYS: `${ADMIN}:admin`, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' }),
+    await loadConfig({
+      PORT: '0',
+      DEMO: 'on',
+      DEMO_RATE: '40',
+      API_KEYS: `${ADMIN}:admin`,
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'silent',
+    }),
     { dashboardDir: false, demo: { labelDelayMs: 500, legitimateLabelShare: 0.5 } },
   );
   // A blocked transaction an analyst calls legitimate: the false-positive rate then has a value.
   const headers = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-  const scored = (await (await fetch(`${server.url}/v1/score?explain=false`, {
-    method: 'POST', headers, body: JSON.stringify({ id: 'ops-big-1', customerId: 'ops-c', terminalId: 'ops-t', amount: 9_500, timestamp: new Date().toISOString() }),
-  })).json()) as { id: string };
-  expect((await fetch(`${server.url}/v1/transactions/${scored.id}/label`, { method: 'POST', headers, body: JSON.stringify({ label: 'legitimate', analyst: 'ops' }) })).status).toBe(200);
+  const scored = (await (
+    await fetch(`${server.url}/v1/score?explain=false`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        id: 'ops-big-1',
+        customerId: 'ops-c',
+        terminalId: 'ops-t',
+        amount: 9_500,
+        timestamp: new Date().toISOString(),
+      }),
+    })
+  ).json()) as { id: string };
+  expect(
+    (
+      await fetch(`${server.url}/v1/transactions/${scored.id}/label`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ label: 'legitimate', analyst: 'ops' }),
+      })
+    ).status,
+  ).toBe(200);
   // Transactions through the streaming pipeline (the in-process log), so kafka_consumer_lag is reported.
-  await server.kafka.publisher.send(TOPICS.raw, Array.from({ length: 24 }, (_, i) => {
-    const transaction = { id: `ops-k-${i}`, customerId: `ops-kc-${i}`, terminalId: 'ops-kt', amount: 10 + i, timestamp: new Date().toISOString() };
-    return { key: customerKey(transaction), value: JSON.stringify(rawMessage(transaction)) };
-  }));
+  await server.kafka.publisher.send(
+    TOPICS.raw,
+    Array.from({ length: 24 }, (_, i) => {
+      const transaction = {
+        id: `ops-k-${i}`,
+        customerId: `ops-kc-${i}`,
+        terminalId: 'ops-kt',
+        amount: 10 + i,
+        timestamp: new Date().toISOString(),
+      };
+      return { key: customerKey(transaction), value: JSON.stringify(rawMessage(transaction)) };
+    }),
+  );
 
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
   const target = new URL(server.url).host;
-  writeFileSync(join(work, 'prometheus.yml'), [
-    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-    `rule_files: ['${join(RULES_DIR, '*.yml')}']`,
-    'scrape_configs:',
-    '  - job_name: fraudscore',
-    '    metrics_path: /metrics',
-    `    static_configs: [{ targets: ['${target}'] }]`,
-    '',
-  ].join('\n'));
-  prometheus = spawn(PROMETHEUS, [
-    `--config.file=${join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${join(work, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--web.console.templates=/nonexistent', '--web.console.libraries=/nonexistent',
-  ], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    join(work, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      `rule_files: ['${join(RULES_DIR, '*.yml')}']`,
+      'scrape_configs:',
+      '  - job_name: fraudscore',
+      '    metrics_path: /metrics',
+      `    static_configs: [{ targets: ['${target}'] }]`,
+      '',
+    ].join('\n'),
+  );
+  prometheus = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${join(work, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(work, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.console.templates=/nonexistent',
+      '--web.console.libraries=/nonexistent',
+    ],
+    { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   prometheus.stderr?.on('data', (chunk: Buffer) => (promLog = (promLog + chunk.toString()).slice(-4000)));
-  await until('Prometheus to be ready', async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 30_000);
+  await until(
+    'Prometheus to be ready',
+    async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined),
+    30_000,
+  );
   await until('the server target to be up', async () => {
     const r = await query('up{job="fraudscore"}');
     return r.data.result[0]?.value?.[1] === '1' ? true : undefined;
   });
   // A drift snapshot, so feature_drift_score and score_drift_score have values.
-  await until('transactions to drift-check', async () => ((await server.drift.runOnce()).rows > 20 ? true : undefined), 30_000);
+  await until(
+    'transactions to drift-check',
+    async () => ((await server.drift.runOnce()).rows > 20 ? true : undefined),
+    30_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -169,16 +248,44 @@ describe('Prometheus scraping a running server', () => {
 
   it('evaluates every alert rule without error', async () => {
     const rules = await until('every rule evaluated at least twice', async () => {
-      const r = await api<{ groups: { name: string; rules: { name: string; query: string; health: string; lastError?: string; lastEvaluation: string; type: string }[] }[] }>('rules');
+      const r = await api<{
+        groups: {
+          name: string;
+          rules: {
+            name: string;
+            query: string;
+            health: string;
+            lastError?: string;
+            lastEvaluation: string;
+            type: string;
+          }[];
+        }[];
+      }>('rules');
       const all = r.data.groups.flatMap((g) => g.rules);
       return all.length > 0 && all.every((rule) => !rule.lastEvaluation.startsWith('0001')) ? all : undefined;
     });
-    const expected = ['FraudDetectionLatencyHigh', 'ScoreDriftHigh', 'FeatureDriftHigh', 'ModelAccuracyLow', 'FalsePositiveRateHigh', 'KafkaConsumerLagHigh'];
+    const expected = [
+      'FraudDetectionLatencyHigh',
+      'ScoreDriftHigh',
+      'FeatureDriftHigh',
+      'ModelAccuracyLow',
+      'FalsePositiveRateHigh',
+      'KafkaConsumerLagHigh',
+      'KafkaStreamStuck',
+    ];
     expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(expected));
     for (const rule of rules) {
-      expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({ rule: rule.name, health: 'ok', error: '' });
+      expect({ rule: rule.name, health: rule.health, error: rule.lastError ?? '' }).toEqual({
+        rule: rule.name,
+        health: 'ok',
+        error: '',
+      });
       const r = await query(rule.query);
-      expect({ rule: rule.name, status: r.status, error: r.error }).toEqual({ rule: rule.name, status: 'success', error: undefined });
+      expect({ rule: rule.name, status: r.status, error: r.error }).toEqual({
+        rule: rule.name,
+        status: 'success',
+        error: undefined,
+      });
       // Each threshold rule reads metrics that exist: without the comparison the expression returns data.
       const base = rule.query.replace(/\s*(>|<|==)\s*[\d.]+\s*$/, '');
       const values = await query(base);
@@ -199,11 +306,15 @@ describe('Prometheus scraping a running server', () => {
         const promql = substitute(expr);
         const unknown = metricNames(promql).filter((name) => !exported.has(name));
         expect({ file, panel, expr, unknown }).toEqual({ file, panel, expr, unknown: [] });
-        const result = await until(`data for "${panel}": ${promql}`, async () => {
-          const r = await query(promql);
-          if (r.status !== 'success') throw new Error(`${r.errorType}: ${r.error}`);
-          return r.data.result.length > 0 ? r : undefined;
-        }, 30_000);
+        const result = await until(
+          `data for "${panel}": ${promql}`,
+          async () => {
+            const r = await query(promql);
+            if (r.status !== 'success') throw new Error(`${r.errorType}: ${r.error}`);
+            return r.data.result.length > 0 ? r : undefined;
+          },
+          30_000,
+        );
         expect(result.status).toBe('success');
         checked += 1;
       }
@@ -212,8 +323,13 @@ describe('Prometheus scraping a running server', () => {
   });
 
   it('finds unknown metrics (the check itself)', () => {
-    expect(metricNames('histogram_quantile(0.99, sum by (le) (rate(fraud_detection_latency_seconds_bucket{job="x"}[5m])))')).toEqual(['fraud_detection_latency_seconds_bucket']);
-    expect(metricNames('sum(rate(predictions_total{blocked="true"}[1m])) / sum(rate(no_such_metric[1m]))')).toEqual(['predictions_total', 'no_such_metric']);
+    expect(
+      metricNames('histogram_quantile(0.99, sum by (le) (rate(fraud_detection_latency_seconds_bucket{job="x"}[5m])))'),
+    ).toEqual(['fraud_detection_latency_seconds_bucket']);
+    expect(metricNames('sum(rate(predictions_total{blocked="true"}[1m])) / sum(rate(no_such_metric[1m]))')).toEqual([
+      'predictions_total',
+      'no_such_metric',
+    ]);
     expect(metricNames('max by (topic, partition) (kafka_consumer_lag)')).toEqual(['kafka_consumer_lag']);
   });
 });

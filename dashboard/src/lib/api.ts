@@ -33,7 +33,10 @@ export async function request(path: string, init: RequestInit & { key?: string }
   const { key, ...rest } = init;
   let response: Response;
   try {
-    response = await fetch(path, { ...rest, headers: { ...authHeaders(key ?? session.key), ...(rest.headers as Record<string, string> | undefined) } });
+    response = await fetch(path, {
+      ...rest,
+      headers: { ...authHeaders(key ?? session.key), ...(rest.headers as Record<string, string> | undefined) },
+    });
   } catch (error) {
     throw new ApiError(0, 'network', error instanceof Error ? error.message : String(error));
   }
@@ -58,15 +61,27 @@ export async function getJson<T>(path: string, init: RequestInit & { key?: strin
 }
 
 export async function postJson<T>(path: string, body: unknown): Promise<T> {
-  return getJson<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return getJson<T>(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Follows nextCursor until `wanted` items (at most 500 a page). */
-export async function listTransactions<T>(path: '/v1/transactions' | '/v1/alerts', wanted: number, params: Record<string, string> = {}): Promise<T[]> {
+export async function listTransactions<T>(
+  path: '/v1/transactions' | '/v1/alerts',
+  wanted: number,
+  params: Record<string, string> = {},
+): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   do {
-    const query = new URLSearchParams({ ...params, limit: String(Math.min(500, wanted - items.length)), ...(cursor ? { cursor } : {}) });
+    const query = new URLSearchParams({
+      ...params,
+      limit: String(Math.min(500, wanted - items.length)),
+      ...(cursor ? { cursor } : {}),
+    });
     const page: { items: T[]; nextCursor: string | null } = await getJson(`${path}?${query}`);
     items.push(...page.items);
     cursor = page.nextCursor;

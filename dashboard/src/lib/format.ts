@@ -16,11 +16,17 @@ function df(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
 }
 
 export const num = (value: number | null | undefined, digits = 2): string =>
-  value === null || value === undefined || Number.isNaN(value) ? '—' : nf({ maximumFractionDigits: digits }).format(value);
+  value === null || value === undefined || Number.isNaN(value)
+    ? '—'
+    : nf({ maximumFractionDigits: digits }).format(value);
 export const int = (value: number): string => nf({ maximumFractionDigits: 0 }).format(value);
 export const pct = (value: number | null | undefined, digits = 1): string =>
-  value === null || value === undefined || Number.isNaN(value) ? '—' : nf({ style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+  value === null || value === undefined || Number.isNaN(value)
+    ? '—'
+    : nf({ style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
 export const money = (value: number): string => nf({ style: 'currency', currency: 'EUR' }).format(value);
-export const dateTime = (value: string | number): string => df({ dateStyle: 'short', timeStyle: 'medium' }).format(new Date(value));
+export const dateTime = (value: string | number): string =>
+  df({ dateStyle: 'short', timeStyle: 'medium' }).format(new Date(value));
 export const time = (value: string | number): string => df({ timeStyle: 'medium' }).format(new Date(value));
-export const signed = (value: number, digits = 3): string => nf({ maximumFractionDigits: digits, minimumFractionDigits: digits, signDisplay: 'always' }).format(value);
+export const signed = (value: number, digits = 3): string =>
+  nf({ maximumFractionDigits: digits, minimumFractionDigits: digits, signDisplay: 'always' }).format(value);

@@ -10,6 +10,8 @@ const SECONDS = 60;
 
 /** The records the feed has shown, by id: a transaction opened from the feed shows at once (the stream carries the
  * same ScoredTransaction as GET /v1/transactions/{id}), even before storage has committed it. */
+// A plain Map on purpose: a lookup on navigation, not state that any component renders.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
 export const seen = new Map<string, ScoredTransaction>();
 
 export class LiveFeed {
@@ -55,15 +57,23 @@ export class LiveFeed {
     while (!signal.aborted) {
       this.status = 'connecting';
       try {
-        const response = await fetch('/v1/stream', { headers: { ...authHeaders(), accept: 'text/event-stream' }, signal });
-        if (!response.ok) throw new Error(response.status === 401 ? 'the API key was refused' : `HTTP ${response.status}`);
+        const response = await fetch('/v1/stream', {
+          headers: { ...authHeaders(), accept: 'text/event-stream' },
+          signal,
+        });
+        if (!response.ok)
+          throw new Error(response.status === 401 ? 'the API key was refused' : `HTTP ${response.status}`);
         this.status = 'live';
         this.error = '';
         delay = 1000;
-        await readSse(response, (event) => {
-          if (event.event !== 'scored') return;
-          this.accept(JSON.parse(event.data) as ScoredTransaction);
-        }, signal);
+        await readSse(
+          response,
+          (event) => {
+            if (event.event !== 'scored') return;
+            this.accept(JSON.parse(event.data) as ScoredTransaction);
+          },
+          signal,
+        );
       } catch (error) {
         if (signal.aborted) return;
         this.status = 'error';
@@ -97,7 +107,8 @@ export class LiveFeed {
     this.received += incoming.length;
     for (const record of incoming.slice(0, KEEP)) seen.set(record.id, record);
     if (seen.size > KEEP * 2) for (const id of [...seen.keys()].slice(0, seen.size - KEEP)) seen.delete(id);
-    this.items = incoming.length >= KEEP ? incoming.slice(0, KEEP) : incoming.concat(this.items.slice(0, KEEP - incoming.length));
+    this.items =
+      incoming.length >= KEEP ? incoming.slice(0, KEEP) : incoming.concat(this.items.slice(0, KEEP - incoming.length));
   }
 
   private tick(): void {
@@ -114,22 +125,40 @@ export class LiveFeed {
       if (!Number.isFinite(sum) || !Number.isFinite(count)) return;
       const last = this.lastMetrics;
       this.lastMetrics = { sum, count };
-      if (last && count > last.count) this.latencyMs = [...this.latencyMs, ((sum - last.sum) / (count - last.count)) * 1000].slice(-SECONDS);
+      if (last && count > last.count)
+        this.latencyMs = [...this.latencyMs, ((sum - last.sum) / (count - last.count)) * 1000].slice(-SECONDS);
     } catch {
       // metrics are optional for the feed
     }
   }
 }
 
-export function matches(record: ScoredTransaction, tiers: ReadonlySet<RiskLevel>, blockedOnly: boolean, text: string): boolean {
+export function matches(
+  record: ScoredTransaction,
+  tiers: ReadonlySet<RiskLevel>,
+  blockedOnly: boolean,
+  text: string,
+): boolean {
   if (!tiers.has(record.riskLevel)) return false;
   if (blockedOnly && !record.shouldBlock) return false;
-  if (text && !`${record.id} ${record.transaction.customerId} ${record.transaction.terminalId}`.toLowerCase().includes(text.toLowerCase())) return false;
+  if (
+    text &&
+    !`${record.id} ${record.transaction.customerId} ${record.transaction.terminalId}`
+      .toLowerCase()
+      .includes(text.toLowerCase())
+  )
+    return false;
   return true;
 }
 
 /** The rows a virtual list draws: those in view plus a margin. */
-export function visibleRange(scrollTop: number, viewport: number, rowHeight: number, total: number, overscan = 8): { start: number; end: number } {
+export function visibleRange(
+  scrollTop: number,
+  viewport: number,
+  rowHeight: number,
+  total: number,
+  overscan = 8,
+): { start: number; end: number } {
   const start = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const end = Math.min(total, Math.ceil((scrollTop + viewport) / rowHeight) + overscan);
   return { start, end };

@@ -4,8 +4,21 @@ import { LiveFeed, matches, visibleRange } from './live.svelte.js';
 import type { ScoredTransaction } from './types.js';
 
 const tx = (i: number, riskLevel: ScoredTransaction['riskLevel'] = 'LOW', shouldBlock = false): ScoredTransaction => ({
-  id: `t${i}`, transaction: { id: `t${i}`, amount: 10, timestamp: 0, customerId: `C${i}`, terminalId: 'T1' }, probability: 0.1, riskLevel, shouldBlock,
-  threshold: 0.5, topFactors: [], shap: null, features: {}, modelVersion: '1', scoredAt: new Date(0).toISOString(), deviceScore: null, agreement: null, label: null, acknowledged: null,
+  id: `t${i}`,
+  transaction: { id: `t${i}`, amount: 10, timestamp: 0, customerId: `C${i}`, terminalId: 'T1' },
+  probability: 0.1,
+  riskLevel,
+  shouldBlock,
+  threshold: 0.5,
+  topFactors: [],
+  shap: null,
+  features: {},
+  modelVersion: '1',
+  scoredAt: new Date(0).toISOString(),
+  deviceScore: null,
+  agreement: null,
+  label: null,
+  acknowledged: null,
 });
 
 describe('LiveFeed', () => {

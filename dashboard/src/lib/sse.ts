@@ -37,7 +37,11 @@ export class SseParser {
 }
 
 /** Reads an SSE response until it ends or the signal aborts; onEvent gets each event. */
-export async function readSse(response: Response, onEvent: (event: SseEvent) => void, signal: AbortSignal): Promise<void> {
+export async function readSse(
+  response: Response,
+  onEvent: (event: SseEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
   if (!response.body) throw new Error('the stream has no body');
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   const parser = new SseParser();

@@ -11,7 +11,14 @@ describe('threshold preview', () => {
   ];
   it('blocks at or above the threshold and scores the labelled ones', () => {
     const p = previewThreshold(rows, 0.5);
-    expect(p).toMatchObject({ total: 5, blocked: 3, labelled: 4, truePositives: 1, falsePositives: 1, falseNegatives: 1 });
+    expect(p).toMatchObject({
+      total: 5,
+      blocked: 3,
+      labelled: 4,
+      truePositives: 1,
+      falsePositives: 1,
+      falseNegatives: 1,
+    });
     expect(p.precision).toBe(0.5);
     expect(p.recall).toBe(0.5);
     expect(previewThreshold(rows, 0.15)).toMatchObject({ blocked: 4, precision: 2 / 3, recall: 1 });

@@ -33,7 +33,12 @@ export function previewThreshold(rows: readonly PreviewRow[], threshold: number)
     else if (row.label === 'fraud') fn += 1;
   }
   return {
-    total: rows.length, blocked, labelled, truePositives: tp, falsePositives: fp, falseNegatives: fn,
+    total: rows.length,
+    blocked,
+    labelled,
+    truePositives: tp,
+    falsePositives: fp,
+    falseNegatives: fn,
     precision: tp + fp > 0 ? tp / (tp + fp) : null,
     recall: tp + fn > 0 ? tp / (tp + fn) : null,
   };

@@ -4,7 +4,11 @@
 import type { ScoredTransaction } from '../storage/index.js';
 
 export type EdgeEvent =
-  | { type: 'scored'; transaction: ScoredTransaction; /** Scoring time per transaction (a batch's average). */ latencySeconds?: number }
+  | {
+      type: 'scored';
+      transaction: ScoredTransaction;
+      /** Scoring time per transaction (a batch's average). */ latencySeconds?: number;
+    }
   | { type: 'alert'; transaction: ScoredTransaction }
   | { type: 'labelled'; transaction: ScoredTransaction }
   | { type: 'acknowledged'; transaction: ScoredTransaction };

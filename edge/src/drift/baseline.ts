@@ -40,7 +40,8 @@ function searchLeft(cuts: readonly number[], value: number): number {
   return lo;
 }
 
-const isMissing = (v: number | null | undefined): v is null | undefined => v === null || v === undefined || Number.isNaN(v);
+const isMissing = (v: number | null | undefined): v is null | undefined =>
+  v === null || v === undefined || Number.isNaN(v);
 
 /** One distribution: cut points, shares per bin, missing share, count. */
 export function referenceDistribution(values: readonly (number | null | undefined)[]): ReferenceDistribution {

@@ -55,10 +55,12 @@ export class MemoryDriftHistory implements DriftHistory {
   list(range: { from?: number; to?: number } = {}): Promise<DriftSnapshot[]> {
     const from = range.from ?? -Infinity;
     const to = range.to ?? Infinity;
-    return Promise.resolve(this.snapshots.filter((s) => {
-      const at = Date.parse(s.computedAt);
-      return at >= from && at <= to;
-    }));
+    return Promise.resolve(
+      this.snapshots.filter((s) => {
+        const at = Date.parse(s.computedAt);
+        return at >= from && at <= to;
+      }),
+    );
   }
 
   appendBaseline(baseline: DriftBaseline): Promise<void> {
@@ -102,14 +104,17 @@ export class DriftScheduler {
   /** Starts ticking every intervalMs (no snapshot at once unless `immediately`). Idempotent. */
   start({ immediately = false }: { immediately?: boolean } = {}): void {
     if (this.handle !== undefined) return;
-    const set = this.options.setInterval ?? ((tick: () => void, ms: number): unknown => globalThis.setInterval(tick, ms));
+    const set =
+      this.options.setInterval ?? ((tick: () => void, ms: number): unknown => globalThis.setInterval(tick, ms));
     this.handle = set(() => void this.tick(), this.intervalMs);
     if (immediately) void this.tick();
   }
 
   stop(): void {
     if (this.handle === undefined) return;
-    const clear = this.options.clearInterval ?? ((h: unknown) => globalThis.clearInterval(h as Parameters<typeof globalThis.clearInterval>[0]));
+    const clear =
+      this.options.clearInterval ??
+      ((h: unknown) => globalThis.clearInterval(h as Parameters<typeof globalThis.clearInterval>[0]));
     clear(this.handle);
     this.handle = undefined;
   }

@@ -2,11 +2,26 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  binIndex, binShares, computeDrift, DEFAULT_EPSILON, driftLevel, DriftMonitor, DriftScheduler, MemoryDriftHistory, parseReference, psi, sampleRows,
-  type DriftRow, type DriftSnapshot,
+  binIndex,
+  binShares,
+  computeDrift,
+  DEFAULT_EPSILON,
+  driftLevel,
+  DriftMonitor,
+  DriftScheduler,
+  MemoryDriftHistory,
+  parseReference,
+  psi,
+  sampleRows,
+  type DriftRow,
+  type DriftSnapshot,
 } from './index.js';
 
-const reference = parseReference(JSON.parse(readFileSync(fileURLToPath(new URL('../../../models/bundles/default/reference.json', import.meta.url)), 'utf8')));
+const reference = parseReference(
+  JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../../models/bundles/default/reference.json', import.meta.url)), 'utf8'),
+  ),
+);
 const featureNames = Object.keys(reference.features);
 const AMOUNT = featureNames.indexOf('TX_AMOUNT');
 
@@ -20,7 +35,7 @@ describe('psi', () => {
     // (0.6 - 0.5) ln(0.6/0.5) + (0.4 - 0.5) ln(0.4/0.5) = 0.1 ln 1.5
     expect(psi([0.5, 0.5], [0.6, 0.4])).toBeCloseTo(0.0405465108, 9);
     // 0.137444 + 0.011157 + 0.009116 + 0.070500 = (0.1-0.25)ln(0.1/0.25) + (0.2-0.25)ln(0.2/0.25) + (0.3-0.25)ln(0.3/0.25) + (0.4-0.25)ln(0.4/0.25)
-    expect(psi([0.25, 0.25, 0.25, 0.25], [0.1, 0.2, 0.3, 0.4])).toBeCloseTo(0.137444 + 0.011157 + 0.009116 + 0.070500, 5);
+    expect(psi([0.25, 0.25, 0.25, 0.25], [0.1, 0.2, 0.3, 0.4])).toBeCloseTo(0.137444 + 0.011157 + 0.009116 + 0.0705, 5);
     expect(psi([0.6, 0.4], [0.5, 0.5])).toBeCloseTo(psi([0.5, 0.5], [0.6, 0.4]), 12);
   });
 
@@ -53,7 +68,12 @@ describe('binShares', () => {
   });
 
   it('keeps the missing share apart from the bin shares', () => {
-    expect(binShares([null, 0, NaN, 5, undefined], [1])).toEqual({ shares: [0.5, 0.5], missingShare: 0.6, count: 5, present: 2 });
+    expect(binShares([null, 0, NaN, 5, undefined], [1])).toEqual({
+      shares: [0.5, 0.5],
+      missingShare: 0.6,
+      count: 5,
+      present: 2,
+    });
     expect(binShares([], [1])).toEqual({ shares: [0, 0], missingShare: 0, count: 0, present: 0 });
     expect(binShares([null], [1])).toEqual({ shares: [0, 0], missingShare: 1, count: 1, present: 0 });
   });
@@ -76,17 +96,24 @@ describe('computeDrift against the default bundle reference', () => {
   });
 
   it('a shifted amount alerts on TX_AMOUNT only', () => {
-    const shifted: DriftRow[] = rows.map((r) => ({ ...r, features: r.features.map((v, i) => (i === AMOUNT && v !== null ? v * 2.5 : v)) }));
+    const shifted: DriftRow[] = rows.map((r) => ({
+      ...r,
+      features: r.features.map((v, i) => (i === AMOUNT && v !== null ? v * 2.5 : v)),
+    }));
     const report = computeDrift(reference, shifted, featureNames);
     expect(report.features.TX_AMOUNT!.level).toBe('alert');
     expect(report.features.TX_AMOUNT!.psi!).toBeGreaterThan(0.3);
-    for (const name of featureNames.filter((n) => n !== 'TX_AMOUNT')) expect(report.features[name]!.level, name).toBe('ok');
+    for (const name of featureNames.filter((n) => n !== 'TX_AMOUNT'))
+      expect(report.features[name]!.level, name).toBe('ok');
     expect(report.score.level).toBe('ok');
     expect(report.level).toBe('alert');
   });
 
   it('reports missing shares beside the reference ones; PSI is over the values present', () => {
-    const withMissing: DriftRow[] = rows.map((r, k) => ({ features: r.features.map((v, i) => (i === AMOUNT && k % 4 === 0 ? null : v)), probability: k % 10 === 0 ? null : r.probability }));
+    const withMissing: DriftRow[] = rows.map((r, k) => ({
+      features: r.features.map((v, i) => (i === AMOUNT && k % 4 === 0 ? null : v)),
+      probability: k % 10 === 0 ? null : r.probability,
+    }));
     const report = computeDrift(reference, withMissing, featureNames);
     expect(report.features.TX_AMOUNT!.missingShare).toBe(0.25);
     expect(report.features.TX_AMOUNT!.referenceMissingShare).toBe(0);
@@ -98,26 +125,64 @@ describe('computeDrift against the default bundle reference', () => {
 
   it('no rows: psi null and ok; an unknown feature is an error', () => {
     const report = computeDrift(reference, [], featureNames);
-    expect(report.features.TX_AMOUNT).toEqual({ psi: null, missingShare: 0, referenceMissingShare: 0, count: 0, level: 'ok' });
+    expect(report.features.TX_AMOUNT).toEqual({
+      psi: null,
+      missingShare: 0,
+      referenceMissingShare: 0,
+      count: 0,
+      level: 'ok',
+    });
     expect(() => computeDrift(reference, [], ['NOPE'])).toThrow(/NOPE/);
   });
 
   it('parseReference rejects malformed documents', () => {
     expect(() => parseReference({ format: 'other' })).toThrow(/format/);
-    expect(() => parseReference({ format: 'fraudscore-reference/1', features: { A: { cutPoints: [1], frequencies: [1], missingShare: 0, count: 1 } }, score: {} })).toThrow(/features\.A\.frequencies/);
+    expect(() =>
+      parseReference({
+        format: 'fraudscore-reference/1',
+        features: { A: { cutPoints: [1], frequencies: [1], missingShare: 0, count: 1 } },
+        score: {},
+      }),
+    ).toThrow(/features\.A\.frequencies/);
     expect(reference.score.histogram?.frequencies).toHaveLength(20);
   });
 });
 
 describe('history and scheduler', () => {
-  const bundleBaseline = { source: 'bundle', modelVersion: '1', window: null, rows: null, setBy: null, setAt: null } as const;
-  const snapshot = (iso: string): DriftSnapshot => ({ ...computeDrift(reference, [], featureNames), window: { from: iso, to: iso }, computedAt: iso, baseline: bundleBaseline });
+  const bundleBaseline = {
+    source: 'bundle',
+    modelVersion: '1',
+    window: null,
+    rows: null,
+    setBy: null,
+    setAt: null,
+  } as const;
+  const snapshot = (iso: string): DriftSnapshot => ({
+    ...computeDrift(reference, [], featureNames),
+    window: { from: iso, to: iso },
+    computedAt: iso,
+    baseline: bundleBaseline,
+  });
 
   it('the memory history keeps snapshots in time order, by range, up to its capacity', async () => {
     const h = new MemoryDriftHistory(3);
-    for (const iso of ['2026-01-01T06:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T12:00:00.000Z', '2026-01-01T18:00:00.000Z']) await h.append(snapshot(iso));
-    expect((await h.list()).map((s) => s.computedAt)).toEqual(['2026-01-01T06:00:00.000Z', '2026-01-01T12:00:00.000Z', '2026-01-01T18:00:00.000Z']);
-    expect((await h.list({ from: Date.parse('2026-01-01T07:00:00Z'), to: Date.parse('2026-01-01T12:00:00Z') })).map((s) => s.computedAt)).toEqual(['2026-01-01T12:00:00.000Z']);
+    for (const iso of [
+      '2026-01-01T06:00:00.000Z',
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-01T12:00:00.000Z',
+      '2026-01-01T18:00:00.000Z',
+    ])
+      await h.append(snapshot(iso));
+    expect((await h.list()).map((s) => s.computedAt)).toEqual([
+      '2026-01-01T06:00:00.000Z',
+      '2026-01-01T12:00:00.000Z',
+      '2026-01-01T18:00:00.000Z',
+    ]);
+    expect(
+      (await h.list({ from: Date.parse('2026-01-01T07:00:00Z'), to: Date.parse('2026-01-01T12:00:00Z') })).map(
+        (s) => s.computedAt,
+      ),
+    ).toEqual(['2026-01-01T12:00:00.000Z']);
   });
 
   it('takes a snapshot on each tick of the injected timer, over the last window', async () => {
@@ -129,13 +194,21 @@ describe('history and scheduler', () => {
     const seen: DriftSnapshot[] = [];
     const rows = sampleRows(reference, featureNames, 2_000, 3);
     const monitor = new DriftMonitor({
-      model: () => ({ version: '1', features: featureNames, reference }), history, clock: () => now,
-      rows: (from, to) => { calls.push([from, to]); return Promise.resolve(rows); },
+      model: () => ({ version: '1', features: featureNames, reference }),
+      history,
+      clock: () => now,
+      rows: (from, to) => {
+        calls.push([from, to]);
+        return Promise.resolve(rows);
+      },
       onSnapshot: (s) => seen.push(s),
     });
     const scheduler = new DriftScheduler({
       check: () => monitor.check(6 * 3_600_000),
-      setInterval: (fn, ms) => { ticks.push({ fn, ms }); return 42; },
+      setInterval: (fn, ms) => {
+        ticks.push({ fn, ms });
+        return 42;
+      },
       clearInterval: (h) => cleared.push(h),
     });
     scheduler.start();
@@ -154,7 +227,10 @@ describe('history and scheduler', () => {
     const kept = await history.list();
     expect(kept.map((s) => s.computedAt)).toEqual(['2026-03-20T06:00:00.000Z', '2026-03-20T12:00:00.000Z']);
     expect(kept[1]!.window).toEqual({ from: '2026-03-20T06:00:00.000Z', to: '2026-03-20T12:00:00.000Z' });
-    expect(calls).toEqual([[Date.parse('2026-03-20T00:00:00Z'), Date.parse('2026-03-20T06:00:00Z')], [Date.parse('2026-03-20T06:00:00Z'), Date.parse('2026-03-20T12:00:00Z')]]);
+    expect(calls).toEqual([
+      [Date.parse('2026-03-20T00:00:00Z'), Date.parse('2026-03-20T06:00:00Z')],
+      [Date.parse('2026-03-20T06:00:00Z'), Date.parse('2026-03-20T12:00:00Z')],
+    ]);
     expect(kept[0]!.level).toBe('ok');
     expect(seen).toHaveLength(2);
 
@@ -169,12 +245,19 @@ describe('history and scheduler', () => {
     let fail = true;
     const history = new MemoryDriftHistory();
     const monitor = new DriftMonitor({
-      model: () => ({ version: '1', features: featureNames, reference }), history, clock: () => 0,
+      model: () => ({ version: '1', features: featureNames, reference }),
+      history,
+      clock: () => 0,
       rows: () => (fail ? Promise.reject(new Error('db down')) : Promise.resolve([])),
     });
     const scheduler = new DriftScheduler({
-      check: () => monitor.check(60_000), intervalMs: 1000,
-      setInterval: (fn) => { ticks.push(fn); return 1; }, clearInterval: () => {},
+      check: () => monitor.check(60_000),
+      intervalMs: 1000,
+      setInterval: (fn) => {
+        ticks.push(fn);
+        return 1;
+      },
+      clearInterval: () => {},
       onError: (e) => errors.push(e),
     });
     scheduler.start();

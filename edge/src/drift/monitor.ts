@@ -31,7 +31,10 @@ export interface DriftMonitorOptions {
 
 /** Too few transactions in the window to make a baseline; the message says how many there were. */
 export class BaselineTooSmallError extends Error {
-  constructor(readonly rows: number, readonly required: number) {
+  constructor(
+    readonly rows: number,
+    readonly required: number,
+  ) {
     super(`the window holds ${rows} scored transactions; a baseline needs at least ${required}`);
     this.name = 'BaselineTooSmallError';
   }
@@ -60,7 +63,15 @@ export class DriftMonitor {
     const latest = this.latest?.modelVersion === model.version ? this.latest : undefined;
     if (latest?.source === 'window') return latest;
     if (latest) return { ...latest, reference: model.reference };
-    return { source: 'bundle', modelVersion: model.version, window: null, rows: null, setBy: null, setAt: null, reference: model.reference };
+    return {
+      source: 'bundle',
+      modelVersion: model.version,
+      window: null,
+      rows: null,
+      setBy: null,
+      setAt: null,
+      reference: model.reference,
+    };
   }
 
   /** The drift of the window (to - windowMs, to] against the baseline, not kept. */
@@ -69,7 +80,12 @@ export class DriftMonitor {
     const { reference, ...info } = this.baseline();
     const rows = await this.options.rows(from, to);
     const report = computeDrift(reference, rows, this.options.model().features, this.options.drift);
-    return { ...report, window: { from: iso(from), to: iso(to) }, computedAt: iso(this.options.clock()), baseline: info };
+    return {
+      ...report,
+      window: { from: iso(from), to: iso(to) },
+      computedAt: iso(this.options.clock()),
+      baseline: info,
+    };
   }
 
   /** A snapshot over the window ending now, kept in the history and reported (the scheduler and /drift/check). */
@@ -88,8 +104,13 @@ export class DriftMonitor {
     if (rows.length < this.minBaselineRows) throw new BaselineTooSmallError(rows.length, this.minBaselineRows);
     const model = this.options.model();
     const baseline: DriftBaseline = {
-      source: 'window', modelVersion: model.version, window: { from: iso(from), to: iso(to) }, rows: rows.length,
-      setBy: by, setAt: iso(to), reference: buildReference(rows, model.features),
+      source: 'window',
+      modelVersion: model.version,
+      window: { from: iso(from), to: iso(to) },
+      rows: rows.length,
+      setBy: by,
+      setAt: iso(to),
+      reference: buildReference(rows, model.features),
     };
     // Recorded first: a baseline that could not be recorded is not applied.
     await this.options.history.appendBaseline(baseline);
@@ -100,7 +121,15 @@ export class DriftMonitor {
   /** Back to the bundle's reference.json; recorded too. */
   async resetBaseline(by: string): Promise<BaselineInfo> {
     const model = this.options.model();
-    const reset: DriftBaseline = { source: 'bundle', modelVersion: model.version, window: null, rows: null, setBy: by, setAt: iso(this.options.clock()), reference: model.reference };
+    const reset: DriftBaseline = {
+      source: 'bundle',
+      modelVersion: model.version,
+      window: null,
+      rows: null,
+      setBy: by,
+      setAt: iso(this.options.clock()),
+      reference: model.reference,
+    };
     await this.options.history.appendBaseline(reset);
     this.latest = reset;
     return this.info();

@@ -22,7 +22,11 @@ export type DriftLevel = 'ok' | 'warn' | 'alert';
  * PSI = Σ (a − e) · ln(a / e) over bins, with each share floored at `epsilon` (see DEFAULT_EPSILON).
  * 0 for identical distributions; symmetric in its arguments; the two lists must have the same length.
  */
-export function psi(expectedShares: readonly number[], actualShares: readonly number[], epsilon = DEFAULT_EPSILON): number {
+export function psi(
+  expectedShares: readonly number[],
+  actualShares: readonly number[],
+  epsilon = DEFAULT_EPSILON,
+): number {
   if (expectedShares.length !== actualShares.length) {
     throw new Error(`psi: ${expectedShares.length} expected shares but ${actualShares.length} actual shares`);
   }
@@ -59,7 +63,8 @@ export function binIndex(value: number, cutPoints: readonly number[]): number {
   return lo;
 }
 
-const isMissing = (v: number | null | undefined): v is null | undefined => v === null || v === undefined || Number.isNaN(v);
+const isMissing = (v: number | null | undefined): v is null | undefined =>
+  v === null || v === undefined || Number.isNaN(v);
 
 /** Shares of the non-missing values in reference.json's right-closed bins, with the missing share separately. */
 export function binShares(values: readonly (number | null | undefined)[], cutPoints: readonly number[]): BinnedShares {
@@ -94,13 +99,15 @@ export interface DriftReference {
 
 function distribution(value: unknown, where: string): ReferenceDistribution {
   const d = value as Partial<Record<keyof ReferenceDistribution, unknown>> | null;
-  const numbers = (x: unknown): x is number[] => Array.isArray(x) && x.every((n) => typeof n === 'number' && Number.isFinite(n));
+  const numbers = (x: unknown): x is number[] =>
+    Array.isArray(x) && x.every((n) => typeof n === 'number' && Number.isFinite(n));
   if (typeof d !== 'object' || d === null) throw new Error(`reference.json: ${where} is not an object`);
   if (!numbers(d.cutPoints)) throw new Error(`reference.json: ${where}.cutPoints must be a list of numbers`);
   if (!numbers(d.frequencies) || d.frequencies.length !== d.cutPoints.length + 1) {
     throw new Error(`reference.json: ${where}.frequencies must be ${d.cutPoints.length + 1} numbers (one per bin)`);
   }
-  if (typeof d.missingShare !== 'number' || typeof d.count !== 'number') throw new Error(`reference.json: ${where} needs missingShare and count`);
+  if (typeof d.missingShare !== 'number' || typeof d.count !== 'number')
+    throw new Error(`reference.json: ${where} needs missingShare and count`);
   return { cutPoints: d.cutPoints, frequencies: d.frequencies, missingShare: d.missingShare, count: d.count };
 }
 
@@ -110,7 +117,8 @@ export function parseReference(json: unknown): DriftReference {
   if (typeof r !== 'object' || r === null || r.format !== 'fraudscore-reference/1') {
     throw new Error('reference.json: format must be fraudscore-reference/1');
   }
-  if (typeof r.features !== 'object' || r.features === null) throw new Error('reference.json: features must be an object');
+  if (typeof r.features !== 'object' || r.features === null)
+    throw new Error('reference.json: features must be an object');
   const features: Record<string, ReferenceDistribution> = {};
   for (const [name, value] of Object.entries(r.features)) features[name] = distribution(value, `features.${name}`);
   const score = distribution(r.score, 'score');
@@ -159,17 +167,33 @@ export function driftLevel(value: number | null, thresholds: DriftThresholds = D
 
 const RANK: Record<DriftLevel, number> = { ok: 0, warn: 1, alert: 2 };
 
-function compare(values: readonly (number | null | undefined)[], ref: ReferenceDistribution, epsilon: number, thresholds: DriftThresholds): DistributionDrift {
+function compare(
+  values: readonly (number | null | undefined)[],
+  ref: ReferenceDistribution,
+  epsilon: number,
+  thresholds: DriftThresholds,
+): DistributionDrift {
   const binned = binShares(values, ref.cutPoints);
   const value = binned.present === 0 ? null : psi(ref.frequencies, binned.shares, epsilon);
-  return { psi: value, missingShare: binned.missingShare, referenceMissingShare: ref.missingShare, count: binned.count, level: driftLevel(value, thresholds) };
+  return {
+    psi: value,
+    missingShare: binned.missingShare,
+    referenceMissingShare: ref.missingShare,
+    count: binned.count,
+    level: driftLevel(value, thresholds),
+  };
 }
 
 /**
  * PSI per feature and for the score against the reference. Row features are in `featureNames` order; every name
  * must have a reference distribution. The level is driven by PSI only; the missing shares are reported beside it.
  */
-export function computeDrift(reference: DriftReference, rows: readonly DriftRow[], featureNames: readonly string[], options: DriftOptions = {}): DriftReport {
+export function computeDrift(
+  reference: DriftReference,
+  rows: readonly DriftRow[],
+  featureNames: readonly string[],
+  options: DriftOptions = {},
+): DriftReport {
   const epsilon = options.epsilon ?? DEFAULT_EPSILON;
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   const features: Record<string, DistributionDrift> = {};
@@ -177,11 +201,21 @@ export function computeDrift(reference: DriftReference, rows: readonly DriftRow[
   featureNames.forEach((name, index) => {
     const ref = reference.features[name];
     if (!ref) throw new Error(`drift: feature ${name} has no reference distribution`);
-    const drift = compare(rows.map((r) => r.features[index]), ref, epsilon, thresholds);
+    const drift = compare(
+      rows.map((r) => r.features[index]),
+      ref,
+      epsilon,
+      thresholds,
+    );
     features[name] = drift;
     if (RANK[drift.level] > RANK[level]) level = drift.level;
   });
-  const score = compare(rows.map((r) => r.probability), reference.score, epsilon, thresholds);
+  const score = compare(
+    rows.map((r) => r.probability),
+    reference.score,
+    epsilon,
+    thresholds,
+  );
   if (RANK[score.level] > RANK[level]) level = score.level;
   return { rows: rows.length, features, score, level, thresholds: { ...thresholds } };
 }

@@ -3,9 +3,15 @@ import { listAll } from '../storage/list-all.js';
 import type { Storage } from '../storage/types.js';
 import type { DriftRowsSource } from './monitor.js';
 
-export function storedDriftRows(storage: Pick<Storage, 'list'>, featureNames: () => readonly string[]): DriftRowsSource {
+export function storedDriftRows(
+  storage: Pick<Storage, 'list'>,
+  featureNames: () => readonly string[],
+): DriftRowsSource {
   return async (from, to) => {
     const names = featureNames();
-    return (await listAll(storage, { from, to })).map((record) => ({ features: names.map((name) => record.features[name] ?? null), probability: record.probability }));
+    return (await listAll(storage, { from, to })).map((record) => ({
+      features: names.map((name) => record.features[name] ?? null),
+      probability: record.probability,
+    }));
   };
 }

@@ -35,7 +35,12 @@ export function sampleValue(ref: ReferenceDistribution, random: () => number): n
   return hi - (hi - lo) * random() * 0.999; // in (lo, hi]
 }
 
-export function sampleRows(reference: DriftReference, featureNames: readonly string[], n: number, seed = 1): DriftRow[] {
+export function sampleRows(
+  reference: DriftReference,
+  featureNames: readonly string[],
+  n: number,
+  seed = 1,
+): DriftRow[] {
   const random = seededRandom(seed);
   const rows: DriftRow[] = [];
   for (let r = 0; r < n; r++) {

@@ -128,12 +128,12 @@ describe('templateNarrative', () => {
 });
 
 describe('memoryCache', () => {
-  it('evicts the least recently used entry', () => {
+  it('evicts the least recently used entry', async () => {
     const cache = memoryCache(2);
-    cache.set('a', '1');
-    cache.set('b', '2');
+    await cache.set('a', '1');
+    await cache.set('b', '2');
     expect(cache.get('a')).toBe('1');
-    cache.set('c', '3');
+    await cache.set('c', '3');
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toBe('1');
     expect(cache.size).toBe(2);

@@ -2,4 +2,13 @@
 export { LANGS, isLang, type ExplainInput, type Explainer, type Explanation, type Lang } from './types.js';
 export { featurePhrase, rankFactors, templateNarrative, TEMPLATE_FACTORS } from './template.js';
 export { memoryCache, type ExplanationCache } from './cache.js';
-export { cacheKey, createLlmExplainer, DEFAULT_LLM_MODEL, systemPrompt, templateExplainer, toPayload, type LlmExplainerOptions, type LlmPayload } from './llm.js';
+export {
+  cacheKey,
+  createLlmExplainer,
+  DEFAULT_LLM_MODEL,
+  systemPrompt,
+  templateExplainer,
+  toPayload,
+  type LlmExplainerOptions,
+  type LlmPayload,
+} from './llm.js';

@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { applyLabel, createFraudMetrics, dailyAccuracy, EMPTY_LABEL_STATS, falsePositiveRate, LATENCY_BUCKETS, Registry, SCORE_BUCKETS } from './index.js';
+import {
+  applyLabel,
+  createFraudMetrics,
+  dailyAccuracy,
+  EMPTY_LABEL_STATS,
+  falsePositiveRate,
+  LATENCY_BUCKETS,
+  Registry,
+  SCORE_BUCKETS,
+} from './index.js';
 
 describe('Registry exposition (0.0.4)', () => {
   it('renders counters, gauges and histograms exactly, with escaping and cumulative buckets', () => {
     const r = new Registry();
-    const requests = r.counter({ name: 'http_requests_total', help: 'Requests with a "quoted" \\ backslash\nand a new line.', labelNames: ['method', 'path'] });
+    const requests = r.counter({
+      name: 'http_requests_total',
+      help: 'Requests with a "quoted" \\ backslash\nand a new line.',
+      labelNames: ['method', 'path'],
+    });
     const temp = r.gauge({ name: 'temperature', help: 'A gauge.' });
     const h = r.histogram({ name: 'latency_seconds', help: 'Latency.', labelNames: ['route'], buckets: [0.1, 0.5, 1] });
     requests.inc({ method: 'GET', path: '/a"b\\c\nd' });
@@ -14,7 +27,11 @@ describe('Registry exposition (0.0.4)', () => {
     h.observe(0.1, { route: 'x' });
     h.observe(0.3, { route: 'x' });
     h.observe(2, { route: 'x' });
-    r.addCollector(() => ['# HELP process_cpu_seconds_total CPU.', '# TYPE process_cpu_seconds_total counter', 'process_cpu_seconds_total 1.25']);
+    r.addCollector(() => [
+      '# HELP process_cpu_seconds_total CPU.',
+      '# TYPE process_cpu_seconds_total counter',
+      'process_cpu_seconds_total 1.25',
+    ]);
     expect(r.render()).toBe(
       [
         '# HELP http_requests_total Requests with a "quoted" \\\\ backslash\\nand a new line.',
@@ -128,13 +145,33 @@ describe('fraud metrics', () => {
     const t = Date.parse('2026-01-01T10:00:00Z');
     expect(falsePositiveRate(EMPTY_LABEL_STATS)).toBeUndefined();
     expect(dailyAccuracy(EMPTY_LABEL_STATS, t)).toBeUndefined();
-    const s = applyLabel(EMPTY_LABEL_STATS, { label: 'legitimate', probability: 0.2, threshold: 0.5, blocked: false }, t);
-    expect(s).toEqual({ blockedLabelled: 0, blockedLegitimate: 0, day: '2026-01-01', labelledToday: 1, correctToday: 1 });
+    const s = applyLabel(
+      EMPTY_LABEL_STATS,
+      { label: 'legitimate', probability: 0.2, threshold: 0.5, blocked: false },
+      t,
+    );
+    expect(s).toEqual({
+      blockedLabelled: 0,
+      blockedLegitimate: 0,
+      day: '2026-01-01',
+      labelledToday: 1,
+      correctToday: 1,
+    });
     expect(EMPTY_LABEL_STATS.labelledToday).toBe(0);
     expect(dailyAccuracy(s, t)).toBe(1);
     expect(dailyAccuracy(s, t + 86_400_000)).toBeUndefined();
     // A label entered late (given yesterday) counts for the false-positive rate, not for today's accuracy.
-    const late = applyLabel(s, { label: 'legitimate', probability: 0.9, threshold: 0.5, blocked: true }, t - 86_400_000);
-    expect(late).toEqual({ blockedLabelled: 1, blockedLegitimate: 1, day: '2026-01-01', labelledToday: 1, correctToday: 1 });
+    const late = applyLabel(
+      s,
+      { label: 'legitimate', probability: 0.9, threshold: 0.5, blocked: true },
+      t - 86_400_000,
+    );
+    expect(late).toEqual({
+      blockedLabelled: 1,
+      blockedLegitimate: 1,
+      day: '2026-01-01',
+      labelledToday: 1,
+      correctToday: 1,
+    });
   });
 });

@@ -3,14 +3,23 @@
 // active bundle changes; GET /metrics renders registry.render(). The Node host adds process_* lines with
 // registry.addCollector.
 import type { RiskLevel } from '@fraudscore/sdk';
-import { applyLabel, dailyAccuracy, EMPTY_LABEL_STATS, falsePositiveRate, type LabelOutcome, type LabelStats } from './labels.js';
+import {
+  applyLabel,
+  dailyAccuracy,
+  EMPTY_LABEL_STATS,
+  falsePositiveRate,
+  type LabelOutcome,
+  type LabelStats,
+} from './labels.js';
 import { Registry, type Counter, type Gauge, type Histogram } from './registry.js';
 
 export * from './registry.js';
 export * from './labels.js';
 
 /** Scoring latency buckets in seconds: 0.1 ms .. 1 s, roughly 1-2.5-5 per decade. */
-export const LATENCY_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+];
 
 /** Probability buckets 0.05 wide: 0.05, 0.1, …, 1 (exact decimals, so the `le` labels read cleanly). */
 export const SCORE_BUCKETS: readonly number[] = Array.from({ length: 20 }, (_, i) => ((i + 1) * 5) / 100);
@@ -61,15 +70,50 @@ export function createFraudMetrics(options: FraudMetricsOptions): FraudMetrics {
   const registry = options.registry ?? new Registry();
   let stats: LabelStats = options.labelStats ?? EMPTY_LABEL_STATS;
 
-  const latency = registry.histogram({ name: 'fraud_detection_latency_seconds', help: 'Time to score one transaction, in seconds.', buckets: LATENCY_BUCKETS });
-  const score = registry.histogram({ name: 'fraud_score', help: 'Fraud probability of scored transactions.', buckets: SCORE_BUCKETS });
-  const predictions = registry.counter({ name: 'predictions_total', help: 'Scored transactions by risk level and block decision.', labelNames: ['risk_level', 'blocked'] });
-  const featureDrift = registry.gauge({ name: 'feature_drift_score', help: 'Population stability index of each feature against the reference distribution.', labelNames: ['feature'] });
-  const scoreDrift = registry.gauge({ name: 'score_drift_score', help: 'Population stability index of the fraud probability against the reference distribution.' });
-  registry.gauge({ name: 'false_positive_rate', help: 'Share of labelled blocked transactions that were labelled legitimate.', collect: () => falsePositiveRate(stats) });
-  registry.gauge({ name: 'model_accuracy_daily', help: 'Share of today\'s (UTC) labels that the prediction at the threshold agreed with.', collect: () => dailyAccuracy(stats, clock()) });
-  const modelInfo = registry.gauge({ name: 'model_info', help: 'The active model version (value 1).', labelNames: ['version'] });
-  registry.gauge({ name: 'process_uptime_seconds', help: 'Seconds since the process started.', collect: () => Math.max(0, (clock() - startTime) / 1000) });
+  const latency = registry.histogram({
+    name: 'fraud_detection_latency_seconds',
+    help: 'Time to score one transaction, in seconds.',
+    buckets: LATENCY_BUCKETS,
+  });
+  const score = registry.histogram({
+    name: 'fraud_score',
+    help: 'Fraud probability of scored transactions.',
+    buckets: SCORE_BUCKETS,
+  });
+  const predictions = registry.counter({
+    name: 'predictions_total',
+    help: 'Scored transactions by risk level and block decision.',
+    labelNames: ['risk_level', 'blocked'],
+  });
+  const featureDrift = registry.gauge({
+    name: 'feature_drift_score',
+    help: 'Population stability index of each feature against the reference distribution.',
+    labelNames: ['feature'],
+  });
+  const scoreDrift = registry.gauge({
+    name: 'score_drift_score',
+    help: 'Population stability index of the fraud probability against the reference distribution.',
+  });
+  registry.gauge({
+    name: 'false_positive_rate',
+    help: 'Share of labelled blocked transactions that were labelled legitimate.',
+    collect: () => falsePositiveRate(stats),
+  });
+  registry.gauge({
+    name: 'model_accuracy_daily',
+    help: "Share of today's (UTC) labels that the prediction at the threshold agreed with.",
+    collect: () => dailyAccuracy(stats, clock()),
+  });
+  const modelInfo = registry.gauge({
+    name: 'model_info',
+    help: 'The active model version (value 1).',
+    labelNames: ['version'],
+  });
+  registry.gauge({
+    name: 'process_uptime_seconds',
+    help: 'Seconds since the process started.',
+    collect: () => Math.max(0, (clock() - startTime) / 1000),
+  });
 
   return {
     registry,

@@ -27,7 +27,13 @@ export interface LabelStats {
   correctToday: number;
 }
 
-export const EMPTY_LABEL_STATS: LabelStats = Object.freeze({ blockedLabelled: 0, blockedLegitimate: 0, day: null, labelledToday: 0, correctToday: 0 });
+export const EMPTY_LABEL_STATS: LabelStats = Object.freeze({
+  blockedLabelled: 0,
+  blockedLegitimate: 0,
+  day: null,
+  labelledToday: 0,
+  correctToday: 0,
+});
 
 /** The UTC calendar day of an epoch-millisecond time. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);

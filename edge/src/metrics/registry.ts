@@ -45,11 +45,16 @@ abstract class Metric<S> {
   readonly labelNames: readonly string[];
   protected readonly series = new Map<string, { values: string[]; state: S }>();
 
-  constructor(readonly type: 'counter' | 'gauge' | 'histogram', options: MetricOptions, reserved: readonly string[] = []) {
+  constructor(
+    readonly type: 'counter' | 'gauge' | 'histogram',
+    options: MetricOptions,
+    reserved: readonly string[] = [],
+  ) {
     if (!METRIC_NAME.test(options.name)) throw new Error(`invalid metric name ${JSON.stringify(options.name)}`);
     const labelNames = options.labelNames ?? [];
     for (const label of labelNames) {
-      if (!LABEL_NAME.test(label) || label.startsWith('__')) throw new Error(`${options.name}: invalid label name ${JSON.stringify(label)}`);
+      if (!LABEL_NAME.test(label) || label.startsWith('__'))
+        throw new Error(`${options.name}: invalid label name ${JSON.stringify(label)}`);
       if (reserved.includes(label)) throw new Error(`${options.name}: label name ${label} is reserved`);
     }
     if (new Set(labelNames).size !== labelNames.length) throw new Error(`${options.name}: duplicate label names`);
@@ -111,7 +116,9 @@ export class Counter extends Metric<{ value: number }> {
   }
 
   protected samples(): string[] {
-    return [...this.series.values()].map(({ values, state }) => `${this.name}${labelText(this.labelNames, values)} ${formatValue(state.value)}`);
+    return [...this.series.values()].map(
+      ({ values, state }) => `${this.name}${labelText(this.labelNames, values)} ${formatValue(state.value)}`,
+    );
   }
 }
 
@@ -125,7 +132,8 @@ export class Gauge extends Metric<{ value: number }> {
 
   constructor(options: GaugeOptions) {
     super('gauge', options);
-    if (options.collect && this.labelNames.length > 0) throw new Error(`${this.name}: collect is only for unlabelled gauges`);
+    if (options.collect && this.labelNames.length > 0)
+      throw new Error(`${this.name}: collect is only for unlabelled gauges`);
     this.collect = options.collect;
   }
 
@@ -151,7 +159,9 @@ export class Gauge extends Metric<{ value: number }> {
       const value = this.collect();
       return value === undefined ? [] : [`${this.name} ${formatValue(value)}`];
     }
-    return [...this.series.values()].map(({ values, state }) => `${this.name}${labelText(this.labelNames, values)} ${formatValue(state.value)}`);
+    return [...this.series.values()].map(
+      ({ values, state }) => `${this.name}${labelText(this.labelNames, values)} ${formatValue(state.value)}`,
+    );
   }
 }
 
@@ -203,7 +213,9 @@ export class Histogram extends Metric<HistogramState> {
       let cumulative = 0;
       this.buckets.forEach((bound, i) => {
         cumulative += state.counts[i] ?? 0;
-        lines.push(`${this.name}_bucket${labelText(this.labelNames, values, ['le', formatValue(bound)])} ${cumulative}`);
+        lines.push(
+          `${this.name}_bucket${labelText(this.labelNames, values, ['le', formatValue(bound)])} ${cumulative}`,
+        );
       });
       lines.push(`${this.name}_bucket${labelText(this.labelNames, values, ['le', '+Inf'])} ${state.count}`);
       lines.push(`${this.name}_sum${labelText(this.labelNames, values)} ${formatValue(state.sum)}`);

@@ -5,3 +5,4 @@
 export * from './api-keys/index.js';
 export * from './rate-limit/index.js';
 export * from './security/index.js';
+export * from './request-id/index.js';

@@ -1,5 +1,6 @@
 // The named schemas of /openapi.json (components.schemas): every request body and JSON response is one of these,
 // so operations refer to them by $ref and nested ones (Transaction inside BatchRequest) are shared too.
+import type { InputLimits } from '@fraudscore/sdk';
 import * as s from '../schemas/index.js';
 import { z } from '../schemas/index.js';
 
@@ -13,6 +14,7 @@ export const NAMED_SCHEMAS: ReadonlyArray<[string, z.ZodType]> = [
   ['ScoreBatchRequest', s.scoreBatchBody],
   ['ScoredTransaction', s.scoredTransaction],
   ['ScoreBatchResponse', s.scoreBatchResponse],
+  ['BatchItemError', s.batchItemError],
   ['TransactionPage', s.transactionPage],
   ['LabelRequest', s.labelBody],
   ['AcknowledgeRequest', s.acknowledgeBody],
@@ -45,9 +47,22 @@ export function refOf(schema: z.ZodType): { $ref: string } {
   return refTo(id);
 }
 
-/** components.schemas: JSON Schema 2020-12 (OpenAPI 3.1's dialect), request side of each transform. */
-export function componentSchemas(): Record<string, unknown> {
-  const { schemas } = z.toJSONSchema(components, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
+/**
+ * components.schemas: JSON Schema 2020-12 (OpenAPI 3.1's dialect), request side of each transform. With limits other
+ * than the defaults, the Transaction schema (and the batch request holding it) is built with them.
+ */
+export function componentSchemas(limits?: Partial<InputLimits>): Record<string, unknown> {
+  let registry = components;
+  if (limits !== undefined) {
+    const transaction = s.transactionSchema({ limits });
+    const overrides = new Map<string, z.ZodType>([
+      ['Transaction', transaction],
+      ['ScoreBatchRequest', s.scoreBatchSchema(transaction)],
+    ]);
+    registry = z.registry<{ id: string }>();
+    for (const [id, schema] of NAMED_SCHEMAS) registry.add(overrides.get(id) ?? schema, { id });
+  }
+  const { schemas } = z.toJSONSchema(registry, { io: 'input', uri: (id) => `#/components/schemas/${id}` });
   // Each entry is embedded in the document: its own $schema and $id would only repeat the document's dialect.
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
 }

@@ -85,7 +85,10 @@ export interface RegistryModel {
 /** Runs side by side: each metric's values per run, the best run per metric and overall. */
 export interface RunComparison {
   runs: { run_id: string; run_name: string | null; start_time: number | null }[];
-  metrics: Record<string, { values: Record<string, number>; best_run: string | null; average: number | null; higher_is_better: boolean }>;
+  metrics: Record<
+    string,
+    { values: Record<string, number>; best_run: string | null; average: number | null; higher_is_better: boolean }
+  >;
   /** Most per-metric wins; ties by Average Precision. */
   best_run: string | null;
 }

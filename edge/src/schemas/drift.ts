@@ -1,6 +1,7 @@
 // GET /v1/drift (window), GET /v1/drift/history (time range), and the original POST /drift/check and
 // POST /drift/set-baseline.
 import { fromNotAfterTo, timeRange } from './common.js';
+import { whoText } from './contract.js';
 import { z } from './zod.js';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -8,7 +9,8 @@ export const MAX_WINDOW_MS = 30 * UNIT_MS.d;
 const WINDOW = /^(\d{1,6})([mhd])$/;
 
 /** `<integer><m|h|d>` (30m, 6h, 1d, 7d) → milliseconds, 1 minute .. 30 days. */
-export const driftWindow = z.string()
+export const driftWindow = z
+  .string()
   .regex(WINDOW, { error: 'must be a positive duration such as 30m, 6h, 1d or 7d' })
   .transform((text) => {
     const [, count, unit] = WINDOW.exec(text)!;
@@ -26,23 +28,35 @@ export const driftQuery = z.object({
 
 export const driftHistoryQuery = timeRange.superRefine(fromNotAfterTo);
 
-const WHO = 'must be a non-empty string of at most 200 characters';
-const changedBy = z.string({ error: WHO }).max(200, { error: WHO }).regex(/\S/, { error: WHO });
+const changedBy = whoText(200);
 
-export const driftCheckBody = z.object({
-  window: driftWindow.optional().meta({ description: 'The window ending now (default 6h).', examples: ['6h', '1d'] }),
-}, { error: 'must be an object { window? }' });
+export const driftCheckBody = z.object(
+  {
+    window: driftWindow.optional().meta({ description: 'The window ending now (default 6h).', examples: ['6h', '1d'] }),
+  },
+  { error: 'must be an object { window? }' },
+);
 
-export const setBaselineBody = z.object({
-  window: driftWindow.optional().meta({ description: 'Scored transactions of this window ending now become the baseline (default 7d).', examples: ['7d'] }),
-  reset: z.boolean({ error: 'must be true or false' }).optional()
-    .meta({ description: "true: go back to the model bundle's reference.json (window is then ignored)." }),
-  changed_by: changedBy.optional().meta({ description: "Who changed it, for the audit (trimmed); default 'api'." }),
-}, { error: 'must be an object { window?, reset?, changed_by? }' });
+export const setBaselineBody = z.object(
+  {
+    window: driftWindow.optional().meta({
+      description: 'Scored transactions of this window ending now become the baseline (default 7d).',
+      examples: ['7d'],
+    }),
+    reset: z
+      .boolean({ error: 'must be true or false' })
+      .optional()
+      .meta({ description: "true: go back to the model bundle's reference.json (window is then ignored)." }),
+    changed_by: changedBy.optional().meta({ description: "Who changed it, for the audit (trimmed); default 'api'." }),
+  },
+  { error: 'must be an object { window?, reset?, changed_by? }' },
+);
 
 const nullableDate = z.string().nullable();
 export const baselineInfo = z.object({
-  source: z.enum(['bundle', 'window']).meta({ description: "bundle: the model's reference.json; window: live traffic an admin chose." }),
+  source: z
+    .enum(['bundle', 'window'])
+    .meta({ description: "bundle: the model's reference.json; window: live traffic an admin chose." }),
   modelVersion: z.string(),
   window: z.object({ from: z.string(), to: z.string() }).nullable(),
   rows: z.int().nullable(),

@@ -3,7 +3,13 @@ import { z } from './zod.js';
 
 const modelSource = z.union([
   z.object({ kind: z.literal('bundle'), location: z.string() }),
-  z.object({ kind: z.literal('registry'), name: z.string(), version: z.string(), alias: z.string(), runId: z.string().nullable() }),
+  z.object({
+    kind: z.literal('registry'),
+    name: z.string(),
+    version: z.string(),
+    alias: z.string(),
+    runId: z.string().nullable(),
+  }),
 ]);
 
 export const modelStatus = z.object({
@@ -23,14 +29,22 @@ export const modelInfo = z.object({
     weights: z.record(z.string(), z.number()).meta({ description: 'Ensemble weights by member.' }),
     createdAt: z.string(),
   }),
-  status: modelStatus.optional().meta({ description: 'Provenance and registry-following state (when the server follows a registry).' }),
+  status: modelStatus
+    .optional()
+    .meta({ description: 'Provenance and registry-following state (when the server follows a registry).' }),
 });
 
 export const health = z.object({
-  status: z.enum(['ok', 'degraded']).meta({ description: 'degraded: still serving the current model, but the registry could not be followed (see reasons).' }),
+  status: z.enum(['ok', 'degraded']).meta({
+    description:
+      "degraded: still serving, but the registry could not be followed or the stream's batches keep failing (see reasons).",
+  }),
   model: z.object({ name: z.string(), version: z.string() }),
   source: modelSource.optional(),
-  reasons: z.array(z.string()).optional(),
+  reasons: z
+    .array(z.string())
+    .optional()
+    .meta({ description: 'Why it is degraded (present when the server follows a registry or something is wrong).' }),
   registryCheckedAt: z.string().nullable().optional(),
   time: z.string(),
 });

@@ -30,15 +30,22 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, options
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const status = typeof options.status === 'function' ? options.status(issue) : options.status ?? 422;
+  const status = typeof options.status === 'function' ? options.status(issue) : (options.status ?? 422);
   // An unknown key is reported on its parent object: name the key itself.
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  const field = options.at === undefined ? fieldOf(path, options.field ?? 'body') : path.length === 0 ? options.at : `${options.at}${fieldOf(path, '').replace(/^(?!\[)/, '.')}`;
+  const field =
+    options.at === undefined
+      ? fieldOf(path, options.field ?? 'body')
+      : path.length === 0
+        ? options.at
+        : `${options.at}${fieldOf(path, '').replace(/^(?!\[)/, '.')}`;
   throw new ApiError(status, CODES[status], issue.message, field);
 }
 
 /** Query parameters (first value of each) against an object schema; a bad one is 400 naming the parameter. */
-export const validateQuery = <S extends z.ZodType>(c: Context, schema: S): z.output<S> => validate(schema, c.req.query(), { status: 400 });
+export const validateQuery = <S extends z.ZodType>(c: Context, schema: S): z.output<S> =>
+  validate(schema, c.req.query(), { status: 400 });
 
 /** Path parameters against an object schema; 400 naming the parameter. */
-export const validateParams = <S extends z.ZodType>(c: Context, schema: S): z.output<S> => validate(schema, c.req.param(), { status: 400 });
+export const validateParams = <S extends z.ZodType>(c: Context, schema: S): z.output<S> =>
+  validate(schema, c.req.param(), { status: 400 });

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EdgeEvent } from '../bus/index.js';
+import { MemoryStorage } from '../storage/index.js';
 import { createTestEdge, tx, type TestEdge } from '../testing/index.js';
 
 const BUNDLE = directorySource(fileURLToPath(new URL('../../../models/bundles/default/', import.meta.url)));
@@ -78,11 +79,18 @@ describe('scoring service', () => {
     expect(after.probability).toBeGreaterThan(before.probability);
   });
 
-  it('is idempotent by transaction id: the stored result, no double counting', async () => {
+  it('is idempotent by transaction id: the same content gets the stored result, no double counting', async () => {
     const first = await edge.service.score(tx('a1'));
     edge.now.ms += DAY;
-    const again = await edge.service.score(tx('a1', { amount: 9999 }));
+    const again = await edge.service.score(tx('a1', { timestamp: Date.parse('2026-03-20T10:00:00Z') }));
     expect(again).toEqual(first);
+    expect(first.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    await expect(edge.service.score(tx('a1', { amount: 9999 }))).rejects.toMatchObject({
+      status: 409,
+      code: 'conflict',
+      field: 'id',
+      data: { id: 'a1' },
+    });
     expect(edge.history.size).toBe(1);
     const next = await edge.service.score(tx('a2', { timestamp: '2026-03-20T11:00:00Z' }));
     expect(next.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);
@@ -123,6 +131,89 @@ describe('scoring service', () => {
     const r = await edge.service.score(tx('a1'));
     expect(r.riskLevel).toBe(r.probability >= 0.2 ? 'CRITICAL' : r.probability >= 0.1 ? 'HIGH' : 'MEDIUM');
     expect(events).toHaveLength(r.riskLevel === 'MEDIUM' ? 0 : 1);
+  });
+
+  it('scoreEach: per-item outcomes, conflicts and invalid items reported, the others scored', async () => {
+    await edge.service.score(tx('s1'));
+    const outcomes = await edge.service.scoreEach(
+      [tx('s1'), tx('s1', { amount: 1 }), tx('n1'), tx('n1', { customerId: 'c9' }), tx('n1'), { id: 'bad\u0000' }],
+      { invalid: 'report' },
+    );
+    expect(outcomes.map((o) => (o.ok ? ['ok', o.record.id, o.created] : [o.error.code, o.id, o.error.field]))).toEqual([
+      ['ok', 's1', false],
+      ['conflict', 's1', 'id'],
+      ['ok', 'n1', true],
+      ['conflict', 'n1', 'id'],
+      ['ok', 'n1', false],
+      ['validation_error', undefined, 'id'],
+    ]);
+    expect((outcomes[3] as { error: Error }).error.message).toMatch(
+      /appears earlier in this batch with different content \(customerId differs\)/,
+    );
+    await expect(edge.service.scoreBatch([tx('n2'), tx('s1', { amount: 2 })])).rejects.toMatchObject({
+      status: 409,
+      field: 'transactions[1].id',
+    });
+    expect(edge.history.get('n2')).toBeUndefined();
+    expect(edge.history.size).toBe(2);
+  });
+
+  it('records stored before fingerprints were kept are compared by their stored transaction', async () => {
+    const first = await edge.service.score(tx('old-row'));
+    const { fingerprint: _none, ...legacy } = first;
+    const storage = new MemoryStorage();
+    await storage.saveMany([legacy]);
+    const later = await createTestEdge(BUNDLE, { storage });
+    expect(await later.service.score(tx('old-row', { timestamp: Date.parse('2026-03-20T10:00:00Z') }))).toEqual(legacy);
+    await expect(later.service.score(tx('old-row', { terminalId: 't9' }))).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/terminalId differs/),
+    });
+  });
+
+  it('two requests racing with one id and different content: one is scored, the other is a conflict; the history holds the stored one', async () => {
+    const [a, b] = await Promise.allSettled([
+      edge.service.score(tx('race', { amount: 1 })),
+      edge.service.score(tx('race', { amount: 2 })),
+    ]);
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const won = (a.status === 'fulfilled' ? a : b) as PromiseFulfilledResult<{ transaction: { amount: number } }>;
+    expect((a.status === 'rejected' ? a : b) as PromiseRejectedResult).toMatchObject({ reason: { status: 409 } });
+    expect(edge.history.get('race')?.amount).toBe(won.value.transaction.amount);
+    expect((await edge.storage.get('race'))?.transaction.amount).toBe(won.value.transaction.amount);
+  });
+
+  it('a failure after the scorer recorded the transactions takes them out of the history again', async () => {
+    const failing = await createTestEdge(BUNDLE, {
+      storage: Object.assign(new MemoryStorage(), {
+        saveMany: async () => {
+          throw new Error('disk full');
+        },
+      }),
+    });
+    await expect(failing.service.scoreBatch([tx('f1'), tx('f2', { customerId: 'c2' })])).rejects.toThrow('disk full');
+    expect(failing.history.size).toBe(0);
+  });
+
+  it('back-fills opt out of the timestamp window; the 1970..9999 range holds for them too', async () => {
+    const old = tx('old-1', { timestamp: '2025-01-01T00:00:00Z' });
+    await expect(edge.service.score(old)).rejects.toMatchObject({ status: 422, field: 'timestamp' });
+    expect((await edge.service.score(old, { backfill: true })).transaction.timestamp).toBe(
+      Date.parse('2025-01-01T00:00:00Z'),
+    );
+    await expect(
+      edge.service.score(tx('old-2', { timestamp: '0000-01-01T00:00:00Z' }), { backfill: true }),
+    ).rejects.toMatchObject({ field: 'timestamp' });
+    const limited = await createTestEdge(BUNDLE, {
+      limits: { maxAmount: 100, timeWindow: { pastMs: DAY, futureMs: 0 } },
+    });
+    await expect(limited.service.score(tx('big', { amount: 101 }))).rejects.toMatchObject({
+      field: 'amount',
+      message: expect.stringMatching(/ceiling of 100/),
+    });
+    await expect(limited.service.score(tx('ahead', { timestamp: '2026-03-20T12:00:01Z' }))).rejects.toMatchObject({
+      field: 'timestamp',
+    });
   });
 
   it('refuses bad input before recording anything', async () => {

@@ -1,20 +1,27 @@
 // The scoring service: the one place the authoritative flow lives.
-// validate → server-side history (every entity) → features → score → SHAP top factors → tier and block → persist
-// → publish. Labels update storage and the history with the analyst's decision time, so terminal risk features read
-// them (after the spec's delay, or from that time on in windows over labels as known at scoring time).
+// validate (the input contract, sdk/src/contract.ts, and the model's feature spec) → idempotency (same id and same
+// content: the stored result; different content: a conflict) → server-side history (every entity) → features → score
+// → SHAP top factors → tier and block → persist → publish. A failure after the scorer recorded transactions into the
+// history takes them out again: input that was not accepted teaches the history nothing. Labels update storage and
+// the history with the analyst's decision time, so terminal risk features read them (after the spec's delay, or
+// from that time on in windows over labels as known at scoring time).
 import {
-  ValidationError,
+  contentFingerprint,
+  differingFields,
+  idProblem,
+  resolveLimits,
   riskLevel,
   shouldBlock,
+  ValidationError,
+  type HistoryStore,
+  type InputLimits,
   type NormalizedTransaction,
   type ScoreResult,
   type Scorer,
-  type Transaction,
 } from '@fraudscore/sdk';
 import type { EventBus } from '../bus/index.js';
-import { notFound } from '../errors.js';
-import type { HistoryStore } from '@fraudscore/sdk';
-import { acknowledgeBody, labelBody, transactionInput, validate } from '../schemas/index.js';
+import { ApiError, conflict, notFound } from '../errors.js';
+import { acknowledgeBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
 import {
   ALERT_LEVELS,
   groupCalls,
@@ -34,14 +41,11 @@ export interface EdgeConfig {
   threshold?: number;
 }
 
-/** The history the scorer reads and records into, with look-up by id (the SDK's MemoryHistoryStore has both). */
-export type ServerHistory = HistoryStore & { get(id: string): Readonly<NormalizedTransaction> | undefined };
-
-/** Only when the history no longer holds the entry (older than its retention): the SDK reads zone-less ISO as UTC. */
-function fallbackTime(timestamp: string | number): number {
-  if (typeof timestamp === 'number') return timestamp;
-  return Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(timestamp) || !timestamp.includes('T') ? timestamp : `${timestamp}Z`);
-}
+/** The history the scorer reads and records into, with look-up and removal by id (the SDK's MemoryHistoryStore). */
+export type ServerHistory = HistoryStore & {
+  get(id: string): Readonly<NormalizedTransaction> | undefined;
+  remove(id: string): boolean;
+};
 
 export interface ScoringServiceDeps {
   /** The scorer must have been created with `history: <the same store as below>`. */
@@ -49,16 +53,38 @@ export interface ScoringServiceDeps {
   history: ServerHistory;
   storage: Storage;
   bus: EventBus;
-  /** Epoch ms. */
+  /** Epoch ms: scoredAt, and the clock the timestamp window is judged against. */
   clock: () => number;
   config?: EdgeConfig;
+  /** The input contract's amount ceiling and timestamp window (default the SDK's DEFAULT_LIMITS). */
+  limits?: Partial<InputLimits>;
 }
 
 export interface ScoreCallOptions {
-  /** SHAP top factors (default true). */
   /** SHAP top factors: true (default), false, or 'alerts' (only for HIGH and CRITICAL at the threshold in force). */
   explain?: boolean | 'alerts';
+  /** A back-fill: the timestamp window around the clock is not applied (the 1970..9999 range still is). */
+  backfill?: boolean;
 }
+
+export interface ScoreEachOptions extends Omit<ScoreCallOptions, 'backfill'> {
+  /** One flag for all, or one per input (a stream's messages say it each). */
+  backfill?: boolean | readonly boolean[];
+  /** 'refuse' (default): an invalid item refuses the whole call before anything is scored (422 naming
+   * `transactions[i].field`); 'report': it gets its own outcome and the others are scored. */
+  invalid?: 'refuse' | 'report';
+  /** 'refuse': a conflicting duplicate refuses the whole call before anything is scored (409); 'report' (default):
+   * it gets its own outcome and the others are scored. */
+  conflicts?: 'refuse' | 'report';
+}
+
+/**
+ * One input's outcome. `created`: scored by this call (false: the stored result of an earlier submission of the same
+ * content). An error's field is relative to the item (`amount`, `preScore.riskLevel`; `transaction` for the item as a
+ * whole); `id` is the item's id when it had a valid one.
+ */
+export type ItemOutcome =
+  { ok: true; record: ScoredTransaction; created: boolean } | { ok: false; id: string | undefined; error: ApiError };
 
 export interface LabelInput {
   label: LabelValue;
@@ -70,8 +96,15 @@ export interface ScoringService {
   currentModel(): Scorer;
   /** The threshold in force (config override, else the model's). */
   threshold(): number;
+  /** The input limits in force. */
+  limits(): InputLimits;
+  /** One transaction: the scored (or stored) record, else a 422 (invalid) or 409 (conflict) ApiError. */
   score(input: unknown, options?: ScoreCallOptions): Promise<ScoredTransaction>;
+  /** All or nothing: the first invalid item (422) or conflicting duplicate (409) refuses the call before anything is
+   * scored, naming `transactions[i]...`. */
   scoreBatch(inputs: readonly unknown[], options?: ScoreCallOptions): Promise<ScoredTransaction[]>;
+  /** One outcome per input, in order; see ScoreEachOptions. Throws only for what is not the items' fault. */
+  scoreEach(inputs: readonly unknown[], options?: ScoreEachOptions): Promise<ItemOutcome[]>;
   label(id: string, input: unknown): Promise<ScoredTransaction>;
   /** Marks the alert as taken by an analyst ({ analyst, at? }); shared by everyone working the queue. */
   acknowledge(id: string, input: unknown): Promise<ScoredTransaction>;
@@ -79,19 +112,33 @@ export interface ScoringService {
 
 interface Prepared {
   id: string;
-  tx: Transaction;
+  /** Normalized by the scoring model's spec: what is scored, stored and fingerprinted. */
+  tx: NormalizedTransaction;
   deviceScore: DeviceScore | null;
+  fingerprint: string;
 }
 
-/**
- * Checks the request against the published transaction schema (the one /openapi.json documents; 422 naming the field,
- * under `prefix` in a batch); the SDK checks the fields of the model's feature spec when scoring.
- */
-function prepare(input: unknown, prefix: string): Prepared {
-  const checked = validate(transactionInput, input, prefix ? { at: prefix } : { field: 'transaction' });
-  const { preScore, label: _ignored, ...tx } = input as Record<string, unknown>;
-  // A label never comes with a transaction to score: labels arrive through the label route only.
-  return { id: String(checked.id), tx: tx as Transaction, deviceScore: checked.preScore ?? null };
+/** An item's error named inside a batch: `amount` → `transactions[3].amount`, `transaction` → `transactions[3]`. */
+export function atIndex(error: ApiError, index: number): ApiError {
+  const field =
+    error.field === undefined || error.field === 'transaction'
+      ? `transactions[${index}]`
+      : `transactions[${index}].${error.field}`;
+  return new ApiError(error.status, error.code, error.message, field, error.headers, error.data);
+}
+
+/** An SDK ValidationError as the API's 422, its field kept. */
+function fromValidation(error: ValidationError): ApiError {
+  const message = error.message.startsWith(`${error.field}: `)
+    ? error.message.slice(error.field.length + 2)
+    : error.message;
+  return new ApiError(422, 'validation_error', message, error.field);
+}
+
+/** The id an input names, when it is a valid one (for an item's error outcome). */
+function validId(input: unknown): string | undefined {
+  const id = (input as { id?: unknown } | null)?.id;
+  return idProblem(id) === undefined ? String(id) : undefined;
 }
 
 export function createScoringService(deps: ScoringServiceDeps): ScoringService {
@@ -99,6 +146,12 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const currentModel = (): Scorer => (typeof deps.model === 'function' ? deps.model() : deps.model);
   const override = (): number | undefined => deps.config?.threshold;
   const threshold = (): number => override() ?? currentModel().model.threshold;
+  const limits = resolveLimits(deps.limits);
+  // The published schema, with the window checked against the clock; a back-fill's without the window.
+  const schemas = {
+    live: transactionSchema({ limits, clock }),
+    backfill: transactionSchema({ limits: { ...limits, timeWindow: false } }),
+  };
   // Concurrent requests share one storage call (one multi-row statement in SQL) instead of one call each.
   const getMany = groupCalls((ids: readonly string[]) => storage.getMany(ids));
   const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
@@ -107,17 +160,35 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const decidedAt = (at: string | undefined): string =>
     new Date(at === undefined ? clock() : Date.parse(at)).toISOString();
 
+  /** The input checked against the published schema (422 naming the field), then normalized by the model's spec. */
+  function prepare(input: unknown, backfill: boolean, scorer: Scorer): Prepared {
+    const checked = validate(backfill ? schemas.backfill : schemas.live, input, { field: 'transaction' });
+    // A label never comes with a transaction to score (labels arrive through the label route), nor does the pre-score.
+    const { preScore: _pre, label: _label, ...raw } = input as Record<string, unknown>;
+    let tx: NormalizedTransaction;
+    try {
+      // The window was judged above, against this service's clock.
+      tx = scorer.normalize(raw, { limits: { maxAmount: limits.maxAmount, timeWindow: false } });
+    } catch (error) {
+      if (error instanceof ValidationError) throw fromValidation(error);
+      throw error;
+    }
+    return { id: tx.id, tx, deviceScore: checked.preScore ?? null, fingerprint: contentFingerprint(tx) };
+  }
+
+  /** The stored record's fingerprint (computed from its transaction for records stored before it was kept). */
+  const fingerprintOf = (record: ScoredTransaction): string =>
+    record.fingerprint ?? contentFingerprint(record.transaction);
+
   /** `scorer`: the model this request scored with (a hot swap mid-request must not mix two models' tiers). */
   function toRecord(p: Prepared, result: ScoreResult, scoredAt: string, scorer: Scorer): ScoredTransaction {
     const t = override();
     const level = t === undefined ? result.riskLevel : riskLevel(result.probability, t, scorer.model.riskTiers);
     const block = t === undefined ? result.shouldBlock : shouldBlock(result.probability, t);
     const { transactionId: _id, ...rest } = result;
-    const { label: _label, ...transaction } = history.get(p.id) ?? {
-      ...p.tx,
-      id: p.id,
-      timestamp: fallbackTime(p.tx.timestamp),
-    };
+    // The transaction as this request normalized it (not the history's entry: a concurrent request may have put its
+    // own content under the id there).
+    const { label: _label, ...transaction } = p.tx;
     return {
       id: p.id,
       transaction: transaction as NormalizedTransaction,
@@ -131,6 +202,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       margins: rest.margins,
       modelVersion: rest.modelVersion,
       scoredAt,
+      fingerprint: p.fingerprint,
       deviceScore: p.deviceScore,
       agreement: p.deviceScore && {
         sameTier: p.deviceScore.riskLevel === level,
@@ -141,82 +213,137 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     };
   }
 
-  /** Stores the records; publishes those newly stored (a concurrent request may have stored the same id first). */
-  async function persistAndPublish(
-    records: readonly ScoredTransaction[],
-    latencySeconds: number,
-  ): Promise<ScoredTransaction[]> {
-    const saved = await saveMany(records);
+  /**
+   * Scores the fresh items in order (each sees the ones before it) and stores them. If scoring or storing fails, the
+   * transactions the scorer recorded into the history are taken out again before the error goes on.
+   */
+  async function scoreFresh(
+    items: readonly Prepared[],
+    options: Pick<ScoreCallOptions, 'explain'>,
+    scorer: Scorer,
+  ): Promise<{ record: ScoredTransaction; created: boolean }[]> {
+    const added = items.filter((p) => history.get(p.id) === undefined).map((p) => p.id);
+    let results: ScoreResult[];
+    let saved: { record: ScoredTransaction; created: boolean }[];
+    try {
+      const explain =
+        options.explain === 'alerts'
+          ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() }
+          : (options.explain ?? true);
+      results = await scorer.scoreBatch(
+        items.map((p) => p.tx),
+        { explain, record: true, limits: { maxAmount: limits.maxAmount, timeWindow: false } },
+      );
+      const scoredAt = new Date(clock()).toISOString();
+      saved = await saveMany(items.map((p, k) => toRecord(p, results[k]!, scoredAt, scorer)));
+    } catch (error) {
+      for (const id of added) history.remove(id);
+      throw error;
+    }
+    // Timings of a batch cover the whole batch: the per-transaction latency is its average.
+    const latencySeconds = (results[0]?.timings.totalMs ?? 0) / 1000 / items.length;
     for (const { record, created } of saved) {
       if (!created) continue;
       await bus.publish({ type: 'scored', transaction: record, latencySeconds });
       if (isAlert(record.riskLevel)) await bus.publish({ type: 'alert', transaction: record });
     }
-    return saved.map((s) => s.record);
+    return saved;
   }
 
-  /** Scores the not-yet-stored transactions in order (each sees the ones before it), returns all in input order. */
-  async function run(
-    prepared: readonly Prepared[],
-    options: ScoreCallOptions,
-    batch: boolean,
-  ): Promise<ScoredTransaction[]> {
-    const out = await getMany(prepared.map((p) => p.id));
+  async function scoreEach(inputs: readonly unknown[], options: ScoreEachOptions = {}): Promise<ItemOutcome[]> {
+    const scorer = currentModel();
+    const outcomes: (ItemOutcome | undefined)[] = new Array(inputs.length);
+    const prepared: (Prepared | undefined)[] = new Array(inputs.length);
+    const backfillOf = (i: number): boolean =>
+      typeof options.backfill === 'boolean' ? options.backfill : (options.backfill?.[i] ?? false);
+    for (let i = 0; i < inputs.length; i++) {
+      try {
+        prepared[i] = prepare(inputs[i], backfillOf(i), scorer);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        if (options.invalid !== 'report') throw atIndex(error, i);
+        outcomes[i] = { ok: false, id: validId(inputs[i]), error };
+      }
+    }
+
+    // Idempotency: an id stored, or earlier in this call, with the same content → that result; different → conflict.
+    const valid = prepared.flatMap((p, i) => (p ? [i] : []));
+    const stored = await getMany(valid.map((i) => prepared[i]!.id));
+    const firstIndex = new Map<string, number>();
     const fresh: number[] = [];
-    const seen = new Set<string>();
-    prepared.forEach((p, i) => {
-      if (out[i] === undefined && !seen.has(p.id)) {
-        seen.add(p.id);
+    const sameAs = new Map<number, number>();
+    for (const [k, i] of valid.entries()) {
+      const p = prepared[i]!;
+      const existing = stored[k];
+      const first = firstIndex.get(p.id);
+      let problem: ApiError | undefined;
+      if (existing) {
+        if (fingerprintOf(existing) === p.fingerprint) outcomes[i] = { ok: true, record: existing, created: false };
+        else problem = conflict(p.id, differingFields(existing.transaction, p.tx), 'id');
+      } else if (first !== undefined) {
+        if (prepared[first]!.fingerprint === p.fingerprint) sameAs.set(i, first);
+        else problem = conflict(p.id, differingFields(prepared[first]!.tx, p.tx), 'id', true);
+      } else {
+        firstIndex.set(p.id, i);
         fresh.push(i);
       }
-    });
-    if (fresh.length > 0) {
-      const scorer = currentModel();
-      let results: ScoreResult[];
-      try {
-        const explain =
-          options.explain === 'alerts'
-            ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() }
-            : (options.explain ?? true);
-        results = await scorer.scoreBatch(
-          fresh.map((i) => prepared[i]!.tx),
-          { explain, record: true },
-        );
-      } catch (error) {
-        if (!batch || !(error instanceof ValidationError)) throw error;
-        // The SDK names transactions[j] of the batch it saw; name the request's index instead.
-        const match = /^transactions\[(\d+)\]\.(.*)$/.exec(error.field);
-        const j = match ? Number(match[1]) : 0;
-        const field = match ? match[2]! : error.field;
-        const message = error.message.startsWith(`${error.field}: `)
-          ? error.message.slice(error.field.length + 2)
-          : error.message;
-        throw new ValidationError(`transactions[${fresh[j] ?? 0}].${field}`, message);
+      if (problem) {
+        if (options.conflicts === 'refuse') throw atIndex(problem, i);
+        outcomes[i] = { ok: false, id: p.id, error: problem };
       }
-      const scoredAt = new Date(clock()).toISOString();
-      const records = fresh.map((i, k) => toRecord(prepared[i]!, results[k]!, scoredAt, scorer));
-      // Timings of a batch cover the whole batch: the per-transaction latency is its average.
-      const stored = await persistAndPublish(records, (results[0]?.timings.totalMs ?? 0) / 1000 / fresh.length);
-      fresh.forEach((i, k) => (out[i] = stored[k]));
     }
-    // Repeats of an id within the batch get the first occurrence's record.
-    const byId = new Map<string, ScoredTransaction>();
-    for (const record of out) if (record) byId.set(record.id, record);
-    return prepared.map((p, i) => out[i] ?? byId.get(p.id)!);
+
+    if (fresh.length > 0) {
+      const saved = await scoreFresh(
+        fresh.map((i) => prepared[i]!),
+        options,
+        scorer,
+      );
+      for (const [k, i] of fresh.entries()) {
+        const { record, created } = saved[k]!;
+        const p = prepared[i]!;
+        if (created || fingerprintOf(record) === p.fingerprint) {
+          outcomes[i] = { ok: true, record, created };
+          continue;
+        }
+        // A concurrent request stored this id first, with other content: ours is the conflict. If our transaction
+        // went into the history, the stored one takes its place.
+        const mine = history.get(p.id);
+        if (mine && contentFingerprint(mine) === p.fingerprint) {
+          history.remove(p.id);
+          await history.add({ ...record.transaction, label: null });
+        }
+        outcomes[i] = { ok: false, id: p.id, error: conflict(p.id, differingFields(record.transaction, p.tx), 'id') };
+      }
+    }
+    for (const [i, first] of sameAs) {
+      const outcome = outcomes[first]!;
+      outcomes[i] = outcome.ok ? { ok: true, record: outcome.record, created: false } : { ...outcome };
+    }
+    return outcomes as ItemOutcome[];
   }
 
   return {
     currentModel,
     threshold,
+    limits: () => limits,
+    scoreEach,
     async score(input, options = {}) {
-      return (await run([prepare(input, '')], options, false))[0]!;
+      const [outcome] = await scoreEach([input], {
+        ...options,
+        backfill: options.backfill ?? false,
+        invalid: 'report',
+        conflicts: 'report',
+      });
+      if (!outcome!.ok) throw outcome!.error;
+      return outcome!.record;
     },
     async scoreBatch(inputs, options = {}) {
-      return run(
-        inputs.map((input, i) => prepare(input, `transactions[${i}]`)),
-        options,
-        true,
-      );
+      const outcomes = await scoreEach(inputs, { ...options, invalid: 'refuse', conflicts: 'refuse' });
+      // Only a concurrent request storing one of the ids first with other content gets here.
+      const failed = outcomes.findIndex((o) => !o.ok);
+      if (failed >= 0) throw atIndex((outcomes[failed] as { error: ApiError }).error, failed);
+      return outcomes.map((o) => (o as { record: ScoredTransaction }).record);
     },
     async label(id, input) {
       const { label, analyst, at } = validate(labelBody, input);

@@ -13,10 +13,11 @@ describe('restoreState', () => {
   it('rebuilds the feature history and label statistics so a restarted edge scores exactly as the old one', async () => {
     const storage = new MemoryStorage();
     const before = await createTestEdge(BUNDLE, { storage });
-    // Customer and terminal activity over 40 days (some older than any window), with labels on the terminal.
+    // Customer and terminal activity over 40 days (some older than any window, back-filled), with labels on the terminal.
     for (let d = 40; d >= 1; d--) {
       await before.service.score(tx(`h${d}`, { timestamp: at(d), amount: 10 + d, terminalId: d % 2 ? 't1' : 't2' }), {
         explain: false,
+        backfill: d > 29,
       });
     }
     for (const d of [20, 15, 9, 8])

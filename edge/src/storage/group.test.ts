@@ -48,6 +48,21 @@ describe('groupCalls', () => {
     expect(await c).toEqual([40, 50]);
   });
 
+  it("runs each caller on its own when a merged call fails: one caller's bad item fails that caller only", async () => {
+    let merged = 0;
+    const grouped = groupCalls(async (items: readonly number[]) => {
+      if (items.length > 1) merged++;
+      await Promise.resolve();
+      if (items.includes(13)) throw new Error('refused 13');
+      return items.map((i) => i * 10);
+    });
+    const [a, b, c] = await Promise.allSettled([grouped([1]), grouped([2, 13]), grouped([4])]);
+    expect(a).toEqual({ status: 'fulfilled', value: [10] });
+    expect(b).toMatchObject({ status: 'rejected', reason: new Error('refused 13') });
+    expect(c).toEqual({ status: 'fulfilled', value: [40] });
+    expect(merged).toBeGreaterThan(0);
+  });
+
   it('refuses a result of the wrong length instead of handing out misaligned results', async () => {
     const grouped = groupCalls(async (items: readonly number[]) => items.slice(1));
     await expect(grouped([1, 2])).rejects.toThrow(/1 results for 2 items/);

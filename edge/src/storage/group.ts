@@ -13,8 +13,8 @@ interface Waiting<T, R> {
 
 /**
  * Wraps `fn` so concurrent calls merge. `maxItems` bounds one merged call (a single bigger call still runs whole).
- * When a merged call fails, every caller in it gets the error: the items are the callers' own, none is dropped
- * silently.
+ * When a merged call of several callers fails, each caller's items run again on their own, so one caller's bad item
+ * fails only that caller; a caller whose own call fails gets its error (none is dropped silently).
  */
 export function groupCalls<T, R>(fn: ManyFn<T, R>, maxItems = 2_000): ManyFn<T, R> {
   let busy = false;
@@ -22,16 +22,20 @@ export function groupCalls<T, R>(fn: ManyFn<T, R>, maxItems = 2_000): ManyFn<T, 
 
   async function runGroup(group: Waiting<T, R>[]): Promise<void> {
     const items = group.length === 1 ? group[0]!.items : group.flatMap((w) => w.items);
+    let results: R[];
     try {
-      const results = await fn(items);
-      if (results.length !== items.length) throw new Error(`grouped call returned ${results.length} results for ${items.length} items`);
-      let offset = 0;
-      for (const w of group) {
-        w.resolve(results.slice(offset, offset + w.items.length));
-        offset += w.items.length;
-      }
+      results = await fn(items);
+      if (results.length !== items.length)
+        throw new Error(`grouped call returned ${results.length} results for ${items.length} items`);
     } catch (error) {
-      for (const w of group) w.reject(error);
+      if (group.length === 1) group[0]!.reject(error);
+      else for (const w of group) await runGroup([w]);
+      return;
+    }
+    let offset = 0;
+    for (const w of group) {
+      w.resolve(results.slice(offset, offset + w.items.length));
+      offset += w.items.length;
     }
   }
 

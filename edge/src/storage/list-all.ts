@@ -6,7 +6,11 @@ import type { ListQuery, ScoredTransaction, Storage } from './types.js';
 const PAGE = 500;
 
 /** Stops after `max` records (default all). */
-export async function listAll(storage: Pick<Storage, 'list'>, query: Omit<ListQuery, 'limit' | 'cursor'>, max = Infinity): Promise<ScoredTransaction[]> {
+export async function listAll(
+  storage: Pick<Storage, 'list'>,
+  query: Omit<ListQuery, 'limit' | 'cursor'>,
+  max = Infinity,
+): Promise<ScoredTransaction[]> {
   const records: ScoredTransaction[] = [];
   let cursor: string | undefined;
   do {

@@ -3,10 +3,27 @@ import { MemoryStorage } from './memory.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { ScoredTransaction } from './types.js';
 
-const record = (id: string, timestamp: number, riskLevel: ScoredTransaction['riskLevel'] = 'LOW', customerId = 'c'): ScoredTransaction => ({
-  id, transaction: { id, customerId, terminalId: 't', amount: 1, timestamp }, probability: 0.1, riskLevel, shouldBlock: false,
-  threshold: 0.4, topFactors: [], shap: null, features: {}, modelVersion: '1', scoredAt: '2026-01-01T00:00:00.000Z',
-  deviceScore: null, agreement: null, label: null, acknowledged: null,
+const record = (
+  id: string,
+  timestamp: number,
+  riskLevel: ScoredTransaction['riskLevel'] = 'LOW',
+  customerId = 'c',
+): ScoredTransaction => ({
+  id,
+  transaction: { id, customerId, terminalId: 't', amount: 1, timestamp },
+  probability: 0.1,
+  riskLevel,
+  shouldBlock: false,
+  threshold: 0.4,
+  topFactors: [],
+  shap: null,
+  features: {},
+  modelVersion: '1',
+  scoredAt: '2026-01-01T00:00:00.000Z',
+  deviceScore: null,
+  agreement: null,
+  label: null,
+  acknowledged: null,
 });
 
 const saveOne = async (s: MemoryStorage, r: ScoredTransaction) => (await s.saveMany([r]))[0]!;
@@ -15,8 +32,16 @@ describe('MemoryStorage', () => {
   it('saves many in one call: repeated and stored ids are not created again; gets many in order', async () => {
     const s = new MemoryStorage();
     await saveOne(s, record('old', 1));
-    const results = await s.saveMany([record('n1', 2), { ...record('old', 3), probability: 0.7 }, { ...record('n1', 5), probability: 0.8 }]);
-    expect(results.map((r) => [r.record.id, r.created, r.record.probability])).toEqual([['n1', true, 0.1], ['old', false, 0.1], ['n1', false, 0.1]]);
+    const results = await s.saveMany([
+      record('n1', 2),
+      { ...record('old', 3), probability: 0.7 },
+      { ...record('n1', 5), probability: 0.8 },
+    ]);
+    expect(results.map((r) => [r.record.id, r.created, r.record.probability])).toEqual([
+      ['n1', true, 0.1],
+      ['old', false, 0.1],
+      ['n1', false, 0.1],
+    ]);
     expect((await s.getMany(['n1', 'x', 'old'])).map((r) => r?.transaction.timestamp)).toEqual([2, undefined, 1]);
   });
 
@@ -33,7 +58,8 @@ describe('MemoryStorage', () => {
 
   it('lists newest first with filters and keyset paging over equal timestamps', async () => {
     const s = new MemoryStorage();
-    for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries()) await saveOne(s, record(id, i < 3 ? 100 : 200 + i, i % 2 ? 'HIGH' : 'LOW', i < 2 ? 'x' : 'y'));
+    for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries())
+      await saveOne(s, record(id, i < 3 ? 100 : 200 + i, i % 2 ? 'HIGH' : 'LOW', i < 2 ? 'x' : 'y'));
     const ids = async (q: Parameters<MemoryStorage['list']>[0]) => (await s.list(q)).items.map((r) => r.id);
     expect(await ids({ limit: 10 })).toEqual(['e', 'd', 'c', 'b', 'a']);
     expect(await ids({ limit: 10, riskLevels: ['HIGH'] })).toEqual(['d', 'b']);
@@ -51,7 +77,9 @@ describe('MemoryStorage', () => {
     const s = new MemoryStorage();
     await saveOne(s, record('a', 1));
     expect(await s.setLabel('zz', { label: 'fraud', analyst: 'a', at: 'x' })).toBeUndefined();
-    expect((await s.setLabel('a', { label: 'fraud', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' }))?.label?.analyst).toBe('ana');
+    expect(
+      (await s.setLabel('a', { label: 'fraud', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' }))?.label?.analyst,
+    ).toBe('ana');
     expect(await s.acknowledge('zz', { analyst: 'a', at: 'x' })).toBeUndefined();
     const acked = await s.acknowledge('a', { analyst: 'bo', at: '2026-01-02T00:01:00.000Z' });
     expect(acked?.acknowledged).toEqual({ analyst: 'bo', at: '2026-01-02T00:01:00.000Z' });

@@ -1,6 +1,15 @@
 // Storage in memory: tests, the embedded demo, and the reference behaviour for the SQL implementations.
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { Acknowledgement, ListQuery, Page, SaveResult, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from './types.js';
+import type {
+  Acknowledgement,
+  ListQuery,
+  Page,
+  SaveResult,
+  ScoredTransaction,
+  Storage,
+  ThresholdChange,
+  TransactionLabel,
+} from './types.js';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -36,17 +45,24 @@ export class MemoryStorage implements Storage {
     const levels = query.riskLevels && query.riskLevels.length > 0 ? new Set(query.riskLevels) : undefined;
     const matches = [...this.byId.values()].filter((r) => {
       const t = r.transaction.timestamp;
-      return (levels === undefined || levels.has(r.riskLevel))
-        && (query.from === undefined || t >= query.from)
-        && (query.to === undefined || t < query.to)
-        && (query.customerId === undefined || r.transaction.customerId === query.customerId)
-        && (query.labelled === undefined || (r.label !== null) === query.labelled)
-        && (after === undefined || before({ timestamp: t, id: r.id }, after));
+      return (
+        (levels === undefined || levels.has(r.riskLevel)) &&
+        (query.from === undefined || t >= query.from) &&
+        (query.to === undefined || t < query.to) &&
+        (query.customerId === undefined || r.transaction.customerId === query.customerId) &&
+        (query.labelled === undefined || (r.label !== null) === query.labelled) &&
+        (after === undefined || before({ timestamp: t, id: r.id }, after))
+      );
     });
-    matches.sort((a, b) => b.transaction.timestamp - a.transaction.timestamp || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    matches.sort(
+      (a, b) => b.transaction.timestamp - a.transaction.timestamp || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+    );
     const items = matches.slice(0, query.limit);
     const last = items[items.length - 1];
-    const nextCursor = matches.length > query.limit && last ? encodeCursor({ timestamp: last.transaction.timestamp, id: last.id }) : null;
+    const nextCursor =
+      matches.length > query.limit && last
+        ? encodeCursor({ timestamp: last.transaction.timestamp, id: last.id })
+        : null;
     return { items: items.map(clone), nextCursor };
   }
 

@@ -48,6 +48,8 @@ export interface ScoredTransaction {
   modelVersion: string;
   /** When the edge scored it (ISO 8601, from the clock). */
   scoredAt: string;
+  /** contentFingerprint of the transaction: what idempotency compares (absent in records stored before it was kept). */
+  fingerprint?: string;
   deviceScore: DeviceScore | null;
   agreement: Agreement | null;
   label: TransactionLabel | null;

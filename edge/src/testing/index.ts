@@ -14,7 +14,13 @@ export interface TestEdge extends EdgeApp {
 export async function createTestEdge(bundle: BundleSource, deps: Partial<AppDeps> = {}): Promise<TestEdge> {
   const now = { ms: FIXED_NOW };
   const clock = (): number => now.ms;
-  const scorer = await createScorer({ bundle, backend: 'js', history: (spec) => new MemoryHistoryStore(spec, { clock }), cache: false, onWarning: () => {} });
+  const scorer = await createScorer({
+    bundle,
+    backend: 'js',
+    history: (spec) => new MemoryHistoryStore(spec, { clock }),
+    cache: false,
+    onWarning: () => {},
+  });
   const history = scorer.history as MemoryHistoryStore;
   const edge = createEdge({ model: scorer, history, clock, ...deps });
   return { ...edge, scorer, history, now };
@@ -22,5 +28,10 @@ export async function createTestEdge(bundle: BundleSource, deps: Partial<AppDeps
 
 /** A valid transaction of the default spec. */
 export const tx = (id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  id, customerId: 'c1', terminalId: 't1', amount: 42.5, timestamp: '2026-03-20T10:00:00Z', ...overrides,
+  id,
+  customerId: 'c1',
+  terminalId: 't1',
+  amount: 42.5,
+  timestamp: '2026-03-20T10:00:00Z',
+  ...overrides,
 });

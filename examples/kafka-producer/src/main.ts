@@ -4,17 +4,31 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { connect, createPublisher, readAlerts, sampleTransactions, type Alert } from './pipeline.js';
 
-export async function run(brokers: string[], count: number, seconds: number, print: (line: string) => void = console.log): Promise<Alert[]> {
+export async function run(
+  brokers: string[],
+  count: number,
+  seconds: number,
+  print: (line: string) => void = console.log,
+): Promise<Alert[]> {
   const kafka = connect(brokers);
   const transactions = sampleTransactions(count);
   const ours = new Set(transactions.map((t) => t.id));
   const alerts: Alert[] = [];
-  const stop = await readAlerts(kafka, `kafka-producer-example-${Date.now()}`, (alert) => {
-    if (!ours.has(alert.id)) return;
-    alerts.push(alert);
-    const factors = alert.topFactors.map((f) => `${f.feature} ${f.contribution >= 0 ? '+' : ''}${f.contribution.toFixed(2)}`).join(', ');
-    print(`alert ${alert.id}: ${alert.riskLevel} p=${alert.probability.toFixed(3)} ${alert.shouldBlock ? 'BLOCK' : ''} [${factors}]`);
-  }, { fromBeginning: true });
+  const stop = await readAlerts(
+    kafka,
+    `kafka-producer-example-${Date.now()}`,
+    (alert) => {
+      if (!ours.has(alert.id)) return;
+      alerts.push(alert);
+      const factors = alert.topFactors
+        .map((f) => `${f.feature} ${f.contribution >= 0 ? '+' : ''}${f.contribution.toFixed(2)}`)
+        .join(', ');
+      print(
+        `alert ${alert.id}: ${alert.riskLevel} p=${alert.probability.toFixed(3)} ${alert.shouldBlock ? 'BLOCK' : ''} [${factors}]`,
+      );
+    },
+    { fromBeginning: true },
+  );
   const publisher = await createPublisher(kafka);
   for (let i = 0; i < transactions.length; i += 500) await publisher.publish(transactions.slice(i, i + 500));
   await publisher.close();

@@ -25,22 +25,36 @@ export interface Alert {
   riskLevel: 'HIGH' | 'CRITICAL';
   shouldBlock: boolean;
   modelVersion: string;
-  topFactors: { feature: string; value: number | null; contribution: number; direction: 'increases_risk' | 'decreases_risk' }[];
+  topFactors: {
+    feature: string;
+    value: number | null;
+    contribution: number;
+    direction: 'increases_risk' | 'decreases_risk';
+  }[];
 }
 
 export const connect = (brokers: string[], clientId = 'kafka-producer-example'): Kafka =>
   new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING });
 
 /** An idempotent producer (no duplicates from its own retries), acks from all in-sync replicas. */
-export async function createPublisher(kafka: Kafka): Promise<{ publish(transactions: readonly Transaction[]): Promise<void>; close(): Promise<void> }> {
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+export async function createPublisher(
+  kafka: Kafka,
+): Promise<{ publish(transactions: readonly Transaction[]): Promise<void>; close(): Promise<void> }> {
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   return {
     async publish(transactions) {
       await producer.send({
         topic: RAW_TOPIC,
         acks: -1,
-        messages: transactions.map((transaction) => ({ key: transaction.customerId, value: JSON.stringify({ schemaVersion: SCHEMA_VERSION, transaction }) })),
+        messages: transactions.map((transaction) => ({
+          key: transaction.customerId,
+          value: JSON.stringify({ schemaVersion: SCHEMA_VERSION, transaction }),
+        })),
       });
     },
     close: () => producer.disconnect(),
@@ -48,7 +62,12 @@ export async function createPublisher(kafka: Kafka): Promise<{ publish(transacti
 }
 
 /** Calls onAlert for each alert (read_committed); returns a function that stops reading. */
-export async function readAlerts(kafka: Kafka, groupId: string, onAlert: (alert: Alert) => void, options: { fromBeginning?: boolean } = {}): Promise<() => Promise<void>> {
+export async function readAlerts(
+  kafka: Kafka,
+  groupId: string,
+  onAlert: (alert: Alert) => void,
+  options: { fromBeginning?: boolean } = {},
+): Promise<() => Promise<void>> {
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic: ALERTS_TOPIC, fromBeginning: options.fromBeginning ?? false });
@@ -63,7 +82,7 @@ export async function readAlerts(kafka: Kafka, groupId: string, onAlert: (alert:
 /** Sample card transactions: `count` over 200 customers and 400 terminals, a few of them unusually large. */
 export function sampleTransactions(count: number, prefix = `example-${Date.now().toString(36)}`): Transaction[] {
   let seed = 42;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const now = Date.now();
   return Array.from({ length: count }, (_, i) => ({
     id: `${prefix}-${i}`,

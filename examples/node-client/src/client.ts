@@ -36,6 +36,17 @@ export interface ScoredTransaction {
   label: { label: LabelValue; analyst: string; at: string } | null;
 }
 
+/** A batch item that was not scored: an id already scored (or earlier in the batch) with different content. */
+export interface BatchItemError {
+  id?: string;
+  error: { code: string; message: string; field?: string; id?: string };
+}
+
+/** One item of a batch's results: scored, or not (a conflicting duplicate; the other items are scored). */
+export type BatchResult = ScoredTransaction | BatchItemError;
+
+export const isScored = (result: BatchResult): result is ScoredTransaction => !('error' in result);
+
 export interface AlertPage {
   items: ScoredTransaction[];
   nextCursor: string | null;
@@ -99,7 +110,8 @@ export class FraudScoreClient {
   readonly #fetch: typeof fetch;
 
   constructor(options: ClientOptions) {
-    if (!/^https?:\/\//i.test(options.baseUrl)) throw new TypeError(`baseUrl must be an http(s) URL, got "${options.baseUrl}"`);
+    if (!/^https?:\/\//i.test(options.baseUrl))
+      throw new TypeError(`baseUrl must be an http(s) URL, got "${options.baseUrl}"`);
     if (options.apiKey.trim() === '') throw new TypeError('apiKey must not be empty');
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#apiKey = options.apiKey.trim();
@@ -112,9 +124,15 @@ export class FraudScoreClient {
     return this.#request<ScoredTransaction>('POST', `/v1/score${explainQuery(options)}`, transaction);
   }
 
-  /** POST /v1/score/batch: 1..1000 transactions in one request, results in the same order. */
-  async scoreBatch(transactions: readonly TransactionInput[], options: ScoreOptions = {}): Promise<ScoredTransaction[]> {
-    const body = await this.#request<{ results: ScoredTransaction[] }>('POST', `/v1/score/batch${explainQuery(options)}`, { transactions });
+  /**
+   * POST /v1/score/batch: 1..1000 transactions in one request, results in the same order. An invalid transaction
+   * refuses the whole batch (FraudScoreApiError, 422); an id already scored with other content is that item's
+   * { id, error } (409 conflict) while the others are scored: `results.filter(isScored)`.
+   */
+  async scoreBatch(transactions: readonly TransactionInput[], options: ScoreOptions = {}): Promise<BatchResult[]> {
+    const body = await this.#request<{ results: BatchResult[] }>('POST', `/v1/score/batch${explainQuery(options)}`, {
+      transactions,
+    });
     return body.results;
   }
 
@@ -138,7 +156,10 @@ export class FraudScoreClient {
 
   /** POST /v1/transactions/{id}/label: an analyst's verdict (needs the analyst or admin scope). */
   label(id: string, label: LabelValue, analyst: string): Promise<ScoredTransaction> {
-    return this.#request<ScoredTransaction>('POST', `/v1/transactions/${encodeURIComponent(id)}/label`, { label, analyst });
+    return this.#request<ScoredTransaction>('POST', `/v1/transactions/${encodeURIComponent(id)}/label`, {
+      label,
+      analyst,
+    });
   }
 
   /** GET /v1/transactions/{id}/explanation: a short narrative of the stored score. */
@@ -162,7 +183,13 @@ export class FraudScoreClient {
       json = undefined;
     }
     if (!response.ok) throw toApiError(response.status, json, text);
-    if (json === undefined) throw new FraudScoreApiError(response.status, 'invalid_response', 'the server did not answer with JSON', undefined);
+    if (json === undefined)
+      throw new FraudScoreApiError(
+        response.status,
+        'invalid_response',
+        'the server did not answer with JSON',
+        undefined,
+      );
     return json as T;
   }
 }

@@ -4,7 +4,14 @@
 // run(client, log) is exported so the example's test drives it against a real in-process server.
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { FraudScoreApiError, FraudScoreClient, type Explanation, type ScoredTransaction, type TransactionInput } from './client.js';
+import {
+  FraudScoreApiError,
+  FraudScoreClient,
+  isScored,
+  type Explanation,
+  type ScoredTransaction,
+  type TransactionInput,
+} from './client.js';
 
 export type Log = (line: string) => void;
 
@@ -33,7 +40,10 @@ const money = (amount: number): string => amount.toFixed(2);
 const percent = (p: number): string => `${(p * 100).toFixed(1)}%`;
 
 function describe(result: ScoredTransaction): string {
-  const factors = result.topFactors.slice(0, 3).map((f) => `${f.feature} ${f.direction === 'increases_risk' ? '+' : '-'}`).join(', ');
+  const factors = result.topFactors
+    .slice(0, 3)
+    .map((f) => `${f.feature} ${f.direction === 'increases_risk' ? '+' : '-'}`)
+    .join(', ');
   return `${result.id}: amount ${money(result.transaction.amount)} -> ${result.riskLevel} (${percent(result.probability)}${result.shouldBlock ? ', block' : ''})${factors ? ` [${factors}]` : ''}`;
 }
 
@@ -45,7 +55,13 @@ export async function run(client: FraudScoreClient, log: Log = console.log): Pro
   let n = 0;
   const tx = (amount: number): TransactionInput => {
     n += 1;
-    return { id: `example-${runId}-${n}`, customerId, terminalId: `example-terminal-${n % 3}`, amount, timestamp: new Date(start + n * 5 * 60_000).toISOString() };
+    return {
+      id: `example-${runId}-${n}`,
+      customerId,
+      terminalId: `example-terminal-${n % 3}`,
+      amount,
+      timestamp: new Date(start + n * 5 * 60_000).toISOString(),
+    };
   };
 
   log(`fraudscore node client walk-through against ${client.baseUrl} (customer ${customerId})`);
@@ -56,8 +72,14 @@ export async function run(client: FraudScoreClient, log: Log = console.log): Pro
   log(`   model ${single.modelVersion}, block threshold ${single.threshold}`);
 
   log('\n2. Score a batch with some obviously risky amounts (POST /v1/score/batch)');
-  const amounts = [...USUAL_AMOUNTS.slice(1, 3), RISKY_AMOUNTS[0]!, ...USUAL_AMOUNTS.slice(3), RISKY_AMOUNTS[1]!, RISKY_AMOUNTS[2]!];
-  const batch = await client.scoreBatch(amounts.map(tx));
+  const amounts = [
+    ...USUAL_AMOUNTS.slice(1, 3),
+    RISKY_AMOUNTS[0]!,
+    ...USUAL_AMOUNTS.slice(3),
+    RISKY_AMOUNTS[1]!,
+    RISKY_AMOUNTS[2]!,
+  ];
+  const batch = (await client.scoreBatch(amounts.map(tx))).filter(isScored); // fresh ids: no conflicting duplicates
   for (const result of batch) log(`   ${describe(result)}`);
   const flagged = batch.filter((r) => r.riskLevel === 'HIGH' || r.riskLevel === 'CRITICAL');
   log(`   ${flagged.length} of ${batch.length} at HIGH or CRITICAL`);
@@ -67,7 +89,9 @@ export async function run(client: FraudScoreClient, log: Log = console.log): Pro
   let pages = 0;
   for await (const page of client.alerts({ customerId, limit: 2 })) {
     pages += 1;
-    log(`   page ${pages}: ${page.items.map((a) => `${a.id} ${a.riskLevel}`).join(', ') || '(empty)'}${page.nextCursor ? ' ->' : ' (last)'}`);
+    log(
+      `   page ${pages}: ${page.items.map((a) => `${a.id} ${a.riskLevel}`).join(', ') || '(empty)'}${page.nextCursor ? ' ->' : ' (last)'}`,
+    );
     alerts.push(...page.items);
   }
   log(`   ${alerts.length} alert(s) over ${pages} page(s)`);
@@ -76,7 +100,9 @@ export async function run(client: FraudScoreClient, log: Log = console.log): Pro
 
   log(`\n4. Label ${target.id} as fraud (POST /v1/transactions/{id}/label)`);
   const labelled = await client.label(target.id, 'fraud', ANALYST);
-  log(`   stored label: ${labelled.label?.label ?? '(none)'} by ${labelled.label?.analyst ?? '?'} at ${labelled.label?.at ?? '?'}`);
+  log(
+    `   stored label: ${labelled.label?.label ?? '(none)'} by ${labelled.label?.analyst ?? '?'} at ${labelled.label?.at ?? '?'}`,
+  );
 
   log(`\n5. Explain ${target.id} in English (GET /v1/transactions/{id}/explanation?lang=en)`);
   const explanation = await client.explanation(target.id, 'en');
@@ -92,7 +118,9 @@ export async function run(client: FraudScoreClient, log: Log = console.log): Pro
     badRequest = error;
   }
   if (badRequest === undefined) throw new Error('the server accepted a negative amount');
-  log(`   FraudScoreApiError: status ${badRequest.status}, code ${badRequest.code}, field ${badRequest.field ?? '(none)'}`);
+  log(
+    `   FraudScoreApiError: status ${badRequest.status}, code ${badRequest.code}, field ${badRequest.field ?? '(none)'}`,
+  );
 
   log('\ndone.');
   return { single, batch, alerts, pages, labelled, explanation, badRequest };
@@ -114,7 +142,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     return 0;
   } catch (error) {
     if (error instanceof FraudScoreApiError) process.stderr.write(`\nfailed: ${error.message}\n`);
-    else if (error instanceof TypeError && error.message === 'fetch failed') process.stderr.write(`\nfailed: cannot reach ${baseUrl} (is the server running?)\n`);
+    else if (error instanceof TypeError && error.message === 'fetch failed')
+      process.stderr.write(`\nfailed: cannot reach ${baseUrl} (is the server running?)\n`);
     else process.stderr.write(`\nfailed: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }

@@ -34,7 +34,13 @@ export function demoHistory(customerId: string, now: number, count = 20): Transa
     const day = Math.floor(now / DAY) - 1 - Math.floor((i * 27) / count);
     const timestamp = day * DAY + Math.round((9 + random() * 9) * 3_600_000);
     const payee = PAYEES[i % PAYEES.length]!;
-    history.push({ id: `demo-${now}-${i}`, customerId, terminalId: payee.terminalId, amount: Math.round((25 + random() * 30) * 100) / 100, timestamp });
+    history.push({
+      id: `demo-${now}-${i}`,
+      customerId,
+      terminalId: payee.terminalId,
+      amount: Math.round((25 + random() * 30) * 100) / 100,
+      timestamp,
+    });
   }
   return history.sort((a, b) => Number(a.timestamp) - Number(b.timestamp));
 }

@@ -23,10 +23,12 @@ export function parseAmount(text: string): Parsed<number> {
   const value = text.replace(/\s/g, '');
   if (value === '') return { ok: false, empty: true, error: 'Enter an amount' };
   if (/^-\d/.test(value)) return { ok: false, empty: false, error: "The amount can't be negative" };
-  if (!/^\d+(?:[.,]\d{1,2})?$/.test(value)) return { ok: false, empty: false, error: 'Enter an amount like 25 or 25.50' };
+  if (!/^\d+(?:[.,]\d{1,2})?$/.test(value))
+    return { ok: false, empty: false, error: 'Enter an amount like 25 or 25.50' };
   const amount = Number(value.replace(',', '.'));
   if (amount === 0) return { ok: false, empty: false, error: 'Enter an amount above 0' };
-  if (amount > MAX_AMOUNT) return { ok: false, empty: false, error: `The most you can send here is €${MAX_AMOUNT.toLocaleString('en-IE')}` };
+  if (amount > MAX_AMOUNT)
+    return { ok: false, empty: false, error: `The most you can send here is €${MAX_AMOUNT.toLocaleString('en-IE')}` };
   return { ok: true, value: amount };
 }
 
@@ -38,6 +40,8 @@ export function fieldOfSdkError(error: unknown): { field: FieldName; message: st
   if (!(error instanceof ValidationError)) return undefined;
   const formField = FIELDS[error.field];
   if (!formField) return undefined;
-  const text = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+  const text = error.message.startsWith(`${error.field}: `)
+    ? error.message.slice(error.field.length + 2)
+    : error.message;
   return { field: formField, message: text.charAt(0).toUpperCase() + text.slice(1) };
 }

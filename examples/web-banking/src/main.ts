@@ -40,7 +40,11 @@ async function startScorer(): Promise<WorkerScorer> {
   };
   let scorer: WorkerScorer;
   try {
-    scorer = await createScorerWorker({ ...common, backend: 'wasm', wasmPaths: new URL('ort/', document.baseURI).href });
+    scorer = await createScorerWorker({
+      ...common,
+      backend: 'wasm',
+      wasmPaths: new URL('ort/', document.baseURI).href,
+    });
   } catch (error) {
     // No WebAssembly (old WebView, a strict CSP): the TypeScript evaluator gives the same scores, a little slower.
     console.warn('web-banking: the wasm backend failed, using the js backend', error);
@@ -108,22 +112,27 @@ function renderResult(result: ScoreResult, payee: string, amount: number): void 
   $('#scored-payee').textContent = payee;
   $('#tier .tier-icon').textContent = ICONS[result.riskLevel];
   $('#tier-text').textContent = result.riskLevel;
-  document.querySelectorAll('.meter i').forEach((segment, i) => segment.classList.toggle('on', i <= LEVELS.indexOf(result.riskLevel)));
+  document
+    .querySelectorAll('.meter i')
+    .forEach((segment, i) => segment.classList.toggle('on', i <= LEVELS.indexOf(result.riskLevel)));
   $('#probability').textContent = `${(result.probability * 100).toFixed(1)} %`;
   $('#blocked').textContent = result.shouldBlock ? 'Yes — the bank would hold it for a check' : 'No';
   const reasons = $('#reasons');
-  reasons.replaceChildren(...topReasons(result.topFactors, 3).map((reason) => {
-    const item = document.createElement('li');
-    item.dataset['direction'] = reason.direction;
-    item.title = reason.features.join(', ');
-    const arrow = span('arrow', reason.direction === 'increases_risk' ? '↑' : '↓');
-    arrow.setAttribute('aria-hidden', 'true');
-    item.append(arrow, span('phrase', reason.phrase));
-    if (reason.detail) item.append(span('detail', ` (${reason.detail})`));
-    item.append(span('effect', reason.direction === 'increases_risk' ? ' raises the risk' : ' lowers the risk'));
-    return item;
-  }));
-  $('#scored-note').textContent = `Checked on this device in ${result.timings.totalMs.toFixed(0)} ms (${result.backend}). ` +
+  reasons.replaceChildren(
+    ...topReasons(result.topFactors, 3).map((reason) => {
+      const item = document.createElement('li');
+      item.dataset['direction'] = reason.direction;
+      item.title = reason.features.join(', ');
+      const arrow = span('arrow', reason.direction === 'increases_risk' ? '↑' : '↓');
+      arrow.setAttribute('aria-hidden', 'true');
+      item.append(arrow, span('phrase', reason.phrase));
+      if (reason.detail) item.append(span('detail', ` (${reason.detail})`));
+      item.append(span('effect', reason.direction === 'increases_risk' ? ' raises the risk' : ' lowers the risk'));
+      return item;
+    }),
+  );
+  $('#scored-note').textContent =
+    `Checked on this device in ${result.timings.totalMs.toFixed(0)} ms (${result.backend}). ` +
     "The bank's server makes the final decision with the merchant's history, which this device does not have.";
   sendButton.textContent = result.shouldBlock ? 'Send for review' : 'Send';
 }
@@ -216,12 +225,18 @@ function renderPayments(): void {
   const names = new Map(PAYEES.map((p) => [p.terminalId, p.name]));
   const when = new Intl.DateTimeFormat('en-IE', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   $('#history-count').textContent = `(${recent.length} on this device)`;
-  $('#payments').replaceChildren(...recent.slice(0, 5).map((p) => {
-    const item = document.createElement('li');
-    item.append(span('who', names.get(p.terminalId) ?? p.terminalId), span('when', when.format(p.timestamp)), span('how-much', money.format(p.amount)));
-    if (p.flagged) item.append(span('flag', 'sent for review'));
-    return item;
-  }));
+  $('#payments').replaceChildren(
+    ...recent.slice(0, 5).map((p) => {
+      const item = document.createElement('li');
+      item.append(
+        span('who', names.get(p.terminalId) ?? p.terminalId),
+        span('when', when.format(p.timestamp)),
+        span('how-much', money.format(p.amount)),
+      );
+      if (p.flagged) item.append(span('flag', 'sent for review'));
+      return item;
+    }),
+  );
 }
 
 function setPill(selector: string, text: string, tone: 'good' | 'bad' | 'neutral'): void {
@@ -231,7 +246,11 @@ function setPill(selector: string, text: string, tone: 'good' | 'bad' | 'neutral
 }
 
 function showNetwork(): void {
-  setPill('#network', navigator.onLine ? 'Online' : 'Offline — pre-scoring still works', navigator.onLine ? 'neutral' : 'bad');
+  setPill(
+    '#network',
+    navigator.onLine ? 'Online' : 'Offline — pre-scoring still works',
+    navigator.onLine ? 'neutral' : 'bad',
+  );
 }
 
 function registerServiceWorker(): void {
@@ -244,7 +263,8 @@ function registerServiceWorker(): void {
     setPill('#offline', 'Offline use: not supported by this browser', 'bad');
     return;
   }
-  navigator.serviceWorker.register('./sw.js')
+  navigator.serviceWorker
+    .register('./sw.js')
     .then(() => navigator.serviceWorker.ready)
     .then(() => {
       setPill('#offline', 'Available offline', 'good');
@@ -254,7 +274,9 @@ function registerServiceWorker(): void {
 }
 
 $('#customer').textContent = `Signed in as ${CUSTOMER.name} · ${CUSTOMER.id}`;
-$('#payees').replaceChildren(...PAYEES.map((p) => Object.assign(document.createElement('option'), { value: p.terminalId, label: p.name })));
+$('#payees').replaceChildren(
+  ...PAYEES.map((p) => Object.assign(document.createElement('option'), { value: p.terminalId, label: p.name })),
+);
 inputs.payee.value = PAYEES[0]!.terminalId;
 window.addEventListener('online', showNetwork);
 window.addEventListener('offline', showNetwork);

@@ -20,29 +20,38 @@ const CACHE = `${CACHE_PREFIX}${precache.version}`;
 const SHELL = new URL('./', sw.location.href).href;
 
 sw.addEventListener('install', (event) => {
-  event.waitUntil((async () => {
-    const cache = await caches.open(CACHE);
-    // cache: 'reload' skips the HTTP cache, so a new version never caches a stale file of the old one.
-    await cache.addAll(precache.urls.map((url) => new Request(new URL(url, sw.location.href), { cache: 'reload' })));
-    await sw.skipWaiting();
-  })());
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      // cache: 'reload' skips the HTTP cache, so a new version never caches a stale file of the old one.
+      await cache.addAll(precache.urls.map((url) => new Request(new URL(url, sw.location.href), { cache: 'reload' })));
+      await sw.skipWaiting();
+    })(),
+  );
 });
 
 sw.addEventListener('activate', (event) => {
-  event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name.startsWith(CACHE_PREFIX) && name !== CACHE) await caches.delete(name);
-    await sw.clients.claim();
-  })());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys())
+        if (name.startsWith(CACHE_PREFIX) && name !== CACHE) await caches.delete(name);
+      await sw.clients.claim();
+    })(),
+  );
 });
 
 sw.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET' || new URL(request.url).origin !== sw.location.origin) return;
-  event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    const navigation = request.mode === 'navigate';
-    // Cache first. Navigations (any path or query inside the scope) get the app shell.
-    const hit = (await cache.match(request, { ignoreSearch: navigation })) ?? (navigation ? await cache.match(SHELL) : undefined);
-    return hit ?? fetch(request);
-  })());
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      const navigation = request.mode === 'navigate';
+      // Cache first. Navigations (any path or query inside the scope) get the app shell.
+      const hit =
+        (await cache.match(request, { ignoreSearch: navigation })) ??
+        (navigation ? await cache.match(SHELL) : undefined);
+      return hit ?? fetch(request);
+    })(),
+  );
 });

@@ -18,9 +18,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 from .trees import FORMAT, get_model
 
-OPSET_AI_ONNX = 13      # Abs, LessOrEqual, Where, Cast, Pad, CumSum, Gather, Add, Mul, Squeeze, Sigmoid
-OPSET_AI_ONNX_ML = 5    # TreeEnsemble
-IR_VERSION = 10         # first IR version that carries ai.onnx.ml opset 5
+OPSET_AI_ONNX = 13  # Abs, LessOrEqual, Where, Cast, Pad, CumSum, Gather, Add, Mul, Squeeze, Sigmoid
+OPSET_AI_ONNX_ML = 5  # TreeEnsemble
+IR_VERSION = 10  # first IR version that carries ai.onnx.ml opset 5
 BRANCH_LEQ, BRANCH_LT = 0, 1
 MODEL_NAMES = ("lightgbm", "xgboost")
 _NP_TYPE = {"float64": np.float64, "float32": np.float32}
@@ -59,15 +59,26 @@ def _tree_ensemble_node(model: dict, x: str, out: str, per_tree_targets: bool) -
             false_id.append(ids[right]), false_leaf.append(int(tree["feature"][right] < 0))
 
     return helper.make_node(
-        "TreeEnsemble", [x], [out], name=f"trees_{model['name']}", domain="ai.onnx.ml",
-        aggregate_function=1, post_transform=0, tree_roots=roots,
+        "TreeEnsemble",
+        [x],
+        [out],
+        name=f"trees_{model['name']}",
+        domain="ai.onnx.ml",
+        aggregate_function=1,
+        post_transform=0,
+        tree_roots=roots,
         n_targets=len(model["trees"]) if per_tree_targets else 1,
-        nodes_featureids=feat, nodes_truenodeids=true_id, nodes_trueleafs=true_leaf,
-        nodes_falsenodeids=false_id, nodes_falseleafs=false_leaf, nodes_missing_value_tracks_true=miss,
+        nodes_featureids=feat,
+        nodes_truenodeids=true_id,
+        nodes_trueleafs=true_leaf,
+        nodes_falsenodeids=false_id,
+        nodes_falseleafs=false_leaf,
+        nodes_missing_value_tracks_true=miss,
         nodes_modes=numpy_helper.from_array(np.full(len(feat), mode, dtype=np.uint8), "nodes_modes"),
         nodes_splits=numpy_helper.from_array(np.asarray(split, dtype=dtype), "nodes_splits"),
         leaf_targetids=leaf_target,
-        leaf_weights=numpy_helper.from_array(np.asarray(leaf_w, dtype=dtype), "leaf_weights"))
+        leaf_weights=numpy_helper.from_array(np.asarray(leaf_w, dtype=dtype), "leaf_weights"),
+    )
 
 
 def _const(name: str, value, dtype=np.float64) -> onnx.TensorProto:
@@ -80,8 +91,10 @@ def _check_model_entry(model: dict) -> None:
     expected = {"float64": ("float64", "float64", "<="), "float32": ("float32", "float32", "<")}
     key = (model["thresholdType"], model["sumType"], model["comparison"])
     if model["inputType"] not in expected or key != expected[model["inputType"]]:
-        raise ValueError(f"model {model['name']}: unsupported combination inputType={model['inputType']}, "
-                         f"thresholdType/sumType/comparison={key}")
+        raise ValueError(
+            f"model {model['name']}: unsupported combination inputType={model['inputType']}, "
+            f"thresholdType/sumType/comparison={key}"
+        )
     if model.get("zeroThreshold") is not None and model["inputType"] != "float64":
         raise ValueError(f"model {model['name']}: zeroThreshold is only supported with float64 input")
 
@@ -105,9 +118,11 @@ def _model_branch(model: dict, nodes: list, inits: list) -> str:
     # float32 sum in XGBoost's order: per-tree leaf values, base in front, sequential CumSum, last column
     nodes.append(helper.make_node("Cast", [x], [f"{name}_x32"], to=TensorProto.FLOAT))
     nodes.append(_tree_ensemble_node(model, f"{name}_x32", f"{name}_leaves", per_tree_targets=True))
-    inits += [_const(f"{name}_pads", [0, 1, 0, 0], np.int64),  # one column in front of axis 1
-              _const(f"{name}_base_score", model["baseScore"], np.float32),
-              _const(f"{name}_last", len(model["trees"]), np.int64)]
+    inits += [
+        _const(f"{name}_pads", [0, 1, 0, 0], np.int64),  # one column in front of axis 1
+        _const(f"{name}_base_score", model["baseScore"], np.float32),
+        _const(f"{name}_last", len(model["trees"]), np.int64),
+    ]
     nodes.append(helper.make_node("Pad", [f"{name}_leaves", f"{name}_pads", f"{name}_base_score"], [f"{name}_terms"]))
     nodes.append(helper.make_node("CumSum", [f"{name}_terms", "axis1_scalar"], [f"{name}_partial"]))
     nodes.append(helper.make_node("Gather", [f"{name}_partial", f"{name}_last"], [f"{name}_margin32"], axis=1))
@@ -131,20 +146,31 @@ def build_onnx(trees_doc: dict, weights: dict[str, float]) -> onnx.ModelProto:
     nodes.append(helper.make_node("Add", [f"weighted_{n}" for n in MODEL_NAMES], ["margin"]))
     nodes.append(helper.make_node("Sigmoid", ["margin"], ["probability"]))
 
-    vec = lambda n: helper.make_tensor_value_info(n, TensorProto.DOUBLE, ["N"])  # noqa: E731
+    vec = lambda n: helper.make_tensor_value_info(n, TensorProto.DOUBLE, ["N"])
     graph = helper.make_graph(
-        nodes, "fraudscore_ensemble",
+        nodes,
+        "fraudscore_ensemble",
         [helper.make_tensor_value_info("features", TensorProto.DOUBLE, ["N", n_features])],
         [vec("margin_lightgbm"), vec("margin_xgboost"), vec("margin"), vec("probability")],
-        initializer=inits)
+        initializer=inits,
+    )
     model = helper.make_model(
-        graph, producer_name="fraudmodels", producer_version=_version(), ir_version=IR_VERSION,
+        graph,
+        producer_name="fraudmodels",
+        producer_version=_version(),
+        ir_version=IR_VERSION,
         opset_imports=[helper.make_opsetid("", OPSET_AI_ONNX), helper.make_opsetid("ai.onnx.ml", OPSET_AI_ONNX_ML)],
-        doc_string=("Fraud-score ensemble: margin = sum_m weight_m * margin_m (log-odds), probability = "
-                    "sigmoid(margin). Built from trees.json (format fraudscore-trees/1) by fraudmodels."))
-    meta = {"trees_format": FORMAT, "features": json.dumps(trees_doc["features"]),
-            "weights": json.dumps({n: float(weights[n]) for n in MODEL_NAMES}),
-            "libraries": json.dumps({m["name"]: f"{m['library']} {m['libraryVersion']}" for m in trees_doc["models"]})}
+        doc_string=(
+            "Fraud-score ensemble: margin = sum_m weight_m * margin_m (log-odds), probability = "
+            "sigmoid(margin). Built from trees.json (format fraudscore-trees/1) by fraudmodels."
+        ),
+    )
+    meta = {
+        "trees_format": FORMAT,
+        "features": json.dumps(trees_doc["features"]),
+        "weights": json.dumps({n: float(weights[n]) for n in MODEL_NAMES}),
+        "libraries": json.dumps({m["name"]: f"{m['library']} {m['libraryVersion']}" for m in trees_doc["models"]}),
+    }
     onnx.helper.set_model_props(model, meta)
     onnx.checker.check_model(model, full_check=True)
     return model
@@ -153,6 +179,7 @@ def build_onnx(trees_doc: dict, weights: dict[str, float]) -> onnx.ModelProto:
 def _version() -> str:
     """fraudmodels package version (for producer_version)."""
     from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("fraudmodels")
     except PackageNotFoundError:
@@ -184,8 +211,10 @@ def onnxmltools_baseline(lgbm, xgb, X, weights: dict[str, float] | None = None) 
     in_type = [("input", FloatTensorType([None, n_features]))]
     xgb_unnamed = xgb.copy()
     xgb_unnamed.feature_names = None  # onnxmltools only understands XGBoost feature names "f<i>"
-    converted = {"lightgbm": convert_lightgbm(lgbm, initial_types=in_type, zipmap=False),
-                 "xgboost": convert_xgboost(xgb_unnamed, initial_types=in_type)}
+    converted = {
+        "lightgbm": convert_lightgbm(lgbm, initial_types=in_type, zipmap=False),
+        "xgboost": convert_xgboost(xgb_unnamed, initial_types=in_type),
+    }
     report, margin = {"rows": len(X)}, {}
     for name, proto in converted.items():
         proba = _run_proba(ort, proto, X)

@@ -82,8 +82,9 @@ def _check_feature_names(model_names, feature_names: list[str], library: str, de
 def _lgbm_missing_left(node: dict, where: str) -> int:
     """LightGBM NumericalDecision: direction of NaN at a numerical split; raise on unsupported modes."""
     if node.get("decision_type") != "<=":
-        raise UnsupportedModelError(f"lightgbm {where}: categorical split (decision_type "
-                                    f"{node.get('decision_type')!r}) is not supported")
+        raise UnsupportedModelError(
+            f"lightgbm {where}: categorical split (decision_type {node.get('decision_type')!r}) is not supported"
+        )
     missing = node.get("missing_type")
     if missing == "NaN":
         return int(bool(node["default_left"]))
@@ -108,16 +109,23 @@ def _lgbm_tree(info: dict, n_features: int) -> dict:
         if not 0 <= feature < n_features:
             raise UnsupportedModelError(f"lightgbm {where}: feature {feature} out of range")
         missing_left = _lgbm_missing_left(node, where)  # raises on categorical / zero-as-missing first
-        return _append_node(tree, feature, float(node["threshold"]), missing_left,
-                            float(node["internal_value"]), float(node["internal_count"]))
+        return _append_node(
+            tree,
+            feature,
+            float(node["threshold"]),
+            missing_left,
+            float(node["internal_value"]),
+            float(node["internal_count"]),
+        )
 
     def children(node: dict):
         return None if "leaf_value" in node else (node["left_child"], node["right_child"])
 
     tree = _preorder(info["tree_structure"], visit, children)
     if info.get("num_cat", 0):  # unreachable unless the dump format changes: categorical nodes raise above
-        raise UnsupportedModelError(f"lightgbm tree {t}: categorical splits (num_cat={info['num_cat']}) "
-                                    "are not supported")
+        raise UnsupportedModelError(
+            f"lightgbm tree {t}: categorical splits (num_cat={info['num_cat']}) are not supported"
+        )
     return tree
 
 
@@ -135,14 +143,22 @@ def export_lightgbm(booster, feature_names: list[str]) -> dict:
     if dump.get("average_output"):
         raise UnsupportedModelError("lightgbm: average_output (random forest mode) is not supported")
     if dump["max_feature_idx"] + 1 != len(feature_names):
-        raise UnsupportedModelError(f"lightgbm: model has {dump['max_feature_idx'] + 1} features, "
-                                    f"{len(feature_names)} names given")
+        raise UnsupportedModelError(
+            f"lightgbm: model has {dump['max_feature_idx'] + 1} features, {len(feature_names)} names given"
+        )
     _check_feature_names(dump.get("feature_names"), feature_names, "lightgbm", "Column_")
     return {
-        "name": "lightgbm", "library": "lightgbm", "libraryVersion": lightgbm.__version__,
-        "objective": "binary", "baseScore": 0.0,  # boost_from_average lives in tree 0's leaves
-        "inputType": "float64", "zeroThreshold": LGBM_ZERO_THRESHOLD,
-        "comparison": "<=", "thresholdType": "float64", "leafType": "float64", "sumType": "float64",
+        "name": "lightgbm",
+        "library": "lightgbm",
+        "libraryVersion": lightgbm.__version__,
+        "objective": "binary",
+        "baseScore": 0.0,  # boost_from_average lives in tree 0's leaves
+        "inputType": "float64",
+        "zeroThreshold": LGBM_ZERO_THRESHOLD,
+        "comparison": "<=",
+        "thresholdType": "float64",
+        "leafType": "float64",
+        "sumType": "float64",
         "coverType": "count",
         "trees": [_lgbm_tree(info, len(feature_names)) for info in dump["tree_info"]],
     }
@@ -190,8 +206,9 @@ def _xgb_tree(raw: dict, t: int, n_features: int) -> dict:
             return _append_node(tree, -1, 0.0, 0, _f32(cond[nid]), _f32(hess[nid]))
         if not 0 <= int(feat[nid]) < n_features:
             raise UnsupportedModelError(f"xgboost tree {t} node {nid}: feature {feat[nid]} out of range")
-        return _append_node(tree, int(feat[nid]), _f32(cond[nid]), int(bool(dleft[nid])),
-                            _f32(weights[nid]), _f32(hess[nid]))
+        return _append_node(
+            tree, int(feat[nid]), _f32(cond[nid]), int(bool(dleft[nid])), _f32(weights[nid]), _f32(hess[nid])
+        )
 
     return _preorder(0, visit, lambda nid: None if left[nid] == -1 else (left[nid], right[nid]))
 
@@ -209,8 +226,9 @@ def export_xgboost(booster, feature_names: list[str]) -> dict:
         raise UnsupportedModelError(f"xgboost: booster {gb['name']!r} is not 'gbtree'")
     params = learner["learner_model_param"]
     if int(params["num_feature"]) != len(feature_names):
-        raise UnsupportedModelError(f"xgboost: model has {params['num_feature']} features, "
-                                    f"{len(feature_names)} names given")
+        raise UnsupportedModelError(
+            f"xgboost: model has {params['num_feature']} features, {len(feature_names)} names given"
+        )
     if int(params.get("num_target", "1")) > 1 or int(params.get("num_class", "0")) > 1:
         raise UnsupportedModelError("xgboost: multi-output models are not supported")
     _check_feature_names(learner.get("feature_names"), feature_names, "xgboost", None)
@@ -218,10 +236,17 @@ def export_xgboost(booster, feature_names: list[str]) -> dict:
     if any(int(g) != 0 for g in model.get("tree_info", [])):
         raise UnsupportedModelError("xgboost: trees for more than one output group")
     return {
-        "name": "xgboost", "library": "xgboost", "libraryVersion": xgboost.__version__,
-        "objective": "binary", "baseScore": _xgb_base_margin(params["base_score"]),
-        "inputType": "float32", "zeroThreshold": None,
-        "comparison": "<", "thresholdType": "float32", "leafType": "float32", "sumType": "float32",
+        "name": "xgboost",
+        "library": "xgboost",
+        "libraryVersion": xgboost.__version__,
+        "objective": "binary",
+        "baseScore": _xgb_base_margin(params["base_score"]),
+        "inputType": "float32",
+        "zeroThreshold": None,
+        "comparison": "<",
+        "thresholdType": "float32",
+        "leafType": "float32",
+        "sumType": "float32",
         "coverType": "hessian",
         "trees": [_xgb_tree(raw, t, len(feature_names)) for t, raw in enumerate(model["trees"])],
     }
@@ -236,8 +261,7 @@ def export_trees(lgbm, xgb, feature_names: list[str]) -> dict:
     names = [str(n) for n in feature_names]
     if len(set(names)) != len(names):
         raise ValueError("feature names must be unique")
-    return {"format": FORMAT, "features": names,
-            "models": [export_lightgbm(lgbm, names), export_xgboost(xgb, names)]}
+    return {"format": FORMAT, "features": names, "models": [export_lightgbm(lgbm, names), export_xgboost(xgb, names)]}
 
 
 def dumps(doc: dict) -> str:

@@ -29,10 +29,10 @@ def _neighbours(value: float, dtype) -> list[float]:
 
 def _threshold_values(threshold: float, threshold_type: str) -> list[float]:
     """Values on and around a threshold where double, float32 and library comparisons can disagree."""
-    values = _neighbours(threshold, np.float64)            # on it and one double ulp either side
-    if abs(threshold) < float(np.finfo(np.float32).max):   # (LightGBM writes +-inf as +-1e300)
-        values += _neighbours(threshold, np.float32)        # float32 rounding of it, one float32 ulp either side
-    if threshold_type == "float32":                         # doubles that round onto t in float32, and ties
+    values = _neighbours(threshold, np.float64)  # on it and one double ulp either side
+    if abs(threshold) < float(np.finfo(np.float32).max):  # (LightGBM writes +-inf as +-1e300)
+        values += _neighbours(threshold, np.float32)  # float32 rounding of it, one float32 ulp either side
+    if threshold_type == "float32":  # doubles that round onto t in float32, and ties
         lo, t, hi = _neighbours(threshold, np.float32)
         values += [t + (lo - t) / 4, t + (hi - t) / 4, t + (lo - t) / 2, t + (hi - t) / 2]
     return sorted({v for v in values if np.isfinite(v) and abs(v) < float(np.finfo(np.float32).max)})
@@ -86,9 +86,16 @@ def make_edge_rows(trees_doc: dict, X, rng: np.random.Generator, max_rows: int |
     if max_rows is not None and len(base) > max_rows:
         keep = np.sort(rng.choice(len(base), size=max_rows, replace=False))
         base, col, val = [np.asarray(a)[keep].tolist() for a in (base, col, val)]
-    special = [np.nan] * 3 + [0.0, -0.0, LGBM_ZERO_THRESHOLD, -LGBM_ZERO_THRESHOLD, 1e-36, -1e-36,
-                              *(_neighbours(LGBM_ZERO_THRESHOLD, np.float64)[::2]),
-                              *(_neighbours(-LGBM_ZERO_THRESHOLD, np.float64)[::2])]
+    special = [np.nan] * 3 + [
+        0.0,
+        -0.0,
+        LGBM_ZERO_THRESHOLD,
+        -LGBM_ZERO_THRESHOLD,
+        1e-36,
+        -1e-36,
+        *(_neighbours(LGBM_ZERO_THRESHOLD, np.float64)[::2]),
+        *(_neighbours(-LGBM_ZERO_THRESHOLD, np.float64)[::2]),
+    ]
     for f in range(n_features):
         for v in special:
             base.append(int(rng.integers(len(X)))), col.append(f), val.append(v)
@@ -118,10 +125,13 @@ def native_margins(lgbm, xgb, X) -> dict[str, np.ndarray]:
     import xgboost
 
     X = np.asarray(X, dtype=np.float64)
-    return {"lightgbm": np.asarray(lgbm.predict(X, raw_score=True), dtype=np.float64),
-            "xgboost": np.asarray(xgb.predict(xgboost.DMatrix(X, missing=np.nan, feature_names=xgb.feature_names),
-                                              output_margin=True),
-                                  dtype=np.float64)}
+    return {
+        "lightgbm": np.asarray(lgbm.predict(X, raw_score=True), dtype=np.float64),
+        "xgboost": np.asarray(
+            xgb.predict(xgboost.DMatrix(X, missing=np.nan, feature_names=xgb.feature_names), output_margin=True),
+            dtype=np.float64,
+        ),
+    }
 
 
 def run_onnx(onnx_bytes: bytes, X, threads: int = 0) -> dict[str, np.ndarray]:
@@ -135,9 +145,19 @@ def run_onnx(onnx_bytes: bytes, X, threads: int = 0) -> dict[str, np.ndarray]:
     return {o.name: v for o, v in zip(session.get_outputs(), outputs)}
 
 
-def verify_bundle_models(trees_doc: dict, onnx_bytes: bytes, lgbm, xgb, weights: dict[str, float], X, *,
-                         edge_rows: bool = True, seed: int = 0, tolerances: dict[str, float] | None = None,
-                         threads: int = 0) -> dict:
+def verify_bundle_models(
+    trees_doc: dict,
+    onnx_bytes: bytes,
+    lgbm,
+    xgb,
+    weights: dict[str, float],
+    X,
+    *,
+    edge_rows: bool = True,
+    seed: int = 0,
+    tolerances: dict[str, float] | None = None,
+    threads: int = 0,
+) -> dict:
     """Max abs errors of trees.json (reference evaluator) and model.onnx (onnxruntime) vs native.
 
     Rows tested: ``X`` plus, unless edge_rows=False, ``make_edge_rows``.  Raises
@@ -150,7 +170,7 @@ def verify_bundle_models(trees_doc: dict, onnx_bytes: bytes, lgbm, xgb, weights:
     native = native_margins(lgbm, xgb, rows)
     blended = sum(float(weights[name]) * native[name] for name in ("lightgbm", "xgboost"))
     onnx_out = run_onnx(onnx_bytes, rows, threads)
-    err = lambda a, b: float(np.max(np.abs(np.asarray(a, dtype=np.float64) - b))) if len(b) else 0.0  # noqa: E731
+    err = lambda a, b: float(np.max(np.abs(np.asarray(a, dtype=np.float64) - b))) if len(b) else 0.0
     report = {
         "reference_margin_lightgbm": err(evaluate_trees(trees_doc, "lightgbm", rows), native["lightgbm"]),
         "reference_margin_xgboost": err(evaluate_trees(trees_doc, "xgboost", rows), native["xgboost"]),
@@ -159,15 +179,26 @@ def verify_bundle_models(trees_doc: dict, onnx_bytes: bytes, lgbm, xgb, weights:
         "onnx_margin": err(onnx_out["margin"], blended),
         "onnx_probability": err(onnx_out["probability"], sigmoid(blended)),
     }
-    report["rows"] = {"total": len(rows), "data": len(X), "edge": len(rows) - len(X),
-                      "with_nan": int(np.isnan(rows).any(axis=1).sum()),
-                      "on_threshold": count_rows_on_thresholds(trees_doc, rows),
-                      "trees": {m["name"]: len(m["trees"]) for m in trees_doc["models"]}}
+    report["rows"] = {
+        "total": len(rows),
+        "data": len(X),
+        "edge": len(rows) - len(X),
+        "with_nan": int(np.isnan(rows).any(axis=1).sum()),
+        "on_threshold": count_rows_on_thresholds(trees_doc, rows),
+        "trees": {m["name"]: len(m["trees"]) for m in trees_doc["models"]},
+    }
     failures = [f"{k}: {report[k]:.3g} > {tol[k]:.3g}" for k in DEFAULT_TOLERANCES if report[k] > tol[k]]
     if failures:
         raise BundleVerificationError("bundle disagrees with native models: " + "; ".join(failures))
     return report
 
 
-__all__ = ["verify_bundle_models", "make_edge_rows", "count_rows_on_thresholds", "native_margins", "run_onnx",
-           "BundleVerificationError", "DEFAULT_TOLERANCES"]
+__all__ = [
+    "DEFAULT_TOLERANCES",
+    "BundleVerificationError",
+    "count_rows_on_thresholds",
+    "make_edge_rows",
+    "native_margins",
+    "run_onnx",
+    "verify_bundle_models",
+]

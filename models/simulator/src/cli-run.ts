@@ -73,9 +73,10 @@ const NESTED_FLAGS: Flag[] = [
   ...Object.entries(SCENARIO_DESCRIPTIONS).map(([key, description]) => ({
     name: kebabCase(key),
     option: `scenarios.${key}`,
-    kind: key === 'amountThreshold' || key === 'customerFraudShare' || key === 'customerFraudAmountMultiplier'
-      ? ('number' as const)
-      : ('integer' as const),
+    kind:
+      key === 'amountThreshold' || key === 'customerFraudShare' || key === 'customerFraudAmountMultiplier'
+        ? ('number' as const)
+        : ('integer' as const),
     description,
   })),
 ];
@@ -94,7 +95,8 @@ function defaultOf(option: string): string {
 export function helpText(): string {
   const line = (flag: string, description: string, fallback?: string): string =>
     `  ${flag.padEnd(42)}${description}${fallback === undefined ? '' : ` (default ${fallback})`}`;
-  const argument = (flag: Flag): string => `--${flag.name} <${flag.kind === 'string' ? 'date' : flag.kind === 'integer' ? 'int' : 'num'}>`;
+  const argument = (flag: Flag): string =>
+    `--${flag.name} <${flag.kind === 'string' ? 'date' : flag.kind === 'integer' ? 'int' : 'num'}>`;
   return [
     'Usage: fraudscore-simulate --out <file.csv|file.csv.gz> [options]',
     '',
@@ -121,7 +123,9 @@ function parseValue(flag: Flag, text: string): number | string {
   const pattern = flag.kind === 'integer' ? /^[-+]?\d+$/ : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^Infinity$/;
   const value = Number(text);
   if (!pattern.test(text) || (flag.kind === 'integer' && !Number.isSafeInteger(value))) {
-    throw new UsageError(`--${flag.name}: expected ${flag.kind === 'integer' ? 'an integer' : 'a number'}, got "${text}"`);
+    throw new UsageError(
+      `--${flag.name}: expected ${flag.kind === 'integer' ? 'an integer' : 'a number'}, got "${text}"`,
+    );
   }
   return value;
 }
@@ -184,7 +188,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     }
     if (error instanceof SimulationOptionError) {
       const flag = ALL_FLAGS.find((candidate) => candidate.option === error.option);
-      io.stderr(`error: ${flag ? `--${flag.name}` : error.option}: ${error.reason}\nRun with --help for the options.\n`);
+      io.stderr(
+        `error: ${flag ? `--${flag.name}` : error.option}: ${error.reason}\nRun with --help for the options.\n`,
+      );
       return EXIT_USAGE;
     }
     throw error;
@@ -209,7 +215,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       const completed = day.day + 1;
       if (!command.quiet && (completed % progressEvery === 0 || completed === totalDays)) {
         const percent = Math.round((completed / totalDays) * 100);
-        io.stderr(`[simulate] day ${completed}/${totalDays} (${day.date}) ${percent}%, ${collector.summary.rows} rows, ${elapsed()}\n`);
+        io.stderr(
+          `[simulate] day ${completed}/${totalDays} (${day.date}) ${percent}%, ${collector.summary.rows} rows, ${elapsed()}\n`,
+        );
       }
     }
   }
@@ -233,9 +241,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
   const summary = collector.summary;
   const [, scenario1, scenario2, scenario3] = summary.byScenario;
   io.stderr(
-    `[simulate] wrote ${summary.rows} rows (${totalDays} days, ${firstDate} to ${lastDate}) to ${command.out} in ${elapsed()}\n`
-      + `[simulate] frauds ${summary.frauds} (${(summary.fraudRate * 100).toFixed(3)}%): `
-      + `scenario 1 = ${scenario1}, scenario 2 = ${scenario2}, scenario 3 = ${scenario3}\n`,
+    `[simulate] wrote ${summary.rows} rows (${totalDays} days, ${firstDate} to ${lastDate}) to ${command.out} in ${elapsed()}\n` +
+      `[simulate] frauds ${summary.frauds} (${(summary.fraudRate * 100).toFixed(3)}%): ` +
+      `scenario 1 = ${scenario1}, scenario 2 = ${scenario2}, scenario 3 = ${scenario3}\n`,
   );
   return EXIT_OK;
 }

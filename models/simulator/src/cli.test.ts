@@ -10,14 +10,34 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 async function run(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   let stderr = '';
   let stdout = '';
-  const code = await runCli(argv, { stderr: (text) => { stderr += text; }, stdout: (text) => { stdout += text; } });
+  const code = await runCli(argv, {
+    stderr: (text) => {
+      stderr += text;
+    },
+    stdout: (text) => {
+      stdout += text;
+    },
+  });
   return { code, stderr, stdout };
 }
 
 describe('cli', () => {
   it('writes the file, progress per ~10% of days and a summary', async () => {
     const out = join(directory, 'small.csv');
-    const result = await run(['--seed', '42', '--customers', '200', '--terminals', '400', '--days', '20', '--start', '2020-02-20', '--out', out]);
+    const result = await run([
+      '--seed',
+      '42',
+      '--customers',
+      '200',
+      '--terminals',
+      '400',
+      '--days',
+      '20',
+      '--start',
+      '2020-02-20',
+      '--out',
+      out,
+    ]);
     expect(result.code).toBe(EXIT_OK);
     const progress = result.stderr.split('\n').filter((line) => line.startsWith('[simulate] day '));
     expect(progress).toHaveLength(10);
@@ -51,7 +71,17 @@ describe('cli', () => {
   });
 
   it('exits with 1 when the output cannot be written', async () => {
-    const result = await run(['--customers', '10', '--terminals', '10', '--days', '2', '--out', join(directory, 'no', 'such', 'dir.csv'), '--quiet']);
+    const result = await run([
+      '--customers',
+      '10',
+      '--terminals',
+      '10',
+      '--days',
+      '2',
+      '--out',
+      join(directory, 'no', 'such', 'dir.csv'),
+      '--quiet',
+    ]);
     expect(result.code).toBe(EXIT_FAILURE);
     expect(result.stderr).toContain('nothing written');
   });

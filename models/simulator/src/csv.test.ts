@@ -76,7 +76,9 @@ describe('writeCsv', () => {
         yield transaction;
       }
     }
-    await expect(writeCsv(abortingMidway(), join(directory, 'out.csv'), { signal: abort.signal })).rejects.toThrow(/abort/i);
+    await expect(writeCsv(abortingMidway(), join(directory, 'out.csv'), { signal: abort.signal })).rejects.toThrow(
+      /abort/i,
+    );
     expect(readdirSync(directory)).toEqual([]);
   });
 

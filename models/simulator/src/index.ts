@@ -17,6 +17,15 @@ export {
   type SimulationOptions,
 } from './options.js';
 export type { FraudScenario } from './scenarios.js';
-export { CSV_COLUMNS, CSV_HEADER, csvChunks, formatAmount, formatCsvRow, writeCsv, type WriteCsvOptions, type WriteCsvResult } from './csv.js';
+export {
+  CSV_COLUMNS,
+  CSV_HEADER,
+  csvChunks,
+  formatAmount,
+  formatCsvRow,
+  writeCsv,
+  type WriteCsvOptions,
+  type WriteCsvResult,
+} from './csv.js';
 export { SummaryCollector, summarize, type SimulationSummary } from './summary.js';
 export { Random } from './random.js';

@@ -9,7 +9,7 @@ const LN2 = 0.6931471805599453;
 const SQRT2 = 1.4142135623730951;
 const SQRT1_2 = 0.7071067811865476;
 // ln(2) split in two (Cody-Waite): LN2_HIGH has trailing zero bits, so k * LN2_HIGH is exact.
-const LN2_HIGH = 6.93147180369123816490e-1;
+const LN2_HIGH = 6.9314718036912381649e-1;
 const LN2_LOW = 1.90821492927058770002e-10;
 
 // 2 / (2k + 1) for the atanh series ln(m) = 2 * atanh(z) = 2 * sum z^(2k+1) / (2k+1).

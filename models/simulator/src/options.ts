@@ -151,7 +151,10 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedSimulat
   requireNumber('profiles.meanAmountMax', profiles.meanAmountMax, { atLeast: profiles.meanAmountMin });
   requireNumber('profiles.stdAmountRatio', profiles.stdAmountRatio, { atLeast: 0 });
   requireNumber('profiles.meanTxPerDayMin', profiles.meanTxPerDayMin, { atLeast: 0 });
-  requireNumber('profiles.meanTxPerDayMax', profiles.meanTxPerDayMax, { atLeast: profiles.meanTxPerDayMin, atMost: 100 });
+  requireNumber('profiles.meanTxPerDayMax', profiles.meanTxPerDayMax, {
+    atLeast: profiles.meanTxPerDayMin,
+    atMost: 100,
+  });
   requireNumber('profiles.timeOfDayMeanSeconds', profiles.timeOfDayMeanSeconds, { atLeast: 0, atMost: 86_400 });
   requireNumber('profiles.timeOfDayStdSeconds', profiles.timeOfDayStdSeconds, { atLeast: 0 });
 
@@ -163,7 +166,10 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedSimulat
   requireInteger('scenarios.compromisedCustomersPerDay', scenarios.compromisedCustomersPerDay, 0, resolved.customers);
   requireInteger('scenarios.customerCompromiseDays', scenarios.customerCompromiseDays, 1, 36_500);
   requireNumber('scenarios.customerFraudShare', scenarios.customerFraudShare, { atLeast: 0, atMost: 1 });
-  requireNumber('scenarios.customerFraudAmountMultiplier', scenarios.customerFraudAmountMultiplier, { above: 0, atMost: 1e6 });
+  requireNumber('scenarios.customerFraudAmountMultiplier', scenarios.customerFraudAmountMultiplier, {
+    above: 0,
+    atMost: 1e6,
+  });
   return resolved;
 }
 

@@ -9,7 +9,10 @@ describe('deterministic math', () => {
     let worstExpError = 0;
     for (let i = 0; i < 10_000; i += 1) {
       const x = random.nextFloat() * 1000 + 1e-9;
-      worstLogError = Math.max(worstLogError, Math.abs(deterministicLog(x) - Math.log(x)) / Math.max(1, Math.abs(Math.log(x))));
+      worstLogError = Math.max(
+        worstLogError,
+        Math.abs(deterministicLog(x) - Math.log(x)) / Math.max(1, Math.abs(Math.log(x))),
+      );
       const y = random.uniform(-50, 50);
       worstExpError = Math.max(worstExpError, Math.abs(deterministicExp(y) - Math.exp(y)) / Math.exp(y));
     }

@@ -45,26 +45,32 @@ describe('fraud scenarios (300 customers, 600 terminals, 60 days)', () => {
     );
     expect(outsideWindow).toEqual([]);
     const onCompromised = transactions.filter((transaction) =>
-      within(terminalCompromises.get(transaction.TERMINAL_ID), transaction.TX_TIME_DAYS, 28));
+      within(terminalCompromises.get(transaction.TERMINAL_ID), transaction.TX_TIME_DAYS, 28),
+    );
     expect(onCompromised.length).toBeGreaterThan(100);
     // Scenario 3 may claim one of them (it labels last), but none stays genuine or scenario 1.
     expect(onCompromised.filter((transaction) => transaction.TX_FRAUD_SCENARIO < 2)).toEqual([]);
     // The window really ends: day 28 after a draw no longer counts unless drawn again.
     const afterWindow = transactions.filter((transaction) => {
       const draws = terminalCompromises.get(transaction.TERMINAL_ID) ?? [];
-      return draws.some((drawDay) => transaction.TX_TIME_DAYS === drawDay + 28)
-        && !within(draws, transaction.TX_TIME_DAYS, 28);
+      return (
+        draws.some((drawDay) => transaction.TX_TIME_DAYS === drawDay + 28) &&
+        !within(draws, transaction.TX_TIME_DAYS, 28)
+      );
     });
     expect(afterWindow.length).toBeGreaterThan(0);
     expect(afterWindow.filter((transaction) => transaction.TX_FRAUD_SCENARIO === 2)).toEqual([]);
   });
 
   it('scenario 3: frauds are on customers compromised within 14 days, about 1/3 of their transactions', () => {
-    expect(byScenario(3).filter(
-      (transaction) => !within(customerCompromises.get(transaction.CUSTOMER_ID), transaction.TX_TIME_DAYS, 14),
-    )).toEqual([]);
+    expect(
+      byScenario(3).filter(
+        (transaction) => !within(customerCompromises.get(transaction.CUSTOMER_ID), transaction.TX_TIME_DAYS, 14),
+      ),
+    ).toEqual([]);
     const compromisedWindow = transactions.filter((transaction) =>
-      within(customerCompromises.get(transaction.CUSTOMER_ID), transaction.TX_TIME_DAYS, 14));
+      within(customerCompromises.get(transaction.CUSTOMER_ID), transaction.TX_TIME_DAYS, 14),
+    );
     const share = byScenario(3).length / compromisedWindow.length;
     expect(share).toBeGreaterThan(0.29);
     expect(share).toBeLessThan(0.38);
@@ -73,35 +79,42 @@ describe('fraud scenarios (300 customers, 600 terminals, 60 days)', () => {
   it('scenario 3: fraudulent amounts are the genuine amount times 5; nothing else changes', () => {
     // Every concern has its own random stream, so switching scenario 3 off reproduces the
     // same transactions (same ids) with the genuine amounts.
-    const baseline = [...simulateDays({ ...OPTIONS, scenarios: { compromisedCustomersPerDay: 0 } })]
-      .flatMap((day) => day.transactions);
+    const baseline = [...simulateDays({ ...OPTIONS, scenarios: { compromisedCustomersPerDay: 0 } })].flatMap(
+      (day) => day.transactions,
+    );
     expect(baseline).toHaveLength(transactions.length);
     const mismatches: string[] = [];
     transactions.forEach((transaction, index) => {
       const original = baseline[index] as Transaction;
-      const sameEvent = original.CUSTOMER_ID === transaction.CUSTOMER_ID
-        && original.TERMINAL_ID === transaction.TERMINAL_ID
-        && original.TX_TIME_SECONDS === transaction.TX_TIME_SECONDS;
-      const expectedAmount = transaction.TX_FRAUD_SCENARIO === 3
-        ? Math.round(original.TX_AMOUNT * 500) / 100
-        : original.TX_AMOUNT;
+      const sameEvent =
+        original.CUSTOMER_ID === transaction.CUSTOMER_ID &&
+        original.TERMINAL_ID === transaction.TERMINAL_ID &&
+        original.TX_TIME_SECONDS === transaction.TX_TIME_SECONDS;
+      const expectedAmount =
+        transaction.TX_FRAUD_SCENARIO === 3 ? Math.round(original.TX_AMOUNT * 500) / 100 : original.TX_AMOUNT;
       if (!sameEvent || transaction.TX_AMOUNT !== expectedAmount) mismatches.push(`${index}`);
       if (transaction.TX_FRAUD_SCENARIO !== 3 && transaction.TX_FRAUD_SCENARIO !== original.TX_FRAUD_SCENARIO) {
         mismatches.push(`label ${index}`);
       }
     });
     expect(mismatches.slice(0, 5)).toEqual([]);
-    const inflation = byScenario(3).reduce((sum, transaction) => sum + transaction.TX_AMOUNT, 0)
-      / byScenario(3).reduce((sum, transaction) => sum + (baseline[transaction.TRANSACTION_ID] as Transaction).TX_AMOUNT, 0);
+    const inflation =
+      byScenario(3).reduce((sum, transaction) => sum + transaction.TX_AMOUNT, 0) /
+      byScenario(3).reduce(
+        (sum, transaction) => sum + (baseline[transaction.TRANSACTION_ID] as Transaction).TX_AMOUNT,
+        0,
+      );
     expect(inflation).toBeCloseTo(5, 6);
   });
 
   it('scenarios can be switched off', () => {
-    const quiet = [...simulateDays({
-      ...OPTIONS,
-      days: 20,
-      scenarios: { amountThreshold: Infinity, compromisedTerminalsPerDay: 0, compromisedCustomersPerDay: 0 },
-    })].flatMap((day) => day.transactions);
+    const quiet = [
+      ...simulateDays({
+        ...OPTIONS,
+        days: 20,
+        scenarios: { amountThreshold: Infinity, compromisedTerminalsPerDay: 0, compromisedCustomersPerDay: 0 },
+      }),
+    ].flatMap((day) => day.transactions);
     expect(quiet.length).toBeGreaterThan(5000);
     expect(quiet.filter((transaction) => transaction.TX_FRAUD !== 0)).toEqual([]);
   });

@@ -69,8 +69,10 @@ export class FraudScenarios {
   /** Labels a transaction of the current day (amount in cents). */
   label(customer: number, terminal: number, amountCents: number): FraudLabel {
     const day = this.currentDay;
-    if ((this.customerCompromisedUntil[customer] as number) > day
-      && this.cardAbuseDraws.nextFloat() < this.options.customerFraudShare) {
+    if (
+      (this.customerCompromisedUntil[customer] as number) > day &&
+      this.cardAbuseDraws.nextFloat() < this.options.customerFraudShare
+    ) {
       return { scenario: 3, amountCents: Math.round(amountCents * this.options.customerFraudAmountMultiplier) };
     }
     if ((this.terminalCompromisedUntil[terminal] as number) > day) return { scenario: 2, amountCents };

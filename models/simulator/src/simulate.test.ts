@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { csvChunks, CSV_HEADER } from './csv.js';
 import { SimulationOptionError, type SimulationOptions } from './options.js';
-import { simulate, simulateDays, type Transaction } from './simulate.js';
+import { simulate, simulateDays } from './simulate.js';
 import { summarize } from './summary.js';
 
 const SMALL: SimulationOptions = { seed: 11, customers: 300, terminals: 600, days: 30 };
@@ -74,16 +74,29 @@ describe('schema and ordering', () => {
     const problems: string[] = [];
     transactions.forEach((transaction, index) => {
       const previous = transactions[index - 1];
-      const expectedDatetime = new Date(start + transaction.TX_TIME_SECONDS * 1000).toISOString().slice(0, 19).replace('T', ' ');
+      const expectedDatetime = new Date(start + transaction.TX_TIME_SECONDS * 1000)
+        .toISOString()
+        .slice(0, 19)
+        .replace('T', ' ');
       const checks: [string, boolean][] = [
         ['id', transaction.TRANSACTION_ID === index],
         ['order', previous === undefined || transaction.TX_TIME_SECONDS >= previous.TX_TIME_SECONDS],
         ['day', transaction.TX_TIME_DAYS === Math.floor(transaction.TX_TIME_SECONDS / 86_400)],
         ['datetime', transaction.TX_DATETIME === expectedDatetime],
         ['fraud flag', transaction.TX_FRAUD === (transaction.TX_FRAUD_SCENARIO === 0 ? 0 : 1)],
-        ['customer', Number.isInteger(transaction.CUSTOMER_ID) && transaction.CUSTOMER_ID >= 0 && transaction.CUSTOMER_ID < 300],
-        ['terminal', Number.isInteger(transaction.TERMINAL_ID) && transaction.TERMINAL_ID >= 0 && transaction.TERMINAL_ID < 600],
-        ['amount', transaction.TX_AMOUNT >= 0 && Math.abs(transaction.TX_AMOUNT * 100 - Math.round(transaction.TX_AMOUNT * 100)) < 1e-6],
+        [
+          'customer',
+          Number.isInteger(transaction.CUSTOMER_ID) && transaction.CUSTOMER_ID >= 0 && transaction.CUSTOMER_ID < 300,
+        ],
+        [
+          'terminal',
+          Number.isInteger(transaction.TERMINAL_ID) && transaction.TERMINAL_ID >= 0 && transaction.TERMINAL_ID < 600,
+        ],
+        [
+          'amount',
+          transaction.TX_AMOUNT >= 0 &&
+            Math.abs(transaction.TX_AMOUNT * 100 - Math.round(transaction.TX_AMOUNT * 100)) < 1e-6,
+        ],
       ];
       for (const [name, ok] of checks) if (!ok) problems.push(`${name}: ${JSON.stringify(transaction)}`);
     });

@@ -86,7 +86,11 @@ function* flatten(days: Iterable<SimulatedDay>): Generator<Transaction, void, un
 
 function* generateDays(options: ResolvedSimulationOptions): Generator<SimulatedDay, void, undefined> {
   const { seed, profiles: profileOptions } = options;
-  const customers = generateCustomerProfiles(options.customers, profileOptions, new Random(seed, Stream.CustomerProfiles));
+  const customers = generateCustomerProfiles(
+    options.customers,
+    profileOptions,
+    new Random(seed, Stream.CustomerProfiles),
+  );
   const terminals = generateTerminalProfiles(options.terminals, new Random(seed, Stream.TerminalProfiles));
   const availableTerminals = terminalsWithinRadius(customers, terminals, options.radius);
   const fraud = new FraudScenarios(
@@ -113,7 +117,9 @@ function* generateDays(options: ResolvedSimulationOptions): Generator<SimulatedD
       );
       for (let i = 0; i < count; i += 1) {
         // Truncation toward zero and the open interval follow the handbook.
-        const secondOfDay = Math.trunc(random.normal(profileOptions.timeOfDayMeanSeconds, profileOptions.timeOfDayStdSeconds));
+        const secondOfDay = Math.trunc(
+          random.normal(profileOptions.timeOfDayMeanSeconds, profileOptions.timeOfDayStdSeconds),
+        );
         if (secondOfDay <= 0 || secondOfDay >= SECONDS_PER_DAY) continue;
 
         const meanAmount = customers.meanAmount[customer] as number;

@@ -7,7 +7,13 @@ const iterations = Number(params.get('iterations') ?? 300);
 async function run() {
   const t0 = performance.now();
   const { createScorer } = await import('@fraudscore/sdk');
-  const scorer = await createScorer({ bundle: './bundle/', backend, cache: false, history: 'memory', wasmPaths: new URL('./ort/', location.href).href });
+  const scorer = await createScorer({
+    bundle: './bundle/',
+    backend,
+    cache: false,
+    history: 'memory',
+    wasmPaths: new URL('./ort/', location.href).href,
+  });
   const tx = { id: 'bench', customerId: 'c1', terminalId: 't1', amount: 42.5, timestamp: Date.now() };
   await scorer.score(tx);
   const coldStartMs = performance.now() - t0;
@@ -25,4 +31,13 @@ async function run() {
   await latencies(true); // warm-up
   window.__bench = { backend, coldStartMs, withShap: await latencies(true), withoutShap: await latencies(false) };
 }
-run().catch((error) => { window.__benchError = String(error?.stack ?? error); });
+if (params.get('mode') === 'deep')
+  import('./deep.js')
+    .then((deep) => deep.start())
+    .catch((error) => {
+      window.__benchError = String(error?.stack ?? error);
+    });
+else
+  run().catch((error) => {
+    window.__benchError = String(error?.stack ?? error);
+  });

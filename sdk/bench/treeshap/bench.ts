@@ -1,9 +1,10 @@
 // TreeSHAP and margin speed of the TypeScript tree evaluator (sdk/src/trees), one thread, on shap.json's rows
 // repeated. Build and run from the repository root (see README.md):
 //   pnpm exec tsc -p sdk/bench/treeshap/tsconfig.json && node sdk/bench/treeshap/.build/bench/treeshap/bench.js \
-//     [--repeat 20] [--native native.json] [--max-table-bytes 0]
-// With --native (the JSON that native.py prints) it also reports TS time / native time; --max-table-bytes 0
-// measures the plain Algorithm 2 walk (no leaf tables).
+//     [--repeat 20] [--native native.json] [--max-bytes 0] [--max-table-depth 0] [--pair models/work/deep-pair/full]
+// With --native (the JSON that native.py prints) it also reports TS time / native time; --max-bytes 0 measures the
+// plain Algorithm 2 walk, --max-table-depth 0 Linear TreeSHAP without tables; --pair a deep pair instead of the
+// default bundle (python -m fraudmodels deep-pair).
 
 import { readFileSync } from 'node:fs';
 import { parseTrees } from '../../src/trees/model.js';
@@ -16,18 +17,34 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
-const treesText = readFileSync(new URL('models/bundles/default/trees.json', root), 'utf8');
+const pair = arg('pair');
+const treesText = readFileSync(
+  pair === undefined ? new URL('models/bundles/default/trees.json', root) : `${pair}/trees.json`,
+  'utf8',
+);
 let started = process.hrtime.bigint();
 const ensembles = parseTrees(JSON.parse(treesText));
 const parseMs = Number(process.hrtime.bigint() - started) / 1e6;
 started = process.hrtime.bigint();
-const maxTableBytes = arg('max-table-bytes'); // 0: Algorithm 2 walk only
-const explainer = new TreeExplainer(ensembles, maxTableBytes === undefined ? {} : { maxTableBytes: Number(maxTableBytes) });
+const options = { maxBytes: arg('max-bytes'), maxTableDepth: arg('max-table-depth') }; // --max-bytes 0: the walk only
+const explainer = new TreeExplainer(
+  ensembles,
+  Object.fromEntries(
+    Object.entries(options)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, Number(v)]),
+  ),
+);
 const explainerMs = Number(process.hrtime.bigint() - started) / 1e6;
-const shapDoc = readJson('models/conformance/default/shap.json');
-const weights: Record<string, number> = shapDoc.weights;
+const shapDoc =
+  pair === undefined
+    ? readJson('models/conformance/default/shap.json')
+    : JSON.parse(readFileSync(`${pair}/shap.json`, 'utf8'));
+const weights: Record<string, number> = shapDoc.weights ?? { lightgbm: 0.6, xgboost: 0.4 }; // a deep pair has no manifest
 const width = ensembles.features.length;
-const base: Float64Array[] = shapDoc.rows.map((r: { features: (number | null)[] }) => Float64Array.from(r.features, (v) => v ?? NaN));
+const base: Float64Array[] = shapDoc.rows.map((r: { features: (number | null)[] }) =>
+  Float64Array.from(r.features, (v) => v ?? NaN),
+);
 const repeat = Number(arg('repeat') ?? 20);
 const rows: Float64Array[] = Array.from({ length: repeat }, () => base).flat();
 const out = new Float64Array(width);
@@ -45,15 +62,17 @@ function bestOf(runs: number, fn: () => void): number {
 }
 
 /** The q-quantile of sorted numbers. */
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 let sink = 0; // keeps results alive so nothing is optimised away
 const shapEnsemble = bestOf(5, () => {
   for (const row of rows) sink += explainer.explainEnsemble(weights, row, out).baseValue;
 });
-const shapModel = (name: string): number => bestOf(5, () => {
-  for (const row of rows) sink += explainer.explain(name, row, out);
-});
+const shapModel = (name: string): number =>
+  bestOf(5, () => {
+    for (const row of rows) sink += explainer.explain(name, row, out);
+  });
 const shap = {
   rows: rows.length,
   ensemble_rows_per_s: rows.length / shapEnsemble,
@@ -89,7 +108,7 @@ const margin = {
 const setup = {
   parse_trees_json_ms: parseMs, // JSON.parse + parseTrees, cold
   new_tree_explainer_ms: explainerMs, // cold, builds the leaf tables
-  table_bytes: explainer.tableUsage('lightgbm').bytes + explainer.tableUsage('xgboost').bytes,
+  explainer_bytes: explainer.usage('lightgbm').bytes + explainer.usage('xgboost').bytes,
 };
 const report: Record<string, unknown> = { node: process.version, setup, shap, margin };
 const nativePath = arg('native');

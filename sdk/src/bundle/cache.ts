@@ -56,10 +56,12 @@ export class IndexedDbBundleCache implements BundleCache {
 
   async #use<T>(action: (db: IDBPDatabase) => Promise<T>): Promise<T | undefined> {
     // openDB can throw synchronously (SecurityError in some private modes), hence the async wrapper.
-    this.#db ??= (async () => openDB(DATABASE, 1, { upgrade: (db) => void db.createObjectStore(STORE) }))().catch((error: unknown) => {
-      this.#degrade(error);
-      return undefined;
-    });
+    this.#db ??= (async () => openDB(DATABASE, 1, { upgrade: (db) => void db.createObjectStore(STORE) }))().catch(
+      (error: unknown) => {
+        this.#degrade(error);
+        return undefined;
+      },
+    );
     const db = await this.#db;
     if (!db) return undefined;
     try {
@@ -74,7 +76,9 @@ export class IndexedDbBundleCache implements BundleCache {
     this.#db = Promise.resolve(undefined);
     if (!this.#warned) {
       this.#warned = true;
-      this.#warn(`fraudscore: IndexedDB is unavailable (${String(error)}); model bundles will not be cached, so scoring offline needs a page that stays open`);
+      this.#warn(
+        `fraudscore: IndexedDB is unavailable (${String(error)}); model bundles will not be cached, so scoring offline needs a page that stays open`,
+      );
     }
   }
 }

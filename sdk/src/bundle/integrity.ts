@@ -14,10 +14,16 @@ export async function checkFile(manifest: Manifest, name: string, bytes: Uint8Ar
   const entry = manifest.files[name];
   if (!entry) throw new IntegrityError(name, 'not listed in manifest.json, so it cannot be trusted');
   if (bytes.byteLength !== entry.bytes) {
-    throw new IntegrityError(name, `has ${bytes.byteLength} bytes, the manifest says ${entry.bytes} (truncated or replaced); download the bundle again`);
+    throw new IntegrityError(
+      name,
+      `has ${bytes.byteLength} bytes, the manifest says ${entry.bytes} (truncated or replaced); download the bundle again`,
+    );
   }
   if ((await sha256Hex(bytes)) !== entry.sha256) {
-    throw new IntegrityError(name, 'does not match its sha256 in manifest.json (tampered or corrupted); download the bundle again');
+    throw new IntegrityError(
+      name,
+      'does not match its sha256 in manifest.json (tampered or corrupted); download the bundle again',
+    );
   }
 }
 
@@ -31,20 +37,33 @@ function fromBase64(text: string): Uint8Array {
 }
 
 /** Verifies manifest.sig.json over the manifest's exact bytes with the configured public key (hex, 32 bytes). */
-export async function checkSignature(manifestBytes: Uint8Array, signatureBytes: Uint8Array | undefined, publicKeyHex: string): Promise<void> {
+export async function checkSignature(
+  manifestBytes: Uint8Array,
+  signatureBytes: Uint8Array | undefined,
+  publicKeyHex: string,
+): Promise<void> {
   if (!signatureBytes) {
-    throw new IntegrityError('manifest.sig.json', 'missing, but a public key is configured: use a signed bundle (`python -m fraudmodels export --signing-key ...`) or drop the key');
+    throw new IntegrityError(
+      'manifest.sig.json',
+      'missing, but a public key is configured: use a signed bundle (`python -m fraudmodels export --signing-key ...`) or drop the key',
+    );
   }
   let signature: Uint8Array;
   try {
     const doc = JSON.parse(new TextDecoder().decode(signatureBytes)) as { algorithm?: string; signature?: string };
-    if (doc.algorithm !== 'Ed25519' || typeof doc.signature !== 'string') throw new Error('not an Ed25519 signature document');
+    if (doc.algorithm !== 'Ed25519' || typeof doc.signature !== 'string')
+      throw new Error('not an Ed25519 signature document');
     signature = fromBase64(doc.signature);
   } catch {
     throw new IntegrityError('manifest.sig.json', 'is not a valid signature document');
   }
   const publicKey = fromHex(publicKeyHex, 'publicKey');
-  if (publicKey.length !== 32) throw new ModelLoadError(`publicKey must be 32 bytes of hex (64 characters), got ${publicKey.length} bytes`);
+  if (publicKey.length !== 32)
+    throw new ModelLoadError(`publicKey must be 32 bytes of hex (64 characters), got ${publicKey.length} bytes`);
   const valid = signature.length === 64 && (await verifyAsync(signature, manifestBytes, publicKey).catch(() => false));
-  if (!valid) throw new IntegrityError('manifest.json', 'its Ed25519 signature does not verify with the configured public key: the bundle was altered or signed with another key');
+  if (!valid)
+    throw new IntegrityError(
+      'manifest.json',
+      'its Ed25519 signature does not verify with the configured public key: the bundle was altered or signed with another key',
+    );
 }

@@ -22,7 +22,10 @@ async function signed(files: BundleFiles): Promise<{ files: BundleFiles; publicK
   const secret = utils.randomSecretKey();
   const signature = await signAsync(files['manifest.json']!, secret);
   const doc = { algorithm: 'Ed25519', publicKey: hex(await getPublicKeyAsync(secret)), signature: base64(signature) };
-  return { files: { ...files, 'manifest.sig.json': new TextEncoder().encode(JSON.stringify(doc)) }, publicKey: doc.publicKey };
+  return {
+    files: { ...files, 'manifest.sig.json': new TextEncoder().encode(JSON.stringify(doc)) },
+    publicKey: doc.publicKey,
+  };
 }
 
 describe('loadBundleFiles', () => {
@@ -45,14 +48,18 @@ describe('loadBundleFiles', () => {
 
   it('refuses a truncated file', async () => {
     const files = await defaultFiles();
-    await expect(loadBundleFiles({ ...files, 'model.onnx': files['model.onnx']!.slice(0, 1000) })).rejects.toThrow(/model\.onnx: has 1000 bytes/);
+    await expect(loadBundleFiles({ ...files, 'model.onnx': files['model.onnx']!.slice(0, 1000) })).rejects.toThrow(
+      /model\.onnx: has 1000 bytes/,
+    );
   });
 
   it('refuses a missing file and a broken manifest with a load error', async () => {
     const files = await defaultFiles();
     delete files['reference.json'];
     await expect(loadBundleFiles(files)).rejects.toBeInstanceOf(ModelLoadError);
-    await expect(loadBundleFiles({ 'manifest.json': new TextEncoder().encode('{"format": 1') })).rejects.toThrow(/not valid JSON/);
+    await expect(loadBundleFiles({ 'manifest.json': new TextEncoder().encode('{"format": 1') })).rejects.toThrow(
+      /not valid JSON/,
+    );
   });
 
   it('checks the Ed25519 signature when a public key is configured', async () => {
@@ -60,7 +67,12 @@ describe('loadBundleFiles', () => {
     await expect(loadBundleFiles(files, { publicKey })).resolves.toBeTruthy();
     const other = await signed(await defaultFiles());
     await expect(loadBundleFiles(files, { publicKey: other.publicKey })).rejects.toThrow(/signature does not verify/);
-    const altered = { ...files, 'manifest.json': new TextEncoder().encode(new TextDecoder().decode(files['manifest.json']).replace('"1.0.0"', '"1.0.1"')) };
+    const altered = {
+      ...files,
+      'manifest.json': new TextEncoder().encode(
+        new TextDecoder().decode(files['manifest.json']).replace('"1.0.0"', '"1.0.1"'),
+      ),
+    };
     await expect(loadBundleFiles(altered, { publicKey })).rejects.toBeInstanceOf(IntegrityError);
     const unsigned = await defaultFiles();
     await expect(loadBundleFiles(unsigned, { publicKey })).rejects.toThrow(/manifest\.sig\.json: missing/);

@@ -37,11 +37,15 @@ export async function loadBundleFiles(source: BundleSource, options: LoadOptions
   } catch (error) {
     // Offline: the last bundle this source served, if it was cached.
     const last = sourceKey ? await cache.match(`latest:${sourceKey}`) : undefined;
-    if (!last?.['manifest.json']) throw new ModelLoadError(`cannot read manifest.json from ${describe(source)}: ${String(error)}`, { cause: error });
+    if (!last?.['manifest.json'])
+      throw new ModelLoadError(`cannot read manifest.json from ${describe(source)}: ${String(error)}`, {
+        cause: error,
+      });
     manifestBytes = last['manifest.json'];
     signatureBytes = last['manifest.sig.json'];
   }
-  if (!manifestBytes) throw new ModelLoadError(`${describe(source)} has no manifest.json: point the SDK at a bundle directory`);
+  if (!manifestBytes)
+    throw new ModelLoadError(`${describe(source)} has no manifest.json: point the SDK at a bundle directory`);
   if (options.publicKey) await checkSignature(manifestBytes, signatureBytes, options.publicKey);
   const manifest = parseManifest(manifestBytes);
   const key = `${manifest.name}@${manifest.version}#${await sha256Hex(manifestBytes)}`;
@@ -76,7 +80,10 @@ async function readRequired(read: BundleReader, name: string, source: BundleSour
 
 function readerFor(source: BundleSource, fetcher: typeof fetch): { read: BundleReader; sourceKey: string | undefined } {
   if (typeof source === 'string' || source instanceof URL) {
-    const base = new URL(String(source).endsWith('/') ? String(source) : `${String(source)}/`, globalThis.location?.href);
+    const base = new URL(
+      String(source).endsWith('/') ? String(source) : `${String(source)}/`,
+      globalThis.location?.href,
+    );
     return {
       sourceKey: base.href,
       read: async (name) => {
@@ -97,6 +104,7 @@ function readerFor(source: BundleSource, fetcher: typeof fetch): { read: BundleR
 
 function describe(source: BundleSource): string {
   if (typeof source === 'string' || source instanceof URL) return String(source);
-  if (typeof (source as { read?: unknown }).read === 'function') return (source as { key?: string }).key ?? 'the bundle reader';
+  if (typeof (source as { read?: unknown }).read === 'function')
+    return (source as { key?: string }).key ?? 'the bundle reader';
   return 'the given bundle files';
 }

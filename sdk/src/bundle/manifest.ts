@@ -28,15 +28,20 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch (cause) {
-    throw new ModelLoadError('manifest.json is not valid JSON: the bundle is damaged or this is not a bundle URL', { cause });
+    throw new ModelLoadError('manifest.json is not valid JSON: the bundle is damaged or this is not a bundle URL', {
+      cause,
+    });
   }
   const fail = (what: string): never => {
     throw new ModelLoadError(`manifest.json: ${what}; re-export the bundle with \`python -m fraudmodels export\``);
   };
   if (!isRecord(doc)) return fail('not a JSON object');
-  if (doc['format'] !== MANIFEST_FORMAT) fail(`format is ${JSON.stringify(doc['format'])}, this SDK reads "${MANIFEST_FORMAT}"`);
-  for (const key of ['name', 'version', 'createdAt'] as const) if (typeof doc[key] !== 'string') fail(`${key} must be a string`);
-  if (!Array.isArray(doc['features']) || !doc['features'].every((f) => typeof f === 'string')) fail('features must be a list of names');
+  if (doc['format'] !== MANIFEST_FORMAT)
+    fail(`format is ${JSON.stringify(doc['format'])}, this SDK reads "${MANIFEST_FORMAT}"`);
+  for (const key of ['name', 'version', 'createdAt'] as const)
+    if (typeof doc[key] !== 'string') fail(`${key} must be a string`);
+  if (!Array.isArray(doc['features']) || !doc['features'].every((f) => typeof f === 'string'))
+    fail('features must be a list of names');
   const threshold = doc['threshold'];
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) fail('threshold must be a number in (0, 1)');
   const ensemble = doc['ensemble'];
@@ -46,9 +51,11 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   if (!isRecord(files)) return fail('files is missing');
   for (const name of REQUIRED_FILES) {
     const entry = files[name];
-    if (!isRecord(entry) || typeof entry['sha256'] !== 'string' || typeof entry['bytes'] !== 'number') fail(`files lists no sha256 and size for ${name}`);
+    if (!isRecord(entry) || typeof entry['sha256'] !== 'string' || typeof entry['bytes'] !== 'number')
+      fail(`files lists no sha256 and size for ${name}`);
   }
   const spec = doc['featureSpec'];
-  if (!isRecord(spec) || typeof spec['file'] !== 'string' || typeof spec['sha256'] !== 'string') fail('featureSpec is missing');
+  if (!isRecord(spec) || typeof spec['file'] !== 'string' || typeof spec['sha256'] !== 'string')
+    fail('featureSpec is missing');
   return doc as unknown as Manifest;
 }

@@ -92,7 +92,9 @@ class TextCanonicalizer {
     if (!match) return this.fail('expected a JSON value');
     this.at = number.lastIndex;
     // Python's json reads a number without fraction or exponent as an int, any other as a float.
-    return match[1] === undefined && match[2] === undefined ? BigInt(match[0]).toString() : pythonFloat(Number(match[0]));
+    return match[1] === undefined && match[2] === undefined
+      ? BigInt(match[0]).toString()
+      : pythonFloat(Number(match[0]));
   }
 
   private object(): string {
@@ -139,6 +141,8 @@ class TextCanonicalizer {
   }
 
   private string(): string {
+    // A JSON string token: RFC 8259 forbids unescaped control characters, so the class must name them.
+    // eslint-disable-next-line no-control-regex
     const token = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
     token.lastIndex = this.at;
     const match = token.exec(this.text);

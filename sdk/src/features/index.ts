@@ -16,6 +16,6 @@ export type {
 } from './spec.js';
 export { describeFeatures, LANGS, type FeatureWords, type Lang, type ValueKind } from './words.js';
 export { canonicalJson, specHash } from './canonical-json.js';
-export { normalizeTransaction, parseTimestamp } from './validate.js';
+export { normalizeTransaction, parseTimestamp, type NormalizeOptions } from './validate.js';
 export { computeFeatures, computeFeaturesSync, noHistory, upperBound } from './compute.js';
 export type { FeatureHistory, HistoryEntry, HistorySlice, KnownFeatures, SyncFeatureHistory } from './compute.js';

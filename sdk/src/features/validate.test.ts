@@ -4,7 +4,9 @@ import { ValidationError } from '../errors.js';
 import { compileSpec } from './spec.js';
 import { normalizeTransaction, parseTimestamp } from './validate.js';
 
-const specJson = JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8'));
+const specJson = JSON.parse(
+  readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8'),
+);
 const spec = compileSpec(specJson);
 const good = { id: 'tx1', customerId: 'c1', terminalId: 't1', amount: 12.5, timestamp: '2018-04-01T00:08:01.000Z' };
 
@@ -21,7 +23,12 @@ function fieldOf(tx: unknown, compiled = spec): string {
 describe('normalizeTransaction', () => {
   it('returns ids as strings, epoch ms and a label, keeping only declared fields', () => {
     expect(normalizeTransaction({ ...good, customerId: 35, label: 1, note: 'x' }, spec)).toEqual({
-      id: 'tx1', customerId: '35', terminalId: 't1', amount: 12.5, timestamp: 1522541281000, label: 1,
+      id: 'tx1',
+      customerId: '35',
+      terminalId: 't1',
+      amount: 12.5,
+      timestamp: 1522541281000,
+      label: 1,
     });
     expect(normalizeTransaction({ ...good, timestamp: 1522541281000 }, spec).label).toBeNull();
   });
@@ -43,10 +50,33 @@ describe('normalizeTransaction', () => {
     ['a fractional epoch', { timestamp: 1.5 }, 'timestamp'],
     ['a NaN epoch', { timestamp: NaN }, 'timestamp'],
     ['a label of 2', { label: 2 }, 'label'],
+    ['a NUL in the id', { id: 'tx\u0000' }, 'id'],
+    ['a lone surrogate in the customer id', { customerId: 'c\ud800' }, 'customerId'],
+    ['a control character in the terminal id', { terminalId: 't\u0085' }, 'terminalId'],
+    ['an id of 257 characters', { id: 'x'.repeat(257) }, 'id'],
+    ['a fractional customer id', { customerId: 35.5 }, 'customerId'],
+    ['an id above 2^53', { id: 2 ** 53 + 2 }, 'id'],
+    ['an amount above the ceiling', { amount: 1.7e308 }, 'amount'],
+    ['a timestamp in year 0', { timestamp: '0000-01-01T00:00:00Z' }, 'timestamp'],
+    ['a timestamp before 1970', { timestamp: -1 }, 'timestamp'],
   ];
   for (const [what, change, field] of refused) {
     it(`refuses ${what}, naming ${field}`, () => expect(fieldOf({ ...good, ...change })).toBe(field));
   }
+
+  it('applies the timestamp window around `now` when given, and a configured ceiling', () => {
+    const now = Date.parse('2018-04-01T12:00:00Z');
+    expect(normalizeTransaction(good, spec, { now }).timestamp).toBe(1522541281000);
+    expect(() => normalizeTransaction({ ...good, timestamp: '2018-02-01T00:00:00Z' }, spec, { now })).toThrow(
+      /days before the clock/,
+    );
+    expect(
+      normalizeTransaction({ ...good, timestamp: '2018-02-01T00:00:00Z' }, spec, { now, limits: { timeWindow: false } })
+        .id,
+    ).toBe('tx1');
+    expect(() => normalizeTransaction({ ...good, amount: 2e9 }, spec)).toThrow(/ceiling of 1,000,000,000/);
+    expect(normalizeTransaction({ ...good, amount: 2e9 }, spec, { limits: { maxAmount: 5e9 } }).amount).toBe(2e9);
+  });
 
   it('refuses what is not an object', () => {
     expect(fieldOf(null)).toBe('transaction');
@@ -56,17 +86,32 @@ describe('normalizeTransaction', () => {
   it('checks declared extra fields by type; optional ones may be absent, windowed entities may not', () => {
     const extended = compileSpec({
       ...specJson,
-      fields: { ...specJson.fields, channel: { type: 'category' }, score: { type: 'number', max: 1 }, deviceId: { type: 'id' }, note: { type: 'string' } },
-      features: [...specJson.features, { name: 'DEVICE_COUNT', type: 'count', window: { entity: 'deviceId', length: '1d', aggregate: 'count' } }],
+      fields: {
+        ...specJson.fields,
+        channel: { type: 'category' },
+        score: { type: 'number', max: 1 },
+        deviceId: { type: 'id' },
+        note: { type: 'string' },
+      },
+      features: [
+        ...specJson.features,
+        { name: 'DEVICE_COUNT', type: 'count', window: { entity: 'deviceId', length: '1d', aggregate: 'count' } },
+      ],
     });
     const base = { ...good, deviceId: 7 };
     expect(normalizeTransaction(base, extended)).toMatchObject({ deviceId: '7' });
-    expect(normalizeTransaction({ ...base, score: null, channel: 'web' }, extended)).toMatchObject({ score: null, channel: 'web' });
+    expect(normalizeTransaction({ ...base, score: null, channel: 'web' }, extended)).toMatchObject({
+      score: null,
+      channel: 'web',
+    });
     expect(fieldOf(good, extended)).toBe('deviceId');
     expect(fieldOf({ ...base, channel: {} }, extended)).toBe('channel');
     expect(fieldOf({ ...base, score: 'high' }, extended)).toBe('score');
     expect(fieldOf({ ...base, score: 2 }, extended)).toBe('score');
     expect(fieldOf({ ...base, note: 3 }, extended)).toBe('note');
+    expect(fieldOf({ ...base, note: 'a\u0000b' }, extended)).toBe('note');
+    expect(fieldOf({ ...base, channel: 'web\ud800' }, extended)).toBe('channel');
+    expect(fieldOf({ ...base, deviceId: '' }, extended)).toBe('deviceId');
   });
 });
 

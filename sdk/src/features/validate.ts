@@ -1,5 +1,15 @@
-// Input validation: a transaction the spec cannot read is refused with a ValidationError naming the field, never
-// scored silently with made-up values.
+// Input validation: a transaction the spec cannot read, or one outside the input contract (../contract.ts), is
+// refused with a ValidationError naming the field, never scored silently with made-up values.
+import {
+  amountProblem,
+  describe,
+  idProblem,
+  resolveLimits,
+  RULES,
+  textProblem,
+  timestampProblem,
+  type InputLimits,
+} from '../contract.js';
 import { ValidationError } from '../errors.js';
 import type { NormalizedTransaction } from '../transaction.js';
 import type { CompiledSpec, FieldType } from './spec.js';
@@ -8,36 +18,51 @@ import type { CompiledSpec, FieldType } from './spec.js';
 const CORE_FIELDS: ReadonlySet<string> = new Set(['id', 'customerId', 'terminalId', 'amount', 'timestamp', 'label']);
 const MAX_EPOCH_MS = 8.64e15; // the ECMAScript Date range
 
+export interface NormalizeOptions {
+  /** Amount ceiling and timestamp window (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<InputLimits>;
+  /** The clock (epoch ms) the timestamp window is judged against; without it only the 1970..9999 range is checked. */
+  now?: number;
+}
+
 /**
  * Checks a raw transaction and returns a new object with the core fields and the spec's declared fields only:
  * ids as strings, timestamps as epoch ms, label 0 | 1 | null. Optional declared fields may be absent or null
  * (missing); a field the spec windows on is required.
  */
-export function normalizeTransaction(tx: unknown, spec: CompiledSpec): NormalizedTransaction {
+export function normalizeTransaction(
+  tx: unknown,
+  spec: CompiledSpec,
+  options: NormalizeOptions = {},
+): NormalizedTransaction {
   if (typeof tx !== 'object' || tx === null || Array.isArray(tx)) {
     throw new ValidationError('transaction', 'must be an object with id, customerId, terminalId, amount and timestamp');
   }
+  const limits = resolveLimits(options.limits);
   const raw = tx as Record<string, unknown>;
   const id = requiredId(raw, 'id');
   const customerId = requiredId(raw, 'customerId');
   const terminalId = requiredId(raw, 'terminalId');
   const amount = raw['amount'];
-  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
-    throw new ValidationError('amount', `must be a finite number >= 0, got ${describe(amount)}`);
-  }
+  const amountIssue = amountProblem(amount, limits.maxAmount);
+  if (amountIssue !== undefined) throw new ValidationError('amount', amountIssue);
+  const timestamp = parseTimestamp(raw['timestamp'], 'timestamp');
+  const timeIssue = timestampProblem(timestamp, limits.timeWindow, options.now);
+  if (timeIssue !== undefined) throw new ValidationError('timestamp', timeIssue);
   const out: NormalizedTransaction = {
     id,
     customerId,
     terminalId,
-    amount,
-    timestamp: parseTimestamp(raw['timestamp'], 'timestamp'),
+    amount: amount as number,
+    timestamp,
     label: label(raw['label'], 'label'),
   };
   for (const [name, type] of spec.fields) {
     if (CORE_FIELDS.has(name)) continue;
     const value = raw[name];
     if (value === undefined || value === null) {
-      if (spec.entities.some((e) => e.entity === name)) throw new ValidationError(name, 'is required: the spec aggregates over it');
+      if (spec.entities.some((e) => e.entity === name))
+        throw new ValidationError(name, 'is required: the spec aggregates over it');
       if (value === null) out[name] = null;
       continue;
     }
@@ -53,20 +78,25 @@ function extraField(value: unknown, name: string, type: FieldType, spec: Compile
       return requiredId({ [name]: value }, name);
     case 'string':
       if (typeof value !== 'string') throw new ValidationError(name, `must be a string, got ${describe(value)}`);
-      return value;
+      return text(value, name);
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(name, `must be a finite number, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new ValidationError(name, `must be a finite number, got ${describe(value)}`);
       checkBounds(value, name, spec);
       return value;
-    case 'timestamp':
-      return parseTimestamp(value, name);
+    case 'timestamp': {
+      const ms = parseTimestamp(value, name);
+      const problem = timestampProblem(ms, false);
+      if (problem !== undefined) throw new ValidationError(name, problem);
+      return ms;
+    }
     case 'label':
       return label(value, name);
     case 'category':
       if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
         throw new ValidationError(name, `must be a string or a finite number (a category), got ${describe(value)}`);
       }
-      return value;
+      return typeof value === 'string' ? text(value, name) : value;
   }
 }
 
@@ -79,11 +109,18 @@ function checkBounds(value: unknown, name: string, spec: CompiledSpec): void {
   if (typeof max === 'number' && value > max) throw new ValidationError(name, `must be <= ${max}, got ${value}`);
 }
 
+/** An id or entity id: text as it is, a whole number as its decimal text; anything else refused, never rewritten. */
 function requiredId(raw: Record<string, unknown>, name: string): string {
   const value = raw[name];
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new ValidationError(name, `must be a non-empty string or a finite number, got ${describe(value)}`);
+  const problem = idProblem(value);
+  if (problem !== undefined) throw new ValidationError(name, problem);
+  return typeof value === 'number' ? String(value) : (value as string);
+}
+
+function text(value: string, name: string): string {
+  const problem = textProblem(value);
+  if (problem !== undefined) throw new ValidationError(name, problem);
+  return value;
 }
 
 function label(value: unknown, name: string): 0 | 1 | null {
@@ -92,7 +129,8 @@ function label(value: unknown, name: string): 0 | 1 | null {
   throw new ValidationError(name, `must be 0 (legitimate), 1 (fraud) or null (not known), got ${describe(value)}`);
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
 /**
  * ISO 8601 text (with a zone, or read as UTC; a date alone is midnight UTC) or integer epoch ms → epoch ms.
@@ -101,18 +139,36 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\
 export function parseTimestamp(value: unknown, name = 'timestamp'): number {
   if (typeof value === 'number') {
     if (Number.isInteger(value) && Math.abs(value) <= MAX_EPOCH_MS) return value;
-    throw new ValidationError(name, `epoch milliseconds must be an integer within the Date range, got ${describe(value)}`);
+    throw new ValidationError(
+      name,
+      `must be ${RULES.timestamp}; epoch milliseconds must be a whole number, got ${describe(value)}`,
+    );
   }
   const m = typeof value === 'string' ? ISO.exec(value) : null;
   if (!m) {
-    throw new ValidationError(name, `must be ISO 8601 text like "2018-04-01T00:08:01Z" or epoch milliseconds, got ${describe(value)}`);
+    throw new ValidationError(name, `must be ${RULES.timestamp}, got ${describe(value)}`);
   }
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as
-    [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const offsetHours = Number(m[10] ?? 0);
   const offsetMinutes = Number(m[11] ?? 0);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59
-    || offsetHours > 23 || offsetMinutes > 59) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  ) {
     throw new ValidationError(name, `${JSON.stringify(value)} is not a possible date and time`);
   }
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)); // below a millisecond is dropped, as in training
@@ -133,11 +189,4 @@ function daysFromCivil(year: number, month: number, day: number): number {
   const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146_097 + dayOfEra - 719_468;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

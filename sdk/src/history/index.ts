@@ -2,6 +2,10 @@
 export type { Awaitable, HistoryEntry, HistoryStore, HistoryStoreOptions } from './store.js';
 export { MemoryHistoryStore, type MemoryHistoryStoreOptions } from './memory.js';
 export {
-  DEFAULT_DB_NAME, DEVICE_ENTITIES, IndexedDbHistoryStore, openHistoryStore, type IndexedDbHistoryStoreOptions,
+  DEFAULT_DB_NAME,
+  DEVICE_ENTITIES,
+  IndexedDbHistoryStore,
+  openHistoryStore,
+  type IndexedDbHistoryStoreOptions,
   type OpenHistoryStoreOptions,
 } from './indexeddb.js';

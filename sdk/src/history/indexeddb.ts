@@ -2,7 +2,6 @@
 // is one implementation of a small interface, and openHistoryStore falls back to memory (with one warning) where
 // IndexedDB is missing or refuses to open (private browsing, disabled storage).
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { ValidationError } from '../errors.js';
 import type { CompiledSpec } from '../features/spec.js';
 import type { NormalizedTransaction } from '../transaction.js';
 import { checkLabel, MemoryHistoryStore } from './memory.js';

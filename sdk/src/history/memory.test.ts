@@ -50,6 +50,20 @@ describe('MemoryHistoryStore', () => {
     expect(store.query('customerId', 'nobody', 0, 10 * DAY)).toEqual([]);
   });
 
+  it('removes an entry from every timeline (a scoring that failed after recording teaches nothing)', () => {
+    const store = new MemoryHistoryStore(spec, { clock: () => 0 });
+    store.add(tx('a', DAY, 'c1'));
+    store.add(tx('b', 2 * DAY, 'c1'));
+    expect(store.remove('a')).toBe(true);
+    expect(store.remove('a')).toBe(false);
+    expect(store.get('a')).toBeUndefined();
+    expect(store.query('customerId', 'c1', 0, 10 * DAY).map((e) => e.id)).toEqual(['b']);
+    expect(store.query('terminalId', 't', 0, 10 * DAY).map((e) => e.id)).toEqual(['b']);
+    expect(store.remove('b')).toBe(true);
+    expect(store.query('customerId', 'c1', 0, 10 * DAY)).toEqual([]);
+    expect(store.add(tx('a', DAY, 'c1'))).toBe(true);
+  });
+
   it('sets a label once for every timeline, and the terminal risk sees it', () => {
     const store = new MemoryHistoryStore(spec, { clock: () => 0 });
     store.add(tx('a', DAY, 'c1'));

@@ -88,6 +88,24 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
     return this.byId.get(id);
   }
 
+  /**
+   * Takes a stored transaction out again (from every entity's timeline); false if it is not stored. For a server
+   * whose scoring failed after the scorer recorded the transaction: a payment that was not accepted teaches nothing.
+   */
+  remove(id: string): boolean {
+    const entry = this.byId.get(id);
+    if (entry === undefined) return false;
+    this.byId.delete(id);
+    for (const [entity, timeline] of this.timelines) {
+      const entries = timeline.get(entry[entity] as string);
+      const at = entries?.indexOf(entry) ?? -1;
+      if (at < 0) continue;
+      entries!.splice(at, 1);
+      if (entries!.length === 0) timeline.delete(entry[entity] as string);
+    }
+    return true;
+  }
+
   setLabel(id: string, label: 0 | 1 | null, knownAt: number = this.clock()): boolean {
     checkLabel(label, knownAt);
     const entry = this.byId.get(id);

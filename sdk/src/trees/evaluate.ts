@@ -7,7 +7,9 @@ import type { TreeModel } from './model.js';
 /** InferenceError unless an input has the expected number of values. */
 export function checkWidth(actual: number, expected: number, what: string): void {
   if (actual !== expected) {
-    throw new InferenceError(`${what}: expected ${expected} values, got ${actual}; pass one value per feature in trees.json order (NaN = missing)`);
+    throw new InferenceError(
+      `${what}: expected ${expected} values, got ${actual}; pass one value per feature in trees.json order (NaN = missing)`,
+    );
   }
 }
 

@@ -11,4 +11,11 @@ export {
   type TreeModel,
 } from './model.js';
 export { findLeaf, prepareRow, sumLeaves } from './evaluate.js';
-export { TreeExplainer, expectedValue, type EnsembleExplanation, type TreeExplainerOptions } from './treeshap.js';
+export {
+  DEFAULT_MAX_BYTES,
+  TreeExplainer,
+  expectedValue,
+  type EnsembleExplanation,
+  type ExplainerUsage,
+  type TreeExplainerOptions,
+} from './treeshap.js';

@@ -29,7 +29,8 @@ export function asString(value: unknown, where: string): string {
 
 /** The value as a finite number. */
 export function asNumber(value: unknown, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw malformed(where, `expected a finite number, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw malformed(where, `expected a finite number, got ${describe(value)}`);
   return value;
 }
 
@@ -42,7 +43,10 @@ export function asInteger(value: unknown, where: string): number {
 /** The value, which must be one of `allowed` (the formats this evaluator implements). */
 export function asOneOf<T extends string>(value: unknown, allowed: readonly T[], where: string): T {
   if (!allowed.includes(value as T)) {
-    throw malformed(where, `unsupported value ${describe(value)} (supported: ${allowed.map((a) => JSON.stringify(a)).join(', ')})`);
+    throw malformed(
+      where,
+      `unsupported value ${describe(value)} (supported: ${allowed.map((a) => JSON.stringify(a)).join(', ')})`,
+    );
   }
   return value as T;
 }

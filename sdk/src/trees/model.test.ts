@@ -45,15 +45,47 @@ describe('parseTrees', () => {
 
   it.each([
     ['another format', (d: any) => (d.format = 'fraudscore-trees/2'), /format: expected "fraudscore-trees\/1"/],
-    ['an unsupported comparison', (d: any) => (d.models[1].comparison = '>='), /model "xgboost" comparison: unsupported value ">="/],
+    [
+      'an unsupported comparison',
+      (d: any) => (d.models[1].comparison = '>='),
+      /model "xgboost" comparison: unsupported value ">="/,
+    ],
     ['an unsupported input type', (d: any) => (d.models[0].inputType = 'float16'), /model "lightgbm" inputType/],
-    ['arrays of different lengths', (d: any) => d.models[0].trees[3].cover.pop(), /model "lightgbm" tree 3: "cover" has/],
-    ['a child index out of range', (d: any) => (d.models[1].trees[7].right[0] = 99), /model "xgboost" tree 7 node 0 right: child 99/],
-    ['a child before its parent', (d: any) => (d.models[0].trees[0].left[1] = 1), /tree 0 node 1 left: child 1 is not a node after 1/],
-    ['a node with two parents', (d: any) => (d.models[1].trees[2].right[0] = 1), /tree 2 node 1: is the child of 2 nodes/],
-    ['a feature out of range', (d: any) => (d.models[0].trees[5].feature[0] = 15), /tree 5 node 0 feature: 15 is not -1/],
-    ['a float32 threshold that is not float32', (d: any) => (d.models[1].trees[0].threshold[0] = 0.1), /tree 0 node 0 threshold: 0.1 is not a float32/],
-    ['a missing field', (d: any) => delete d.models[0].trees[0].missingGoesLeft, /tree 0 missingGoesLeft: expected an array/],
+    [
+      'arrays of different lengths',
+      (d: any) => d.models[0].trees[3].cover.pop(),
+      /model "lightgbm" tree 3: "cover" has/,
+    ],
+    [
+      'a child index out of range',
+      (d: any) => (d.models[1].trees[7].right[0] = 99),
+      /model "xgboost" tree 7 node 0 right: child 99/,
+    ],
+    [
+      'a child before its parent',
+      (d: any) => (d.models[0].trees[0].left[1] = 1),
+      /tree 0 node 1 left: child 1 is not a node after 1/,
+    ],
+    [
+      'a node with two parents',
+      (d: any) => (d.models[1].trees[2].right[0] = 1),
+      /tree 2 node 1: is the child of 2 nodes/,
+    ],
+    [
+      'a feature out of range',
+      (d: any) => (d.models[0].trees[5].feature[0] = 15),
+      /tree 5 node 0 feature: 15 is not -1/,
+    ],
+    [
+      'a float32 threshold that is not float32',
+      (d: any) => (d.models[1].trees[0].threshold[0] = 0.1),
+      /tree 0 node 0 threshold: 0.1 is not a float32/,
+    ],
+    [
+      'a missing field',
+      (d: any) => delete d.models[0].trees[0].missingGoesLeft,
+      /tree 0 missingGoesLeft: expected an array/,
+    ],
     ['a non-numeric leaf value', (d: any) => (d.models[0].trees[0].value[2] = 'x'), /value: expected a finite number/],
     ['duplicate model names', (d: any) => (d.models[1].name = 'lightgbm'), /model names are not unique/],
   ])('rejects %s with a ModelLoadError saying where', (_, edit, message) => {

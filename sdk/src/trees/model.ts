@@ -93,10 +93,12 @@ export class TreeEnsembles {
   margins(modelName: string, rows: Float64Array, count: number, out?: Float64Array): Float64Array {
     const model = this.model(modelName);
     const width = this.features.length;
-    if (!Number.isSafeInteger(count) || count < 0) throw new InferenceError(`count must be a non-negative integer, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new InferenceError(`count must be a non-negative integer, got ${count}`);
     checkWidth(rows.length, count * width, `rows (${count} rows × ${width} features)`);
     const result = out ?? new Float64Array(count);
-    if (result.length < count) throw new InferenceError(`out has ${result.length} entries for ${count} rows; pass a longer array`);
+    if (result.length < count)
+      throw new InferenceError(`out has ${result.length} entries for ${count} rows; pass a longer array`);
     const float32Sum = model.sumType === 'float32';
     for (let r = 0; r < count; r++) {
       prepareRow(model, rows, r * width, this.prepared);
@@ -111,11 +113,15 @@ export class TreeEnsembles {
   }
 
   /** TreeSHAP of the blend Σ weight × margin: values in `out`, base value and margins returned. See treeshap.ts. */
-  explainEnsemble(weights: Readonly<Record<string, number>>, row: Float64Array, out: Float64Array): EnsembleExplanation {
+  explainEnsemble(
+    weights: Readonly<Record<string, number>>,
+    row: Float64Array,
+    out: Float64Array,
+  ): EnsembleExplanation {
     return this.explainer().explainEnsemble(weights, row, out);
   }
 
-  /** The TreeExplainer behind explain(), built on first use (it precomputes ~8 MB of tables for the default bundle). */
+  /** The TreeExplainer behind explain(), built on first use with the default memory budget of the runtime. */
   explainer(): TreeExplainer {
     this.shap ??= new TreeExplainer(this);
     return this.shap;
@@ -149,13 +155,15 @@ export function parseTrees(json: unknown): TreeEnsembles {
   if (entries.length === 0) throw malformed('models', 'no models');
   const models = entries.map((entry, i) => parseModel(entry, i, features.length));
   const names = models.map((m) => m.name);
-  if (new Set(names).size !== names.length) throw malformed('models', `model names are not unique: ${names.join(', ')}`);
+  if (new Set(names).size !== names.length)
+    throw malformed('models', `model names are not unique: ${names.join(', ')}`);
   return new TreeEnsembles(features, models);
 }
 
 /** Float32 quantities must be stored as exact float32 values (Math.fround is then lossless). */
 function checkType(v: number, type: NumberType, where: string): number {
-  if (type === 'float32' && Math.fround(v) !== v) throw malformed(where, `${v} is not a float32 value although its type is float32`);
+  if (type === 'float32' && Math.fround(v) !== v)
+    throw malformed(where, `${v} is not a float32 value although its type is float32`);
   return v;
 }
 
@@ -179,14 +187,20 @@ function parseModel(entry: unknown, index: number, featureCount: number): TreeMo
     sumType,
     coverType: asOneOf(m['coverType'], ['count', 'hessian'] as const, `${where} coverType`),
   };
-  if (settings.zeroThreshold !== null && settings.zeroThreshold < 0) throw malformed(`${where} zeroThreshold`, 'must be null or >= 0');
+  if (settings.zeroThreshold !== null && settings.zeroThreshold < 0)
+    throw malformed(`${where} zeroThreshold`, 'must be null or >= 0');
   const trees = asArray(m['trees'], `${where} trees`).map((t, i) => asTreeArrays(t, `${where} tree ${i}`));
   const treeStart = new Int32Array(trees.length + 1);
   trees.forEach((t, i) => (treeStart[i + 1] = treeStart[i]! + t.feature.length));
   const n = treeStart[trees.length]!;
   const flat = {
-    feature: new Int32Array(n), threshold: new Float64Array(n), left: new Int32Array(n), right: new Int32Array(n),
-    missingGoesLeft: new Uint8Array(n), value: new Float64Array(n), cover: new Float64Array(n),
+    feature: new Int32Array(n),
+    threshold: new Float64Array(n),
+    left: new Int32Array(n),
+    right: new Int32Array(n),
+    missingGoesLeft: new Uint8Array(n),
+    value: new Float64Array(n),
+    cover: new Float64Array(n),
   };
   let maxDepth = 0;
   trees.forEach((tree, t) => {
@@ -213,7 +227,14 @@ type FlatArrays = Pick<TreeModel, (typeof TREE_FIELDS)[number]>;
 type Settings = Pick<TreeModel, 'thresholdType' | 'leafType'>;
 
 /** Validates one tree node by node and copies it to the flat arrays from `start`; returns its depth. */
-function copyTree(tree: TreeArrays, start: number, flat: FlatArrays, s: Settings, featureCount: number, where: string): number {
+function copyTree(
+  tree: TreeArrays,
+  start: number,
+  flat: FlatArrays,
+  s: Settings,
+  featureCount: number,
+  where: string,
+): number {
   const n = tree.feature.length;
   const parents = new Int32Array(n);
   const depth = new Int32Array(n);
@@ -224,12 +245,19 @@ function copyTree(tree: TreeArrays, start: number, flat: FlatArrays, s: Settings
     const left = asInteger(tree.left[i], `${at} left`);
     const right = asInteger(tree.right[i], `${at} right`);
     const missing = tree.missingGoesLeft[i];
-    if (missing !== 0 && missing !== 1) throw malformed(`${at} missingGoesLeft`, `expected 0 or 1, got ${JSON.stringify(missing)}`);
-    if (f < -1 || f >= featureCount) throw malformed(`${at} feature`, `${f} is not -1 (leaf) or a column 0..${featureCount - 1}`);
-    if (f === -1 && (left !== -1 || right !== -1)) throw malformed(at, 'a leaf (feature -1) must have left = right = -1');
+    if (missing !== 0 && missing !== 1)
+      throw malformed(`${at} missingGoesLeft`, `expected 0 or 1, got ${JSON.stringify(missing)}`);
+    if (f < -1 || f >= featureCount)
+      throw malformed(`${at} feature`, `${f} is not -1 (leaf) or a column 0..${featureCount - 1}`);
+    if (f === -1 && (left !== -1 || right !== -1))
+      throw malformed(at, 'a leaf (feature -1) must have left = right = -1');
     if (f >= 0) {
-      for (const [side, child] of [['left', left], ['right', right]] as const) {
-        if (child <= i || child >= n) throw malformed(`${at} ${side}`, `child ${child} is not a node after ${i} (pre-order, ${n} nodes)`);
+      for (const [side, child] of [
+        ['left', left],
+        ['right', right],
+      ] as const) {
+        if (child <= i || child >= n)
+          throw malformed(`${at} ${side}`, `child ${child} is not a node after ${i} (pre-order, ${n} nodes)`);
         parents[child]! += 1;
         depth[child] = depth[i]! + 1;
         maxDepth = Math.max(maxDepth, depth[i]! + 1);
@@ -239,7 +267,8 @@ function copyTree(tree: TreeArrays, start: number, flat: FlatArrays, s: Settings
     if (cover < 0) throw malformed(`${at} cover`, `negative cover ${cover}`);
     const g = start + i;
     flat.feature[g] = f;
-    flat.threshold[g] = f >= 0 ? checkType(asNumber(tree.threshold[i], `${at} threshold`), s.thresholdType, `${at} threshold`) : 0;
+    flat.threshold[g] =
+      f >= 0 ? checkType(asNumber(tree.threshold[i], `${at} threshold`), s.thresholdType, `${at} threshold`) : 0;
     flat.left[g] = f >= 0 ? start + left : -1;
     flat.right[g] = f >= 0 ? start + right : -1;
     flat.missingGoesLeft[g] = missing;
@@ -248,7 +277,8 @@ function copyTree(tree: TreeArrays, start: number, flat: FlatArrays, s: Settings
     flat.cover[g] = cover;
   }
   for (let i = 1; i < n; i++) {
-    if (parents[i] !== 1) throw malformed(`${where} node ${i}`, `is the child of ${parents[i]} nodes instead of exactly one`);
+    if (parents[i] !== 1)
+      throw malformed(`${where} node ${i}`, `is the child of ${parents[i]} nodes instead of exactly one`);
   }
   return maxDepth;
 }

@@ -14,7 +14,12 @@ export interface PathBuffer {
 
 /** A path buffer of `size` entries. */
 export function newPathBuffer(size: number): PathBuffer {
-  return { feature: new Int32Array(size), zero: new Float64Array(size), one: new Float64Array(size), weight: new Float64Array(size) };
+  return {
+    feature: new Int32Array(size),
+    zero: new Float64Array(size),
+    one: new Float64Array(size),
+    weight: new Float64Array(size),
+  };
 }
 
 /** Copies entries from..from+count-1 to to..to+count-1 (a child starts from its parent's path). */

@@ -3,30 +3,40 @@
 //
 // In path-dependent TreeSHAP a leaf's contribution depends on the row only through which of the d unique features
 // on its path the row "follows" (one fraction 1 at every split on that feature, else 0): a d-bit pattern p. The
-// zero fractions are fixed by the covers. So for every leaf and every p in {0,1}^d we precompute, with the same
-// EXTEND / UNWOUND SUM as Algorithm 2, table[p][j] = value × (p_j − zero_j) × UNWOUND SUM(j). Per row and tree,
+// zero fractions are fixed by the covers. So for every leaf and every p in {0,1}^d we precompute Algorithm 2's
+// credit table[p][j] = value × (p_j − zero_j) × UNWOUND SUM(j) (in linear.ts's exact integral form). Per row and tree,
 // explaining is then: one comparison per split, the pattern of each leaf from its path's split outcomes, and d
 // additions per leaf — O(leaves × depth) instead of O(leaves × depth²), no divisions, no recursion.
-// Memory: Σ over leaves 2^d × d doubles, so a tree gets tables only if its leaves have d <= maxTableDepth and the
-// tables fit the byte budget; the other trees use the recursive walk (walk.ts).
+// Memory: Σ over leaves 2^d × d doubles, so a tree gets tables only if its leaves have d <= maxTableDepth, its
+// tables take at most maxTreeTableBytes and they fit the byte budget; the other trees use Linear TreeSHAP
+// (linear.ts) or the recursive walk (walk.ts).
 
+import { gaussLegendre, type PathIndex } from './linear.js';
 import type { TreeModel } from './model.js';
-import { extendPath, newPathBuffer, unwoundPathSum } from './path.js';
 
 export interface TableLimits {
   /** Most unique features on a leaf's path for a tree to get tables (2^d patterns per leaf). */
   maxTableDepth: number;
-  /** Budget in bytes for all tables of the model; trees that do not fit use the recursive walk. */
+  /** Most bytes of tables for one tree (DEFAULT_MAX_TREE_TABLE_BYTES). */
+  maxTreeTableBytes: number;
+  /** Budget in bytes for all tables of the model; trees that do not fit are left to the caller. */
   maxTableBytes: number;
 }
+
+/** Tables are worth it for small trees only. Measured (sdk/bench/treeshap/README.md, same process, alternating):
+ * with its tables in cache a tree is explained about 1.8× faster from tables than by Linear TreeSHAP, but a row
+ * reads one table row per leaf, so a model's deep trees (0.3–1 MB of tables each) miss the caches and run 1.2–1.8×
+ * slower than Linear TreeSHAP, and take long to build. 297 of the default bundle's 300 LightGBM trees need less
+ * than 128 KiB (7 MB in all), 5 of the deep pair's 1,500 trees do. */
+export const DEFAULT_MAX_TREE_TABLE_BYTES = 128 * 1024;
 
 /** One leaf as collected from the tree: its value, unique path features, zero fractions and split conditions. */
 interface LeafPath {
   value: number;
   features: number[];
   zeros: number[];
-  /** (node index within the tree, 1 if the path goes left, position of the node's feature in `features`) */
-  conditions: [number, number, number][];
+  /** Packed: node index within the tree << 6 | 1 if the path goes left << 5 | position of the node's feature. */
+  conditions: number[];
 }
 
 /** The tables of one model; hasTable(t) says which trees they cover. */
@@ -42,31 +52,58 @@ export class LeafTables {
   private readonly table: Float64Array;
   private readonly wentLeft: Int32Array; // scratch: split outcomes of the current tree, by node index within it
 
-  constructor(model: TreeModel, limits: TableLimits) {
+  /** Tables for the trees (in order) whose paths have at most maxTableDepth unique features and whose tables take
+   * at most maxTreeTableBytes, while the budget lasts (index: linear.ts's per-tree path statistics). */
+  constructor(model: TreeModel, limits: TableLimits, index: Pick<PathIndex, 'maxUnique' | 'tableEntries'>) {
     const perTree: LeafPath[][] = [];
-    let budget = Math.floor(limits.maxTableBytes / 8);
     let maxNodes = 1;
+    for (let t = 0; t < model.treeCount; t++)
+      maxNodes = Math.max(maxNodes, model.treeStart[t + 1]! - model.treeStart[t]!);
+    // bytes: per model the tree index and the scratch; per leaf its table, conditions, features and three offsets
+    let budget = limits.maxTableBytes - 4 * (model.treeCount + 4 + maxNodes);
     for (let t = 0; t < model.treeCount; t++) {
       const start = model.treeStart[t]!;
-      maxNodes = Math.max(maxNodes, model.treeStart[t + 1]! - start);
-      const leaves = model.feature[start]! >= 0 ? collectLeaves(model, start) : [];
-      const size = leaves.reduce((s, l) => s + 2 ** l.features.length * l.features.length, 0);
-      const fits = leaves.length > 0 && size <= budget && model.treeStart[t + 1]! - start < 2 ** 25 && // packing
-        leaves.every((l) => l.features.length <= limits.maxTableDepth);
+      const nodes = model.treeStart[t + 1]! - start;
+      const depth = index.maxUnique[t]!;
+      const tableBytes = 8 * index.tableEntries[t]!;
+      const small =
+        depth > 0 && depth <= limits.maxTableDepth && tableBytes <= Math.min(limits.maxTreeTableBytes, budget);
+      const leaves = small && nodes < 2 ** 25 ? collectLeaves(model, start) : []; // (2^25: the conditions' packing)
+      const size = leaves.reduce(
+        (s, l) =>
+          s + 8 * 2 ** l.features.length * l.features.length + 4 * (l.conditions.length + l.features.length + 3),
+        0,
+      );
+      const fits = leaves.length > 0 && size <= budget;
       perTree.push(fits ? leaves : []);
       if (fits) budget -= size;
     }
     const leaves = perTree.flat();
-    this.treeLeafStart = prefixSums(perTree.map((l) => l.length));
-    this.leafConditionStart = prefixSums(leaves.map((l) => l.conditions.length));
-    this.leafFeatureStart = prefixSums(leaves.map((l) => l.features.length));
-    const tableStart = prefixSums(leaves.map((l) => 2 ** l.features.length * l.features.length));
+    // no tables: nothing allocated (hasTable then compares undefined > undefined: false)
+    const prefix = (counts: number[]): Int32Array => (leaves.length === 0 ? new Int32Array(0) : prefixSums(counts));
+    this.treeLeafStart = prefix(perTree.map((l) => l.length));
+    this.leafConditionStart = prefix(leaves.map((l) => l.conditions.length));
+    this.leafFeatureStart = prefix(leaves.map((l) => l.features.length));
+    const tableStart = prefix(leaves.map((l) => 2 ** l.features.length * l.features.length));
     this.leafTableStart = tableStart;
-    this.conditions = Int32Array.from(leaves.flatMap((l) => l.conditions), ([node, left, bit]) => (node << 6) | (left << 5) | bit);
-    this.leafFeature = Int32Array.from(leaves.flatMap((l) => l.features));
-    this.table = new Float64Array(tableStart[leaves.length]!);
-    this.bytes = this.table.byteLength;
-    this.wentLeft = new Int32Array(maxNodes);
+    this.conditions = new Int32Array(this.leafConditionStart[leaves.length] ?? 0);
+    this.leafFeature = new Int32Array(this.leafFeatureStart[leaves.length] ?? 0);
+    leaves.forEach((leaf, l) => {
+      this.conditions.set(leaf.conditions, this.leafConditionStart[l]);
+      this.leafFeature.set(leaf.features, this.leafFeatureStart[l]);
+    });
+    this.table = new Float64Array(tableStart[leaves.length] ?? 0);
+    this.wentLeft = new Int32Array(leaves.length === 0 ? 0 : maxNodes);
+    this.bytes = [
+      this.treeLeafStart,
+      this.leafConditionStart,
+      this.leafFeatureStart,
+      this.leafTableStart,
+      this.conditions,
+      this.leafFeature,
+      this.table,
+      this.wentLeft,
+    ].reduce((sum, array) => sum + array.byteLength, 0);
     leaves.forEach((leaf, l) => fillLeafTable(leaf, this.table, tableStart[l]!));
   }
 
@@ -109,15 +146,15 @@ export class LeafTables {
 /** Every leaf of the tree rooted at global index `root`, with its path (depth-first, left before right). */
 function collectLeaves(m: TreeModel, root: number): LeafPath[] {
   const leaves: LeafPath[] = [];
-  const splits: [number, number][] = []; // (global node, went left) from the root to the current node
+  const splits: number[] = []; // global node << 1 | went left, from the root to the current node
   const visit = (g: number): void => {
     if (m.feature[g]! < 0) {
       leaves.push(leafPath(m, root, splits, m.value[g]!));
       return;
     }
-    splits.push([g, 1]);
+    splits.push((g << 1) | 1);
     visit(m.left[g]!);
-    splits[splits.length - 1] = [g, 0];
+    splits[splits.length - 1] = g << 1;
     visit(m.right[g]!);
     splits.pop();
   };
@@ -126,9 +163,11 @@ function collectLeaves(m: TreeModel, root: number): LeafPath[] {
 }
 
 /** A leaf's unique features (first appearance order), their zero fractions (product of cover ratios) and conditions. */
-function leafPath(m: TreeModel, root: number, splits: [number, number][], value: number): LeafPath {
+function leafPath(m: TreeModel, root: number, splits: number[], value: number): LeafPath {
   const leaf: LeafPath = { value, features: [], zeros: [], conditions: [] };
-  for (const [g, left] of splits) {
+  for (const split of splits) {
+    const g = split >> 1;
+    const left = split & 1;
     const f = m.feature[g]!;
     let j = leaf.features.indexOf(f);
     if (j < 0) {
@@ -137,21 +176,46 @@ function leafPath(m: TreeModel, root: number, splits: [number, number][], value:
     }
     const child = left ? m.left[g]! : m.right[g]!;
     leaf.zeros[j]! *= m.cover[child]! / m.cover[g]!;
-    leaf.conditions.push([g - root, left, j]);
+    leaf.conditions.push(((g - root) << 6) | (left << 5) | j);
   }
   return leaf;
 }
 
-/** table[at + p·d + j] = value × (p_j − zero_j) × UNWOUND SUM(j) of the path whose one fractions are the bits of p. */
+/** table[at + p·d + j] = value × (p_j − zero_j) × ∫₀¹ Π_{i≠j} F_i(s) ds with F_i = b_i + (p_i − b_i)s, the credit
+ * of Algorithm 2 in the integral form of linear.ts, by the same exact Gauss–Legendre quadrature (q = ceil(d / 2)
+ * points): O(2^d × d × q) per leaf, several times less than d EXTENDs and UNWOUND SUMs per pattern. The product
+ * over the features is kept per prefix (features d−1 down to d−level), so a pattern recomputes only the levels of
+ * the bits that changed, and each product stays d roundings from 1. */
 function fillLeafTable(leaf: LeafPath, table: Float64Array, at: number): void {
   const d = leaf.features.length;
-  const path = newPathBuffer(d + 1);
+  const q = Math.ceil(d / 2);
+  const { nodes, weights } = gaussLegendre(q);
+  // factor[(2i + bit)·q + k] = F_i(s_k) for one fraction `bit`; credit[...] = weight_k / F_i(s_k)
+  const factor = new Float64Array(2 * d * q);
+  const credit = new Float64Array(2 * d * q);
+  const scale = new Float64Array(2 * d); // value × (bit − b_i)
+  leaf.zeros.forEach((zero, i) => {
+    for (let k = 0; k < q; k++) {
+      factor[2 * i * q + k] = zero * (1 - nodes[k]!);
+      factor[(2 * i + 1) * q + k] = zero + (1 - zero) * nodes[k]!;
+    }
+    scale[2 * i] = -zero * leaf.value;
+    scale[2 * i + 1] = (1 - zero) * leaf.value;
+  });
+  for (let i = 0; i < 2 * d * q; i++) credit[i] = weights[i % q]! / factor[i]!;
+  const product = new Float64Array((d + 1) * q).fill(1); // product[level·q + k]
   for (let p = 0; p < 1 << d; p++) {
-    extendPath(path, 0, 0, 1, 1, -1);
-    for (let j = 0; j < d; j++) extendPath(path, 0, j + 1, leaf.zeros[j]!, (p >> j) & 1, leaf.features[j]!);
-    for (let j = 0; j < d; j++) {
-      const one = (p >> j) & 1;
-      table[at + p * d + j] = unwoundPathSum(path, 0, d, j + 1) * (one - leaf.zeros[j]!) * leaf.value;
+    // bits 0..c changed from p − 1 (c = trailing zeros of p): feature j enters at level d − j
+    const from = p === 0 ? 1 : d - (31 - Math.clz32(p & -p));
+    for (let level = from; level <= d; level++) {
+      const f = 2 * (d - level) + ((p >> (d - level)) & 1);
+      for (let k = 0; k < q; k++) product[level * q + k] = product[(level - 1) * q + k]! * factor[f * q + k]!;
+    }
+    for (let i = 0; i < d; i++) {
+      const f = 2 * i + ((p >> i) & 1);
+      let sum = 0;
+      for (let k = 0; k < q; k++) sum += product[d * q + k]! * credit[f * q + k]!;
+      table[at + p * d + i] = scale[f]! * sum;
     }
   }
 }

@@ -22,20 +22,22 @@ interface ShapRow {
 }
 
 let ensembles: TreeEnsembles;
-let explainers: Record<'tables' | 'walk' | 'mixed', TreeExplainer>;
+const STRATEGIES = ['default', 'mixed', 'linear', 'walk'] as const;
+let explainers: Record<(typeof STRATEGIES)[number], TreeExplainer>;
 let shapDoc: { weights: Record<string, number>; rows: ShapRow[] };
 
 beforeAll(async () => {
   ensembles = parseTrees(await readJson('../../../models/bundles/default/trees.json'));
   explainers = {
-    tables: new TreeExplainer(ensembles), // every tree from per-leaf tables (tables.ts)
-    walk: new TreeExplainer(ensembles, { maxTableBytes: 0 }), // Algorithm 2 only (walk.ts)
-    mixed: new TreeExplainer(ensembles, { maxTableDepth: 5 }), // deeper LightGBM trees walk, the others use tables
+    default: new TreeExplainer(ensembles), // nearly every tree of this bundle from per-leaf tables (tables.ts)
+    mixed: new TreeExplainer(ensembles, { maxTableDepth: 6 }), // the deeper LightGBM trees by Linear TreeSHAP
+    linear: new TreeExplainer(ensembles, { maxTableDepth: 0 }), // Linear TreeSHAP only (linear.ts)
+    walk: new TreeExplainer(ensembles, { maxBytes: 0 }), // Algorithm 2 only (walk.ts)
   };
   shapDoc = await readJson('../../../models/conformance/default/shap.json');
 });
 
-describe.each(['tables', 'walk', 'mixed'] as const)('TreeSHAP (%s) on the default bundle, every row of shap.json', (strategy) => {
+describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of shap.json', (strategy) => {
   const tolerance = { lightgbm: 1e-9, xgboost: 1e-5 } as const;
 
   it.each(['lightgbm', 'xgboost'] as const)('%s: values, base value and additivity', (name) => {
@@ -88,22 +90,56 @@ describe.each(['tables', 'walk', 'mixed'] as const)('TreeSHAP (%s) on the defaul
 });
 
 describe('TreeExplainer', () => {
-  it('uses tables within its limits', () => {
-    expect(explainers.tables.tableUsage('lightgbm')).toEqual({ bytes: 7460240, trees: 300 });
-    expect(explainers.tables.tableUsage('xgboost')).toEqual({ bytes: 401408, trees: 400 });
-    expect(explainers.walk.tableUsage('lightgbm')).toEqual({ bytes: 0, trees: 0 });
-    const mixed = explainers.mixed.tableUsage('lightgbm').trees;
-    expect(mixed > 0 && mixed < 300).toBe(true);
+  it('uses tables for small trees and Linear TreeSHAP for the others, within its memory budget', () => {
+    const usage = (strategy: keyof typeof explainers) => ({
+      lightgbm: explainers[strategy].usage('lightgbm'),
+      xgboost: explainers[strategy].usage('xgboost'),
+    });
+    // the default bundle's trees are small: all but 3 LightGBM trees (149–166 KB) get tables of <= 128 KiB
+    expect(usage('default').lightgbm.trees).toEqual({ tables: 297, linear: 3, walk: 0 });
+    expect(usage('default').lightgbm.tableBytes).toBeGreaterThan(7_000_000); // 2^d × d doubles per leaf, and the paths
+    expect(usage('default').xgboost.trees).toEqual({ tables: 400, linear: 0, walk: 0 });
+    // its LightGBM trees have 3..9 unique features on their paths
+    const mixed = usage('mixed').lightgbm.trees;
+    expect(mixed.tables > 100 && mixed.tables < 300 && mixed.tables + mixed.linear === 300).toBe(true);
+    expect(usage('linear').lightgbm.trees).toEqual({ tables: 0, linear: 300, walk: 0 });
+    // the index: 4 bytes per node, plus one tree's scratch
+    expect(usage('linear').lightgbm.bytes).toBeLessThan(ensembles.model('lightgbm').feature.length * 4 + 8192);
+    expect(usage('walk').lightgbm).toEqual({ bytes: 0, tableBytes: 0, trees: { tables: 0, linear: 0, walk: 300 } });
+    for (const strategy of STRATEGIES) {
+      for (const [name, u] of Object.entries(usage(strategy))) {
+        expect(u.bytes, `${strategy} ${name}`).toBeLessThanOrEqual(strategy === 'walk' ? 0 : 32 * 2 ** 20);
+      }
+    }
+    expect(new TreeExplainer(ensembles, { maxTreeTableBytes: Infinity }).usage('lightgbm').trees.tables).toBe(300);
     expect(() => new TreeExplainer(ensembles, { maxTableDepth: 21 })).toThrow(/maxTableDepth must be within 0..20/);
   });
 
-  it('gives the same values from tables and from the walk on every row', () => {
+  it('keeps within a small budget: the index first, then tables with what is left, else the walk', () => {
+    const index = new TreeExplainer(ensembles, { maxTableDepth: 0 }).usage('lightgbm').bytes;
+    const tight = new TreeExplainer(ensembles, { maxBytes: index + 50_000 });
+    expect(tight.usage('lightgbm').bytes).toBeLessThanOrEqual(index + 50_000);
+    expect(tight.usage('lightgbm').trees.tables).toBeGreaterThan(0);
+    const tooSmall = new TreeExplainer(ensembles, { maxBytes: index - 1 });
+    expect(tooSmall.usage('lightgbm').trees.linear).toBe(0);
+    expect(tooSmall.usage('lightgbm').bytes).toBeLessThan(index);
     const [a, b] = [new Float64Array(15), new Float64Array(15)];
+    for (const r of shapDoc.rows.slice(0, 30)) {
+      tight.explain('lightgbm', toRow(r.features), a);
+      tooSmall.explain('lightgbm', toRow(r.features), b);
+      expect(maxAbsDiff(a, b)).toBeLessThan(1e-13);
+    }
+  });
+
+  it('gives the same values from tables, Linear TreeSHAP and the walk on every row', () => {
+    const [a, b, c] = [new Float64Array(15), new Float64Array(15), new Float64Array(15)];
     for (const r of shapDoc.rows) {
       for (const name of ['lightgbm', 'xgboost']) {
-        explainers.tables.explain(name, toRow(r.features), a);
-        explainers.walk.explain(name, toRow(r.features), b);
-        expect(maxAbsDiff(a, b)).toBeLessThan(1e-13);
+        explainers.default.explain(name, toRow(r.features), a);
+        explainers.linear.explain(name, toRow(r.features), b);
+        explainers.walk.explain(name, toRow(r.features), c);
+        expect(maxAbsDiff(a, c)).toBeLessThan(1e-13);
+        expect(maxAbsDiff(b, c)).toBeLessThan(1e-13);
       }
     }
   });
@@ -111,14 +147,16 @@ describe('TreeExplainer', () => {
   it('is what TreeEnsembles.explain uses (default options, built on first use)', () => {
     const [a, b] = [new Float64Array(15), new Float64Array(15)];
     const row = toRow(shapDoc.rows[0]!.features);
-    expect(ensembles.explain('xgboost', row, a)).toBe(explainers.tables.explain('xgboost', row, b));
+    expect(ensembles.explain('xgboost', row, a)).toBe(explainers.default.explain('xgboost', row, b));
     expect(a).toEqual(b);
-    expect(ensembles.explainEnsemble(shapDoc.weights, row, a)).toEqual(explainers.tables.explainEnsemble(shapDoc.weights, row, b));
+    expect(ensembles.explainEnsemble(shapDoc.weights, row, a)).toEqual(
+      explainers.default.explainEnsemble(shapDoc.weights, row, b),
+    );
     expect(a).toEqual(b);
   });
 
   it('rejects bad input widths and unknown models', () => {
-    const explainer = explainers.tables;
+    const explainer = explainers.default;
     const row = new Float64Array(15);
     expect(() => explainer.explain('lightgbm', new Float64Array(3), new Float64Array(15))).toThrow(InferenceError);
     expect(() => explainer.explain('lightgbm', row, new Float64Array(3))).toThrow(/out: expected 15 values/);
@@ -144,7 +182,9 @@ function conditionalExpectation(m: TreeModel, node: number, x: Float64Array, inS
     return conditionalExpectation(m, goLeft ? l : r, x, inS);
   }
   const c = m.cover[node]!;
-  return (m.cover[l]! / c) * conditionalExpectation(m, l, x, inS) + (m.cover[r]! / c) * conditionalExpectation(m, r, x, inS);
+  return (
+    (m.cover[l]! / c) * conditionalExpectation(m, l, x, inS) + (m.cover[r]! / c) * conditionalExpectation(m, r, x, inS)
+  );
 }
 
 /** Shapley values of one tree by enumerating every subset of the features it uses. */
@@ -152,7 +192,8 @@ function bruteForceTree(m: TreeModel, root: number, end: number, x: Float64Array
   const used = [...new Set(Array.from(m.feature.subarray(root, end)).filter((f) => f >= 0))];
   const n = used.length;
   const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
-  const value = (mask: number): number => conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
+  const value = (mask: number): number =>
+    conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
   for (let i = 0; i < n; i++) {
     for (let mask = 0; mask < 1 << n; mask++) {
       if (mask & (1 << i)) continue;
@@ -184,12 +225,25 @@ function bruteForceModel(m: TreeModel, row: Float64Array, width: number): { valu
 function handMade(trees: object[], comparison: '<=' | '<' = '<='): unknown {
   const float32 = comparison === '<';
   return {
-    format: 'fraudscore-trees/1', features: ['a', 'b', 'c'],
-    models: [{
-      name: 'm', library: 'test', libraryVersion: '0', objective: 'binary', baseScore: 0.5,
-      inputType: float32 ? 'float32' : 'float64', zeroThreshold: null, comparison,
-      thresholdType: float32 ? 'float32' : 'float64', leafType: 'float64', sumType: 'float64', coverType: 'count', trees,
-    }],
+    format: 'fraudscore-trees/1',
+    features: ['a', 'b', 'c'],
+    models: [
+      {
+        name: 'm',
+        library: 'test',
+        libraryVersion: '0',
+        objective: 'binary',
+        baseScore: 0.5,
+        inputType: float32 ? 'float32' : 'float64',
+        zeroThreshold: null,
+        comparison,
+        thresholdType: float32 ? 'float32' : 'float64',
+        leafType: 'float64',
+        sumType: 'float64',
+        coverType: 'count',
+        trees,
+      },
+    ],
   };
 }
 
@@ -199,14 +253,22 @@ function handMade(trees: object[], comparison: '<=' | '<' = '<='): unknown {
 //    /      \             /      \
 //  1 (2)   3 (4)       -2 (1)    5 (3)
 const DEPTH2 = {
-  feature: [0, 1, -1, -1, 1, -1, -1], threshold: [0.5, 1, 0, 0, 2, 0, 0], left: [1, 2, -1, -1, 5, -1, -1],
-  right: [4, 3, -1, -1, 6, -1, -1], missingGoesLeft: [0, 0, 0, 0, 1, 0, 0], value: [0, 0, 1, 3, 0, -2, 5],
+  feature: [0, 1, -1, -1, 1, -1, -1],
+  threshold: [0.5, 1, 0, 0, 2, 0, 0],
+  left: [1, 2, -1, -1, 5, -1, -1],
+  right: [4, 3, -1, -1, 6, -1, -1],
+  missingGoesLeft: [0, 0, 0, 0, 1, 0, 0],
+  value: [0, 0, 1, 3, 0, -2, 5],
   cover: [10, 6, 2, 4, 4, 1, 3],
 };
 // a twice on one path (UNWIND), and c: a <= 0 (8) → [c <= 0 (5) → [a <= -1 (2) → 4 (1) | -4 (1)] | 2 (3)] | -1 (3)
 const REPEATED = {
-  feature: [0, 2, 0, -1, -1, -1, -1], threshold: [0, 0, -1, 0, 0, 0, 0], left: [1, 2, 3, -1, -1, -1, -1],
-  right: [6, 5, 4, -1, -1, -1, -1], missingGoesLeft: [1, 0, 0, 0, 0, 0, 0], value: [0, 0, 0, 4, -4, 2, -1],
+  feature: [0, 2, 0, -1, -1, -1, -1],
+  threshold: [0, 0, -1, 0, 0, 0, 0],
+  left: [1, 2, 3, -1, -1, -1, -1],
+  right: [6, 5, 4, -1, -1, -1, -1],
+  missingGoesLeft: [1, 0, 0, 0, 0, 0, 0],
+  value: [0, 0, 0, 4, -4, 2, -1],
   cover: [8, 5, 2, 1, 1, 3, 3],
 };
 
@@ -214,7 +276,7 @@ describe('TreeSHAP on hand-made trees', () => {
   it('gives the hand-computed Shapley values of a depth-2 tree', () => {
     // row a = 0, b = 0 reaches leaf 1. v({}) = .6·(2/6·1 + 4/6·3) + .4·(1/4·-2 + 3/4·5) = 2.7, v({a}) = 7/3,
     // v({b}) = .6·1 + .4·-2 = -0.2, v({a,b}) = 1  ⇒  φa = ½(7/3 − 2.7 + 1 + 0.2) = 5/12, φb = ½(−0.2 − 2.7 + 1 − 7/3) = −127/60
-    for (const options of [{}, { maxTableBytes: 0 }]) {
+    for (const options of [{}, { maxTableDepth: 0 }, { maxBytes: 0 }]) {
       const explainer = new TreeExplainer(parseTrees(handMade([DEPTH2])), options);
       const out = new Float64Array(3);
       const base = explainer.explain('m', Float64Array.of(0, 0, 7), out);
@@ -234,16 +296,18 @@ describe('TreeSHAP on hand-made trees', () => {
     const model = ensembles.model('m');
     const out = new Float64Array(3);
     const values = [-2, -1, -0.5, 0, 0.5, 0.5000000001, 1, 2, 3, NaN];
-    for (const options of [{}, { maxTableBytes: 0 }]) {
+    for (const options of [{}, { maxTableDepth: 0 }, { maxBytes: 0 }]) {
       const explainer = new TreeExplainer(ensembles, options);
-      for (const a of values) for (const b of values) for (const c of [NaN, -1, 0, 1]) {
-        const row = Float64Array.of(a, b, c);
-        const base = explainer.explain('m', row, out);
-        const brute = bruteForceModel(model, row, 3);
-        expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-14);
-        expect(base).toBeCloseTo(brute.baseValue, 14);
-        expect(base + sum(out)).toBeCloseTo(ensembles.doubleMargin('m', row), 14);
-      }
+      for (const a of values)
+        for (const b of values)
+          for (const c of [NaN, -1, 0, 1]) {
+            const row = Float64Array.of(a, b, c);
+            const base = explainer.explain('m', row, out);
+            const brute = bruteForceModel(model, row, 3);
+            expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-14);
+            expect(base).toBeCloseTo(brute.baseValue, 14);
+            expect(base + sum(out)).toBeCloseTo(ensembles.doubleMargin('m', row), 14);
+          }
     }
   });
 

@@ -18,10 +18,14 @@
 // receives  value × (one_i − zero_i) × Σ_k weights of the path with i unwound  (UNWOUND SUM).
 // Cost O(leaves × depth²) per tree; memory: one path per depth level, allocated once (walk.ts, path.ts).
 //
-// Faster, same values: the walk's leaf credits depend on the row only through which path features the row follows,
-// so tables.ts precomputes them per leaf for every such 0/1 pattern (J. Yang, "Fast TreeSHAP", arXiv:2109.09847,
-// "v2") and a row then costs O(leaves × depth) per tree. Trees whose tables exceed the limits (options below) use
-// the walk. The tests check both against the libraries, against each other and against brute-force Shapley values.
+// Faster, same values, chosen per tree (measured in sdk/bench/treeshap/README.md):
+//   - small trees (tables of at most 128 KiB: 2^d × d doubles per leaf, d = unique features on its path): per-leaf
+//     tables (tables.ts; J. Yang, "Fast TreeSHAP", arXiv:2109.09847, "v2"), O(leaves × depth) per row;
+//   - the others: Linear TreeSHAP (linear.ts; P. Yu et al., NeurIPS 2022, arXiv:2209.08192, with exact
+//     Gauss–Legendre quadrature), O(nodes × depth / 2) per row, 4 bytes per node of precomputed index.
+// Both are precomputed within a memory budget per model (maxBytes): the index first, then tables; a model whose
+// index does not fit uses the walk for its non-table trees, which needs no precomputed memory. The tests check all
+// three against the libraries, against each other and against brute-force Shapley values.
 //
 // Base value (expected value) of a model = baseScore + Σ over trees of Σ_leaves value × cover[leaf] / cover[root]
 // (the root's cover-weighted mean: what the walk's zero fractions imply, so base + Σ values = Σ leaves exactly up to
@@ -29,27 +33,54 @@
 // which differs by up to ~1e-5 (TreeEnsembles.doubleMargin gives the double sum). XGBoost itself runs this
 // algorithm in float32, so its pred_contribs differ from these double values by ~1e-6.
 
+import { env } from '../env.js';
 import { InferenceError, ModelLoadError, ValidationError } from '../errors.js';
 import { checkWidth, prepareRow, sumLeaves } from './evaluate.js';
 import type { TreeEnsembles, TreeModel } from './model.js';
-import { LeafTables, type TableLimits } from './tables.js';
+import { indexPaths, LinearTreeShap } from './linear.js';
+import { DEFAULT_MAX_TREE_TABLE_BYTES, LeafTables } from './tables.js';
 import { RecursiveTreeShap } from './walk.js';
 
-/** How much memory the per-leaf tables (tables.ts) may use; trees beyond the limits use the recursive walk. */
+/** How much memory the explainer may precompute, and for which trees tables are worth it. */
 export interface TreeExplainerOptions {
-  /** Most unique features on a leaf's path for its tree to get tables (default 10: 1024 patterns per leaf). */
+  /** Bytes the explainer may precompute per model (default DEFAULT_MAX_BYTES): the Linear TreeSHAP index (4 bytes
+   * per node) and leaf tables. A model whose index does not fit explains its non-table trees with the recursive
+   * walk of Algorithm 2 (slower, nothing precomputed); 0 = the walk for every tree. */
+  maxBytes?: number;
+  /** Most unique features on a path for a tree to get leaf tables (default 10; 0 = no tables: Linear TreeSHAP
+   * for every tree). */
   maxTableDepth?: number;
-  /** Byte budget of the tables per model (default 32 MiB; 0 = always the recursive walk of Algorithm 2). */
-  maxTableBytes?: number;
+  /** Most bytes of leaf tables for one tree (default 128 KiB: larger tables, read one row per leaf from beyond the
+   * caches, are slower than Linear TreeSHAP; see DEFAULT_MAX_TREE_TABLE_BYTES in tables.ts). */
+  maxTreeTableBytes?: number;
 }
 
-const DEFAULT_LIMITS: TableLimits = { maxTableDepth: 10, maxTableBytes: 32 * 2 ** 20 };
+/** The default memory budget per model: 32 MiB in Node; 2 MiB in browsers, workers and edge runtimes, where memory
+ * and start-up count (a deep model's index still fits: 431,000 nodes take 1.7 MB). */
+export const DEFAULT_MAX_BYTES = env.isNode ? 32 * 2 ** 20 : 2 * 2 ** 20;
 
-/** Per-model data computed once: the expected value and the leaf tables. */
+const DEFAULTS: Required<TreeExplainerOptions> = {
+  maxBytes: DEFAULT_MAX_BYTES,
+  maxTableDepth: 10,
+  maxTreeTableBytes: DEFAULT_MAX_TREE_TABLE_BYTES,
+};
+
+/** How a model's trees are explained and what the explainer precomputed for it. */
+export interface ExplainerUsage {
+  /** Bytes precomputed for the model: tables, the Linear TreeSHAP index and its scratch. */
+  bytes: number;
+  tableBytes: number;
+  /** Trees (with at least one split) explained by each method. */
+  trees: { tables: number; linear: number; walk: number };
+}
+
+/** Per-model data computed once: the expected value, the tables and the Linear TreeSHAP index. */
 interface Prepared {
   readonly model: TreeModel;
   readonly baseValue: number;
   readonly tables: LeafTables;
+  /** undefined when the index does not fit maxBytes: the walk explains the trees without tables */
+  readonly linear: LinearTreeShap | undefined;
 }
 
 /** The result of explainEnsemble besides the values. */
@@ -72,14 +103,22 @@ export class TreeExplainer {
 
   constructor(ensembles: TreeEnsembles, options: TreeExplainerOptions = {}) {
     this.ensembles = ensembles;
-    const limits = { ...DEFAULT_LIMITS, ...options };
-    if (!(limits.maxTableDepth >= 0 && limits.maxTableDepth <= 20 && limits.maxTableBytes >= 0)) {
-      throw new ValidationError('options', 'maxTableDepth must be within 0..20 and maxTableBytes >= 0');
+    const { maxBytes, maxTableDepth, maxTreeTableBytes } = { ...DEFAULTS, ...options };
+    if (!(maxTableDepth >= 0 && maxTableDepth <= 20 && maxBytes >= 0 && maxTreeTableBytes >= 0)) {
+      throw new ValidationError('options', 'maxTableDepth must be within 0..20, maxBytes and maxTreeTableBytes >= 0');
     }
     let maxDepth = 0;
     for (const model of ensembles.models.values()) {
       checkCovers(model);
-      this.prepared.set(model.name, { model, baseValue: expectedValue(model), tables: new LeafTables(model, limits) });
+      const index = indexPaths(model);
+      let linear: LinearTreeShap | undefined = new LinearTreeShap(model, index);
+      if (linear.bytes > maxBytes) linear = undefined; // the walk needs nothing precomputed
+      const tables = new LeafTables(
+        model,
+        { maxTableDepth, maxTreeTableBytes, maxTableBytes: maxBytes - (linear?.bytes ?? 0) },
+        index,
+      );
+      this.prepared.set(model.name, { model, baseValue: expectedValue(model), tables, linear });
       maxDepth = Math.max(maxDepth, model.maxDepth);
     }
     const width = ensembles.features.length;
@@ -88,12 +127,17 @@ export class TreeExplainer {
     this.walk = new RecursiveTreeShap(maxDepth);
   }
 
-  /** Bytes of leaf tables per model and how many of its trees use them. */
-  tableUsage(modelName: string): { bytes: number; trees: number } {
-    const { model, tables } = this.get(modelName);
-    let trees = 0;
-    for (let t = 0; t < model.treeCount; t++) if (tables.hasTable(t)) trees++;
-    return { bytes: tables.bytes, trees };
+  /** How the model's trees are explained and the bytes precomputed for it. */
+  usage(modelName: string): ExplainerUsage {
+    const { model, tables, linear } = this.get(modelName);
+    const trees = { tables: 0, linear: 0, walk: 0 };
+    for (let t = 0; t < model.treeCount; t++) {
+      if (model.feature[model.treeStart[t]!]! < 0) continue;
+      if (tables.hasTable(t)) trees.tables++;
+      else if (linear !== undefined) trees.linear++;
+      else trees.walk++;
+    }
+    return { bytes: tables.bytes + (linear?.bytes ?? 0), tableBytes: tables.bytes, trees };
   }
 
   /** The model's base value: baseScore + Σ trees' cover-weighted mean leaf value. */
@@ -103,7 +147,7 @@ export class TreeExplainer {
 
   /** Writes the SHAP value of every feature for `row` into `out` (length F) and returns the base value. */
   explain(modelName: string, row: Float64Array, out: Float64Array): number {
-    const { model, baseValue, tables } = this.get(modelName);
+    const { model, baseValue, tables, linear } = this.get(modelName);
     checkWidth(row.length, this.row.length, 'row');
     checkWidth(out.length, this.row.length, 'out');
     prepareRow(model, row, 0, this.row);
@@ -111,20 +155,27 @@ export class TreeExplainer {
     for (let t = 0; t < model.treeCount; t++) {
       if (model.feature[model.treeStart[t]!]! < 0) continue; // a single leaf: only in the base value
       if (tables.hasTable(t)) tables.addTree(model, t, this.row, out);
+      else if (linear !== undefined) linear.addTree(model, t, this.row, out);
       else this.walk.addTree(model, t, this.row, out);
     }
     return baseValue;
   }
 
   /** SHAP values of the blend Σ weight × model margin (log-odds): values = Σ w·values_m, base = Σ w·base_m. */
-  explainEnsemble(weights: Readonly<Record<string, number>>, row: Float64Array, out: Float64Array): EnsembleExplanation {
+  explainEnsemble(
+    weights: Readonly<Record<string, number>>,
+    row: Float64Array,
+    out: Float64Array,
+  ): EnsembleExplanation {
     const entries = Object.entries(weights);
-    if (entries.length === 0) throw new InferenceError('explainEnsemble: no weights; pass e.g. manifest.ensemble.weights');
+    if (entries.length === 0)
+      throw new InferenceError('explainEnsemble: no weights; pass e.g. manifest.ensemble.weights');
     checkWidth(out.length, this.row.length, 'out');
     out.fill(0);
     const result: EnsembleExplanation = { baseValue: 0, margin: 0, doubleMargin: 0 };
     for (const [name, weight] of entries) {
-      if (!Number.isFinite(weight)) throw new InferenceError(`explainEnsemble: weight of "${name}" is ${weight}; weights must be finite numbers`);
+      if (!Number.isFinite(weight))
+        throw new InferenceError(`explainEnsemble: weight of "${name}" is ${weight}; weights must be finite numbers`);
       const base = this.explain(name, row, this.modelValues);
       const model = this.get(name).model;
       for (let i = 0; i < out.length; i++) out[i]! += weight * this.modelValues[i]!;
@@ -151,8 +202,10 @@ function checkCovers(model: TreeModel): void {
     if (end - start === 1) continue; // a single leaf: its expectation is its value
     for (let g = start; g < end; g++) {
       if (!(model.cover[g]! > 0)) {
-        throw new ModelLoadError(`trees.json: model "${model.name}" tree ${t} node ${g - start}: cover ${model.cover[g]} ` +
-          'is not positive, so TreeSHAP cannot weight its branches; re-export the bundle from a model trained with covers');
+        throw new ModelLoadError(
+          `trees.json: model "${model.name}" tree ${t} node ${g - start}: cover ${model.cover[g]} ` +
+            'is not positive, so TreeSHAP cannot weight its branches; re-export the bundle from a model trained with covers',
+        );
       }
     }
   }
@@ -177,4 +230,3 @@ export function expectedValue(model: TreeModel): number {
   }
   return total;
 }
-

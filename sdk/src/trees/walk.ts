@@ -3,7 +3,15 @@
 
 import { goesLeft } from './evaluate.js';
 import type { TreeModel } from './model.js';
-import { copyPath, extendPath, findInPath, newPathBuffer, unwindPath, unwoundPathSum, type PathBuffer } from './path.js';
+import {
+  copyPath,
+  extendPath,
+  findInPath,
+  newPathBuffer,
+  unwindPath,
+  unwoundPathSum,
+  type PathBuffer,
+} from './path.js';
 
 /** Walks trees for one prepared row; path level L (= node depth) uses entries L·stride .. L·stride + L. */
 export class RecursiveTreeShap {

@@ -23,7 +23,9 @@ let cached: Transaction[] | undefined;
  * the weekday and hour features. */
 async function transactions(): Promise<Transaction[]> {
   if (cached) return cached;
-  const doc = JSON.parse(await readFile(join(repo, 'models/conformance/default/features.json'), 'utf8')) as { transactions: (Transaction & { timestampMs: number })[] };
+  const doc = JSON.parse(await readFile(join(repo, 'models/conformance/default/features.json'), 'utf8')) as {
+    transactions: (Transaction & { timestampMs: number })[];
+  };
   const customers = new Set(doc.transactions.slice(0, 3).map((t) => t.customerId));
   const chosen = doc.transactions.filter((t) => customers.has(t.customerId)).slice(0, 80);
   const shift = Math.floor((Date.now() - chosen.at(-1)!.timestampMs) / WEEK) * WEEK;
@@ -46,15 +48,23 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'fraudscore-browser-'));
   const out = join(work, 'site');
   await build({
-    root: join(here, 'page'), logLevel: 'warn', configFile: false,
-    resolve: { alias: { '@fraudscore/sdk': join(repo, 'sdk/dist/index.js') } },
+    root: join(here, 'page'),
+    logLevel: 'warn',
+    configFile: false,
+    resolve: {
+      alias: [
+        { find: /^@fraudscore\/sdk$/, replacement: join(repo, 'sdk/dist/index.js') },
+        { find: /^@fraudscore\/sdk\/trees$/, replacement: join(repo, 'sdk/dist/trees/index.js') },
+      ],
+    },
     worker: { format: 'es' },
     build: { outDir: out, emptyOutDir: true, target: 'es2022' },
   });
   await cp(bundleDir, join(out, 'bundle'), { recursive: true });
   await mkdir(join(out, 'ort'));
   const ortDist = join(repo, 'sdk/node_modules/onnxruntime-web/dist');
-  for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs']) await cp(join(ortDist, file), join(out, 'ort', file));
+  for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'])
+    await cp(join(ortDist, file), join(out, 'ort', file));
   await writeFile(join(out, 'transactions.json'), JSON.stringify(await transactions()));
   site = await serveDirectory(out);
 }, 120_000);
@@ -72,7 +82,9 @@ describe('SDK in Chromium', () => {
       const logs: string[] = [];
       page.on('console', (message) => logs.push(message.text()));
       await page.goto(site.url);
-      await page.waitForFunction(() => window.__results !== undefined || window.__error !== undefined, undefined, { timeout: 60_000 });
+      await page.waitForFunction(() => window.__results !== undefined || window.__error !== undefined, undefined, {
+        timeout: 60_000,
+      });
       const error = await page.evaluate(() => window.__error);
       expect(error, logs.join('\n')).toBeUndefined();
       const runs = (await page.evaluate(() => window.__results))!;
@@ -91,9 +103,19 @@ describe('SDK in Chromium', () => {
           expect(result.features).toEqual(want.features);
           result.shap!.values.forEach((v, j) => expect(Math.abs(v - want.shap!.values[j]!)).toBeLessThanOrEqual(1e-12));
         });
-        expect(run.results.some((r) => r.features['CUSTOMER_ID_NB_TX_30DAY_WINDOW']! > 1)).toBe(true);  // history was used
-        expect(run.results.every((r) => r.features['TERMINAL_ID_RISK_7DAY_WINDOW'] === null)).toBe(true);  // the device cannot know it
+        expect(run.results.some((r) => r.features['CUSTOMER_ID_NB_TX_30DAY_WINDOW']! > 1)).toBe(true); // history was used
+        expect(run.results.every((r) => r.features['TERMINAL_ID_RISK_7DAY_WINDOW'] === null)).toBe(true); // the device cannot know it
       }
+
+      // TreeSHAP keeps to the browser's budget: 2 MiB per model, where Node's 32 MiB gives every tree tables
+      const { budget, usage } = (await page.evaluate(() => window.__explainer))!;
+      expect(budget).toBe(2 * 2 ** 20);
+      for (const name of ['lightgbm', 'xgboost']) {
+        expect(usage[name]!.bytes).toBeLessThanOrEqual(budget);
+        expect(usage[name]!.trees.walk).toBe(0); // the Linear TreeSHAP index fits, so nothing falls back to the walk
+      }
+      expect(usage['lightgbm']!.trees.tables).toBeGreaterThan(0);
+      expect(usage['lightgbm']!.trees.linear).toBeGreaterThan(0); // 7.7 MB of tables would not fit
     } finally {
       await browser.close();
     }

@@ -5,14 +5,20 @@ import { silentLogger, type Logger } from '../log.js';
 import { createKafka, ensureTopics, kafkaPublisher, KafkaTransport } from './kafkajs.js';
 import { TOPIC_SPECS, TOPICS } from './messages.js';
 import { MemoryBroker } from './memory.js';
-import { createProcessor, processorMetrics, type Processor } from './processor.js';
+import { createProcessor, processorMetrics, type Processor, type ProcessorOptions } from './processor.js';
 import type { ProcessorTransport, Publisher } from './transport.js';
 
 export * from './messages.js';
 export * from './transport.js';
 export { MemoryBroker } from './memory.js';
 export { createKafka, ensureTopics, kafkaPublisher, KafkaTransport } from './kafkajs.js';
-export { createProcessor, processorMetrics, type Processor, type ProcessorOptions, type ProcessorStats } from './processor.js';
+export {
+  createProcessor,
+  processorMetrics,
+  type Processor,
+  type ProcessorOptions,
+  type ProcessorStats,
+} from './processor.js';
 
 export interface PipelineKafkaConfig {
   /** Empty: the in-process log. */
@@ -35,6 +41,8 @@ export interface PipelineOptions {
   memory?: MemoryBroker;
   /** SHAP for alerts only (default) or all. */
   explain?: 'alerts' | 'all' | undefined;
+  /** Tuning of the processor's retries and degraded reporting (tests). */
+  processor?: Pick<ProcessorOptions, 'degradedAfter' | 'retryBackoff' | 'maxPoisonShare'>;
 }
 
 export interface Pipeline {
@@ -51,19 +59,36 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const { kafka: config } = options;
   const logger = options.logger ?? silentLogger;
-  const processor = createProcessor({ service: options.service, registry: options.registry, logger, clock: options.clock, explain: options.explain });
+  const processor = createProcessor({
+    service: options.service,
+    registry: options.registry,
+    logger,
+    clock: options.clock,
+    explain: options.explain,
+    ...options.processor,
+  });
   const lag = options.registry ? processorMetrics(options.registry).lag : undefined;
-  const aborted = options.registry ? processorMetrics(options.registry).aborted : undefined;
   const hooks = {
-    lag: (topic: string, partition: number, value: number | undefined) =>
-      value === undefined ? lag?.remove({ topic, partition }) : lag?.set(value, { topic, partition }),
-    aborted: () => aborted?.inc(),
+    // Lag is reported after every committed batch: the stream moves.
+    lag: (topic: string, partition: number, value: number | undefined) => {
+      if (value === undefined) lag?.remove({ topic, partition });
+      else {
+        lag?.set(value, { topic, partition });
+        processor.committed();
+      }
+    },
+    aborted: (error: unknown) => processor.aborted(error),
   };
   let transport: ProcessorTransport;
   let publisher: Publisher;
   let memory: MemoryBroker | undefined;
   if (config.brokers.length === 0) {
-    memory = options.memory ?? new MemoryBroker({ partitions: (topic) => TOPIC_SPECS.find((t) => t.topic === topic)?.partitions ?? 1, retain: 10_000 });
+    memory =
+      options.memory ??
+      new MemoryBroker({
+        partitions: (topic) => TOPIC_SPECS.find((t) => t.topic === topic)?.partitions ?? 1,
+        retain: 10_000,
+      });
     transport = memory.transport({ groupId: config.groupId, topic: TOPICS.raw, maxBatch: config.maxBatch });
     publisher = memory.publisher();
   } else {
@@ -71,7 +96,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const created = await ensureTopics(kafka, config.replicationFactor);
     if (created.length > 0) logger.info('kafka.topics_created', { topics: created.join(',') });
     transport = new KafkaTransport({
-      kafka, groupId: config.groupId, topic: TOPICS.raw, logger, maxBatch: config.maxBatch,
+      kafka,
+      groupId: config.groupId,
+      topic: TOPICS.raw,
+      logger,
+      maxBatch: config.maxBatch,
       transactionalId: `${config.groupId}-${config.instanceId ?? hostname()}`,
     });
     publisher = await kafkaPublisher(kafka);

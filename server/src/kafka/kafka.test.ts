@@ -7,10 +7,25 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createInProcessEventBus, createScoringService, Registry } from '@fraudscore/edge';
+import { amountProblem, createScorer, directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
+import fc from 'fast-check';
+import { defaultPools, hostileRawMessage } from '../../test-support/hostile.js';
 import { startKafka, type TestKafka } from '../../test-support/kafka.js';
-import { createKafka, ensureTopics, kafkaPublisher, startPipeline, TOPICS, type AlertMessage, type DlqMessage, type ScoredMessage } from './index.js';
+import { DEFAULT_BUNDLE } from '../config.js';
+import { openStorage } from '../storage/index.js';
+import {
+  createKafka,
+  ensureTopics,
+  kafkaPublisher,
+  startPipeline,
+  TOPICS,
+  type AlertMessage,
+  type DlqMessage,
+  type ScoredMessage,
+} from './index.js';
 import { createStandaloneScoring } from './standalone.js';
-import { poisonMessages, rawTransactions, type RawRecord } from './testing.js';
+import { POISON_REASONS, poisonMessages, rawTransactions, type RawRecord } from './testing.js';
 
 const SERVER = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER = `${SERVER}dist/kafka/worker.js`;
@@ -59,12 +74,21 @@ async function drained(groupId: string, timeoutMs: number): Promise<void> {
  * timeoutMs passed), then for idleMs more with nothing new, so duplicates arriving late are caught too. Completion,
  * not a quiet spell, ends the reading: on a loaded machine the reader itself may pause for seconds.
  */
-async function readAll(topics: string[], complete: (out: Map<string, string[]>) => boolean, timeoutMs = 120_000, idleMs = 1500): Promise<Map<string, string[]>> {
+async function readAll(
+  topics: string[],
+  complete: (out: Map<string, string[]>) => boolean,
+  timeoutMs = 120_000,
+  idleMs = 1500,
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(topics.map((t) => [t, []]));
-  const consumer = client().consumer({ groupId: `reader-${Math.random()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  const consumer = client().consumer({
+    groupId: `reader-${Math.random()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
-  let last = Date.now();
+  let last: number;
   await consumer.run({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) out.get(batch.topic)!.push(m.value!.toString());
@@ -79,7 +103,8 @@ async function readAll(topics: string[], complete: (out: Map<string, string[]>) 
   return out;
 }
 
-const ids = (records: readonly RawRecord[]): string[] => records.map((r) => (JSON.parse(r.value) as { transaction: { id: string } }).transaction.id);
+const ids = (records: readonly RawRecord[]): string[] =>
+  records.map((r) => (JSON.parse(r.value) as { transaction: { id: string } }).transaction.id);
 
 /** Complete when every id is on transactions_scored and every HIGH/CRITICAL one on fraud_alerts (and `dlq` DLQ messages). */
 function everyId(expected: readonly string[], dlq = 0): (out: Map<string, string[]>) => boolean {
@@ -97,8 +122,13 @@ function everyId(expected: readonly string[], dlq = 0): (out: Map<string, string
       if (s.riskLevel === 'HIGH' || s.riskLevel === 'CRITICAL') alertsDue.add(s.id);
     }
     const alerts = out.get(TOPICS.alerts)!;
-    for (; alertsRead < alerts.length; alertsRead++) alertsSeen.add((JSON.parse(alerts[alertsRead]!) as AlertMessage).id);
-    return seen.size === want.size && [...alertsDue].every((id) => alertsSeen.has(id)) && (out.get(TOPICS.dlq)?.length ?? 0) >= dlq;
+    for (; alertsRead < alerts.length; alertsRead++)
+      alertsSeen.add((JSON.parse(alerts[alertsRead]!) as AlertMessage).id);
+    return (
+      seen.size === want.size &&
+      [...alertsDue].every((id) => alertsSeen.has(id)) &&
+      (out.get(TOPICS.dlq)?.length ?? 0) >= dlq
+    );
   };
 }
 
@@ -108,18 +138,34 @@ function checkExactlyOnce(out: Map<string, string[]>, ids: readonly string[]): v
   for (const s of scored) seen.set(s.id, (seen.get(s.id) ?? 0) + 1);
   const missing = ids.filter((id) => !seen.has(id));
   const duplicated = [...seen].filter(([, n]) => n > 1);
-  const sample = `missing e.g. ${missing.slice(0, 5).join(', ')}; duplicated e.g. ${duplicated.slice(0, 5).map(([id]) => id).join(', ')}`;
-  expect({ missing: missing.length, duplicated: duplicated.length, total: scored.length }, sample).toEqual({ missing: 0, duplicated: 0, total: ids.length });
+  const sample = `missing e.g. ${missing.slice(0, 5).join(', ')}; duplicated e.g. ${duplicated
+    .slice(0, 5)
+    .map(([id]) => id)
+    .join(', ')}`;
+  expect({ missing: missing.length, duplicated: duplicated.length, total: scored.length }, sample).toEqual({
+    missing: 0,
+    duplicated: 0,
+    total: ids.length,
+  });
   const alerts = out.get(TOPICS.alerts)!.map((v) => JSON.parse(v) as AlertMessage);
   expect(new Set(alerts.map((a) => a.id)).size).toBe(alerts.length);
-  const expected = scored.filter((s) => s.riskLevel === 'HIGH' || s.riskLevel === 'CRITICAL').map((s) => s.id).sort();
+  const expected = scored
+    .filter((s) => s.riskLevel === 'HIGH' || s.riskLevel === 'CRITICAL')
+    .map((s) => s.id)
+    .sort();
   expect(alerts.map((a) => a.id).sort()).toEqual(expected);
   expect(alerts.every((a) => a.topFactors.length === 3)).toBe(true);
 }
 
 function worker(groupId: string, instanceId: string): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(process.execPath, [WORKER], {
-    env: { ...process.env, KAFKA_BROKERS: broker.brokers.join(','), KAFKA_GROUP_ID: groupId, KAFKA_INSTANCE_ID: instanceId, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: broker.brokers.join(','),
+      KAFKA_GROUP_ID: groupId,
+      KAFKA_INSTANCE_ID: instanceId,
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = new Promise<void>((resolve, reject) => {
@@ -132,23 +178,34 @@ function worker(groupId: string, instanceId: string): { child: ChildProcess; rea
 describe('the pipeline on a real Kafka broker', () => {
   it('100,000 transactions through one processor: each scored exactly once, alerts once, poison to the DLQ', async () => {
     const scoring = await createStandaloneScoring();
-    const config = { brokers: broker.brokers, clientId: 'test', groupId: 'one', replicationFactor: 1, instanceId: 'p1' };
+    const config = {
+      brokers: broker.brokers,
+      clientId: 'test',
+      groupId: 'one',
+      replicationFactor: 1,
+      instanceId: 'p1',
+    };
     const pipeline = await startPipeline({ kafka: config, service: scoring.service, registry: scoring.registry });
     const records = [...rawTransactions(100_000, 'one')];
     const started = Date.now();
     await publish(records.slice(0, 50_000));
-    await publish(poisonMessages());
+    await publish(poisonMessages('bad', records[100]));
     await publish(records.slice(50_000));
     await drained('one', 240_000);
     const seconds = (Date.now() - started) / 1000;
-    console.log(`100,000 transactions in ${seconds.toFixed(1)} s (${Math.round(100_000 / seconds)} tx/s), ${pipeline.processor.stats.batches} batches`);
+    console.log(
+      `100,000 transactions in ${seconds.toFixed(1)} s (${Math.round(100_000 / seconds)} tx/s), ${pipeline.processor.stats.batches} batches`,
+    );
     expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
     await pipeline.stop();
 
-    const out = await readAll([TOPICS.scored, TOPICS.alerts, TOPICS.dlq], everyId(ids(records), 5));
+    const out = await readAll(
+      [TOPICS.scored, TOPICS.alerts, TOPICS.dlq],
+      everyId(ids(records), POISON_REASONS(true).length),
+    );
     checkExactlyOnce(out, ids(records));
     const dlq = out.get(TOPICS.dlq)!.map((v) => JSON.parse(v) as DlqMessage);
-    expect(dlq.map((d) => d.reason).sort()).toEqual(['invalid_json', 'schema_violation', 'schema_violation', 'schema_violation', 'unsupported_schema_version']);
+    expect(dlq.map((d) => d.reason).sort()).toEqual(POISON_REASONS(true));
   }, 400_000);
 
   it('two processors in one group; one is killed (kill -9) mid-stream and restarts: exactly once, nothing lost', async () => {
@@ -162,7 +219,7 @@ describe('the pipeline on a real Kafka broker', () => {
     // Kill one once the stream is well under way.
     const admin = client().admin();
     await admin.connect();
-    let progress = 0;
+    let progress: number;
     for (;;) {
       const [committed] = await admin.fetchOffsets({ groupId: 'two', topics: [TOPICS.raw] });
       progress = committed!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
@@ -178,14 +235,24 @@ describe('the pipeline on a real Kafka broker', () => {
     await publishing;
     await drained('two', 240_000);
     for (const w of [b, again]) w.child.kill('SIGTERM');
-    await Promise.all([b, again].map((w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve)))));
+    await Promise.all(
+      [b, again].map(
+        (w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve))),
+      ),
+    );
     const out = await readAll([TOPICS.scored, TOPICS.alerts], everyId(ids(records)));
     checkExactlyOnce(out, ids(records));
   }, 400_000);
 
   it('recovers by itself from a broker restart mid-stream', async () => {
     const scoring = await createStandaloneScoring();
-    const config = { brokers: broker.brokers, clientId: 'test', groupId: 'three', replicationFactor: 1, instanceId: 'p3' };
+    const config = {
+      brokers: broker.brokers,
+      clientId: 'test',
+      groupId: 'three',
+      replicationFactor: 1,
+      instanceId: 'p3',
+    };
     const records = [...rawTransactions(60_000, 'three')];
     await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
     await publish(records);
@@ -197,5 +264,106 @@ describe('the pipeline on a real Kafka broker', () => {
     await pipeline.stop();
     const out = await readAll([TOPICS.scored, TOPICS.alerts], everyId(ids(records)));
     checkExactlyOnce(out, ids(records));
+  }, 400_000);
+
+  it('hostile messages (fast-check, seeded) never stall it: each is scored or dead-lettered with its reason, nothing is rolled back', async () => {
+    // The embedded PostgreSQL: it refuses NUL and lone surrogates, which is what used to stall the stream.
+    const opened = await openStorage();
+    const scorer = await createScorer({
+      bundle: directorySource(DEFAULT_BUNDLE),
+      backend: 'js',
+      history: (spec) => new MemoryHistoryStore(spec),
+      cache: false,
+      onWarning: () => {},
+    });
+    const registry = new Registry();
+    const service = createScoringService({
+      model: scorer,
+      history: scorer.history as MemoryHistoryStore,
+      storage: opened,
+      bus: createInProcessEventBus(),
+      clock: Date.now,
+    });
+    await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
+    const pipeline = await startPipeline({
+      kafka: {
+        brokers: broker.brokers,
+        clientId: 'test',
+        groupId: 'hostile',
+        replicationFactor: 1,
+        instanceId: 'h1',
+        maxBatch: 1000,
+      },
+      service,
+      registry,
+    });
+    const producer = client().producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const ROUNDS = 2;
+    const GOOD = 3000;
+    const HOSTILE = 300;
+    const goodIds: string[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const good = [...rawTransactions(GOOD, `hg${round}`, 20 + round)];
+        goodIds.push(...ids(good));
+        const hostile = fc.sample(hostileRawMessage(defaultPools(Date.now(), `hp${round}`), good.slice(0, GOOD / 2)), {
+          seed: 1616 + round,
+          numRuns: HOSTILE,
+        });
+        await publish(good.slice(0, GOOD / 2));
+        // The rest of the good ones with the hostile ones spread among them (seeded), so the stream must go on after each.
+        const rest: { key: string; value: Buffer }[] = good
+          .slice(GOOD / 2)
+          .map((r) => ({ key: r.key, value: Buffer.from(r.value) }));
+        const at = fc.sample(fc.nat(rest.length), { seed: 61 + round, numRuns: hostile.length });
+        hostile.forEach((m, i) => rest.splice(at[i]!, 0, m));
+        for (let i = 0; i < rest.length; i += 500)
+          await producer.send({ topic: TOPICS.raw, acks: -1, messages: rest.slice(i, i + 500) });
+      }
+      await drained('hostile', 240_000);
+      const total = ROUNDS * (GOOD + HOSTILE);
+      expect(pipeline.processor.stats.consumed).toBe(total);
+      const out = await readAll(
+        [TOPICS.scored, TOPICS.alerts, TOPICS.dlq],
+        (o) => o.get(TOPICS.scored)!.length + o.get(TOPICS.dlq)!.length >= total,
+      );
+      const scored = out.get(TOPICS.scored)!.map((v) => JSON.parse(v) as ScoredMessage);
+      const dlq = out.get(TOPICS.dlq)!.map((v) => JSON.parse(v) as DlqMessage);
+      // Every message is accounted for once: scored, or in the DLQ with a reason that names what is wrong.
+      expect(scored.length + dlq.length).toBe(total);
+      const seen = new Set(scored.map((m) => m.id));
+      expect(goodIds.filter((id) => !seen.has(id))).toEqual([]);
+      for (const d of dlq) {
+        expect(['invalid_json', 'unsupported_schema_version', 'schema_violation', 'conflicting_duplicate']).toContain(
+          d.reason,
+        );
+        if (d.reason === 'schema_violation') expect(d.field).toMatch(/^\S+$/);
+        if (d.reason === 'conflicting_duplicate') expect(d.id).toEqual(expect.any(String));
+      }
+      const reasons = Object.fromEntries(
+        ['invalid_json', 'schema_violation', 'conflicting_duplicate'].map((r) => [
+          r,
+          dlq.filter((d) => d.reason === r).length,
+        ]),
+      );
+      for (const [reason, n] of Object.entries(reasons)) expect(n, reason).toBeGreaterThan(0);
+      // Duplicates of a scored transaction are answered again, but an alert is produced once.
+      const alertIds = out.get(TOPICS.alerts)!.map((v) => (JSON.parse(v) as AlertMessage).id);
+      expect(new Set(alertIds).size).toBe(alertIds.length);
+      // No batch was rolled back for a poison message, and nothing stored is out of the contract or infinite.
+      expect(registry.render()).toMatch(/^kafka_processor_aborted_batches_total 0$/m);
+      for (const record of (await opened.list({ limit: 100_000 })).items) {
+        expect(Object.values(record.features).every((v) => v === null || Number.isFinite(v))).toBe(true);
+        expect(amountProblem(record.transaction.amount)).toBeUndefined();
+      }
+      console.log(
+        `kafka property run: ${ROUNDS} rounds, ${total} messages (${ROUNDS * HOSTILE} hostile); scored ${scored.length}, dead-lettered ${JSON.stringify(reasons)}, ${alertIds.length} alerts`,
+      );
+    } finally {
+      await producer.disconnect();
+      await pipeline.stop();
+      await opened.close();
+    }
   }, 400_000);
 });

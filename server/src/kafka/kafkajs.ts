@@ -6,10 +6,26 @@
 // messages), so a transaction covers many partitions. A batch whose transaction fails is aborted and not resolved:
 // kafkajs fetches it again from the last resolved offset. Backpressure: a call holds its partition until its
 // transaction ends, and the topic is paused while more than maxQueued messages wait.
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Producer,
+  type LogEntry,
+} from 'kafkajs';
 import { silentLogger, type Logger } from '../log.js';
 import { TOPIC_SPECS } from './messages.js';
-import type { BatchHandler, ConsumedMessage, ProcessorTransport, ProducedMessage, Publisher, TransportHooks } from './transport.js';
+import {
+  decodeValue,
+  type BatchHandler,
+  type ConsumedMessage,
+  type ProcessorTransport,
+  type ProducedMessage,
+  type Publisher,
+  type TransportHooks,
+} from './transport.js';
 
 export interface KafkaConnection {
   brokers: string[];
@@ -18,18 +34,23 @@ export interface KafkaConnection {
 }
 
 function kafkaLogger(logger: Logger) {
-  return () => ({ level, log }: LogEntry) => {
-    const { message, ...rest } = log;
-    const fields = { message, broker: rest.broker, error: rest.error };
-    if (level === logLevel.ERROR) logger.warn('kafka.client', fields);
-    else if (level === logLevel.WARN) logger.debug('kafka.client', fields);
-  };
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...rest } = log;
+      const fields = { message, broker: rest.broker, error: rest.error };
+      if (level === logLevel.ERROR) logger.warn('kafka.client', fields);
+      else if (level === logLevel.WARN) logger.debug('kafka.client', fields);
+    };
 }
 
 export function createKafka({ brokers, clientId, logger = silentLogger }: KafkaConnection): Kafka {
   return new Kafka({
-    clientId, brokers, logLevel: logLevel.WARN, logCreator: kafkaLogger(logger),
-    connectionTimeout: 3000, requestTimeout: 30_000,
+    clientId,
+    brokers,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogger(logger),
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 8 },
   });
 }
@@ -45,7 +66,9 @@ export async function ensureTopics(kafka: Kafka, replicationFactor: number): Pro
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({
-          topic: t.topic, numPartitions: t.partitions, replicationFactor,
+          topic: t.topic,
+          numPartitions: t.partitions,
+          replicationFactor,
           configEntries: [{ name: 'retention.ms', value: String(t.retentionMs) }],
         })),
       });
@@ -62,7 +85,15 @@ export async function kafkaPublisher(kafka: Kafka): Promise<Publisher> {
   await producer.connect();
   return {
     async send(topic, messages) {
-      await producer.send({ topic, acks: -1, messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}) })) });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
+        })),
+      });
     },
     close: () => producer.disconnect(),
   };
@@ -110,8 +141,11 @@ export class KafkaTransport implements ProcessorTransport {
 
   private async newProducer(): Promise<Producer> {
     const producer = this.options.kafka.producer({
-      transactionalId: this.options.transactionalId, idempotent: true, maxInFlightRequests: 1,
-      transactionTimeout: this.options.transactionTimeoutMs ?? 15_000, allowAutoTopicCreation: false,
+      transactionalId: this.options.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.options.transactionTimeoutMs ?? 15_000,
+      allowAutoTopicCreation: false,
       // CONCURRENT_TRANSACTIONS right after a commit is retried: retry soon.
       retry: { initialRetryTime: 20, maxRetryTime: 1000, retries: 12, factor: 0.2, multiplier: 1.5 },
     });
@@ -125,19 +159,34 @@ export class KafkaTransport implements ProcessorTransport {
     this.hooks = hooks;
     this.producer = await this.newProducer();
     const consumer = kafka.consumer({
-      groupId, readUncommitted: false, allowAutoTopicCreation: false,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000, heartbeatInterval: 1000, rebalanceTimeout: 20_000,
-      maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 100,
+      groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 20_000,
+      maxBytesPerPartition: 1024 * 1024,
+      maxWaitTimeInMs: 100,
       retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 10 },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.logger.info('kafka.group_joined', { group: groupId, member: payload.memberId, partitions: (payload.memberAssignment[topic] ?? []).join(',') });
+      this.logger.info('kafka.group_joined', {
+        group: groupId,
+        member: payload.memberId,
+        partitions: (payload.memberAssignment[topic] ?? []).join(','),
+      });
       // Partitions no longer assigned stop reporting lag.
       const assigned = new Set(payload.memberAssignment[topic] ?? []);
-      for (const p of this.reported) if (!assigned.has(p)) (this.reported.delete(p), hooks.lag?.(topic, p, undefined));
+      for (const p of this.reported) {
+        if (assigned.has(p)) continue;
+        this.reported.delete(p);
+        hooks.lag?.(topic, p, undefined);
+      }
     });
-    consumer.on(consumer.events.CRASH, ({ payload }) => this.logger.warn('kafka.consumer_crash', { error: payload.error?.message, restart: payload.restart }));
+    consumer.on(consumer.events.CRASH, ({ payload }) =>
+      this.logger.warn('kafka.consumer_crash', { error: payload.error?.message, restart: payload.restart }),
+    );
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -158,11 +207,22 @@ export class KafkaTransport implements ProcessorTransport {
     const { batch } = payload;
     if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return Promise.resolve();
     const messages: ConsumedMessage[] = batch.messages.map((m) => ({
-      topic: batch.topic, partition: batch.partition, offset: m.offset,
-      key: m.key === null ? null : m.key.toString(), value: m.value === null ? null : m.value.toString(), timestamp: Number(m.timestamp),
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key === null ? null : m.key.toString(),
+      ...decodeValue(m.value),
+      timestamp: Number(m.timestamp),
     }));
     return new Promise<void>((done) => {
-      this.queue.push({ messages, partition: batch.partition, last: batch.lastOffset(), highWatermark: batch.highWatermark, payload, done });
+      this.queue.push({
+        messages,
+        partition: batch.partition,
+        last: batch.lastOffset(),
+        highWatermark: batch.highWatermark,
+        payload,
+        done,
+      });
       this.queued += messages.length;
       if (!this.paused && this.queued > (this.options.maxQueued ?? 20_000)) {
         this.paused = true;
@@ -193,7 +253,10 @@ export class KafkaTransport implements ProcessorTransport {
         }
       } else {
         this.hooks.aborted?.(error);
-        this.logger.warn('kafka.batch_aborted', { error: error instanceof Error ? error.message : String(error), messages: current.live.reduce((n, q) => n + q.messages.length, 0) });
+        this.logger.warn('kafka.batch_aborted', {
+          error: error instanceof Error ? error.message : String(error),
+          messages: current.live.reduce((n, q) => n + q.messages.length, 0),
+        });
       }
       for (const q of current.take) q.done();
       return error === undefined;
@@ -225,7 +288,14 @@ export class KafkaTransport implements ProcessorTransport {
         if (failure !== undefined) this.hooks.aborted?.(failure);
         for (const q of take) q.done();
       } else {
-        inflight = { take, live, result: this.commit(live, outputs!).then(() => undefined, (error: unknown) => error ?? new Error('commit failed')) };
+        inflight = {
+          take,
+          live,
+          result: this.commit(live, outputs!).then(
+            () => undefined,
+            (error: unknown) => error ?? new Error('commit failed'),
+          ),
+        };
       }
       if (this.paused && this.queued <= (this.options.maxQueued ?? 20_000) / 2) {
         this.paused = false;
@@ -281,7 +351,9 @@ export class KafkaTransport implements ProcessorTransport {
       if (bytes > 0) await transaction.sendBatch({ acks: -1, topicMessages: chunk });
       await transaction.sendOffsets({
         consumerGroupId: this.options.groupId,
-        topics: [{ topic: this.options.topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) }],
+        topics: [
+          { topic: this.options.topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) },
+        ],
       });
       await transaction.commit();
       this.profile.commit += performance.now() - t1;

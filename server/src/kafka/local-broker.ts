@@ -4,7 +4,16 @@
 // KRaft storage is formatted in a temp dir, and one combined broker+controller listens on free loopback ports with a
 // small heap. Ready when an admin client gets the cluster's metadata; stop() kills the JVM.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  createWriteStream,
+  readFileSync,
+} from 'node:fs';
 import { freePort } from '../net.js';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,20 +40,31 @@ export async function kafkaJars(version = KAFKA_VERSION): Promise<string> {
   const libs = join(dir, 'libs');
   if (existsSync(join(libs, '.complete'))) return libs;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'pom.xml'), `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+  writeFileSync(
+    join(dir, 'pom.xml'),
+    `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
 <groupId>fraudscore</groupId><artifactId>kafka-runtime</artifactId><version>1</version><packaging>pom</packaging>
 <dependencies>
 <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
 <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>${SLF4J_VERSION}</version></dependency>
 </dependencies></project>
-`);
+`,
+  );
   rmSync(libs, { recursive: true, force: true });
   try {
-    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+    await run(
+      'mvn',
+      ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+      { cwd: dir, maxBuffer: 64 * 1024 * 1024 },
+    );
   } catch (error) {
-    throw new Error(`fetching Apache Kafka ${version} with Maven failed (is \`mvn\` installed?): ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    throw new Error(
+      `fetching Apache Kafka ${version} with Maven failed (is \`mvn\` installed?): ${(error as { stderr?: string }).stderr ?? String(error)}`,
+      { cause: error },
+    );
   }
-  if (!readdirSync(libs).some((f) => f.startsWith(`kafka_2.13-${version}`))) throw new Error(`Maven fetched no kafka_2.13-${version} jar into ${libs}`);
+  if (!readdirSync(libs).some((f) => f.startsWith(`kafka_2.13-${version}`)))
+    throw new Error(`Maven fetched no kafka_2.13-${version} jar into ${libs}`);
   writeFileSync(join(libs, '.complete'), '');
   return libs;
 }
@@ -59,25 +79,56 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
   const root = mkdtempSync(join(tmpdir(), 'fraudscore-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
   const properties = join(root, 'server.properties');
-  writeFileSync(properties, [
-    'process.roles=broker,controller', 'node.id=1', `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`, `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names=CONTROLLER', 'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name=PLAINTEXT', `log.dirs=${join(root, 'data')}`,
-    'offsets.topic.replication.factor=1', 'offsets.topic.num.partitions=6', 'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1', 'transaction.state.log.num.partitions=6', 'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false', 'num.partitions=1', 'log.flush.interval.ms=60000',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    properties,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+      `log.dirs=${join(root, 'data')}`,
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=6',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'transaction.state.log.num.partitions=6',
+      'group.initial.rebalance.delay.ms=0',
+      'auto.create.topics.enable=false',
+      'num.partitions=1',
+      'log.flush.interval.ms=60000',
+      '',
+    ].join('\n'),
+  );
   const classpath = `${libs}/*`;
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  await run(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', 'q1Sh-9_ISia_zwGINzRvyQ', '-c', properties], { cwd: root });
+  await run(
+    java,
+    ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', 'q1Sh-9_ISia_zwGINzRvyQ', '-c', properties],
+    { cwd: root },
+  );
   const logFile = join(root, 'kafka.log');
   let child: ChildProcess | undefined;
 
   const launch = (): ChildProcess => {
     const out = createWriteStream(logFile, { flags: 'a' });
-    const proc = spawn(java, ['-Xmx512m', '-Xms256m', '-XX:+UseSerialGC', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', classpath, 'kafka.Kafka', properties], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      java,
+      [
+        '-Xmx512m',
+        '-Xms256m',
+        '-XX:+UseSerialGC',
+        '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        properties,
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     proc.stdout!.pipe(out);
     proc.stderr!.pipe(out);
     return proc;
@@ -86,9 +137,16 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
   const brokers = [`127.0.0.1:${port}`];
   const waitReady = async (proc: ChildProcess): Promise<void> => {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-    const kafka = new Kafka({ clientId: 'test-ready', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+    const kafka = new Kafka({
+      clientId: 'test-ready',
+      brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 1000,
+    });
     for (;;) {
-      if (proc.exitCode !== null) throw new Error(`Kafka exited with ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
+      if (proc.exitCode !== null)
+        throw new Error(`Kafka exited with ${proc.exitCode}: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
       const admin = kafka.admin();
       try {
         await admin.connect();
@@ -99,7 +157,8 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<TestK
       } finally {
         await admin.disconnect().catch(() => {});
       }
-      if (Date.now() > deadline) throw new Error(`Kafka not ready in time: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`Kafka not ready in time: ${readFileSync(logFile, 'utf8').slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from './memory.js';
 import { startPipeline, TOPICS, type AlertMessage, type DlqMessage, type ScoredMessage } from './index.js';
 import { createStandaloneScoring } from './standalone.js';
-import { poisonMessages, rawTransactions } from './testing.js';
+import { POISON_REASONS, poisonMessages, rawTransactions } from './testing.js';
 
 const kafka = { brokers: [], clientId: 'test', groupId: 'g', replicationFactor: 1 };
 
@@ -23,9 +23,9 @@ describe('the processor on the in-process log', () => {
     const pipeline = await startPipeline({ kafka, service: scoring.service, registry: scoring.registry, memory });
     const raw = [...rawTransactions(3000)];
     await pipeline.publisher.send(TOPICS.raw, raw.slice(0, 1500));
-    await pipeline.publisher.send(TOPICS.raw, poisonMessages());
+    await pipeline.publisher.send(TOPICS.raw, poisonMessages('bad', raw[10]));
     await pipeline.publisher.send(TOPICS.raw, raw.slice(1500));
-    await until(() => memory.read(TOPICS.scored).length + memory.read(TOPICS.dlq).length >= 3005);
+    await until(() => memory.read(TOPICS.scored).length + memory.read(TOPICS.dlq).length >= 3011);
     await pipeline.stop();
 
     const scored = parse<ScoredMessage>(TOPICS.scored, memory);
@@ -33,9 +33,19 @@ describe('the processor on the in-process log', () => {
     expect(new Set(scored.map((s) => s.id)).size).toBe(3000);
     expect(memory.read(TOPICS.predictions)).toHaveLength(3000);
     const dlq = parse<DlqMessage>(TOPICS.dlq, memory);
-    expect(dlq.map((d) => d.reason).sort()).toEqual(['invalid_json', 'schema_violation', 'schema_violation', 'schema_violation', 'unsupported_schema_version']);
-    expect(dlq.find((d) => d.field === 'amount')?.message).toMatch(/>= 0/);
-    expect(dlq.find((d) => d.field === 'timestamp')).toBeDefined();
+    expect(dlq.map((d) => d.reason).sort()).toEqual(POISON_REASONS(true));
+    expect(dlq.filter((d) => d.field === 'amount').map((d) => d.message)).toEqual([
+      expect.stringMatching(/must not be negative/),
+      expect.stringMatching(/above the ceiling/),
+    ]);
+    expect(dlq.filter((d) => d.field === 'timestamp').map((d) => d.message)).toEqual([
+      expect.stringMatching(/must be ISO 8601/),
+      expect.stringMatching(/days after the clock/),
+    ]);
+    expect(dlq.find((d) => d.reason === 'conflicting_duplicate')).toMatchObject({
+      field: 'id',
+      id: JSON.parse(raw[10]!.value).transaction.id,
+    });
     expect(dlq.every((d) => d.source.topic === TOPICS.raw && d.value !== undefined)).toBe(true);
 
     const alerts = parse<AlertMessage>(TOPICS.alerts, memory);
@@ -44,13 +54,23 @@ describe('the processor on the in-process log', () => {
     expect(alerts.length).toBeGreaterThan(0);
     for (const alert of alerts) expect(alert.topFactors).toHaveLength(3);
     // The alert carries the stored record's own explanation: SHAP of exactly the row scored, summing to its margin.
-    const stored = (await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction]))[0]!;
+    const stored = (
+      await scoring.service.scoreBatch([
+        JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === alerts[0]!.id)!.value).transaction,
+      ])
+    )[0]!;
     expect(stored.topFactors.slice(0, 3)).toEqual(alerts[0]!.topFactors);
     const margin = Math.log(stored.probability / (1 - stored.probability));
     expect(stored.shap!.baseValue + stored.shap!.values.reduce((a, b) => a + b, 0)).toBeCloseTo(margin, 4);
     // Only alerts were explained.
     const quiet = scored.find((s) => s.riskLevel === 'LOW')!;
-    expect((await scoring.service.scoreBatch([JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === quiet.id)!.value).transaction]))[0]!.shap).toBeNull();
+    expect(
+      (
+        await scoring.service.scoreBatch([
+          JSON.parse(raw.find((r) => JSON.parse(r.value).transaction.id === quiet.id)!.value).transaction,
+        ])
+      )[0]!.shap,
+    ).toBeNull();
     expect(scoring.registry.render()).toMatch(/kafka_consumer_lag\{topic="transactions_raw",partition="\d+"\} 0/);
   }, 60_000);
 

@@ -2,7 +2,14 @@
 // dropped, offsets go on), consumer groups with committed offsets, and a transport whose commit appends a batch's
 // outputs and moves its offsets in one synchronous step — atomic, as a Kafka transaction. Members of a group share
 // the partitions (reassigned when one joins or leaves); a member that lost a partition cannot commit it (fenced).
-import type { BatchHandler, ConsumedMessage, ProcessorTransport, ProducedMessage, Publisher, TransportHooks } from './transport.js';
+import type {
+  BatchHandler,
+  ConsumedMessage,
+  ProcessorTransport,
+  ProducedMessage,
+  Publisher,
+  TransportHooks,
+} from './transport.js';
 
 interface Partition {
   /** Offset of messages[0]. */
@@ -51,7 +58,10 @@ export class MemoryBroker {
   partitions(topic: string): Partition[] {
     let parts = this.topics.get(topic);
     if (!parts) {
-      const n = typeof this.options.partitions === 'function' ? this.options.partitions(topic) : (this.options.partitions ?? 12);
+      const n =
+        typeof this.options.partitions === 'function'
+          ? this.options.partitions(topic)
+          : (this.options.partitions ?? 12);
       parts = Array.from({ length: n }, () => ({ base: 0, messages: [] }));
       this.topics.set(topic, parts);
     }
@@ -66,7 +76,14 @@ export class MemoryBroker {
       const partition = partitionFor(m.key, parts.length, this.counter);
       const p = parts[partition]!;
       const offset = p.base + p.messages.length;
-      p.messages.push({ topic: m.topic, partition, offset: String(offset), key: m.key, value: m.value, timestamp: (m as { timestamp?: number }).timestamp ?? now });
+      p.messages.push({
+        topic: m.topic,
+        partition,
+        offset: String(offset),
+        key: m.key,
+        value: m.value,
+        timestamp: (m as { timestamp?: number }).timestamp ?? now,
+      });
       if (p.messages.length > this.retain) {
         const drop = p.messages.length - this.retain;
         p.messages.splice(0, drop);
@@ -93,7 +110,8 @@ export class MemoryBroker {
 
   publisher(): Publisher {
     return {
-      send: async (topic, messages) => this.append(messages.map((m) => ({ topic, key: m.key, value: m.value, timestamp: m.timestamp }))),
+      send: async (topic, messages) =>
+        this.append(messages.map((m) => ({ topic, key: m.key, value: m.value, timestamp: m.timestamp }))),
       close: async () => {},
     };
   }
@@ -116,7 +134,8 @@ export class MemoryBroker {
     group.generation += 1;
     for (const m of group.members) m.partitions.clear();
     const count = this.partitions(topic).length;
-    for (let p = 0; p < count && group.members.length > 0; p++) group.members[p % group.members.length]!.partitions.add(p);
+    for (let p = 0; p < count && group.members.length > 0; p++)
+      group.members[p % group.members.length]!.partitions.add(p);
     this.wake();
   }
 

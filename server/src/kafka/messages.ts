@@ -27,6 +27,9 @@ export const TOPIC_SPECS: readonly { topic: string; partitions: number; retentio
 export interface RawMessage {
   schemaVersion: typeof SCHEMA_VERSION;
   transaction: Record<string, unknown> & { id: string | number; customerId: string | number };
+  /** A back-fill or replay: the timestamp window around the processor's clock is not applied (the replay command
+   * sets it for --timestamps original and shift). */
+  backfill?: boolean;
 }
 
 /** transactions_scored. */
@@ -70,18 +73,38 @@ export interface PredictionMessage {
   latencyMs: number;
 }
 
+/**
+ * Why a message went to transactions_dlq:
+ * - invalid_json: the value is not JSON (or not valid UTF-8);
+ * - unsupported_schema_version: `schemaVersion` is there but not one this processor reads;
+ * - schema_violation: anything else the input contract refuses (`field` names it; `message` says what is allowed);
+ * - conflicting_duplicate: the transaction id was already scored (or comes earlier in the batch) with different
+ *   content (`id` names it);
+ * - processing_error: scoring it failed on its own (an exception isolated by splitting the batch), while the other
+ *   messages were scored.
+ */
+export type DlqReason =
+  'invalid_json' | 'unsupported_schema_version' | 'schema_violation' | 'conflicting_duplicate' | 'processing_error';
+
 /** transactions_dlq: what could not be processed, with the reason; the stream goes on. */
 export interface DlqMessage {
   schemaVersion: typeof SCHEMA_VERSION;
-  reason: 'invalid_json' | 'schema_violation' | 'unsupported_schema_version';
+  reason: DlqReason;
   message: string;
+  /** The field at fault, relative to the message (`schemaVersion`, `transaction`) or to the transaction (`amount`). */
   field?: string;
+  /** The transaction id, when the message had a valid one. */
+  id?: string;
   source: { topic: string; partition: number; offset: string };
-  /** The original value, as text. */
+  /** The original value, as text (null when it was not valid UTF-8: then valueBase64 holds its bytes). */
   value: string | null;
+  valueBase64?: string;
 }
 
-export const rawMessage = (transaction: RawMessage['transaction']): RawMessage => ({ schemaVersion: SCHEMA_VERSION, transaction });
+export const rawMessage = (
+  transaction: RawMessage['transaction'],
+  options: { backfill?: boolean } = {},
+): RawMessage => ({ schemaVersion: SCHEMA_VERSION, transaction, ...(options.backfill ? { backfill: true } : {}) });
 
 /** The key of a raw message: the customer id as text. */
 export const customerKey = (transaction: { customerId?: unknown }): string => String(transaction.customerId ?? '');

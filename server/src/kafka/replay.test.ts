@@ -8,7 +8,8 @@ import { MemoryBroker } from './memory.js';
 import { TOPICS, type RawMessage } from './messages.js';
 import { replay } from './replay.js';
 
-const HANDBOOK = new URL('../../../../shared/data/handbook-transactions-2018-04-01_2018-09-14.csv.gz', import.meta.url).pathname;
+const HANDBOOK = new URL('../../../../shared/data/handbook-transactions-2018-04-01_2018-09-14.csv.gz', import.meta.url)
+  .pathname;
 
 describe('replay', () => {
   it('publishes the simulator CSV (gzip) keyed by customer, without labels, at the given rate', async () => {
@@ -20,16 +21,30 @@ describe('replay', () => {
       const broker = new MemoryBroker();
       const started = Date.now();
       const progress: number[] = [];
-      const { sent } = await replay({ file, publisher: broker.publisher(), rate: 1000, progress: (n) => progress.push(n) });
+      const { sent } = await replay({
+        file,
+        publisher: broker.publisher(),
+        rate: 1000,
+        progress: (n) => progress.push(n),
+      });
       expect(sent).toBe(300);
       expect(Date.now() - started).toBeGreaterThanOrEqual(250); // 300 at 1,000/s
       expect(progress.at(-1)).toBe(300);
       const messages = broker.read(TOPICS.raw);
       expect(messages).toHaveLength(300);
-      const first = messages.map((m) => ({ key: m.key, body: JSON.parse(m.value!) as RawMessage })).find((m) => m.body.transaction.id === String(rows[0]!.TRANSACTION_ID))!;
+      const first = messages
+        .map((m) => ({ key: m.key, body: JSON.parse(m.value!) as RawMessage }))
+        .find((m) => m.body.transaction.id === String(rows[0]!.TRANSACTION_ID))!;
       expect(first.key).toBe(String(rows[0]!.CUSTOMER_ID));
-      expect(Object.keys(first.body.transaction).sort()).toEqual(['amount', 'customerId', 'id', 'terminalId', 'timestamp']);
+      expect(Object.keys(first.body.transaction).sort()).toEqual([
+        'amount',
+        'customerId',
+        'id',
+        'terminalId',
+        'timestamp',
+      ]);
       expect(first.body.schemaVersion).toBe(1);
+      expect(first.body.backfill).toBe(true); // shifted timestamps run ahead of the clock: a back-fill for the processor
       // shift: the file's first transaction is stamped now, the rest keep their spacing.
       expect(Math.abs(Date.parse(first.body.transaction.timestamp as string) - started)).toBeLessThan(5000);
     } finally {
@@ -39,9 +54,16 @@ describe('replay', () => {
 
   it.skipIf(!existsSync(HANDBOOK))('reads the shared handbook CSV', async () => {
     const broker = new MemoryBroker();
-    const { sent } = await replay({ file: HANDBOOK, publisher: broker.publisher(), rate: 0, limit: 2000, timestamps: 'original' });
+    const { sent } = await replay({
+      file: HANDBOOK,
+      publisher: broker.publisher(),
+      rate: 0,
+      limit: 2000,
+      timestamps: 'original',
+    });
     expect(sent).toBe(2000);
     const tx = (JSON.parse(broker.read(TOPICS.raw)[0]!.value!) as RawMessage).transaction;
     expect(tx.timestamp).toMatch(/^2018-04-01T/);
+    expect((JSON.parse(broker.read(TOPICS.raw)[0]!.value!) as RawMessage).backfill).toBe(true);
   });
 });

@@ -8,6 +8,11 @@
 // --rate 0 sends as fast as the broker takes it. Timestamps: `shift` (default) moves the whole file so its first
 // transaction is now (the server's history keeps windows relative to the clock), `now` stamps each at sending,
 // `original` keeps the file's. KAFKA_BROKERS is read when --brokers is not given.
+//
+// With `shift` and `original` the file's timestamps run far from the processor's clock (months into the future, or
+// years back), so those messages are marked as a back-fill (`"backfill": true`): the processor then does not apply
+// its timestamp window (TIMESTAMP_MAX_AGE / TIMESTAMP_MAX_AHEAD); every other rule of the input contract still holds,
+// and a row it refuses goes to transactions_dlq. `now` sends live transactions, without the mark.
 import { createReadStream, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -37,7 +42,10 @@ const parseTime = (text: string): number => Date.parse(`${text.trim().replace(' 
 /** The CSV's rows, lazily (plain or gzip by the .gz suffix); columns by the header. */
 async function* rows(file: string): AsyncGenerator<Record<string, string>> {
   const input = createReadStream(file);
-  const lines = createInterface({ input: file.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
+  const lines = createInterface({
+    input: file.endsWith('.gz') ? input.pipe(createGunzip()) : input,
+    crlfDelay: Infinity,
+  });
   let header: string[] | undefined;
   for await (const line of lines) {
     if (line.trim() === '') continue;
@@ -90,7 +98,10 @@ export async function replay(options: ReplayOptions): Promise<{ sent: number; el
       timestamp: new Date(timestamp).toISOString(),
     };
     for (const label of LABELS) delete transaction[label];
-    batch.push({ key: customerKey(transaction), value: JSON.stringify(rawMessage(transaction)) });
+    batch.push({
+      key: customerKey(transaction),
+      value: JSON.stringify(rawMessage(transaction, { backfill: mode !== 'now' })),
+    });
     if (batch.length >= chunk) await flush();
   }
   await flush();
@@ -101,33 +112,51 @@ export async function replay(options: ReplayOptions): Promise<{ sent: number; el
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true,
+    args: argv,
+    allowPositionals: true,
     options: {
-      rate: { type: 'string', default: '1000' }, limit: { type: 'string' }, brokers: { type: 'string' },
-      timestamps: { type: 'string', default: 'shift' }, 'id-prefix': { type: 'string' }, help: { type: 'boolean' },
+      rate: { type: 'string', default: '1000' },
+      limit: { type: 'string' },
+      brokers: { type: 'string' },
+      timestamps: { type: 'string', default: 'shift' },
+      'id-prefix': { type: 'string' },
+      help: { type: 'boolean' },
     },
   });
   const file = positionals[0];
   if (values.help || !file) {
-    process.stderr.write('usage: replay <file.csv[.gz]> [--rate 1000] [--limit N] [--brokers host:port,...] [--timestamps shift|now|original] [--id-prefix p]\n');
+    process.stderr.write(
+      'usage: replay <file.csv[.gz]> [--rate 1000] [--limit N] [--brokers host:port,...] [--timestamps shift|now|original] [--id-prefix p]\n',
+    );
     return values.help ? 0 : 2;
   }
-  const brokers = (values.brokers ?? process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = (values.brokers ?? process.env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) {
     process.stderr.write('replay: no brokers: pass --brokers host:port or set KAFKA_BROKERS\n');
     return 2;
   }
   const rate = Number(values.rate);
   if (!(rate >= 0)) throw new Error(`--rate must be a number >= 0, got ${values.rate}`);
-  if (!['shift', 'now', 'original'].includes(values.timestamps!)) throw new Error('--timestamps must be shift, now or original');
+  if (!['shift', 'now', 'original'].includes(values.timestamps!))
+    throw new Error('--timestamps must be shift, now or original');
   const kafka = createKafka({ brokers, clientId: process.env.KAFKA_CLIENT_ID ?? 'fraudscore-replay' });
   await ensureTopics(kafka, Number(process.env.KAFKA_REPLICATION_FACTOR ?? 1));
   const publisher = await kafkaPublisher(kafka);
   try {
     const { sent, elapsedMs } = await replay({
-      file, publisher, rate, limit: values.limit === undefined ? undefined : Number(values.limit),
-      timestamps: values.timestamps as 'shift', idPrefix: values['id-prefix'],
-      progress: (n, ms) => process.stderr.write(`replay: ${n} sent in ${(ms / 1000).toFixed(1)} s (${Math.round(n / Math.max(ms / 1000, 0.001))} tx/s)\n`),
+      file,
+      publisher,
+      rate,
+      limit: values.limit === undefined ? undefined : Number(values.limit),
+      timestamps: values.timestamps as 'shift',
+      idPrefix: values['id-prefix'],
+      progress: (n, ms) =>
+        process.stderr.write(
+          `replay: ${n} sent in ${(ms / 1000).toFixed(1)} s (${Math.round(n / Math.max(ms / 1000, 0.001))} tx/s)\n`,
+        ),
     });
     process.stdout.write(`${JSON.stringify({ sent, seconds: elapsedMs / 1000, topic: TOPICS.raw })}\n`);
   } finally {
@@ -137,8 +166,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    process.stderr.write(`replay: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`replay: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -6,7 +6,10 @@ import { startPipeline } from './index.js';
 import { createStandaloneScoring } from './standalone.js';
 
 const env = process.env;
-const logger = createLogger((env.LOG_LEVEL as 'info' | undefined) ?? 'warn', (line) => void process.stderr.write(`${line}\n`));
+const logger = createLogger(
+  (env.LOG_LEVEL as 'info' | undefined) ?? 'warn',
+  (line) => void process.stderr.write(`${line}\n`),
+);
 const scoring = await createStandaloneScoring(env.BUNDLE || undefined);
 const pipeline = await startPipeline({
   kafka: {
@@ -17,9 +20,12 @@ const pipeline = await startPipeline({
     instanceId: env.KAFKA_INSTANCE_ID ?? `worker-${process.pid}`,
     maxBatch: env.KAFKA_MAX_BATCH ? Number(env.KAFKA_MAX_BATCH) : undefined,
   },
-  service: scoring.service, registry: scoring.registry, logger,
+  service: scoring.service,
+  registry: scoring.registry,
+  logger,
 });
-const report = (): void => void process.stdout.write(`${JSON.stringify({ event: 'stats', pid: process.pid, ...pipeline.processor.stats })}\n`);
+const report = (): void =>
+  void process.stdout.write(`${JSON.stringify({ event: 'stats', pid: process.pid, ...pipeline.processor.stats })}\n`);
 process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);
 const timer = setInterval(report, 1000);
 let stopping = false;

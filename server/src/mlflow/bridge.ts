@@ -6,7 +6,9 @@ import { isNotFound } from './errors.js';
 import { toApiError } from './lifecycle.js';
 
 const record = (tags: readonly MlflowTag[] | undefined, skipSystem = false): Record<string, string> =>
-  Object.fromEntries((tags ?? []).filter((t) => !(skipSystem && t.key.startsWith('mlflow.'))).map((t) => [t.key, t.value]));
+  Object.fromEntries(
+    (tags ?? []).filter((t) => !(skipSystem && t.key.startsWith('mlflow.'))).map((t) => [t.key, t.value]),
+  );
 
 /** A run as the routes show it: metrics and params as objects. */
 export function runView(run: Run) {
@@ -32,17 +34,30 @@ export function compareRuns(runs: ReturnType<typeof runView>[]): RunComparison {
   const metrics: RunComparison['metrics'] = {};
   for (const name of names) {
     const values: Record<string, number> = {};
-    for (const r of runs) if (typeof r.metrics[name] === 'number' && Number.isFinite(r.metrics[name])) values[r.run_id] = r.metrics[name]!;
+    for (const r of runs)
+      if (typeof r.metrics[name] === 'number' && Number.isFinite(r.metrics[name])) values[r.run_id] = r.metrics[name]!;
     const entries = Object.entries(values);
     const higher = !LOWER_IS_BETTER.test(name);
-    const best = entries.reduce<[string, number] | null>((b, e) => (b === null || (higher ? e[1] > b[1] : e[1] < b[1]) ? e : b), null);
+    const best = entries.reduce<[string, number] | null>(
+      (b, e) => (b === null || (higher ? e[1] > b[1] : e[1] < b[1]) ? e : b),
+      null,
+    );
     if (best) wins.set(best[0], (wins.get(best[0]) ?? 0) + 1);
-    metrics[name] = { values, best_run: best?.[0] ?? null, average: entries.length ? entries.reduce((s, e) => s + e[1], 0) / entries.length : null, higher_is_better: higher };
+    metrics[name] = {
+      values,
+      best_run: best?.[0] ?? null,
+      average: entries.length ? entries.reduce((s, e) => s + e[1], 0) / entries.length : null,
+      higher_is_better: higher,
+    };
   }
   // Overall: most per-metric wins; ties by Average Precision when logged.
   const ap = (id: string) => runs.find((r) => r.run_id === id)?.metrics['average_precision'] ?? -Infinity;
   const bestRun = [...wins.entries()].sort((a, b) => b[1] - a[1] || ap(b[0]) - ap(a[0]))[0]?.[0] ?? null;
-  return { runs: runs.map((r) => ({ run_id: r.run_id, run_name: r.run_name, start_time: r.start_time })), metrics, best_run: bestRun };
+  return {
+    runs: runs.map((r) => ({ run_id: r.run_id, run_name: r.run_name, start_time: r.start_time })),
+    metrics,
+    best_run: bestRun,
+  };
 }
 
 export class MlflowBridge implements RegistryBridge {
@@ -62,7 +77,12 @@ export class MlflowBridge implements RegistryBridge {
 
   experiments() {
     return this.guard(async () => ({
-      experiments: (await this.client.searchExperiments()).map((e) => ({ experiment_id: e.experiment_id, name: e.name, lifecycle_stage: e.lifecycle_stage ?? null, creation_time: e.creation_time ?? null })),
+      experiments: (await this.client.searchExperiments()).map((e) => ({
+        experiment_id: e.experiment_id,
+        name: e.name,
+        lifecycle_stage: e.lifecycle_stage ?? null,
+        creation_time: e.creation_time ?? null,
+      })),
     }));
   }
 
@@ -91,25 +111,48 @@ export class MlflowBridge implements RegistryBridge {
       const runMetrics = new Map<string, Record<string, number>>();
       const metricsOf = async (runId: string | undefined) => {
         if (!runId) return {};
-        if (!runMetrics.has(runId)) runMetrics.set(runId, await this.client.getRun(runId).then((r) => runView(r).metrics, () => ({})));
+        if (!runMetrics.has(runId))
+          runMetrics.set(
+            runId,
+            await this.client.getRun(runId).then(
+              (r) => runView(r).metrics,
+              () => ({}),
+            ),
+          );
         return runMetrics.get(runId)!;
       };
       // Version searches do not always carry aliases; the registered model's alias map is authoritative.
       const view = async (v: ModelVersion, aliasMap: Record<string, string>): Promise<RegistryModelVersion> => {
         const tags = record(v.tags);
-        const aliases = [...new Set([...(v.aliases ?? []), ...Object.entries(aliasMap).filter(([, version]) => version === v.version).map(([alias]) => alias)])];
+        const aliases = [
+          ...new Set([
+            ...(v.aliases ?? []),
+            ...Object.entries(aliasMap)
+              .filter(([, version]) => version === v.version)
+              .map(([alias]) => alias),
+          ]),
+        ];
         return {
-          version: v.version, run_id: v.run_id ?? null, bundle_version: tags['bundle_version'] ?? null, stage: v.current_stage ?? null,
-          aliases, status: v.status ?? null, created_at: v.creation_timestamp ?? null, tags, metrics: await metricsOf(v.run_id),
+          version: v.version,
+          run_id: v.run_id ?? null,
+          bundle_version: tags['bundle_version'] ?? null,
+          stage: v.current_stage ?? null,
+          aliases,
+          status: v.status ?? null,
+          created_at: v.creation_timestamp ?? null,
+          tags,
+          metrics: await metricsOf(v.run_id),
         };
       };
       return {
-        models: await Promise.all(models.map(async (m) => {
-          const versions = await this.client.searchModelVersions(m.name);
-          versions.sort((a, b) => Number(b.version) - Number(a.version));
-          const aliases = Object.fromEntries((m.aliases ?? []).map((a) => [a.alias, a.version]));
-          return { name: m.name, aliases, versions: await Promise.all(versions.map((v) => view(v, aliases))) };
-        })),
+        models: await Promise.all(
+          models.map(async (m) => {
+            const versions = await this.client.searchModelVersions(m.name);
+            versions.sort((a, b) => Number(b.version) - Number(a.version));
+            const aliases = Object.fromEntries((m.aliases ?? []).map((a) => [a.alias, a.version]));
+            return { name: m.name, aliases, versions: await Promise.all(versions.map((v) => view(v, aliases))) };
+          }),
+        ),
       };
     });
   }

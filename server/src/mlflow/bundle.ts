@@ -7,7 +7,10 @@ import { isNotFound } from './errors.js';
 export const BUNDLE_ARTIFACT_PATH = 'bundle';
 
 export async function downloadBundle(client: MlflowClient, version: ModelVersion): Promise<Record<string, Uint8Array>> {
-  if (!version.run_id) throw new Error(`model version ${version.name} v${version.version} has no run: register bundles with \`python -m fraudmodels register\``);
+  if (!version.run_id)
+    throw new Error(
+      `model version ${version.name} v${version.version} has no run: register bundles with \`python -m fraudmodels register\``,
+    );
   const runId = version.run_id;
   const get = (name: string) => client.downloadArtifact(runId, `${BUNDLE_ARTIFACT_PATH}/${name}`);
   const files: Record<string, Uint8Array> = { 'manifest.json': await get('manifest.json') };
@@ -20,13 +23,17 @@ export async function downloadBundle(client: MlflowClient, version: ModelVersion
   const names = new Set(Object.keys(manifest.files ?? {}));
   if (manifest.featureSpec?.file) names.add(manifest.featureSpec.file);
   for (const name of names) {
-    if (!/^[\w.-]+$/.test(name)) throw new Error(`model version ${version.version}: the manifest lists an unsafe file name ${JSON.stringify(name)}`);
+    if (!/^[\w.-]+$/.test(name))
+      throw new Error(
+        `model version ${version.version}: the manifest lists an unsafe file name ${JSON.stringify(name)}`,
+      );
     files[name] = await get(name);
   }
   try {
     files['manifest.sig.json'] = await get('manifest.sig.json');
   } catch (error) {
-    if (!isNotFound(error) && !(error instanceof Error && /404|does not exist|No such file/i.test(error.message))) throw error;
+    if (!isNotFound(error) && !(error instanceof Error && /404|does not exist|No such file/i.test(error.message)))
+      throw error;
   }
   return files;
 }

@@ -8,7 +8,9 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** A local HTTP server answering each request with the next of `answers` (status, headers, body). */
-async function serve(answers: { status: number; headers?: Record<string, string>; body: string; delayMs?: number }[]): Promise<{ url: string; seen: number[] }> {
+async function serve(
+  answers: { status: number; headers?: Record<string, string>; body: string; delayMs?: number }[],
+): Promise<{ url: string; seen: number[] }> {
   const seen: number[] = [];
   server = createServer((req, res) => {
     const answer = answers[Math.min(seen.length, answers.length - 1)]!;
@@ -37,11 +39,17 @@ describe('MlflowClient', () => {
 
   it('gives up with MlflowUnavailableError naming the cause; 4xx is not retried', async () => {
     const { url, seen } = await serve([{ status: 500, body: 'boom' }]);
-    await expect(new MlflowClient({ trackingUri: url, retries: 1, backoffMs: 1 }).getRun('r1')).rejects.toThrow(MlflowUnavailableError);
+    await expect(new MlflowClient({ trackingUri: url, retries: 1, backoffMs: 1 }).getRun('r1')).rejects.toThrow(
+      MlflowUnavailableError,
+    );
     expect(seen).toHaveLength(2);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
-    const notFound = await serve([{ status: 404, body: '{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Run r2 not found"}' }]);
-    const error = await new MlflowClient({ trackingUri: notFound.url, retries: 3, backoffMs: 1 }).getRun('r2').catch((e: unknown) => e);
+    const notFound = await serve([
+      { status: 404, body: '{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Run r2 not found"}' },
+    ]);
+    const error = await new MlflowClient({ trackingUri: notFound.url, retries: 3, backoffMs: 1 })
+      .getRun('r2')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlflowRequestError);
     expect(isNotFound(error)).toBe(true);
     expect(notFound.seen).toHaveLength(1);
@@ -49,13 +57,17 @@ describe('MlflowClient', () => {
 
   it('times out each attempt and says so', async () => {
     const { url } = await serve([{ status: 200, body: '{}', delayMs: 500 }]);
-    const error = await new MlflowClient({ trackingUri: url, timeoutMs: 50, retries: 0 }).health().catch((e: unknown) => e);
+    const error = await new MlflowClient({ trackingUri: url, timeoutMs: 50, retries: 0 })
+      .health()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlflowUnavailableError);
     expect((error as Error).message).toMatch(/timed out after 50 ms/);
   });
 
   it('an unreachable server is MlflowUnavailableError with the address', async () => {
-    const error = await new MlflowClient({ trackingUri: 'http://127.0.0.1:9', retries: 0 }).health().catch((e: unknown) => e);
+    const error = await new MlflowClient({ trackingUri: 'http://127.0.0.1:9', retries: 0 })
+      .health()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MlflowUnavailableError);
     expect((error as Error).message).toMatch(/unreachable at http:\/\/127\.0\.0\.1:9/);
   });

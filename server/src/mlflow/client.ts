@@ -40,8 +40,20 @@ export interface RegisteredModel {
 }
 
 export interface Run {
-  info: { run_id: string; run_name?: string; experiment_id: string; status?: string; start_time?: number; end_time?: number; artifact_uri?: string };
-  data: { metrics?: { key: string; value: number; step?: number; timestamp?: number }[]; params?: MlflowTag[]; tags?: MlflowTag[] };
+  info: {
+    run_id: string;
+    run_name?: string;
+    experiment_id: string;
+    status?: string;
+    start_time?: number;
+    end_time?: number;
+    artifact_uri?: string;
+  };
+  data: {
+    metrics?: { key: string; value: number; step?: number; timestamp?: number }[];
+    params?: MlflowTag[];
+    tags?: MlflowTag[];
+  };
 }
 
 export interface Experiment {
@@ -83,7 +95,9 @@ export class MlflowClient {
         response = await this.fetchImpl(`${this.base}${path}`, { ...init, signal: abort.signal });
       } catch (error) {
         lastError = new MlflowUnavailableError(
-          abort.signal.aborted ? `MLflow ${what} timed out after ${this.timeoutMs} ms (${this.base})` : `MLflow is unreachable at ${this.base}: ${(error as Error).message}`,
+          abort.signal.aborted
+            ? `MLflow ${what} timed out after ${this.timeoutMs} ms (${this.base})`
+            : `MLflow is unreachable at ${this.base}: ${(error as Error).message}`,
           { cause: error },
         );
         continue;
@@ -113,7 +127,11 @@ export class MlflowClient {
   }
 
   private post<T>(what: string, path: string, body: unknown): Promise<T> {
-    return this.json<T>(what, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return this.json<T>(what, path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   async health(): Promise<void> {
@@ -121,11 +139,27 @@ export class MlflowClient {
   }
 
   async searchExperiments(maxResults = 100): Promise<Experiment[]> {
-    return (await this.post<{ experiments?: Experiment[] }>('experiment search', '/api/2.0/mlflow/experiments/search', { max_results: maxResults })).experiments ?? [];
+    return (
+      (
+        await this.post<{ experiments?: Experiment[] }>('experiment search', '/api/2.0/mlflow/experiments/search', {
+          max_results: maxResults,
+        })
+      ).experiments ?? []
+    );
   }
 
-  async searchRuns(query: { experimentIds: string[]; maxResults?: number; orderBy?: string[]; filter?: string }): Promise<Run[]> {
-    const body = { experiment_ids: query.experimentIds, max_results: query.maxResults ?? 100, order_by: query.orderBy ?? ['attributes.start_time DESC'], ...(query.filter ? { filter: query.filter } : {}) };
+  async searchRuns(query: {
+    experimentIds: string[];
+    maxResults?: number;
+    orderBy?: string[];
+    filter?: string;
+  }): Promise<Run[]> {
+    const body = {
+      experiment_ids: query.experimentIds,
+      max_results: query.maxResults ?? 100,
+      order_by: query.orderBy ?? ['attributes.start_time DESC'],
+      ...(query.filter ? { filter: query.filter } : {}),
+    };
     return (await this.post<{ runs?: Run[] }>('run search', '/api/2.0/mlflow/runs/search', body)).runs ?? [];
   }
 
@@ -134,20 +168,47 @@ export class MlflowClient {
   }
 
   async searchRegisteredModels(maxResults = 100): Promise<RegisteredModel[]> {
-    return (await this.get<{ registered_models?: RegisteredModel[] }>('registered model search', '/api/2.0/mlflow/registered-models/search', { max_results: maxResults })).registered_models ?? [];
+    return (
+      (
+        await this.get<{ registered_models?: RegisteredModel[] }>(
+          'registered model search',
+          '/api/2.0/mlflow/registered-models/search',
+          { max_results: maxResults },
+        )
+      ).registered_models ?? []
+    );
   }
 
   async searchModelVersions(name: string, maxResults = 200): Promise<ModelVersion[]> {
     const filter = `name='${name.replace(/'/g, "\\'")}'`;
-    return (await this.get<{ model_versions?: ModelVersion[] }>('model version search', '/api/2.0/mlflow/model-versions/search', { filter, max_results: maxResults })).model_versions ?? [];
+    return (
+      (
+        await this.get<{ model_versions?: ModelVersion[] }>(
+          'model version search',
+          '/api/2.0/mlflow/model-versions/search',
+          { filter, max_results: maxResults },
+        )
+      ).model_versions ?? []
+    );
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
-    return (await this.get<{ model_version: ModelVersion }>('model version lookup', '/api/2.0/mlflow/model-versions/get', { name, version })).model_version;
+    return (
+      await this.get<{ model_version: ModelVersion }>('model version lookup', '/api/2.0/mlflow/model-versions/get', {
+        name,
+        version,
+      })
+    ).model_version;
   }
 
   async getVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    return (await this.get<{ model_version: ModelVersion }>(`alias ${alias} lookup`, '/api/2.0/mlflow/registered-models/alias', { name, alias })).model_version;
+    return (
+      await this.get<{ model_version: ModelVersion }>(
+        `alias ${alias} lookup`,
+        '/api/2.0/mlflow/registered-models/alias',
+        { name, alias },
+      )
+    ).model_version;
   }
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {
@@ -158,13 +219,26 @@ export class MlflowClient {
     await this.post('model version tag', '/api/2.0/mlflow/model-versions/set-tag', { name, version, key, value });
   }
 
-  async transitionStage(name: string, version: string, stage: 'Staging' | 'Production' | 'Archived', archiveExisting: boolean): Promise<void> {
-    await this.post('stage transition', '/api/2.0/mlflow/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting });
+  async transitionStage(
+    name: string,
+    version: string,
+    stage: 'Staging' | 'Production' | 'Archived',
+    archiveExisting: boolean,
+  ): Promise<void> {
+    await this.post('stage transition', '/api/2.0/mlflow/model-versions/transition-stage', {
+      name,
+      version,
+      stage,
+      archive_existing_versions: archiveExisting,
+    });
   }
 
   /** The bytes of a run artifact, e.g. `bundle/manifest.json`. */
   async downloadArtifact(runId: string, path: string): Promise<Uint8Array> {
-    const response = await this.request(`artifact ${path} download`, `/get-artifact?${new URLSearchParams({ path, run_uuid: runId })}`);
+    const response = await this.request(
+      `artifact ${path} download`,
+      `/get-artifact?${new URLSearchParams({ path, run_uuid: runId })}`,
+    );
     return new Uint8Array(await response.arrayBuffer());
   }
 }

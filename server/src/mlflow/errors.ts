@@ -25,7 +25,11 @@ export class MlflowUnavailableError extends MlflowError {
 
 /** MLflow refused the request (4xx); `code` is its error_code, e.g. RESOURCE_DOES_NOT_EXIST. */
 export class MlflowRequestError extends MlflowError {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'MlflowRequestError';
   }
@@ -33,8 +37,10 @@ export class MlflowRequestError extends MlflowError {
 
 /** Not found; MLflow answers an unknown alias with INVALID_PARAMETER_VALUE "… alias … not found". */
 export const isNotFound = (error: unknown): boolean =>
-  error instanceof MlflowRequestError
-  && (error.status === 404 || error.code === 'RESOURCE_DOES_NOT_EXIST' || (error.code === 'INVALID_PARAMETER_VALUE' && /not found/i.test(error.message)));
+  error instanceof MlflowRequestError &&
+  (error.status === 404 ||
+    error.code === 'RESOURCE_DOES_NOT_EXIST' ||
+    (error.code === 'INVALID_PARAMETER_VALUE' && /not found/i.test(error.message)));
 
 /** Whether a failed answer is worth retrying (429, 5xx). */
 export const retryable = (status: number): boolean => status === 429 || status >= 500;

@@ -5,7 +5,19 @@
 //  - promote: the gate (./../models/gate.ts) on the latest labelled window from storage; the decision, the numbers
 //    and the reason become tags on the challenger version; if it passes the champion alias moves.
 //  - rollback: the champion alias goes back to the version recorded as `previous_champion`.
-import { ApiError, listAll, type GateScores, type ModelLifecycle, type ModelSource, type ModelStatus, type PromotionOutcome, type ReloadOutcome, type RollbackOutcome, type ScoredTransaction, type Storage } from '@fraudscore/edge';
+import {
+  ApiError,
+  listAll,
+  type GateScores,
+  type ModelLifecycle,
+  type ModelSource,
+  type ModelStatus,
+  type PromotionOutcome,
+  type ReloadOutcome,
+  type RollbackOutcome,
+  type ScoredTransaction,
+  type Storage,
+} from '@fraudscore/edge';
 import { createScorer, type Scorer } from '@fraudscore/sdk';
 import { decide } from '../models/gate.js';
 import { evaluate, type Evaluation } from '../models/evaluate.js';
@@ -49,7 +61,8 @@ const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
   }
 };
 
-const tagsOf = (v: ModelVersion): Record<string, string> => Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value]));
+const tagsOf = (v: ModelVersion): Record<string, string> =>
+  Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value]));
 
 export class MlflowLifecycle implements ModelLifecycle {
   private state: ModelStatus;
@@ -66,7 +79,11 @@ export class MlflowLifecycle implements ModelLifecycle {
   }
 
   private degrade(reason: string): void {
-    this.state = { ...this.state, state: 'degraded', reasons: [reason, ...this.state.reasons.filter((r) => r !== reason)].slice(0, 5) };
+    this.state = {
+      ...this.state,
+      state: 'degraded',
+      reasons: [reason, ...this.state.reasons.filter((r) => r !== reason)].slice(0, 5),
+    };
   }
 
   private async alias(alias: string): Promise<ModelVersion | undefined> {
@@ -81,7 +98,14 @@ export class MlflowLifecycle implements ModelLifecycle {
   /** A version's bundle as a scorer without history (evaluation only). */
   private async evaluationScorer(version: ModelVersion): Promise<Scorer> {
     const files = await downloadBundle(this.options.client, version);
-    return createScorer({ bundle: files, backend: 'js', history: false, cache: false, ...(this.options.publicKey ? { publicKey: this.options.publicKey } : {}), onWarning: () => {} });
+    return createScorer({
+      bundle: files,
+      backend: 'js',
+      history: false,
+      cache: false,
+      ...(this.options.publicKey ? { publicKey: this.options.publicKey } : {}),
+      onWarning: () => {},
+    });
   }
 
   async reload(): Promise<ReloadOutcome> {
@@ -97,21 +121,44 @@ export class MlflowLifecycle implements ModelLifecycle {
     }
     const active = manager.active();
     const model = { name: active.scorer.model.name, version: active.scorer.model.version };
-    if (!champion) return { changed: false, model, source: active.source, detail: `${this.options.name} has no champion yet; serving ${active.source.kind === 'bundle' ? active.source.location : 'the current model'}` };
+    if (!champion)
+      return {
+        changed: false,
+        model,
+        source: active.source,
+        detail: `${this.options.name} has no champion yet; serving ${active.source.kind === 'bundle' ? active.source.location : 'the current model'}`,
+      };
     if (active.source.kind === 'registry' && active.source.version === champion.version) {
       this.state = { ...this.state, state: 'ok', reasons: [] };
-      return { changed: false, model, source: active.source, detail: `already serving champion version ${champion.version}` };
+      return {
+        changed: false,
+        model,
+        source: active.source,
+        detail: `already serving champion version ${champion.version}`,
+      };
     }
-    const source: ModelSource = { kind: 'registry', name: this.options.name, version: champion.version, alias: CHAMPION, runId: champion.run_id ?? null };
+    const source: ModelSource = {
+      kind: 'registry',
+      name: this.options.name,
+      version: champion.version,
+      alias: CHAMPION,
+      runId: champion.run_id ?? null,
+    };
     try {
       const files = await downloadBundle(this.options.client, champion);
       const next = await manager.swapTo(files, source);
       this.state = { ...this.state, state: 'ok', reasons: [] };
-      return { changed: true, model: { name: next.scorer.model.name, version: next.scorer.model.version }, source, detail: `now serving champion version ${champion.version}` };
+      return {
+        changed: true,
+        model: { name: next.scorer.model.name, version: next.scorer.model.version },
+        source,
+        detail: `now serving champion version ${champion.version}`,
+      };
     } catch (error) {
       const reason = `champion version ${champion.version} refused: ${(error as Error).message}`;
       this.degrade(reason);
-      if (error instanceof BundleRefusedError) throw new ApiError(502, 'bundle_refused', `${reason}; still serving ${model.version}`);
+      if (error instanceof BundleRefusedError)
+        throw new ApiError(502, 'bundle_refused', `${reason}; still serving ${model.version}`);
       throw toApiError(error);
     }
   }
@@ -120,16 +167,26 @@ export class MlflowLifecycle implements ModelLifecycle {
     return guard(async () => {
       const { client, name } = this.options;
       const challenger = await this.alias(CHALLENGER);
-      if (!challenger) throw new ApiError(409, 'no_challenger', `${name} has no version with the alias ${CHALLENGER}: register one with \`python -m fraudmodels register\``);
+      if (!challenger)
+        throw new ApiError(
+          409,
+          'no_challenger',
+          `${name} has no version with the alias ${CHALLENGER}: register one with \`python -m fraudmodels register\``,
+        );
       const champion = await this.alias(CHAMPION);
-      if (champion?.version === challenger.version) throw new ApiError(409, 'already_champion', `version ${challenger.version} is already the champion`);
+      if (champion?.version === challenger.version)
+        throw new ApiError(409, 'already_champion', `version ${challenger.version} is already the champion`);
       const to = this.clock();
       const from = to - (this.options.windowMs ?? 30 * 86_400_000);
       const records = await this.labelledWindow(from, to);
       const frauds = records.filter((r) => r.label?.label === 'fraud').length;
       const minLabels = this.options.minLabels ?? 100;
       if (records.length < minLabels || frauds === 0 || frauds === records.length) {
-        throw new ApiError(409, 'too_few_labels', `the last ${Math.round((to - from) / 86_400_000)} days hold ${records.length} labelled transactions (${frauds} fraud); the gate needs at least ${minLabels} with both labels`);
+        throw new ApiError(
+          409,
+          'too_few_labels',
+          `the last ${Math.round((to - from) / 86_400_000)} days hold ${records.length} labelled transactions (${frauds} fraud); the gate needs at least ${minLabels} with both labels`,
+        );
       }
       const score = async (version: ModelVersion): Promise<GateScores & Evaluation> => {
         const scorer = await this.evaluationScorer(version);
@@ -146,11 +203,19 @@ export class MlflowLifecycle implements ModelLifecycle {
       const gate = decide({ challenger: challengerScores, champion: championScores, apTolerance });
       const at = new Date(to).toISOString();
       const tags: Record<string, string> = {
-        'gate.decision': gate.promote ? 'promoted' : 'rejected', 'gate.reason': gate.reason, 'gate.by': by, 'gate.at': at,
-        'gate.challenger_average_precision': String(challengerScores.averagePrecision), 'gate.challenger_auc_roc': String(challengerScores.aucRoc),
-        'gate.champion_version': champion?.version ?? '', 'gate.champion_average_precision': championScores ? String(championScores.averagePrecision) : '',
-        'gate.champion_auc_roc': championScores ? String(championScores.aucRoc) : '', 'gate.ap_tolerance': String(apTolerance),
-        'gate.labels': String(records.length), 'gate.frauds': String(frauds), 'gate.window': `${new Date(from).toISOString()}/${at}`,
+        'gate.decision': gate.promote ? 'promoted' : 'rejected',
+        'gate.reason': gate.reason,
+        'gate.by': by,
+        'gate.at': at,
+        'gate.challenger_average_precision': String(challengerScores.averagePrecision),
+        'gate.challenger_auc_roc': String(challengerScores.aucRoc),
+        'gate.champion_version': champion?.version ?? '',
+        'gate.champion_average_precision': championScores ? String(championScores.averagePrecision) : '',
+        'gate.champion_auc_roc': championScores ? String(championScores.aucRoc) : '',
+        'gate.ap_tolerance': String(apTolerance),
+        'gate.labels': String(records.length),
+        'gate.frauds': String(frauds),
+        'gate.window': `${new Date(from).toISOString()}/${at}`,
       };
       for (const [key, value] of Object.entries(tags)) await client.setVersionTag(name, challenger.version, key, value);
       if (gate.promote) {
@@ -159,11 +224,20 @@ export class MlflowLifecycle implements ModelLifecycle {
         await this.mirrorStage(challenger.version, 'Production');
       }
       const active = await this.followIfRunning();
-      const strip = (s: GateScores & Evaluation): GateScores => ({ version: s.version, average_precision: s.average_precision, auc_roc: s.auc_roc });
+      const strip = (s: GateScores & Evaluation): GateScores => ({
+        version: s.version,
+        average_precision: s.average_precision,
+        auc_roc: s.auc_roc,
+      });
       return {
-        decision: gate.promote ? 'promoted' : 'rejected', reason: gate.reason,
-        challenger: strip(challengerScores), champion: championScores ? strip(championScores) : null,
-        labels: records.length, frauds, window: { from: new Date(from).toISOString(), to: at }, active,
+        decision: gate.promote ? 'promoted' : 'rejected',
+        reason: gate.reason,
+        challenger: strip(challengerScores),
+        champion: championScores ? strip(championScores) : null,
+        labels: records.length,
+        frauds,
+        window: { from: new Date(from).toISOString(), to: at },
+        active,
       };
     });
   }
@@ -174,7 +248,12 @@ export class MlflowLifecycle implements ModelLifecycle {
       const champion = await this.alias(CHAMPION);
       if (!champion) throw new ApiError(409, 'no_champion', `${name} has no champion to roll back`);
       const previous = tagsOf(champion)['previous_champion'];
-      if (!previous) throw new ApiError(409, 'no_previous_champion', `champion version ${champion.version} has no previous champion to return to`);
+      if (!previous)
+        throw new ApiError(
+          409,
+          'no_previous_champion',
+          `champion version ${champion.version} has no previous champion to return to`,
+        );
       const at = new Date(this.clock()).toISOString();
       await client.setAlias(name, CHAMPION, previous);
       await client.setVersionTag(name, champion.version, 'rolled_back', `${at} by ${by}`);
@@ -205,6 +284,4 @@ export class MlflowLifecycle implements ModelLifecycle {
   private labelledWindow(from: number, to: number): Promise<ScoredTransaction[]> {
     return listAll(this.options.storage, { from, to, labelled: true }, 200_000);
   }
-
 }
-

@@ -17,11 +17,17 @@ export async function evaluate(scorer: Scorer, records: readonly ScoredTransacti
     const known: Record<string, number> = {};
     for (const name of scorer.model.features) {
       const value = record.features[name];
-      if (value === undefined) throw new Error(`model ${scorer.model.version} needs feature ${name}, which the stored transactions do not carry`);
+      if (value === undefined)
+        throw new Error(
+          `model ${scorer.model.version} needs feature ${name}, which the stored transactions do not carry`,
+        );
       if (value !== null) known[name] = value;
     }
     const { id: _id, ...tx } = record.transaction;
-    const result = await scorer.score({ ...tx, id: record.id }, { explain: false, record: false, knownFeatures: known });
+    const result = await scorer.score(
+      { ...tx, id: record.id },
+      { explain: false, record: false, knownFeatures: known },
+    );
     rows.push({ label: record.label.label === 'fraud' ? 1 : 0, score: result.probability });
   }
   return { averagePrecision: averagePrecision(rows), aucRoc: aucRoc(rows) };

@@ -15,7 +15,11 @@ describe('gate metrics', () => {
   });
 
   it('are 1 for a perfect ranking and undefined without both classes', () => {
-    const perfect: Labelled[] = [{ label: 0, score: 0.1 }, { label: 1, score: 0.9 }, { label: 0, score: 0.2 }];
+    const perfect: Labelled[] = [
+      { label: 0, score: 0.1 },
+      { label: 1, score: 0.9 },
+      { label: 0, score: 0.2 },
+    ];
     expect(aucRoc(perfect)).toBe(1);
     expect(averagePrecision(perfect)).toBe(1);
     expect(aucRoc([{ label: 1, score: 1 }])).toBeNaN();
@@ -26,11 +30,20 @@ describe('gate metrics', () => {
 describe('promotion gate', () => {
   const champion = { averagePrecision: 0.7, aucRoc: 0.87 };
   it('promotes within the AP tolerance when AUC does not fall', () => {
-    expect(decide({ challenger: { averagePrecision: 0.695, aucRoc: 0.87 }, champion, apTolerance: 0.01 }).promote).toBe(true);
-    expect(decide({ challenger: { averagePrecision: 0.5, aucRoc: 0.5 }, champion: undefined, apTolerance: 0 })).toMatchObject({ promote: true, reason: expect.stringMatching(/no champion/) });
+    expect(decide({ challenger: { averagePrecision: 0.695, aucRoc: 0.87 }, champion, apTolerance: 0.01 }).promote).toBe(
+      true,
+    );
+    expect(
+      decide({ challenger: { averagePrecision: 0.5, aucRoc: 0.5 }, champion: undefined, apTolerance: 0 }),
+    ).toMatchObject({ promote: true, reason: expect.stringMatching(/no champion/) });
   });
   it('refuses an AP fall beyond the tolerance, or any AUC fall, and says why', () => {
-    expect(decide({ challenger: { averagePrecision: 0.68, aucRoc: 0.9 }, champion, apTolerance: 0.01 })).toMatchObject({ promote: false, reason: expect.stringMatching(/Average Precision falls by 0.0200/) });
-    expect(decide({ challenger: { averagePrecision: 0.75, aucRoc: 0.869 }, champion, apTolerance: 0.01 })).toMatchObject({ promote: false, reason: expect.stringMatching(/AUC ROC falls/) });
+    expect(decide({ challenger: { averagePrecision: 0.68, aucRoc: 0.9 }, champion, apTolerance: 0.01 })).toMatchObject({
+      promote: false,
+      reason: expect.stringMatching(/Average Precision falls by 0.0200/),
+    });
+    expect(
+      decide({ challenger: { averagePrecision: 0.75, aucRoc: 0.869 }, champion, apTolerance: 0.01 }),
+    ).toMatchObject({ promote: false, reason: expect.stringMatching(/AUC ROC falls/) });
   });
 });

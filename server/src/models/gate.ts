@@ -25,10 +25,16 @@ export function decide({ challenger, champion, apTolerance }: GateInput): GateDe
   if (!champion) return { promote: true, reason: 'no champion yet: the challenger becomes the first champion' };
   const apDrop = champion.averagePrecision - challenger.averagePrecision;
   if (apDrop > apTolerance) {
-    return { promote: false, reason: `Average Precision falls by ${f(apDrop)} (${f(champion.averagePrecision)} → ${f(challenger.averagePrecision)}), more than the tolerance ${f(apTolerance)}` };
+    return {
+      promote: false,
+      reason: `Average Precision falls by ${f(apDrop)} (${f(champion.averagePrecision)} → ${f(challenger.averagePrecision)}), more than the tolerance ${f(apTolerance)}`,
+    };
   }
   if (challenger.aucRoc < champion.aucRoc) {
     return { promote: false, reason: `AUC ROC falls (${f(champion.aucRoc)} → ${f(challenger.aucRoc)})` };
   }
-  return { promote: true, reason: `Average Precision ${f(champion.averagePrecision)} → ${f(challenger.averagePrecision)} (tolerance ${f(apTolerance)}), AUC ROC ${f(champion.aucRoc)} → ${f(challenger.aucRoc)}` };
+  return {
+    promote: true,
+    reason: `Average Precision ${f(champion.averagePrecision)} → ${f(challenger.averagePrecision)} (tolerance ${f(apTolerance)}), AUC ROC ${f(champion.aucRoc)} → ${f(challenger.aucRoc)}`,
+  };
 }

@@ -4,7 +4,15 @@
 // is loaded and warmed, and only then replaces the active one. Requests in flight keep the scorer they started
 // with (the scoring service reads the model once per request); new requests get the new one.
 import { parseReference, type DriftReference, type ModelSource, type ServedBundle } from '@fraudscore/edge';
-import { createScorer, loadBundleFiles, type BundleSource, type CompiledSpec, type MemoryHistoryStore, type Scorer, type VerifiedBundle } from '@fraudscore/sdk';
+import {
+  createScorer,
+  loadBundleFiles,
+  type BundleSource,
+  type CompiledSpec,
+  type MemoryHistoryStore,
+  type Scorer,
+  type VerifiedBundle,
+} from '@fraudscore/sdk';
 
 export interface ActiveModel {
   scorer: Scorer;
@@ -35,7 +43,11 @@ export interface ModelManagerOptions {
 const decodeJson = (bytes: Uint8Array | undefined): unknown => JSON.parse(new TextDecoder().decode(bytes));
 
 /** Verifies and loads a bundle into a scorer over `history`, and warms it (one scored transaction, not recorded). */
-export async function loadModel(source: BundleSource, provenance: ModelSource, options: ModelManagerOptions): Promise<ActiveModel> {
+export async function loadModel(
+  source: BundleSource,
+  provenance: ModelSource,
+  options: ModelManagerOptions,
+): Promise<ActiveModel> {
   let verified: VerifiedBundle;
   try {
     verified = await loadBundleFiles(source, { publicKey: options.publicKey });
@@ -45,14 +57,24 @@ export async function loadModel(source: BundleSource, provenance: ModelSource, o
   let scorer: Scorer;
   let reference: DriftReference;
   try {
-    scorer = await createScorer({ bundle: verified.files, backend: 'js', history: options.history, cache: false, ...(options.publicKey ? { publicKey: options.publicKey } : {}), onWarning: () => {} });
+    scorer = await createScorer({
+      bundle: verified.files,
+      backend: 'js',
+      history: options.history,
+      cache: false,
+      ...(options.publicKey ? { publicKey: options.publicKey } : {}),
+      onWarning: () => {},
+    });
     reference = parseReference(decodeJson(verified.files['reference.json']));
   } catch (error) {
     throw new BundleRefusedError(`the bundle could not be loaded: ${(error as Error).message}`, { cause: error });
   }
   const now = (options.clock ?? Date.now)();
   try {
-    await scorer.score({ id: 'warm-up', customerId: 'warm-up', terminalId: 'warm-up', amount: 1, timestamp: now }, { explain: true, record: false });
+    await scorer.score(
+      { id: 'warm-up', customerId: 'warm-up', terminalId: 'warm-up', amount: 1, timestamp: now },
+      { explain: true, record: false },
+    );
   } catch (error) {
     await scorer.dispose();
     throw new BundleRefusedError(`the model failed its warm-up score: ${(error as Error).message}`, { cause: error });
@@ -75,7 +97,10 @@ export class ModelManager {
   private current: ActiveModel;
   private readonly served = new Map<string, ServedBundle>();
 
-  constructor(initial: ActiveModel, private readonly options: ModelManagerOptions) {
+  constructor(
+    initial: ActiveModel,
+    private readonly options: ModelManagerOptions,
+  ) {
     this.current = initial;
     this.remember(initial.served);
   }
@@ -91,7 +116,7 @@ export class ModelManager {
       await next.scorer.dispose();
       throw new BundleRefusedError(
         `its feature spec (sha256 ${next.specSha256.slice(0, 12)}…) differs from the running model's (${this.current.specSha256.slice(0, 12)}…); ` +
-        'a new feature spec needs a restart so the feature history is rebuilt for it',
+          'a new feature spec needs a restart so the feature history is rebuilt for it',
       );
     }
     const previous = this.current;

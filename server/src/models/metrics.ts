@@ -21,7 +21,7 @@ export function aucRoc(rows: readonly Labelled[]): number {
   if (positives === 0 || negatives === 0) return Number.NaN;
   const sorted = [...rows].sort((a, b) => a.score - b.score);
   let rankSum = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++;
     // Ranks i+1 … j share their average.
@@ -40,7 +40,7 @@ export function averagePrecision(rows: readonly Labelled[]): number {
   let truePositives = 0;
   let previousRecall = 0;
   let ap = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) truePositives += sorted[j++]!.label;
     const recall = truePositives / positives;

@@ -10,7 +10,10 @@ export class SqlDriftHistory implements DriftHistory {
   constructor(private readonly db: Queryable) {}
 
   async append(snapshot: DriftSnapshot): Promise<void> {
-    await this.db.query('INSERT INTO drift_snapshots (computed_at, body) VALUES ($1, $2::jsonb)', [snapshot.computedAt, JSON.stringify(snapshot)]);
+    await this.db.query('INSERT INTO drift_snapshots (computed_at, body) VALUES ($1, $2::jsonb)', [
+      snapshot.computedAt,
+      JSON.stringify(snapshot),
+    ]);
   }
 
   async list(range: { from?: number; to?: number } = {}): Promise<DriftSnapshot[]> {
@@ -26,11 +29,16 @@ export class SqlDriftHistory implements DriftHistory {
   }
 
   async appendBaseline(baseline: DriftBaseline): Promise<void> {
-    await this.db.query('INSERT INTO drift_baselines (set_at, body) VALUES ($1, $2::jsonb)', [baseline.setAt ?? new Date().toISOString(), JSON.stringify(baseline)]);
+    await this.db.query('INSERT INTO drift_baselines (set_at, body) VALUES ($1, $2::jsonb)', [
+      baseline.setAt ?? new Date().toISOString(),
+      JSON.stringify(baseline),
+    ]);
   }
 
   async latestBaseline(): Promise<DriftBaseline | undefined> {
-    const { rows } = await this.db.query<{ body: unknown }>('SELECT body FROM drift_baselines ORDER BY seq DESC LIMIT 1');
+    const { rows } = await this.db.query<{ body: unknown }>(
+      'SELECT body FROM drift_baselines ORDER BY seq DESC LIMIT 1',
+    );
     return rows[0] && parse<DriftBaseline>(rows[0].body);
   }
 }

@@ -45,7 +45,9 @@ export function postgresDatabase(databaseUrl: string, poolSize = 10): Database {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await client.query(text, params ? [...params] : undefined)).rows as R[] }),
+          query: async <R>(text: string, params?: readonly unknown[]) => ({
+            rows: (await client.query(text, params ? [...params] : undefined)).rows as R[],
+          }),
         };
         const value = await fn(tx);
         await client.query('COMMIT');
@@ -66,16 +68,26 @@ export async function pgliteDatabase(dataDir?: string): Promise<Database> {
   const db = dataDir === undefined ? await PGlite.create() : await PGlite.create(dataDir);
   return {
     kind: 'pglite',
-    query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await db.query<R>(text, params ? [...params] : undefined)).rows }),
+    query: async <R>(text: string, params?: readonly unknown[]) => ({
+      rows: (await db.query<R>(text, params ? [...params] : undefined)).rows,
+    }),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
-      db.transaction((tx) => fn({ query: async <R>(text: string, params?: readonly unknown[]) => ({ rows: (await tx.query<R>(text, params ? [...params] : undefined)).rows }) })),
+      db.transaction((tx) =>
+        fn({
+          query: async <R>(text: string, params?: readonly unknown[]) => ({
+            rows: (await tx.query<R>(text, params ? [...params] : undefined)).rows,
+          }),
+        }),
+      ),
     close: () => db.close(),
   };
 }
 
 /** Opens the store and applies pending migrations. */
 export async function openStorage(options: OpenStorageOptions = {}): Promise<OpenedStorage> {
-  const db = options.databaseUrl ? postgresDatabase(options.databaseUrl, options.poolSize) : await pgliteDatabase(options.dataDir);
+  const db = options.databaseUrl
+    ? postgresDatabase(options.databaseUrl, options.poolSize)
+    : await pgliteDatabase(options.dataDir);
   try {
     await migrate(db);
   } catch (error) {

@@ -28,11 +28,17 @@ export interface PostgresBinaries {
 
 /** The newest /usr/lib/postgresql/<version>/bin that has initdb and pg_ctl. */
 export function findPostgres(root = '/usr/lib/postgresql'): PostgresBinaries {
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb')) && existsSync(join(root, v, 'bin', 'pg_ctl'))) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root).filter(
+        (v) => existsSync(join(root, v, 'bin', 'initdb')) && existsSync(join(root, v, 'bin', 'pg_ctl')),
+      )
+    : [];
   versions.sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
   const version = versions[0];
   if (version === undefined) {
-    throw new Error(`PostgreSQL server binaries not found under ${root}/*/bin (initdb, pg_ctl): install Debian's package with \`apt-get install -y postgresql\``);
+    throw new Error(
+      `PostgreSQL server binaries not found under ${root}/*/bin (initdb, pg_ctl): install Debian's package with \`apt-get install -y postgresql\``,
+    );
   }
   return { version, bin: join(root, version, 'bin') };
 }
@@ -46,7 +52,9 @@ function systemUser(name: string): { uid: number; gid: number } {
       gid: Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim()),
     };
   } catch {
-    throw new Error(`running as root, but there is no '${name}' system user to run PostgreSQL as: install Debian's \`postgresql\` package (it creates it)`);
+    throw new Error(
+      `running as root, but there is no '${name}' system user to run PostgreSQL as: install Debian's \`postgresql\` package (it creates it)`,
+    );
   }
 }
 
@@ -78,12 +86,25 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
   /** Runs a server binary as the server's user. */
   const pgRun = (tool: string, args: string[]) =>
-    run(user ? 'runuser' : join(bin, tool), user ? ['-u', user, '--', join(bin, tool), ...args] : args, { cwd: root, env: { ...process.env, LC_ALL: 'C' } });
+    run(user ? 'runuser' : join(bin, tool), user ? ['-u', user, '--', join(bin, tool), ...args] : args, {
+      cwd: root,
+      env: { ...process.env, LC_ALL: 'C' },
+    });
 
   let stopped = false;
   const cleanup = () => rmSync(root, { recursive: true, force: true });
   try {
-    await pgRun('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']); // --no-sync: initdb's own files only; commits follow `durable`
+    await pgRun('initdb', [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]); // --no-sync: initdb's own files only; commits follow `durable`
     let port = 0;
     for (let attempt = 0; ; attempt++) {
       port = await freePort();
@@ -130,11 +151,28 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 }
 
 /** Polls pg_isready until the server accepts connections or the deadline passes. */
-async function waitReady(bin: string, port: number, sockets: string, timeoutMs: number, logFile: string): Promise<void> {
+async function waitReady(
+  bin: string,
+  port: number,
+  sockets: string,
+  timeoutMs: number,
+  logFile: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
     try {
-      await run(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-t', '1']);
+      await run(join(bin, 'pg_isready'), [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-t',
+        '1',
+      ]);
       return;
     } catch {
       if (Date.now() > deadline) {
@@ -144,7 +182,9 @@ async function waitReady(bin: string, port: number, sockets: string, timeoutMs: 
         } catch {
           // no log yet
         }
-        throw new Error(`PostgreSQL did not become ready on port ${port} (sockets in ${sockets}) within ${timeoutMs} ms\n${log}`);
+        throw new Error(
+          `PostgreSQL did not become ready on port ${port} (sockets in ${sockets}) within ${timeoutMs} ms\n${log}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

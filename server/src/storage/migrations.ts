@@ -59,13 +59,24 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE scored_transactions ADD COLUMN ack_analyst text, ADD COLUMN ack_at text;`,
   },
+  {
+    version: 4,
+    name: 'content fingerprints for idempotency',
+    // NULL for rows stored before: the service then fingerprints the stored transaction itself (same definition).
+    sql: `
+      ALTER TABLE scored_transactions ADD COLUMN fingerprint text;`,
+  },
 ];
 
 /** Any constant shared by every starter: the key of the advisory lock that serialises migrations. */
 const LOCK_KEY = 0x46_52_41_55; // "FRAU"
 
 /** Splits a step into statements (the steps hold no semicolons inside literals or bodies). */
-const statements = (sql: string): string[] => sql.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+const statements = (sql: string): string[] =>
+  sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
 /** Applies the steps not yet recorded; returns the versions it applied. */
 export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

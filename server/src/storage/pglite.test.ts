@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { record, saveOne, storageBehaviour } from '../../test-support/storage-suite.js';
-import { asOpenedStorage, migrate, MIGRATIONS, openStorage, type OpenedStorage } from './index.js';
+import { asOpenedStorage, migrate, MIGRATIONS, openStorage } from './index.js';
 
 // An in-memory PGlite database lives in one instance, so "reopen" hands out a second handle on the same
 // instance and runs the migrations again through it (the data-directory test below reopens for real).
@@ -13,7 +13,7 @@ storageBehaviour('SqlStorage on PGlite (in memory)', () => ({
   fresh: async () => openStorage(),
   reopen: async (of) => {
     await migrate(of.db);
-    return asOpenedStorage(of.db, async () => {});  // a second handle on the same instance
+    return asOpenedStorage(of.db, async () => {}); // a second handle on the same instance
   },
 }));
 
@@ -29,7 +29,9 @@ describe('openStorage with a PGlite data directory', () => {
       const second = await openStorage({ dataDir: dir });
       try {
         expect((await second.get('p'))?.label?.analyst).toBe('ana');
-        const { rows } = await second.db.query<{ n: number | string }>('SELECT count(*)::int AS n FROM schema_migrations');
+        const { rows } = await second.db.query<{ n: number | string }>(
+          'SELECT count(*)::int AS n FROM schema_migrations',
+        );
         expect(Number(rows[0]?.n)).toBe(MIGRATIONS.length);
       } finally {
         await second.close();

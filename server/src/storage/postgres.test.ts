@@ -49,7 +49,9 @@ describe('PostgreSQL start-up', () => {
     const url = await server.createDatabase(`t${++databases}`);
     const stores = await Promise.all(Array.from({ length: 8 }, () => openOn(url)));
     try {
-      const { rows } = await stores[0]!.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      const { rows } = await stores[0]!.db.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
       expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
       await Promise.all(stores.map((s, i) => saveOne(s, record(`s${i}`, i))));
       expect((await stores[7]!.list({ limit: 100 })).items).toHaveLength(8);

@@ -3,7 +3,16 @@
 // Columns hold what is filtered and sorted; the rest of the record is JSONB (numbers round-trip exactly: JSONB
 // keeps them as exact decimals and JSON.parse reads back the same double).
 import { decodeCursor, encodeCursor } from '@fraudscore/edge';
-import type { Acknowledgement, ListQuery, Page, SaveResult, ScoredTransaction, Storage, ThresholdChange, TransactionLabel } from '@fraudscore/edge';
+import type {
+  Acknowledgement,
+  ListQuery,
+  Page,
+  SaveResult,
+  ScoredTransaction,
+  Storage,
+  ThresholdChange,
+  TransactionLabel,
+} from '@fraudscore/edge';
 
 /** The least a database client must offer: one parameterised statement at a time. */
 export interface Queryable {
@@ -20,6 +29,7 @@ export interface Database extends Queryable {
 
 interface Row {
   body: unknown;
+  fingerprint: string | null;
   label: string | null;
   label_analyst: string | null;
   label_at: string | null;
@@ -27,18 +37,28 @@ interface Row {
   ack_at: string | null;
 }
 
-/** The label and the acknowledgement are columns (analysts change them); the rest of the record is the body. */
-const COLUMNS = 'body, label, label_analyst, label_at, ack_analyst, ack_at';
+/**
+ * The label and the acknowledgement are columns (analysts change them), the content fingerprint too (what idempotency
+ * compares; NULL on rows stored before migration 4); the rest of the record is the body.
+ */
+const COLUMNS = 'body, fingerprint, label, label_analyst, label_at, ack_analyst, ack_at';
 
-type Body = Omit<ScoredTransaction, 'label' | 'acknowledged'>;
+type Body = Omit<ScoredTransaction, 'label' | 'acknowledged' | 'fingerprint'>;
 const parseBody = (body: unknown): Body => (typeof body === 'string' ? JSON.parse(body) : body) as Body;
 
 const toRecord = (row: Row): ScoredTransaction => {
-  const label: TransactionLabel | null = row.label === null
-    ? null
-    : { label: row.label as TransactionLabel['label'], analyst: row.label_analyst ?? '', at: row.label_at ?? '' };
-  const acknowledged: Acknowledgement | null = row.ack_at === null ? null : { analyst: row.ack_analyst ?? '', at: row.ack_at };
-  return { ...parseBody(row.body), label, acknowledged };
+  const label: TransactionLabel | null =
+    row.label === null
+      ? null
+      : { label: row.label as TransactionLabel['label'], analyst: row.label_analyst ?? '', at: row.label_at ?? '' };
+  const acknowledged: Acknowledgement | null =
+    row.ack_at === null ? null : { analyst: row.ack_analyst ?? '', at: row.ack_at };
+  return {
+    ...parseBody(row.body),
+    ...(row.fingerprint === null ? {} : { fingerprint: row.fingerprint }),
+    label,
+    acknowledged,
+  };
 };
 
 export class SqlStorage implements Storage {
@@ -50,19 +70,30 @@ export class SqlStorage implements Storage {
    */
   async saveMany(records: readonly ScoredTransaction[]): Promise<SaveResult[]> {
     if (records.length === 0) return [];
-    const rowsJson = JSON.stringify(records.map((r) => {
-      const { label, acknowledged, ...body } = r;
-      return {
-        id: r.id, customer_id: r.transaction.customerId, risk_level: r.riskLevel, tx_time: r.transaction.timestamp, scored_at: r.scoredAt,
-        body, label: label?.label ?? null, label_analyst: label?.analyst ?? null, label_at: label?.at ?? null,
-        ack_analyst: acknowledged?.analyst ?? null, ack_at: acknowledged?.at ?? null,
-      };
-    }));
+    const rowsJson = JSON.stringify(
+      records.map((r) => {
+        const { label, acknowledged, fingerprint, ...body } = r;
+        return {
+          id: r.id,
+          customer_id: r.transaction.customerId,
+          risk_level: r.riskLevel,
+          tx_time: r.transaction.timestamp,
+          scored_at: r.scoredAt,
+          body,
+          fingerprint: fingerprint ?? null,
+          label: label?.label ?? null,
+          label_analyst: label?.analyst ?? null,
+          label_at: label?.at ?? null,
+          ack_analyst: acknowledged?.analyst ?? null,
+          ack_at: acknowledged?.at ?? null,
+        };
+      }),
+    );
     const { rows } = await this.db.query<{ id: string }>(
-      `INSERT INTO scored_transactions (id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at, ack_analyst, ack_at)
-       SELECT id, customer_id, risk_level, tx_time, scored_at, body, label, label_analyst, label_at, ack_analyst, ack_at
+      `INSERT INTO scored_transactions (id, customer_id, risk_level, tx_time, scored_at, body, fingerprint, label, label_analyst, label_at, ack_analyst, ack_at)
+       SELECT id, customer_id, risk_level, tx_time, scored_at, body, fingerprint, label, label_analyst, label_at, ack_analyst, ack_at
        FROM jsonb_to_recordset($1::jsonb) AS r(id text, customer_id text, risk_level text, tx_time double precision,
-         scored_at timestamptz, body jsonb, label text, label_analyst text, label_at text, ack_analyst text, ack_at text)
+         scored_at timestamptz, body jsonb, fingerprint text, label text, label_analyst text, label_at text, ack_analyst text, ack_at text)
        ON CONFLICT (id) DO NOTHING
        RETURNING id`,
       [rowsJson],
@@ -91,7 +122,10 @@ export class SqlStorage implements Storage {
 
   async getMany(ids: readonly string[]): Promise<(ScoredTransaction | undefined)[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.db.query<Row & { id: string }>(`SELECT id, ${COLUMNS} FROM scored_transactions WHERE id = ANY($1::text[])`, [ids]);
+    const { rows } = await this.db.query<Row & { id: string }>(
+      `SELECT id, ${COLUMNS} FROM scored_transactions WHERE id = ANY($1::text[])`,
+      [ids],
+    );
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => {
       const row = byId.get(id);
@@ -108,12 +142,14 @@ export class SqlStorage implements Storage {
       params.push(value);
       return `$${params.length}`;
     };
-    if (query.riskLevels && query.riskLevels.length > 0) where.push(`risk_level IN (${query.riskLevels.map(param).join(', ')})`);
+    if (query.riskLevels && query.riskLevels.length > 0)
+      where.push(`risk_level IN (${query.riskLevels.map(param).join(', ')})`);
     if (query.from !== undefined) where.push(`tx_time >= ${param(query.from)}`);
     if (query.to !== undefined) where.push(`tx_time < ${param(query.to)}`);
     if (query.customerId !== undefined) where.push(`customer_id = ${param(query.customerId)}`);
     if (query.labelled !== undefined) where.push(query.labelled ? 'label IS NOT NULL' : 'label IS NULL');
-    if (after !== undefined) where.push(`(tx_time, id) < (${param(after.timestamp)}::double precision, ${param(after.id)}::text COLLATE "C")`);
+    if (after !== undefined)
+      where.push(`(tx_time, id) < (${param(after.timestamp)}::double precision, ${param(after.id)}::text COLLATE "C")`);
     const limit = Math.max(0, Math.floor(query.limit));
     const { rows } = await this.db.query<Row & { tx_time: number; id: string }>(
       `SELECT id, tx_time, ${COLUMNS} FROM scored_transactions
@@ -124,7 +160,8 @@ export class SqlStorage implements Storage {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    const nextCursor = rows.length > limit && last ? encodeCursor({ timestamp: Number(last.tx_time), id: last.id }) : null;
+    const nextCursor =
+      rows.length > limit && last ? encodeCursor({ timestamp: Number(last.tx_time), id: last.id }) : null;
     return { items: page.map(toRecord), nextCursor };
   }
 
@@ -154,9 +191,17 @@ export class SqlStorage implements Storage {
   }
 
   async thresholdChanges(): Promise<ThresholdChange[]> {
-    const { rows } = await this.db.query<{ from_value: number; to_value: number; changed_by: string; changed_at: string }>(
-      'SELECT from_value, to_value, changed_by, changed_at FROM threshold_changes ORDER BY seq',
-    );
-    return rows.map((r) => ({ from: Number(r.from_value), to: Number(r.to_value), by: r.changed_by, at: r.changed_at }));
+    const { rows } = await this.db.query<{
+      from_value: number;
+      to_value: number;
+      changed_by: string;
+      changed_at: string;
+    }>('SELECT from_value, to_value, changed_by, changed_at FROM threshold_changes ORDER BY seq');
+    return rows.map((r) => ({
+      from: Number(r.from_value),
+      to: Number(r.to_value),
+      by: r.changed_by,
+      at: r.changed_at,
+    }));
   }
 }

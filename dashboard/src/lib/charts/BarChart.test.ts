@@ -4,10 +4,18 @@ import BarChart from './BarChart.svelte';
 
 describe('BarChart', () => {
   it('draws a bar per category and series, with title, axis labels, a text alternative and a data table', () => {
-    const { body } = render(BarChart, { props: {
-      title: 'Reference vs current', categories: ['a', 'b', 'c'], xLabel: 'bin', yLabel: 'share (%)',
-      series: [{ name: 'reference', values: [0.2, 0.5, 0.3], colour: '#999' }, { name: 'current', values: [0.1, 0.6, 0.3], colour: '#0072B2' }],
-    } });
+    const { body } = render(BarChart, {
+      props: {
+        title: 'Reference vs current',
+        categories: ['a', 'b', 'c'],
+        xLabel: 'bin',
+        yLabel: 'share (%)',
+        series: [
+          { name: 'reference', values: [0.2, 0.5, 0.3], colour: '#999' },
+          { name: 'current', values: [0.1, 0.6, 0.3], colour: '#0072B2' },
+        ],
+      },
+    });
     expect(body.match(/<rect /g)).toHaveLength(6);
     expect(body).toContain('<figcaption');
     expect(body).toContain('Reference vs current');
@@ -18,7 +26,15 @@ describe('BarChart', () => {
   });
 
   it('scales the tallest bar to the top of the nice domain', () => {
-    const { body } = render(BarChart, { props: { title: 't', categories: ['x'], xLabel: 'x', yLabel: 'y', series: [{ name: 's', values: [1], colour: '#000' }] } });
+    const { body } = render(BarChart, {
+      props: {
+        title: 't',
+        categories: ['x'],
+        xLabel: 'x',
+        yLabel: 'y',
+        series: [{ name: 's', values: [1], colour: '#000' }],
+      },
+    });
     const [, y, height] = /<rect [^>]*y="([^"]+)"[^>]*height="([^"]+)"/.exec(body)!;
     expect(Number(y)).toBe(10); // margin.top: 1 is the top of [0, 1]
     expect(Number(y) + Number(height)).toBe(280 - 64); // the baseline

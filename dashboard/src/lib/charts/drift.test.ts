@@ -8,16 +8,30 @@ import { binLabels, PSI_FRAME, psiDomain, psiSeries, psiY } from './drift.js';
 import PsiChart from './PsiChart.svelte';
 
 function snapshot(at: string, psi: Record<string, number>): DriftSnapshot {
-  const entry = (v: number) => ({ psi: v, missingShare: 0, referenceMissingShare: 0, count: 100, level: driftLevel(v) });
+  const entry = (v: number) => ({
+    psi: v,
+    missingShare: 0,
+    referenceMissingShare: 0,
+    count: 100,
+    level: driftLevel(v),
+  });
   return {
-    rows: 100, level: 'ok', computedAt: at, thresholds: { warn: 0.1, alert: 0.3 }, window: { from: at, to: at },
+    rows: 100,
+    level: 'ok',
+    computedAt: at,
+    thresholds: { warn: 0.1, alert: 0.3 },
+    window: { from: at, to: at },
     baseline: { source: 'bundle', modelVersion: '1.0.0', window: null, rows: null, setBy: null, setAt: null },
-    features: Object.fromEntries(Object.entries(psi).map(([k, v]) => [k, entry(v)])), score: entry(0.05),
+    features: Object.fromEntries(Object.entries(psi).map(([k, v]) => [k, entry(v)])),
+    score: entry(0.05),
   };
 }
 
 describe('PSI chart', () => {
-  const snapshots = [snapshot('2026-01-01T10:00:00Z', { A: 0.02, B: 0.5 }), snapshot('2026-01-01T11:00:00Z', { A: 0.2, B: 0.9 })];
+  const snapshots = [
+    snapshot('2026-01-01T10:00:00Z', { A: 0.02, B: 0.5 }),
+    snapshot('2026-01-01T11:00:00Z', { A: 0.2, B: 0.9 }),
+  ];
 
   it('maps PSI to y linearly: 0 at the bottom, 0.1 and 0.3 in proportion', () => {
     const domain = psiDomain([psiSeries(snapshots, 'A'), psiSeries(snapshots, 'B')]);

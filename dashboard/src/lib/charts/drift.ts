@@ -13,7 +13,8 @@ export function psiSeries(snapshots: readonly DriftSnapshot[], feature: string):
   const points: PsiPoint[] = [];
   for (const s of snapshots) {
     const entry = feature === '(score)' ? s.score : s.features[feature];
-    if (entry && entry.psi !== null && Number.isFinite(entry.psi)) points.push({ at: Date.parse(s.computedAt), psi: entry.psi });
+    if (entry && entry.psi !== null && Number.isFinite(entry.psi))
+      points.push({ at: Date.parse(s.computedAt), psi: entry.psi });
   }
   return points.sort((a, b) => a.at - b.at);
 }

@@ -71,12 +71,15 @@ describe('requireScope', () => {
     const app = await makeApp();
     const res = await app.request('/label', { method: 'POST', ...bearer(SCORE_KEY) });
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: { code: 'forbidden', message: 'this API key lacks the "analyst" scope' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'forbidden', message: 'this API key lacks the "analyst" scope' },
+    });
   });
 
   it('admin implies analyst and score; analyst does not imply score', async () => {
     const app = await makeApp();
-    for (const path of ['/score', '/label', '/threshold']) expect((await app.request(path, { method: 'POST', ...bearer(ADMIN_KEY) })).status).toBe(200);
+    for (const path of ['/score', '/label', '/threshold'])
+      expect((await app.request(path, { method: 'POST', ...bearer(ADMIN_KEY) })).status).toBe(200);
     expect((await app.request('/label', { method: 'POST', ...bearer(ANALYST_KEY) })).status).toBe(200);
     expect((await app.request('/score', { method: 'POST', ...bearer(ANALYST_KEY) })).status).toBe(403);
     expect((await app.request('/threshold', { method: 'POST', ...bearer(ANALYST_KEY) })).status).toBe(403);

@@ -94,12 +94,18 @@ export async function parseApiKeys(text: string, options: ParseApiKeysOptions = 
     // Only the scopes part is quoted in messages: it is not secret, and it identifies the entry for the operator.
     const label = `${where} (scopes "${scopeText}")`;
     if (key === '') throw new ApiKeyConfigError(`${label}: the key is empty`);
-    if (!KEY_CHARS.test(key)) throw new ApiKeyConfigError(`${label}: the key has characters other than printable ASCII without ',' and ':'`);
-    if (key.length < minKeyLength) throw new ApiKeyConfigError(`${label}: the key has ${key.length} characters, at least ${minKeyLength} are required`);
-    if (scopeText === '') throw new ApiKeyConfigError(`${label}: no scopes; use one or more of ${SCOPES.join(', ')} joined by '+'`);
+    if (!KEY_CHARS.test(key))
+      throw new ApiKeyConfigError(`${label}: the key has characters other than printable ASCII without ',' and ':'`);
+    if (key.length < minKeyLength)
+      throw new ApiKeyConfigError(
+        `${label}: the key has ${key.length} characters, at least ${minKeyLength} are required`,
+      );
+    if (scopeText === '')
+      throw new ApiKeyConfigError(`${label}: no scopes; use one or more of ${SCOPES.join(', ')} joined by '+'`);
     const scopes: Scope[] = [];
     for (const s of scopeText.split('+').map((x) => x.trim())) {
-      if (!isScope(s)) throw new ApiKeyConfigError(`${label}: unknown scope "${s}"; valid scopes are ${SCOPES.join(', ')}`);
+      if (!isScope(s))
+        throw new ApiKeyConfigError(`${label}: unknown scope "${s}"; valid scopes are ${SCOPES.join(', ')}`);
       scopes.push(s);
     }
     const hashed = await hashApiKey(key, scopes);
@@ -141,10 +147,15 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler<ApiKey
   const challenge = (error?: string): Record<string, string> => {
     const scheme = header === 'authorization' ? 'Bearer' : 'ApiKey';
     // RFC 6750 error codes for Bearer; the header parameter tells clients where an ApiKey goes.
-    const params = [`realm="${realm}"`, ...(header === 'x-api-key' ? [`header="x-api-key"`] : []), ...(error ? [`error="${error}"`] : [])];
+    const params = [
+      `realm="${realm}"`,
+      ...(header === 'x-api-key' ? [`header="x-api-key"`] : []),
+      ...(error ? [`error="${error}"`] : []),
+    ];
     return { 'WWW-Authenticate': `${scheme} ${params.join(', ')}` };
   };
-  const unauthorized = (message: string, error?: string): ApiError => new ApiError(401, 'unauthorized', message, header, challenge(error));
+  const unauthorized = (message: string, error?: string): ApiError =>
+    new ApiError(401, 'unauthorized', message, header, challenge(error));
 
   return async (c, next) => {
     const raw = c.req.header(header);
@@ -168,7 +179,8 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler<ApiKey
 }
 
 /** True when the principal holds the scope (implied scopes are already expanded). */
-export const hasScope = (principal: Principal | undefined, scope: Scope): boolean => principal?.scopes.includes(scope) ?? false;
+export const hasScope = (principal: Principal | undefined, scope: Scope): boolean =>
+  principal?.scopes.includes(scope) ?? false;
 
 /** 403 naming the missing scope; 401 when no principal is set (apiKeyAuth not mounted before it: fail closed). */
 export function requireScope(scope: Scope): MiddlewareHandler<ApiKeyEnv> {

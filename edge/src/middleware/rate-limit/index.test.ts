@@ -35,7 +35,9 @@ describe('rateLimit', () => {
     expect(limited.headers.get('retry-after')).toBe('20'); // one token per 20 s
     expect(limited.headers.get('ratelimit-remaining')).toBe('0');
     expect(limited.headers.get('ratelimit-reset')).toBe('60');
-    expect(await limited.json()).toEqual({ error: { code: 'rate_limited', message: 'too many requests; retry after 20 s' } });
+    expect(await limited.json()).toEqual({
+      error: { code: 'rate_limited', message: 'too many requests; retry after 20 s' },
+    });
 
     t += 19_999;
     expect((await app.request('/', ip)).status).toBe(429);

@@ -100,7 +100,8 @@ export interface RateLimitOptions {
 export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler {
   const { limit = 600, windowMs = 60_000, store = new MemoryStore(), now = Date.now, ipHeader = 'x-real-ip' } = options;
   if (!(limit >= 1 && Number.isFinite(limit))) throw new RangeError(`rateLimit: limit must be >= 1, got ${limit}`);
-  if (!(windowMs > 0 && Number.isFinite(windowMs))) throw new RangeError(`rateLimit: windowMs must be > 0, got ${windowMs}`);
+  if (!(windowMs > 0 && Number.isFinite(windowMs)))
+    throw new RangeError(`rateLimit: windowMs must be > 0, got ${windowMs}`);
   const policy: RateLimitPolicy = { limit, windowMs };
   const keyOf =
     options.keyOf ??
@@ -125,7 +126,10 @@ export function rateLimit(options: RateLimitOptions = {}): MiddlewareHandler {
     if (!result.allowed) {
       // Retry-After is whole seconds, at least 1, rounded up so a client that obeys it is not refused again.
       const retryAfter = String(Math.max(1, Math.ceil(result.retryAfterMs / 1000)));
-      throw new ApiError(429, 'rate_limited', `too many requests; retry after ${retryAfter} s`, undefined, { ...headers, 'Retry-After': retryAfter });
+      throw new ApiError(429, 'rate_limited', `too many requests; retry after ${retryAfter} s`, undefined, {
+        ...headers,
+        'Retry-After': retryAfter,
+      });
     }
     await next();
     for (const [name, value] of Object.entries(headers)) c.header(name, value);

@@ -65,7 +65,11 @@ describe('corsAllowList', () => {
   it('answers an allowed preflight with 204 and the allowed methods and headers', async () => {
     const res = await makeApp().request('/echo', {
       method: 'OPTIONS',
-      headers: { origin: BANK, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: BANK,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(BANK);
@@ -75,9 +79,18 @@ describe('corsAllowList', () => {
   });
 
   it('refuses a disallowed preflight with 403 in the error shape and no CORS headers', async () => {
-    const res = await makeApp().request('/echo', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const res = await makeApp().request('/echo', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: { code: 'cors_origin_not_allowed', message: 'this origin is not allowed to call the API', field: 'origin' } });
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'cors_origin_not_allowed',
+        message: 'this origin is not allowed to call the API',
+        field: 'origin',
+      },
+    });
     expect(corsHeaders(res)).toEqual([]);
   });
 
@@ -105,8 +118,14 @@ describe('bodySizeLimit', () => {
   });
 
   it('answers 413 in the error shape for an oversized body (declared or streamed)', async () => {
-    const expected = { error: { code: 'payload_too_large', message: 'the request body exceeds 100 bytes', field: 'body' } };
-    const declared = await makeApp().request('/echo', { method: 'POST', body: 'x'.repeat(101), headers: { 'content-length': '101' } });
+    const expected = {
+      error: { code: 'payload_too_large', message: 'the request body exceeds 100 bytes', field: 'body' },
+    };
+    const declared = await makeApp().request('/echo', {
+      method: 'POST',
+      body: 'x'.repeat(101),
+      headers: { 'content-length': '101' },
+    });
     expect(declared.status).toBe(413);
     expect(await declared.json()).toEqual(expected);
     const streamed = await makeApp().request('/echo', { method: 'POST', body: 'x'.repeat(1000) });

@@ -35,7 +35,8 @@ export function parseOrigins(text: string): string[] {
         throw new Error(`CORS origin "${o}" is not a URL; expected scheme://host[:port]`);
       }
       // Only http(s), no paths, trailing slashes or wildcards: browsers send the bare origin and we compare it exactly.
-      if (origin === 'null' || origin.includes('*') || !/^https?:/.test(origin) || origin !== o.toLowerCase()) throw new Error(`CORS origin "${o}" must be exactly scheme://host[:port] (got origin ${origin})`);
+      if (origin === 'null' || origin.includes('*') || !/^https?:/.test(origin) || origin !== o.toLowerCase())
+        throw new Error(`CORS origin "${o}" must be exactly scheme://host[:port] (got origin ${origin})`);
       return origin;
     });
 }
@@ -62,14 +63,25 @@ export function corsAllowList(options: CorsAllowListOptions): MiddlewareHandler 
     allowMethods: options.allowMethods ?? ['GET', 'POST', 'OPTIONS'],
     allowHeaders: options.allowHeaders ?? ['Authorization', 'X-API-Key', 'Content-Type', 'If-None-Match'],
     // Clients need these to back off and to revalidate bundle files.
-    exposeHeaders: options.exposeHeaders ?? ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'RateLimit-Policy', 'ETag'],
+    exposeHeaders: options.exposeHeaders ?? [
+      'Retry-After',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'RateLimit-Policy',
+      'ETag',
+    ],
     maxAge: options.maxAge ?? 600,
   });
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (origin !== undefined && allowed.has(origin.toLowerCase())) return allow(c, next);
-    const preflight = c.req.method === 'OPTIONS' && origin !== undefined && c.req.header('access-control-request-method') !== undefined;
-    if (preflight) throw new ApiError(403, 'cors_origin_not_allowed', 'this origin is not allowed to call the API', 'origin', { Vary: 'Origin' });
+    const preflight =
+      c.req.method === 'OPTIONS' && origin !== undefined && c.req.header('access-control-request-method') !== undefined;
+    if (preflight)
+      throw new ApiError(403, 'cors_origin_not_allowed', 'this origin is not allowed to call the API', 'origin', {
+        Vary: 'Origin',
+      });
     await next();
     if (origin !== undefined) c.header('Vary', 'Origin', { append: true });
   };

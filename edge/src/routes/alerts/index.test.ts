@@ -9,12 +9,19 @@ describe('GET /v1/alerts', () => {
   it('lists HIGH and CRITICAL only, with paging; other levels are refused', async () => {
     const config: { threshold?: number } = {};
     const edge = await createTestEdge(BUNDLE, { config });
-    const score = (body: unknown) => edge.app.request('/v1/score?explain=false', { method: 'POST', body: JSON.stringify(body) });
+    const score = (body: unknown) =>
+      edge.app.request('/v1/score?explain=false', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     config.threshold = 0.99; // everything LOW
     await score(tx('low1'));
     config.threshold = -1; // everything CRITICAL
     for (const [i, id] of ['h1', 'h2', 'h3'].entries()) {
-      expect((await (await score(tx(id, { customerId: id, timestamp: `2026-03-20T0${i}:00:00Z` }))).json()).riskLevel).toBe('CRITICAL');
+      expect(
+        (await (await score(tx(id, { customerId: id, timestamp: `2026-03-20T0${i}:00:00Z` }))).json()).riskLevel,
+      ).toBe('CRITICAL');
     }
     const expected = ['h3', 'h2', 'h1'];
     const page = await (await edge.app.request('/v1/alerts?limit=500')).json();

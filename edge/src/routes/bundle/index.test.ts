@@ -7,10 +7,18 @@ import { bundleRoutes, type ServedBundle } from './index.js';
 const dir = new URL('../../../../models/bundles/default/', import.meta.url);
 
 async function served(): Promise<ServedBundle> {
-  const manifest = JSON.parse(await readFile(new URL('manifest.json', dir), 'utf8')) as { version: string; files: Record<string, { sha256: string }> };
+  const manifest = JSON.parse(await readFile(new URL('manifest.json', dir), 'utf8')) as {
+    version: string;
+    files: Record<string, { sha256: string }>;
+  };
   const files: Record<string, Uint8Array> = {};
-  for (const name of ['manifest.json', ...Object.keys(manifest.files)]) files[name] = new Uint8Array(await readFile(new URL(name, dir)));
-  return { version: manifest.version, files, sha256: Object.fromEntries(Object.entries(manifest.files).map(([n, e]) => [n, e.sha256])) };
+  for (const name of ['manifest.json', ...Object.keys(manifest.files)])
+    files[name] = new Uint8Array(await readFile(new URL(name, dir)));
+  return {
+    version: manifest.version,
+    files,
+    sha256: Object.fromEntries(Object.entries(manifest.files).map(([n, e]) => [n, e.sha256])),
+  };
 }
 
 async function app(): Promise<Hono> {
@@ -31,7 +39,9 @@ describe('GET /v1/models/{version}/bundle/{file}', () => {
     const digest = Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
     expect(res.headers.get('etag')).toBe(`"${digest}"`);
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    const again = await a.request('/v1/models/1.0.0/bundle/trees.json', { headers: { 'if-none-match': `"${digest}"` } });
+    const again = await a.request('/v1/models/1.0.0/bundle/trees.json', {
+      headers: { 'if-none-match': `"${digest}"` },
+    });
     expect(again.status).toBe(304);
     expect((await a.request('/v1/models/1.0.0/bundle/manifest.json')).status).toBe(200);
   });

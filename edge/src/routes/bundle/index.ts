@@ -34,7 +34,13 @@ export function bundleRoutes({ bundle }: BundleRoutesOptions): Hono {
       'cache-control': 'public, max-age=31536000, immutable',
       'content-type': CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream',
     };
-    if (c.req.header('if-none-match')?.split(',').some((t) => t.trim() === tag)) return c.body(null, 304, headers);
+    if (
+      c.req
+        .header('if-none-match')
+        ?.split(',')
+        .some((t) => t.trim() === tag)
+    )
+      return c.body(null, 304, headers);
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, headers);
   });
   return app;

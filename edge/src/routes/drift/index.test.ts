@@ -2,11 +2,22 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { computeDrift, DriftMonitor, MemoryDriftHistory, parseReference, sampleRows, type DriftRow } from '../../drift/index.js';
+import {
+  computeDrift,
+  DriftMonitor,
+  MemoryDriftHistory,
+  parseReference,
+  sampleRows,
+  type DriftRow,
+} from '../../drift/index.js';
 import { toErrorResponse } from '../../errors.js';
 import { driftRoutes, parseWindow } from './index.js';
 
-const reference = parseReference(JSON.parse(readFileSync(fileURLToPath(new URL('../../../../models/bundles/default/reference.json', import.meta.url)), 'utf8')));
+const reference = parseReference(
+  JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../../../models/bundles/default/reference.json', import.meta.url)), 'utf8'),
+  ),
+);
 const featureNames = Object.keys(reference.features);
 const NOW = Date.parse('2026-03-20T12:00:00Z');
 
@@ -14,7 +25,10 @@ function setup() {
   const calls: [number, number][] = [];
   const rows = sampleRows(reference, featureNames, 5_000, 11);
   const amount = featureNames.indexOf('TX_AMOUNT');
-  const shifted: DriftRow[] = rows.map((r) => ({ ...r, features: r.features.map((v, i) => (i === amount && v !== null ? v * 3 : v)) }));
+  const shifted: DriftRow[] = rows.map((r) => ({
+    ...r,
+    features: r.features.map((v, i) => (i === amount && v !== null ? v * 3 : v)),
+  }));
   const history = new MemoryDriftHistory();
   const app = new Hono();
   app.onError((error, c) => {
@@ -22,8 +36,13 @@ function setup() {
     return c.json(body, status, headers);
   });
   const monitor = new DriftMonitor({
-    model: () => ({ version: '1.0.0', features: featureNames, reference }), history, clock: () => NOW,
-    rows: (from, to) => { calls.push([from, to]); return Promise.resolve(to - from > 86_400_000 ? shifted : rows); },
+    model: () => ({ version: '1.0.0', features: featureNames, reference }),
+    history,
+    clock: () => NOW,
+    rows: (from, to) => {
+      calls.push([from, to]);
+      return Promise.resolve(to - from > 86_400_000 ? shifted : rows);
+    },
   });
   app.route('/v1/drift', driftRoutes({ monitor, history }));
   return { app, calls, history, monitor };
@@ -34,7 +53,15 @@ describe('GET /v1/drift', () => {
     const { app, calls } = setup();
     const res = await app.request('/v1/drift');
     expect(res.status).toBe(200);
-    const body = await res.json() as { window: unknown; computedAt: string; level: string; rows: number; features: Record<string, { psi: number; level: string; missingShare: number; referenceMissingShare: number }>; score: { level: string }; thresholds: unknown };
+    const body = (await res.json()) as {
+      window: unknown;
+      computedAt: string;
+      level: string;
+      rows: number;
+      features: Record<string, { psi: number; level: string; missingShare: number; referenceMissingShare: number }>;
+      score: { level: string };
+      thresholds: unknown;
+    };
     expect(calls).toEqual([[NOW - 6 * 3_600_000, NOW]]);
     expect(body.window).toEqual({ from: '2026-03-20T06:00:00.000Z', to: '2026-03-20T12:00:00.000Z', length: '6h' });
     expect(body.computedAt).toBe('2026-03-20T12:00:00.000Z');
@@ -48,11 +75,17 @@ describe('GET /v1/drift', () => {
 
   it('measures against a window baseline once an admin sets one, and says which baseline it used', async () => {
     const { app, monitor } = setup();
-    expect(await (await app.request('/v1/drift/baseline')).json()).toMatchObject({ source: 'bundle', modelVersion: '1.0.0' });
+    expect(await (await app.request('/v1/drift/baseline')).json()).toMatchObject({
+      source: 'bundle',
+      modelVersion: '1.0.0',
+    });
     // The 7-day window (shifted amounts) drifts from the bundle; made the baseline, it no longer drifts from itself.
     expect(((await (await app.request('/v1/drift?window=7d')).json()) as { level: string }).level).toBe('alert');
     await monitor.setBaseline(7 * 86_400_000, 'ops');
-    const body = (await (await app.request('/v1/drift?window=7d')).json()) as { level: string; baseline: { source: string; setBy: string; rows: number } };
+    const body = (await (await app.request('/v1/drift?window=7d')).json()) as {
+      level: string;
+      baseline: { source: string; setBy: string; rows: number };
+    };
     expect(body.level).toBe('ok');
     expect(body.baseline).toMatchObject({ source: 'window', setBy: 'ops', rows: 5_000 });
     await monitor.resetBaseline('ops');
@@ -63,21 +96,24 @@ describe('GET /v1/drift', () => {
     const { app, calls } = setup();
     const res = await app.request('/v1/drift?window=7d');
     expect(res.status).toBe(200);
-    const body = await res.json() as { level: string; features: Record<string, { level: string }> };
+    const body = (await res.json()) as { level: string; features: Record<string, { level: string }> };
     expect(calls).toEqual([[NOW - 7 * 86_400_000, NOW]]);
     expect(body.level).toBe('alert');
     expect(body.features.TX_AMOUNT!.level).toBe('alert');
     expect(body.features.TX_DURING_NIGHT!.level).toBe('ok');
   });
 
-  it.each(['', '6', 'h', '0h', '6x', '-1h', '1.5h', '31d', '721h', '6h ', '1w'])('window=%j → 400 on window', async (w) => {
-    const { app, calls } = setup();
-    const res = await app.request(`/v1/drift?window=${encodeURIComponent(w)}`);
-    expect(res.status).toBe(400);
-    const body = await res.json() as { error: { code: string; field: string } };
-    expect(body.error).toMatchObject({ code: 'bad_request', field: 'window' });
-    expect(calls).toEqual([]);
-  });
+  it.each(['', '6', 'h', '0h', '6x', '-1h', '1.5h', '31d', '721h', '6h ', '1w'])(
+    'window=%j → 400 on window',
+    async (w) => {
+      const { app, calls } = setup();
+      const res = await app.request(`/v1/drift?window=${encodeURIComponent(w)}`);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; field: string } };
+      expect(body.error).toMatchObject({ code: 'bad_request', field: 'window' });
+      expect(calls).toEqual([]);
+    },
+  );
 
   it('parses windows', () => {
     expect(parseWindow('30m')).toBe(1_800_000);
@@ -97,9 +133,14 @@ describe('GET /v1/drift/history', () => {
     }
     let res = await app.request('/v1/drift/history');
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { snapshots: { computedAt: string }[] }).snapshots.map((s) => s.computedAt)).toHaveLength(3);
+    expect(
+      ((await res.json()) as { snapshots: { computedAt: string }[] }).snapshots.map((s) => s.computedAt),
+    ).toHaveLength(3);
     res = await app.request(`/v1/drift/history?from=2026-03-19T03:00:00Z&to=${Date.parse('2026-03-19T12:00:00Z')}`);
-    expect(((await res.json()) as { snapshots: { computedAt: string }[] }).snapshots.map((s) => s.computedAt)).toEqual(['2026-03-19T06:00:00.000Z', '2026-03-19T12:00:00.000Z']);
+    expect(((await res.json()) as { snapshots: { computedAt: string }[] }).snapshots.map((s) => s.computedAt)).toEqual([
+      '2026-03-19T06:00:00.000Z',
+      '2026-03-19T12:00:00.000Z',
+    ]);
   });
 
   it('rejects bad times with the field', async () => {

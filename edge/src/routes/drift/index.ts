@@ -29,7 +29,10 @@ export function driftRoutes({ monitor, history, defaultWindow = '6h' }: DriftRou
 
   app.get('/history', async (c) => {
     const { from, to } = validateQuery(c, driftHistoryQuery);
-    const snapshots = await history.list({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+    const snapshots = await history.list({
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+    });
     return c.json({ snapshots });
   });
 

@@ -10,6 +10,10 @@ describe('GET /health', () => {
     const edge = await createTestEdge(BUNDLE);
     const res = await edge.app.request('/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', model: { name: 'fraud-ensemble', version: '1.0.0' }, time: '2026-03-20T12:00:00.000Z' });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      model: { name: 'fraud-ensemble', version: '1.0.0' },
+      time: '2026-03-20T12:00:00.000Z',
+    });
   });
 });

@@ -20,7 +20,11 @@ function mount(routes: Hono): Hono {
 }
 
 const post = (app: Hono, path: string, body: unknown) =>
-  app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 const inferBody = (txs: unknown[], extra: Record<string, unknown> = {}) => ({
   inputs: [{ name: 'transactions', datatype: 'BYTES', shape: [txs.length], data: txs.map((t) => JSON.stringify(t)) }],
@@ -104,18 +108,41 @@ describe('KServe V2 routes', () => {
     const stored = [(await edge.storage.get('k1'))!, (await edge.storage.get('k2'))!];
     const out = Object.fromEntries(body.outputs.map((o: { name: string }) => [o.name, o]));
     expect(Object.keys(out)).toEqual(['probability', 'risk_level', 'should_block', 'shap_values']);
-    expect(out.probability).toEqual({ name: 'probability', datatype: 'FP64', shape: [2], data: stored.map((r) => r.probability) });
-    expect(out.risk_level).toEqual({ name: 'risk_level', datatype: 'BYTES', shape: [2], data: stored.map((r) => r.riskLevel) });
-    expect(out.should_block).toEqual({ name: 'should_block', datatype: 'BOOL', shape: [2], data: stored.map((r) => r.shouldBlock) });
+    expect(out.probability).toEqual({
+      name: 'probability',
+      datatype: 'FP64',
+      shape: [2],
+      data: stored.map((r) => r.probability),
+    });
+    expect(out.risk_level).toEqual({
+      name: 'risk_level',
+      datatype: 'BYTES',
+      shape: [2],
+      data: stored.map((r) => r.riskLevel),
+    });
+    expect(out.should_block).toEqual({
+      name: 'should_block',
+      datatype: 'BOOL',
+      shape: [2],
+      data: stored.map((r) => r.shouldBlock),
+    });
     const f = edge.scorer.model.features.length;
-    expect(out.shap_values).toMatchObject({ datatype: 'FP64', shape: [2, f], data: [...stored[0]!.shap!.values, ...stored[1]!.shap!.values] });
+    expect(out.shap_values).toMatchObject({
+      datatype: 'FP64',
+      shape: [2, f],
+      data: [...stored[0]!.shap!.values, ...stored[1]!.shap!.values],
+    });
     expect(out.shap_values.parameters.feature_names.split(',')).toEqual(edge.scorer.model.features);
     // The second transaction saw the first (the one scoring flow, with history).
     expect(stored[1]!.features['CUSTOMER_ID_NB_TX_1DAY_WINDOW']).toBe(2);
   });
 
   it('requested outputs only; without shap_values SHAP is skipped', async () => {
-    const res = await post(app, `/v2/models/${name}/infer`, inferBody([tx('o1')], { outputs: [{ name: 'probability' }] }));
+    const res = await post(
+      app,
+      `/v2/models/${name}/infer`,
+      inferBody([tx('o1')], { outputs: [{ name: 'probability' }] }),
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.outputs.map((o: { name: string }) => o.name)).toEqual(['probability']);
@@ -123,7 +150,9 @@ describe('KServe V2 routes', () => {
   });
 
   it('accepts JSON objects as elements too', async () => {
-    const res = await post(app, `/v2/models/${name}/infer`, { inputs: [{ name: 'transactions', datatype: 'BYTES', shape: [1], data: [tx('j1')] }] });
+    const res = await post(app, `/v2/models/${name}/infer`, {
+      inputs: [{ name: 'transactions', datatype: 'BYTES', shape: [1], data: [tx('j1')] }],
+    });
     expect(res.status).toBe(200);
   });
 
@@ -134,7 +163,15 @@ describe('KServe V2 routes', () => {
     ['no inputs', {}],
     ['empty inputs', { inputs: [] }],
     ['wrong input name', { inputs: [{ name: 'x', datatype: 'BYTES', shape: [1], data: [t] }] }],
-    ['extra input', { inputs: [{ name: 'transactions', datatype: 'BYTES', shape: [1], data: [t] }, { name: 'y', datatype: 'FP64', shape: [1], data: [1] }] }],
+    [
+      'extra input',
+      {
+        inputs: [
+          { name: 'transactions', datatype: 'BYTES', shape: [1], data: [t] },
+          { name: 'y', datatype: 'FP64', shape: [1], data: [1] },
+        ],
+      },
+    ],
     ['wrong datatype', { inputs: [{ name: 'transactions', datatype: 'FP64', shape: [1], data: [t] }] }],
     ['shape mismatch', { inputs: [{ name: 'transactions', datatype: 'BYTES', shape: [2], data: [t] }] }],
     ['2-D shape', { inputs: [{ name: 'transactions', datatype: 'BYTES', shape: [1, 1], data: [t] }] }],

@@ -20,16 +20,23 @@
 //                                        parameters.unexplained_rows. Request only the other outputs (the request's
 //                                        `outputs`) to skip SHAP.
 //
+// A back-fill (no timestamp window; admin scope) says so in the request's parameters: { "backfill": true }.
+// Scored all or nothing: an invalid transaction (400) or a conflicting duplicate (409: an id already scored, or
+// earlier in the request, with different content) refuses the request before anything is scored.
+//
 // Errors: DELIBERATE DEVIATION from the API's one error shape ({ error: { code, message, field } }): these routes
 // answer in the protocol's own shape, { "error": "<message>" } — 400 for malformed requests and invalid
-// transactions, 404 for an unknown model or version, 503 when no model can be loaded, 500 otherwise — because
+// transactions, 409 for a conflicting duplicate, 415 for a body that is not JSON, 404 for an unknown model or
+// version, 503 when no model can be loaded, 500 otherwise (logged with the request id, X-Request-Id) — because
 // KServe / Triton clients parse that shape.
 import { FraudScoreError, IntegrityError, ModelLoadError, ValidationError, type ModelInfo } from '@fraudscore/sdk';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../../errors.js';
+import { readJson } from '../../http.js';
 import type { ScoringService } from '../../service/index.js';
+import { checkBackfill } from '../score/index.js';
 import { inferBody, KSERVE_INPUT, KSERVE_OUTPUTS, validate } from '../../schemas/index.js';
 import type { ScoredTransaction } from '../../storage/index.js';
 
@@ -42,6 +49,8 @@ export interface KServeRoutesOptions {
   /** Server metadata (GET /v2); defaults 'fraudscore-edge' and '0.1.0'. */
   serverName?: string;
   serverVersion?: string;
+  /** Called with an unexpected error (a 5xx) before the answer goes out: the app logs it with the request id. */
+  onUnexpected?: (error: unknown, c: Context) => void;
 }
 
 export const INPUT_NAME = KSERVE_INPUT;
@@ -67,25 +76,37 @@ class KServeError extends Error {
 }
 
 const bad = (message: string): KServeError => new KServeError(400, message);
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function toKServeError(error: unknown): { status: ContentfulStatusCode; body: { error: string } } {
   if (error instanceof KServeError) return { status: error.status, body: { error: error.message } };
   if (error instanceof ValidationError) return { status: 400, body: { error: error.message } };
   if (error instanceof ApiError) {
     const status = error.status === 422 ? 400 : error.status;
-    return { status, body: { error: error.field && !error.message.startsWith(error.field) ? `${error.field}: ${error.message}` : error.message } };
+    return {
+      status,
+      body: {
+        error:
+          error.field && !error.message.startsWith(error.field) ? `${error.field}: ${error.message}` : error.message,
+      },
+    };
   }
-  if (error instanceof HTTPException && error.status >= 400 && error.status < 500) return { status: error.status as ContentfulStatusCode, body: { error: error.message || 'bad request' } };
-  if (error instanceof IntegrityError || error instanceof ModelLoadError) return { status: 503, body: { error: error.message } };
+  if (error instanceof HTTPException && error.status >= 400 && error.status < 500)
+    return { status: error.status as ContentfulStatusCode, body: { error: error.message || 'bad request' } };
+  if (error instanceof IntegrityError || error instanceof ModelLoadError)
+    return { status: 503, body: { error: error.message } };
   if (error instanceof FraudScoreError) return { status: 500, body: { error: error.message } };
   return { status: 500, body: { error: 'internal error; the request was not completed' } };
 }
 
 /** The request checked against the published schema, each element of the `transactions` tensor decoded. */
-function readTransactions(body: unknown, schema: ReturnType<typeof inferBody>): { id: string | undefined; transactions: unknown[]; outputs: OutputName[] } {
+function readTransactions(
+  body: unknown,
+  schema: ReturnType<typeof inferBody>,
+): { id: string | undefined; transactions: unknown[]; outputs: OutputName[]; backfill: boolean } {
   // Schema errors arrive as ApiError; toKServeError turns them into { error: "<field>: <message>" } with 400.
-  const { id, inputs, outputs } = validate(schema, body, { status: 400 });
+  const { id, inputs, outputs, parameters } = validate(schema, body, { status: 400 });
   // JSON text inside a BYTES element is decoded here: that is the protocol's encoding, not a shape to check.
   const transactions = inputs[0]!.data.map((element, i) => {
     if (typeof element !== 'string') return element;
@@ -98,10 +119,19 @@ function readTransactions(body: unknown, schema: ReturnType<typeof inferBody>): 
     if (!isObject(parsed)) throw bad(`${INPUT_NAME}[${i}] must encode a JSON object`);
     return parsed;
   });
-  return { id, transactions, outputs: outputs ? outputs.map((o) => o.name) : [...OUTPUT_NAMES] };
+  return {
+    id,
+    transactions,
+    outputs: outputs ? outputs.map((o) => o.name) : [...OUTPUT_NAMES],
+    backfill: parameters?.backfill === true,
+  };
 }
 
-function tensors(records: readonly ScoredTransaction[], model: ModelInfo, outputs: readonly OutputName[]): InferTensor[] {
+function tensors(
+  records: readonly ScoredTransaction[],
+  model: ModelInfo,
+  outputs: readonly OutputName[],
+): InferTensor[] {
   const n = records.length;
   const f = model.features.length;
   return outputs.map((name): InferTensor => {
@@ -131,12 +161,20 @@ function tensors(records: readonly ScoredTransaction[], model: ModelInfo, output
   });
 }
 
-export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-js', serverName = 'fraudscore-edge', serverVersion = '0.1.0' }: KServeRoutesOptions): Hono {
+export function kserveRoutes({
+  service,
+  maxBatch = 1000,
+  platform = 'fraudscore-js',
+  serverName = 'fraudscore-edge',
+  serverVersion = '0.1.0',
+  onUnexpected,
+}: KServeRoutesOptions): Hono {
   const app = new Hono();
   const inferSchema = inferBody(maxBatch);
   // Used only for this group's routes (Hono applies a sub-app's handler to its own routes when mounted).
   app.onError((error, c) => {
     const { status, body } = toKServeError(error);
+    if (status >= 500) onUnexpected?.(error, c);
     return c.json(body, status);
   });
 
@@ -145,9 +183,16 @@ export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-
     const model = service.currentModel().model;
     const name = c.req.param('name');
     const version = c.req.param('version');
-    if (name !== model.name) throw new KServeError(404, `model ${JSON.stringify((name ?? '').slice(0, 128))} not found; the loaded model is ${JSON.stringify(model.name)}`);
+    if (name !== model.name)
+      throw new KServeError(
+        404,
+        `model ${JSON.stringify((name ?? '').slice(0, 128))} not found; the loaded model is ${JSON.stringify(model.name)}`,
+      );
     if (version !== undefined && version !== model.version) {
-      throw new KServeError(404, `version ${JSON.stringify(version.slice(0, 64))} of model ${JSON.stringify(model.name)} not found; the loaded version is ${JSON.stringify(model.version)}`);
+      throw new KServeError(
+        404,
+        `version ${JSON.stringify(version.slice(0, 64))} of model ${JSON.stringify(model.name)} not found; the loaded version is ${JSON.stringify(model.version)}`,
+      );
     }
     return model;
   };
@@ -155,7 +200,7 @@ export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-
   app.get('/', (c) => c.json({ name: serverName, version: serverVersion, extensions: [] }));
   app.get('/health/live', (c) => c.json({ live: true }));
   app.get('/health/ready', (c) => {
-    let ready = false;
+    let ready: boolean;
     try {
       const model = service.currentModel().model;
       ready = typeof model.version === 'string' && model.features.length > 0;
@@ -185,20 +230,10 @@ export function kserveRoutes({ service, maxBatch = 1000, platform = 'fraudscore-
   const ready = (c: Context) => c.json({ name: modelFor(c).name, ready: true });
   const infer = async (c: Context) => {
     modelFor(c);
-    let text: string;
-    try {
-      text = await c.req.text();
-    } catch {
-      throw bad('the request body could not be read');
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw bad('the request body is not valid JSON');
-    }
-    const { id, transactions, outputs } = readTransactions(body, inferSchema);
-    const records = await service.scoreBatch(transactions, { explain: outputs.includes('shap_values') });
+    // The same body rules as the rest of the API: JSON Content-Type, strict UTF-8, valid JSON.
+    const { id, transactions, outputs, backfill } = readTransactions(await readJson(c), inferSchema);
+    checkBackfill(c, backfill);
+    const records = await service.scoreBatch(transactions, { explain: outputs.includes('shap_values'), backfill });
     // The model that scored them (hot reload may have swapped it since modelFor).
     const model = service.currentModel().model;
     return c.json({

@@ -5,7 +5,11 @@ import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
 
 const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
 const post = (edge: TestEdge, path: string, body: unknown) =>
-  edge.app.request(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  edge.app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('POST /v1/transactions/{id}/label', () => {
   let edge: TestEdge;
@@ -15,12 +19,20 @@ describe('POST /v1/transactions/{id}/label', () => {
 
   it('labels a transaction; a later transaction at the terminal sees it after the 7-day delay', async () => {
     await post(edge, '/v1/score', tx('f1', { timestamp: '2026-03-05T10:00:00Z', customerId: 'victim' }));
-    const before = await (await post(edge, '/v1/score', tx('p1', { timestamp: '2026-03-13T10:00:00Z', customerId: 'c2' }))).json();
+    const before = await (
+      await post(edge, '/v1/score', tx('p1', { timestamp: '2026-03-13T10:00:00Z', customerId: 'c2' }))
+    ).json();
     expect(before.features.TERMINAL_ID_RISK_7DAY_WINDOW).toBe(0);
-    const res = await post(edge, '/v1/transactions/f1/label', { label: 'fraud', analyst: 'ana', at: '2026-03-12T09:00:00+01:00' });
+    const res = await post(edge, '/v1/transactions/f1/label', {
+      label: 'fraud',
+      analyst: 'ana',
+      at: '2026-03-12T09:00:00+01:00',
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).label).toEqual({ label: 'fraud', analyst: 'ana', at: '2026-03-12T08:00:00.000Z' });
-    const after = await (await post(edge, '/v1/score', tx('p2', { timestamp: '2026-03-13T11:00:00Z', customerId: 'c3' }))).json();
+    const after = await (
+      await post(edge, '/v1/score', tx('p2', { timestamp: '2026-03-13T11:00:00Z', customerId: 'c3' }))
+    ).json();
     expect(after.features.TERMINAL_ID_RISK_7DAY_WINDOW).toBe(1);
     expect(after.probability).not.toBe(before.probability);
     expect((await (await edge.app.request('/v1/transactions/f1')).json()).label.label).toBe('fraud');
@@ -31,7 +43,9 @@ describe('POST /v1/transactions/{id}/label', () => {
     await post(edge, '/v1/transactions/f1/label', { label: 'fraud', analyst: 'ana' });
     const res = await post(edge, '/v1/transactions/f1/label', { label: 'legitimate', analyst: 'bob' });
     expect((await res.json()).label).toMatchObject({ label: 'legitimate', analyst: 'bob' });
-    const later = await (await post(edge, '/v1/score', tx('p1', { timestamp: '2026-03-13T10:00:00Z', customerId: 'c9' }))).json();
+    const later = await (
+      await post(edge, '/v1/score', tx('p1', { timestamp: '2026-03-13T10:00:00Z', customerId: 'c9' }))
+    ).json();
     expect(later.features.TERMINAL_ID_RISK_7DAY_WINDOW).toBe(0);
   });
 
@@ -69,7 +83,10 @@ describe('POST /v1/transactions/{id}/acknowledge', () => {
     await post(edge, '/v1/score', tx('a1', { amount: 900 }));
     const events: string[] = [];
     edge.bus.subscribe((e) => void events.push(`${e.type}:${e.transaction.id}`), ['acknowledged']);
-    const res = await post(edge, '/v1/transactions/a1/acknowledge', { analyst: ' ana ', at: '2026-03-12T09:00:00+01:00' });
+    const res = await post(edge, '/v1/transactions/a1/acknowledge', {
+      analyst: ' ana ',
+      at: '2026-03-12T09:00:00+01:00',
+    });
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.acknowledged).toEqual({ analyst: 'ana', at: '2026-03-12T08:00:00.000Z' });
@@ -77,7 +94,9 @@ describe('POST /v1/transactions/{id}/acknowledge', () => {
     expect(events).toEqual(['acknowledged:a1']);
     expect((await (await edge.app.request('/v1/transactions/a1')).json()).acknowledged.analyst).toBe('ana');
     // A label afterwards keeps the acknowledgement.
-    const labelled = await (await post(edge, '/v1/transactions/a1/label', { label: 'legitimate', analyst: 'bo' })).json();
+    const labelled = await (
+      await post(edge, '/v1/transactions/a1/label', { label: 'legitimate', analyst: 'bo' })
+    ).json();
     expect(labelled.acknowledged.analyst).toBe('ana');
   });
 

@@ -6,7 +6,11 @@ import { DriftMonitor, MemoryDriftHistory, parseReference, sampleRows, type Drif
 import { toErrorResponse } from '../../errors.js';
 import { legacyDriftRoutes } from './drift.js';
 
-const reference = parseReference(JSON.parse(readFileSync(fileURLToPath(new URL('../../../../models/bundles/default/reference.json', import.meta.url)), 'utf8')));
+const reference = parseReference(
+  JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../../../models/bundles/default/reference.json', import.meta.url)), 'utf8'),
+  ),
+);
 const featureNames = Object.keys(reference.features);
 const NOW = Date.parse('2026-03-20T12:00:00Z');
 const DAY = 86_400_000;
@@ -15,11 +19,16 @@ const DAY = 86_400_000;
 function setup(weekRows = 5_000) {
   const recent = sampleRows(reference, featureNames, 3_000, 5);
   const amount = featureNames.indexOf('TX_AMOUNT');
-  const week: DriftRow[] = sampleRows(reference, featureNames, weekRows, 6).map((r) => ({ ...r, features: r.features.map((v, i) => (i === amount && v !== null ? v * 3 : v)) }));
+  const week: DriftRow[] = sampleRows(reference, featureNames, weekRows, 6).map((r) => ({
+    ...r,
+    features: r.features.map((v, i) => (i === amount && v !== null ? v * 3 : v)),
+  }));
   const history = new MemoryDriftHistory();
   const recorded: unknown[] = [];
   const monitor = new DriftMonitor({
-    model: () => ({ version: '1.0.0', features: featureNames, reference }), history, clock: () => NOW,
+    model: () => ({ version: '1.0.0', features: featureNames, reference }),
+    history,
+    clock: () => NOW,
     rows: (from, to) => Promise.resolve(to - from > DAY ? week : recent),
     onSnapshot: (s) => recorded.push(s),
   });
@@ -29,7 +38,11 @@ function setup(weekRows = 5_000) {
     return c.json(body, status);
   });
   app.route('/', legacyDriftRoutes({ monitor }));
-  const post = (path: string, body?: unknown) => app.request(path, { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const post = (path: string, body?: unknown) =>
+    app.request(path, {
+      method: 'POST',
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
   return { post, history, recorded, monitor };
 }
 
@@ -38,8 +51,14 @@ describe('POST /drift/check', () => {
     const { post, history, recorded } = setup();
     const res = await post('/drift/check');
     expect(res.status).toBe(200);
-    const body = await res.json() as Record<string, unknown>;
-    expect(body).toMatchObject({ drift_detected: false, drift_level: 'ok', n_samples: 3_000, alert_features: [], checked_at: '2026-03-20T12:00:00.000Z' });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      drift_detected: false,
+      drift_level: 'ok',
+      n_samples: 3_000,
+      alert_features: [],
+      checked_at: '2026-03-20T12:00:00.000Z',
+    });
     expect(body['window']).toEqual({ from: '2026-03-20T06:00:00.000Z', to: '2026-03-20T12:00:00.000Z' });
     expect(Object.keys(body['feature_drift'] as object)).toEqual(featureNames);
     expect(typeof body['score_drift']).toBe('number');
@@ -49,7 +68,10 @@ describe('POST /drift/check', () => {
 
   it('flags the features above 0.3 over a longer window', async () => {
     const { post } = setup();
-    const body = await (await post('/drift/check', { window: '7d' })).json() as { drift_detected: boolean; alert_features: string[] };
+    const body = (await (await post('/drift/check', { window: '7d' })).json()) as {
+      drift_detected: boolean;
+      alert_features: string[];
+    };
     expect(body.drift_detected).toBe(true);
     expect(body.alert_features).toContain('TX_AMOUNT');
   });
@@ -58,7 +80,7 @@ describe('POST /drift/check', () => {
     const { post } = setup();
     const res = await post('/drift/check', { window: '3 weeks' });
     expect(res.status).toBe(422);
-    expect((await res.json() as { error: { field: string } }).error.field).toBe('window');
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe('window');
   });
 });
 
@@ -69,19 +91,41 @@ describe('POST /drift/set-baseline', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: 'baseline set',
-      baseline: { source: 'window', model_version: '1.0.0', window: { from: '2026-03-13T12:00:00.000Z', to: '2026-03-20T12:00:00.000Z' }, n_samples: 5_000, set_by: 'ops', set_at: '2026-03-20T12:00:00.000Z' },
+      baseline: {
+        source: 'window',
+        model_version: '1.0.0',
+        window: { from: '2026-03-13T12:00:00.000Z', to: '2026-03-20T12:00:00.000Z' },
+        n_samples: 5_000,
+        set_by: 'ops',
+        set_at: '2026-03-20T12:00:00.000Z',
+      },
     });
     // The shifted week is the baseline now: checked against itself it does not drift.
-    expect((await (await post('/drift/check', { window: '7d' })).json() as { drift_detected: boolean }).drift_detected).toBe(false);
+    expect(
+      ((await (await post('/drift/check', { window: '7d' })).json()) as { drift_detected: boolean }).drift_detected,
+    ).toBe(false);
     expect((await history.latestBaseline())?.setBy).toBe('ops');
     // A restarted monitor on the same history picks the baseline up again.
-    const again = new DriftMonitor({ model: () => ({ version: '1.0.0', features: featureNames, reference }), history, clock: () => NOW, rows: () => Promise.resolve([]) });
+    const again = new DriftMonitor({
+      model: () => ({ version: '1.0.0', features: featureNames, reference }),
+      history,
+      clock: () => NOW,
+      rows: () => Promise.resolve([]),
+    });
     expect((await again.restore()).source).toBe('window');
     // A different model starts from its own bundle's reference.
-    const other = new DriftMonitor({ model: () => ({ version: '2.0.0', features: featureNames, reference }), history, clock: () => NOW, rows: () => Promise.resolve([]) });
+    const other = new DriftMonitor({
+      model: () => ({ version: '2.0.0', features: featureNames, reference }),
+      history,
+      clock: () => NOW,
+      rows: () => Promise.resolve([]),
+    });
     expect((await other.restore()).source).toBe('bundle');
 
-    const reset = await (await post('/drift/set-baseline', { reset: true })).json() as { status: string; baseline: { source: string; set_by: string } };
+    const reset = (await (await post('/drift/set-baseline', { reset: true })).json()) as {
+      status: string;
+      baseline: { source: string; set_by: string };
+    };
     expect(reset).toMatchObject({ status: 'baseline reset', baseline: { source: 'bundle', set_by: 'api' } });
     expect(monitor.info().source).toBe('bundle');
   });
@@ -90,16 +134,20 @@ describe('POST /drift/set-baseline', () => {
     const { post, monitor } = setup(100);
     const res = await post('/drift/set-baseline', { window: '7d' });
     expect(res.status).toBe(422);
-    const body = await res.json() as { error: { field: string; message: string } };
+    const body = (await res.json()) as { error: { field: string; message: string } };
     expect(body.error.field).toBe('window');
     expect(body.error.message).toMatch(/100 scored transactions; a baseline needs at least 500/);
     expect(monitor.info().source).toBe('bundle');
   });
 
-  it.each([[{ reset: 'yes' }, 'reset'], [{ changed_by: '' }, 'changed_by'], [[1], 'body']])('refuses %j naming %s', async (body, field) => {
+  it.each([
+    [{ reset: 'yes' }, 'reset'],
+    [{ changed_by: '' }, 'changed_by'],
+    [[1], 'body'],
+  ])('refuses %j naming %s', async (body, field) => {
     const { post } = setup();
     const res = await post('/drift/set-baseline', body);
     expect(res.status).toBe(422);
-    expect((await res.json() as { error: { field: string } }).error.field).toBe(field);
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe(field);
   });
 });

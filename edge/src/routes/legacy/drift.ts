@@ -18,11 +18,21 @@ export interface LegacyDriftRoutesOptions {
 const psiOf = (d: { psi: number | null }) => d.psi;
 
 function legacyBaseline(b: BaselineInfo) {
-  return { source: b.source, model_version: b.modelVersion, window: b.window, n_samples: b.rows, set_by: b.setBy, set_at: b.setAt };
+  return {
+    source: b.source,
+    model_version: b.modelVersion,
+    window: b.window,
+    n_samples: b.rows,
+    set_by: b.setBy,
+    set_at: b.setAt,
+  };
 }
 
 export function legacyCheck(s: DriftSnapshot) {
-  const names = (level: string) => Object.entries(s.features).filter(([, d]) => d.level === level).map(([name]) => name);
+  const names = (level: string) =>
+    Object.entries(s.features)
+      .filter(([, d]) => d.level === level)
+      .map(([name]) => name);
   return {
     drift_detected: s.level !== 'ok',
     drift_level: s.level,
@@ -39,7 +49,11 @@ export function legacyCheck(s: DriftSnapshot) {
   };
 }
 
-export function legacyDriftRoutes({ monitor, checkWindowMs = 6 * 3_600_000, baselineWindowMs = 7 * 86_400_000 }: LegacyDriftRoutesOptions): Hono {
+export function legacyDriftRoutes({
+  monitor,
+  checkWindowMs = 6 * 3_600_000,
+  baselineWindowMs = 7 * 86_400_000,
+}: LegacyDriftRoutesOptions): Hono {
   const app = new Hono();
 
   app.post('/drift/check', async (c) => {
@@ -52,9 +66,13 @@ export function legacyDriftRoutes({ monitor, checkWindowMs = 6 * 3_600_000, base
     const who = by?.trim() ?? 'api';
     if (reset) return c.json({ status: 'baseline reset', baseline: legacyBaseline(await monitor.resetBaseline(who)) });
     try {
-      return c.json({ status: 'baseline set', baseline: legacyBaseline(await monitor.setBaseline(window ?? baselineWindowMs, who)) });
+      return c.json({
+        status: 'baseline set',
+        baseline: legacyBaseline(await monitor.setBaseline(window ?? baselineWindowMs, who)),
+      });
     } catch (error) {
-      if (error instanceof BaselineTooSmallError) throw new ApiError(422, 'validation_error', `${error.message}; choose a longer window`, 'window');
+      if (error instanceof BaselineTooSmallError)
+        throw new ApiError(422, 'validation_error', `${error.message}; choose a longer window`, 'window');
       throw error;
     }
   });

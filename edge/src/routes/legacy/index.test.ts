@@ -29,7 +29,11 @@ async function setup(): Promise<Setup> {
 }
 
 const post = (app: Hono, path: string, body: unknown) =>
-  app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('legacy routes', () => {
   let s: Setup;
@@ -42,7 +46,16 @@ describe('legacy routes', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(Object.keys(body).sort()).toEqual(
-      ['fraud_probability', 'fraud_score', 'model_version', 'risk_level', 'shap_values', 'should_block', 'top_risk_factors', 'transaction_id'].sort(),
+      [
+        'fraud_probability',
+        'fraud_score',
+        'model_version',
+        'risk_level',
+        'shap_values',
+        'should_block',
+        'top_risk_factors',
+        'transaction_id',
+      ].sort(),
     );
     const stored = (await s.edge.storage.get('p1'))!;
     expect(body).toMatchObject({
@@ -59,7 +72,8 @@ describe('legacy routes', () => {
     const features = s.edge.scorer.model.features;
     expect(Object.keys(body.shap_values)).toEqual(features);
     features.forEach((f, i) => expect(body.shap_values[f]).toBe(stored.shap!.values[i]));
-    for (const factor of body.top_risk_factors) expect(body.shap_values[factor.feature]).toBeCloseTo(factor.contribution, 12);
+    for (const factor of body.top_risk_factors)
+      expect(body.shap_values[factor.feature]).toBeCloseTo(factor.contribution, 12);
   });
 
   it('POST /predict validates like /v1/score', async () => {
@@ -72,12 +86,18 @@ describe('legacy routes', () => {
   });
 
   it('POST /predict/batch returns predictions in order; limits as /v1/score/batch', async () => {
-    const res = await post(s.app, '/predict/batch', { transactions: [tx('b1'), tx('b2', { timestamp: '2026-03-20T10:05:00Z' })] });
+    const res = await post(s.app, '/predict/batch', {
+      transactions: [tx('b1'), tx('b2', { timestamp: '2026-03-20T10:05:00Z' })],
+    });
     expect(res.status).toBe(200);
     const { predictions } = await res.json();
     expect(predictions.map((p: { transaction_id: string }) => p.transaction_id)).toEqual(['b1', 'b2']);
     expect(predictions[1].fraud_probability).toBe((await s.edge.storage.get('b2'))!.probability);
-    for (const [body, status] of [[{ transactions: [] }, 400], [{}, 400], [[tx('a')], 400]] as const) {
+    for (const [body, status] of [
+      [{ transactions: [] }, 400],
+      [{}, 400],
+      [[tx('a')], 400],
+    ] as const) {
       const r = await post(s.app, '/predict/batch', body);
       expect(r.status).toBe(status);
       expect((await r.json()).error.field).toBe('transactions');
@@ -93,19 +113,36 @@ describe('legacy routes', () => {
   it('GET /model-info describes the active model', async () => {
     const body = await (await s.app.request('/model-info')).json();
     const model = s.edge.scorer.model;
-    expect(body).toMatchObject({ model_name: model.name, model_version: model.version, threshold: model.threshold, features: model.features, n_features: model.features.length });
+    expect(body).toMatchObject({
+      model_name: model.name,
+      model_version: model.version,
+      threshold: model.threshold,
+      features: model.features,
+      n_features: model.features.length,
+    });
   });
 
   it('POST /threshold changes the threshold at run time, audited; GET /threshold and history show it', async () => {
     const bundleThreshold = s.edge.scorer.model.threshold;
-    expect(await (await s.app.request('/threshold')).json()).toEqual({ threshold: bundleThreshold, bundle_threshold: bundleThreshold, source: 'bundle' });
+    expect(await (await s.app.request('/threshold')).json()).toEqual({
+      threshold: bundleThreshold,
+      bundle_threshold: bundleThreshold,
+      source: 'bundle',
+    });
 
     const res = await post(s.app, '/threshold', { threshold: 0.01, changed_by: 'alice' });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ threshold: 0.01, previous_threshold: bundleThreshold, changed_by: 'alice', source: 'runtime' });
+    expect(await res.json()).toMatchObject({
+      threshold: 0.01,
+      previous_threshold: bundleThreshold,
+      changed_by: 'alice',
+      source: 'runtime',
+    });
     expect(s.config.threshold).toBe(0.01);
     expect(s.edge.service.threshold()).toBe(0.01);
-    expect(await s.edge.storage.thresholdChanges()).toEqual([{ from: bundleThreshold, to: 0.01, by: 'alice', at: new Date(FIXED_NOW).toISOString() }]);
+    expect(await s.edge.storage.thresholdChanges()).toEqual([
+      { from: bundleThreshold, to: 0.01, by: 'alice', at: new Date(FIXED_NOW).toISOString() },
+    ]);
 
     // The next prediction is decided with the new threshold.
     const p = await (await post(s.app, '/predict', tx('t1'))).json();
@@ -115,7 +152,12 @@ describe('legacy routes', () => {
     await post(s.app, '/threshold', { threshold: 0.9 });
     const history = await (await s.app.request('/threshold/history')).json();
     expect(history.changes).toEqual([
-      { old_threshold: bundleThreshold, new_threshold: 0.01, changed_by: 'alice', changed_at: new Date(FIXED_NOW).toISOString() },
+      {
+        old_threshold: bundleThreshold,
+        new_threshold: 0.01,
+        changed_by: 'alice',
+        changed_at: new Date(FIXED_NOW).toISOString(),
+      },
       { old_threshold: 0.01, new_threshold: 0.9, changed_by: 'api', changed_at: new Date(FIXED_NOW).toISOString() },
     ]);
   });

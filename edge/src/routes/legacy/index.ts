@@ -9,7 +9,8 @@
 // GET /health is the app's own route; POST /drift/check and POST /drift/set-baseline are in ./drift.ts.
 import { Hono } from 'hono';
 import { readJson } from '../../http.js';
-import { batchIssueStatus, scoreBatchBody, scoreBody, thresholdBody, validate } from '../../schemas/index.js';
+import { legacyScoreQuery, thresholdBody, validate, validateQuery } from '../../schemas/index.js';
+import { checkBackfill, itemError, scoreBatchRequest } from '../score/index.js';
 import type { EdgeConfig, ScoringService } from '../../service/index.js';
 import type { ScoredTransaction, Storage, ThresholdChange } from '../../storage/index.js';
 
@@ -54,13 +55,23 @@ export function toLegacyPrediction(record: ScoredTransaction, features: readonly
     fraud_score: Math.min(100, Math.max(0, Math.round(record.probability * 100))),
     risk_level: record.riskLevel,
     should_block: record.shouldBlock,
-    top_risk_factors: record.topFactors.map(({ feature, value, contribution, direction }) => ({ feature, value, contribution, direction })),
+    top_risk_factors: record.topFactors.map(({ feature, value, contribution, direction }) => ({
+      feature,
+      value,
+      contribution,
+      direction,
+    })),
     shap_values: shap,
     model_version: record.modelVersion,
   };
 }
 
-const legacyChange = (c: ThresholdChange) => ({ old_threshold: c.from, new_threshold: c.to, changed_by: c.by, changed_at: c.at });
+const legacyChange = (c: ThresholdChange) => ({
+  old_threshold: c.from,
+  new_threshold: c.to,
+  changed_by: c.by,
+  changed_at: c.at,
+});
 
 export function legacyRoutes({ service, storage, config, clock = Date.now }: LegacyRoutesOptions): Hono {
   const app = new Hono();
@@ -70,18 +81,25 @@ export function legacyRoutes({ service, storage, config, clock = Date.now }: Leg
   };
   const predict = (record: ScoredTransaction): LegacyPrediction => toLegacyPrediction(record, featureNames(record));
 
-  // The same bodies and checks as /v1/score and /v1/score/batch.
+  // The same bodies, checks and back-fill opt-out as /v1/score and /v1/score/batch; a conflicting duplicate in a
+  // batch is { transaction_id, error } in place of its prediction.
   app.post('/predict', async (c) => {
-    const body = await readJson(c);
-    validate(scoreBody, body, { field: 'transaction' });
-    return c.json(predict(await service.score(body)));
+    const { backfill } = validateQuery(c, legacyScoreQuery);
+    checkBackfill(c, backfill);
+    return c.json(predict(await service.score(await readJson(c), { backfill })));
   });
 
   app.post('/predict/batch', async (c) => {
-    const body = await readJson(c);
-    validate(scoreBatchBody, body, { field: 'transactions', status: batchIssueStatus });
-    const { transactions } = body as { transactions: unknown[] };
-    return c.json({ predictions: (await service.scoreBatch(transactions)).map(predict) });
+    const { backfill } = validateQuery(c, legacyScoreQuery);
+    checkBackfill(c, backfill);
+    const outcomes = await scoreBatchRequest(c, service, { backfill });
+    return c.json({
+      predictions: outcomes.map((o, i) => {
+        if (o.ok) return predict(o.record);
+        const { id, error } = itemError(o, i);
+        return { ...(id !== undefined ? { transaction_id: id } : {}), error };
+      }),
+    });
   });
 
   app.get('/model-info', (c) => {
@@ -94,7 +112,10 @@ export function legacyRoutes({ service, storage, config, clock = Date.now }: Leg
       features,
       n_features: features.length,
       ensemble_weights: weights,
-      risk_tiers: riskTiers.map((t) => ({ level: t.level, starts_at: t.offset === undefined ? 0 : service.threshold() + t.offset })),
+      risk_tiers: riskTiers.map((t) => ({
+        level: t.level,
+        starts_at: t.offset === undefined ? 0 : service.threshold() + t.offset,
+      })),
       created_at: createdAt,
     });
   });
@@ -109,7 +130,12 @@ export function legacyRoutes({ service, storage, config, clock = Date.now }: Leg
 
   app.post('/threshold', async (c) => {
     const { threshold, changed_by: by } = validate(thresholdBody, await readJson(c));
-    const change: ThresholdChange = { from: service.threshold(), to: threshold, by: by?.trim() ?? 'api', at: new Date(clock()).toISOString() };
+    const change: ThresholdChange = {
+      from: service.threshold(),
+      to: threshold,
+      by: by?.trim() ?? 'api',
+      at: new Date(clock()).toISOString(),
+    };
     // Audit first: a change that could not be recorded is not applied.
     await storage.recordThresholdChange(change);
     config.threshold = threshold;

@@ -10,7 +10,11 @@ describe('GET /v1/models', () => {
     const config: { threshold?: number } = {};
     const edge = await createTestEdge(BUNDLE, { config });
     const body = await (await edge.app.request('/v1/models')).json();
-    expect(body.active).toMatchObject({ name: 'fraud-ensemble', version: '1.0.0', threshold: edge.scorer.model.threshold });
+    expect(body.active).toMatchObject({
+      name: 'fraud-ensemble',
+      version: '1.0.0',
+      threshold: edge.scorer.model.threshold,
+    });
     expect(body.active.features).toHaveLength(15);
     expect(Object.keys(body.active.weights).length).toBeGreaterThan(0);
     config.threshold = 0.5;

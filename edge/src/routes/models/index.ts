@@ -14,7 +14,15 @@ export function modelRoutes({ service, status }: ModelRoutesOptions): Hono {
   app.get('/', (c) => {
     const { name, version, threshold, features, weights, createdAt } = service.currentModel().model;
     return c.json({
-      active: { name, version, threshold: service.threshold(), bundleThreshold: threshold, features, weights, createdAt },
+      active: {
+        name,
+        version,
+        threshold: service.threshold(),
+        bundleThreshold: threshold,
+        features,
+        weights,
+        createdAt,
+      },
       ...(status ? { status: status() } : {}),
     });
   });

@@ -7,10 +7,22 @@ import { Hono, type Context } from 'hono';
 import { ApiError } from '../../errors.js';
 import { readJson } from '../../http.js';
 import type { ModelLifecycle, RegistryBridge } from '../../registry/index.js';
-import { lifecycleBody, mlflowCompareQuery, mlflowRunParam, mlflowRunsQuery, validate, validateParams, validateQuery } from '../../schemas/index.js';
+import {
+  lifecycleBody,
+  mlflowCompareQuery,
+  mlflowRunParam,
+  mlflowRunsQuery,
+  validate,
+  validateParams,
+  validateQuery,
+} from '../../schemas/index.js';
 
 const notConfigured = (): ApiError =>
-  new ApiError(503, 'mlflow_not_configured', 'MLflow is not configured on this server: set MLFLOW_TRACKING_URI (and MLFLOW_MODEL_NAME) and restart it');
+  new ApiError(
+    503,
+    'mlflow_not_configured',
+    'MLflow is not configured on this server: set MLFLOW_TRACKING_URI (and MLFLOW_MODEL_NAME) and restart it',
+  );
 
 export function mlflowRoutes({ bridge }: { bridge: RegistryBridge | undefined }): Hono {
   const app = new Hono();
@@ -27,7 +39,7 @@ export function mlflowRoutes({ bridge }: { bridge: RegistryBridge | undefined })
   app.get('/models', async (c) => c.json(await need().models()));
   app.get('/compare', async (c) => {
     const { run_ids: runIds, limit } = validateQuery(c, mlflowCompareQuery);
-    return c.json(await need().compare({ runIds, limit: runIds ? undefined : limit ?? 10 }));
+    return c.json(await need().compare({ runIds, limit: runIds ? undefined : (limit ?? 10) }));
   });
   return app;
 }
@@ -38,7 +50,8 @@ export function lifecycleRoutes({ lifecycle }: { lifecycle: ModelLifecycle | und
     if (!lifecycle) throw notConfigured();
     return lifecycle;
   };
-  const who = async (c: Context): Promise<string> => validate(lifecycleBody, await readJson(c, { optional: true })).changed_by?.trim() ?? 'api';
+  const who = async (c: Context): Promise<string> =>
+    validate(lifecycleBody, await readJson(c, { optional: true })).changed_by?.trim() ?? 'api';
   app.post('/reload', async (c) => c.json(await need().reload()));
   app.post('/promote', async (c) => c.json(await need().promote(await who(c))));
   app.post('/rollback', async (c) => c.json(await need().rollback(await who(c))));

@@ -5,7 +5,11 @@ import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
 
 const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
 const post = (edge: TestEdge, path: string, body: unknown) =>
-  edge.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  edge.app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('POST /v1/score', () => {
   let edge: TestEdge;
@@ -22,7 +26,9 @@ describe('POST /v1/score', () => {
     expect(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).toContain(body.riskLevel);
     expect(typeof body.shouldBlock).toBe('boolean');
     expect(body.topFactors).toHaveLength(5);
-    expect(body.topFactors[0]).toEqual(expect.objectContaining({ feature: expect.any(String), contribution: expect.any(Number) }));
+    expect(body.topFactors[0]).toEqual(
+      expect.objectContaining({ feature: expect.any(String), contribution: expect.any(Number) }),
+    );
   });
 
   it('explain=false skips SHAP; a bad explain flag is 400', async () => {
@@ -34,18 +40,35 @@ describe('POST /v1/score', () => {
     expect((await bad.json()).error.field).toBe('explain');
   });
 
-  it('second transaction of a customer sees the first; re-posting an id returns the stored result', async () => {
+  it('second transaction of a customer sees the first; re-posting an id returns the stored result, other content is 409', async () => {
     const first = await (await post(edge, '/v1/score', tx('a1'))).json();
     const second = await (await post(edge, '/v1/score', tx('a2', { timestamp: '2026-03-20T11:00:00Z' }))).json();
     expect(second.features.CUSTOMER_ID_NB_TX_1DAY_WINDOW).toBe(2);
-    const again = await (await post(edge, '/v1/score', tx('a1', { amount: 5000 }))).json();
+    const again = await (
+      await post(edge, '/v1/score', {
+        ...tx('a1'),
+        preScore: { probability: 0.5, riskLevel: 'HIGH' },
+        note: 'not content',
+      })
+    ).json();
     expect(again).toEqual(first);
+    const other = await post(edge, '/v1/score', tx('a1', { amount: 5000 }));
+    expect(other.status).toBe(409);
+    expect((await other.json()).error).toEqual({
+      code: 'conflict',
+      field: 'id',
+      id: 'a1',
+      message:
+        'this transaction id was already scored with different content (amount differs); a new transaction needs a new id, and sending the same content again returns the stored result',
+    });
     const third = await (await post(edge, '/v1/score', tx('a3', { timestamp: '2026-03-20T11:30:00Z' }))).json();
     expect(third.features.CUSTOMER_ID_NB_TX_1DAY_WINDOW).toBe(3);
   });
 
   it('states agreement with the device pre-score', async () => {
-    const body = await (await post(edge, '/v1/score', { ...tx('a1'), preScore: { probability: 0.01, riskLevel: 'LOW' } })).json();
+    const body = await (
+      await post(edge, '/v1/score', { ...tx('a1'), preScore: { probability: 0.01, riskLevel: 'LOW' } })
+    ).json();
     expect(body.agreement.sameTier).toBe(body.riskLevel === 'LOW');
     expect(body.agreement.delta).toBeCloseTo(body.probability - 0.01, 12);
   });
@@ -54,12 +77,30 @@ describe('POST /v1/score', () => {
     ['malformed JSON', '{"id": ', 400, 'bad_request', 'body'],
     ['empty body', '', 400, 'bad_request', 'body'],
     ['not an object', [1, 2], 422, 'validation_error', 'transaction'],
-    ['missing id', { customerId: 'c', terminalId: 't', amount: 1, timestamp: '2026-03-20T10:00:00Z' }, 422, 'validation_error', 'id'],
-    ['missing customerId', { id: 'x', terminalId: 't', amount: 1, timestamp: '2026-03-20T10:00:00Z' }, 422, 'validation_error', 'customerId'],
+    [
+      'missing id',
+      { customerId: 'c', terminalId: 't', amount: 1, timestamp: '2026-03-20T10:00:00Z' },
+      422,
+      'validation_error',
+      'id',
+    ],
+    [
+      'missing customerId',
+      { id: 'x', terminalId: 't', amount: 1, timestamp: '2026-03-20T10:00:00Z' },
+      422,
+      'validation_error',
+      'customerId',
+    ],
     ['negative amount', tx('x', { amount: -5 }), 422, 'validation_error', 'amount'],
     ['amount as text', tx('x', { amount: '5' }), 422, 'validation_error', 'amount'],
     ['bad timestamp', tx('x', { timestamp: 'yesterday' }), 422, 'validation_error', 'timestamp'],
-    ['bad pre-score level', { ...tx('x'), preScore: { probability: 0.1, riskLevel: 'SEVERE' } }, 422, 'validation_error', 'preScore.riskLevel'],
+    [
+      'bad pre-score level',
+      { ...tx('x'), preScore: { probability: 0.1, riskLevel: 'SEVERE' } },
+      422,
+      'validation_error',
+      'preScore.riskLevel',
+    ],
     ['pre-score not an object', { ...tx('x'), preScore: 3 }, 422, 'validation_error', 'preScore'],
   ])('%s → %i %s naming %s', async (_name, body, status, code, field) => {
     const res = await post(edge, '/v1/score', body);
@@ -110,7 +151,9 @@ describe('POST /v1/score/batch', () => {
   });
 
   it('a bad transaction names its index and nothing is recorded', async () => {
-    const res = await post(edge, '/v1/score/batch', { transactions: [tx('ok1'), tx('ok2'), tx('bad', { amount: null })] });
+    const res = await post(edge, '/v1/score/batch', {
+      transactions: [tx('ok1'), tx('ok2'), tx('bad', { amount: null })],
+    });
     expect(res.status).toBe(422);
     expect((await res.json()).error.field).toBe('transactions[2].amount');
     expect(edge.history.size).toBe(0);

@@ -64,7 +64,11 @@ const events = (text: string): { event: string; id: string; data: Record<string,
     .filter((block) => block.includes('event: scored'))
     .map((block) => {
       const lines = block.split('\n');
-      const field = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2)).join('\n');
+      const field = (name: string) =>
+        lines
+          .filter((l) => l.startsWith(`${name}: `))
+          .map((l) => l.slice(name.length + 2))
+          .join('\n');
       return { event: field('event'), id: field('id'), data: JSON.parse(field('data')) as Record<string, unknown> };
     });
 
@@ -113,7 +117,10 @@ describe('GET /v1/stream', () => {
     const reader = await connect(mount());
     await edge.service.score(tx('o1'));
     await edge.service.score(tx('o1'));
-    await edge.service.scoreBatch([tx('o2', { timestamp: '2026-03-20T10:01:00Z' }), tx('o3', { timestamp: '2026-03-20T10:02:00Z' })]);
+    await edge.service.scoreBatch([
+      tx('o2', { timestamp: '2026-03-20T10:01:00Z' }),
+      tx('o3', { timestamp: '2026-03-20T10:02:00Z' }),
+    ]);
     const text = await reader.until((t) => events(t).length >= 3);
     expect(events(text).map((e) => e.id)).toEqual(['o1', 'o2', 'o3']);
   });

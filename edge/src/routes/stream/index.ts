@@ -46,13 +46,21 @@ export function streamRoutes({ bus, heartbeatMs = 15_000, maxPending = 1000 }: S
           stream.abort(); // a client this far behind is disconnected
           return;
         }
-        chain = chain.then(write).catch(() => finish()).finally(() => void pending--);
+        chain = chain
+          .then(write)
+          .catch(() => finish())
+          .finally(() => void pending--);
       };
-      const unsubscribe = bus.subscribe((event) => {
-        const record = event.transaction;
-        if (levels && !levels.has(record.riskLevel)) return;
-        enqueue(() => stream.writeSSE({ event: 'scored', id: record.id.replace(/[\r\n]/g, ' '), data: JSON.stringify(record) }));
-      }, ['scored']);
+      const unsubscribe = bus.subscribe(
+        (event) => {
+          const record = event.transaction;
+          if (levels && !levels.has(record.riskLevel)) return;
+          enqueue(() =>
+            stream.writeSSE({ event: 'scored', id: record.id.replace(/[\r\n]/g, ' '), data: JSON.stringify(record) }),
+          );
+        },
+        ['scored'],
+      );
       const timer = setInterval(() => enqueue(() => stream.write(': heartbeat\n\n')), heartbeatMs);
       stream.onAbort(finish);
       c.req.raw.signal.addEventListener('abort', finish, { once: true });

@@ -11,8 +11,17 @@ describe('GET /v1/transactions', () => {
   beforeAll(async () => {
     edge = await createTestEdge(BUNDLE);
     const transactions = Array.from({ length: 25 }, (_, i) =>
-      tx(`t${String(i).padStart(2, '0')}`, { customerId: i % 2 ? 'odd' : 'even', timestamp: Date.parse('2026-03-01T00:00:00Z') + i * 3_600_000, amount: i * 40 }));
-    const res = await edge.app.request('/v1/score/batch?explain=false', { method: 'POST', body: JSON.stringify({ transactions }) });
+      tx(`t${String(i).padStart(2, '0')}`, {
+        customerId: i % 2 ? 'odd' : 'even',
+        timestamp: Date.parse('2026-03-01T00:00:00Z') + i * 3_600_000,
+        amount: i * 40,
+      }),
+    );
+    const res = await edge.app.request('/v1/score/batch?explain=false', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ transactions }),
+    });
     expect(res.status).toBe(200);
   });
   const get = async (query: string) => {
@@ -32,7 +41,9 @@ describe('GET /v1/transactions', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const { body }: { body: { items: Item[]; nextCursor: string | null } } = await get(`?limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      const { body }: { body: { items: Item[]; nextCursor: string | null } } = await get(
+        `?limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(body.items.length).toBeLessThanOrEqual(7);
       seen.push(...body.items.map((i) => i.id));
       cursor = body.nextCursor;
@@ -54,9 +65,15 @@ describe('GET /v1/transactions', () => {
   });
 
   it.each([
-    ['?limit=0', 'limit'], ['?limit=501', 'limit'], ['?limit=abc', 'limit'], ['?risk=SEVERE', 'risk'],
-    ['?from=yesterday', 'from'], ['?to=2026-13-45T00:00:00Z', 'to'], ['?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z', 'from'],
-    ['?cursor=not-a-cursor', 'cursor'], ['?customerId=', 'customerId'],
+    ['?limit=0', 'limit'],
+    ['?limit=501', 'limit'],
+    ['?limit=abc', 'limit'],
+    ['?risk=SEVERE', 'risk'],
+    ['?from=yesterday', 'from'],
+    ['?to=2026-13-45T00:00:00Z', 'to'],
+    ['?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z', 'from'],
+    ['?cursor=not-a-cursor', 'cursor'],
+    ['?customerId=', 'customerId'],
   ])('%s → 400 naming %s', async (query, field) => {
     const { status, body } = await get(query);
     expect(status).toBe(400);
@@ -67,7 +84,13 @@ describe('GET /v1/transactions', () => {
 describe('GET /v1/transactions/{id}', () => {
   it('returns the stored transaction, 404 for an unknown id', async () => {
     const edge = await createTestEdge(BUNDLE);
-    const scored = await (await edge.app.request('/v1/score', { method: 'POST', body: JSON.stringify(tx('x1')) })).json();
+    const scored = await (
+      await edge.app.request('/v1/score', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(tx('x1')),
+      })
+    ).json();
     const res = await edge.app.request('/v1/transactions/x1');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(scored);
