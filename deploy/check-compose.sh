@@ -9,7 +9,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 printf 'placeholder' > "$tmp/pagerduty"
 placeholders=(
-  POSTGRES_PASSWORD=placeholder FRAUDSCORE_API_KEYS=placeholder-admin-key-0123456789:admin
+  POSTGRES_PASSWORD=placeholder REDIS_PASSWORD=placeholder FRAUDSCORE_API_KEYS=placeholder-admin-key-0123456789:admin
   FRAUDSCORE_OPS_API_KEY=placeholder-admin-key-0123456789 GRAFANA_ADMIN_PASSWORD=placeholder
   AIRFLOW_FERNET_KEY=placeholder AIRFLOW_JWT_SECRET=placeholder PAGERDUTY_ROUTING_KEY_FILE="$tmp/pagerduty"
 )
@@ -17,7 +17,7 @@ placeholders=(
 clean=(env -i PATH="$PATH" HOME="$HOME")
 "${clean[@]}" "${placeholders[@]}" "${compose[@]}" -f deploy/docker-compose.yml config -q
 services="$("${clean[@]}" "${placeholders[@]}" "${compose[@]}" -f deploy/docker-compose.yml config --services | sort | tr '\n' ' ')"
-for s in kafka postgres mlflow server airflow-scheduler airflow-apiserver airflow-dag-processor prometheus alertmanager grafana; do
+for s in kafka postgres valkey mlflow server airflow-scheduler airflow-apiserver airflow-dag-processor prometheus alertmanager grafana; do
   [[ " $services " == *" $s "* ]] || { echo "compose: service $s is missing (have: $services)" >&2; exit 1; }
 done
 # Every secret is required: leaving any one out must fail and name it.

@@ -7,11 +7,15 @@ bash scripts/setup.sh
 export COREPACK_INTEGRITY_KEYS=0
 
 # Real services from Debian's packages: Chromium for browser tests (never a downloaded browser), PostgreSQL for the
-# storage tests (started per test file on a free port by server/test-support/postgres.ts), Java and Maven for the
-# Kafka broker of the streaming tests (server/test-support/kafka.ts).
+# storage tests (started per test file on a free port by server/test-support/postgres.ts), Redis for the shared
+# state (server/test-support/redis.ts), Java and Maven for the Kafka broker of the streaming tests
+# (server/test-support/kafka.ts).
 need_apt=()
 [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM_PATH:-}" ] || need_apt+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# redis-server for the shared-state tests (server/test-support/redis.ts starts its own on a free port, never the
+# system service the package may start).
+command -v redis-server >/dev/null 2>&1 || command -v valkey-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # Java 17+ and Maven for the Kafka tests: server/test-support/kafka.ts fetches Apache Kafka from Maven Central.
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)

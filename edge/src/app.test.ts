@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { createScorer, directorySource, MemoryHistoryStore, type Scorer } from '@fraudscore/sdk';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
+import { memoryHistory } from './service/history.js';
 import { createTestEdge, tx } from './testing/index.js';
 
 const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/default/', import.meta.url)));
@@ -30,7 +31,7 @@ describe('createApp', () => {
     const logged: [string, Record<string, unknown> | undefined][] = [];
     const app = createApp({
       model: () => broken,
-      history,
+      history: memoryHistory(history),
       logger: { warn: () => {}, error: (event, fields) => void logged.push([event, fields]) },
     });
     const res = await app.request('/health');
@@ -64,7 +65,7 @@ describe('createApp', () => {
     });
     const history = scorer.history as MemoryHistoryStore;
     let current = scorer;
-    const app = createApp({ model: () => current, history, clock });
+    const app = createApp({ model: () => current, history: memoryHistory(history), clock });
     expect(
       (
         await app.request('/v1/score', {

@@ -27,11 +27,12 @@ import { scoreRoutes } from './routes/score/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
 import {
   createScoringService,
+  type EdgeChange,
   type EdgeConfig,
   type ModelProvider,
   type ScoringService,
-  type ServerHistory,
 } from './service/index.js';
+import type { ServerHistory } from './service/history.js';
 import {
   DriftMonitor,
   MemoryDriftHistory,
@@ -68,9 +69,9 @@ export interface SecurityOptions {
 }
 
 export interface AppDeps {
-  /** The active model: a scorer created with `history: deps.history`, or a function returning the current one. */
+  /** The active model: a scorer, or a function returning the current one. */
   model: ModelProvider;
-  /** The server-side feature history covering every entity, the same store the scorer was created with. */
+  /** The server-side feature history covering every entity: memoryHistory(store) in one process, or a shared one. */
   history: ServerHistory;
   /** Default: MemoryStorage. */
   storage?: Storage;
@@ -98,6 +99,11 @@ export interface AppDeps {
   driftReference?: DriftReference | (() => DriftReference);
   /** Kept drift snapshots (the host's scheduler appends); default in memory. */
   driftHistory?: DriftHistory;
+  /**
+   * Tells the other replicas of a change made through this one (threshold, drift baseline, drift snapshot); the host
+   * applies theirs to config, drift and metrics. Default: none (one process).
+   */
+  announce?: (change: EdgeChange) => Promise<void>;
   /** The model registry's read-only views (/mlflow/*); absent: those routes answer 503 not configured. */
   registry?: RegistryBridge;
   /** Reload / promote / rollback (/v1/models/*) and the active model's provenance for /health and /v1/models. */
@@ -108,7 +114,10 @@ export interface AppDeps {
   limits?: Partial<InputLimits>;
   /** Where unexpected errors are logged, with the request id (default: nowhere). */
   logger?: EdgeLogger;
-  /** Why the host is degraded besides the model registry (e.g. the stream's batches keep failing); /health reports them. */
+  /**
+   * Why the host is degraded besides the model registry (e.g. the shared state is unreachable, the stream's batches
+   * keep failing); /health reports them.
+   */
   degraded?: () => readonly string[];
 }
 
@@ -156,7 +165,11 @@ export function createEdge(deps: AppDeps): EdgeApp {
       rows: driftRows,
       history: driftHistory,
       clock,
-      onSnapshot: (snapshot) => metrics.recordDrift(snapshot),
+      onSnapshot: async (snapshot) => {
+        metrics.recordDrift(snapshot);
+        await deps.announce?.({ kind: 'drift-snapshot' });
+      },
+      onBaseline: () => deps.announce?.({ kind: 'drift-baseline' }),
     });
 
   const app = new Hono();
@@ -206,7 +219,10 @@ export function createEdge(deps: AppDeps): EdgeApp {
   app.route('/mlflow', mlflowRoutes({ bridge: deps.registry }));
   if (deps.bundle) app.route('/v1/models', bundleRoutes({ bundle: deps.bundle }));
   app.route('/v1/stream', streamRoutes({ bus }));
-  app.route('/', legacyRoutes({ service, storage, config, clock }));
+  app.route(
+    '/',
+    legacyRoutes({ service, storage, config, clock, ...(deps.announce ? { announce: deps.announce } : {}) }),
+  );
   app.route('/v2', kserveRoutes({ service, onUnexpected: (error, c) => logUnexpected(logger, c, error) }));
   app.route(
     '/',
@@ -231,6 +247,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   );
   app.use('/metrics', async (_c, next) => {
     metrics.setModel(service.currentModel().model.version);
+    await metrics.refresh(); // label counts shared by replicas are read fresh for each scrape
     await next();
   });
   app.route('/metrics', metricsRoutes({ registry: metrics.registry }));
@@ -274,8 +291,14 @@ function recordMetricsFromEvents(bus: EventBus, metrics: FraudMetrics): void {
           latencySeconds: event.latencySeconds ?? 0,
         });
       } else if (event.type === 'labelled' && t.label) {
-        metrics.recordLabel(
-          { label: t.label.label, probability: t.probability, threshold: t.threshold, blocked: t.shouldBlock },
+        return metrics.recordLabel(
+          {
+            id: t.id,
+            label: t.label.label,
+            probability: t.probability,
+            threshold: t.threshold,
+            blocked: t.shouldBlock,
+          },
           Date.parse(t.label.at),
         );
       }

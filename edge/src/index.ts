@@ -2,8 +2,16 @@
 export { createApp, createEdge, type AppDeps, type EdgeApp, type SecurityOptions } from './app.js';
 export { restoreState, type RestoreInput, type RestoredState } from './service/restore.js';
 export {
+  historyTransaction,
+  memoryHistory,
+  type HistoryBatch,
+  type HistoryView,
+  type ServerHistory,
+} from './service/history.js';
+export {
   atIndex,
   createScoringService,
+  type EdgeChange,
   type EdgeConfig,
   type ItemOutcome,
   type LabelInput,
@@ -12,7 +20,6 @@ export {
   type ScoreEachOptions,
   type ScoringService,
   type ScoringServiceDeps,
-  type ServerHistory,
 } from './service/index.js';
 export * from './storage/index.js';
 export {
@@ -35,7 +42,19 @@ export {
   type Explanation,
   type LlmExplainerOptions,
 } from './explain/index.js';
-export { createFraudMetrics, Registry, type FraudMetrics } from './metrics/index.js';
+export {
+  CONTENT_TYPE,
+  createFraudMetrics,
+  EMPTY_LABEL_STATS,
+  labelCounts,
+  memoryLabelStats,
+  Registry,
+  utcDay,
+  type FraudMetrics,
+  type LabelOutcome,
+  type LabelStats,
+  type LabelStatsStore,
+} from './metrics/index.js';
 export {
   buildReference,
   computeDrift,

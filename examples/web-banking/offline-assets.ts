@@ -23,7 +23,10 @@ export interface OfflineAssetsOptions {
   ortDir?: string;
 }
 
-/** onnxruntime-web is the SDK's dependency, not the app's: resolve it from the SDK so the versions always match. */
+/**
+ * onnxruntime-web is the SDK's optional peer, which this app installs because it uses the 'wasm' backend: resolve it
+ * from the SDK, where the SDK's own dynamic import finds it, so the wasm files always match the JS that loads them.
+ */
 export function sdkOrtDir(): string {
   const fromApp = createRequire(import.meta.url);
   let sdkEntry: string;

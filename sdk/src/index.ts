@@ -2,6 +2,7 @@
 export { createScorer } from './scorer.js';
 export type {
   Backend,
+  CallHistory,
   CheckOptions,
   ExplainOption,
   ModelInfo,
@@ -13,7 +14,7 @@ export type {
 } from './scorer.js';
 export { createScorerWorker, type WorkerScorerOptions } from './worker-client.js';
 export { FraudScoreError, InferenceError, IntegrityError, ModelLoadError, ValidationError } from './errors.js';
-export { riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
+export { ALERT_LEVELS, isAlert, riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
 export type { Transaction, NormalizedTransaction } from './transaction.js';
 export {
   amountProblem,
@@ -48,8 +49,10 @@ export {
   type CompiledSpec,
   type FeatureHistory,
   type HistoryEntry,
+  type HistorySlice,
   type KnownFeatures,
   type NormalizeOptions,
+  type SyncFeatureHistory,
 } from './features/index.js';
 export { describeFeatures, knownAtField, type FeatureWords, type Lang, type ValueKind } from './features/index.js';
 export {

@@ -1,7 +1,29 @@
-// The one module that touches onnxruntime-web. It imports the WebAssembly-only entry: the default browser entry
-// loads the 28 MB WebGPU build, which lacks the tree operators model.onnx uses.
-import * as ort from 'onnxruntime-web/wasm';
+// The one module that touches onnxruntime-web, and only when the 'wasm' backend asks for it: a dynamic import, so a
+// 'js'-only user (the server, the edge) never loads it and need not install it (an optional peer dependency). It
+// imports the WebAssembly-only entry: the default browser entry loads the 28 MB WebGPU build, which lacks the tree
+// operators model.onnx uses.
+import type * as Ort from 'onnxruntime-web/wasm';
 import { InferenceError, ModelLoadError } from './errors.js';
+
+type OrtModule = typeof Ort;
+
+/** The version the SDK is tested with (its conformance vectors); package.json's peer dependency says the same. */
+export const ONNXRUNTIME_WEB_VERSION = '1.30.0';
+
+let loading: Promise<OrtModule> | undefined;
+
+/** onnxruntime-web's WebAssembly entry, imported on first use; a missing package says how to fix it. */
+export function loadOnnxRuntime(): Promise<OrtModule> {
+  loading ??= import('onnxruntime-web/wasm').catch((cause: unknown) => {
+    loading = undefined; // installed later (a dev server), the next call tries again
+    throw new ModelLoadError(
+      `backend 'wasm' needs the onnxruntime-web package, which could not be loaded (${String(cause)}); ` +
+        `install it beside @fraudscore/sdk (npm install onnxruntime-web@${ONNXRUNTIME_WEB_VERSION}) or use backend: 'js'`,
+      { cause },
+    );
+  });
+  return loading;
+}
 
 export interface OnnxOptions {
   /** Where the ort-wasm-*.wasm/.mjs files are served from (browsers); defaults to next to onnxruntime-web. */
@@ -27,9 +49,10 @@ export async function createOnnxModel(
   modelNames: readonly string[],
   options: OnnxOptions = {},
 ): Promise<OnnxModel> {
+  const ort = await loadOnnxRuntime();
   ort.env.wasm.numThreads = options.threads ?? 1;
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
-  let session: ort.InferenceSession;
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   } catch (cause) {
@@ -42,7 +65,7 @@ export async function createOnnxModel(
     async run(rows, count) {
       if (rows.length !== count * width)
         throw new InferenceError(`expected ${count} rows of ${width} features, got ${rows.length} values`);
-      let out: ort.InferenceSession.OnnxValueMapType;
+      let out: Ort.InferenceSession.OnnxValueMapType;
       try {
         out = await session.run({ features: new ort.Tensor('float64', rows, [count, width]) });
       } catch (cause) {

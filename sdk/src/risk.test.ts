@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { riskLevel, shouldBlock, type RiskTier } from './risk.js';
+import { ALERT_LEVELS, isAlert, riskLevel, RISK_LEVELS, shouldBlock, type RiskTier } from './risk.js';
 
 const tiers: RiskTier[] = [
   { level: 'LOW' },
@@ -15,5 +15,10 @@ describe('risk tiers', () => {
   });
   it('block from the threshold', () => {
     expect([0.3999, 0.4, 0.9].map((p) => shouldBlock(p, 0.4))).toEqual([false, true, true]);
+  });
+
+  it('alerts are the two highest tiers', () => {
+    expect(ALERT_LEVELS).toEqual(RISK_LEVELS.slice(2));
+    expect(RISK_LEVELS.filter(isAlert)).toEqual(['HIGH', 'CRITICAL']);
   });
 });

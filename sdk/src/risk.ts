@@ -25,3 +25,9 @@ export function riskLevel(probability: number, threshold: number, tiers: readonl
 export function shouldBlock(probability: number, threshold: number): boolean {
   return probability >= threshold;
 }
+
+/** The tiers an analyst is alerted to: the service publishes them as alerts, /v1/alerts lists them. */
+export const ALERT_LEVELS: readonly RiskLevel[] = ['HIGH', 'CRITICAL'];
+
+/** Whether a tier is an alert (HIGH or CRITICAL). */
+export const isAlert = (level: RiskLevel): boolean => ALERT_LEVELS.includes(level);

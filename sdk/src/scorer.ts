@@ -75,7 +75,16 @@ export interface ScoreOptions extends CheckOptions {
   record?: boolean;
   /** Feature values the device cannot compute but the app knows (e.g. from the server), by feature name. */
   knownFeatures?: Record<string, number>;
+  /**
+   * The history this call reads (and, with `record`, records into) instead of the scorer's own, or a function given
+   * the call's transactions once validated and normalized that opens one: a server opens its shared store for exactly
+   * these. Synchronous histories (MemoryHistoryStore) keep the hot path copy-free.
+   */
+  history?: CallHistory | ((txs: readonly NormalizedTransaction[]) => Promise<CallHistory>);
 }
+
+/** A history one scoring call can read and record into. */
+export type CallHistory = (FeatureHistory | SyncFeatureHistory) & Pick<HistoryStore, 'add'>;
 
 export interface TopFactor {
   feature: string;
@@ -299,9 +308,14 @@ export async function createScorer(options: ScorerOptions): Promise<Scorer> {
     const width = model.info.features.length;
     const rows = new Float64Array(txs.length * width);
     const perRow: Float64Array[] = [];
-    for (const [i, tx] of normalizeAll(txs, scoreOptions).entries()) {
-      const row = await computeFeatures(model.spec, tx, featureHistory, scoreOptions.knownFeatures);
-      if (scoreOptions.record && history) await history.add(tx);
+    const normalized = normalizeAll(txs, scoreOptions);
+    const given =
+      typeof scoreOptions.history === 'function' ? await scoreOptions.history(normalized) : scoreOptions.history;
+    const reads = given ?? featureHistory;
+    const records = given ?? history;
+    for (const [i, tx] of normalized.entries()) {
+      const row = await computeFeatures(model.spec, tx, reads, scoreOptions.knownFeatures);
+      if (scoreOptions.record && records) await records.add(tx);
       rows.set(row, i * width);
       perRow.push(row);
     }

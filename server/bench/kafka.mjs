@@ -1,9 +1,12 @@
 // `pnpm --filter @fraudscore/server bench:kafka` (after the build): the streaming pipeline end to end on a real
 // Kafka 4 broker started here (dist/kafka/local-broker.js: Maven Central jars, KRaft, loopback), everything on the
 // same cores. Rows:
+//   - the scorer alone (bench/score-batch.mjs, a child process): service.scoreBatch on the same transactions, no Kafka,
+//     no JSON; the pipeline's ceiling. Efficiency = one processor's throughput / this, both measured here;
 //   - throughput: BENCH_KAFKA_N transactions published as fast as the broker takes them to 1 and to 2 processors
 //     (child processes, dist/kafka/worker.js) of a stable group, until the group's committed offsets reach the end:
-//     tx/s from transactions_raw to transactions_scored (transactional, read_committed), SHAP for every alert;
+//     tx/s from transactions_raw to transactions_scored (transactional, read_committed), SHAP for every alert; and
+//     the same for one processor on the previous transport (kafkajs 2.2.4, FRAUDSCORE_BENCH_TRANSPORT=kafkajs);
 //   - latency: a paced stream (BENCH_KAFKA_PACE of the 1-processor throughput) for BENCH_KAFKA_SECONDS; p50/p99 from
 //     the publisher's send to the scored message reaching a read_committed consumer;
 //   - poison: the 1-processor throughput again, in the same run, with BENCH_KAFKA_POISON (1%) of the messages replaced
@@ -13,24 +16,29 @@
 //   - baseline, the original design: a kafkajs consumer making one HTTP call (POST /v1/score, SHAP on) per message to
 //     the started server (12 partitions consumed concurrently), then producing the result; BENCH_KAFKA_BASELINE_N
 //     transactions, and a paced stream.
+// BENCH_KAFKA_PROFILE=<dir>: the 1-processor run's worker runs under node --cpu-prof into <dir>, and the profile's
+// top entries are printed (bench/cpuprofile-top.mjs).
 // Prints a markdown table and writes it into bench/README.md between <!-- kafka:start --> and <!-- kafka:end -->.
 // BENCH_KAFKA_ONLY=poison runs just the 1-processor throughput, clean and with poison, BENCH_KAFKA_REPEAT times
 // alternating (medians: on a shared machine one pair says little), and prints them.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Consumer, FetchIsolationLevels, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../dist/kafka/local-broker.js';
-import { createKafka, ensureTopics, kafkaPublisher, TOPICS } from '../dist/kafka/index.js';
-import { poisonMessages, rawTransactions } from '../dist/kafka/testing.js';
+import { ensureTopics, kafkaPublisher, TOPICS } from '../dist/kafka/index.js';
+import { KafkaProbe, poisonMessages, rawTransactions } from '../dist/kafka/testing.js';
+import { summarize } from './cpuprofile-top.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SERVER_DIR = join(HERE, '..');
 const env = process.env;
 const N = Number(env.BENCH_KAFKA_N ?? 100_000);
+const PROFILE = env.BENCH_KAFKA_PROFILE;
 const BASELINE_N = Number(env.BENCH_KAFKA_BASELINE_N ?? 10_000);
 const SECONDS = Number(env.BENCH_KAFKA_SECONDS ?? 10);
 const PACE = Number(env.BENCH_KAFKA_PACE ?? 0.5);
@@ -43,11 +51,11 @@ const children = new Set();
 
 log('starting Kafka');
 const broker = await startKafka();
-const kafka = createKafka({ brokers: broker.brokers, clientId: 'bench' });
-await ensureTopics(kafka, 1);
+const connection = { brokers: broker.brokers, clientId: 'bench' };
+await ensureTopics(connection, 1);
+const probe = new KafkaProbe(connection);
+// The HTTP-per-message baseline is the original design on the original client.
 const client = new Kafka({ clientId: 'bench-admin', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-const admin = client.admin();
-await admin.connect();
 
 function spawnChild(args, extraEnv, readyText) {
   const child = spawn(process.execPath, args, {
@@ -69,14 +77,15 @@ function spawnChild(args, extraEnv, readyText) {
   return { child, ready };
 }
 
-const worker = (groupId, instanceId) =>
+const worker = (groupId, instanceId, extraEnv = {}, nodeArgs = []) =>
   spawnChild(
-    [join(SERVER_DIR, 'dist/kafka/worker.js')],
+    [...nodeArgs, join(SERVER_DIR, 'dist/kafka/worker.js')],
     {
       KAFKA_BROKERS: broker.brokers.join(','),
       KAFKA_GROUP_ID: groupId,
       KAFKA_INSTANCE_ID: instanceId,
       LOG_LEVEL: 'error',
+      ...extraEnv,
     },
     /"ready"/,
   );
@@ -90,37 +99,21 @@ async function stop(child) {
   clearTimeout(timer);
 }
 
-async function committedTotal(groupId) {
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [TOPICS.raw] });
-  return offsets.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
-}
-
-async function rawEnd() {
-  return (await admin.fetchTopicOffsets(TOPICS.raw)).reduce((s, p) => s + Number(p.high), 0);
-}
-
 /** Skips a new group past what is already in transactions_raw. */
 async function startAtEnd(groupId) {
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.setOffsets({
-        groupId,
-        topic: TOPICS.raw,
-        partitions: (await admin.fetchTopicOffsets(TOPICS.raw)).map((p) => ({
-          partition: p.partition,
-          offset: p.high,
-        })),
-      });
+      await probe.startAtEnd(groupId, TOPICS.raw);
       return;
     } catch (error) {
-      if (attempt >= 50 || !error.retriable) throw error; // fresh topics: leaders may still be settling
+      if (attempt >= 50) throw error; // fresh topics: leaders may still be settling
       await sleep(200);
     }
   }
 }
 
 async function publishAll(records) {
-  const publisher = await kafkaPublisher(kafka);
+  const publisher = await kafkaPublisher(connection);
   for (let i = 0; i < records.length; i += 5000) await publisher.send(TOPICS.raw, records.slice(i, i + 5000));
   await publisher.close();
 }
@@ -134,15 +127,15 @@ async function throughput(label, count, group, startConsumers, records) {
   await startAtEnd(group);
   const stopConsumers = await startConsumers();
   for (;;) {
-    const { groups } = await admin.describeGroups([group]);
-    if (groups[0]?.state === 'Stable' && groups[0].members.length === count) break;
+    const { state, members } = await probe.group(group);
+    if (state === 'STABLE' && members === count) break;
     await sleep(20);
   }
   const started = performance.now();
   await publishAll(records);
-  const end = await rawEnd();
+  const end = await probe.endTotal(TOPICS.raw);
   for (;;) {
-    const done = await committedTotal(group);
+    const done = await probe.committedTotal(group, TOPICS.raw);
     if (done >= end) break;
     if (performance.now() - started > 600_000) throw new Error(`${label}: not done in 10 minutes (${done}/${end})`);
     await sleep(50);
@@ -158,27 +151,27 @@ async function throughput(label, count, group, startConsumers, records) {
 async function latency(label, rate, prefix) {
   const sentAt = new Map();
   const seen = [];
-  const reader = client.consumer({ groupId: `reader-${prefix}`, readUncommitted: false, maxWaitTimeInMs: 20 });
-  await reader.connect();
-  await reader.subscribe({ topic: TOPICS.scored, fromBeginning: false });
-  const joined = new Promise((resolve) => reader.on(reader.events.GROUP_JOIN, resolve));
-  await reader.run({
-    eachBatch: async ({ batch }) => {
-      const now = performance.now();
-      for (const m of batch.messages) {
-        const id = JSON.parse(m.value.toString()).id;
-        const at = sentAt.get(id);
-        if (at === undefined) continue;
-        seen.push(now - at);
-        sentAt.delete(id);
-      }
-    },
+  const reader = new Consumer({
+    clientId: 'bench-reader',
+    bootstrapBrokers: broker.brokers,
+    groupId: `reader-${prefix}`,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    maxWaitTime: 20,
+    autocommit: false,
+    deserializers: stringDeserializers,
   });
-  await joined;
+  const stream = await reader.consume({ topics: [TOPICS.scored], mode: MessagesStreamModes.LATEST });
+  stream.on('data', (m) => {
+    const now = performance.now();
+    const at = sentAt.get(JSON.parse(m.value).id);
+    if (at === undefined) return;
+    seen.push(now - at);
+    sentAt.delete(JSON.parse(m.value).id);
+  });
   await sleep(500);
   const total = Math.round(rate * SECONDS);
   const records = [...rawTransactions(total, prefix, 11)];
-  const publisher = await kafkaPublisher(kafka);
+  const publisher = await kafkaPublisher(connection);
   const started = performance.now();
   const chunk = Math.max(1, Math.round(rate / 50)); // every 20 ms
   for (let i = 0; i < records.length; i += chunk) {
@@ -193,7 +186,8 @@ async function latency(label, rate, prefix) {
   await publisher.close();
   const deadline = performance.now() + 60_000;
   while (seen.length < total && performance.now() < deadline) await sleep(100);
-  await reader.disconnect();
+  await stream.close();
+  await reader.close(true);
   seen.sort((a, b) => a - b);
   const q = (p) => seen[Math.min(seen.length - 1, Math.floor(p * seen.length))];
   const result = { rate, received: seen.length, sent: total, p50: q(0.5), p99: q(0.99) };
@@ -203,8 +197,8 @@ async function latency(label, rate, prefix) {
   return result;
 }
 
-async function processors(count, group) {
-  const ws = Array.from({ length: count }, (_, i) => worker(group, `${group}-${i}`));
+async function processors(count, group, extraEnv = {}, nodeArgs = []) {
+  const ws = Array.from({ length: count }, (_, i) => worker(group, `${group}-${i}`, extraEnv, nodeArgs));
   await Promise.all(ws.map((w) => w.ready));
   return async () => Promise.all(ws.map((w) => stop(w.child)));
 }
@@ -246,6 +240,18 @@ async function httpConsumer(url, group) {
     await consumer.disconnect();
     await producer.disconnect();
   };
+}
+
+/** The scorer alone on the transactions of the 1-processor run (a child process, the broker idle). */
+function scorerAlone() {
+  const out = execFileSync(process.execPath, [join(HERE, 'score-batch.mjs'), String(N), 'one', '5'], {
+    cwd: SERVER_DIR,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const result = JSON.parse(out.trim().split('\n').pop());
+  log(`scorer alone: ${result.alerts} tx/s (explain=alerts), ${result.none} tx/s (no SHAP)`);
+  return result;
 }
 
 /**
@@ -300,14 +306,26 @@ try {
   } else await fullRun();
 } finally {
   await Promise.all([...children].map((c) => stop(c)));
-  await admin.disconnect().catch(() => {});
+  await probe.close().catch(() => {});
   await broker.stop();
 }
 
 async function fullRun() {
-  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1'), [
+  let profileSummary;
+  const alone = scorerAlone();
+  const profiling = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1', {}, profiling), [
     ...rawTransactions(N, 'one', 5),
   ]);
+  if (PROFILE) {
+    const file = readdirSync(PROFILE)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(PROFILE, f))
+      .sort()
+      .pop();
+    profileSummary = summarize(file, 20);
+    log(`CPU profile of the 1-processor run (${file}):\n${profileSummary}`);
+  }
   const poisoned =
     POISON > 0
       ? await throughput(
@@ -321,6 +339,13 @@ async function fullRun() {
   const two = await throughput('2 processors', 2, 'bench-2', () => processors(2, 'bench-2'), [
     ...rawTransactions(N, 'two', 5),
   ]);
+  const legacy = await throughput(
+    '1 processor, kafkajs',
+    1,
+    'bench-legacy',
+    () => processors(1, 'bench-legacy', { FRAUDSCORE_BENCH_TRANSPORT: 'kafkajs' }),
+    [...rawTransactions(N, 'legacy', 5)],
+  );
   const pace = Math.max(100, Math.round(one * PACE));
   await startAtEnd('lat-1');
   let stopLat = await processors(1, 'lat-1');
@@ -350,34 +375,50 @@ async function fullRun() {
   await stop(server.child);
 
   const ms = (v) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
+  const ratio = (v) => `${(v / alone.alerts).toFixed(2)}`;
+  const efficiency = one / alone.alerts;
   rows.push(
-    ['Processor, 1 instance (transactional, SHAP for alerts)', one, lat1],
+    [
+      'Scorer alone: `service.scoreBatch`, batches of 5,000, SHAP for alerts (no Kafka, no JSON)',
+      alone.alerts,
+      undefined,
+      '1.00',
+    ],
+    [
+      `Processor, 1 instance (@platformatic/kafka, transactional, SHAP for alerts${PROFILE ? '; throughput under --cpu-prof' : ''})`,
+      one,
+      lat1,
+      ratio(one),
+    ],
     ...(poisoned === undefined
       ? []
       : [
           [
-            `Processor, 1 instance, ${POISON * 100}% poison messages (${(poisoned / one).toFixed(2)}x the clean run)`,
+            `Processor, 1 instance, ${POISON * 100}% poison messages (msg/s; ${(poisoned / one).toFixed(2)}x the clean run)`,
             poisoned,
             undefined,
+            ratio(poisoned),
           ],
         ]),
-    ['Processor, 2 instances, one group', two, lat2],
-    ['Baseline: consumer → `POST /v1/score` per message (SHAP on) → produce', baseline, latBase],
+    ['Processor, 2 instances, one group', two, lat2, ratio(two)],
+    ['Processor, 1 instance, previous transport (kafkajs 2.2.4), same run', legacy, undefined, ratio(legacy)],
+    ['Baseline: consumer → `POST /v1/score` per message (SHAP on) → produce', baseline, latBase, ratio(baseline)],
   );
   const markdown = [
-    '| pipeline | throughput raw → scored | paced load | p50 produce → scored | p99 produce → scored |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(([name, txs, lat]) =>
-      lat === undefined
-        ? `| ${name} | ${txs.toLocaleString('en')} msg/s | | | |`
-        : `| ${name} | ${txs.toLocaleString('en')} tx/s | ${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent}) | ${ms(lat.p50)} | ${ms(lat.p99)} |`,
+    '| pipeline | throughput raw → scored | of the scorer alone | paced load | p50 produce → scored | p99 produce → scored |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      ([name, txs, lat, r]) =>
+        `| ${name} | ${txs.toLocaleString('en')} tx/s | ${r} | ${lat ? `${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent})` : ''} | ${lat ? ms(lat.p50) : ''} | ${lat ? ms(lat.p99) : ''} |`,
     ),
   ].join('\n');
-  const goal = one >= 20_000 ? 'met' : 'NOT met';
+  const goal = efficiency >= 0.8 ? 'met' : 'NOT met';
   const cpu = cpus();
   const at = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const summary = `Last run ${at} UTC: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}, Kafka broker on the same cores; ${N.toLocaleString('en')} transactions per throughput run (baseline ${BASELINE_N.toLocaleString('en')}), paced runs ${SECONDS} s. Goal ≥ 20,000 tx/s with one processor: **${goal}** (${one.toLocaleString('en')} tx/s).`;
-  process.stdout.write(`\n${summary}\n\n${markdown}\n`);
+  const summary = `Last run ${at} UTC: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}, Kafka broker on the same cores; ${N.toLocaleString('en')} transactions per throughput run (baseline ${BASELINE_N.toLocaleString('en')}), paced runs ${SECONDS} s. **Efficiency (one processor / the scorer alone): ${efficiency.toFixed(2)}**, goal ≥ 0.8: **${goal}**. The scorer without SHAP: ${alone.none.toLocaleString('en')} tx/s.`;
+  process.stdout.write(
+    `\n${summary}\n\n${markdown}\n${profileSummary ? `\nCPU profile of the 1-processor run:\n\n${profileSummary}\n` : ''}`,
+  );
   const readme = join(HERE, 'README.md');
   const text = readFileSync(readme, 'utf8');
   const block = `<!-- kafka:start -->\n${summary}\n\n${markdown}\n<!-- kafka:end -->`;

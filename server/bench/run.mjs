@@ -1,10 +1,12 @@
-// `pnpm --filter @fraudscore/server bench` (after the build): starts the fraudscore server twice (embedded PGlite, the
-// default, and on a local PostgreSQL with durable commits, the production store) and the Python FastAPI baseline as
-// child processes, loads each with autocannon on loopback, prints a markdown table, writes bench/results.json and the
-// results section of bench/README.md, then stops them all. See bench/README.md.
+// `pnpm --filter @fraudscore/server bench` (after the build): starts the fraudscore server four times (embedded
+// PGlite, the default; on a local PostgreSQL with durable commits, the production store; and on that PostgreSQL with
+// the shared state on a local redis-server (append-only, fsync every second) at WORKERS=1 and WORKERS=2) and the
+// Python FastAPI baseline as child processes, loads each with autocannon on loopback, prints a markdown table, writes
+// bench/results.json and the results section of bench/README.md, then stops them all. See bench/README.md.
 // Settings (environment): BENCH_DURATION seconds per run (10), BENCH_CONNECTIONS (32), BENCH_RATE (1000),
 // BENCH_BATCH_SIZE (1000), BENCH_BATCH_CONNECTIONS (4), BENCH_WARMUP seconds (3), BENCH_PYTHON (models/.venv python),
-// BENCH_SKIP_PIP=1 to skip installing baseline/requirements.txt, BENCH_POSTGRES=0 to skip the PostgreSQL column.
+// BENCH_SKIP_PIP=1 to skip installing baseline/requirements.txt, BENCH_POSTGRES=0 to skip the PostgreSQL columns,
+// BENCH_REDIS=0 to skip the Redis columns.
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../dist/net.js';
 import { findPostgres, startPostgres } from '../dist/storage/local-postgres.js';
+import { findRedisServer, startRedis } from '../dist/redis/local-redis.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SERVER_DIR = join(HERE, '..');
@@ -37,8 +40,9 @@ const pinned = (command, args) => (pin ? ['taskset', ['-c', CORES, command, ...a
 
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 const children = [];
-/** The local PostgreSQL of the PostgreSQL column, when started. */
+/** The local PostgreSQL of the PostgreSQL columns and the redis-server of the Redis columns, when started. */
 let postgres;
+let redis;
 
 async function stopAll() {
   await Promise.all(
@@ -56,6 +60,7 @@ async function stopAll() {
     ),
   );
   await postgres?.stop().catch((error) => log(`stopping PostgreSQL: ${error.message}`));
+  await redis?.stop().catch((error) => log(`stopping Redis: ${error.message}`));
 }
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().then(() => process.exit(130)));
 
@@ -76,12 +81,18 @@ function startChild(name, command, args, options) {
 }
 let stopping = false;
 
-/** The fraudscore server on the embedded store, or on PostgreSQL when a URL is given. */
-async function startFraudscore(databaseUrl = '') {
+/**
+ * The fraudscore server on the embedded store, or on PostgreSQL when a URL is given, with the shared state on Redis
+ * and WORKERS processes when given (then `node dist/main.js`, the cluster primary, prints the banner line).
+ */
+async function startFraudscore(databaseUrl = '', shared = undefined) {
+  const name = `fraudscore server (${databaseUrl ? 'PostgreSQL' : 'embedded'}${shared ? `, Redis, WORKERS=${shared.workers}` : ''})`;
+  // WORKERS > 1 runs the real main job (node:cluster primary and workers); it logs one server.listening per worker.
+  const cluster = (shared?.workers ?? 1) > 1;
   const child = startChild(
-    `fraudscore server (${databaseUrl ? 'PostgreSQL' : 'embedded'})`,
+    name,
     process.execPath,
-    [join(HERE, 'server-runner.mjs')],
+    [cluster ? join(SERVER_DIR, 'dist', 'main.js') : join(HERE, 'server-runner.mjs')],
     {
       cwd: SERVER_DIR,
       env: {
@@ -91,24 +102,28 @@ async function startFraudscore(databaseUrl = '') {
         DEMO: 'off',
         RATE_LIMIT_PER_MINUTE: '0',
         API_KEYS: `${KEY}:admin`,
-        LOG_LEVEL: 'error',
+        LOG_LEVEL: cluster ? 'info' : 'error',
         DATABASE_URL: databaseUrl,
         DATA_DIR: '',
+        ...(shared ? { REDIS_URL: shared.url, REDIS_PREFIX: shared.prefix, WORKERS: String(shared.workers) } : {}),
       },
     },
   );
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error('fraudscore server did not print its URL within 60 s')), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not print its URL within 60 s`)), 60_000);
     child.stdout.on('data', (chunk) => {
       buffer += chunk;
-      const match = /BENCH_URL (\S+)/.exec(buffer);
+      const match = cluster
+        ? buffer.split('\n').filter((l) => l.includes('"server.listening"')).length >= shared.workers &&
+          /"event":"server\.listening".*?"url":"([^"]+)"/.exec(buffer)
+        : /BENCH_URL (\S+)/.exec(buffer);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
       }
     });
-    child.once('exit', () => reject(new Error('fraudscore server exited before listening')));
+    child.once('exit', () => reject(new Error(`${name} exited before listening`)));
   });
 }
 
@@ -124,6 +139,20 @@ async function startPostgresStore() {
   postgres = await startPostgres({ database: 'fraudscore_bench', durable: true });
   log(`PostgreSQL ${postgres.version} at ${postgres.url} (durable commits)`);
   return postgres.url;
+}
+
+/** A local redis-server as production runs it (append-only file, fsync every second). */
+async function startRedisStore() {
+  if (env.BENCH_REDIS === '0') return null;
+  try {
+    findRedisServer();
+  } catch (error) {
+    log(`no Redis columns: ${error.message}`);
+    return null;
+  }
+  redis = await startRedis({ appendOnly: true });
+  log(`${redis.version} at ${redis.url} (append-only)`);
+  return redis.url;
 }
 
 async function startBaseline() {
@@ -306,7 +335,8 @@ function cells(ours, base) {
   ];
 }
 
-function table(embedded, onPostgres, base) {
+/** columns: [{ name, runs }] of fraudscore configurations (runs null: not run). */
+function table(columns, base) {
   const baseline = (r) => (r ? `${f0(r.rps)}; ${r.p50}/${r.p99}${errs(r)}` : 'n/a');
   const measurements = [
     ['`POST /v1/score` max throughput, SHAP (req/s; p50/p99 ms)', baseline(base?.shapMax), '>= 3x baseline'],
@@ -322,26 +352,24 @@ function table(embedded, onPostgres, base) {
       '>= 20,000 tx/s',
     ],
   ];
-  const a = cells(embedded, base);
-  const b = cells(onPostgres, base);
-  const pair = (x, y) => (y ? `${x} / ${y}` : x);
+  const cellsOf = columns.map((c) => cells(c.runs, base));
+  const joined = (pick) => cellsOf.map((c) => (c ? pick(c) : '-')).join(' / ');
   const rows = measurements.map(([name, baseCell, goal], i) => [
     name,
-    a[i].value,
-    b ? b[i].value : 'not run',
+    ...cellsOf.map((c) => (c ? c[i].value : 'not run')),
     baseCell,
-    pair(a[i].ratio, b?.[i].ratio),
+    joined((c) => c[i].ratio || '-'),
     goal,
-    pair(yes(a[i].met), b ? yes(b[i].met) : ''),
+    joined((c) => yes(c[i].met)),
   ]);
+  const order = `(${columns.map((c) => c.short).join(' / ')})`;
   const head = [
     'Measurement',
-    'fraudscore, embedded PGlite',
-    'fraudscore, PostgreSQL',
+    ...columns.map((c) => `fraudscore, ${c.name}`),
     'baseline (FastAPI)',
-    'ratio (embedded / PostgreSQL)',
+    `ratio to baseline ${order}`,
     'goal',
-    'goal met? (embedded / PostgreSQL)',
+    `goal met? ${order}`,
   ];
   return [
     `| ${head.join(' | ')} |`,
@@ -359,24 +387,43 @@ async function main() {
   };
   log(`machine: ${JSON.stringify(machine)}`);
   const postgresUrl = await startPostgresStore();
-  const [oursUrl, pgUrl, baseUrl] = await Promise.all([
-    startFraudscore(),
-    postgresUrl ? startFraudscore(postgresUrl) : null,
-    startBaseline(),
-  ]);
-  log(`fraudscore at ${oursUrl} (embedded)${pgUrl ? `, ${pgUrl} (PostgreSQL)` : ''}, baseline at ${baseUrl}`);
-  await check('fraudscore', oursUrl, true);
-  if (pgUrl) await check('fraudscore-postgres', pgUrl, true);
+  const redisUrl = postgresUrl ? await startRedisStore() : null;
+  const database = async (name) => (name === 'postgres' ? postgresUrl : postgres.createDatabase(`fraudscore_${name}`));
+  const configs = [
+    { key: 'embedded', name: 'embedded PGlite', short: 'embedded', start: () => startFraudscore() },
+    { key: 'postgres', name: 'PostgreSQL', short: 'PostgreSQL', start: async () => startFraudscore(postgresUrl) },
+    ...[1, 2].map((workers) => ({
+      key: `redis${workers}`,
+      name: `PostgreSQL + Redis, WORKERS=${workers}`,
+      short: `Redis W=${workers}`,
+      start: async () =>
+        startFraudscore(await database(`redis${workers}`), { url: redisUrl, prefix: `bench${workers}:`, workers }),
+      needsRedis: true,
+    })),
+  ].filter((c) => c.key === 'embedded' || (postgresUrl && (!c.needsRedis || redisUrl)));
+  const [baseUrl, ...urls] = await Promise.all([startBaseline(), ...configs.map((c) => c.start())]);
+  configs.forEach((c, i) => (c.url = urls[i]));
+  log(`${configs.map((c) => `${c.name} at ${c.url}`).join(', ')}, baseline at ${baseUrl}`);
+  for (const c of configs) await check(`fraudscore (${c.name})`, c.url, true);
   await check('baseline', baseUrl, true);
-  const ours = await measure('fraudscore', oursUrl);
-  const onPostgres = pgUrl ? await measure('fraudscore-postgres', pgUrl) : null;
+  const results = {};
+  for (const c of configs) results[c.key] = await measure(`fraudscore (${c.name})`, c.url);
   let base = null;
   try {
     base = await measure('baseline', baseUrl);
   } catch (error) {
     log(`baseline measurement failed: ${error.message}`);
   }
-  const markdown = table(ours, onPostgres, base);
+  const all = [
+    { key: 'embedded', name: 'embedded PGlite', short: 'embedded' },
+    { key: 'postgres', name: 'PostgreSQL', short: 'PostgreSQL' },
+    { key: 'redis1', name: 'PostgreSQL + Redis, WORKERS=1', short: 'Redis W=1' },
+    { key: 'redis2', name: 'PostgreSQL + Redis, WORKERS=2', short: 'Redis W=2' },
+  ];
+  const markdown = table(
+    all.map((c) => ({ ...c, runs: results[c.key] ?? null })),
+    base,
+  );
   const settings = {
     durationSeconds: DURATION,
     connections: CONNECTIONS,
@@ -389,7 +436,7 @@ async function main() {
   const at = new Date().toISOString();
   writeFileSync(
     join(HERE, 'results.json'),
-    `${JSON.stringify({ at, machine, settings, fraudscore: ours, fraudscorePostgres: onPostgres, baseline: base, table: markdown }, null, 2)}\n`,
+    `${JSON.stringify({ at, machine, settings, fraudscore: results, baseline: base, table: markdown }, null, 2)}\n`,
   );
   const readme = join(HERE, 'README.md');
   if (existsSync(readme)) {

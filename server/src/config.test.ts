@@ -1,6 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { CONFIG_TABLE, ConfigError, DEFAULT_BUNDLE, configTableMarkdown, loadConfig } from './config.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONFIG_TABLE,
+  ConfigError,
+  DEFAULT_BUNDLE,
+  configTableMarkdown,
+  loadConfig,
+  loadKafkaConfig,
+} from './config.js';
 
 const KEY = 'k'.repeat(20);
 
@@ -32,6 +42,18 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10_000,
       limits: { maxAmount: 1e9, timeWindow: { pastMs: 30 * 86_400_000, futureMs: 15 * 60_000 } },
     });
+  });
+
+  it('keeps the generated key in API_KEY_FILE, or in DATA_DIR/api-key, unless API_KEYS is set', async () => {
+    const cwd = '/srv/fraudscore';
+    expect((await loadConfig({}, { cwd })).apiKeyFile).toBeUndefined();
+    expect((await loadConfig({ DATA_DIR: 'data' }, { cwd })).apiKeyFile).toBe('/srv/fraudscore/data/api-key');
+    expect((await loadConfig({ API_KEY_FILE: '.fraudscore/api-key', DATA_DIR: 'data' }, { cwd })).apiKeyFile).toBe(
+      '/srv/fraudscore/.fraudscore/api-key',
+    );
+    expect((await loadConfig({ API_KEYS: `${KEY}:admin`, API_KEY_FILE: 'k', DATA_DIR: 'd' }, { cwd })).apiKeyFile).toBe(
+      undefined,
+    );
   });
 
   it('reads the input limits and refuses impossible ones', async () => {
@@ -113,10 +135,40 @@ describe('loadConfig', () => {
     ['DEMO_RATE', '5000'],
     ['LOG_LEVEL', 'verbose'],
     ['SHUTDOWN_TIMEOUT_MS', 'soon'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['WORKERS', '0'],
+    ['WORKERS', 'many'],
   ])('%s=%s is refused with a message naming the variable', async (variable, value) => {
     const error = await failure({ [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('reads the shared state and allows WORKERS > 1 only with REDIS_URL and DATABASE_URL', async () => {
+    expect(await loadConfig({})).toMatchObject({ redis: undefined, workers: 1 });
+    const shared = {
+      REDIS_URL: 'redis://:pw@cache:6379/2',
+      DATABASE_URL: 'postgres://u:p@db/fraud',
+      REDIS_PREFIX: 'bank-a:',
+      WORKERS: '4',
+    };
+    expect(await loadConfig(shared)).toMatchObject({
+      redis: { url: 'redis://:pw@cache:6379/2', prefix: 'bank-a:' },
+      workers: 4,
+    });
+    for (const [missing, env] of [
+      ['REDIS_URL and DATABASE_URL', { WORKERS: '2' }],
+      ['REDIS_URL', { WORKERS: '2', DATABASE_URL: shared.DATABASE_URL }],
+      ['DATABASE_URL', { WORKERS: '2', REDIS_URL: shared.REDIS_URL }],
+    ] as const) {
+      const error = await failure(env);
+      expect(error.variable).toBe('WORKERS');
+      expect(error.message).toContain('REDIS_URL');
+      expect(error.message).toContain('DATABASE_URL');
+      expect(error.message).toContain(`missing ${missing}`);
+    }
+    expect((await failure({ REDIS_URL: 'redis://h', REDIS_PREFIX: 'a b' })).variable).toBe('REDIS_PREFIX');
   });
 
   it('never quotes a key or a database password in errors', async () => {
@@ -126,6 +178,7 @@ describe('loadConfig', () => {
   });
 
   it('documents every variable it reads in one table', () => {
+    for (const name of Object.keys(loadKafkaConfigEnvForDocs)) expect(CONFIG_TABLE.map((e) => e.name)).toContain(name);
     const names = CONFIG_TABLE.map((e) => e.name);
     for (const v of [
       'PORT',
@@ -141,10 +194,150 @@ describe('loadConfig', () => {
       'DEMO',
       'DEMO_RATE',
       'LOG_LEVEL',
+      'REDIS_URL',
+      'REDIS_PREFIX',
+      'WORKERS',
     ])
       expect(names).toContain(v);
     expect(configTableMarkdown().split('\n')).toHaveLength(CONFIG_TABLE.length + 2);
     // The root README carries the same table.
     expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(configTableMarkdown());
+  });
+});
+
+// Every Kafka variable, so the table test can check each is documented.
+const loadKafkaConfigEnvForDocs = {
+  KAFKA_BROKERS: '',
+  KAFKA_CLIENT_ID: '',
+  KAFKA_GROUP_ID: '',
+  KAFKA_REPLICATION_FACTOR: '',
+  KAFKA_INSTANCE_ID: '',
+  KAFKA_SECURITY_PROTOCOL: '',
+  KAFKA_TLS_CA: '',
+  KAFKA_TLS_CERT: '',
+  KAFKA_TLS_KEY: '',
+  KAFKA_TLS_KEY_PASSWORD: '',
+  KAFKA_TLS_SERVER_NAME: '',
+  KAFKA_SASL_MECHANISM: '',
+  KAFKA_SASL_USERNAME: '',
+  KAFKA_SASL_PASSWORD: '',
+  KAFKA_SESSION_TIMEOUT: '',
+  KAFKA_TRANSACTION_TIMEOUT: '',
+  STREAM_EXPLAIN: '',
+};
+
+describe('loadKafkaConfig: security settings', () => {
+  let dir: string;
+  const file = (name: string) => join(dir, name);
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fraudscore-config-tls-'));
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    for (const name of ['one', 'two'])
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${name}`,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.pem`,
+      );
+    openssl('pkey', '-in', 'one.key', '-aes256', '-passout', 'pass:secret', '-out', 'one-encrypted.key');
+    writeFileSync(file('garbage.pem'), 'not a certificate\n');
+    writeFileSync(file('bad.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const sasl = { KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: ' p w ' };
+
+  it('plaintext by default; reads TLS files, SASL and timeouts', () => {
+    expect(loadKafkaConfig({})).toMatchObject({
+      securityProtocol: 'PLAINTEXT',
+      tls: undefined,
+      sasl: undefined,
+      sessionTimeoutMs: 10_000,
+      transactionTimeoutMs: 15_000,
+    });
+    const config = loadKafkaConfig({
+      KAFKA_SECURITY_PROTOCOL: 'sasl_ssl',
+      KAFKA_TLS_CA: file('two.pem'),
+      KAFKA_TLS_CERT: file('one.pem'),
+      KAFKA_TLS_KEY: file('one-encrypted.key'),
+      KAFKA_TLS_KEY_PASSWORD: 'secret',
+      KAFKA_TLS_SERVER_NAME: 'kafka.bank.example',
+      KAFKA_SESSION_TIMEOUT: '45s',
+      KAFKA_TRANSACTION_TIMEOUT: '2m',
+      ...sasl,
+    });
+    expect(config.securityProtocol).toBe('SASL_SSL');
+    expect(config.tls?.ca).toBe(readFileSync(file('two.pem'), 'utf8'));
+    expect(config.tls?.cert).toContain('BEGIN CERTIFICATE');
+    expect(config.tls?.keyPassword).toBe('secret');
+    expect(config.tls?.serverName).toBe('kafka.bank.example');
+    // The password is kept as given (not trimmed).
+    expect(config.sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'u', password: ' p w ' });
+    expect([config.sessionTimeoutMs, config.transactionTimeoutMs]).toEqual([45_000, 120_000]);
+    expect(loadKafkaConfig({ KAFKA_SECURITY_PROTOCOL: 'SSL' }).tls).toEqual({});
+  });
+
+  it.each([
+    ['KAFKA_SECURITY_PROTOCOL', { KAFKA_SECURITY_PROTOCOL: 'TLS' }],
+    ['KAFKA_TLS_CA', { KAFKA_TLS_CA: '/x.pem' }], // TLS settings with PLAINTEXT
+    ['KAFKA_SASL_USERNAME', { KAFKA_SASL_USERNAME: 'u' }], // SASL settings with PLAINTEXT
+    ['KAFKA_SASL_MECHANISM', { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' }],
+    ['KAFKA_SASL_MECHANISM', { KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'GSSAPI' }],
+    ['KAFKA_SASL_USERNAME', { KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN' }],
+    [
+      'KAFKA_SASL_PASSWORD',
+      { KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'u' },
+    ],
+    ['KAFKA_TLS_CA', { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CA: '/nonexistent/ca.pem' }],
+    ['KAFKA_TLS_CA', { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CA: 'garbage.pem' }],
+    ['KAFKA_TLS_CA', { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CA: 'bad.pem' }],
+    ['KAFKA_TLS_KEY', { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CERT: 'one.pem' }],
+    ['KAFKA_TLS_CERT', { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_KEY: 'one.key' }],
+    ['KAFKA_TLS_KEY', { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CERT: 'one.pem', KAFKA_TLS_KEY: 'two.key' }],
+    ['KAFKA_TLS_KEY', { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CERT: 'one.pem', KAFKA_TLS_KEY: 'one.pem' }],
+    [
+      'KAFKA_TLS_KEY_PASSWORD',
+      { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_CERT: 'one.pem', KAFKA_TLS_KEY: 'one-encrypted.key' },
+    ],
+    [
+      'KAFKA_TLS_KEY_PASSWORD',
+      {
+        KAFKA_SECURITY_PROTOCOL: 'SSL',
+        KAFKA_TLS_CERT: 'one.pem',
+        KAFKA_TLS_KEY: 'one-encrypted.key',
+        KAFKA_TLS_KEY_PASSWORD: 'wrong',
+      },
+    ],
+    ['KAFKA_TLS_SERVER_NAME', { KAFKA_SECURITY_PROTOCOL: 'SSL', KAFKA_TLS_SERVER_NAME: 'kafka bank' }],
+    ['KAFKA_SESSION_TIMEOUT', { KAFKA_SESSION_TIMEOUT: '2s' }],
+    ['KAFKA_SESSION_TIMEOUT', { KAFKA_SESSION_TIMEOUT: 'soon' }],
+    ['KAFKA_TRANSACTION_TIMEOUT', { KAFKA_TRANSACTION_TIMEOUT: '1h' }],
+  ] as const)('%s: %j is refused, naming the variable', (variable, env) => {
+    const resolved = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, /^[\w-]+\.(pem|key)$/.test(v) ? file(v) : v]),
+    );
+    let error: unknown;
+    try {
+      loadKafkaConfig(resolved);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
+    expect((error as ConfigError).message).not.toContain('secret');
+  });
+
+  it('the server refuses a bad Kafka setting at start like any other', async () => {
+    expect((await failure({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' })).variable).toBe('KAFKA_SASL_MECHANISM');
   });
 });

@@ -1,6 +1,7 @@
 // Every setting of the Node host, from environment variables. Each bad value throws a ConfigError naming its variable;
 // the CONFIG_TABLE below is the single documentation of the settings (server/README.md renders it).
-import { existsSync, statSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiKeyConfigError, parseApiKeys, parseOrigins, type HashedApiKey } from '@fraudscore/edge';
@@ -19,6 +20,10 @@ export interface ServerConfig {
   /** An absolute directory path, or an http(s) URL of a bundle. */
   bundle: string;
   databaseUrl: string | undefined;
+  /** Shared state (feature history, label counts, rate limits, change notifications); undefined: in process. */
+  redis: { url: string; prefix: string } | undefined;
+  /** Server processes sharing the port (node:cluster); more than 1 needs `redis` and `databaseUrl`. */
+  workers: number;
   /** The embedded store's data directory (absolute); undefined: in memory. Ignored with DATABASE_URL. */
   dataDir: string | undefined;
   /** The model registry; undefined: the server serves BUNDLE only. */
@@ -31,6 +36,8 @@ export interface ServerConfig {
   driftWindowMs: number;
   /** Hashed keys from API_KEYS; null when API_KEYS is absent (the server then generates one admin key). */
   apiKeys: HashedApiKey[] | null;
+  /** Without API_KEYS: where the generated admin key is kept across restarts (absolute); undefined: in memory only. */
+  apiKeyFile: string | undefined;
   corsOrigins: string[];
   /** Requests per minute per key; false when RATE_LIMIT_PER_MINUTE=0. */
   rateLimitPerMinute: number | false;
@@ -38,18 +45,31 @@ export interface ServerConfig {
   demo: boolean;
   demoRate: number;
   /** The streaming pipeline; brokers empty: the in-process log. */
-  kafka: {
-    brokers: string[];
-    clientId: string;
-    groupId: string;
-    replicationFactor: number;
-    instanceId: string | undefined;
-    explain: 'alerts' | 'all';
-  };
+  kafka: KafkaConfig;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
   /** The input contract's limits for every entry point (HTTP, KServe, the stream). */
   limits: InputLimits & { timeWindow: TimeWindow };
+}
+
+export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
+const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  replicationFactor: number;
+  instanceId: string | undefined;
+  explain: 'alerts' | 'all';
+  securityProtocol: KafkaSecurityProtocol;
+  /** PEM contents, read at start (SSL, SASL_SSL). */
+  tls: { ca?: string; cert?: string; key?: string; keyPassword?: string; serverName?: string | undefined } | undefined;
+  /** SASL_PLAINTEXT, SASL_SSL. */
+  sasl: { mechanism: (typeof SASL_MECHANISMS)[number]; username: string; password: string } | undefined;
+  sessionTimeoutMs: number;
+  transactionTimeoutMs: number;
 }
 
 /** One documented setting. */
@@ -80,6 +100,23 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     name: 'DATABASE_URL',
     default: '(none: embedded store)',
     meaning: 'PostgreSQL connection URL; without it the server uses its embedded store.',
+  },
+  {
+    name: 'REDIS_URL',
+    default: '(none: state in the process)',
+    meaning:
+      'Redis 7+ or Valkey (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) holding the state every replica, stream processor and worker shares: the online feature history, label counts, rate-limit buckets, and change notifications (threshold, drift baseline, model). Start-up then restores nothing from storage. Needed for more than one replica or `WORKERS` > 1.',
+  },
+  {
+    name: 'REDIS_PREFIX',
+    default: 'fraudscore:',
+    meaning: 'Prefix of every key and channel the server uses in Redis (several deployments can share one Redis).',
+  },
+  {
+    name: 'WORKERS',
+    default: '1',
+    meaning:
+      'Server processes on this machine sharing the port (node:cluster), e.g. one per core; each runs the HTTP API and, with `KAFKA_BROKERS`, a stream processor in the same consumer group. More than 1 needs `REDIS_URL` and `DATABASE_URL`.',
   },
   {
     name: 'DATA_DIR',
@@ -142,6 +179,12 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
       'Comma-separated `key:scope+scope` entries; scopes `score`, `analyst`, `admin` (admin implies the others). Keys need at least 16 characters.',
   },
   {
+    name: 'API_KEY_FILE',
+    default: '(DATA_DIR/api-key with DATA_DIR; else none: a new key each start)',
+    meaning:
+      'Without `API_KEYS`: the file that keeps the generated admin key, so the printed key survives restarts (created once, mode 0600; delete it for a new key). `scripts/start.sh` uses `.fraudscore/api-key`.',
+  },
+  {
     name: 'CORS_ORIGINS',
     default: '(none)',
     meaning: 'Comma-separated origins (`scheme://host[:port]`) allowed to call the API from a browser.',
@@ -188,10 +231,59 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
       "Which streamed transactions get SHAP: `alerts` (HIGH and CRITICAL only: the throughput setting) or `all` (every one, so analysts can open any transaction's waterfall: the default of the in-process stream the demo feeds).",
   },
   {
+    name: 'KAFKA_SECURITY_PROTOCOL',
+    default: 'PLAINTEXT',
+    meaning:
+      "How the processor talks to the brokers, as Kafka names it: `PLAINTEXT`, `SSL` (TLS), `SASL_PLAINTEXT` or `SASL_SSL` (SASL over TLS: managed Kafka such as MSK, Confluent Cloud or Aiven, or a bank's secured cluster).",
+  },
+  {
+    name: 'KAFKA_TLS_CA',
+    default: "(Node's public CAs)",
+    meaning:
+      "PEM file of the CA certificates the brokers' certificates must chain to (`SSL`, `SASL_SSL`); unset for brokers with publicly trusted certificates.",
+  },
+  {
+    name: 'KAFKA_TLS_CERT',
+    default: '(none)',
+    meaning:
+      'PEM file of the client certificate, for brokers that require TLS client authentication (with `KAFKA_TLS_KEY`).',
+  },
+  { name: 'KAFKA_TLS_KEY', default: '(none)', meaning: "PEM file of the client certificate's private key." },
+  {
+    name: 'KAFKA_TLS_KEY_PASSWORD',
+    default: '(none)',
+    meaning: 'Passphrase of `KAFKA_TLS_KEY` when the key is encrypted.',
+  },
+  {
+    name: 'KAFKA_TLS_SERVER_NAME',
+    default: '(the host in KAFKA_BROKERS)',
+    meaning:
+      "Name the brokers' certificates must carry, sent as SNI: for brokers reached by an address their certificate does not name.",
+  },
+  {
+    name: 'KAFKA_SASL_MECHANISM',
+    default: '(none)',
+    meaning: 'SASL mechanism (`SASL_PLAINTEXT`, `SASL_SSL`): `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.',
+  },
+  { name: 'KAFKA_SASL_USERNAME', default: '(none)', meaning: 'SASL user name.' },
+  { name: 'KAFKA_SASL_PASSWORD', default: '(none)', meaning: 'SASL password (never logged).' },
+  {
+    name: 'KAFKA_SESSION_TIMEOUT',
+    default: '10s',
+    meaning:
+      "A processor not heard from for this long leaves its group and its partitions go to the others; when it comes back, its transaction is refused (fenced by the group generation). 6s to 30m, within the brokers' group session limits.",
+  },
+  {
+    name: 'KAFKA_TRANSACTION_TIMEOUT',
+    default: '15s',
+    meaning:
+      "The longest a processor's transaction may stay open: a processor that dies mid-batch holds back `read_committed` readers of the outputs for at most this long. 1s to 15m (the brokers' `transaction.max.timeout.ms`).",
+  },
+  {
     name: 'KAFKA_INSTANCE_ID',
     default: '(host name)',
     meaning:
-      'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor.',
+      'Stable id of this processor, unique in its group and kept across restarts: its transactional id is `<KAFKA_GROUP_ID>-<KAFKA_INSTANCE_ID>`, so a restart fences its predecessor. With `WORKERS`, worker n adds `-w<n>`.',
   },
   {
     name: 'MAX_AMOUNT',
@@ -284,6 +376,39 @@ function checkBundleDirectory(directory: string): string {
   return directory;
 }
 
+function redis(env: Env): ServerConfig['redis'] {
+  const text = read(env, 'REDIS_URL');
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'not a valid URL (expected redis://[:password@]host:port[/db])');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new ConfigError('REDIS_URL', `expected a redis:// or rediss:// URL, got a ${url.protocol} URL`);
+  const prefix = read(env, 'REDIS_PREFIX') ?? 'fraudscore:';
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(prefix))
+    throw new ConfigError(
+      'REDIS_PREFIX',
+      `expected 1-64 letters, digits, '.', '_', ':' or '-', got "${prefix.slice(0, 40)}"`,
+    );
+  return { url: text, prefix };
+}
+
+/** WORKERS, allowed above 1 only with the state shared: each worker is its own process. */
+function workers(env: Env, shared: { redis: boolean; database: boolean }): number {
+  const count = integer(env, 'WORKERS', 1, 1, 64);
+  const missing = [...(shared.redis ? [] : ['REDIS_URL']), ...(shared.database ? [] : ['DATABASE_URL'])];
+  if (count > 1 && missing.length > 0) {
+    throw new ConfigError(
+      'WORKERS',
+      `WORKERS=${count} runs ${count} processes that must share their state: set REDIS_URL (feature history, label counts, rate limits, changes) and DATABASE_URL (PostgreSQL storage); missing ${missing.join(' and ')}`,
+    );
+  }
+  return count;
+}
+
 function databaseUrl(env: Env): string | undefined {
   const text = read(env, 'DATABASE_URL');
   if (text === undefined) return undefined;
@@ -345,6 +470,14 @@ function dataDir(env: Env, cwd: string): string | undefined {
   return text === undefined ? undefined : resolve(cwd, text);
 }
 
+function apiKeyFile(env: Env, cwd: string): string | undefined {
+  if (read(env, 'API_KEYS') !== undefined) return undefined;
+  const text = read(env, 'API_KEY_FILE');
+  if (text !== undefined) return resolve(cwd, text);
+  const data = dataDir(env, cwd);
+  return data === undefined ? undefined : join(data, 'api-key');
+}
+
 async function apiKeys(env: Env): Promise<HashedApiKey[] | null> {
   const text = read(env, 'API_KEYS');
   if (text === undefined) return null;
@@ -380,7 +513,121 @@ function demoRate(env: Env): number {
   return value;
 }
 
-function kafka(env: Env): ServerConfig['kafka'] {
+/** A PEM file's contents (read at start, so a wrong path fails at once, naming the variable). */
+function pemFile(env: Env, name: string): string | undefined {
+  const path = read(env, name);
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(name, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (!/-----BEGIN [A-Z0-9 ]+-----/.test(text)) throw new ConfigError(name, `${path} is not a PEM file`);
+  return text;
+}
+
+function certificate(env: Env, name: string): string | undefined {
+  const pem = pemFile(env, name);
+  if (pem === undefined) return undefined;
+  try {
+    new X509Certificate(pem);
+  } catch (error) {
+    throw new ConfigError(name, `${read(env, name)} holds no valid PEM certificate (${(error as Error).message})`);
+  }
+  return pem;
+}
+
+function kafkaTls(env: Env, protocol: KafkaSecurityProtocol): KafkaConfig['tls'] {
+  const names = ['KAFKA_TLS_CA', 'KAFKA_TLS_CERT', 'KAFKA_TLS_KEY', 'KAFKA_TLS_KEY_PASSWORD', 'KAFKA_TLS_SERVER_NAME'];
+  if (protocol !== 'SSL' && protocol !== 'SASL_SSL') {
+    const set = names.find((n) => read(env, n) !== undefined);
+    if (set)
+      throw new ConfigError(
+        set,
+        `is set, but KAFKA_SECURITY_PROTOCOL is ${protocol}: TLS settings need SSL or SASL_SSL`,
+      );
+    return undefined;
+  }
+  const ca = certificate(env, 'KAFKA_TLS_CA');
+  const cert = certificate(env, 'KAFKA_TLS_CERT');
+  const key = pemFile(env, 'KAFKA_TLS_KEY');
+  const keyPassword = read(env, 'KAFKA_TLS_KEY_PASSWORD');
+  if ((cert === undefined) !== (key === undefined))
+    throw new ConfigError(
+      cert === undefined ? 'KAFKA_TLS_CERT' : 'KAFKA_TLS_KEY',
+      'KAFKA_TLS_CERT and KAFKA_TLS_KEY go together',
+    );
+  if (cert !== undefined && key !== undefined) {
+    let privateKey;
+    try {
+      privateKey = createPrivateKey({ key, ...(keyPassword !== undefined ? { passphrase: keyPassword } : {}) });
+    } catch (error) {
+      const encrypted = /ENCRYPTED/.test(key);
+      throw new ConfigError(
+        encrypted ? 'KAFKA_TLS_KEY_PASSWORD' : 'KAFKA_TLS_KEY',
+        encrypted
+          ? `cannot decrypt KAFKA_TLS_KEY (${read(env, 'KAFKA_TLS_KEY')}): wrong or missing passphrase`
+          : `${read(env, 'KAFKA_TLS_KEY')} holds no valid private key (${(error as Error).message})`,
+      );
+    }
+    if (!new X509Certificate(cert).checkPrivateKey(privateKey))
+      throw new ConfigError('KAFKA_TLS_KEY', `${read(env, 'KAFKA_TLS_KEY')} is not the key of KAFKA_TLS_CERT`);
+  }
+  const serverName = read(env, 'KAFKA_TLS_SERVER_NAME');
+  if (serverName !== undefined && !/^[A-Za-z0-9.-]{1,253}$/.test(serverName))
+    throw new ConfigError('KAFKA_TLS_SERVER_NAME', `expected a host name, got "${serverName.slice(0, 40)}"`);
+  return {
+    ...(ca !== undefined ? { ca } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+    ...(keyPassword !== undefined ? { keyPassword } : {}),
+    ...(serverName !== undefined ? { serverName } : {}),
+  };
+}
+
+function kafkaSasl(env: Env, protocol: KafkaSecurityProtocol): KafkaConfig['sasl'] {
+  const names = ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'];
+  if (protocol !== 'SASL_PLAINTEXT' && protocol !== 'SASL_SSL') {
+    const set = names.find((n) => read(env, n) !== undefined);
+    if (set)
+      throw new ConfigError(
+        set,
+        `is set, but KAFKA_SECURITY_PROTOCOL is ${protocol}: SASL settings need SASL_PLAINTEXT or SASL_SSL`,
+      );
+    return undefined;
+  }
+  const mechanism = read(env, 'KAFKA_SASL_MECHANISM')?.toUpperCase();
+  if (mechanism === undefined || !(SASL_MECHANISMS as readonly string[]).includes(mechanism))
+    throw new ConfigError(
+      'KAFKA_SASL_MECHANISM',
+      `expected ${SASL_MECHANISMS.join(', ')} with KAFKA_SECURITY_PROTOCOL=${protocol}, got ${mechanism === undefined ? 'nothing' : `"${mechanism.slice(0, 40)}"`}`,
+    );
+  const username = read(env, 'KAFKA_SASL_USERNAME');
+  if (username === undefined)
+    throw new ConfigError('KAFKA_SASL_USERNAME', `required with KAFKA_SECURITY_PROTOCOL=${protocol}`);
+  // The password is taken as it is (not trimmed) and never echoed.
+  const password = env.KAFKA_SASL_PASSWORD;
+  if (password === undefined || password === '')
+    throw new ConfigError('KAFKA_SASL_PASSWORD', `required with KAFKA_SECURITY_PROTOCOL=${protocol}`);
+  return { mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username, password };
+}
+
+/** `<integer>s` or `<integer>m` within [minMs, maxMs]. */
+function timeout(env: Env, name: string, fallback: string, minMs: number, maxMs: number): number {
+  const text = read(env, name) ?? fallback;
+  const match = /^(\d{1,6})(ms|s|m)$/.exec(text);
+  const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : match[2] === 's' ? 1000 : 60_000) : NaN;
+  if (!(ms >= minMs && ms <= maxMs))
+    throw new ConfigError(
+      name,
+      `expected a duration from ${minMs / 1000}s to ${maxMs / 60_000}m (like 10s or 2m), got ${JSON.stringify(text.slice(0, 40))}`,
+    );
+  return ms;
+}
+
+/** The streaming pipeline's settings (the server, the stand-alone worker and the replay command). */
+export function loadKafkaConfig(env: Env = process.env): KafkaConfig {
   const brokers = (read(env, 'KAFKA_BROKERS') ?? '')
     .split(',')
     .map((b) => b.trim())
@@ -394,6 +641,13 @@ function kafka(env: Env): ServerConfig['kafka'] {
       throw new ConfigError(variable, `expected letters, digits, '.', '_' or '-', got "${text.slice(0, 40)}"`);
     return text;
   };
+  const protocol = (read(env, 'KAFKA_SECURITY_PROTOCOL') ?? 'PLAINTEXT').toUpperCase();
+  if (!(KAFKA_SECURITY_PROTOCOLS as readonly string[]).includes(protocol))
+    throw new ConfigError(
+      'KAFKA_SECURITY_PROTOCOL',
+      `expected ${KAFKA_SECURITY_PROTOCOLS.join(', ')}, got "${protocol.slice(0, 40)}"`,
+    );
+  const securityProtocol = protocol as KafkaSecurityProtocol;
   return {
     brokers,
     clientId: name('KAFKA_CLIENT_ID', 'fraudscore')!,
@@ -401,6 +655,11 @@ function kafka(env: Env): ServerConfig['kafka'] {
     replicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1, 1, 32),
     instanceId: name('KAFKA_INSTANCE_ID', undefined),
     explain: streamExplain(env, brokers.length > 0 ? 'alerts' : 'all'),
+    securityProtocol,
+    tls: kafkaTls(env, securityProtocol),
+    sasl: kafkaSasl(env, securityProtocol),
+    sessionTimeoutMs: timeout(env, 'KAFKA_SESSION_TIMEOUT', '10s', 6000, 30 * 60_000),
+    transactionTimeoutMs: timeout(env, 'KAFKA_TRANSACTION_TIMEOUT', '15s', 1000, 15 * 60_000),
   };
 }
 
@@ -449,11 +708,15 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
   const port = integer(env, 'PORT', 8000, 0, 65535);
   const rate = integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000);
   const openaiBase = read(env, 'OPENAI_BASE_URL');
+  const database = databaseUrl(env);
+  const shared = redis(env);
   return {
     port,
     host: host(env),
     bundle: bundle(env, options.cwd ?? process.cwd()),
-    databaseUrl: databaseUrl(env),
+    databaseUrl: database,
+    redis: shared,
+    workers: workers(env, { redis: shared !== undefined, database: database !== undefined }),
     dataDir: dataDir(env, options.cwd ?? process.cwd()),
     mlflow: mlflow(env),
     bundlePublicKey: read(env, 'BUNDLE_PUBLIC_KEY'),
@@ -465,6 +728,7 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     driftIntervalMs: duration(env, 'DRIFT_INTERVAL', '6h'),
     driftWindowMs: duration(env, 'DRIFT_WINDOW', read(env, 'DRIFT_INTERVAL') ?? '6h'),
     apiKeys: await apiKeys(env),
+    apiKeyFile: apiKeyFile(env, options.cwd ?? process.cwd()),
     corsOrigins: origins(env),
     rateLimitPerMinute: rate === 0 ? false : rate,
     openai: {
@@ -474,7 +738,7 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     },
     demo: boolean(env, 'DEMO', true),
     demoRate: demoRate(env),
-    kafka: kafka(env),
+    kafka: loadKafkaConfig(env),
     logLevel: logLevel(env),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     limits: {

@@ -7,7 +7,14 @@
 //   every id involved are as before;
 // - what is accepted and stored has finite features and meets the contract (amount ceiling, timestamp window, ids);
 // - idempotency: a 200 is what is stored for that id; a conflict names the id.
-import { createEdge, MemoryStorage, type EdgeApp, type ScoredTransaction, type Storage } from '@fraudscore/edge';
+import {
+  createEdge,
+  memoryHistory,
+  MemoryStorage,
+  type EdgeApp,
+  type ScoredTransaction,
+  type Storage,
+} from '@fraudscore/edge';
 import {
   amountProblem,
   createScorer,
@@ -101,7 +108,7 @@ async function backend(name: 'memory' | 'pglite'): Promise<Backend> {
   const unexpected: string[] = [];
   const edge = createEdge({
     model: scorer,
-    history,
+    history: memoryHistory(history),
     storage,
     clock,
     logger: { warn: () => {}, error: (event, fields) => void unexpected.push(`${event} ${JSON.stringify(fields)}`) },

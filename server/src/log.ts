@@ -17,12 +17,14 @@ export function createLogger(
   level: LogLevel = 'info',
   write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
   clock: () => number = Date.now,
+  /** Fields on every line (e.g. the worker's slot when WORKERS processes log to one stream). */
+  base: LogFields = {},
 ): Logger {
   const log =
     (at: Exclude<LogLevel, 'silent'>) =>
     (event: string, fields: LogFields = {}) => {
       if (RANK[at] < RANK[level]) return;
-      write(JSON.stringify({ time: new Date(clock()).toISOString(), level: at, event, ...fields }));
+      write(JSON.stringify({ time: new Date(clock()).toISOString(), level: at, event, ...base, ...fields }));
     };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

@@ -16,6 +16,10 @@
 //       after `lifecycle-cli.js promote` (its JSON line in FILE): reports the champion and, when the gate promoted,
 //       asks each running server to follow it now (POST /v1/models/reload with the admin key in OPS_API_KEY);
 //       servers not named follow the alias at their next MLFLOW_POLL_INTERVAL
+//   node server/dist/ops-cli.js load-history [--replace]
+//       with REDIS_URL: fills the shared feature history (and the label counts) from storage's retention window, for
+//       the model's feature spec: once when moving a deployment to shared state, or after a model with another spec;
+//       idempotent (transactions already there are kept); --replace deletes what is under REDIS_PREFIX first
 // One JSON line on stdout. Exit codes: 0 done (drift above the threshold is an outcome), 2 bad configuration or
 // usage, 1 anything else (storage, MLflow or Alertmanager unreachable: the scheduler retries).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,17 +35,20 @@ import {
   type Storage,
 } from '@fraudscore/edge';
 import { directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
+import { CSV_COLUMNS } from '@fraudscore/simulator';
 import { ConfigError, loadConfig, type ServerConfig } from './config.js';
 import { MlflowClient } from './mlflow/client.js';
 import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager, type ActiveModel } from './models/manager.js';
 import { openConfiguredStorage } from './server.js';
+import { RedisConnection, RedisHistory, RedisLabelStats } from './redis/index.js';
 
 const USAGE = [
   'usage: ops-cli.js export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
   '       ops-cli.js training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]',
   '       ops-cli.js drift-check --window DURATION [--alertmanager URL] [--threshold PSI]',
   '       ops-cli.js deploy --decision FILE [--server URL]...',
+  '       ops-cli.js load-history [--replace]',
 ].join('\n');
 
 export class UsageError extends Error {}
@@ -63,17 +70,8 @@ export function parseInstant(text: string, now: number): number {
   return ms;
 }
 
-export const HANDBOOK_COLUMNS = [
-  'TRANSACTION_ID',
-  'TX_DATETIME',
-  'CUSTOMER_ID',
-  'TERMINAL_ID',
-  'TX_AMOUNT',
-  'TX_TIME_SECONDS',
-  'TX_TIME_DAYS',
-  'TX_FRAUD',
-  'TX_FRAUD_SCENARIO',
-] as const;
+/** The handbook's CSV columns, as the simulator writes them. */
+export const HANDBOOK_COLUMNS = CSV_COLUMNS;
 /** The optional column fraudmodels reads as the time each label became known (models/README.md, input data). */
 export const KNOWN_AT_COLUMN = 'TX_FRAUD_KNOWN_AT';
 const EXPORT_HEADER = [...HANDBOOK_COLUMNS, KNOWN_AT_COLUMN].join(',');
@@ -357,6 +355,7 @@ export async function run(
       'training-set': [['--data', '--out', '--min-days'], []],
       'drift-check': [['--window', '--alertmanager', '--threshold'], []],
       deploy: [['--decision', '--server'], []],
+      'load-history': [[], ['--replace']],
     };
     const spec = specs[argv[0] ?? ''];
     if (!spec) throw new UsageError(`unknown command ${argv[0] ?? '(none)'}`);
@@ -381,6 +380,8 @@ export async function run(
         return trainingSet(args, out);
       case 'drift-check':
         return await driftCheck(args, config, out, now);
+      case 'load-history':
+        return await loadHistory(args, config, out, now());
       default:
         return await deploy(args, config, env, out);
     }
@@ -489,6 +490,79 @@ async function driftCheck(
     );
     return 0;
   } finally {
+    await storage.close();
+  }
+}
+
+async function loadHistory(
+  args: Args,
+  config: ServerConfig,
+  out: (line: string) => void,
+  now: number,
+): Promise<number> {
+  if (!config.redis)
+    throw new UsageError('REDIS_URL is not set: load-history fills the shared feature history in Redis');
+  const started = performance.now();
+  const storage = await openConfiguredStorage(config);
+  const connection = new RedisConnection({ url: config.redis.url, commandTimeoutMs: 30_000 });
+  try {
+    await connection.connect();
+    const problem = connection.problem();
+    if (problem) throw new Error(problem);
+    const { model } = await activeModel(config, storage.storage);
+    const history = new RedisHistory(connection, model.spec, { prefix: config.redis.prefix, clock: () => now });
+    const labels = new RedisLabelStats(connection, { prefix: config.redis.prefix });
+    if (args.switches.has('--replace')) await history.clear();
+    // Oldest first, as they were scored; each with its label as storage has it.
+    const records = (await listAll(storage.storage, { from: now - history.retentionMs })).reverse();
+    let added = 0;
+    for (let i = 0; i < records.length; i += 1000) {
+      const chunk = records.slice(i, i + 1000);
+      // Storage is the truth: an id the history holds with other content (a request that was never stored) is replaced.
+      const flags = await history.addMany(
+        chunk.map((r) => ({ ...r.transaction, label: r.label ? (r.label.label === 'fraud' ? 1 : 0) : null })),
+        { replace: true },
+      );
+      added += flags.filter(Boolean).length;
+      // Already there: labels set since are brought up to date (the commands of a chunk go in one pipeline).
+      await Promise.all(
+        chunk.flatMap((r, k) =>
+          !flags[k] && r.label ? [history.setLabel(r.id, r.label.label === 'fraud' ? 1 : 0)] : [],
+        ),
+      );
+    }
+    const labelled = records.filter((r) => r.label !== null).sort((a, b) => a.label!.at.localeCompare(b.label!.at));
+    for (let i = 0; i < labelled.length; i += 1000) {
+      await Promise.all(
+        labelled.slice(i, i + 1000).map((r) =>
+          labels.record(
+            {
+              id: r.id,
+              label: r.label!.label,
+              probability: r.probability,
+              threshold: r.threshold,
+              blocked: r.shouldBlock,
+            },
+            Date.parse(r.label!.at),
+          ),
+        ),
+      );
+    }
+    await model.scorer.dispose();
+    out(
+      JSON.stringify({
+        transactions: records.length,
+        added,
+        labels: labelled.length,
+        stored: await history.size(),
+        prefix: config.redis.prefix,
+        window: { from: new Date(now - history.retentionMs).toISOString(), to: new Date(now).toISOString() },
+        ms: Math.round(performance.now() - started),
+      }),
+    );
+    return 0;
+  } finally {
+    await connection.close();
     await storage.close();
   }
 }

@@ -1,5 +1,5 @@
 // The server over real HTTP on loopback: start on port 0 with a generated key, the demo stream, graceful shutdown.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -136,6 +136,10 @@ describe('server', () => {
 
       const second = await start(env);
       const key2 = second.generatedKey!;
+      // The generated key is kept in DATA_DIR/api-key (owner only), so the key printed before still works.
+      expect(key2).toBe(key1);
+      expect(second.keyFile).toBe(join(dir, 'api-key'));
+      expect(statSync(join(dir, 'api-key')).mode & 0o777).toBe(0o600);
       const after = (await (
         await post(`${second.url}/v1/score`, { ...tx('probe-2'), customerId: 'c-9' }, key2)
       ).json()) as ScoredTransaction;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import {
+  CONTENT_TYPE,
   createEdge,
   createFraudMetrics,
   createLlmExplainer,
@@ -12,17 +13,22 @@ import {
   hashApiKey,
   memoryCache,
   MemoryDriftHistory,
+  memoryHistory,
   restoreState,
   type DriftHistory,
   type EdgeApp,
+  type EdgeChange,
   type EdgeConfig,
   type HashedApiKey,
+  type ModelLifecycle,
   type SecurityOptions,
+  type ServerHistory,
   type Storage,
 } from '@fraudscore/edge';
 import { directorySource, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
 import { join } from 'node:path';
 import { REPO_ROOT, type ServerConfig } from './config.js';
+import { readOrCreateApiKey } from './api-key-file.js';
 import { staticFiles } from './static.js';
 import { createDemo, type Demo, type DemoOptions } from './demo.js';
 import { errorFields, redactPath, silentLogger, type Logger } from './log.js';
@@ -33,6 +39,9 @@ import { MlflowLifecycle } from './mlflow/lifecycle.js';
 import { loadModel, ModelManager } from './models/manager.js';
 import { startPipeline, type Pipeline, type PipelineOptions } from './kafka/index.js';
 import { rawMessage, TOPICS } from './kafka/messages.js';
+import { SharedState, type ChangeChannel, type SharedChange } from './redis/index.js';
+import { hostname } from 'node:os';
+import { workerMetrics } from './cluster-metrics.js';
 
 /** Storage with an optional close (flush) for shutdown. */
 export interface HostStorage {
@@ -56,6 +65,14 @@ export interface StartOptions {
   dashboardDir?: string | false;
   /** Stream processor tuning (tests): retries, degraded reporting. */
   stream?: Pick<PipelineOptions, 'processor'>;
+  /** This process's place among WORKERS (main.ts); absent: the only process. */
+  worker?: WorkerSlot;
+}
+
+/** One of WORKERS processes: slot 1..count (stable across restarts of that slot). */
+export interface WorkerSlot {
+  index: number;
+  count: number;
 }
 
 export interface RunningServer {
@@ -73,8 +90,12 @@ export interface RunningServer {
   kafka: Pipeline;
   /** The drift snapshot schedule (runOnce takes one now). */
   drift: DriftScheduler;
-  /** The admin key generated because API_KEYS was unset (only in memory; printed once by main). */
+  /** The admin key generated because API_KEYS was unset (kept in config.apiKeyFile if set; printed by main). */
   generatedKey: string | undefined;
+  /** With REDIS_URL: the state shared with the other replicas and workers. */
+  shared: SharedState | undefined;
+  /** Where generatedKey is kept across restarts; undefined: in memory only. */
+  keyFile: string | undefined;
   /** Requests being handled right now. */
   inFlight(): number;
   /** Stop accepting, drain in-flight requests (up to config.shutdownTimeoutMs), stop the demo, close storage. */
@@ -96,24 +117,51 @@ function bundleSource(bundle: string): BundleSource {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? Date.now;
+  const slot = options.worker;
 
-  // The configured bundle first; with MLflow the registry's champion replaces it below when it loads.
+  // The configured bundle first; with MLflow the registry's champion replaces it below when it loads. In one process
+  // the scorer keeps the feature history in memory; with REDIS_URL every process scores against the shared one.
   const initial = await loadModel(
     bundleSource(config.bundle),
     { kind: 'bundle', location: config.bundle },
     {
-      history: (spec) => new MemoryHistoryStore(spec, { clock }),
+      history: config.redis ? false : (spec) => new MemoryHistoryStore(spec, { clock }),
       publicKey: config.bundlePublicKey,
       clock,
     },
   );
-  const history = initial.scorer.history as MemoryHistoryStore;
-  const models = new ModelManager(initial, { history, publicKey: config.bundlePublicKey, clock });
+  const memory = config.redis ? undefined : (initial.scorer.history as MemoryHistoryStore);
+  const models = new ModelManager(initial, {
+    history: memory ?? false,
+    publicKey: config.bundlePublicKey,
+    clock,
+  });
+  let redisLogged = false;
+  const shared =
+    config.redis &&
+    (await SharedState.open({
+      url: config.redis.url,
+      prefix: config.redis.prefix,
+      spec: initial.spec,
+      clock,
+      onError: (error) => {
+        // Once per outage: the client retries every second meanwhile.
+        if (redisLogged) return;
+        redisLogged = true;
+        logger.warn('redis.unreachable', errorFields(error));
+      },
+    }));
+  shared?.connection.client.on('ready', () => {
+    if (redisLogged) logger.info('redis.back', {});
+    redisLogged = false;
+  });
+  const history: ServerHistory = shared ? shared.scoringHistory() : memoryHistory(memory!);
 
   let keys: HashedApiKey[];
   let generatedKey: string | undefined;
   if (config.apiKeys === null) {
-    generatedKey = generateApiKey();
+    generatedKey =
+      config.apiKeyFile === undefined ? generateApiKey() : (await readOrCreateApiKey(config.apiKeyFile)).key;
     keys = [await hashApiKey(generatedKey, ['admin'])];
   } else {
     keys = config.apiKeys;
@@ -121,7 +169,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const security: SecurityOptions = {
     keys,
     origins: config.corsOrigins,
-    rateLimit: config.rateLimitPerMinute === false ? false : { limit: config.rateLimitPerMinute, windowMs: 60_000 },
+    // With shared state every process draws from the same bucket per key (the limit does not multiply).
+    rateLimit:
+      config.rateLimitPerMinute === false
+        ? false
+        : {
+            limit: config.rateLimitPerMinute,
+            windowMs: 60_000,
+            ...(shared ? { store: shared.rateLimit } : {}),
+          },
   };
 
   const opened = options.storage ?? (await openConfiguredStorage(config));
@@ -129,15 +185,25 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const edgeConfig: EdgeConfig = {};
   const lastChange = (await opened.storage.thresholdChanges()).at(-1);
   if (lastChange) edgeConfig.threshold = lastChange.to;
-  // The feature history and label statistics live only in storage across restarts: rebuild them before serving.
-  const restoreStarted = performance.now();
-  const restored = await restoreState({ storage: opened.storage, history, now: clock() });
-  logger.info('state.restored', {
-    transactions: restored.transactions,
-    labels: restored.labels,
-    ms: Math.round(performance.now() - restoreStarted),
+  // In one process the feature history and label statistics live only in storage across restarts: rebuild them
+  // before serving. With shared state they live in Redis: nothing to replay, however much is stored.
+  let labelStats;
+  if (memory) {
+    const restoreStarted = performance.now();
+    const restored = await restoreState({ storage: opened.storage, history: memory, now: clock() });
+    labelStats = restored.labelStats;
+    logger.info('state.restored', {
+      transactions: restored.transactions,
+      labels: restored.labels,
+      ms: Math.round(performance.now() - restoreStarted),
+    });
+  }
+  const metrics = createFraudMetrics({
+    clock,
+    startTime: clock(),
+    ...(labelStats ? { labelStats } : {}),
+    ...(shared ? { labels: shared.labels } : {}),
   });
-  const metrics = createFraudMetrics({ clock, startTime: clock(), labelStats: restored.labelStats });
   const driftHistory = opened.driftHistory ?? new MemoryDriftHistory();
   const lastSnapshot = (await driftHistory.list()).at(-1);
   if (lastSnapshot) metrics.recordDrift(lastSnapshot);
@@ -156,11 +222,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       windowMs: config.promotion.windowMs,
       minLabels: config.promotion.minLabels,
     });
+  // A change made here reaches the other processes over the shared state's channel (applied below when they make one).
+  const channel: { changes: ChangeChannel | undefined } = { changes: undefined };
+  const announce = async (change: EdgeChange | SharedChange): Promise<void> => {
+    try {
+      await channel.changes?.publish(change);
+    } catch (error) {
+      // The change is recorded and in force here; the others re-read it when they resubscribe.
+      logger.warn('changes.publish_failed', { kind: change.kind, ...errorFields(error) });
+    }
+  };
   // The stream starts after the app: /health asks it through this reference.
   const stream: { pipeline?: Pipeline } = {};
   const edge = createEdge({
     model: () => models.active().scorer,
     history,
+    ...(shared ? { announce } : {}),
     storage: opened.storage,
     clock,
     security,
@@ -169,7 +246,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     driftHistory,
     limits: config.limits,
     logger,
-    degraded: () => stream.pipeline?.processor.problems() ?? [],
+    // The shared state unreachable, or the stream's batches failing in a row.
+    degraded: () => [...(shared ? shared.problems() : []), ...(stream.pipeline?.processor.problems() ?? [])],
     explainer: createLlmExplainer({
       apiKey: config.openai.apiKey,
       baseURL: config.openai.baseUrl,
@@ -179,7 +257,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     }),
     driftReference: () => models.active().reference,
     bundle: (version) => models.bundle(version),
-    ...(lifecycle && mlflowClient ? { lifecycle, registry: new MlflowBridge(mlflowClient) } : {}),
+    ...(lifecycle && mlflowClient
+      ? { lifecycle: shared ? announcing(lifecycle, announce) : lifecycle, registry: new MlflowBridge(mlflowClient) }
+      : {}),
   });
   // Follow the registry's champion: now, then every MLFLOW_POLL_INTERVAL. Failures leave the current model serving.
   const follow = async (): Promise<void> => {
@@ -205,21 +285,60 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const monitor = edge.drift!;
   const baseline = await monitor.restore();
   logger.info('drift.baseline', { source: baseline.source, set_at: baseline.setAt });
+  /** The newest kept snapshot feeds this process's drift gauges (another replica may have taken it). */
+  const showLatestSnapshot = async (): Promise<void> => {
+    const latest = (await driftHistory.list({ from: clock() - 2 * config.driftIntervalMs })).at(-1);
+    if (latest) metrics.recordDrift(latest);
+  };
   const drift = new DriftScheduler({
-    check: () => monitor.check(config.driftWindowMs),
+    // With shared state, one process per interval takes the snapshot (every replica's scheduler ticks).
+    check: async () => {
+      if (shared && !(await shared.takeTurn('drift-snapshot', config.driftIntervalMs * 0.9))) {
+        await showLatestSnapshot();
+        return (await driftHistory.list()).at(-1) ?? monitor.check(config.driftWindowMs);
+      }
+      return monitor.check(config.driftWindowMs);
+    },
     intervalMs: config.driftIntervalMs,
     onError: (error) => logger.warn('drift.snapshot_failed', errorFields(error)),
   });
   drift.start();
+  // What the other processes change, applied here; after a (re)subscription every setting is read again from storage.
+  channel.changes = await shared?.listen({
+    onChange: async (change) => {
+      if (change.kind === 'threshold') edgeConfig.threshold = change.threshold;
+      else if (change.kind === 'drift-baseline') await monitor.restore();
+      else if (change.kind === 'drift-snapshot') await showLatestSnapshot();
+      else if (change.kind === 'model') await follow();
+      logger.info('changes.applied', { kind: change.kind });
+    },
+    resync: async () => {
+      const last = (await opened.storage.thresholdChanges()).at(-1);
+      if (last) edgeConfig.threshold = last.to;
+      await monitor.restore();
+      await showLatestSnapshot();
+    },
+    onError: (error) => logger.warn('changes.failed', errorFields(error)),
+  });
 
   let inFlight = 0;
+  // With WORKERS, a scrape of /metrics answers with every worker's metrics (labelled `worker`), not this one's alone.
+  const gatherMetrics =
+    slot && slot.count > 1
+      ? workerMetrics(async () => (await edge.app.fetch(new Request('http://worker/metrics'))).text())
+      : undefined;
   const dashboardDir = options.dashboardDir ?? join(REPO_ROOT, 'dashboard', 'dist');
   const dashboard = dashboardDir === false ? undefined : staticFiles(dashboardDir);
   const fetch = async (request: Request): Promise<Response> => {
     inFlight += 1;
     const started = performance.now();
     try {
-      const response = (await dashboard?.(request)) ?? (await edge.app.fetch(request));
+      const response =
+        gatherMetrics && request.method === 'GET' && new URL(request.url).pathname === '/metrics'
+          ? new Response(await gatherMetrics(), {
+              headers: { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' },
+            })
+          : ((await dashboard?.(request)) ?? (await edge.app.fetch(request)));
       logger.debug('http.request', {
         method: request.method,
         path: redactPath(new URL(request.url).pathname),
@@ -242,7 +361,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const url = `http://${urlHost}:${port}`;
 
   const kafka = await startPipeline({
-    kafka: config.kafka,
+    // Workers join one consumer group; each needs its own transactional id, the same across its restarts.
+    kafka:
+      slot && slot.count > 1
+        ? { ...config.kafka, instanceId: `${config.kafka.instanceId ?? hostname()}-w${slot.index}` }
+        : config.kafka,
     service: edge.service,
     registry: edge.metrics.registry,
     logger,
@@ -253,21 +376,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   stream.pipeline = kafka;
   // The demo feeds the stream (transactions_raw: in process, or the Kafka cluster) like a bank's channels would;
   // it learns the scores from the bus, as every scored transaction is published there.
-  const demo = config.demo
-    ? createDemo({
-        ...options.demo,
-        service: edge.service,
-        rate: config.demoRate,
-        logger,
-        clock,
-        bus: edge.bus,
-        submit: (txs) =>
-          kafka.publisher.send(
-            TOPICS.raw,
-            txs.map((tx) => ({ key: tx.customerId, value: JSON.stringify(rawMessage({ ...tx })) })),
-          ),
-      })
-    : undefined;
+  const demo =
+    config.demo && (slot?.index ?? 1) === 1
+      ? createDemo({
+          ...options.demo,
+          service: edge.service,
+          rate: config.demoRate,
+          logger,
+          clock,
+          bus: edge.bus,
+          submit: (txs) =>
+            kafka.publisher.send(
+              TOPICS.raw,
+              txs.map((tx) => ({ key: tx.customerId, value: JSON.stringify(rawMessage({ ...tx })) })),
+            ),
+        })
+      : undefined;
   demo?.start();
 
   let closing: Promise<void> | undefined;
@@ -307,6 +431,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     } catch (error) {
       logger.error('shutdown.storage_close_failed', errorFields(error));
     }
+    await shared?.close();
     await models.active().scorer.dispose();
     logger.info('shutdown.finished', { ms: Math.round(performance.now() - started) });
   }
@@ -315,7 +440,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     url,
     model_version: models.active().scorer.model.version,
     storage: opened.kind,
-    demo: config.demo,
+    shared: shared ? shared.describe() : 'in process',
+    demo: demo !== undefined,
     keys: keys.length,
     key_generated: generatedKey !== undefined,
   });
@@ -332,7 +458,31 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     kafka,
     drift,
     generatedKey,
+    shared: shared || undefined,
+    keyFile: generatedKey === undefined ? undefined : config.apiKeyFile,
     inFlight: () => inFlight,
     close: () => (closing ??= close()),
+  };
+}
+
+/** The lifecycle, telling the other processes when the model serving here changed (they follow the registry then). */
+function announcing(lifecycle: ModelLifecycle, announce: (change: SharedChange) => Promise<void>): ModelLifecycle {
+  return {
+    status: () => lifecycle.status(),
+    async reload() {
+      const outcome = await lifecycle.reload();
+      if (outcome.changed) await announce({ kind: 'model' });
+      return outcome;
+    },
+    async promote(by) {
+      const outcome = await lifecycle.promote(by);
+      if (outcome.decision === 'promoted') await announce({ kind: 'model' });
+      return outcome;
+    },
+    async rollback(by) {
+      const outcome = await lifecycle.rollback(by);
+      await announce({ kind: 'model' });
+      return outcome;
+    },
   };
 }

@@ -24,7 +24,9 @@ export interface DriftMonitorOptions {
   clock: () => number;
   drift?: DriftOptions;
   /** Called with every kept snapshot (e.g. FraudMetrics.recordDrift). */
-  onSnapshot?: (snapshot: DriftSnapshot) => void;
+  onSnapshot?: (snapshot: DriftSnapshot) => unknown;
+  /** Called after a baseline change is recorded (other replicas then restore() it). */
+  onBaseline?: () => unknown;
   /** A window baseline needs at least this many scored transactions (default 500). */
   minBaselineRows?: number;
 }
@@ -92,7 +94,7 @@ export class DriftMonitor {
   async check(windowMs: number): Promise<DriftSnapshot> {
     const snapshot = await this.snapshot(windowMs);
     await this.options.history.append(snapshot);
-    this.options.onSnapshot?.(snapshot);
+    await this.options.onSnapshot?.(snapshot);
     return snapshot;
   }
 
@@ -115,6 +117,7 @@ export class DriftMonitor {
     // Recorded first: a baseline that could not be recorded is not applied.
     await this.options.history.appendBaseline(baseline);
     this.latest = baseline;
+    await this.options.onBaseline?.();
     return this.info();
   }
 
@@ -132,6 +135,7 @@ export class DriftMonitor {
     };
     await this.options.history.appendBaseline(reset);
     this.latest = reset;
+    await this.options.onBaseline?.();
     return this.info();
   }
 

@@ -124,18 +124,18 @@ describe('fraud metrics', () => {
   it('maintains the false-positive rate and the daily accuracy from labels', () => {
     let now = Date.parse('2026-03-20T23:00:00Z');
     const m = createFraudMetrics({ clock: () => now, startTime: now });
-    m.recordLabel({ label: 'legitimate', probability: 0.8, threshold: 0.5, blocked: true }); // FP, wrong
-    m.recordLabel({ label: 'fraud', probability: 0.9, threshold: 0.5, blocked: true }); // TP, right
-    m.recordLabel({ label: 'fraud', probability: 0.95, threshold: 0.5, blocked: true }); // TP, right
-    m.recordLabel({ label: 'legitimate', probability: 0.1, threshold: 0.5, blocked: false }); // TN, right
-    m.recordLabel({ label: 'fraud', probability: 0.5, threshold: 0.5, blocked: false }); // at the threshold = fraud, right
+    void m.recordLabel({ label: 'legitimate', probability: 0.8, threshold: 0.5, blocked: true }); // FP, wrong
+    void m.recordLabel({ label: 'fraud', probability: 0.9, threshold: 0.5, blocked: true }); // TP, right
+    void m.recordLabel({ label: 'fraud', probability: 0.95, threshold: 0.5, blocked: true }); // TP, right
+    void m.recordLabel({ label: 'legitimate', probability: 0.1, threshold: 0.5, blocked: false }); // TN, right
+    void m.recordLabel({ label: 'fraud', probability: 0.5, threshold: 0.5, blocked: false }); // at the threshold = fraud, right
     let text = m.registry.render();
     expect(text).toContain('false_positive_rate 0.3333333333333333\n');
     expect(text).toContain('model_accuracy_daily 0.8\n');
     now = Date.parse('2026-03-21T01:00:00Z'); // a new UTC day: no accuracy until labels arrive
     text = m.registry.render();
     expect(text).not.toMatch(/^model_accuracy_daily /m);
-    m.recordLabel({ label: 'legitimate', probability: 0.7, threshold: 0.5, blocked: true });
+    void m.recordLabel({ label: 'legitimate', probability: 0.7, threshold: 0.5, blocked: true });
     text = m.registry.render();
     expect(text).toContain('model_accuracy_daily 0\n');
     expect(text).toContain('false_positive_rate 0.5\n');

@@ -4,12 +4,12 @@
 // registry.addCollector.
 import type { RiskLevel } from '@fraudscore/sdk';
 import {
-  applyLabel,
   dailyAccuracy,
-  EMPTY_LABEL_STATS,
   falsePositiveRate,
+  memoryLabelStats,
   type LabelOutcome,
   type LabelStats,
+  type LabelStatsStore,
 } from './labels.js';
 import { Registry, type Counter, type Gauge, type Histogram } from './registry.js';
 
@@ -44,8 +44,10 @@ export interface FraudMetricsOptions {
   startTime: number;
   /** A registry to add the metrics to (default: a new one). */
   registry?: Registry;
-  /** Counts to start from (e.g. rebuilt from storage at start-up). */
+  /** Counts to start from (e.g. rebuilt from storage at start-up) for the in-process counts. */
   labelStats?: LabelStats;
+  /** Where label counts live instead (a store shared by replicas); its counts are read at each refresh(). */
+  labels?: LabelStatsStore;
 }
 
 export interface FraudMetrics {
@@ -57,8 +59,10 @@ export interface FraudMetrics {
   readonly scoreDrift: Gauge;
   readonly modelInfo: Gauge;
   recordScore(record: ScoreRecord): void;
-  /** `at`: when the analyst labelled it, epoch ms (default now). */
-  recordLabel(outcome: LabelOutcome, at?: number): void;
+  /** `at`: when the analyst labelled it, epoch ms (default now). Resolves once a shared store has counted it. */
+  recordLabel(outcome: LabelOutcome, at?: number): Promise<void>;
+  /** Reads the label counts from their store (before a scrape); a store that cannot be read keeps the last ones. */
+  refresh(): Promise<void>;
   recordDrift(snapshot: DriftScores): void;
   /** Mark `version` as the active model (model_info{version} 1; any previous version's series is dropped). */
   setModel(version: string): void;
@@ -68,7 +72,11 @@ export interface FraudMetrics {
 export function createFraudMetrics(options: FraudMetricsOptions): FraudMetrics {
   const { clock, startTime } = options;
   const registry = options.registry ?? new Registry();
-  let stats: LabelStats = options.labelStats ?? EMPTY_LABEL_STATS;
+  const local = memoryLabelStats(options.labelStats);
+  const shared = options.labels;
+  // The gauges read synchronously: the process's own counts, or the last counts refresh() read from a shared store.
+  let fetched: LabelStats = local.read();
+  const stats = (): LabelStats => (shared ? fetched : local.read());
 
   const latency = registry.histogram({
     name: 'fraud_detection_latency_seconds',
@@ -97,12 +105,12 @@ export function createFraudMetrics(options: FraudMetricsOptions): FraudMetrics {
   registry.gauge({
     name: 'false_positive_rate',
     help: 'Share of labelled blocked transactions that were labelled legitimate.',
-    collect: () => falsePositiveRate(stats),
+    collect: () => falsePositiveRate(stats()),
   });
   registry.gauge({
     name: 'model_accuracy_daily',
     help: "Share of today's (UTC) labels that the prediction at the threshold agreed with.",
-    collect: () => dailyAccuracy(stats, clock()),
+    collect: () => dailyAccuracy(stats(), clock()),
   });
   const modelInfo = registry.gauge({
     name: 'model_info',
@@ -129,7 +137,19 @@ export function createFraudMetrics(options: FraudMetricsOptions): FraudMetrics {
       predictions.inc({ risk_level: riskLevel, blocked: blocked ? 'true' : 'false' });
     },
     recordLabel(outcome, at = clock()) {
-      stats = applyLabel(stats, outcome, at);
+      if (!shared) {
+        local.record(outcome, at);
+        return Promise.resolve();
+      }
+      return Promise.resolve(shared.record(outcome, at));
+    },
+    async refresh() {
+      if (!shared) return;
+      try {
+        fetched = await shared.read();
+      } catch {
+        // Unreachable for now: the last counts stay (the outage shows in /health).
+      }
     },
     recordDrift(snapshot) {
       for (const [feature, { psi }] of Object.entries(snapshot.features)) {
@@ -143,6 +163,6 @@ export function createFraudMetrics(options: FraudMetricsOptions): FraudMetrics {
       modelInfo.reset();
       modelInfo.set(1, { version });
     },
-    labelStats: () => stats,
+    labelStats: stats,
   };
 }

@@ -7,6 +7,8 @@
 export type Label = 'fraud' | 'legitimate';
 
 export interface LabelOutcome {
+  /** The labelled transaction: a shared store counts each transaction once (a later label replaces its earlier one). */
+  id?: string;
   label: Label;
   /** The model's probability for the labelled transaction. */
   probability: number;
@@ -38,17 +40,26 @@ export const EMPTY_LABEL_STATS: LabelStats = Object.freeze({
 /** The UTC calendar day of an epoch-millisecond time. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
+/** What one label adds to the counts (0 or 1 each): blocked, blocked and legitimate, prediction agreed. */
+export function labelCounts(outcome: LabelOutcome): { blocked: number; blockedLegitimate: number; correct: number } {
+  const predictedFraud = outcome.probability >= outcome.threshold;
+  return {
+    blocked: outcome.blocked ? 1 : 0,
+    blockedLegitimate: outcome.blocked && outcome.label === 'legitimate' ? 1 : 0,
+    correct: predictedFraud === (outcome.label === 'fraud') ? 1 : 0,
+  };
+}
+
 /**
  * The counts after one more label, given at `at` (the analyst's time). A label of a later UTC day starts the daily
  * counts again; one of an earlier day (entered late) only changes the cumulative counts.
  */
 export function applyLabel(stats: LabelStats, outcome: LabelOutcome, at: number): LabelStats {
   const day = utcDay(at);
-  const predictedFraud = outcome.probability >= outcome.threshold;
-  const correct = predictedFraud === (outcome.label === 'fraud');
+  const counts = labelCounts(outcome);
   const cumulative = {
-    blockedLabelled: stats.blockedLabelled + (outcome.blocked ? 1 : 0),
-    blockedLegitimate: stats.blockedLegitimate + (outcome.blocked && outcome.label === 'legitimate' ? 1 : 0),
+    blockedLabelled: stats.blockedLabelled + counts.blocked,
+    blockedLegitimate: stats.blockedLegitimate + counts.blockedLegitimate,
   };
   if (stats.day !== null && day < stats.day) return { ...stats, ...cumulative };
   const sameDay = stats.day === day;
@@ -56,7 +67,7 @@ export function applyLabel(stats: LabelStats, outcome: LabelOutcome, at: number)
     ...cumulative,
     day,
     labelledToday: (sameDay ? stats.labelledToday : 0) + 1,
-    correctToday: (sameDay ? stats.correctToday : 0) + (correct ? 1 : 0),
+    correctToday: (sameDay ? stats.correctToday : 0) + counts.correct,
   };
 }
 
@@ -69,4 +80,29 @@ export function falsePositiveRate(stats: LabelStats): number | undefined {
 export function dailyAccuracy(stats: LabelStats, now: number): number | undefined {
   if (stats.day !== utcDay(now) || stats.labelledToday === 0) return undefined;
   return stats.correctToday / stats.labelledToday;
+}
+
+/**
+ * Where the label counts live: in the process (memoryLabelStats, the default) or shared by every replica (the
+ * server's Redis store, so false_positive_rate and model_accuracy_daily are the same whichever replica is scraped).
+ */
+export interface LabelStatsStore {
+  /** Counts one label given at `at` (epoch ms). */
+  record(outcome: LabelOutcome, at: number): void | Promise<void>;
+  /** The counts now. */
+  read(): LabelStats | Promise<LabelStats>;
+}
+
+/** The process's own counts, folded label by label (a label given again counts again, as before). */
+export function memoryLabelStats(initial: LabelStats = EMPTY_LABEL_STATS): {
+  record(outcome: LabelOutcome, at: number): void;
+  read(): LabelStats;
+} {
+  let stats = initial;
+  return {
+    record(outcome, at) {
+      stats = applyLabel(stats, outcome, at);
+    },
+    read: () => stats,
+  };
 }

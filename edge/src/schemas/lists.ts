@@ -1,6 +1,7 @@
 // GET /v1/transactions and /v1/alerts (list filters and paging) and GET /v1/stream (risk filter).
 import { RISK_LEVELS, type RiskLevel } from '@fraudscore/sdk';
-import { ALERT_LEVELS, decodeCursor, type ListQuery } from '../storage/index.js';
+import { ALERT_LEVELS } from '@fraudscore/sdk';
+import { decodeCursor, type ListQuery } from '../storage/index.js';
 import { fromNotAfterTo, timeRange } from './common.js';
 import { contractText } from './contract.js';
 import { scoredTransaction } from './transaction.js';

@@ -1,19 +1,22 @@
 // The scoring service: the one place the authoritative flow lives.
 // validate (the input contract, sdk/src/contract.ts, and the model's feature spec) → idempotency (same id and same
 // content: the stored result; different content: a conflict) → server-side history (every entity) → features → score
-// → SHAP top factors → tier and block → persist → publish. A failure after the scorer recorded transactions into the
-// history takes them out again: input that was not accepted teaches the history nothing. Labels update storage and
-// the history with the analyst's decision time, so terminal risk features read them (after the spec's delay, or
-// from that time on in windows over labels as known at scoring time).
+// → SHAP top factors → tier and block → persist → publish. The history is opened per batch (ServerHistory: one
+// process's memory, or a store shared by every replica and stream processor). A failure after the batch went into the
+// history takes it out again: input that was not accepted teaches the history nothing. After storing, the history
+// holds what storage holds under each id (a concurrent request may have stored other content first). Labels update
+// storage and the history with the analyst's decision time, so terminal risk features read them (after the spec's
+// delay, or from that time on in windows over labels as known at scoring time).
 import {
+  ALERT_LEVELS,
   contentFingerprint,
   differingFields,
   idProblem,
+  isAlert,
   resolveLimits,
   riskLevel,
   shouldBlock,
   ValidationError,
-  type HistoryStore,
   type InputLimits,
   type NormalizedTransaction,
   type ScoreResult,
@@ -21,11 +24,10 @@ import {
 } from '@fraudscore/sdk';
 import type { EventBus } from '../bus/index.js';
 import { ApiError, conflict, notFound } from '../errors.js';
+import { historyTransaction, type HistoryBatch, type ServerHistory } from './history.js';
 import { acknowledgeBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
 import {
-  ALERT_LEVELS,
   groupCalls,
-  isAlert,
   type DeviceScore,
   type LabelValue,
   type ScoredTransaction,
@@ -41,15 +43,16 @@ export interface EdgeConfig {
   threshold?: number;
 }
 
-/** The history the scorer reads and records into, with look-up and removal by id (the SDK's MemoryHistoryStore). */
-export type ServerHistory = HistoryStore & {
-  get(id: string): Readonly<NormalizedTransaction> | undefined;
-  remove(id: string): boolean;
-};
+/**
+ * A change made through this app that every other replica must apply too: the host forwards it (the server over
+ * Redis pub/sub) and applies the others' (config.threshold, DriftMonitor.restore, FraudMetrics.recordDrift).
+ */
+export type EdgeChange =
+  { kind: 'threshold'; threshold: number } | { kind: 'drift-baseline' } | { kind: 'drift-snapshot' };
 
 export interface ScoringServiceDeps {
-  /** The scorer must have been created with `history: <the same store as below>`. */
   model: ModelProvider;
+  /** The server-side feature history every batch is scored against (memoryHistory, or a shared store). */
   history: ServerHistory;
   storage: Storage;
   bus: EventBus;
@@ -215,14 +218,16 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
 
   /**
    * Scores the fresh items in order (each sees the ones before it) and stores them. If scoring or storing fails, the
-   * transactions the scorer recorded into the history are taken out again before the error goes on.
+   * transactions this batch put into the history are taken out again before the error goes on. Once stored, the
+   * history is brought to what storage holds for ids where they differ: another request (on this process or another)
+   * had put other content under the id first, and storage decided which content stands.
    */
   async function scoreFresh(
     items: readonly Prepared[],
     options: Pick<ScoreCallOptions, 'explain'>,
     scorer: Scorer,
   ): Promise<{ record: ScoredTransaction; created: boolean }[]> {
-    const added = items.filter((p) => history.get(p.id) === undefined).map((p) => p.id);
+    let opened: HistoryBatch | undefined;
     let results: ScoreResult[];
     let saved: { record: ScoredTransaction; created: boolean }[];
     try {
@@ -232,13 +237,30 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
           : (options.explain ?? true);
       results = await scorer.scoreBatch(
         items.map((p) => p.tx),
-        { explain, record: true, limits: { maxAmount: limits.maxAmount, timeWindow: false } },
+        {
+          explain,
+          record: true,
+          limits: { maxAmount: limits.maxAmount, timeWindow: false },
+          // Opened for exactly the transactions the scorer normalized, in order.
+          history: async (txs) => (opened = await history.open(txs)).view,
+        },
       );
       const scoredAt = new Date(clock()).toISOString();
       saved = await saveMany(items.map((p, k) => toRecord(p, results[k]!, scoredAt, scorer)));
     } catch (error) {
-      for (const id of added) history.remove(id);
+      const batch = opened as HistoryBatch | undefined;
+      if (batch && batch.added.length > 0) {
+        const added = new Set(batch.added);
+        // If this fails too (the shared store is down), the error that stopped the batch is the one to report; what
+        // stays behind is replaced when storage takes the id (held below), or ages out with the retention.
+        await history.remove(items.filter((p) => added.has(p.id)).map((p) => p.tx)).catch(() => undefined);
+      }
       throw error;
+    }
+    const held = new Set((opened as HistoryBatch | undefined)?.held ?? []);
+    for (const [k, { record }] of saved.entries()) {
+      if (held.has(items[k]!.id) || fingerprintOf(record) !== items[k]!.fingerprint)
+        await history.replace(historyTransaction(record));
     }
     // Timings of a batch cover the whole batch: the per-transaction latency is its average.
     const latencySeconds = (results[0]?.timings.totalMs ?? 0) / 1000 / items.length;
@@ -306,13 +328,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
           outcomes[i] = { ok: true, record, created };
           continue;
         }
-        // A concurrent request stored this id first, with other content: ours is the conflict. If our transaction
-        // went into the history, the stored one takes its place.
-        const mine = history.get(p.id);
-        if (mine && contentFingerprint(mine) === p.fingerprint) {
-          history.remove(p.id);
-          await history.add({ ...record.transaction, label: null });
-        }
+        // A concurrent request stored this id first, with other content: ours is the conflict (scoreFresh put the
+        // stored content in the history).
         outcomes[i] = { ok: false, id: p.id, error: conflict(p.id, differingFields(record.transaction, p.tx), 'id') };
       }
     }

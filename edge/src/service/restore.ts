@@ -4,11 +4,12 @@
 // one before it.
 import { applyLabel, EMPTY_LABEL_STATS, type LabelStats } from '../metrics/labels.js';
 import { listAll, type Storage } from '../storage/index.js';
-import type { ServerHistory } from './index.js';
+import type { MemoryHistoryStore } from '@fraudscore/sdk';
 
 export interface RestoreInput {
   storage: Storage;
-  history: ServerHistory;
+  /** The process's own history (a shared one is not restored: it outlives the process). */
+  history: MemoryHistoryStore;
   /** Epoch ms now: transactions newer than now - history.retentionMs are restored. */
   now: number;
 }

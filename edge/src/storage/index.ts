@@ -11,7 +11,8 @@ export type {
   ThresholdChange,
   TransactionLabel,
 } from './types.js';
-export { ALERT_LEVELS, isAlert } from './types.js';
+// The alert tiers live beside the risk tiers (@fraudscore/sdk's risk.ts); re-exported for the edge's users.
+export { ALERT_LEVELS, isAlert } from '@fraudscore/sdk';
 export { MemoryStorage, createMemoryStorage } from './memory.js';
 export { decodeCursor, encodeCursor, type CursorKey } from './cursor.js';
 export { groupCalls, type ManyFn } from './group.js';

@@ -57,11 +57,6 @@ export interface ScoredTransaction {
   acknowledged: Acknowledgement | null;
 }
 
-export const ALERT_LEVELS: readonly RiskLevel[] = ['HIGH', 'CRITICAL'];
-
-/** Whether a tier is an alert (HIGH or CRITICAL). */
-export const isAlert = (level: RiskLevel): boolean => ALERT_LEVELS.includes(level);
-
 export interface ListQuery {
   /** Only these risk levels (any when absent or empty). */
   riskLevels?: readonly RiskLevel[];

@@ -2,6 +2,7 @@
 // Tests pass the bundle source (the SDK node entry's directorySource) so this file stays web-standard.
 import { createScorer, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
 import { createEdge, type AppDeps, type EdgeApp } from '../app.js';
+import { memoryHistory } from '../service/history.js';
 
 export const FIXED_NOW = Date.parse('2026-03-20T12:00:00Z');
 
@@ -22,7 +23,7 @@ export async function createTestEdge(bundle: BundleSource, deps: Partial<AppDeps
     onWarning: () => {},
   });
   const history = scorer.history as MemoryHistoryStore;
-  const edge = createEdge({ model: scorer, history, clock, ...deps });
+  const edge = createEdge({ model: scorer, history: memoryHistory(history), clock, ...deps });
   return { ...edge, scorer, history, now };
 }
 

@@ -10,12 +10,12 @@ export async function run(
   seconds: number,
   print: (line: string) => void = console.log,
 ): Promise<Alert[]> {
-  const kafka = connect(brokers);
+  const connection = connect(brokers);
   const transactions = sampleTransactions(count);
   const ours = new Set(transactions.map((t) => t.id));
   const alerts: Alert[] = [];
   const stop = await readAlerts(
-    kafka,
+    connection,
     `kafka-producer-example-${Date.now()}`,
     (alert) => {
       if (!ours.has(alert.id)) return;
@@ -29,7 +29,7 @@ export async function run(
     },
     { fromBeginning: true },
   );
-  const publisher = await createPublisher(kafka);
+  const publisher = await createPublisher(connection);
   for (let i = 0; i < transactions.length; i += 500) await publisher.publish(transactions.slice(i, i + 500));
   await publisher.close();
   print(`published ${transactions.length} transactions; reading alerts for ${seconds} s`);

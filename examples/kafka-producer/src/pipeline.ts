@@ -1,8 +1,19 @@
 // The two ends of the fraudscore pipeline a bank's systems touch: publish transactions to `transactions_raw`
 // (JSON with a schema version, keyed by customer id so each customer's transactions stay in order) and read
 // `fraud_alerts` (HIGH and CRITICAL scores with their top three SHAP factors) as a read_committed consumer, so only
-// alerts of committed processor transactions are seen, each once.
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+// alerts of committed processor transactions are seen, each once. The client is @platformatic/kafka (maintained,
+// pure TypeScript); the workspace pins the same version as the server, with the server's patch of its read_committed
+// filtering (patches/ at the repository root).
+import {
+  Consumer,
+  FetchIsolationLevels,
+  MessagesStreamModes,
+  ProduceAcks,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+  type BaseOptions,
+} from '@platformatic/kafka';
 
 export const RAW_TOPIC = 'transactions_raw';
 export const ALERTS_TOPIC = 'fraud_alerts';
@@ -33,50 +44,64 @@ export interface Alert {
   }[];
 }
 
-export const connect = (brokers: string[], clientId = 'kafka-producer-example'): Kafka =>
-  new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING });
+/**
+ * Connection options for every client: the bootstrap brokers and a client id. A secured cluster adds `tls` (ca, cert,
+ * key, servername) and `sasl` ({ mechanism: 'SCRAM-SHA-512', username, password }) here.
+ */
+export const connect = (brokers: string[], clientId = 'kafka-producer-example'): BaseOptions => ({
+  clientId,
+  bootstrapBrokers: brokers,
+});
 
 /** An idempotent producer (no duplicates from its own retries), acks from all in-sync replicas. */
 export async function createPublisher(
-  kafka: Kafka,
+  connection: BaseOptions,
 ): Promise<{ publish(transactions: readonly Transaction[]): Promise<void>; close(): Promise<void> }> {
-  const producer: Producer = kafka.producer({
+  const producer = new Producer({
+    ...connection,
     idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
+    acks: ProduceAcks.ALL,
+    serializers: stringSerializers,
   });
-  await producer.connect();
   return {
     async publish(transactions) {
       await producer.send({
-        topic: RAW_TOPIC,
-        acks: -1,
         messages: transactions.map((transaction) => ({
+          topic: RAW_TOPIC,
           key: transaction.customerId,
           value: JSON.stringify({ schemaVersion: SCHEMA_VERSION, transaction }),
         })),
       });
     },
-    close: () => producer.disconnect(),
+    close: () => producer.close(),
   };
 }
 
 /** Calls onAlert for each alert (read_committed); returns a function that stops reading. */
 export async function readAlerts(
-  kafka: Kafka,
+  connection: BaseOptions,
   groupId: string,
   onAlert: (alert: Alert) => void,
   options: { fromBeginning?: boolean } = {},
 ): Promise<() => Promise<void>> {
-  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false });
-  await consumer.connect();
-  await consumer.subscribe({ topic: ALERTS_TOPIC, fromBeginning: options.fromBeginning ?? false });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      if (message.value) onAlert(JSON.parse(message.value.toString()) as Alert);
-    },
+  const consumer = new Consumer({
+    ...connection,
+    groupId,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    deserializers: stringDeserializers,
+    maxWaitTime: 500,
   });
-  return () => consumer.disconnect();
+  const stream = await consumer.consume({
+    topics: [ALERTS_TOPIC],
+    mode: options.fromBeginning ? MessagesStreamModes.EARLIEST : MessagesStreamModes.COMMITTED,
+  });
+  stream.on('data', (message) => {
+    if (message.value) onAlert(JSON.parse(message.value) as Alert);
+  });
+  return async () => {
+    await stream.close();
+    await consumer.close();
+  };
 }
 
 /** Sample card transactions: `count` over 200 customers and 400 terminals, a few of them unusually large. */

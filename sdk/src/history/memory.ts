@@ -13,6 +13,11 @@ export interface MemoryHistoryStoreOptions extends HistoryStoreOptions {
    * all traffic). A device passes DEVICE_ENTITIES: its own payments say nothing reliable about a terminal.
    */
   entities?: readonly string[];
+  /**
+   * Prune on its own, at most once per margin of clock time (default true). false: only prune() removes entries, for
+   * a short-lived copy such as a server's per-batch snapshot of a shared store, which must keep what it was given.
+   */
+  autoPrune?: boolean;
 }
 
 const EMPTY: HistorySlice = { entries: [], start: 0, end: 0 };
@@ -34,6 +39,7 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
   private readonly marginMs: number;
   private readonly clock: () => number;
   private nextPruneAt = -Infinity;
+  private readonly autoPrune: boolean;
 
   constructor(
     private readonly spec: CompiledSpec,
@@ -45,6 +51,7 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
     this.marginMs = options.marginMs ?? DAY_MS;
     this.retentionMs = retentionOf(spec, this.coveredEntities, this.marginMs);
     this.clock = options.clock ?? Date.now;
+    this.autoPrune = options.autoPrune ?? true;
   }
 
   /** How many transactions are stored. */
@@ -67,8 +74,20 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
       else entries.splice(upperBound(entries, 0, entries.length, entry.timestamp), 0, entry);
     }
     this.byId.set(entry.id, entry);
-    this.pruneNowAndThen();
+    if (this.autoPrune) this.pruneNowAndThen();
     return true;
+  }
+
+  /**
+   * Takes one entity value's timeline as a shared store returned it: sorted by timestamp, ties in arrival order, each
+   * entry already in storage form (an entry seen in several timelines is the same object). For a per-batch snapshot
+   * of a shared store; replaces what this value held, and the array becomes the store's.
+   */
+  seed(entity: string, value: string, entries: readonly HistoryEntry[]): void {
+    const timeline = this.timelines.get(entity);
+    if (timeline === undefined) throw new ValidationError('entity', `${entity} is not covered by this store`);
+    timeline.set(value, entries as Entry[]);
+    for (const entry of entries) this.byId.set(entry.id, entry as Entry);
   }
 
   select(entity: string, value: string, fromExclusive: number, toInclusive: number): HistorySlice {

@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createInProcessEventBus, createScoringService, Registry } from '@fraudscore/edge';
+import { createInProcessEventBus, createScoringService, memoryHistory, Registry } from '@fraudscore/edge';
 import { amountProblem, createScorer, directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
 import fc from 'fast-check';
 import { defaultPools, hostileRawMessage } from '../../test-support/hostile.js';
@@ -15,49 +15,53 @@ import { startKafka, type TestKafka } from '../../test-support/kafka.js';
 import { DEFAULT_BUNDLE } from '../config.js';
 import { openStorage } from '../storage/index.js';
 import {
-  createKafka,
+  clientOptions,
   ensureTopics,
   kafkaPublisher,
   startPipeline,
   TOPICS,
   type AlertMessage,
   type DlqMessage,
+  type KafkaConnection,
   type ScoredMessage,
 } from './index.js';
 import { createStandaloneScoring } from './standalone.js';
-import { POISON_REASONS, poisonMessages, rawTransactions, type RawRecord } from './testing.js';
+import {
+  KafkaProbe,
+  POISON_REASONS,
+  poisonMessages,
+  rawTransactions,
+  readCommitted,
+  type RawRecord,
+} from './testing.js';
 
 const SERVER = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER = `${SERVER}dist/kafka/worker.js`;
 
 let broker: TestKafka;
+let connection: KafkaConnection;
 beforeEach(async () => {
   broker = await startKafka();
+  connection = { brokers: broker.brokers, clientId: 'test' };
 }, 120_000);
 afterEach(async () => {
   await broker?.stop();
 });
 
-const client = () => new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-
 async function publish(records: readonly RawRecord[]): Promise<void> {
-  const publisher = await kafkaPublisher(createKafka({ brokers: broker.brokers, clientId: 'test-publisher' }));
+  const publisher = await kafkaPublisher({ ...connection, clientId: 'test-publisher' });
   for (let i = 0; i < records.length; i += 5000) await publisher.send(TOPICS.raw, records.slice(i, i + 5000));
   await publisher.close();
 }
 
 /** Waits until the group's committed offsets reach the end of transactions_raw. */
 async function drained(groupId: string, timeoutMs: number): Promise<void> {
-  const admin = client().admin();
-  await admin.connect();
+  const probe = new KafkaProbe(connection);
   const end = Date.now() + timeoutMs;
   try {
     for (;;) {
       try {
-        const ends = await admin.fetchTopicOffsets(TOPICS.raw);
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [TOPICS.raw] });
-        const at = new Map(committed!.partitions.map((p) => [p.partition, Number(p.offset)]));
-        if (ends.every((e) => Number(e.high) === 0 || at.get(e.partition) === Number(e.high))) return;
+        if (await probe.drained(groupId, TOPICS.raw)) return;
       } catch {
         // broker restarting
       }
@@ -65,43 +69,12 @@ async function drained(groupId: string, timeoutMs: number): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   } finally {
-    await admin.disconnect();
+    await probe.close();
   }
 }
 
-/**
- * Every committed message of the topics (read_committed): read until `complete` holds for what was read (or
- * timeoutMs passed), then for idleMs more with nothing new, so duplicates arriving late are caught too. Completion,
- * not a quiet spell, ends the reading: on a loaded machine the reader itself may pause for seconds.
- */
-async function readAll(
-  topics: string[],
-  complete: (out: Map<string, string[]>) => boolean,
-  timeoutMs = 120_000,
-  idleMs = 1500,
-): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>(topics.map((t) => [t, []]));
-  const consumer = client().consumer({
-    groupId: `reader-${Math.random()}`,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  let last: number;
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) out.get(batch.topic)!.push(m.value!.toString());
-      last = Date.now();
-    },
-  });
-  const end = Date.now() + timeoutMs;
-  while (!complete(out) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 200));
-  last = Date.now();
-  while (Date.now() - last < idleMs) await new Promise((resolve) => setTimeout(resolve, 200));
-  await consumer.disconnect();
-  return out;
-}
+const readAll = (topics: string[], complete: (out: Map<string, string[]>) => boolean) =>
+  readCommitted(connection, topics, complete);
 
 const ids = (records: readonly RawRecord[]): string[] =>
   records.map((r) => (JSON.parse(r.value) as { transaction: { id: string } }).transaction.id);
@@ -157,7 +130,15 @@ function checkExactlyOnce(out: Map<string, string[]>, ids: readonly string[]): v
   expect(alerts.every((a) => a.topFactors.length === 3)).toBe(true);
 }
 
-function worker(groupId: string, instanceId: string): { child: ChildProcess; ready: Promise<void> } {
+interface Worker {
+  child: ChildProcess;
+  ready: Promise<void>;
+  /** Everything it printed (stdout: ready, stats, stalled; stderr: warn and error log lines). */
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function worker(groupId: string, instanceId: string, env: Record<string, string> = {}): Worker {
   const child = spawn(process.execPath, [WORKER], {
     env: {
       ...process.env,
@@ -165,14 +146,35 @@ function worker(groupId: string, instanceId: string): { child: ChildProcess; rea
       KAFKA_GROUP_ID: groupId,
       KAFKA_INSTANCE_ID: instanceId,
       LOG_LEVEL: 'warn',
+      ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    process.stderr.write(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('"ready"') && resolve());
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+    child.stdout!.on('data', () => output.includes('"ready"') && resolve());
+    void exited.then((code) => reject(new Error(`worker exited with ${code}: ${output.slice(-2000)}`)));
   });
-  return { child, ready };
+  return { child, ready, output: () => output, exited };
+}
+
+async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function stopWorkers(...workers: Worker[]): Promise<void> {
+  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.exited));
 }
 
 describe('the pipeline on a real Kafka broker', () => {
@@ -210,36 +212,29 @@ describe('the pipeline on a real Kafka broker', () => {
 
   it('two processors in one group; one is killed (kill -9) mid-stream and restarts: exactly once, nothing lost', async () => {
     if (!existsSync(WORKER)) execFileSync('pnpm', ['exec', 'tsc', '-p', 'tsconfig.json'], { cwd: SERVER });
-    await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
+    await ensureTopics(connection, 1);
     const a = worker('two', 'a');
     const b = worker('two', 'b');
     await Promise.all([a.ready, b.ready]);
     const records = [...rawTransactions(60_000, 'two')];
     const publishing = publish(records);
     // Kill one once the stream is well under way.
-    const admin = client().admin();
-    await admin.connect();
+    const probe = new KafkaProbe(connection);
     let progress: number;
     for (;;) {
-      const [committed] = await admin.fetchOffsets({ groupId: 'two', topics: [TOPICS.raw] });
-      progress = committed!.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+      progress = await probe.committedTotal('two', TOPICS.raw);
       if (progress > 15_000) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(progress).toBeLessThan(45_000); // mid-stream
-    await admin.disconnect();
+    await probe.close();
     a.child.kill('SIGKILL');
-    await new Promise((resolve) => a.child.once('exit', resolve));
+    await a.exited;
     const again = worker('two', 'a');
     await again.ready;
     await publishing;
     await drained('two', 240_000);
-    for (const w of [b, again]) w.child.kill('SIGTERM');
-    await Promise.all(
-      [b, again].map(
-        (w) => new Promise((resolve) => (w.child.exitCode !== null ? resolve(null) : w.child.once('exit', resolve))),
-      ),
-    );
+    await stopWorkers(b, again);
     const out = await readAll([TOPICS.scored, TOPICS.alerts], everyId(ids(records)));
     checkExactlyOnce(out, ids(records));
   }, 400_000);
@@ -254,7 +249,7 @@ describe('the pipeline on a real Kafka broker', () => {
       instanceId: 'p3',
     };
     const records = [...rawTransactions(60_000, 'three')];
-    await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
+    await ensureTopics(connection, 1);
     await publish(records);
     const pipeline = await startPipeline({ kafka: { ...config, maxBatch: 1000 }, service: scoring.service });
     while (pipeline.processor.stats.scored < 10_000) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -265,6 +260,80 @@ describe('the pipeline on a real Kafka broker', () => {
     const out = await readAll([TOPICS.scored, TOPICS.alerts], everyId(ids(records)));
     checkExactlyOnce(out, ids(records));
   }, 400_000);
+
+  it('a zombie is fenced: a processor stalled past its session wakes after another took over and committed; its transaction is refused, nothing of it is visible, every id once', async () => {
+    if (!existsSync(WORKER)) execFileSync('pnpm', ['exec', 'tsc', '-p', 'tsconfig.json'], { cwd: SERVER });
+    await ensureTopics(connection, 1);
+    const records = [...rawTransactions(8000, 'zombie')];
+    await publish(records);
+    // A: a short session (6 s, the brokers' minimum) and a long transaction timeout (60 s), so what refuses its
+    // commit when it wakes is the group generation (KIP-447), not the coordinator timing its transaction out.
+    const a = worker('zombie', 'a', {
+      KAFKA_SESSION_TIMEOUT: '6s',
+      KAFKA_TRANSACTION_TIMEOUT: '60s',
+      KAFKA_MAX_BATCH: '1000',
+      FRAUDSCORE_TEST_STALL: 'before-offset-commit',
+    });
+    // A takes its first batch, produces its outputs in its transaction, then stops (SIGSTOP) before the offsets.
+    await until('A to stall with a batch in its transaction', () => a.output().includes('"stalled"'), 120_000);
+    const stalledAt = Date.now();
+    const probe = new KafkaProbe(connection);
+    try {
+      // Past A's session: the coordinator drops it from the group (the group is empty, or has only B once it joins).
+      await until('the coordinator to drop A', async () => (await probe.group('zombie')).members === 0, 30_000);
+      // Dropped for its silence: 6 s after its last heartbeat, which precedes the stall by up to a heartbeat interval (2 s).
+      expect(Date.now() - stalledAt).toBeGreaterThan(3000);
+      const b = worker('zombie', 'b', { KAFKA_SESSION_TIMEOUT: '6s' });
+      await b.ready;
+      // B takes every partition, A's batch included, and commits it all.
+      await drained('zombie', 120_000);
+      expect(await probe.committedTotal('zombie', TOPICS.raw)).toBe(records.length);
+      // A wakes and goes on with its batch: its TxnOffsetCommit carries the old generation and member id.
+      a.child.kill('SIGCONT');
+      await until('A to report its batch fenced', () => a.output().includes('kafka.batch_fenced'), 60_000);
+      const fenced = a
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('kafka.batch_fenced'))
+        .map((line) => JSON.parse(line) as { stage: string; error: string; messages: number });
+      expect(fenced[0]).toMatchObject({ stage: 'offsets', messages: 1000 });
+      expect(fenced[0]!.error).toMatch(/UNKNOWN_MEMBER_ID|ILLEGAL_GENERATION/);
+      // The group's offsets are still B's: A's refused transaction moved nothing.
+      expect(await probe.committedTotal('zombie', TOPICS.raw)).toBe(records.length);
+      await stopWorkers(a, b);
+    } finally {
+      if (a.child.exitCode === null) a.child.kill('SIGKILL');
+      await probe.close();
+    }
+    // A's outputs were aborted: read_committed readers see every id exactly once (B's), its alerts once.
+    const out = await readAll([TOPICS.scored, TOPICS.alerts], everyId(ids(records)));
+    checkExactlyOnce(out, ids(records));
+  }, 400_000);
+  it('read_committed readers skip every aborted transaction, two of one producer in a fetch included (the client patch)', async () => {
+    // What a processor that retries after rollbacks writes: aborted, committed, aborted, committed, one producer.
+    const producer = new Producer({
+      ...clientOptions(connection),
+      idempotent: true,
+      transactionalId: 'aborts',
+      serializers: stringSerializers,
+    });
+    await ensureTopics(connection, 1);
+    for (const [name, commit] of [
+      ['a', false],
+      ['b', true],
+      ['c', false],
+      ['d', true],
+    ] as const) {
+      const transaction = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+      await transaction.send({
+        messages: [1, 2, 3].map((i) => ({ topic: TOPICS.dlq, key: 'k', value: `${name}${i}` })),
+      });
+      await (commit ? transaction.commit() : transaction.abort());
+    }
+    await producer.close();
+    const out = await readAll([TOPICS.dlq], (o) => o.get(TOPICS.dlq)!.includes('d3'));
+    expect(out.get(TOPICS.dlq)).toEqual(['b1', 'b2', 'b3', 'd1', 'd2', 'd3']);
+  }, 120_000);
 
   it('hostile messages (fast-check, seeded) never stall it: each is scored or dead-lettered with its reason, nothing is rolled back', async () => {
     // The embedded PostgreSQL: it refuses NUL and lone surrogates, which is what used to stall the stream.
@@ -279,12 +348,12 @@ describe('the pipeline on a real Kafka broker', () => {
     const registry = new Registry();
     const service = createScoringService({
       model: scorer,
-      history: scorer.history as MemoryHistoryStore,
+      history: memoryHistory(scorer.history as MemoryHistoryStore),
       storage: opened,
       bus: createInProcessEventBus(),
       clock: Date.now,
     });
-    await ensureTopics(createKafka({ brokers: broker.brokers, clientId: 'test' }), 1);
+    await ensureTopics(connection, 1);
     const pipeline = await startPipeline({
       kafka: {
         brokers: broker.brokers,
@@ -297,12 +366,20 @@ describe('the pipeline on a real Kafka broker', () => {
       service,
       registry,
     });
-    const producer = client().producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    // Raw bytes (some not UTF-8), in order: one idempotent producer, one send at a time.
+    const producer = new Producer({
+      ...clientOptions(connection),
+      clientId: 'test-hostile',
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+    });
     const ROUNDS = 2;
     const GOOD = 3000;
     const HOSTILE = 300;
     const goodIds: string[] = [];
+    /** The hostile values that are not valid UTF-8, base64: each must reach the DLQ with exactly these bytes. */
+    const notUtf8: string[] = [];
+    const strict = new TextDecoder('utf-8', { fatal: true });
     try {
       for (let round = 0; round < ROUNDS; round++) {
         const good = [...rawTransactions(GOOD, `hg${round}`, 20 + round)];
@@ -311,6 +388,13 @@ describe('the pipeline on a real Kafka broker', () => {
           seed: 1616 + round,
           numRuns: HOSTILE,
         });
+        for (const m of hostile) {
+          try {
+            strict.decode(m.value);
+          } catch {
+            notUtf8.push(m.value.toString('base64'));
+          }
+        }
         await publish(good.slice(0, GOOD / 2));
         // The rest of the good ones with the hostile ones spread among them (seeded), so the stream must go on after each.
         const rest: { key: string; value: Buffer }[] = good
@@ -319,7 +403,11 @@ describe('the pipeline on a real Kafka broker', () => {
         const at = fc.sample(fc.nat(rest.length), { seed: 61 + round, numRuns: hostile.length });
         hostile.forEach((m, i) => rest.splice(at[i]!, 0, m));
         for (let i = 0; i < rest.length; i += 500)
-          await producer.send({ topic: TOPICS.raw, acks: -1, messages: rest.slice(i, i + 500) });
+          await producer.send({
+            messages: rest
+              .slice(i, i + 500)
+              .map((m) => ({ topic: TOPICS.raw, key: Buffer.from(m.key), value: m.value })),
+          });
       }
       await drained('hostile', 240_000);
       const total = ROUNDS * (GOOD + HOSTILE);
@@ -334,6 +422,11 @@ describe('the pipeline on a real Kafka broker', () => {
       expect(scored.length + dlq.length).toBe(total);
       const seen = new Set(scored.map((m) => m.id));
       expect(goodIds.filter((id) => !seen.has(id))).toEqual([]);
+      // Bytes that are not UTF-8 are dead-lettered as they were sent (valueBase64), never decoded with U+FFFD.
+      expect(notUtf8.length).toBeGreaterThan(0);
+      const dlqBytes = new Set(dlq.flatMap((d) => (d.valueBase64 === undefined ? [] : [d.valueBase64])));
+      expect(notUtf8.filter((b) => !dlqBytes.has(b))).toEqual([]);
+      expect(dlq.filter((d) => d.valueBase64 !== undefined).every((d) => d.reason === 'invalid_json')).toBe(true);
       for (const d of dlq) {
         expect(['invalid_json', 'unsupported_schema_version', 'schema_violation', 'conflicting_duplicate']).toContain(
           d.reason,
@@ -361,7 +454,7 @@ describe('the pipeline on a real Kafka broker', () => {
         `kafka property run: ${ROUNDS} rounds, ${total} messages (${ROUNDS * HOSTILE} hostile); scored ${scored.length}, dead-lettered ${JSON.stringify(reasons)}, ${alertIds.length} alerts`,
       );
     } finally {
-      await producer.disconnect();
+      await producer.close();
       await pipeline.stop();
       await opened.close();
     }

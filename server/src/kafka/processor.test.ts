@@ -3,6 +3,7 @@
 import {
   createInProcessEventBus,
   createScoringService,
+  memoryHistory,
   MemoryStorage,
   Registry,
   type ScoringService,
@@ -31,7 +32,7 @@ async function scoring(alertAll = false): Promise<{ service: ScoringService; his
   const history = scorer.history as MemoryHistoryStore;
   const service = createScoringService({
     model: scorer,
-    history,
+    history: memoryHistory(history),
     storage: new MemoryStorage(),
     bus: createInProcessEventBus(),
     clock,
@@ -261,6 +262,22 @@ describe('re-consumed messages of an already-scored id', () => {
       on(duplicate, TOPICS.predictions).length,
     ]).toEqual([['a-1'], 0, 1]);
     expect(processor.stats).toMatchObject({ scored: 3, stored: 2, alerts: 2 });
+  });
+
+  it("an alert is produced again when its batch rolls back after the partition's next batch was scored (pipelined)", async () => {
+    const { service } = await scoring(true);
+    const processor = createProcessor({ service, clock });
+    // Batch A (offsets 0, 1) is committing while batch B (2, 3) of the same partition is scored; then A rolls back,
+    // B is dropped, and the transport hands A's messages again.
+    const a = [raw(tx('p-0')), raw(tx('p-1'))];
+    const b = [raw(tx('p-2')), raw(tx('p-3'))];
+    expect(on(await processor.handle(a), TOPICS.alerts)).toHaveLength(2);
+    expect(on(await processor.handle(b), TOPICS.alerts)).toHaveLength(2);
+    expect(on(await processor.handle(a), TOPICS.alerts).map((x) => x['id'])).toEqual(['p-0', 'p-1']);
+    expect(on(await processor.handle(b), TOPICS.alerts).map((x) => x['id'])).toEqual(['p-2', 'p-3']);
+    // Once a later batch begins, A is committed: a duplicate of its message (an offset reset) pages nobody again.
+    await processor.handle([raw(tx('p-4'))]);
+    expect(on(await processor.handle(a), TOPICS.alerts)).toEqual([]);
   });
 
   it('an alert scored in a batch that was then given back is produced when its message comes again', async () => {

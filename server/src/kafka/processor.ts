@@ -162,12 +162,17 @@ class BatchRetry extends Error {
  */
 class AlertedOffsets {
   private readonly byPartition = new Map<string, Set<string>>();
+  /** Per partition, the first offset of the batch before the current one. */
+  private readonly previousFirst = new Map<string, bigint>();
   private size = 0;
 
   /**
-   * A partition's messages come in order from its consumed position, and a partition is handed to the processor
-   * again only after its previous batch committed or rolled back: offsets below the first one of this batch are
-   * committed and will not come again (short of an offset reset, which needs the group stopped: a new process).
+   * A partition's messages come in order from its consumed position. A transport may hand the processor a partition's
+   * next batch while its previous batch still commits (the Kafka transport pipelines: batch N+1 is scored while N
+   * commits), but only after the batch before that one committed: if it had rolled back, the transport would have
+   * dropped what followed and handed its messages again. So offsets below the first one of the previous batch are
+   * committed and will not come again (short of an offset reset, which needs the group stopped: a new process); the
+   * previous batch's are kept, as it may still roll back and come again.
    */
   begin(messages: readonly ConsumedMessage[]): void {
     const first = new Map<string, bigint>();
@@ -178,10 +183,13 @@ class AlertedOffsets {
       if (seen === undefined || offset < seen) first.set(key, offset);
     }
     for (const [key, from] of first) {
+      const previous = this.previousFirst.get(key);
+      this.previousFirst.set(key, from);
+      const committedBelow = previous !== undefined && previous < from ? previous : from;
       const offsets = this.byPartition.get(key);
       if (!offsets) continue;
       for (const o of offsets) {
-        if (BigInt(o) < from && offsets.delete(o)) this.size--;
+        if (BigInt(o) < committedBelow && offsets.delete(o)) this.size--;
       }
     }
     if (this.size > 1_000_000) {

@@ -7,7 +7,8 @@
 //
 // --rate 0 sends as fast as the broker takes it. Timestamps: `shift` (default) moves the whole file so its first
 // transaction is now (the server's history keeps windows relative to the clock), `now` stamps each at sending,
-// `original` keeps the file's. KAFKA_BROKERS is read when --brokers is not given.
+// `original` keeps the file's. KAFKA_BROKERS is read when --brokers is not given; the other KAFKA_* settings
+// (security, client id, replication factor) are the server's.
 //
 // With `shift` and `original` the file's timestamps run far from the processor's clock (months into the future, or
 // years back), so those messages are marked as a back-fill (`"backfill": true`): the processor then does not apply
@@ -18,7 +19,8 @@ import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { parseArgs } from 'node:util';
-import { createKafka, ensureTopics, kafkaPublisher } from './kafkajs.js';
+import { ConfigError, loadKafkaConfig } from '../config.js';
+import { ensureTopics, kafkaPublisher, KafkaSettingError } from './client.js';
 import { customerKey, rawMessage, TOPICS } from './messages.js';
 import type { Publisher } from './transport.js';
 
@@ -130,10 +132,17 @@ async function main(argv: string[]): Promise<number> {
     );
     return values.help ? 0 : 2;
   }
-  const brokers = (values.brokers ?? process.env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
+  let config;
+  try {
+    config = loadKafkaConfig(
+      values.brokers === undefined ? process.env : { ...process.env, KAFKA_BROKERS: values.brokers },
+    );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`replay: ${error.message}\n`);
+    return 2;
+  }
+  const { brokers } = config;
   if (brokers.length === 0) {
     process.stderr.write('replay: no brokers: pass --brokers host:port or set KAFKA_BROKERS\n');
     return 2;
@@ -142,9 +151,20 @@ async function main(argv: string[]): Promise<number> {
   if (!(rate >= 0)) throw new Error(`--rate must be a number >= 0, got ${values.rate}`);
   if (!['shift', 'now', 'original'].includes(values.timestamps!))
     throw new Error('--timestamps must be shift, now or original');
-  const kafka = createKafka({ brokers, clientId: process.env.KAFKA_CLIENT_ID ?? 'fraudscore-replay' });
-  await ensureTopics(kafka, Number(process.env.KAFKA_REPLICATION_FACTOR ?? 1));
-  const publisher = await kafkaPublisher(kafka);
+  const connection = {
+    brokers,
+    clientId: process.env.KAFKA_CLIENT_ID ? config.clientId : 'fraudscore-replay',
+    tls: config.tls,
+    sasl: config.sasl,
+  };
+  try {
+    await ensureTopics(connection, config.replicationFactor);
+  } catch (error) {
+    if (!(error instanceof KafkaSettingError)) throw error;
+    process.stderr.write(`replay: ${error.message}\n`);
+    return 2;
+  }
+  const publisher = await kafkaPublisher(connection);
   try {
     const { sent, elapsedMs } = await replay({
       file,

@@ -20,6 +20,11 @@ describe('Kafka settings', () => {
       replicationFactor: 1,
       instanceId: undefined,
       explain: 'all',
+      securityProtocol: 'PLAINTEXT',
+      tls: undefined,
+      sasl: undefined,
+      sessionTimeoutMs: 10_000,
+      transactionTimeoutMs: 15_000,
     });
   });
   it('read brokers, ids and the replication factor', async () => {
@@ -37,6 +42,11 @@ describe('Kafka settings', () => {
       replicationFactor: 3,
       instanceId: 'pod-0',
       explain: 'alerts',
+      securityProtocol: 'PLAINTEXT',
+      tls: undefined,
+      sasl: undefined,
+      sessionTimeoutMs: 10_000,
+      transactionTimeoutMs: 15_000,
     });
     expect((await loadConfig({ KAFKA_BROKERS: 'k1:9092', STREAM_EXPLAIN: 'all' })).kafka.explain).toBe('all');
     await expect(loadConfig({ STREAM_EXPLAIN: 'some' })).rejects.toThrow(/STREAM_EXPLAIN/);

@@ -1,6 +1,7 @@
 // The processor's view of a log: consume a topic in a consumer group, and for each batch write the handler's outputs
-// together with the batch's consumed offsets, atomically. Kafka (kafkajs, a transactional producer) and an
-// in-process log implement it, so the same processor code runs with and without KAFKA_BROKERS.
+// together with the batch's consumed offsets, atomically. Kafka (kafka-transport.ts: a group member and a
+// transactional producer) and an in-process log implement it, so the same processor code runs with and without
+// KAFKA_BROKERS.
 
 export interface ConsumedMessage {
   topic: string;

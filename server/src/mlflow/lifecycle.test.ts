@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredTransaction } from '@fraudscore/edge';
 import { startMlflow, REPO_ROOT, VENV_BIN, type TestMlflow } from '../../test-support/mlflow.js';
 import { editBundle, registerBundle } from '../../test-support/registry.js';
+import { startRedis } from '../../test-support/redis.js';
 import { loadConfig } from '../config.js';
 import { run as cli } from '../lifecycle-cli.js';
 import { startServer, type RunningServer } from '../server.js';
@@ -233,6 +234,31 @@ describe('model lifecycle on a real MLflow server', () => {
     });
     expect(await scoreVersion()).toBe(DEFAULT_VERSION);
   }, 240_000);
+
+  it('replicas sharing Redis follow a reload made through one of them at once (no polling)', async () => {
+    const redis = await startRedis();
+    const replicas: RunningServer[] = [];
+    try {
+      for (let i = 0; i < 2; i++)
+        replicas.push(await startServer(await loadConfig({ ...env(), REDIS_URL: redis.url, REDIS_PREFIX: 'models:' })));
+      const version = (r: RunningServer) => r.scorer.model.version;
+      expect(replicas.map(version)).toEqual(['1.0.0', '1.0.0']);
+      const next = await editBundle(readBundle(DEFAULT_BUNDLE), { version: '1.0.1-replicas' });
+      await registerBundle(mlflow.url, NAME, next, 'champion');
+      const reloaded = await fetch(`${replicas[0]!.url}/v1/models/reload`, { method: 'POST', headers: auth });
+      expect(await reloaded.json()).toMatchObject({ changed: true, model: { version: '1.0.1-replicas' } });
+      const started = Date.now();
+      while (version(replicas[1]!) !== '1.0.1-replicas') {
+        if (Date.now() - started > 30_000) throw new Error('replica 2 did not follow the reload within 30 s');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // The second replica downloads, verifies and warms the bundle itself: the time is mostly that.
+      console.info(`replica 2 serves the new champion ${Date.now() - started} ms after replica 1 reloaded`);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+      await redis.stop();
+    }
+  }, 120_000);
 
   it('refuses a corrupt or incompatible champion and keeps serving; /health says why; MLflow down never stops scoring', async () => {
     const bundle = readBundle(DEFAULT_BUNDLE);

@@ -1,15 +1,17 @@
 // The active model and its atomic swap. A candidate bundle is verified (sha256 of every file, the Ed25519
 // signature when a public key is configured), must keep the feature spec of the running model (the server-side
-// feature history is built for that spec; a new spec needs a restart, which rebuilds the history from storage),
+// feature history is built for that spec; a new spec needs a restart, which rebuilds the history from storage, or
+// with a shared history a load for the new spec: ops-cli load-history),
 // is loaded and warmed, and only then replaces the active one. Requests in flight keep the scorer they started
 // with (the scoring service reads the model once per request); new requests get the new one.
 import { parseReference, type DriftReference, type ModelSource, type ServedBundle } from '@fraudscore/edge';
 import {
+  compileSpec,
   createScorer,
   loadBundleFiles,
   type BundleSource,
   type CompiledSpec,
-  type MemoryHistoryStore,
+  type HistoryStore,
   type Scorer,
   type VerifiedBundle,
 } from '@fraudscore/sdk';
@@ -20,6 +22,8 @@ export interface ActiveModel {
   reference: DriftReference;
   /** sha256 of the bundle's feature spec. */
   specSha256: string;
+  /** The bundle's compiled feature spec (what a shared feature history is laid out for). */
+  spec: CompiledSpec;
   source: ModelSource;
 }
 
@@ -32,8 +36,11 @@ export class BundleRefusedError extends Error {
 }
 
 export interface ModelManagerOptions {
-  /** The server-side feature history, or (first load) how to create it for the bundle's spec. */
-  history: MemoryHistoryStore | ((spec: CompiledSpec) => MemoryHistoryStore);
+  /**
+   * The scorer's own feature history, or (first load) how to create it for the bundle's spec; false with a shared
+   * history, which the scoring service hands the scorer per batch.
+   */
+  history: HistoryStore | ((spec: CompiledSpec) => HistoryStore) | false;
   publicKey?: string | undefined;
   clock?: () => number;
   /** How many loaded versions stay downloadable at /v1/models/{version}/bundle (default 5). */
@@ -56,7 +63,10 @@ export async function loadModel(
   }
   let scorer: Scorer;
   let reference: DriftReference;
+  let spec: CompiledSpec;
   try {
+    const { file } = verified.manifest.featureSpec;
+    spec = compileSpec(decodeJson(verified.files[file] ?? verified.files['features.json']));
     scorer = await createScorer({
       bundle: verified.files,
       backend: 'js',
@@ -84,6 +94,7 @@ export async function loadModel(
     scorer,
     reference,
     specSha256: manifest.featureSpec.sha256,
+    spec,
     source: provenance,
     served: {
       version: manifest.version,

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { DriftHistory, Storage } from '@fraudscore/edge';
 import { SqlDriftHistory } from './drift.js';
 import { migrate } from './migrations.js';
+import { createInMemoryPGlite } from './pglite-template.js';
 import { SqlStorage, type Database, type Queryable } from './sql.js';
 
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';
@@ -65,7 +66,11 @@ export function postgresDatabase(databaseUrl: string, poolSize = 10): Database {
 
 export async function pgliteDatabase(dataDir?: string): Promise<Database> {
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const db = dataDir === undefined ? await PGlite.create() : await PGlite.create(dataDir);
+  return pgliteAsDatabase(dataDir === undefined ? await createInMemoryPGlite() : await PGlite.create(dataDir));
+}
+
+/** A PGlite instance as the storage's Database. */
+export function pgliteAsDatabase(db: PGlite): Database {
   return {
     kind: 'pglite',
     query: async <R>(text: string, params?: readonly unknown[]) => ({

@@ -3,8 +3,9 @@
 // scoring path: it only reads the stored result. Mount with app.route('/', explanationRoutes(...)).
 import type { FeatureWords, RiskLevel, TopFactor } from '@fraudscore/sdk';
 import { Hono } from 'hono';
+import type { ExplanationResponse } from '../../api-types.js';
 import { notFound } from '../../errors.js';
-import type { Explainer, Lang } from '../../explain/index.js';
+import type { Explainer } from '../../explain/index.js';
 import { explanationQuery, idParam, validateParams, validateQuery } from '../../schemas/index.js';
 
 /** What the route needs of a stored transaction: its score result (a ScoreResult fits). */
@@ -19,15 +20,6 @@ export interface ExplanationRoutesOptions {
   threshold: () => number;
   /** The current model's features in words (ModelInfo.featureWords), for the narrative. */
   words?: () => Readonly<Record<string, FeatureWords>>;
-}
-
-export interface ExplanationResponse {
-  transactionId: string;
-  lang: Lang;
-  source: 'llm' | 'template';
-  model?: string;
-  text: string;
-  cached: boolean;
 }
 
 export function explanationRoutes({ getTransaction, explainer, threshold, words }: ExplanationRoutesOptions): Hono {

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { toErrorResponse } from '../../errors.js';
 import { createScoringService } from '../../service/index.js';
+import { memoryHistory } from '../../service/history.js';
 import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
 import { kserveRoutes } from './index.js';
 
@@ -56,7 +57,7 @@ describe('KServe V2 routes', () => {
       model: (): Scorer => {
         throw new Error('no bundle');
       },
-      history: edge.history,
+      history: memoryHistory(edge.history),
       storage: edge.storage,
       bus: edge.bus,
       clock: () => edge.now.ms,

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { readJson } from '../../http.js';
 import { legacyScoreQuery, thresholdBody, validate, validateQuery } from '../../schemas/index.js';
 import { checkBackfill, itemError, scoreBatchRequest } from '../score/index.js';
-import type { EdgeConfig, ScoringService } from '../../service/index.js';
+import type { EdgeChange, EdgeConfig, ScoringService } from '../../service/index.js';
 import type { ScoredTransaction, Storage, ThresholdChange } from '../../storage/index.js';
 
 export interface LegacyRoutesOptions {
@@ -22,6 +22,8 @@ export interface LegacyRoutesOptions {
   config: EdgeConfig;
   /** Epoch ms, for the audit's `at`; default Date.now. */
   clock?: () => number;
+  /** Tells the other replicas of a threshold change (after it is audited and in force here); default: none. */
+  announce?: (change: EdgeChange) => Promise<void>;
 }
 
 export interface LegacyRiskFactor {
@@ -73,7 +75,7 @@ const legacyChange = (c: ThresholdChange) => ({
   changed_at: c.at,
 });
 
-export function legacyRoutes({ service, storage, config, clock = Date.now }: LegacyRoutesOptions): Hono {
+export function legacyRoutes({ service, storage, config, clock = Date.now, announce }: LegacyRoutesOptions): Hono {
   const app = new Hono();
   const featureNames = (record: ScoredTransaction): readonly string[] => {
     const { version, features } = service.currentModel().model;
@@ -139,6 +141,7 @@ export function legacyRoutes({ service, storage, config, clock = Date.now }: Leg
     // Audit first: a change that could not be recorded is not applied.
     await storage.recordThresholdChange(change);
     config.threshold = threshold;
+    await announce?.({ kind: 'threshold', threshold });
     return c.json({ ...current(), previous_threshold: change.from, changed_by: change.by, changed_at: change.at });
   });
 

@@ -1,33 +1,27 @@
-// The Kafka transport (kafkajs): topics created idempotently, a consumer in a group reading read_committed, and a
-// transactional producer that writes a batch's outputs and its consumed offsets (sendOffsets) in one transaction.
+// The previous Kafka transport (kafkajs 2.2.4, unmaintained), kept only as the benchmark's baseline
+// (bench/kafka.mjs runs worker.js with FRAUDSCORE_BENCH_TRANSPORT=kafkajs): a consumer in a group reading
+// read_committed, and a transactional producer that writes a batch's outputs and its consumed offsets (sendOffsets) in
+// one transaction. Its TxnOffsetCommit (v0-1) carries no group generation, so it cannot fence a zombie: use
+// kafka-transport.ts. Plaintext brokers only.
 //
 // Batching across partitions: kafkajs hands over one partition's batch at a time (all partitions concurrently);
 // each call waits while its messages are queued, and one transaction takes whatever is queued (up to maxBatch
 // messages), so a transaction covers many partitions. A batch whose transaction fails is aborted and not resolved:
 // kafkajs fetches it again from the last resolved offset. Backpressure: a call holds its partition until its
 // transaction ends, and the topic is paused while more than maxQueued messages wait.
-import {
-  Kafka,
-  logLevel,
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type Producer,
-  type LogEntry,
-} from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type Producer, type LogEntry } from 'kafkajs';
 import { silentLogger, type Logger } from '../log.js';
-import { TOPIC_SPECS } from './messages.js';
+import type { KafkaTransportOptions } from './kafka-transport.js';
 import {
   decodeValue,
   type BatchHandler,
   type ConsumedMessage,
   type ProcessorTransport,
   type ProducedMessage,
-  type Publisher,
   type TransportHooks,
 } from './transport.js';
 
-export interface KafkaConnection {
+interface LegacyConnection {
   brokers: string[];
   clientId: string;
   logger?: Logger;
@@ -43,7 +37,7 @@ function kafkaLogger(logger: Logger) {
     };
 }
 
-export function createKafka({ brokers, clientId, logger = silentLogger }: KafkaConnection): Kafka {
+export function createKafka({ brokers, clientId, logger = silentLogger }: LegacyConnection): Kafka {
   return new Kafka({
     clientId,
     brokers,
@@ -55,65 +49,10 @@ export function createKafka({ brokers, clientId, logger = silentLogger }: KafkaC
   });
 }
 
-/** Creates the pipeline's topics that are missing (partitions, retention); existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, replicationFactor: number): Promise<string[]> {
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = TOPIC_SPECS.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
-          topic: t.topic,
-          numPartitions: t.partitions,
-          replicationFactor,
-          configEntries: [{ name: 'retention.ms', value: String(t.retentionMs) }],
-        })),
-      });
-    }
-    return missing.map((t) => t.topic);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** An idempotent producer for publishing (acks=all). */
-export async function kafkaPublisher(kafka: Kafka): Promise<Publisher> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
-  return {
-    async send(topic, messages) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: m.value,
-          ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
-        })),
-      });
-    },
-    close: () => producer.disconnect(),
-  };
-}
-
-export interface KafkaTransportOptions {
+/** The new transport's options, with a kafkajs client in place of the connection settings (no test hooks). */
+export type LegacyKafkajsTransportOptions = Omit<KafkaTransportOptions, 'connection' | 'beforeOffsetCommit'> & {
   kafka: Kafka;
-  groupId: string;
-  topic: string;
-  /** Stable per processor instance: a restarted instance fences (aborts) its predecessor's open transaction. */
-  transactionalId: string;
-  /** Messages per transaction at most (default 5,000). */
-  maxBatch?: number | undefined;
-  /** Queued messages above which consumption pauses (default 20,000). */
-  maxQueued?: number;
-  /** Transaction timeout (default 15 s): how long an abandoned transaction can hold back read_committed readers. */
-  transactionTimeoutMs?: number;
-  sessionTimeoutMs?: number;
-  logger?: Logger | undefined;
-}
+};
 
 interface Queued {
   messages: ConsumedMessage[];
@@ -124,7 +63,7 @@ interface Queued {
   done: () => void;
 }
 
-export class KafkaTransport implements ProcessorTransport {
+export class LegacyKafkajsTransport implements ProcessorTransport {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private readonly queue: Queued[] = [];
@@ -135,7 +74,7 @@ export class KafkaTransport implements ProcessorTransport {
   private hooks: TransportHooks = {};
   private readonly logger: Logger;
 
-  constructor(private readonly options: KafkaTransportOptions) {
+  constructor(private readonly options: LegacyKafkajsTransportOptions) {
     this.logger = options.logger ?? silentLogger;
   }
 
