@@ -3,6 +3,7 @@ export { createApp, createEdge, type AppDeps, type EdgeApp, type SecurityOptions
 export { restoreState, type RestoreInput, type RestoredState } from './service/restore.js';
 export {
   historyTransaction,
+  knownAtOf,
   memoryHistory,
   type HistoryBatch,
   type HistoryView,

@@ -56,6 +56,7 @@ export {
 } from './features/index.js';
 export { describeFeatures, knownAtField, type FeatureWords, type Lang, type ValueKind } from './features/index.js';
 export {
+  checkLabel,
   DEVICE_ENTITIES,
   IndexedDbHistoryStore,
   MemoryHistoryStore,

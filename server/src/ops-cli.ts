@@ -27,6 +27,8 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   DriftMonitor,
+  historyTransaction,
+  knownAtOf,
   listAll,
   MemoryDriftHistory,
   storedDriftRows,
@@ -519,15 +521,14 @@ async function loadHistory(
     for (let i = 0; i < records.length; i += 1000) {
       const chunk = records.slice(i, i + 1000);
       // Storage is the truth: an id the history holds with other content (a request that was never stored) is replaced.
-      const flags = await history.addMany(
-        chunk.map((r) => ({ ...r.transaction, label: r.label ? (r.label.label === 'fraud' ? 1 : 0) : null })),
-        { replace: true },
-      );
+      // Labels go in with their decision times, the known-at times of windows over labels as known at scoring time.
+      const txs = chunk.map(historyTransaction);
+      const flags = await history.addMany(txs, { replace: true });
       added += flags.filter(Boolean).length;
       // Already there: labels set since are brought up to date (the commands of a chunk go in one pipeline).
       await Promise.all(
-        chunk.flatMap((r, k) =>
-          !flags[k] && r.label ? [history.setLabel(r.id, r.label.label === 'fraud' ? 1 : 0)] : [],
+        txs.flatMap((tx, k) =>
+          !flags[k] && (tx.label === 0 || tx.label === 1) ? [history.setLabel(tx.id, tx.label, knownAtOf(tx))] : [],
         ),
       );
     }

@@ -1,14 +1,17 @@
 // The behavioural suite every SQL backend must pass: the MemoryStorage reference behaviour plus what a database
-// adds (exact numbers, idempotent migrations, concurrent saves). Used by pglite.test.ts and postgres.test.ts.
+// adds (exact numbers, idempotent migrations, concurrent saves, labels' decision times for the restored history).
+// Used by pglite.test.ts and postgres.test.ts.
 import {
   ALERT_LEVELS,
   MemoryStorage,
+  restoreState,
   type ListQuery,
   type SaveResult,
   type ScoredTransaction,
   type Storage,
 } from '@fraudscore/edge';
-import type { RiskLevel } from '@fraudscore/sdk';
+import { computeFeaturesSync, MemoryHistoryStore, type RiskLevel } from '@fraudscore/sdk';
+import { allKindsSpec, allKindsVectors, labelledStream } from '../../sdk/test/history-store-suite.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenedStorage } from '../src/storage/index.js';
 
@@ -295,6 +298,46 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
       expect((await s.list({ limit: 5, riskLevels: ['HIGH'] })).items[0]?.acknowledged?.analyst).toBe('ana');
       // Saving again (a repeated id) does not clear it.
       expect((await saveOne(s, record('a', 1, 'HIGH'))).record.acknowledged?.analyst).toBe('ana');
+    });
+
+    it("keeps each label's decision time: a restored history reads labels as known at scoring time", async () => {
+      // The all-kinds conformance stream up to `now`, stored unlabelled, then labelled with the vectors' known-at times
+      // as decision times (many after `now`). The history restored from storage must compute what a history given the
+      // same labels directly computes for the transactions after `now`: a label counts in windows over labels as
+      // known at scoring time only from its decision time on.
+      const s = await fresh();
+      const spec = allKindsSpec;
+      const stream = labelledStream(spec, allKindsVectors).slice(0, 600);
+      const [past, next] = [stream.slice(0, 400), stream.slice(400)];
+      const now = next[0]!.timestamp;
+      const direct = new MemoryHistoryStore(spec, { clock: () => now });
+      let labelled = 0;
+      for (const { label, labelKnownAt, ...tx } of past) {
+        await saveOne(s, { ...record(tx.id, tx.timestamp), transaction: tx });
+        const known = label != null && typeof labelKnownAt === 'number';
+        direct.add({ ...tx, label: known ? label : null, labelKnownAt: known ? labelKnownAt : null });
+        if (!known) continue;
+        const at = new Date(labelKnownAt).toISOString();
+        await s.setLabel(tx.id, { label: label === 1 ? 'fraud' : 'legitimate', analyst: 'ana', at });
+        labelled += 1;
+      }
+      const restored = new MemoryHistoryStore(spec, { clock: () => now });
+      expect(await restoreState({ storage: s, history: restored, now })).toMatchObject({
+        transactions: past.length,
+        labels: labelled,
+      });
+      const knownWindows = spec.features.flatMap((f, j) => (f.kind === 'window' && f.labels === 'known' ? [j] : []));
+      let readKnown = 0;
+      for (const { label: _label, labelKnownAt: _knownAt, ...tx } of next) {
+        const want = computeFeaturesSync(spec, tx, direct);
+        const got = computeFeaturesSync(spec, tx, restored);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        readKnown += knownWindows.filter((j) => want[j]! > 0).length;
+        direct.add(tx);
+        restored.add(tx);
+      }
+      expect(labelled).toBeGreaterThan(0);
+      expect(readKnown).toBeGreaterThan(0); // the windows over known labels did read some
     });
 
     it('round-trips doubles and nested data exactly', async () => {
