@@ -24,20 +24,60 @@ interface ShapRow {
 let ensembles: TreeEnsembles;
 /** The bundle's feature count: rows and SHAP outputs are this wide. */
 const width = (): number => ensembles.features.length;
+const STRATEGY_OPTIONS = {
+  default: {}, // most trees of this bundle from per-leaf tables (tables.ts), the deepest by Linear TreeSHAP
+  mixed: { maxTableDepth: 6 }, // more of the LightGBM trees by Linear TreeSHAP
+  linear: { maxTableDepth: 0 }, // Linear TreeSHAP only (linear.ts)
+  walk: { maxBytes: 0 }, // Algorithm 2 only (walk.ts)
+} as const;
 const STRATEGIES = ['default', 'mixed', 'linear', 'walk'] as const;
-let explainers: Record<(typeof STRATEGIES)[number], TreeExplainer>;
+type Strategy = (typeof STRATEGIES)[number];
+let explainers: Record<Strategy, TreeExplainer>;
 let shapDoc: { weights: Record<string, number>; rows: ShapRow[] };
+/**
+ * Brute force costs 2^n conditional expectations for a tree using n features: the bundle's trees sampled (every
+ * BRUTE_STRIDE-th, plus each model's tree with the most features) make an ensemble of their own, explained by every
+ * strategy and compared exactly with brute force on every BRUTE_ROW_STRIDE-th row of shap.json.
+ */
+const BRUTE_STRIDE = 10;
+const BRUTE_ROW_STRIDE = 10;
+let sample: { ensembles: TreeEnsembles; explainers: Record<Strategy, TreeExplainer> };
+const explainersOf = (e: TreeEnsembles): Record<Strategy, TreeExplainer> =>
+  Object.fromEntries(STRATEGIES.map((s) => [s, new TreeExplainer(e, STRATEGY_OPTIONS[s])])) as Record<
+    Strategy,
+    TreeExplainer
+  >;
 
 beforeAll(async () => {
-  ensembles = parseTrees(await readJson('../../../models/bundles/default/trees.json'));
-  explainers = {
-    default: new TreeExplainer(ensembles), // nearly every tree of this bundle from per-leaf tables (tables.ts)
-    mixed: new TreeExplainer(ensembles, { maxTableDepth: 6 }), // the deeper LightGBM trees by Linear TreeSHAP
-    linear: new TreeExplainer(ensembles, { maxTableDepth: 0 }), // Linear TreeSHAP only (linear.ts)
-    walk: new TreeExplainer(ensembles, { maxBytes: 0 }), // Algorithm 2 only (walk.ts)
-  };
+  const doc = await readJson('../../../models/bundles/default/trees.json');
+  ensembles = parseTrees(doc);
+  explainers = explainersOf(ensembles);
+  const sampled = parseTrees(sampleTrees(doc, ensembles));
+  sample = { ensembles: sampled, explainers: explainersOf(sampled) };
   shapDoc = await readJson('../../../models/conformance/default/shap.json');
 });
+
+/** The trees.json document with, per model, every BRUTE_STRIDE-th tree and the tree using the most features. */
+function sampleTrees(doc: { models: { name: string; trees: unknown[] }[] }, full: TreeEnsembles): unknown {
+  return {
+    ...doc,
+    models: doc.models.map((m) => {
+      const model = full.model(m.name);
+      const widest = Array.from({ length: model.treeCount }, (_, t) => t).reduce((best, t) =>
+        featuresOf(model, t).length > featuresOf(model, best).length ? t : best,
+      );
+      return { ...m, trees: m.trees.filter((_, t) => t % BRUTE_STRIDE === 0 || t === widest) };
+    }),
+  };
+}
+
+/** The distinct features tree t splits on. */
+const featuresOf = (m: TreeModel, t: number): number[] => [
+  ...new Set(Array.from(m.feature.subarray(m.treeStart[t]!, m.treeStart[t + 1]!)).filter((f) => f >= 0)),
+];
+
+/** Brute-force results per model and row index, shared by the strategies. */
+const bruteCache = new Map<string, { values: Float64Array; baseValue: number }>();
 
 describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of shap.json', (strategy) => {
   const tolerance = { lightgbm: 1e-9, xgboost: 1e-5 } as const;
@@ -75,15 +115,18 @@ describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of sha
     expect(worst.margin).toBe(0);
   });
 
-  it('matches brute-force Shapley values of the path-dependent game (double precision, both models)', () => {
-    const explainer = explainers[strategy];
+  it('matches brute-force Shapley values of the path-dependent game on sampled trees (double precision, both models)', () => {
+    const explainer = sample.explainers[strategy];
     const out = new Float64Array(width());
-    for (const r of shapDoc.rows.filter((_, i) => i % 50 === 0)) {
+    for (const [i, r] of shapDoc.rows.entries()) {
+      if (i % BRUTE_ROW_STRIDE !== 0) continue;
       const row = toRow(r.features);
       for (const name of ['lightgbm', 'xgboost']) {
-        const model = ensembles.model(name);
+        const model = sample.ensembles.model(name);
         const base = explainer.explain(name, row, out);
-        const brute = bruteForceModel(model, row, width());
+        const key = `${name} ${i}`;
+        const brute = bruteCache.get(key) ?? bruteForceModel(model, row, width());
+        bruteCache.set(key, brute);
         expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-12);
         expect(Math.abs(base - brute.baseValue)).toBeLessThan(1e-12);
       }
@@ -92,6 +135,25 @@ describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of sha
 });
 
 describe('TreeExplainer', () => {
+  it('is compared with brute force on sampled trees that take every code path of every strategy', () => {
+    for (const name of ['lightgbm', 'xgboost']) {
+      const full = ensembles.model(name);
+      const sampled = sample.ensembles.model(name);
+      expect(sampled.treeCount).toBe(Math.ceil(full.treeCount / BRUTE_STRIDE) + 1);
+      // the widest tree of the bundle is in the sample: brute force's worst case, checked exactly
+      const widest = Math.max(...Array.from({ length: full.treeCount }, (_, t) => featuresOf(full, t).length));
+      expect(Math.max(...Array.from({ length: sampled.treeCount }, (_, t) => featuresOf(sampled, t).length))).toBe(
+        widest,
+      );
+    }
+    const lightgbm = (s: Strategy) => sample.explainers[s].usage('lightgbm').trees;
+    expect(lightgbm('default').tables).toBeGreaterThan(0);
+    expect(lightgbm('default').linear).toBeGreaterThan(0); // the widest tree's paths exceed the table depth
+    expect(lightgbm('mixed').linear).toBeGreaterThan(lightgbm('default').linear);
+    expect(lightgbm('linear').linear).toBe(sample.ensembles.model('lightgbm').treeCount);
+    expect(lightgbm('walk').walk).toBe(sample.ensembles.model('lightgbm').treeCount);
+  });
+
   it('uses tables for small trees and Linear TreeSHAP for the others, within its memory budget', () => {
     const usage = (strategy: keyof typeof explainers) => ({
       lightgbm: explainers[strategy].usage('lightgbm'),
@@ -124,8 +186,14 @@ describe('TreeExplainer', () => {
         expect(u.bytes, `${strategy} ${name}`).toBeLessThanOrEqual(strategy === 'walk' ? 0 : 32 * 2 ** 20);
       }
     }
+    // without the per-tree byte cap, every tree whose paths have at most maxTableDepth (10) features gets tables
+    const model = ensembles.model('lightgbm');
+    const withinDepth = Array.from({ length: lightgbmTrees }, (_, t) => maxPathFeatures(model, t)).filter(
+      (d) => d > 0 && d <= 10,
+    ).length;
+    expect(withinDepth).toBeGreaterThan(standard.tables);
     expect(new TreeExplainer(ensembles, { maxTreeTableBytes: Infinity }).usage('lightgbm').trees.tables).toBe(
-      lightgbmTrees,
+      withinDepth,
     );
     expect(() => new TreeExplainer(ensembles, { maxTableDepth: 21 })).toThrow(/maxTableDepth must be within 0..20/);
   });
@@ -202,23 +270,25 @@ function conditionalExpectation(m: TreeModel, node: number, x: Float64Array, inS
   );
 }
 
-/** Shapley values of one tree by enumerating every subset of the features it uses. */
-function bruteForceTree(m: TreeModel, root: number, end: number, x: Float64Array, phi: Float64Array): number {
-  const used = [...new Set(Array.from(m.feature.subarray(root, end)).filter((f) => f >= 0))];
+/** Shapley values of tree t by enumerating every subset of the features it uses (v of each subset computed once). */
+function bruteForceTree(m: TreeModel, t: number, x: Float64Array, phi: Float64Array): number {
+  const used = featuresOf(m, t);
   const n = used.length;
+  const bit = new Map(used.map((f, i) => [f, 1 << i]));
+  const v = new Float64Array(1 << n);
+  for (let mask = 0; mask < 1 << n; mask++)
+    v[mask] = conditionalExpectation(m, m.treeStart[t]!, x, (f) => (mask & bit.get(f)!) !== 0);
   const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
-  const value = (mask: number): number =>
-    conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
+  const weight = Array.from({ length: n }, (_, size) => (factorial(size) * factorial(n - size - 1)) / factorial(n));
   for (let i = 0; i < n; i++) {
     for (let mask = 0; mask < 1 << n; mask++) {
       if (mask & (1 << i)) continue;
       let size = 0;
       for (let b = mask; b; b >>= 1) size += b & 1;
-      const weight = (factorial(size) * factorial(n - size - 1)) / factorial(n);
-      phi[used[i]!]! += weight * (value(mask | (1 << i)) - value(mask));
+      phi[used[i]!]! += weight[size]! * (v[mask | (1 << i)]! - v[mask]!);
     }
   }
-  return value(0);
+  return v[0]!;
 }
 
 /** Brute-force SHAP values and base value of a whole model for a raw row. */
@@ -227,10 +297,19 @@ function bruteForceModel(m: TreeModel, row: Float64Array, width: number): { valu
   prepareRow(m, row, 0, x);
   const values = new Float64Array(width);
   let baseValue = m.baseScore;
-  for (let t = 0; t < m.treeCount; t++) {
-    baseValue += bruteForceTree(m, m.treeStart[t]!, m.treeStart[t + 1]!, x, values);
-  }
+  for (let t = 0; t < m.treeCount; t++) baseValue += bruteForceTree(m, t, x, values);
   return { values, baseValue };
+}
+
+/** The most distinct features on any root-to-leaf path of tree t (what decides whether it gets tables). */
+function maxPathFeatures(m: TreeModel, t: number): number {
+  const walk = (node: number, seen: ReadonlySet<number>): number => {
+    const f = m.feature[node]!;
+    if (f < 0) return seen.size;
+    const next = new Set(seen).add(f);
+    return Math.max(walk(m.left[node]!, next), walk(m.right[node]!, next));
+  };
+  return walk(m.treeStart[t]!, new Set());
 }
 
 // ---------------------------------------------------------------------------------------------------------------
