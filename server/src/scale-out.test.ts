@@ -9,6 +9,7 @@
 // is measured: transactions scored in the same instant on two processes may not see each other, so their windows can
 // differ; the test reports how many and which features, and checks each mismatch had such a neighbour.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,15 @@ import { KafkaProbe } from './kafka/testing.js';
 import { openStorage } from './storage/index.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+/** The default bundle's features that read labels as known at scoring time (spec format 2). */
+const knownLabelFeatures = (): string[] =>
+  (
+    JSON.parse(readFileSync(new URL('../../models/bundles/default/features.json', import.meta.url), 'utf8')) as {
+      features: { name: string; window?: { labels?: string } }[];
+    }
+  ).features
+    .filter((f) => f.window?.labels === 'known')
+    .map((f) => f.name);
 const KEY = 'scale-out-test-key-0123456789';
 const DAY = 86_400_000;
 
@@ -284,6 +294,9 @@ describe('scale-out: every process scores as one process does', () => {
     expect(Math.max(...values('CUSTOMER_ID_NB_TX_7DAY_WINDOW'))).toBeGreaterThan(3);
     expect(Math.max(...values('TERMINAL_ID_NB_TX_30DAY_WINDOW'))).toBeGreaterThan(10);
     expect(values('TERMINAL_ID_RISK_30DAY_WINDOW').some((v) => v > 0)).toBe(true);
+    // ... and, where the bundle's spec has them, windows over labels as known at scoring time (the decision times)
+    const known = knownLabelFeatures();
+    if (known.length > 0) expect(known.some((name) => values(name).some((v) => v > 0))).toBe(true);
     await stopProcess(server);
   }, 300_000);
 

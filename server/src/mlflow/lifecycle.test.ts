@@ -242,7 +242,7 @@ describe('model lifecycle on a real MLflow server', () => {
       for (let i = 0; i < 2; i++)
         replicas.push(await startServer(await loadConfig({ ...env(), REDIS_URL: redis.url, REDIS_PREFIX: 'models:' })));
       const version = (r: RunningServer) => r.scorer.model.version;
-      expect(replicas.map(version)).toEqual(['1.0.0', '1.0.0']);
+      expect(replicas.map(version)).toEqual([DEFAULT_VERSION, DEFAULT_VERSION]);
       const next = await editBundle(readBundle(DEFAULT_BUNDLE), { version: '1.0.1-replicas' });
       await registerBundle(mlflow.url, NAME, next, 'champion');
       const reloaded = await fetch(`${replicas[0]!.url}/v1/models/reload`, { method: 'POST', headers: auth });
