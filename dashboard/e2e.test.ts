@@ -268,8 +268,13 @@ describe('dashboard in Chromium against a running server', () => {
       expect(await page.locator('[data-testid=waterfall] .step').count()).toBe(record.shap.values.length);
       await shows(page, '[data-testid=narrative-source][data-source=template]');
       expect(await page.textContent('[data-testid=narrative-source]')).toContain('Offline template');
+      // Features read in words from the model's spec, in the chosen language (the narrative's too).
+      const amountStep = '[data-testid=waterfall] .step[data-feature=TX_AMOUNT] .name';
+      await page.locator(amountStep, { hasText: 'transaction amount' }).waitFor(WAIT);
       await page.check('input[name=lang][value=ru]');
       await page.locator('[data-testid=narrative][lang=ru]').waitFor(WAIT);
+      await page.locator(amountStep, { hasText: 'сумма транзакции' }).waitFor(WAIT);
+      expect(await page.textContent('[data-testid=factors]')).toMatch(/[а-я]/);
       await shot(page, 'transaction');
 
       // A transaction scored with the device's pre-score shows it beside the authoritative one.
@@ -414,16 +419,21 @@ describe('models view against a real MLflow registry', () => {
   let mlflow: TestMlflow | undefined;
   let registryServer: Running | undefined;
   const NAME = 'fraud-ensemble-dashboard';
+  /** The default bundle's version (the champion) and the challenger's, an edited copy of it. */
+  let championVersion = '';
+  let challengerVersion = '';
   beforeAll(async () => {
     mlflow = await startMlflow();
     const dir = join(repo, 'models', 'bundles', 'default');
     const { readdirSync, readFileSync } = await import('node:fs');
     const files = Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
+    championVersion = (JSON.parse(new TextDecoder().decode(files['manifest.json'])) as { version: string }).version;
+    challengerVersion = `${championVersion}-dashboard`;
     const champion = await registerBundle(mlflow.url, NAME, files, 'champion');
     const challenger = await registerBundle(
       mlflow.url,
       NAME,
-      await editBundle(files, { version: '1.0.1-dashboard' }),
+      await editBundle(files, { version: challengerVersion }),
       'challenger',
     );
     // Training metrics on the versions' runs, as `fraudmodels train` logs them, for the compare view.
@@ -476,7 +486,7 @@ describe('models view against a real MLflow registry', () => {
       const champion = await page.textContent('[data-testid=registry] tr[data-version="1"]');
       expect(champion).toContain('champion');
       expect(champion).toContain('(active)');
-      await page.locator('[data-testid=active-version]', { hasText: '1.0.0' }).waitFor(WAIT);
+      await page.locator('[data-testid=active-version]', { hasText: championVersion }).waitFor(WAIT);
       await page.click('[data-testid=promote]');
       await page.locator('[role=alertdialog]').waitFor(WAIT);
       await page.click('[role=alertdialog] button:has-text("Yes, promote")');
@@ -525,7 +535,7 @@ describe('models view against a real MLflow registry', () => {
       )) as { registered_model: { aliases: { alias: string; version: string }[] } };
       expect(aliases.registered_model.aliases).toContainEqual({ alias: 'champion', version: '2' });
       expect((await api<{ active: { version: string } }>('/v1/models', {}, ADMIN, base)).active.version).toBe(
-        '1.0.1-dashboard',
+        challengerVersion,
       );
       await shot(page, 'models-registry');
     } finally {

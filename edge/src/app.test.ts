@@ -174,7 +174,8 @@ describe('createApp wiring of explanations, metrics and drift', () => {
 
     const metrics = await (await app.request('/metrics')).text();
     expect(metrics).toMatch(/predictions_total\{risk_level="[A-Z]+",blocked="(true|false)"\} 1/);
-    expect(metrics).toMatch(/model_info\{version="1\.0\.0"\} 1/);
+    const { version } = readBundleJson('manifest.json');
+    expect(metrics).toContain(`model_info{version="${version}"} 1\n`);
     expect(metrics).toMatch(/fraud_detection_latency_seconds_count 2/);
 
     const drift = await (await app.request('/v1/drift?window=1d')).json();

@@ -242,6 +242,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
       },
       explainer: deps.explainer ?? templateExplainer,
       threshold: service.threshold,
+      words: () => service.currentModel().model.featureWords,
     }),
   );
   app.use('/metrics', async (_c, next) => {

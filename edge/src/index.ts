@@ -1,7 +1,14 @@
 // @fraudscore/edge: the authoritative scoring API as a Hono app (web-standard APIs only).
 export { createApp, createEdge, type AppDeps, type EdgeApp, type SecurityOptions } from './app.js';
 export { restoreState, type RestoreInput, type RestoredState } from './service/restore.js';
-export { memoryHistory, type HistoryBatch, type HistoryView, type ServerHistory } from './service/history.js';
+export {
+  historyTransaction,
+  knownAtOf,
+  memoryHistory,
+  type HistoryBatch,
+  type HistoryView,
+  type ServerHistory,
+} from './service/history.js';
 export {
   atIndex,
   createScoringService,

@@ -10,7 +10,18 @@ from pathlib import Path
 from .errors import DataError, FraudModelsError, SpecError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent
-SHARED_DATA = MODELS_DIR.parent.parent / "shared" / "data" / "handbook-transactions-2018-04-01_2018-09-14.csv.gz"
+HANDBOOK_FILE = Path("shared") / "data" / "handbook-transactions-2018-04-01_2018-09-14.csv.gz"
+
+
+def _shared_data() -> Path:
+    """../shared/data/<the handbook file> beside the repository, or beside one of its parents (a git worktree)."""
+    for directory in MODELS_DIR.parent.parents:
+        if (directory / HANDBOOK_FILE).exists():
+            return directory / HANDBOOK_FILE
+    return MODELS_DIR.parent.parent / HANDBOOK_FILE
+
+
+SHARED_DATA = _shared_data()
 DEFAULT_SIMULATION = MODELS_DIR / "work" / "simulated-seed42-90d.csv"
 DEFAULT_MODELS = MODELS_DIR / "work" / "models"
 DEFAULT_BUNDLE = MODELS_DIR / "bundles" / "default"
@@ -59,7 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_MODELS, help="directory for the native models and training.json")
     p.add_argument("--train-days", type=int, default=7)
     p.add_argument(
-        "--grid", choices=["full", "none"], default="full", help="none: skip the search, use known-good settings"
+        "--grid",
+        choices=["full", "small", "none"],
+        default="full",
+        help="full: 40 settings; small: 8 "
+        "(train.SMALL_GRIDS, the benchmark's); none: skip the search, use known-good settings",
     )
     p.add_argument("--no-search", dest="grid", action="store_const", const="none", help="the same as --grid none")
     p.add_argument("--folds", type=_positive, default=4, help="validation folds (each needs 7 more days of data)")
@@ -71,7 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         "path for tests and demos)",
     )
     p.add_argument("--weights", type=_weights, default=_weights("0.6,0.4"), help="LIGHTGBM,XGBOOST log-odds weights")
-    p.add_argument("--spec", type=Path, default=None, help="feature spec JSON (default: specs/handbook-features.json)")
+    p.add_argument(
+        "--spec",
+        type=Path,
+        default=None,
+        help="feature spec JSON (default: the default spec, specs/default-features.json)",
+    )
+    _resources(p)
 
     p = commands.add_parser("export", help="write the verified model bundle from trained models")
     p.add_argument("--models", type=Path, default=DEFAULT_MODELS)
@@ -84,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
         "register its own (register refuses a version the model already has)",
     )
     p.add_argument("--signing-key", default=None, help="hex Ed25519 seed file (see keygen); or FRAUDSCORE_SIGNING_KEY")
-    p.add_argument("--spec", type=Path, default=None)
+    p.add_argument(
+        "--spec", type=Path, default=None, help="feature spec (default: the one train saved beside the models)"
+    )
+    _resources(p)
 
     p = commands.add_parser(
         "register",
@@ -106,10 +130,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, default=MODELS_DIR / "work" / "mlflow")
     p.add_argument("--host", default="127.0.0.1")
 
-    p = commands.add_parser("evaluate", help="the handbook benchmark report (chapter 5 protocol)")
+    p = commands.add_parser(
+        "evaluate", help="the handbook benchmark report (chapter 5 protocol) and the feedback protocol"
+    )
     p.add_argument("--data", type=Path, default=SHARED_DATA)
     p.add_argument("--out", type=Path, default=MODELS_DIR / "reports")
     p.add_argument("--weights", type=_weights, default=_weights("0.6,0.4"))
+    p.add_argument("--spec", type=Path, default=None, help="the spec evaluated (default: the default spec)")
+    p.add_argument(
+        "--validation-only",
+        action="store_true",
+        help="stop before any test fold and write validation.json to --out (for choices made on validation folds only)",
+    )
+    _resources(p)
+
+    p = commands.add_parser(
+        "score",
+        help="score a handbook-schema CSV with a bundle (history from the same file and "
+        "earlier files) and write probabilities, tiers and optionally features and SHAP values",
+    )
+    p.add_argument("--data", type=Path, required=True, help="the CSV to score (TX_FRAUD may be missing or empty)")
+    p.add_argument(
+        "--history",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="earlier CSVs whose transactions (and labels) the features read; none of their ids may appear in --data",
+    )
+    p.add_argument("--out", type=Path, required=True, help="output CSV, rows in --data's order")
+    p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    p.add_argument("--features", action="store_true", help="add every feature's value")
+    p.add_argument("--shap", action="store_true", help="add SHAP values of the ensemble margin (needs --models)")
+    p.add_argument(
+        "--models",
+        type=Path,
+        default=None,
+        help="the native models the bundle was exported from "
+        "(train's --out; for the default bundle conformance/default/native)",
+    )
+    p.add_argument(
+        "--label-delay",
+        type=_positive,
+        default=7,
+        help="days after which a label counts as known when "
+        "a file has no TX_FRAUD_KNOWN_AT column (specs reading labels as known at scoring time)",
+    )
 
     p = commands.add_parser("fixtures", help="write (or --check) the conformance vectors of a bundle")
     p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
@@ -147,9 +212,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _resources(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--threads",
+        type=_positive,
+        default=None,
+        help="threads for LightGBM and XGBoost (default "
+        "$FRAUDMODELS_THREADS, else every CPU this process may use; on a machine shared with other work, "
+        "fewer threads can be much faster: OpenMP threads wait for each other)",
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="feature cache (default $FRAUDMODELS_CACHE, else $XDG_CACHE_HOME/fraudmodels or ~/.cache/fraudmodels)",
+    )
+
+
+def _apply_resources(args) -> None:
+    from . import dataset, train
+
+    if getattr(args, "threads", None):
+        train.set_threads(args.threads)
+    if getattr(args, "cache_dir", None):
+        dataset.set_cache_dir(args.cache_dir)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _apply_resources(args)
         return COMMANDS[args.command](args) or 0
     except (DataError, SpecError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -198,6 +290,7 @@ def _train(args) -> None:
             spec_hash(spec),
             {"mlflow": run.reference} if run else None,
             run.log_training if run else None,
+            spec,
         )
     except BaseException:
         if run:
@@ -259,14 +352,18 @@ def _mlflow_server(args) -> None:
 
 
 def _evaluate(args) -> None:
-    from .dataset import load_dataset
-    from .evaluate import handbook_report
-    from .spec import load_spec
+    from .evaluate import benchmark_report
+    from .spec import DEFAULT_SPEC_PATH
 
     if not args.data.exists():
         raise DataError("the handbook data is not here; pass --data", file=str(args.data))
-    handbook_report(load_dataset(args.data, load_spec()), args.weights, args.out)
-    print((args.out / "handbook-benchmark.md").read_text())
+    report = benchmark_report(
+        args.data, args.out, args.weights, args.spec or DEFAULT_SPEC_PATH, with_test=not args.validation_only
+    )
+    if args.validation_only:
+        print(json.dumps({"validation": str(args.out / "validation.json"), "seconds": report["seconds"]}))
+    else:
+        print((args.out / "handbook-benchmark.md").read_text())
 
 
 def _fixtures(args) -> int:
@@ -309,6 +406,15 @@ def _demo(args) -> None:
     demo(args.bundle, args.count)
 
 
+def _score(args) -> None:
+    from .score import score_file
+
+    summary = score_file(
+        args.bundle, args.data, args.out, args.history, args.models, args.shap, args.features, args.label_delay
+    )
+    print(json.dumps(summary, indent=2))
+
+
 COMMANDS = {
     "simulate": _simulate,
     "train": _train,
@@ -321,4 +427,5 @@ COMMANDS = {
     "verify": _verify,
     "keygen": _keygen,
     "demo": _demo,
+    "score": _score,
 }

@@ -28,6 +28,9 @@ COLUMNS = [
     "TX_FRAUD_SCENARIO",
 ]
 REQUIRED = ["TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", "TX_FRAUD"]
+# Optional: when each label became known (an analyst's decision, a chargeback), same format as TX_DATETIME; empty
+# when not known. Windows over labels as known at scoring time read it.
+KNOWN_AT_COLUMN = "TX_FRAUD_KNOWN_AT"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -39,15 +42,18 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def read_transactions(path: str | Path) -> pd.DataFrame:
+def read_transactions(path: str | Path, labels: bool = True) -> pd.DataFrame:
     """Loads a handbook-schema CSV (optionally .gz) into the spec's field names, checked and in time order.
 
     Columns of the result: id, customerId, terminalId, amount, timestamp (int64 epoch ms, the naive datetime read
-    as UTC), label (0.0/1.0), day (days since the first day), scenario (-1 when the file has none).
+    as UTC), label (0.0/1.0), labelKnownAt (epoch ms from TX_FRAUD_KNOWN_AT; NaN when the file has no such column or
+    the cell is empty), day (days since the first day), scenario (-1 when the file has none), line (the row's line
+    in the file). With labels=False the TX_FRAUD column may be missing (every label unknown, NaN): transactions to score.
     """
     name = str(path)
     raw = _read_strings(path)
-    missing = [c for c in REQUIRED if c not in raw.columns]
+    required = REQUIRED if labels else [c for c in REQUIRED if c != "TX_FRAUD"]
+    missing = [c for c in required if c not in raw.columns]
     if missing:
         hints = [
             f"{c} (found {close[0]!r}?)" if (close := difflib.get_close_matches(c, list(raw.columns), 1, 0.6)) else c
@@ -70,8 +76,28 @@ def read_transactions(path: str | Path) -> pd.DataFrame:
     )
     amounts = _numbers(raw, "TX_AMOUNT", name)
     _fail_on_nan(np.where(amounts < 0, np.nan, amounts), raw, "TX_AMOUNT", name, "negative amount")
-    labels = _integers(raw, "TX_FRAUD", name)
-    _fail_on_nan(np.where(np.isin(labels, (0, 1)), 0.0, np.nan), raw, "TX_FRAUD", name, "label is not 0 or 1")
+    if "TX_FRAUD" in raw.columns:
+        # Transactions to score (labels=False) may leave a label empty: not known.
+        unknown = raw["TX_FRAUD"].str.strip().eq("").to_numpy() if not labels else np.zeros(len(raw), dtype=bool)
+        label = _integers(raw.assign(TX_FRAUD=raw["TX_FRAUD"].where(~unknown, "0")), "TX_FRAUD", name)
+        _fail_on_nan(np.where(np.isin(label, (0, 1)), 0.0, np.nan), raw, "TX_FRAUD", name, "label is not 0 or 1")
+        label = np.where(unknown, np.nan, label.astype(np.float64))
+    else:
+        label = np.full(len(raw), np.nan)
+    known_at = np.full(len(raw), np.nan)
+    if KNOWN_AT_COLUMN in raw.columns:
+        cells = raw[KNOWN_AT_COLUMN].str.strip()
+        known = pd.to_datetime(cells, format=DATETIME_FORMAT, errors="coerce")
+        _fail_on_nan(
+            np.where(known.isna().to_numpy() & cells.ne("").to_numpy(), np.nan, 0.0),
+            raw,
+            KNOWN_AT_COLUMN,
+            name,
+            f"not a datetime of the form {DATETIME_FORMAT} (or empty: not known)",
+        )
+        known_at = np.where(
+            known.isna(), np.nan, known.to_numpy(dtype="datetime64[ms]").astype(np.int64).astype(np.float64)
+        )
     for column in ("CUSTOMER_ID", "TERMINAL_ID"):
         _fail_on_nan(np.where(raw[column].str.strip().eq("").to_numpy(), np.nan, 0.0), raw, column, name, "empty id")
     timestamps = stamps.to_numpy(dtype="datetime64[ms]").astype(np.int64)
@@ -83,9 +109,11 @@ def read_transactions(path: str | Path) -> pd.DataFrame:
             "terminalId": raw["TERMINAL_ID"].str.strip().to_numpy(),
             "amount": amounts,
             "timestamp": timestamps,
-            "label": labels.astype(np.float64),
+            "label": label,
+            "labelKnownAt": np.where(np.isnan(label), np.nan, known_at),
             "day": (timestamps // 86_400_000 - first_day).astype(np.int64),
             "scenario": _integers(raw, "TX_FRAUD_SCENARIO", name) if "TX_FRAUD_SCENARIO" in raw.columns else -1,
+            "line": np.arange(2, len(raw) + 2),
         }
     )
     # Stable: simultaneous transactions keep their file order.

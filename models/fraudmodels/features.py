@@ -1,13 +1,24 @@
 """Interpreter of the declarative feature spec (spec.py) over a table of transactions.
 
 The table is a pandas DataFrame whose columns are the spec's field names (timestamp as int64 epoch milliseconds,
-labels as float with NaN for unknown) in stream order: timestamps non-decreasing, ties in arrival order. The
-result is a float64 matrix, one column per spec feature in spec order, NaN for missing values.
+labels as float with NaN for unknown, and for `labels: "known"` windows the label's known-at time in epoch ms, NaN
+when it is not known) in stream order: timestamps non-decreasing, ties in arrival order. The result is a float64
+matrix, one column per spec feature in spec order, NaN for missing values.
 
-Windows are computed per entity with one stable sort and prefix sums, so 1.6M rows take seconds: a window
-(t - delay - length, t - delay] becomes two binary searches over the entity's sorted timestamps. With no delay the
-window ends at the current row (earlier rows with the same timestamp are in, later ones are not), which is what a
-server sees when it scores transactions one by one, and what the handbook's pandas rolling windows compute.
+Windows are computed per entity after one stable sort: a window (t - delay - length, t - delay] becomes two binary
+searches over the entity's sorted timestamps. With no delay the window ends at the current row (earlier rows with
+the same timestamp are in, later ones are not), which is what a server sees when it scores transactions one by one,
+and what the handbook's pandas rolling windows compute.
+
+Sums are portable and depend on the window's own values only. Integer-valued fields (labels, counts) are summed
+exactly with integer prefix sums. Any other field is summed window by window in time order with Neumaier's
+compensated summation, the same operations in the same order as the TypeScript interpreter (sdk/src/features/
+compute.ts), so both give the same double bit for bit on every platform: no extended precision (whose width differs
+between platforms) and no prefix sum over the other rows of the file (whose rounding would make a transaction's
+features depend on unrelated history). An exact sum in integer cents would be faster but is wrong for amounts that
+are arbitrary doubles; a per-window exactly rounded sum would be order-free but would need an arbitrary-precision
+accumulator in both languages. The cost is the sum of the window sizes, which is also what scoring one transaction
+costs the SDK.
 """
 
 from __future__ import annotations
@@ -19,10 +30,11 @@ import pandas as pd
 
 from .durations import duration_ms
 from .errors import DataError, SpecError
-from .spec import time_zone_offset_ms
+from .spec import known_at_field, time_zone_offset_ms
 
 _DAY_MS = 86_400_000
 _HOUR_MS = 3_600_000
+_EXACT_INTEGER = 2.0**53
 
 
 def compute_features(spec: dict[str, Any], table: pd.DataFrame) -> np.ndarray:
@@ -42,11 +54,14 @@ def compute_features(spec: dict[str, Any], table: pd.DataFrame) -> np.ndarray:
             if entity not in entity_index:
                 entity_index[entity] = _EntityIndex(_column(table, entity, feature["name"]), timestamps)
             out[:, j] = entity_index[entity].aggregate(window, table, feature["name"])
-        else:
+        elif "ratio" in feature:
             ratio = feature["ratio"]
             out[:, j] = _ratio(
                 out[:, column_of[ratio["numerator"]]], out[:, column_of[ratio["denominator"]]], ratio.get("empty")
             )
+        else:
+            difference = feature["difference"]
+            out[:, j] = out[:, column_of[difference["minuend"]]] - out[:, column_of[difference["subtrahend"]]]
         column_of[feature["name"]] = j
     return out
 
@@ -109,6 +124,9 @@ class _EntityIndex:
         self.span = int(relative.max(initial=0)) + 1
         self.codes = codes[self.order].astype(np.int64)
         self.relative = relative[self.order]
+        self.times = timestamps[self.order]
+        self.position = np.arange(len(self.order))
+        self._sums: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def aggregate(self, window: dict[str, Any], table: pd.DataFrame, feature: str) -> np.ndarray:
         """One window aggregate for every row, returned in the table's row order."""
@@ -119,41 +137,139 @@ class _EntityIndex:
             raise DataError(f"too many entities or too long a time range for window feature {feature}")
         keys = self.codes * span + self.relative
         lo = np.searchsorted(keys, keys - delay - length, side="right")
-        hi = np.arange(1, len(keys) + 1) if delay == 0 else np.searchsorted(keys, keys - delay, side="right")
-        sorted_result = self._reduce(window, table, feature, lo, hi)
+        hi = self.position + 1 if delay == 0 else np.searchsorted(keys, keys - delay, side="right")
+        sorted_result = self._reduce(window, table, feature, lo, hi, (length, delay))
         result = np.empty_like(sorted_result)
         result[self.order] = sorted_result
         return result
 
     def _reduce(
-        self, window: dict[str, Any], table: pd.DataFrame, feature: str, lo: np.ndarray, hi: np.ndarray
+        self,
+        window: dict[str, Any],
+        table: pd.DataFrame,
+        feature: str,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        extent: tuple[int, int],
     ) -> np.ndarray:
-        """count/sum/mean/std over rows [lo, hi) of the sorted order, via prefix sums in extended precision."""
-        if window["aggregate"] == "count":
-            return (hi - lo).astype(np.float64)
-        values = _column(table, window["field"], feature).to_numpy(dtype=np.float64)[self.order]
-        present = ~np.isnan(values)
-        n = _window_sum(present.astype(np.int64), lo, hi)
-        # Extended-precision prefix sums: sums of small integers (labels, counts) stay exact.
-        total = _window_sum(np.where(present, values, 0.0).astype(np.longdouble), lo, hi)
+        """The aggregate over rows [lo, hi) of the sorted order for each row; extent = (length, delay) in ms."""
+        aggregate = window["aggregate"]
         empty = window.get("empty")
         fill = np.nan if empty is None else float(empty)
+        if aggregate == "count" and "field" not in window:
+            return (hi - lo).astype(np.float64)
+        if aggregate == "count" and window.get("labels", "stored") == "stored":
+            present = ~_column(table, window["field"], feature).isna().to_numpy()[self.order]
+            return _window_sum(present.astype(np.int64), lo, hi).astype(np.float64)
+        if aggregate == "sinceLatest":
+            # The latest earlier transaction: the row before the current one, or the window's last row with a delay.
+            latest = hi - 2 if extent[1] == 0 else hi - 1
+            has = latest >= lo
+            hours = (self.times - self.times[np.where(has, latest, 0)]) / _HOUR_MS
+            return np.where(has, hours, fill)
+        if aggregate == "distinct":
+            return self._distinct(_column(table, window["field"], feature), lo, hi)
+        values = _column(table, window["field"], feature).to_numpy(dtype=np.float64)[self.order]
+        known_at = None
+        if window.get("labels") == "known":
+            known_at = _column(table, known_at_field(window["field"]), feature).to_numpy(dtype=np.float64)[self.order]
+        key = (window["field"], window.get("labels", "stored"), *extent)
+        if key not in self._sums:
+            self._sums[key] = self._sum(values, known_at, lo, hi)
+        total, n = self._sums[key]
+        if aggregate == "count":
+            return n.astype(np.float64)
+        if aggregate == "sum":
+            return total
         with np.errstate(divide="ignore", invalid="ignore"):
-            if window["aggregate"] == "sum":
-                return np.asarray(total, dtype=np.float64)
             mean = total / n
-            if window["aggregate"] == "mean":
-                result = np.asarray(mean, dtype=np.float64)
-            else:  # population standard deviation, on values centred on the field's mean to keep precision
-                centre = float(np.mean(values[present])) if present.any() else 0.0
-                centred = np.where(present, values - centre, 0.0).astype(np.longdouble)
-                mean_centred = _window_sum(centred, lo, hi) / n
-                squares = _window_sum(centred * centred, lo, hi) / n
-                result = np.sqrt(np.maximum(np.asarray(squares - mean_centred * mean_centred, dtype=np.float64), 0.0))
-        return np.where(n == 0, fill, result)
+        if aggregate == "mean":
+            return np.where(n == 0, fill, mean)
+        # Population standard deviation from the deviations around the window's own mean (no cancellation).
+        squares, _ = _ordered_sum(values, known_at, self.times, lo, hi, centre=np.where(n == 0, 0.0, mean))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n == 0, fill, np.sqrt(squares / n))
+
+    def _sum(
+        self, values: np.ndarray, known_at: np.ndarray | None, lo: np.ndarray, hi: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(sum, number of present values) per row. Integer values whose sums stay exact in a double use integer
+        prefix sums; the result is the same double the compensated sum gives, just faster."""
+        present = ~np.isnan(values)
+        integral = (
+            present.any()
+            and np.all(values[present] == np.round(values[present]))
+            and float(np.abs(values[present]).sum()) < _EXACT_INTEGER
+        )
+        if known_at is None and (integral or not present.any()):
+            count = _window_sum(present.astype(np.int64), lo, hi)
+            total = _window_sum(np.where(present, values, 0).astype(np.int64), lo, hi).astype(np.float64)
+            return total, count
+        return _ordered_sum(values, known_at, self.times, lo, hi)
+
+    def _distinct(self, column: pd.Series, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Distinct present values per window: rows whose previous occurrence (same entity and value) is before lo."""
+        missing = column.isna().to_numpy()[self.order]
+        values, _ = pd.factorize(column.to_numpy()[self.order], sort=False)
+        pair = self.codes * (int(values.max(initial=0)) + 2) + values
+        by_pair = np.argsort(pair, kind="stable")
+        previous = np.full(len(pair), -1, dtype=np.int64)
+        same = pair[by_pair[1:]] == pair[by_pair[:-1]]
+        previous[by_pair[1:][same]] = by_pair[:-1][same]
+        first_in_window = lambda p, rows: ~missing[p] & (previous[p] < lo[rows])
+        return _window_loop(lo, hi, first_in_window).astype(np.float64)
 
 
 def _window_sum(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Sum of values[lo:hi] per row from one prefix sum."""
-    prefix = np.concatenate(([values.dtype.type(0)], np.cumsum(values)))
+    """Sum of integer values[lo:hi] per row from one prefix sum (exact)."""
+    prefix = np.concatenate(([0], np.cumsum(values)))
     return prefix[hi] - prefix[lo]
+
+
+def _window_loop(lo: np.ndarray, hi: np.ndarray, counts) -> np.ndarray:
+    """For each row, how many positions p in [lo, hi) satisfy counts(p, rows) — one pass per offset in the window."""
+    result = np.zeros(len(lo), dtype=np.int64)
+    rows = np.flatnonzero(hi > lo)
+    position = lo[rows]
+    while rows.size:
+        result[rows] += counts(position, rows)
+        position = position + 1
+        keep = position < hi[rows]
+        rows, position = rows[keep], position[keep]
+    return result
+
+
+def _ordered_sum(
+    values: np.ndarray,
+    known_at: np.ndarray | None,
+    times: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    centre: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Neumaier-compensated sum of (x - centre), or of its square when a centre is given, over each window in time
+    order, skipping missing values (and, with known_at, labels not known at the row's time); and how many were summed.
+
+    Exactly the operations of sumOf in sdk/src/features/compute.ts, vectorised across rows: step k adds the k-th
+    value of every window that is at least k + 1 long."""
+    total = np.zeros(len(lo))
+    compensation = np.zeros(len(lo))
+    count = np.zeros(len(lo), dtype=np.int64)
+    rows = np.flatnonzero(hi > lo)
+    position = lo[rows]
+    while rows.size:
+        x = values[position]
+        ok = ~np.isnan(x)
+        if known_at is not None:
+            ok &= known_at[position] <= times[rows]
+        d = x if centre is None else (x - centre[rows]) * (x - centre[rows])
+        s = total[rows]
+        following = s + d
+        correction = np.where(np.abs(s) >= np.abs(d), (s - following) + d, (d - following) + s)
+        total[rows] = np.where(ok, following, s)
+        compensation[rows] = np.where(ok, compensation[rows] + correction, compensation[rows])
+        count[rows] += ok
+        position = position + 1
+        keep = position < hi[rows]
+        rows, position = rows[keep], position[keep]
+    return total + compensation, count

@@ -1,7 +1,11 @@
 """Conformance vectors: JSON fixtures that every other implementation (the TypeScript SDK above all) must reproduce.
 
-  features.json  a transaction stream (with history, ties, exact window edges and unknown labels) and the spec's
-                 features for every transaction, from the Python interpreter;
+  features.json  a transaction stream (with history, ties, exact window edges, unknown labels and labels that become
+                 known at different times) and the bundle spec's features for every transaction, from the Python
+                 interpreter;
+  features-all-kinds.json
+                 the same stream and the features of specs/conformance-features.json, which uses every feature kind,
+                 aggregate and option at least once, whatever the bundle's spec uses;
   scores.json    feature rows (real ones, NaNs, values exactly on and one ulp around split thresholds) and the
                  per-model margins from the native libraries and from onnxruntime, the ensemble margin and the
                  probability;
@@ -38,7 +42,7 @@ from .features import compute_features
 from .reference import build_reference
 from .signing import verify as verify_signature
 from .simulate import simulate
-from .spec import load_spec, spec_hash
+from .spec import SPECS_DIR, known_at_field, load_spec, spec_hash
 
 # Small, but with the handbook's density of terminals around each customer and a fraud rate near 1-5%.
 FEATURE_STREAM = {
@@ -49,6 +53,8 @@ FEATURE_STREAM = {
     "start": "2018-04-01",
     "options": {"compromised-terminals-per-day": 1, "compromised-customers-per-day": 1},
 }
+ALL_KINDS_SPEC = SPECS_DIR / "conformance-features.json"
+DAY_MS = 86_400_000
 SCORE_ROWS_FROM_STREAM = 150
 EDGE_ROWS = 150
 # Fixtures are regenerated and compared in CI; onnxruntime may differ in the last bits across CPUs.
@@ -86,7 +92,57 @@ def feature_stream() -> pd.DataFrame:
     unknown = rng.random(len(table)) < 0.1
     table["label"] = np.where(unknown, np.nan, table["label"])
     table["day"] = (table["timestamp"] // 86_400_000 - table["timestamp"].iloc[0] // 86_400_000).astype(np.int64)
+    table[known_at_field("label")] = _label_times(table, rng)
     return table
+
+
+def _label_times(table: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """When each label became known, in every way labels arrive: an analyst within the day, the next midnight, exactly
+    the 7-day delay, a chargeback after 30 days, exactly at a later transaction's time at the same terminal (the edge
+    known-at = t), and never recorded (a label without a known-at time); null for unknown labels. Always after the
+    transaction itself: a label is never known before its payment is scored."""
+    t = table["timestamp"].to_numpy(dtype=np.float64)
+    way = rng.choice(6, size=len(table), p=[0.3, 0.2, 0.2, 0.1, 0.1, 0.1])
+    later_at_terminal = table.groupby("terminalId")["timestamp"].shift(-2).to_numpy(dtype=np.float64)
+    known = np.select(
+        [way == 0, way == 1, way == 2, way == 3, way == 4],
+        [
+            t + rng.integers(60_000, DAY_MS, size=len(table)),
+            (t // DAY_MS + 1) * DAY_MS,
+            t + 7 * DAY_MS,
+            t + 30 * DAY_MS,
+            np.where(later_at_terminal > t, later_at_terminal, t + DAY_MS),
+        ],
+        np.nan,
+    )
+    return np.where(np.isnan(table["label"].to_numpy(dtype=np.float64)), np.nan, known)
+
+
+def _features_doc(spec: dict[str, Any], stream: pd.DataFrame, X: np.ndarray) -> dict[str, Any]:
+    known_at = stream[known_at_field("label")].to_numpy()
+    return {
+        "format": "fraudscore-conformance-features/1",
+        "featureSpecSha256": spec_hash(spec),
+        "featureSpec": {"name": spec.get("name"), "version": spec.get("version")},
+        "features": [f["name"] for f in spec["features"]],
+        "semantics": "expected[i] are the features of transactions[i] given transactions[0..i-1] as history, each with "
+        "its label and labelKnownAt (epoch ms; null: no known-at time) as finally stored; label null = "
+        "not known; tolerance: counts and flags exact, other values 1e-9 relative",
+        "transactions": [
+            {
+                "id": str(r.id),
+                "customerId": str(r.customerId),
+                "terminalId": str(r.terminalId),
+                "amount": float(r.amount),
+                "timestamp": _iso(int(r.timestamp)),
+                "timestampMs": int(r.timestamp),
+                "label": None if math.isnan(r.label) else int(r.label),
+                "labelKnownAt": None if math.isnan(known_at[i]) else int(known_at[i]),
+            }
+            for i, r in enumerate(stream.itertuples())
+        ],
+        "expected": [_nullable(row) for row in X],
+    }
 
 
 def build_fixtures(bundle_dir: Path, native_dir: Path) -> dict[str, Any]:
@@ -102,26 +158,9 @@ def build_fixtures(bundle_dir: Path, native_dir: Path) -> dict[str, Any]:
 
     stream = feature_stream()
     X_stream = compute_features(spec, stream)
-    features_doc = {
-        "format": "fraudscore-conformance-features/1",
-        "featureSpecSha256": spec_hash(spec),
-        "features": manifest["features"],
-        "semantics": "expected[i] are the features of transactions[i] given transactions[0..i-1] as history; "
-        "label null = not yet known; tolerance: counts and flags exact, other values 1e-9 relative",
-        "transactions": [
-            {
-                "id": str(r.id),
-                "customerId": str(r.customerId),
-                "terminalId": str(r.terminalId),
-                "amount": float(r.amount),
-                "timestamp": _iso(int(r.timestamp)),
-                "timestampMs": int(r.timestamp),
-                "label": None if math.isnan(r.label) else int(r.label),
-            }
-            for r in stream.itertuples()
-        ],
-        "expected": [_nullable(row) for row in X_stream],
-    }
+    features_doc = _features_doc(spec, stream, X_stream)
+    all_kinds = load_spec(ALL_KINDS_SPEC)
+    all_kinds_doc = _features_doc(all_kinds, stream, compute_features(all_kinds, stream))
 
     rng = np.random.default_rng(0)
     picked = X_stream[np.sort(rng.choice(len(X_stream), SCORE_ROWS_FROM_STREAM, replace=False))]
@@ -190,6 +229,7 @@ def build_fixtures(bundle_dir: Path, native_dir: Path) -> dict[str, Any]:
     )
     return {
         "features.json": features_doc,
+        "features-all-kinds.json": all_kinds_doc,
         "scores.json": scores_doc,
         "shap.json": shap_doc,
         "reference.json": reference_doc,

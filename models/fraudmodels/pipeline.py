@@ -18,7 +18,7 @@ from .dataset import Dataset, load_dataset
 from .errors import DataError, ExportError
 from .export import build_bundle_files, read_manifest, write_bundle
 from .progress import log
-from .spec import load_spec
+from .spec import load_spec, spec_hash
 
 # The settings the handbook benchmark chose on its validation folds (models/reports/handbook-benchmark.json);
 # `--grid none` trains with these instead of searching.
@@ -51,17 +51,20 @@ def train_models(
     spec_sha256: str | None = None,
     annotations: dict[str, Any] | None = None,
     on_trained: Callable[[dict[str, Any]], None] | None = None,
+    spec: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Chooses hyperparameters on the most recent validation folds, picks the threshold that maximises validation
     F1, fits both models on the last train_days days and saves them with what export needs.
 
-    `rounds` replaces both models' num_boost_round (a fast path for tests and demos, with grid "none");
+    `rounds` replaces both models' num_boost_round (a fast path for tests and demos, with grid "none"); `spec` (the
+    features the data was computed with) is saved beside the models as features.json, which export then uses;
     `annotations` are added to the summary (training.json), e.g. the MLflow run; `on_trained` then receives the
     summary with the in-memory results (fold predictions, the final ensemble, the final fit's rows): MLflow tracking
     logs them."""
     started = time.perf_counter()
     folds = recent_folds(data, train_days, n_folds)
-    params = train.select_hyperparameters(data.table, data.X, folds) if grid == "full" else KNOWN_GOOD
+    grids = {"full": None, "small": train.SMALL_GRIDS}
+    params = train.select_hyperparameters(data.table, data.X, folds, grids[grid]) if grid in grids else KNOWN_GOOD
     if rounds is not None:
         params = {name: {**setting, "num_boost_round": rounds} for name, setting in params.items()}
     per_model, predictions = train.assess_ensemble(data.table, data.X, folds, params, weights)
@@ -74,6 +77,9 @@ def train_models(
     ensemble = train.fit_ensemble(data.X[rows], data.y[rows], params, weights)
     fit_seconds = time.perf_counter() - fit_started
     out_dir.mkdir(parents=True, exist_ok=True)
+    if spec is not None:
+        (out_dir / "features.json").write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n")
+        spec_sha256 = spec_hash(spec)
     ensemble.models["lightgbm"].save_model(str(out_dir / "lightgbm.txt"))
     ensemble.models["xgboost"].save_model(str(out_dir / "xgboost.json"))
     summary = {
@@ -98,6 +104,8 @@ def train_models(
         "validationPerFold": per_model,
         "trainDays": train_days,
         "grid": grid,
+        "threads": train.threads(),
+        **({"labelTimes": data.label_times} if data.label_times else {}),
         "seconds": {"total": round(time.perf_counter() - started, 1), "finalFit": round(fit_seconds, 1)},
         "peakMemoryMB": round(peak_memory_mb(), 1),
     }
@@ -127,7 +135,13 @@ def export_models(
         raise ExportError(
             f"{models_dir}: no trained models to export ({error}); run `python -m fraudmodels train` first"
         ) from error
-    spec = load_spec(spec_path) if spec_path else load_spec()
+    saved = models_dir / "features.json"
+    spec = load_spec(spec_path) if spec_path else load_spec(saved) if saved.exists() else load_spec()
+    if summary.get("featureSpecSha256") and spec_hash(spec) != summary["featureSpecSha256"]:
+        raise ExportError(
+            f"the feature spec ({spec.get('name')}) is not the one the models were trained with "
+            f"(sha256 {summary['featureSpecSha256'][:16]}…): export with the spec train used (--spec)"
+        )
     data = load_dataset(summary["data"]["path"], spec)
     if data.sha256 != summary["data"]["sha256"]:
         raise ExportError(f"{data.path} changed since training (sha256 differs); train again")

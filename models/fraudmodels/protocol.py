@@ -44,7 +44,7 @@ def train_test_split(
         revealed = (day == revealed_day) & (label == 1)
         known.update(customer[revealed])
         rows = np.flatnonzero(day == test_day)
-        test_parts.append(rows[~np.isin(customer[rows], list(known))])
+        test_parts.append(rows[~pd.Series(customer[rows]).isin(known).to_numpy()])  # hashing: ids are strings
     return Fold(train_start_day, train, np.concatenate(test_parts) if test_parts else np.array([], dtype=np.int64))
 
 

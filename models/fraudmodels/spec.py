@@ -1,12 +1,17 @@
 """The declarative feature spec: loading, validation and hashing.
 
-A spec (format "fraudscore-features/1") declares the raw input fields and, in model-input order, every feature as
-exactly one of:
-  source   - a raw field's value, optionally mapped to a category code;
-  calendar - a 0/1 flag from a part of the timestamp (hour, isoWeekday) being in a set;
-  window   - an aggregate (count, sum, mean, std) over the same entity's transactions in (t - delay - length,
-             t - delay]; with no delay the window ends at the current transaction, which it includes;
-  ratio    - one earlier feature divided by another.
+A spec declares the raw input fields and, in model-input order, every feature as exactly one of:
+  source     - a raw field's value, optionally mapped to a category code;
+  calendar   - a 0/1 flag from a part of the timestamp (hour, isoWeekday) being in a set;
+  window     - an aggregate over the same entity's transactions in (t - delay - length, t - delay]; with no delay the
+               window ends at the current transaction, which it includes;
+  ratio      - one earlier feature divided by another;
+  difference - one earlier feature minus another (format 2).
+Format "fraudscore-features/1" has the count, sum, mean and std aggregates over labels as stored. Format
+"fraudscore-features/2" adds labels as known at scoring time (`labels: "known"`: a label counts only once its
+known-at time, the field `<label field>KnownAt`, is at or before t), count of a field's present values, distinct
+values, hours since the latest earlier transaction, and differences. An interpreter that only knows format 1 refuses
+a format-2 spec instead of silently reading it another way.
 The Python interpreter (features.py) and the TypeScript SDK interpret the same JSON, so training and serving agree.
 """
 
@@ -21,15 +26,34 @@ from typing import Any
 from .durations import duration_ms
 from .errors import SpecError
 
-FORMAT = "fraudscore-features/1"
+FORMAT_1 = "fraudscore-features/1"
+FORMAT = "fraudscore-features/2"
+FORMATS = (FORMAT_1, FORMAT)
 FIELD_TYPES = {"string", "id", "number", "timestamp", "label", "category"}
 FEATURE_TYPES = {"number", "count", "flag", "category"}
-KINDS = ("source", "calendar", "window", "ratio")
+KINDS = ("source", "calendar", "window", "ratio", "difference")
 CALENDAR_PARTS = {"hour": range(24), "isoWeekday": range(1, 8)}
-AGGREGATES = {"count", "sum", "mean", "std"}
+AGGREGATES = {"count", "sum", "mean", "std", "distinct", "sinceLatest"}
+# What each aggregate may read: None = no field; a set = the field types it accepts (count's field is optional).
+AGGREGATE_FIELDS: dict[str, set[str] | None] = {
+    "count": {"number", "label", "category", "id", "string", "timestamp"},
+    "sum": {"number", "label"},
+    "mean": {"number", "label"},
+    "std": {"number", "label"},
+    "distinct": {"number", "category", "id", "string"},
+    "sinceLatest": None,
+}
+LABEL_TIMES = ("stored", "known")
 _OFFSET = re.compile(r"^[+-](\d\d):(\d\d)$")
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "specs" / "handbook-features.json"
+SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+BASELINE_SPEC_PATH = SPECS_DIR / "handbook-features.json"
+DEFAULT_SPEC_PATH = SPECS_DIR / "default-features.json"
+
+
+def known_at_field(label_field: str) -> str:
+    """The input field holding the epoch-ms time a label became known (missing: not known to `labels: "known"`)."""
+    return f"{label_field}KnownAt"
 
 
 def load_spec(source: str | Path | dict[str, Any] = DEFAULT_SPEC_PATH) -> dict[str, Any]:
@@ -74,8 +98,8 @@ def validate_spec(spec: Any) -> None:
     """Raises SpecError naming the first problem found."""
     if not isinstance(spec, dict):
         raise SpecError("the document is not a JSON object")
-    if spec.get("format") != FORMAT:
-        raise SpecError(f"format is {spec.get('format')!r}, expected {FORMAT!r}")
+    if spec.get("format") not in FORMATS:
+        raise SpecError(f"format is {spec.get('format')!r}, expected one of {list(FORMATS)}")
     time_zone_offset_ms(spec)
     fields = spec.get("fields")
     if not isinstance(fields, dict) or not fields:
@@ -94,7 +118,24 @@ def validate_spec(spec: Any) -> None:
         if name in seen:
             raise SpecError("duplicate feature name", name)
         _validate_feature(feature, fields, seen)
+        if spec["format"] == FORMAT_1 and _needs_format_2(feature):
+            raise SpecError(
+                f"uses what format {FORMAT!r} added (labels, count of a field, distinct, sinceLatest, "
+                "difference): declare that format",
+                name,
+            )
         seen.add(name)
+
+
+def _needs_format_2(feature: dict[str, Any]) -> bool:
+    window = feature.get("window")
+    if "difference" in feature:
+        return True
+    return isinstance(window, dict) and (
+        "labels" in window
+        or window.get("aggregate") in ("distinct", "sinceLatest")
+        or (window.get("aggregate") == "count" and "field" in window)
+    )
 
 
 def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: set[str]) -> None:
@@ -146,13 +187,26 @@ def _validate_feature(feature: dict[str, Any], fields: dict[str, Any], earlier: 
         aggregate = body.get("aggregate")
         if aggregate not in AGGREGATES:
             raise SpecError(f"window.aggregate {aggregate!r} is unsupported; use one of {sorted(AGGREGATES)}", name)
-        if aggregate != "count":
-            need_field("field", {"number", "label"})
+        accepted = AGGREGATE_FIELDS[aggregate]
+        if accepted is None:
+            if "field" in body:
+                raise SpecError(f"window.aggregate {aggregate!r} reads no field", name)
+        elif aggregate != "count" or "field" in body:
+            need_field("field", accepted)
+        if "labels" in body:
+            if body["labels"] not in LABEL_TIMES:
+                raise SpecError(f"window.labels must be one of {list(LABEL_TIMES)}", name)
+            if "field" not in body or fields[body["field"]]["type"] != "label":
+                raise SpecError('window.labels applies to a window over a field of type "label"', name)
         if "empty" in body and body["empty"] is not None and not isinstance(body["empty"], (int, float)):
             raise SpecError("window.empty must be a number or null (missing)", name)
-    else:
+    elif kinds[0] == "ratio":
         for key in ("numerator", "denominator"):
             if body.get(key) not in earlier:
                 raise SpecError(f"ratio.{key} {body.get(key)!r} must name an earlier feature", name)
         if "empty" in body and body["empty"] is not None and not isinstance(body["empty"], (int, float)):
             raise SpecError("ratio.empty must be a number or null (missing)", name)
+    else:
+        for key in ("minuend", "subtrahend"):
+            if body.get(key) not in earlier:
+                raise SpecError(f"difference.{key} {body.get(key)!r} must name an earlier feature", name)

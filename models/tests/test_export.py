@@ -2,6 +2,7 @@
 writes and the manifest's decision rules."""
 
 import json
+import shutil
 
 import pytest
 from fraudmodels import export as export_module
@@ -121,3 +122,18 @@ def test_export_without_trained_models_says_what_to_do(tmp_path):
     with pytest.raises(ExportError, match="run `python -m fraudmodels train` first"):
         export_models(tmp_path, tmp_path / "bundle", "x", "1.0.0")
     assert not (tmp_path / "bundle").exists()
+
+
+def test_exports_models_whose_xgboost_half_carries_feature_names(trained, tmp_path):
+    """XGBoost refuses an unnamed matrix for a model trained with feature names; export used to crash on it after
+    verification had passed (the margin of the final fit's rows)."""
+    import xgboost
+
+    models, _ = trained
+    named = tmp_path / "named"
+    shutil.copytree(models, named)
+    booster = xgboost.Booster(model_file=str(named / "xgboost.json"))
+    booster.feature_names = [f["name"] for f in load_spec()["features"]]
+    booster.save_model(str(named / "xgboost.json"))
+    export_models(named, tmp_path / "bundle", "fraud-ensemble", "1.2.4")
+    assert verify_bundle(tmp_path / "bundle")["onnxMatchesTrees"] is True

@@ -55,7 +55,9 @@ export {
   type NormalizeOptions,
   type SyncFeatureHistory,
 } from './features/index.js';
+export { describeFeatures, knownAtField, type FeatureWords, type Lang, type ValueKind } from './features/index.js';
 export {
+  checkLabel,
   DEVICE_ENTITIES,
   IndexedDbHistoryStore,
   MemoryHistoryStore,

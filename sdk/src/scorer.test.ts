@@ -30,13 +30,19 @@ describe.each<Backend>(['wasm', 'js'])('createScorer (%s backend)', (backend) =>
     expect(result.shouldBlock).toBe(result.probability >= scorer.model.threshold);
     expect(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).toContain(result.riskLevel);
     const shap = result.shap!;
-    expect(shap.values).toHaveLength(15);
+    expect(shap.values).toHaveLength(scorer.model.features.length);
     expect(Math.abs(shap.baseValue + shap.values.reduce((a, b) => a + b, 0) - shap.margin)).toBeLessThan(1e-9);
     expect(Math.abs(shap.margin - result.margin)).toBeLessThan(1e-4);
     expect(result.topFactors).toHaveLength(5);
     expect(Math.abs(result.topFactors[0]!.contribution)).toBe(Math.max(...shap.values.map(Math.abs)));
     expect(result.features['TX_AMOUNT']).toBe(250);
     expect(result.features['TERMINAL_ID_RISK_1DAY_WINDOW']).toBeNull(); // unknown on a device
+    // A device knows its customer, not the terminal: every customer feature computed (the z-score of a first payment
+    // has no spread to divide by), every terminal one missing.
+    for (const name of scorer.model.features) {
+      if (name.startsWith('TERMINAL_ID_')) expect(result.features[name], name).toBeNull();
+      else if (name !== 'CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW') expect(result.features[name], name).not.toBeNull();
+    }
     expect(result.features['TX_DURING_NIGHT']).toBe(1);
     await scorer.dispose();
   });

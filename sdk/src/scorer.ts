@@ -8,11 +8,13 @@ import { ModelLoadError, ValidationError } from './errors.js';
 import {
   compileSpec,
   computeFeatures,
+  describeFeatures,
   noHistory,
   normalizeTransaction,
   specHash,
   type CompiledSpec,
   type FeatureHistory,
+  type FeatureWords,
   type SyncFeatureHistory,
 } from './features/index.js';
 import { DEVICE_ENTITIES, MemoryHistoryStore, openHistoryStore, type HistoryStore } from './history/index.js';
@@ -116,6 +118,8 @@ export interface ModelInfo {
   name: string;
   version: string;
   features: string[];
+  /** Each feature in words (en, ru, kk) and how its value reads, derived from the bundle's feature spec. */
+  featureWords: Record<string, FeatureWords>;
   threshold: number;
   /** Tiers as offsets from the threshold (they follow a threshold changed at run time). */
   riskTiers: RiskTier[];
@@ -183,6 +187,7 @@ async function buildModel(bundle: VerifiedBundle, backend: Backend, options: Sco
     name: manifest.name,
     version: manifest.version,
     features: [...manifest.features],
+    featureWords: describeFeatures(spec),
     threshold: manifest.threshold,
     riskTiers: manifest.riskTiers.map((tier) => ({ ...tier })),
     weights: Object.fromEntries(weights),

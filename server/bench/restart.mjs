@@ -3,10 +3,11 @@
 //   - one process (history in memory): start-up replays the window from PostgreSQL into memory (restoreState);
 //   - shared state (REDIS_URL): the history is already in Redis; start-up restores nothing.
 // Both on the same local PostgreSQL (Debian's binaries) and, for the second, a local redis-server (append-only), on
-// the same cores. The stored records have the shape the server writes (15 features, SHAP values, top factors),
-// spread over the last 30 days (5,000 customers, 10,000 terminals, 3% labelled). Redis is filled once from storage
-// with `ops-cli load-history` (timed too). Measured from spawning `node dist/main.js` to its first 200 from
-// POST /v1/score; memory from /proc/<pid>/status (VmRSS after that score, VmHWM the peak), Redis's used_memory.
+// the same cores. The stored records have the shape the server writes (the default bundle's features and version,
+// SHAP values, top factors), spread over the last 30 days (5,000 customers, 10,000 terminals, 3% labelled). Redis is
+// filled once from storage with `ops-cli load-history` (timed too). Measured from spawning `node dist/main.js` to its
+// first 200 from POST /v1/score; memory from /proc/<pid>/status (VmRSS after that score, VmHWM the peak), Redis's
+// used_memory.
 // Prints a markdown table and writes it into bench/README.md between <!-- restart:start --> and <!-- restart:end -->.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,9 +26,10 @@ const KEY = `bench-${randomBytes(16).toString('hex')}`;
 const DAY = 86_400_000;
 const log = (message) => process.stderr.write(`[bench:restart] ${message}\n`);
 
-const FEATURES = JSON.parse(
+const MANIFEST = JSON.parse(
   readFileSync(join(SERVER_DIR, '..', 'models', 'bundles', 'default', 'manifest.json'), 'utf8'),
-).features;
+);
+const FEATURES = MANIFEST.features;
 
 /** A stored record as the server writes it (sizes as real ones; values random). */
 function record(i, now) {
@@ -59,7 +61,7 @@ function record(i, now) {
     shap: { baseValue: -5.9, values: shap },
     features,
     margins: { lightgbm: -5.4, xgboost: -6.5 },
-    modelVersion: '1.0.0',
+    modelVersion: MANIFEST.version,
     scoredAt: new Date(timestamp).toISOString(),
     deviceScore: null,
     agreement: null,

@@ -20,8 +20,18 @@ import { startRedis, type TestRedis } from '../test-support/redis.js';
 import { ensureTopics, kafkaPublisher, rawMessage, TOPICS } from './kafka/index.js';
 import { KafkaProbe } from './kafka/testing.js';
 import { openStorage } from './storage/index.js';
+import { readBundleJson } from '../../test/fixtures.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+/** The default bundle's features that read labels as known at scoring time (spec format 2). */
+const knownLabelFeatures = (): string[] =>
+  (
+    readBundleJson('features.json') as {
+      features: { name: string; window?: { labels?: string } }[];
+    }
+  ).features
+    .filter((f) => f.window?.labels === 'known')
+    .map((f) => f.name);
 const KEY = 'scale-out-test-key-0123456789';
 const DAY = 86_400_000;
 
@@ -284,6 +294,9 @@ describe('scale-out: every process scores as one process does', () => {
     expect(Math.max(...values('CUSTOMER_ID_NB_TX_7DAY_WINDOW'))).toBeGreaterThan(3);
     expect(Math.max(...values('TERMINAL_ID_NB_TX_30DAY_WINDOW'))).toBeGreaterThan(10);
     expect(values('TERMINAL_ID_RISK_30DAY_WINDOW').some((v) => v > 0)).toBe(true);
+    // ... and, where the bundle's spec has them, windows over labels as known at scoring time (the decision times)
+    const known = knownLabelFeatures();
+    if (known.length > 0) expect(known.some((name) => values(name).some((v) => v > 0))).toBe(true);
     await stopProcess(server);
   }, 300_000);
 

@@ -1,9 +1,12 @@
 // The SQL stores (PGlite, PostgreSQL) against the storage contract every store passes (@fraudscore/edge's
-// storage-contract, which the memory store runs too), plus what a database adds: idempotent migrations and, where
-// connections really run at once, concurrent saves through several of them. Used by pglite.test.ts and
-// postgres.test.ts.
+// storage-contract, which the memory store runs too), plus what a database adds: idempotent migrations, labels'
+// decision times read back by the restored history and, where connections really run at once, concurrent saves
+// through several of them. Used by pglite.test.ts and postgres.test.ts.
+import { restoreState } from '@fraudscore/edge';
 import { saveOne, scoredRecord, storageContract } from '@fraudscore/edge/storage-contract';
+import { computeFeaturesSync, MemoryHistoryStore } from '@fraudscore/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { allKindsSpec, allKindsVectors, labelledStream } from '../../sdk/test/history-store-suite.js';
 import type { OpenedStorage } from '../src/storage/index.js';
 
 export { saveOne, scoredRecord as record } from '@fraudscore/edge/storage-contract';
@@ -43,6 +46,54 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
       );
       expect(rows.map((r) => Number(r.n))).toEqual(rows.map(() => 1));
       expect(rows.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe(`${name}: labels' decision times`, () => {
+    const opened: OpenedStorage[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((s) => s.close().catch(() => {})));
+    });
+
+    it("keeps each label's decision time: a restored history reads labels as known at scoring time", async () => {
+      // The all-kinds conformance stream up to `now`, stored unlabelled, then labelled with the vectors' known-at times
+      // as decision times (many after `now`). The history restored from storage must compute what a history given the
+      // same labels directly computes for the transactions after `now`: a label counts in windows over labels as
+      // known at scoring time only from its decision time on.
+      const s = await backend().fresh();
+      opened.push(s);
+      const spec = allKindsSpec;
+      const stream = labelledStream(spec, allKindsVectors).slice(0, 600);
+      const [past, next] = [stream.slice(0, 400), stream.slice(400)];
+      const now = next[0]!.timestamp;
+      const direct = new MemoryHistoryStore(spec, { clock: () => now });
+      let labelled = 0;
+      for (const { label, labelKnownAt, ...tx } of past) {
+        await saveOne(s, { ...scoredRecord(tx.id, tx.timestamp), transaction: tx });
+        const known = label != null && typeof labelKnownAt === 'number';
+        direct.add({ ...tx, label: known ? label : null, labelKnownAt: known ? labelKnownAt : null });
+        if (!known) continue;
+        const at = new Date(labelKnownAt).toISOString();
+        await s.setLabel(tx.id, { label: label === 1 ? 'fraud' : 'legitimate', analyst: 'ana', at });
+        labelled += 1;
+      }
+      const restored = new MemoryHistoryStore(spec, { clock: () => now });
+      expect(await restoreState({ storage: s, history: restored, now })).toMatchObject({
+        transactions: past.length,
+        labels: labelled,
+      });
+      const knownWindows = spec.features.flatMap((f, j) => (f.kind === 'window' && f.labels === 'known' ? [j] : []));
+      let readKnown = 0;
+      for (const { label: _label, labelKnownAt: _knownAt, ...tx } of next) {
+        const want = computeFeaturesSync(spec, tx, direct);
+        const got = computeFeaturesSync(spec, tx, restored);
+        expect(Array.from(got)).toEqual(Array.from(want));
+        readKnown += knownWindows.filter((j) => want[j]! > 0).length;
+        direct.add(tx);
+        restored.add(tx);
+      }
+      expect(labelled).toBeGreaterThan(0);
+      expect(readKnown).toBeGreaterThan(0); // the windows over known labels did read some
     });
   });
 }

@@ -1,8 +1,24 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TopFactor } from '@fraudscore/sdk';
+import { readFileSync } from 'node:fs';
+import { compileSpec, describeFeatures, type TopFactor } from '@fraudscore/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheKey, createLlmExplainer, memoryCache, templateNarrative, toPayload, type ExplainInput } from './index.js';
+import {
+  cacheKey,
+  createLlmExplainer,
+  featurePhrase,
+  memoryCache,
+  templateNarrative,
+  toPayload,
+  type ExplainInput,
+} from './index.js';
+
+/** The handbook's 15 features in words, as a scorer of a bundle with that spec holds them (ModelInfo.featureWords). */
+const words = describeFeatures(
+  compileSpec(
+    JSON.parse(readFileSync(new URL('../../../models/specs/handbook-features.json', import.meta.url), 'utf8')),
+  ),
+);
 
 const factors: TopFactor[] = [
   { feature: 'CUSTOMER_ID_NB_TX_1DAY_WINDOW', value: 7, contribution: 0.52, direction: 'increases_risk' },
@@ -16,6 +32,7 @@ const input: ExplainInput = {
   riskLevel: 'HIGH',
   threshold: 0.5,
   modelVersion: 'm-1.2.3',
+  words,
 };
 
 const KAZAKH = /[әғқңөұүһі]/i;
@@ -33,8 +50,31 @@ describe('templateNarrative', () => {
     expect(text).toMatch(
       /Main factors: transaction amount 1,250\.50 raises the risk \(\+1\.24\); customer's number of transactions over the last day 7 raises the risk/,
     );
-    expect(text).toContain('share of fraud at the terminal over the last 7 days 0.0% lowers the risk (-0.31)');
+    expect(text).toContain('share of fraud at the terminal over 7 days ending 7 days ago 0.0% lowers the risk (-0.31)');
     expect(text).not.toContain('TX_AMOUNT');
+  });
+
+  it('keeps the name of a feature the words do not know (a record scored by another model), and reads new kinds', () => {
+    expect(featurePhrase('SOME_OTHER_FEATURE', 'ru', words)).toEqual({ phrase: 'SOME_OTHER_FEATURE', kind: 'number' });
+    expect(featurePhrase('TX_AMOUNT', 'kk')).toEqual({ phrase: 'TX_AMOUNT', kind: 'number' }); // no words at all
+    const extra = {
+      SINCE: { kind: 'hours', en: 'hours since the previous one', ru: 'часов', kk: 'сағат' },
+      RATIO: { kind: 'ratio', en: 'amount relative to the average', ru: 'сумма', kk: 'сома' },
+    } as const;
+    const text = templateNarrative(
+      {
+        ...input,
+        words: extra,
+        factors: [
+          { feature: 'SINCE', value: 1.25, contribution: 0.4, direction: 'increases_risk' },
+          { feature: 'RATIO', value: 5.123, contribution: 1.5, direction: 'increases_risk' },
+        ],
+      },
+      'en',
+    );
+    expect(text).toContain(
+      'amount relative to the average ×5.12 raises the risk (+1.50); hours since the previous one 1.3 h raises',
+    );
   });
 
   it('Russian: Cyrillic, Russian phrases and separators, no Kazakh letters', () => {
@@ -67,6 +107,7 @@ describe('templateNarrative', () => {
       riskLevel: null,
       threshold: 0.5,
       modelVersion: 'm',
+      words,
     };
     expect(templateNarrative(missing, 'en')).toBe(
       'Risk tier: unknown. Fraud probability unknown against a threshold of 50.0%. Main factors: night-time transaction unknown raises the risk (+2.00).',

@@ -65,7 +65,7 @@ export function toPayload(input: ExplainInput, lang: Lang, maxFactors = 5): LlmP
       .slice(0, maxFactors)
       .map((f) => ({
         feature: String(f.feature),
-        meaning: featurePhrase(String(f.feature), 'en').phrase,
+        meaning: featurePhrase(String(f.feature), 'en', input.words).phrase,
         value: round(f.value, 4),
         contribution: round(f.contribution, 4),
         direction: f.direction === 'increases_risk' ? 'increases_risk' : 'decreases_risk',

@@ -1,9 +1,8 @@
 // The deterministic narrative: the tier, the probability against the threshold and the top SHAP factors, in
-// English, Russian or Kazakh. Formatting is done here rather than with Intl so that every runtime gives the same text.
-import type { RiskLevel, TopFactor } from '@fraudscore/sdk';
+// English, Russian or Kazakh. Features are named in words by the SDK from the model's feature spec (featureWords);
+// formatting is done here rather than with Intl so that every runtime gives the same text.
+import type { FeatureWords, RiskLevel, TopFactor, ValueKind } from '@fraudscore/sdk';
 import type { ExplainInput, Lang } from './types.js';
-
-type Kind = 'amount' | 'count' | 'share' | 'flag' | 'number';
 
 interface Words {
   unknown: string;
@@ -19,16 +18,8 @@ interface Words {
   factors: (list: string) => string;
   noFactors: string;
   factor: (phrase: string, value: string, effect: string, contribution: string) => string;
-  amountOf: (entity: 'customer' | 'terminal', days: string) => string;
-  countOf: (entity: 'customer' | 'terminal', days: string) => string;
-  riskOf: (days: string) => string;
-  txAmount: string;
-  weekend: string;
-  night: string;
+  hours: string;
 }
-
-const dayWindow = (days: string, en: boolean): string =>
-  en ? (days === '1' ? 'the last day' : `the last ${days} days`) : days;
 
 const WORDS: Record<Lang, Words> = {
   en: {
@@ -46,12 +37,7 @@ const WORDS: Record<Lang, Words> = {
     factors: (list) => `Main factors: ${list}.`,
     noFactors: 'No factor explanations were computed for this score.',
     factor: (phrase, value, effect, contribution) => `${phrase} ${value} ${effect} (${contribution})`,
-    amountOf: (entity, days) => `${entity}'s average amount over ${dayWindow(days, true)}`,
-    countOf: (entity, days) => `${entity}'s number of transactions over ${dayWindow(days, true)}`,
-    riskOf: (days) => `share of fraud at the terminal over ${dayWindow(days, true)}`,
-    txAmount: 'transaction amount',
-    weekend: 'weekend transaction',
-    night: 'night-time transaction',
+    hours: 'h',
   },
   ru: {
     unknown: 'неизвестно',
@@ -68,14 +54,7 @@ const WORDS: Record<Lang, Words> = {
     factors: (list) => `Основные факторы: ${list}.`,
     noFactors: 'Для этой оценки факторы не рассчитывались.',
     factor: (phrase, value, effect, contribution) => `${phrase}: ${value} — ${effect} (${contribution})`,
-    amountOf: (entity, days) =>
-      `средняя сумма ${entity === 'customer' ? 'клиента' : 'терминала'} за ${days === '1' ? 'последний день' : `последние ${days} дн.`}`,
-    countOf: (entity, days) =>
-      `число транзакций ${entity === 'customer' ? 'клиента' : 'терминала'} за ${days === '1' ? 'последний день' : `последние ${days} дн.`}`,
-    riskOf: (days) => `доля мошенничества на терминале за ${days === '1' ? 'последний день' : `последние ${days} дн.`}`,
-    txAmount: 'сумма транзакции',
-    weekend: 'транзакция в выходной день',
-    night: 'транзакция в ночное время',
+    hours: 'ч',
   },
   kk: {
     unknown: 'белгісіз',
@@ -92,34 +71,21 @@ const WORDS: Record<Lang, Words> = {
     factors: (list) => `Негізгі факторлар: ${list}.`,
     noFactors: 'Бұл бағалау үшін факторлар есептелмеген.',
     factor: (phrase, value, effect, contribution) => `${phrase}: ${value} — ${effect} (${contribution})`,
-    amountOf: (entity, days) =>
-      `${entity === 'customer' ? 'клиенттің' : 'терминалдың'} соңғы ${days} күндегі орташа сомасы`,
-    countOf: (entity, days) =>
-      `${entity === 'customer' ? 'клиенттің' : 'терминалдың'} соңғы ${days} күндегі транзакциялар саны`,
-    riskOf: (days) => `терминалдағы соңғы ${days} күндегі алаяқтық үлесі`,
-    txAmount: 'транзакция сомасы',
-    weekend: 'демалыс күнгі транзакция',
-    night: 'түнгі транзакция',
+    hours: 'сағ',
   },
 };
 
-const WINDOW = /^(CUSTOMER|TERMINAL)_ID_(NB_TX|AVG_AMOUNT|RISK)_(\d+)DAY_WINDOW$/;
-
-/** A feature name as a plain phrase in the language, and how its value reads; unknown names are kept as they are. */
-export function featurePhrase(feature: string, lang: Lang): { phrase: string; kind: Kind } {
-  const w = WORDS[lang];
-  if (feature === 'TX_AMOUNT') return { phrase: w.txAmount, kind: 'amount' };
-  if (feature === 'TX_DURING_WEEKEND') return { phrase: w.weekend, kind: 'flag' };
-  if (feature === 'TX_DURING_NIGHT') return { phrase: w.night, kind: 'flag' };
-  const m = WINDOW.exec(feature);
-  if (m) {
-    const entity = m[1] === 'CUSTOMER' ? 'customer' : 'terminal';
-    const days = m[3] ?? '?';
-    if (m[2] === 'NB_TX') return { phrase: w.countOf(entity, days), kind: 'count' };
-    if (m[2] === 'AVG_AMOUNT') return { phrase: w.amountOf(entity, days), kind: 'amount' };
-    return { phrase: w.riskOf(days), kind: 'share' };
-  }
-  return { phrase: feature, kind: 'number' };
+/**
+ * A feature as a plain phrase in the language and how its value reads, from the model's featureWords; a feature the
+ * words do not know (a record scored by another model) keeps its name.
+ */
+export function featurePhrase(
+  feature: string,
+  lang: Lang,
+  words?: Readonly<Record<string, FeatureWords>>,
+): { phrase: string; kind: ValueKind } {
+  const known = words !== undefined && Object.hasOwn(words, feature) ? words[feature] : undefined;
+  return known ? { phrase: known[lang], kind: known.kind } : { phrase: feature, kind: 'number' };
 }
 
 const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -134,7 +100,7 @@ function fixed(x: number, digits: number, w: Words): string {
 
 const percent = (x: number | null, w: Words): string => (finite(x) ? `${fixed(x * 100, 1, w)}%` : w.unknown);
 
-function formatValue(value: number | null, kind: Kind, w: Words): string {
+function formatValue(value: number | null, kind: ValueKind, w: Words): string {
   if (!finite(value)) return w.unknown;
   switch (kind) {
     case 'amount':
@@ -145,6 +111,10 @@ function formatValue(value: number | null, kind: Kind, w: Words): string {
       return percent(value, w);
     case 'flag':
       return value >= 0.5 ? w.yes : w.no;
+    case 'hours':
+      return `${fixed(value, 1, w)} ${w.hours}`;
+    case 'ratio':
+      return `×${fixed(value, 2, w)}`;
     case 'number':
       return Number.isInteger(value) ? fixed(value, 0, w) : fixed(value, 3, w);
   }
@@ -169,7 +139,7 @@ export function templateNarrative(input: ExplainInput, lang: Lang): string {
   const factors = rankFactors(input.factors)
     .slice(0, TEMPLATE_FACTORS)
     .map((f) => {
-      const { phrase, kind } = featurePhrase(f.feature, lang);
+      const { phrase, kind } = featurePhrase(f.feature, lang, input.words);
       const effect = f.direction === 'increases_risk' ? w.increases : w.decreases;
       const c = finite(f.contribution)
         ? `${f.contribution >= 0 ? '+' : '-'}${fixed(Math.abs(f.contribution), 2, w)}`

@@ -1,5 +1,5 @@
 // Analyst explanations: what an explainer is given and what it answers.
-import type { RiskLevel, TopFactor } from '@fraudscore/sdk';
+import type { FeatureWords, RiskLevel, TopFactor } from '@fraudscore/sdk';
 
 export type Lang = 'en' | 'ru' | 'kk';
 export const LANGS: readonly Lang[] = ['en', 'ru', 'kk'];
@@ -16,6 +16,8 @@ export interface ExplainInput {
   /** The block threshold in [0, 1]; null when unknown. */
   threshold: number | null;
   modelVersion: string;
+  /** The model's features in words (the scorer's ModelInfo.featureWords); factors it does not name keep their names. */
+  words?: Readonly<Record<string, FeatureWords>>;
 }
 
 export interface Explanation {

@@ -50,8 +50,27 @@ export interface ServerHistory {
    * nothing changes when it already holds the same content.
    */
   replace(tx: NormalizedTransaction): Promise<void>;
-  /** Sets the label of a stored transaction (labels arrive late); false if the id is not stored. */
-  setLabel(id: string, label: 0 | 1 | null): Promise<boolean>;
+  /**
+   * Sets the label of a stored transaction (labels arrive late) with the epoch ms it became known (the analyst's
+   * decision time), which windows over labels as known at scoring time read; false if the id is not stored.
+   */
+  setLabel(id: string, label: 0 | 1 | null, knownAt: number): Promise<boolean>;
+}
+
+/**
+ * A stored record as the history keeps it: its transaction with the label as a bit and the decision time as the
+ * label's known-at time (the service's replace, a restore, loading a shared history from storage).
+ */
+export function historyTransaction(record: {
+  transaction: NormalizedTransaction;
+  label: { label: 'fraud' | 'legitimate'; at: string } | null;
+}): NormalizedTransaction {
+  if (record.label === null) return { ...record.transaction, label: null, labelKnownAt: null };
+  return {
+    ...record.transaction,
+    label: record.label.label === 'fraud' ? 1 : 0,
+    labelKnownAt: Date.parse(record.label.at),
+  };
 }
 
 /** The history of one process: the MemoryHistoryStore the scorer reads, used directly as every batch's view. */
@@ -79,18 +98,26 @@ export function memoryHistory(store: MemoryHistoryStore): ServerHistory {
     replace(tx) {
       const stored = store.get(tx.id);
       if (stored !== undefined && sameContent(stored, tx)) {
-        if ((stored.label ?? null) !== (tx.label ?? null)) store.setLabel(tx.id, tx.label ?? null);
+        const knownAt = knownAtOf(tx);
+        if ((stored.label ?? null) !== (tx.label ?? null) || (stored.labelKnownAt ?? null) !== (knownAt ?? null))
+          store.setLabel(tx.id, tx.label ?? null, knownAt);
       } else {
         store.remove(tx.id);
         store.add(tx);
       }
       return Promise.resolve();
     },
-    setLabel(id, label) {
-      return Promise.resolve(store.setLabel(id, label));
+    setLabel(id, label, knownAt) {
+      return Promise.resolve(store.setLabel(id, label, knownAt));
     },
   };
 }
+
+/** A transaction's label known-at time (epoch ms), when it carries one. */
+export const knownAtOf = (tx: Readonly<NormalizedTransaction>): number | undefined => {
+  const knownAt = tx['labelKnownAt'];
+  return typeof knownAt === 'number' && Number.isFinite(knownAt) ? knownAt : undefined;
+};
 
 /** Same content as idempotency compares it (the label is not content). */
 const sameContent = (a: Readonly<NormalizedTransaction>, b: Readonly<NormalizedTransaction>): boolean =>

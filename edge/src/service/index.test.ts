@@ -23,7 +23,7 @@ describe('scoring service', () => {
     expect(r.probability).toBeLessThan(1);
     expect(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).toContain(r.riskLevel);
     expect(r.topFactors).toHaveLength(5);
-    expect(r.shap?.values).toHaveLength(15);
+    expect(r.shap?.values).toHaveLength(edge.service.currentModel().model.features.length);
     expect(r.transaction).toMatchObject({
       id: 'a1',
       customerId: 'c1',
@@ -64,6 +64,19 @@ describe('scoring service', () => {
     const early = await edge.service.score(tx('b3', { timestamp: '2026-03-12T10:00:00Z', customerId: 'cw' }));
     expect(early.features['TERMINAL_ID_NB_TX_7DAY_WINDOW']).toBe(0);
     expect(events.filter((e) => e.type === 'labelled')).toHaveLength(1);
+  });
+
+  it("an analyst's fraud label reaches the terminal's known-fraud windows from the decision time on, no delay", async () => {
+    await edge.service.score(tx('stolen', { timestamp: '2026-03-20T08:00:00Z', customerId: 'cx' }));
+    await edge.service.label('stolen', { label: 'fraud', analyst: 'ana', at: '2026-03-20T09:00:00Z' });
+    const before = await edge.service.score(tx('b1', { timestamp: '2026-03-20T08:30:00Z', customerId: 'cy' }));
+    const after = await edge.service.score(tx('b2', { timestamp: '2026-03-20T09:00:00Z', customerId: 'cz' }));
+    expect(before.features['TERMINAL_ID_KNOWN_FRAUD_1DAY_WINDOW']).toBe(0); // scored before the analyst decided
+    expect(after.features['TERMINAL_ID_KNOWN_FRAUD_1DAY_WINDOW']).toBe(1);
+    expect(after.features['TERMINAL_ID_KNOWN_LABELS_7DAY_WINDOW']).toBe(1);
+    expect(after.features['TERMINAL_ID_KNOWN_RISK_28DAY_WINDOW']).toBe(1);
+    expect(after.features['TERMINAL_ID_RISK_7DAY_WINDOW']).toBe(0); // the fixed-delay window still waits 7 days
+    expect(after.probability).toBeGreaterThan(before.probability);
   });
 
   it('is idempotent by transaction id: the same content gets the stored result, no double counting', async () => {

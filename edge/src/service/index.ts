@@ -5,7 +5,8 @@
 // process's memory, or a store shared by every replica and stream processor). A failure after the batch went into the
 // history takes it out again: input that was not accepted teaches the history nothing. After storing, the history
 // holds what storage holds under each id (a concurrent request may have stored other content first). Labels update
-// storage and the history, so terminal risk features read them (after the spec's delay).
+// storage and the history with the analyst's decision time, so terminal risk features read them (after the spec's
+// delay, or from that time on in windows over labels as known at scoring time).
 import {
   ALERT_LEVELS,
   contentFingerprint,
@@ -23,7 +24,7 @@ import {
 } from '@fraudscore/sdk';
 import type { EventBus } from '../bus/index.js';
 import { ApiError, conflict, notFound } from '../errors.js';
-import type { HistoryBatch, ServerHistory } from './history.js';
+import { historyTransaction, type HistoryBatch, type ServerHistory } from './history.js';
 import { acknowledgeBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
 import {
   groupCalls,
@@ -136,10 +137,6 @@ function fromValidation(error: ValidationError): ApiError {
     : error.message;
   return new ApiError(422, 'validation_error', message, error.field);
 }
-
-/** A stored record's label as the history keeps it. */
-const labelBit = (record: ScoredTransaction): 0 | 1 | null =>
-  record.label === null ? null : record.label.label === 'fraud' ? 1 : 0;
 
 /** The id an input names, when it is a valid one (for an item's error outcome). */
 function validId(input: unknown): string | undefined {
@@ -263,7 +260,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     const held = new Set((opened as HistoryBatch | undefined)?.held ?? []);
     for (const [k, { record }] of saved.entries()) {
       if (held.has(items[k]!.id) || fingerprintOf(record) !== items[k]!.fingerprint)
-        await history.replace({ ...record.transaction, label: labelBit(record) });
+        await history.replace(historyTransaction(record));
     }
     // Timings of a batch cover the whole batch: the per-transaction latency is its average.
     const latencySeconds = (results[0]?.timings.totalMs ?? 0) / 1000 / items.length;
@@ -370,7 +367,9 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       const value: TransactionLabel = { label, analyst: analyst.trim(), at: decidedAt(at) };
       const updated = await storage.setLabel(id, value);
       if (!updated) throw notFound('transaction', 'id');
-      await history.setLabel(id, label === 'fraud' ? 1 : 0);
+      // The decision time is when the label became known: windows over labels as known at scoring time read it
+      // for transactions scored from then on.
+      await history.setLabel(id, label === 'fraud' ? 1 : 0, Date.parse(value.at));
       await bus.publish({ type: 'labelled', transaction: updated });
       return updated;
     },

@@ -36,6 +36,12 @@ describe('restoreState', () => {
     expect(restored.transactions).toBeGreaterThan(30);
     expect(restored.labels).toBe(5);
     expect(restored.labelStats).toEqual(before.metrics.labelStats());
+    // Each label comes back with the time it became known (the analyst's decision time), as the old edge held it.
+    for (const d of [20, 15, 9, 8, 3]) {
+      const held = before.history.get(`h${d}`);
+      expect(held?.['labelKnownAt']).toBe(Date.parse(d === 3 ? '2026-03-19T11:00:00Z' : '2026-03-20T11:00:00Z'));
+      expect(after.history.get(`h${d}`)).toMatchObject({ label: held?.label, labelKnownAt: held?.['labelKnownAt'] });
+    }
 
     const next = tx('next', { timestamp: '2026-03-20T11:30:00Z', amount: 77 });
     const expected = await before.service.score(next, { explain: false });

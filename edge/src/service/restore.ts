@@ -1,5 +1,5 @@
 // After a restart the server-side state lives only in storage: the feature history (customer windows, terminal
-// counts and risk) and the label statistics behind false_positive_rate and model_accuracy_daily. This rebuilds
+// counts and risk, labels with the times they became known) and the label statistics behind false_positive_rate and model_accuracy_daily. This rebuilds
 // both from the stored scored transactions, so the first score after a restart sees the same history as the last
 // one before it.
 import { applyLabel, EMPTY_LABEL_STATS, type LabelStats } from '../metrics/labels.js';
@@ -33,7 +33,12 @@ export async function restoreState({ storage, history, now }: RestoreInput): Pro
   let labels = 0;
   for (const record of records) {
     if (await history.add(record.transaction)) transactions += 1;
-    if (record.label && (await history.setLabel(record.id, record.label.label === 'fraud' ? 1 : 0))) labels += 1;
+    // The stored decision time is the label's known-at time, as when it was first set.
+    if (
+      record.label &&
+      (await history.setLabel(record.id, record.label.label === 'fraud' ? 1 : 0, Date.parse(record.label.at)))
+    )
+      labels += 1;
   }
   const labelled = records
     .filter((r) => r.label !== null)

@@ -42,6 +42,11 @@ describe('reasons', () => {
     expect(describeFactor('TERMINAL_ID_RISK_7DAY_WINDOW', null).phrase).toBe(UNKNOWN_MERCHANT);
     expect(describeFactor('TX_DURING_NIGHT', 0).phrase).toBe('daytime payment');
     expect(describeFactor('SOME_NEW_FEATURE', 2).phrase).toBe('some new feature');
+    expect(describeFactor('CUSTOMER_ID_AMOUNT_RATIO_30DAY_WINDOW', 5.04)).toEqual({
+      phrase: 'this amount against your 30-day average',
+      detail: '×5.04',
+    });
+    expect(describeFactor('TERMINAL_ID_KNOWN_FRAUD_7DAY_WINDOW', null).phrase).toBe(UNKNOWN_MERCHANT);
   });
 
   it('groups the terminal features the device cannot know into one reason and keeps the strongest three', () => {

@@ -18,8 +18,9 @@ export const UNKNOWN_MERCHANT = 'merchant history unknown on this device';
 const money = (value: number): string =>
   new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' }).format(value);
 const count = (value: number): string => `${value} payment${value === 1 ? '' : 's'}`;
+const times = (value: number): string => `×${value.toFixed(2)}`;
 
-/** The handbook baseline features (models/bundles/default/features.json). */
+/** The default bundle's customer features (models/bundles/default/features.json), in the customer's own words. */
 const PHRASES: Record<string, { phrase: string | ((value: number) => string); detail?: (value: number) => string }> = {
   TX_AMOUNT: { phrase: 'amount', detail: money },
   TX_DURING_WEEKEND: { phrase: (v) => (v ? 'weekend payment' : 'weekday payment') },
@@ -30,11 +31,24 @@ const PHRASES: Record<string, { phrase: string | ((value: number) => string); de
   CUSTOMER_ID_AVG_AMOUNT_7DAY_WINDOW: { phrase: 'your 7-day average spend', detail: money },
   CUSTOMER_ID_NB_TX_30DAY_WINDOW: { phrase: 'your payments in the last 30 days', detail: count },
   CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW: { phrase: 'your 30-day average spend', detail: money },
+  CUSTOMER_ID_STD_AMOUNT_7DAY_WINDOW: { phrase: 'how much your payments varied in the last 7 days', detail: money },
+  CUSTOMER_ID_STD_AMOUNT_30DAY_WINDOW: { phrase: 'how much your payments varied in the last 30 days', detail: money },
+  CUSTOMER_ID_AMOUNT_RATIO_7DAY_WINDOW: { phrase: 'this amount against your 7-day average', detail: times },
+  CUSTOMER_ID_AMOUNT_RATIO_30DAY_WINDOW: { phrase: 'this amount against your 30-day average', detail: times },
+  CUSTOMER_ID_AMOUNT_DIFF_30DAY_WINDOW: { phrase: 'this amount above your 30-day average', detail: money },
+  CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW: {
+    phrase: 'how unusual this amount is for you',
+    detail: (v) => `${v.toFixed(1)} × your usual spread`,
+  },
 };
 
 export function describeFactor(feature: string, value: number | null): { phrase: string; detail: string } {
   if (feature.startsWith('TERMINAL_ID_')) {
     if (value === null) return { phrase: UNKNOWN_MERCHANT, detail: '' };
+    if (feature.includes('_KNOWN_FRAUD_'))
+      return { phrase: 'frauds recently confirmed at this merchant', detail: `${value}` };
+    if (feature.includes('_KNOWN_LABELS_'))
+      return { phrase: 'payments checked at this merchant', detail: count(value) };
     return feature.includes('_RISK_')
       ? { phrase: "the merchant's recent fraud rate", detail: `${(value * 100).toFixed(1)} %` }
       : { phrase: "the merchant's recent payment volume", detail: count(value) };

@@ -72,7 +72,7 @@ describe('loadBundleFiles', () => {
     const altered = {
       ...files,
       'manifest.json': new TextEncoder().encode(
-        new TextDecoder().decode(files['manifest.json']).replace('"1.0.0"', '"1.0.1"'),
+        new TextDecoder().decode(files['manifest.json']).replace(/"version":\s*"[^"]+"/, '"version": "0.0.0-altered"'),
       ),
     };
     await expect(loadBundleFiles(altered, { publicKey })).rejects.toBeInstanceOf(IntegrityError);

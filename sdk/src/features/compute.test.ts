@@ -1,22 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import {
+  allKindsSpec,
+  allKindsVectors,
+  expectRow,
+  labelledStream,
+  type FeatureVectors,
+} from '../../test/history-store-suite.js';
 import { MemoryHistoryStore } from '../history/memory.js';
 import { DEVICE_ENTITIES } from '../history/indexeddb.js';
 import type { NormalizedTransaction } from '../transaction.js';
 import { computeFeatures, computeFeaturesSync, noHistory } from './compute.js';
 import { compileSpec, type CompiledSpec } from './spec.js';
-import { normalizeTransaction } from './validate.js';
-import { readConformanceJson } from '../../../test/fixtures.js';
+import { readBundleJson, readConformanceJson } from '../../../test/fixtures.js';
 
 const read = (path: string): unknown => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+/** The handbook's 15 features: the window semantics below are stated on them, as in models/tests/test_features.py. */
 const specJson = read('../../../models/specs/handbook-features.json') as Record<string, unknown>;
 const spec = compileSpec(specJson);
-interface Vectors {
-  features: string[];
-  transactions: (Record<string, unknown> & { timestampMs: number })[];
-  expected: (number | null)[][];
-}
-const vectors = readConformanceJson('features.json') as Vectors;
+/** The default bundle's spec and its conformance vectors. */
+const bundleSpec = compileSpec(readBundleJson('features.json'));
+const vectors = readConformanceJson('features.json') as FeatureVectors;
 
 /** Max relative error over non-exact features; counts and flags must be equal. Returns per-feature maxima. */
 function compareRow(
@@ -40,35 +44,39 @@ function compareRow(
   }
 }
 
-describe('conformance (models/conformance/default/features.json)', () => {
-  it('replays the stream through MemoryHistoryStore and reproduces every row', () => {
-    expect(spec.names).toEqual(vectors.features);
-    let now = 0;
-    const history = new MemoryHistoryStore(spec, { clock: () => now });
-    const maxima = spec.names.map(() => 0);
-    for (const [i, raw] of vectors.transactions.entries()) {
-      const tx = normalizeTransaction(raw, spec);
-      expect(tx.timestamp).toBe(raw.timestampMs);
-      now = tx.timestamp;
-      compareRow(spec, computeFeaturesSync(spec, tx, history), vectors.expected[i]!, maxima);
-      expect(history.add(tx)).toBe(true);
-    }
-    expect(history.prune(now)).toBeGreaterThanOrEqual(0);
-    console.info(
-      `memory conformance: ${vectors.transactions.length} rows, max relative error ${Math.max(...maxima).toExponential(2)}`,
-    );
-  });
+describe('conformance (models/conformance/default/features.json, features-all-kinds.json)', () => {
+  for (const [name, compiled, doc] of [
+    ['bundle spec', bundleSpec, vectors],
+    ['all-kinds spec', allKindsSpec, allKindsVectors],
+  ] as const) {
+    it(`replays the stream through MemoryHistoryStore and reproduces every row (${name})`, () => {
+      expect(compiled.names).toEqual(doc.features);
+      let now = 0;
+      const history = new MemoryHistoryStore(compiled, { clock: () => now });
+      const maxima = compiled.names.map(() => 0);
+      for (const [i, tx] of labelledStream(compiled, doc).entries()) {
+        expect(tx.timestamp).toBe(doc.transactions[i]!.timestampMs);
+        now = tx.timestamp;
+        compareRow(compiled, computeFeaturesSync(compiled, tx, history), doc.expected[i]!, maxima);
+        expect(history.add(tx)).toBe(true);
+      }
+      expect(history.prune(now)).toBeGreaterThanOrEqual(0);
+      // Python sums windows with the same compensated operations in the same order: the doubles are equal.
+      expect(Math.max(...maxima)).toBe(0);
+      console.info(
+        `memory conformance (${name}): ${doc.transactions.length} rows, max relative error ${Math.max(...maxima).toExponential(2)}`,
+      );
+    });
 
-  it('gives the same rows through the asynchronous path', async () => {
-    const history = new MemoryHistoryStore(spec, { clock: () => 0 });
-    const asyncView = { coveredEntities: history.coveredEntities, query: history.query.bind(history) };
-    const maxima = spec.names.map(() => 0);
-    for (const [i, raw] of vectors.transactions.slice(0, 800).entries()) {
-      const tx = normalizeTransaction(raw, spec);
-      compareRow(spec, await computeFeatures(spec, tx, asyncView), vectors.expected[i]!, maxima);
-      history.add(tx);
-    }
-  });
+    it(`gives the same rows through the asynchronous path (${name})`, async () => {
+      const history = new MemoryHistoryStore(compiled, { clock: () => 0 });
+      const asyncView = { coveredEntities: history.coveredEntities, query: history.query.bind(history) };
+      for (const [i, tx] of labelledStream(compiled, doc).slice(0, 800).entries()) {
+        expectRow(compiled, await computeFeatures(compiled, tx, asyncView), doc.expected[i]!);
+        history.add(tx);
+      }
+    });
+  }
 });
 
 const DAY = 86_400_000;
@@ -208,6 +216,94 @@ describe('window semantics (the cases of models/tests/test_features.py)', () => 
     expect(Array.from(row!)).toEqual([NaN, -1, 0, NaN, 7]);
   });
 
+  it('reads labels as known at scoring time: known-at = t counts, no known-at time never does (format 2)', () => {
+    const custom = compileSpec({
+      ...specJson,
+      format: 'fraudscore-features/2',
+      features: [
+        {
+          name: 'KNOWN_FRAUDS',
+          type: 'count',
+          window: { entity: 'terminalId', length: '7d', aggregate: 'sum', field: 'label', labels: 'known' },
+        },
+        {
+          name: 'KNOWN_LABELS',
+          type: 'count',
+          window: { entity: 'terminalId', length: '7d', aggregate: 'count', field: 'label', labels: 'known' },
+        },
+        {
+          name: 'KNOWN_RISK',
+          type: 'number',
+          window: { entity: 'terminalId', length: '7d', aggregate: 'mean', field: 'label', labels: 'known', empty: 0 },
+        },
+        {
+          name: 'STORED_FRAUDS',
+          type: 'count',
+          window: { entity: 'terminalId', length: '7d', aggregate: 'sum', field: 'label' },
+        },
+        { name: 'LEGITIMATE', type: 'number', difference: { minuend: 'KNOWN_LABELS', subtrahend: 'KNOWN_FRAUDS' } },
+      ],
+    });
+    const t = 40 * DAY;
+    const knownAt = [t + 5000, t + 5000, null, null, t + DAY + 1, null];
+    const rows = replay(
+      [
+        tx('a', 1, t, 1),
+        tx('b', 1, t + 1000, 0),
+        tx('c', 1, t + 2000, 1),
+        tx('d', 1, t + 3000, null),
+        tx('e', 1, t + 5000, 0),
+        tx('f', 1, t + DAY, 0),
+      ].map((row, i) => ({ ...row, labelKnownAt: knownAt[i] })),
+      custom,
+    );
+    expect(column(rows, 'KNOWN_FRAUDS', custom)).toEqual([0, 0, 0, 0, 1, 1]);
+    expect(column(rows, 'KNOWN_LABELS', custom)).toEqual([0, 0, 0, 0, 2, 2]);
+    expect(column(rows, 'KNOWN_RISK', custom)).toEqual([0, 0, 0, 0, 0.5, 0.5]);
+    expect(column(rows, 'STORED_FRAUDS', custom)).toEqual([1, 1, 2, 2, 2, 2]);
+    expect(column(rows, 'LEGITIMATE', custom)).toEqual([0, 0, 0, 0, 1, 1]);
+  });
+
+  it('counts distinct values, hours since the latest earlier transaction and present values of a field (format 2)', () => {
+    const custom = compileSpec({
+      ...specJson,
+      format: 'fraudscore-features/2',
+      features: [
+        {
+          name: 'TERMINALS',
+          type: 'count',
+          window: { entity: 'customerId', length: '1d', aggregate: 'distinct', field: 'terminalId' },
+        },
+        { name: 'SINCE', type: 'number', window: { entity: 'customerId', length: '1d', aggregate: 'sinceLatest' } },
+        {
+          name: 'SINCE_BEFORE',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', delay: '1h', aggregate: 'sinceLatest', empty: -1 },
+        },
+        {
+          name: 'LABELLED',
+          type: 'count',
+          window: { entity: 'customerId', length: '1d', aggregate: 'count', field: 'label' },
+        },
+      ],
+    });
+    const h = 3_600_000;
+    const rows = replay(
+      [
+        tx('c', 1, 10 * h, 0, 't1'),
+        tx('c', 1, 10 * h, null, 't2'),
+        tx('c', 1, 12 * h, 1, 't1'),
+        tx('c', 1, 35 * h, 0, 't3'),
+        tx('d', 1, 35 * h, 0, 't1'),
+      ],
+      custom,
+    );
+    expect(column(rows, 'TERMINALS', custom)).toEqual([1, 2, 2, 2, 1]);
+    expect(column(rows, 'SINCE', custom)).toEqual([NaN, 0, 2, 23, NaN]);
+    expect(column(rows, 'SINCE_BEFORE', custom)).toEqual([-1, -1, 2, 23, -1]);
+    expect(column(rows, 'LABELLED', custom)).toEqual([1, 1, 2, 2, 1]);
+  });
+
   it('does not count a transaction twice when it is scored again after being stored', () => {
     const history = new MemoryHistoryStore(spec, { clock: () => 0 });
     const rows = [tx('c', 10, DAY), tx('c', 20, DAY), tx('c', 30, DAY)];
@@ -219,30 +315,34 @@ describe('window semantics (the cases of models/tests/test_features.py)', () => 
 });
 
 describe('device scenario: a history that covers only the customer', () => {
-  const rows = vectors.transactions.map((raw) => normalizeTransaction(raw, spec));
-  const terminal = spec.features.filter((f) => f.kind === 'window' && f.entity === 'terminalId').map((f) => f.index);
+  const rows = labelledStream(bundleSpec, vectors);
+  const terminal = bundleSpec.features
+    .filter((f) => bundleSpec.dependsOn[f.index]!.includes('terminalId'))
+    .map((f) => f.index);
 
-  it('computes the customer features and leaves the six terminal features missing', () => {
-    const device = new MemoryHistoryStore(spec, { entities: DEVICE_ENTITIES, clock: () => 0 });
-    expect(terminal).toHaveLength(6);
-    const maxima = spec.names.map(() => 0);
+  it('computes the customer features and leaves the features on the terminal missing', () => {
+    const device = new MemoryHistoryStore(bundleSpec, { entities: DEVICE_ENTITIES, clock: () => 0 });
+    expect(terminal.length).toBeGreaterThanOrEqual(6);
+    const maxima = bundleSpec.names.map(() => 0);
     for (const [i, row] of rows.entries()) {
-      const features = computeFeaturesSync(spec, row, device);
+      const features = computeFeaturesSync(bundleSpec, row, device);
       for (const j of terminal) expect(features[j]).toBeNaN();
-      compareRow(spec, features, vectors.expected[i]!, maxima, (j) => !terminal.includes(j));
+      compareRow(bundleSpec, features, vectors.expected[i]!, maxima, (j) => !terminal.includes(j));
       device.add(row);
     }
   });
 
   it('takes the terminal features from `known` (e.g. sent by the server)', async () => {
-    const device = new MemoryHistoryStore(spec, { entities: DEVICE_ENTITIES });
+    const device = new MemoryHistoryStore(bundleSpec, { entities: DEVICE_ENTITIES });
     const i = vectors.transactions.length - 1;
-    const known = Object.fromEntries(terminal.map((j) => [names[j]!, vectors.expected[i]![j]!]));
-    const features = await computeFeatures(spec, rows[i]!, device, known);
+    const known = Object.fromEntries(terminal.map((j) => [bundleSpec.names[j]!, vectors.expected[i]![j]!]));
+    const features = await computeFeatures(bundleSpec, rows[i]!, device, known);
     for (const j of terminal) expect(features[j]).toBe(vectors.expected[i]![j]);
-    const noneKnown = computeFeaturesSync(spec, rows[i]!, noHistory, { TX_AMOUNT: 1 });
-    expect(noneKnown[at('TX_AMOUNT')]).toBe(rows[i]!.amount); // known never overrides what the device computes
-    expect(noneKnown[at('CUSTOMER_ID_NB_TX_1DAY_WINDOW')]).toBeNaN();
-    expect(() => computeFeaturesSync(spec, rows[i]!, device, { NOT_A_FEATURE: 1 })).toThrow(/known\.NOT_A_FEATURE/);
+    const noneKnown = computeFeaturesSync(bundleSpec, rows[i]!, noHistory, { TX_AMOUNT: 1 });
+    expect(noneKnown[bundleSpec.names.indexOf('TX_AMOUNT')]).toBe(rows[i]!.amount); // known never overrides what the device computes
+    expect(noneKnown[bundleSpec.names.indexOf('CUSTOMER_ID_NB_TX_1DAY_WINDOW')]).toBeNaN();
+    expect(() => computeFeaturesSync(bundleSpec, rows[i]!, device, { NOT_A_FEATURE: 1 })).toThrow(
+      /known\.NOT_A_FEATURE/,
+    );
   });
 });

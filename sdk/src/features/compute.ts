@@ -1,15 +1,19 @@
 // The feature interpreter for one transaction against a history, with the semantics of models/fraudmodels/features.py:
 // window (t - delay - length, t - delay]; with no delay the current transaction is in, as are earlier arrivals with
-// the same timestamp; count counts every transaction, sum/mean/std skip missing values; ratios; categories; calendar
-// parts in the spec's fixed zone. The core is synchronous over sorted arrays so that the edge's hot path allocates
+// the same timestamp; count counts every transaction (or a field's present values), sum/mean/std skip missing values,
+// `labels: "known"` windows skip labels not yet known at t; distinct values; hours since the latest earlier
+// transaction; ratios and differences; categories; calendar parts in the spec's fixed zone. The core is synchronous over sorted arrays so that the edge's hot path allocates
 // only the output row; computeFeatures wraps it for asynchronous stores (IndexedDB) by fetching each entity's
 // look-back range first.
 import { ValidationError } from '../errors.js';
 import type { NormalizedTransaction } from '../transaction.js';
-import { categoryKey, type CompiledSpec, type WindowFeature } from './spec.js';
+import { categoryKey, knownAtField, type CompiledSpec, type WindowFeature } from './spec.js';
 
-/** A transaction as a history holds it: normalized, with its label as known now (null = not yet). */
-export type HistoryEntry = Readonly<NormalizedTransaction>;
+/**
+ * A transaction as a history holds it: normalized, with its label as known now (null = not yet) and `labelKnownAt`,
+ * the epoch ms at which that label became known (null or absent: unknown, so `labels: "known"` windows skip it).
+ */
+export type HistoryEntry = Readonly<NormalizedTransaction & { labelKnownAt?: number | null }>;
 
 /** entries[start..end): a view into a store's own array, so a look-up copies nothing. */
 export interface HistorySlice {
@@ -121,10 +125,12 @@ export function computeFeaturesSync(
     } else if (f.kind === 'calendar') {
       const time = tx[f.field];
       out[f.index] = typeof time !== 'number' ? NaN : f.in[calendarPart(time + spec.timeZoneOffsetMs, f.part)]!;
-    } else if (f.kind === 'ratio') {
+    } else if (f.kind === 'ratio' || f.kind === 'difference') {
       const supplied = known?.[f.name];
       if (supplied !== undefined && spec.dependsOn[f.index]!.some((e) => !history.coveredEntities.has(e))) {
         out[f.index] = supplied;
+      } else if (f.kind === 'difference') {
+        out[f.index] = out[f.minuend]! - out[f.subtrahend]!;
       } else {
         const numerator = out[f.numerator]!;
         const denominator = out[f.denominator]!;
@@ -155,35 +161,45 @@ function windowValue(
   current: number,
   tx: NormalizedTransaction,
 ): number {
+  const t = tx.timestamp;
   const withCurrent = w.delayMs === 0;
-  const lo = upperBound(entries, start, end, tx.timestamp - w.delayMs - w.lengthMs);
-  const hi = withCurrent ? current : upperBound(entries, lo, end, tx.timestamp - w.delayMs);
-  if (w.aggregate === 'count') return Math.max(hi - lo, 0) + (withCurrent ? 1 : 0);
-  const field = w.field!;
-  const own = withCurrent ? numberOrNaN(tx[field]) : NaN;
-  const total = sumOf(entries, lo, hi, field, own, 0, false);
+  const lo = upperBound(entries, start, end, t - w.delayMs - w.lengthMs);
+  const hi = withCurrent ? current : upperBound(entries, lo, end, t - w.delayMs);
+  if (w.field === null) {
+    if (w.aggregate === 'count') return Math.max(hi - lo, 0) + (withCurrent ? 1 : 0);
+    // sinceLatest: the latest earlier transaction (the current one is not earlier than itself).
+    return hi > lo ? (t - entries[hi - 1]!.timestamp) / HOUR_MS : w.empty;
+  }
+  const field = w.field;
+  const knownAt = w.labels === 'known' ? knownAtField(field) : null;
+  const own: HistoryEntry | null = withCurrent ? tx : null;
+  if (w.aggregate === 'distinct') return distinctOf(entries, lo, hi, field, own);
+  const total = sumOf(entries, lo, hi, field, knownAt, t, own, 0, false);
   const n = summedCount;
+  if (w.aggregate === 'count') return n;
   if (w.aggregate === 'sum') return total; // features.py gives the sum (0 when empty) without the `empty` fill
   if (n === 0) return w.empty;
   const mean = total / n;
   if (w.aggregate === 'mean') return mean;
-  // Population std from deviations around the window's own mean: no cancellation, so it is at least as exact as
-  // features.py's extended-precision prefix sums centred on the column mean.
-  return Math.sqrt(sumOf(entries, lo, hi, field, own, mean, true) / n);
+  // Population std from deviations around the window's own mean: no cancellation.
+  return Math.sqrt(sumOf(entries, lo, hi, field, knownAt, t, own, mean, true) / n);
 }
 
 let summedCount = 0; // a second result of sumOf, kept out of an allocated tuple on the hot path
 
 /**
- * Neumaier-compensated sum of (x - centre) or its square over entries[lo..hi) and `own`, skipping missing values:
- * in time order and nearly exactly rounded, so within ~1e-16 of features.py's long-double prefix sums.
+ * Neumaier-compensated sum of (x - centre) or its square over entries[lo..hi) and then `own`, skipping missing
+ * values and, with `knownAt`, labels not known by time t. features.py performs exactly these operations in this order
+ * (_ordered_sum), so both give the same double: the window's value depends on its own values only, on every platform.
  */
 function sumOf(
   entries: readonly HistoryEntry[],
   lo: number,
   hi: number,
   field: string,
-  own: number,
+  knownAt: string | null,
+  t: number,
+  own: HistoryEntry | null,
   centre: number,
   square: boolean,
 ): number {
@@ -191,7 +207,9 @@ function sumOf(
   let compensation = 0;
   let n = 0;
   for (let i = lo; i <= hi; i++) {
-    const x = i < hi ? numberOrNaN(entries[i]![field]) : own;
+    const entry = i < hi ? entries[i]! : own;
+    if (entry === null) break;
+    const x = valueAt(entry, field, knownAt, t);
     if (Number.isNaN(x)) continue;
     const d = square ? (x - centre) * (x - centre) : x - centre;
     const next = sum + d;
@@ -201,6 +219,35 @@ function sumOf(
   }
   summedCount = n;
   return sum + compensation;
+}
+
+/** The field's value as a number (missing: NaN); with knownAt, missing unless the value was known by time t. */
+function valueAt(entry: HistoryEntry, field: string, knownAt: string | null, t: number): number {
+  if (knownAt !== null) {
+    const when = entry[knownAt];
+    if (typeof when !== 'number' || !(when <= t)) return NaN;
+  }
+  const value = entry[field];
+  if (typeof value === 'number') return value;
+  return value === null || value === undefined ? NaN : 0; // a present non-number (an id): only count reads it
+}
+
+/** Distinct present values of the field over entries[lo..hi) and `own`. */
+function distinctOf(
+  entries: readonly HistoryEntry[],
+  lo: number,
+  hi: number,
+  field: string,
+  own: HistoryEntry | null,
+): number {
+  const seen = new Set<unknown>();
+  for (let i = lo; i < hi; i++) addPresent(seen, entries[i]![field]);
+  if (own !== null) addPresent(seen, own[field]);
+  return seen.size;
+}
+
+function addPresent(seen: Set<unknown>, value: unknown): void {
+  if (value !== null && value !== undefined && !(typeof value === 'number' && Number.isNaN(value))) seen.add(value);
 }
 
 /** A number field's value; anything else (absent, null label) is missing. */

@@ -7,10 +7,17 @@ import { join } from 'node:path';
 import { DEFAULT_BUNDLE_DIR, readBundleJson } from '../../../test/fixtures.js';
 
 const specText = readFileSync(join(DEFAULT_BUNDLE_DIR, 'features.json'), 'utf8');
+const read = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
 const manifest = readBundleJson('manifest.json') as {
   featureSpec: { sha256: string };
 };
-const handbook = (): Record<string, any> => JSON.parse(specText);
+const handbook = (): Record<string, any> => JSON.parse(read('../../../models/specs/handbook-features.json'));
+const format2 = (): Record<string, any> => ({ ...handbook(), format: 'fraudscore-features/2' });
+const known = {
+  name: 'K',
+  type: 'count',
+  window: { entity: 'terminalId', length: '7d', aggregate: 'sum', field: 'label', labels: 'known' },
+};
 
 describe('compileSpec', () => {
   it('compiles the handbook spec: windows grouped by entity, durations in ms, look-backs', () => {
@@ -114,6 +121,57 @@ describe('compileSpec', () => {
         }),
       /"R": ratio.denominator "TERMINAL_ID_RISK_30DAY_WINDOW" must name an earlier feature/,
     ],
+    [
+      'format 2 constructs in a format-1 spec',
+      (s) => s.features.push(known),
+      /"K": uses what format "fraudscore-features\/2" added/,
+    ],
+    [
+      'a difference in a format-1 spec',
+      (s) =>
+        s.features.push({ name: 'D', type: 'number', difference: { minuend: 'TX_AMOUNT', subtrahend: 'TX_AMOUNT' } }),
+      /"D": uses what format/,
+    ],
+    [
+      'unknown label times',
+      (s) => Object.assign(s, format2()).features.push({ ...known, window: { ...known.window, labels: 'soon' } }),
+      /"K": window.labels must be one of stored, known/,
+    ],
+    [
+      'label times on a number field',
+      (s) => Object.assign(s, format2()).features.push({ ...known, window: { ...known.window, field: 'amount' } }),
+      /"K": window.labels applies to a window over a field of type "label"/,
+    ],
+    [
+      'a field for sinceLatest',
+      (s) =>
+        Object.assign(s, format2()).features.push({
+          name: 'S',
+          type: 'number',
+          window: { entity: 'customerId', length: '1d', aggregate: 'sinceLatest', field: 'amount' },
+        }),
+      /"S": window.aggregate "sinceLatest" reads no field/,
+    ],
+    [
+      'distinct without a field',
+      (s) =>
+        Object.assign(s, format2()).features.push({
+          name: 'N',
+          type: 'count',
+          window: { entity: 'customerId', length: '1d', aggregate: 'distinct' },
+        }),
+      /"N": window.field \(missing\) is not a declared field/,
+    ],
+    [
+      'a difference of a later feature',
+      (s) =>
+        Object.assign(s, format2()).features.splice(0, 0, {
+          name: 'D',
+          type: 'number',
+          difference: { minuend: 'TX_AMOUNT', subtrahend: 'TX_AMOUNT' },
+        }),
+      /"D": difference.minuend "TX_AMOUNT" must name an earlier feature/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what}, naming the problem`, () => {
@@ -129,6 +187,23 @@ describe('compileSpec', () => {
     expect(() => compileSpec(null)).toThrow(/not a JSON object/);
   });
 
+  it('compiles format 2: labels as known, count of a field, distinct, sinceLatest and differences', () => {
+    const spec = compileSpec(JSON.parse(read('../../../models/specs/conformance-features.json')));
+    const byName = new Map(spec.features.map((f) => [f.name, f]));
+    expect(byName.get('TERMINAL_KNOWN_FRAUDS_28D')).toMatchObject({
+      kind: 'window',
+      aggregate: 'sum',
+      field: 'label',
+      labels: 'known',
+    });
+    expect(byName.get('TERMINAL_RISK_7D_BEFORE_7D')).toMatchObject({ labels: 'stored' });
+    expect(byName.get('CUSTOMER_LABELLED_30D')).toMatchObject({ aggregate: 'count', field: 'label' });
+    expect(byName.get('CUSTOMER_HOURS_SINCE_PREVIOUS')).toMatchObject({ aggregate: 'sinceLatest', field: null });
+    expect(byName.get('TERMINAL_KNOWN_LEGITIMATE_28D')).toMatchObject({ kind: 'difference' });
+    expect(spec.dependsOn[byName.get('TERMINAL_KNOWN_LEGITIMATE_28D')!.index]).toEqual(['terminalId']);
+    expect(spec.dependsOn[byName.get('AMOUNT_ZSCORE_30D_BEFORE_14D')!.index]).toEqual(['customerId']);
+  });
+
   it('reads fixed offsets, negative ones too', () => {
     expect(compileSpec({ ...handbook(), timeZone: '-05:30' }).timeZoneOffsetMs).toBe(-330 * 60_000);
   });
@@ -138,7 +213,7 @@ describe('specHash', () => {
   it("equals the manifest's featureSpec.sha256, from the text and from the parsed object", async () => {
     expect(await specHash(specText)).toBe(manifest.featureSpec.sha256);
     expect(await specHash(JSON.parse(specText))).toBe(manifest.featureSpec.sha256);
-    const reordered = Object.fromEntries(Object.entries(handbook()).reverse());
+    const reordered = Object.fromEntries(Object.entries(JSON.parse(specText)).reverse());
     expect(await specHash(reordered)).toBe(manifest.featureSpec.sha256);
   });
 

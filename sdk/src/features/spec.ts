@@ -1,12 +1,18 @@
-// The declarative feature spec (format "fraudscore-features/1"): validation exactly as models/fraudmodels/spec.py,
-// then compilation into the form the interpreter runs per transaction: windows grouped by entity, durations in ms.
+// The declarative feature spec (formats "fraudscore-features/1" and "/2"): validation exactly as
+// models/fraudmodels/spec.py, then compilation into the form the interpreter runs per transaction: windows grouped by
+// entity, durations in ms. Format 2 adds windows over labels as known at scoring time (`labels: "known"`), count of a
+// field's present values, distinct values, hours since the latest earlier transaction, and differences; a format-1
+// spec may not use them, so an interpreter that only knows format 1 refuses a format-2 spec instead of misreading it.
 import { ModelLoadError } from '../errors.js';
 import { parseDuration } from '../duration.js';
 
-export const SPEC_FORMAT = 'fraudscore-features/1';
+export const SPEC_FORMAT_1 = 'fraudscore-features/1';
+export const SPEC_FORMAT = 'fraudscore-features/2';
 export type FieldType = 'string' | 'id' | 'number' | 'timestamp' | 'label' | 'category';
 export type FeatureType = 'number' | 'count' | 'flag' | 'category';
-export type Aggregate = 'count' | 'sum' | 'mean' | 'std';
+export type Aggregate = 'count' | 'sum' | 'mean' | 'std' | 'distinct' | 'sinceLatest';
+/** Which labels a window reads: every label as stored now, or only those known at the scored transaction's time. */
+export type LabelTimes = 'stored' | 'known';
 
 const FIELD_TYPES: ReadonlySet<string> = new Set<FieldType>([
   'string',
@@ -17,9 +23,21 @@ const FIELD_TYPES: ReadonlySet<string> = new Set<FieldType>([
   'category',
 ]);
 const FEATURE_TYPES: ReadonlySet<string> = new Set<FeatureType>(['number', 'count', 'flag', 'category']);
-const KINDS = ['source', 'calendar', 'window', 'ratio'] as const;
+const KINDS = ['source', 'calendar', 'window', 'ratio', 'difference'] as const;
 const CALENDAR_PARTS = { hour: [0, 23], isoWeekday: [1, 7] } as const;
-const AGGREGATES: ReadonlySet<string> = new Set<Aggregate>(['count', 'sum', 'mean', 'std']);
+/** The field types each aggregate reads; null: no field (count's field is optional). */
+const AGGREGATE_FIELDS: Readonly<Record<Aggregate, readonly FieldType[] | null>> = {
+  count: ['number', 'label', 'category', 'id', 'string', 'timestamp'],
+  sum: ['number', 'label'],
+  mean: ['number', 'label'],
+  std: ['number', 'label'],
+  distinct: ['number', 'category', 'id', 'string'],
+  sinceLatest: null,
+};
+const LABEL_TIMES: readonly string[] = ['stored', 'known'];
+
+/** The field holding the epoch-ms time a label field's value became known (absent: not known to "known" windows). */
+export const knownAtField = (labelField: string): string => `${labelField}KnownAt`;
 
 interface FeatureBase {
   readonly name: string;
@@ -45,9 +63,11 @@ export interface WindowFeature extends FeatureBase {
   readonly lengthMs: number;
   readonly delayMs: number;
   readonly aggregate: Aggregate;
-  /** The aggregated field; null for count. */
+  /** The aggregated field; null for count of transactions and for sinceLatest. */
   readonly field: string | null;
-  /** Value of an empty window for mean/std; NaN = missing. (count gives 0 and sum gives 0, as in features.py.) */
+  /** 'known': a label counts only when its known-at time (knownAtField) is at or before the transaction's time. */
+  readonly labels: LabelTimes;
+  /** Value of an empty window for mean/std/sinceLatest; NaN = missing. (count, distinct and sum give 0, as in features.py.) */
   readonly empty: number;
 }
 export interface RatioFeature extends FeatureBase {
@@ -56,7 +76,12 @@ export interface RatioFeature extends FeatureBase {
   readonly denominator: number;
   readonly empty: number;
 }
-export type CompiledFeature = SourceFeature | CalendarFeature | WindowFeature | RatioFeature;
+export interface DifferenceFeature extends FeatureBase {
+  readonly kind: 'difference';
+  readonly minuend: number;
+  readonly subtrahend: number;
+}
+export type CompiledFeature = SourceFeature | CalendarFeature | WindowFeature | RatioFeature | DifferenceFeature;
 
 /** Every window on one entity field: one history look-up per transaction serves them all. */
 export interface EntityWindows {
@@ -121,7 +146,9 @@ export function categoryKey(value: unknown): string {
 /** Validates like spec.py (throws ModelLoadError naming the feature and the problem) and compiles. */
 export function compileSpec(json: unknown): CompiledSpec {
   if (!isObject(json)) return fail('the document is not a JSON object');
-  if (json['format'] !== SPEC_FORMAT) return fail(`format is ${repr(json['format'])}, expected "${SPEC_FORMAT}"`);
+  if (json['format'] !== SPEC_FORMAT_1 && json['format'] !== SPEC_FORMAT) {
+    return fail(`format is ${repr(json['format'])}, expected one of "${SPEC_FORMAT_1}", "${SPEC_FORMAT}"`);
+  }
   const timeZone = timeZoneOffsetMs(json);
   const rawFields = json['fields'];
   if (!isObject(rawFields) || Object.keys(rawFields).length === 0)
@@ -142,7 +169,14 @@ export function compileSpec(json: unknown): CompiledSpec {
     const name = isObject(feature) ? feature['name'] : undefined;
     if (typeof name !== 'string' || name === '') fail('every feature needs a non-empty string name');
     if (indexOf.has(name)) fail('duplicate feature name', name);
-    features.push(compileFeature(feature as Record<string, unknown>, name, features.length, fields, indexOf));
+    const compiled = compileFeature(feature as Record<string, unknown>, name, features.length, fields, indexOf);
+    if (json['format'] === SPEC_FORMAT_1 && needsFormat2(feature as Record<string, unknown>)) {
+      fail(
+        `uses what format "${SPEC_FORMAT}" added (labels, count of a field, distinct, sinceLatest, difference): declare that format`,
+        name,
+      );
+    }
+    features.push(compiled);
     indexOf.set(name, features.length - 1);
   }
 
@@ -160,7 +194,9 @@ export function compileSpec(json: unknown): CompiledSpec {
         ? [f.entity]
         : f.kind === 'ratio'
           ? [...new Set([...dependsOn[f.numerator]!, ...dependsOn[f.denominator]!])]
-          : [],
+          : f.kind === 'difference'
+            ? [...new Set([...dependsOn[f.minuend]!, ...dependsOn[f.subtrahend]!])]
+            : [],
     );
   }
   return {
@@ -175,6 +211,18 @@ export function compileSpec(json: unknown): CompiledSpec {
     names: features.map((f) => f.name),
     lookBackMs: Math.max(0, ...entities.map((e) => e.lookBackMs)),
   };
+}
+
+function needsFormat2(feature: Record<string, unknown>): boolean {
+  if (has(feature, 'difference')) return true;
+  const window = feature['window'];
+  return (
+    isObject(window) &&
+    (has(window, 'labels') ||
+      window['aggregate'] === 'distinct' ||
+      window['aggregate'] === 'sinceLatest' ||
+      (window['aggregate'] === 'count' && has(window, 'field')))
+  );
 }
 
 function compileFeature(
@@ -254,16 +302,46 @@ function compileFeature(
     if (lengthMs <= 0) fail('window.length must be positive', name);
     const delayMs = durationMs(has(body, 'delay') ? body['delay'] : '0d', name);
     const aggregate = body['aggregate'];
-    if (typeof aggregate !== 'string' || !AGGREGATES.has(aggregate)) {
-      fail(`window.aggregate ${repr(aggregate)} is unsupported; use one of ${[...AGGREGATES].sort().join(', ')}`, name);
+    if (typeof aggregate !== 'string' || !Object.hasOwn(AGGREGATE_FIELDS, aggregate)) {
+      fail(
+        `window.aggregate ${repr(aggregate)} is unsupported; use one of ${Object.keys(AGGREGATE_FIELDS).sort().join(', ')}`,
+        name,
+      );
     }
-    const field = aggregate === 'count' ? null : needField('field', ['number', 'label']);
-    return { ...base, kind, entity, lengthMs, delayMs, aggregate: aggregate as Aggregate, field, empty: emptyValue() };
+    const accepted = AGGREGATE_FIELDS[aggregate as Aggregate];
+    let field: string | null = null;
+    if (accepted === null) {
+      if (has(body, 'field')) fail(`window.aggregate "${aggregate}" reads no field`, name);
+    } else if (aggregate !== 'count' || has(body, 'field')) {
+      field = needField('field', accepted);
+    }
+    let labels: LabelTimes = 'stored';
+    if (has(body, 'labels')) {
+      const value = body['labels'];
+      if (typeof value !== 'string' || !LABEL_TIMES.includes(value))
+        fail(`window.labels must be one of ${LABEL_TIMES.join(', ')}`, name);
+      if (field === null || fields.get(field) !== 'label')
+        fail('window.labels applies to a window over a field of type "label"', name);
+      labels = value as LabelTimes;
+    }
+    return {
+      ...base,
+      kind,
+      entity,
+      lengthMs,
+      delayMs,
+      aggregate: aggregate as Aggregate,
+      field,
+      labels,
+      empty: emptyValue(),
+    };
   }
-  const [numerator, denominator] = (['numerator', 'denominator'] as const).map((key) => {
+  const keys = kind === 'ratio' ? (['numerator', 'denominator'] as const) : (['minuend', 'subtrahend'] as const);
+  const [first, second] = keys.map((key) => {
     const ref = body[key];
     const at = typeof ref === 'string' ? earlier.get(ref) : undefined;
-    return at ?? fail(`ratio.${key} ${repr(ref)} must name an earlier feature`, name);
+    return at ?? fail(`${kind}.${key} ${repr(ref)} must name an earlier feature`, name);
   }) as [number, number];
-  return { ...base, kind, numerator, denominator, empty: emptyValue() };
+  if (kind === 'ratio') return { ...base, kind, numerator: first, denominator: second, empty: emptyValue() };
+  return { ...base, kind, minuend: first, subtrahend: second };
 }

@@ -5,6 +5,7 @@ import { computeFeatures } from '../features/compute.js';
 import { compileSpec } from '../features/spec.js';
 import { normalizeTransaction } from '../features/validate.js';
 import type { NormalizedTransaction } from '../transaction.js';
+import { historyStoreBehaviour } from '../../test/history-store-suite.js';
 import { IndexedDbHistoryStore, openHistoryStore } from './indexeddb.js';
 import { MemoryHistoryStore } from './memory.js';
 import { readConformanceJson } from '../../../test/fixtures.js';
@@ -28,6 +29,14 @@ const tx = (id: string, timestamp: number, customerId = 'c'): NormalizedTransact
 });
 
 afterEach(() => vi.unstubAllGlobals());
+
+describe('IndexedDbHistoryStore (fake-indexeddb): the HistoryStore behaviour', () => {
+  historyStoreBehaviour(async (compiled) => {
+    let now = 0;
+    const store = await IndexedDbHistoryStore.open(compiled, { dbName: freshName(), clock: () => now });
+    return { store, setNow: (t) => (now = t) };
+  }, 600);
+});
 
 describe('IndexedDbHistoryStore (fake-indexeddb)', () => {
   it('reproduces the customer features of the conformance stream; terminal features are missing', async () => {

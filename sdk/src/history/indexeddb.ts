@@ -2,11 +2,10 @@
 // is one implementation of a small interface, and openHistoryStore falls back to memory (with one warning) where
 // IndexedDB is missing or refuses to open (private browsing, disabled storage).
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { ValidationError } from '../errors.js';
 import type { CompiledSpec } from '../features/spec.js';
 import type { NormalizedTransaction } from '../transaction.js';
-import { MemoryHistoryStore } from './memory.js';
-import { copyForStorage, retentionOf } from './retention.js';
+import { checkLabel, MemoryHistoryStore } from './memory.js';
+import { copyForStorage, retentionOf, type StoredEntry } from './retention.js';
 import { DAY_MS, type HistoryEntry, type HistoryStore, type HistoryStoreOptions } from './store.js';
 
 /** A device sees only its own customer's payments: the customer windows are complete, the terminal's are not. */
@@ -15,7 +14,7 @@ export const DEFAULT_DB_NAME = 'fraudscore-history';
 const STORE = 'transactions';
 
 /** A stored transaction plus its arrival number: IndexedDB orders index ties by id, the windows need arrival. */
-type StoredTransaction = NormalizedTransaction & { seq: number };
+type StoredTransaction = StoredEntry & { seq: number };
 
 interface HistorySchema extends DBSchema {
   transactions: {
@@ -85,11 +84,12 @@ export class IndexedDbHistoryStore implements HistoryStore {
     return rows.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
   }
 
-  async setLabel(id: string, label: 0 | 1 | null): Promise<boolean> {
-    if (label !== 0 && label !== 1 && label !== null) throw new ValidationError('label', 'must be 0, 1 or null');
+  async setLabel(id: string, label: 0 | 1 | null, knownAt: number = this.clock()): Promise<boolean> {
+    checkLabel(label, knownAt);
     const transaction = this.db.transaction(STORE, 'readwrite');
     const row = await transaction.store.get(id);
-    if (row !== undefined) await transaction.store.put({ ...row, label });
+    if (row !== undefined)
+      await transaction.store.put({ ...row, label, labelKnownAt: label === null ? null : knownAt });
     await transaction.done;
     return row !== undefined;
   }

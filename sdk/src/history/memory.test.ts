@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { computeFeaturesSync } from '../features/compute.js';
 import { compileSpec } from '../features/spec.js';
 import type { NormalizedTransaction } from '../transaction.js';
+import { historyStoreBehaviour } from '../../test/history-store-suite.js';
 import { MemoryHistoryStore } from './memory.js';
 
 const spec = compileSpec(
@@ -16,6 +17,23 @@ const tx = (id: string, timestamp: number, customerId = 'c', label: 0 | 1 | null
   amount: 10,
   timestamp,
   label,
+});
+
+describe('MemoryHistoryStore: the HistoryStore behaviour', () => {
+  historyStoreBehaviour(async (compiled) => {
+    let now = 0;
+    return { store: new MemoryHistoryStore(compiled, { clock: () => now }), setNow: (t) => (now = t) };
+  }, Infinity);
+});
+
+describe('MemoryHistoryStore: device (customer only)', () => {
+  historyStoreBehaviour(async (compiled) => {
+    let now = 0;
+    return {
+      store: new MemoryHistoryStore(compiled, { clock: () => now, entities: ['customerId'] }),
+      setNow: (t) => (now = t),
+    };
+  }, 600);
 });
 
 describe('MemoryHistoryStore', () => {

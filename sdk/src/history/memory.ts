@@ -21,6 +21,13 @@ export interface MemoryHistoryStoreOptions extends HistoryStoreOptions {
 }
 
 const EMPTY: HistorySlice = { entries: [], start: 0, end: 0 };
+
+/** setLabel's arguments, checked the same way by every store. */
+export function checkLabel(label: unknown, knownAt: unknown): void {
+  if (label !== 0 && label !== 1 && label !== null) throw new ValidationError('label', 'must be 0, 1 or null');
+  if (typeof knownAt !== 'number' || !Number.isFinite(knownAt))
+    throw new ValidationError('knownAt', 'must be epoch milliseconds');
+}
 type Entry = { -readonly [K in keyof HistoryEntry]: HistoryEntry[K] };
 
 export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
@@ -118,11 +125,12 @@ export class MemoryHistoryStore implements HistoryStore, SyncFeatureHistory {
     return true;
   }
 
-  setLabel(id: string, label: 0 | 1 | null): boolean {
-    if (label !== 0 && label !== 1 && label !== null) throw new ValidationError('label', 'must be 0, 1 or null');
+  setLabel(id: string, label: 0 | 1 | null, knownAt: number = this.clock()): boolean {
+    checkLabel(label, knownAt);
     const entry = this.byId.get(id);
     if (entry === undefined) return false;
     entry.label = label; // the entry is shared by every entity's timeline
+    entry.labelKnownAt = label === null ? null : knownAt;
     return true;
   }
 

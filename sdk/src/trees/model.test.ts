@@ -30,12 +30,14 @@ function edited(edit: (doc: any) => void): unknown {
 
 describe('parseTrees', () => {
   it('reads the default bundle into flat arrays', () => {
-    expect(ensembles.features).toHaveLength(15);
+    const manifest = readBundleJson('manifest.json');
+    expect(ensembles.features).toEqual(manifest.features);
     expect([...ensembles.models.keys()]).toEqual(['lightgbm', 'xgboost']);
     const lgbm = ensembles.model('lightgbm');
-    expect(lgbm.treeCount).toBe(300);
-    expect(lgbm.treeStart[300]).toBe(lgbm.feature.length);
-    expect(ensembles.model('xgboost').treeCount).toBe(400);
+    const rounds = manifest.ensemble.hyperparameters;
+    expect(lgbm.treeCount).toBe(rounds.lightgbm.num_boost_round);
+    expect(lgbm.treeStart[lgbm.treeCount]).toBe(lgbm.feature.length);
+    expect(ensembles.model('xgboost').treeCount).toBe(rounds.xgboost.num_boost_round);
     // left/right are global indices: tree 1's root's children lie inside tree 1
     const root1 = lgbm.treeStart[1]!;
     expect(lgbm.left[root1]).toBe(root1 + 1);
@@ -71,8 +73,8 @@ describe('parseTrees', () => {
     ],
     [
       'a feature out of range',
-      (d: any) => (d.models[0].trees[5].feature[0] = 15),
-      /tree 5 node 0 feature: 15 is not -1/,
+      (d: any) => (d.models[0].trees[5].feature[0] = 99),
+      /tree 5 node 0 feature: 99 is not -1/,
     ],
     [
       'a float32 threshold that is not float32',
@@ -136,8 +138,12 @@ describe('margins', () => {
 
   it('reject inputs of the wrong width and unknown models with an InferenceError', () => {
     expect(() => ensembles.margin('lightgbm', new Float64Array(14))).toThrow(InferenceError);
-    expect(() => ensembles.margin('lightgbm', new Float64Array(14))).toThrow(/expected 15 values, got 14/);
+    expect(() => ensembles.margin('lightgbm', new Float64Array(14))).toThrow(
+      `expected ${ensembles.features.length} values, got 14`,
+    );
     expect(() => ensembles.margins('xgboost', new Float64Array(31), 2)).toThrow(InferenceError);
-    expect(() => ensembles.margin('catboost', new Float64Array(15))).toThrow(/no model "catboost"/);
+    expect(() => ensembles.margin('catboost', new Float64Array(ensembles.features.length))).toThrow(
+      /no model "catboost"/,
+    );
   });
 });

@@ -20,27 +20,69 @@ interface ShapRow {
 }
 
 let ensembles: TreeEnsembles;
+/** The bundle's feature count: rows and SHAP outputs are this wide. */
+const width = (): number => ensembles.features.length;
+const STRATEGY_OPTIONS = {
+  default: {}, // most trees of this bundle from per-leaf tables (tables.ts), the deepest by Linear TreeSHAP
+  mixed: { maxTableDepth: 6 }, // more of the LightGBM trees by Linear TreeSHAP
+  linear: { maxTableDepth: 0 }, // Linear TreeSHAP only (linear.ts)
+  walk: { maxBytes: 0 }, // Algorithm 2 only (walk.ts)
+} as const;
 const STRATEGIES = ['default', 'mixed', 'linear', 'walk'] as const;
-let explainers: Record<(typeof STRATEGIES)[number], TreeExplainer>;
+type Strategy = (typeof STRATEGIES)[number];
+let explainers: Record<Strategy, TreeExplainer>;
 let shapDoc: { weights: Record<string, number>; rows: ShapRow[] };
+/**
+ * Brute force costs 2^n conditional expectations for a tree using n features: the bundle's trees sampled (every
+ * BRUTE_STRIDE-th, plus each model's tree with the most features) make an ensemble of their own, explained by every
+ * strategy and compared exactly with brute force on every BRUTE_ROW_STRIDE-th row of shap.json.
+ */
+const BRUTE_STRIDE = 10;
+const BRUTE_ROW_STRIDE = 10;
+let sample: { ensembles: TreeEnsembles; explainers: Record<Strategy, TreeExplainer> };
+const explainersOf = (e: TreeEnsembles): Record<Strategy, TreeExplainer> =>
+  Object.fromEntries(STRATEGIES.map((s) => [s, new TreeExplainer(e, STRATEGY_OPTIONS[s])])) as Record<
+    Strategy,
+    TreeExplainer
+  >;
 
 beforeAll(async () => {
-  ensembles = parseTrees(readBundleJson('trees.json'));
-  explainers = {
-    default: new TreeExplainer(ensembles), // nearly every tree of this bundle from per-leaf tables (tables.ts)
-    mixed: new TreeExplainer(ensembles, { maxTableDepth: 6 }), // the deeper LightGBM trees by Linear TreeSHAP
-    linear: new TreeExplainer(ensembles, { maxTableDepth: 0 }), // Linear TreeSHAP only (linear.ts)
-    walk: new TreeExplainer(ensembles, { maxBytes: 0 }), // Algorithm 2 only (walk.ts)
-  };
+  const doc = readBundleJson('trees.json');
+  ensembles = parseTrees(doc);
+  explainers = explainersOf(ensembles);
+  const sampled = parseTrees(sampleTrees(doc, ensembles));
+  sample = { ensembles: sampled, explainers: explainersOf(sampled) };
   shapDoc = readConformanceJson('shap.json');
 });
+
+/** The trees.json document with, per model, every BRUTE_STRIDE-th tree and the tree using the most features. */
+function sampleTrees(doc: { models: { name: string; trees: unknown[] }[] }, full: TreeEnsembles): unknown {
+  return {
+    ...doc,
+    models: doc.models.map((m) => {
+      const model = full.model(m.name);
+      const widest = Array.from({ length: model.treeCount }, (_, t) => t).reduce((best, t) =>
+        featuresOf(model, t).length > featuresOf(model, best).length ? t : best,
+      );
+      return { ...m, trees: m.trees.filter((_, t) => t % BRUTE_STRIDE === 0 || t === widest) };
+    }),
+  };
+}
+
+/** The distinct features tree t splits on. */
+const featuresOf = (m: TreeModel, t: number): number[] => [
+  ...new Set(Array.from(m.feature.subarray(m.treeStart[t]!, m.treeStart[t + 1]!)).filter((f) => f >= 0)),
+];
+
+/** Brute-force results per model and row index, shared by the strategies. */
+const bruteCache = new Map<string, { values: Float64Array; baseValue: number }>();
 
 describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of shap.json', (strategy) => {
   const tolerance = { lightgbm: 1e-9, xgboost: 1e-5 } as const;
 
   it.each(['lightgbm', 'xgboost'] as const)('%s: values, base value and additivity', (name) => {
     const explainer = explainers[strategy];
-    const out = new Float64Array(15);
+    const out = new Float64Array(width());
     const worst = { values: 0, base: 0, additivity: 0 };
     for (const r of shapDoc.rows) {
       const row = toRow(r.features);
@@ -56,7 +98,7 @@ describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of sha
 
   it('ensemble: values, base value and additivity', () => {
     const explainer = explainers[strategy];
-    const out = new Float64Array(15);
+    const out = new Float64Array(width());
     const worst = { values: 0, base: 0, additivity: 0, margin: 0 };
     for (const r of shapDoc.rows) {
       const result = explainer.explainEnsemble(shapDoc.weights, toRow(r.features), out);
@@ -71,15 +113,18 @@ describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of sha
     expect(worst.margin).toBe(0);
   });
 
-  it('matches brute-force Shapley values of the path-dependent game (double precision, both models)', () => {
-    const explainer = explainers[strategy];
-    const out = new Float64Array(15);
-    for (const r of shapDoc.rows.filter((_, i) => i % 50 === 0)) {
+  it('matches brute-force Shapley values of the path-dependent game on sampled trees (double precision, both models)', () => {
+    const explainer = sample.explainers[strategy];
+    const out = new Float64Array(width());
+    for (const [i, r] of shapDoc.rows.entries()) {
+      if (i % BRUTE_ROW_STRIDE !== 0) continue;
       const row = toRow(r.features);
       for (const name of ['lightgbm', 'xgboost']) {
-        const model = ensembles.model(name);
+        const model = sample.ensembles.model(name);
         const base = explainer.explain(name, row, out);
-        const brute = bruteForceModel(model, row, 15);
+        const key = `${name} ${i}`;
+        const brute = bruteCache.get(key) ?? bruteForceModel(model, row, width());
+        bruteCache.set(key, brute);
         expect(maxAbsDiff(out, brute.values)).toBeLessThan(1e-12);
         expect(Math.abs(base - brute.baseValue)).toBeLessThan(1e-12);
       }
@@ -88,28 +133,66 @@ describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of sha
 });
 
 describe('TreeExplainer', () => {
+  it('is compared with brute force on sampled trees that take every code path of every strategy', () => {
+    for (const name of ['lightgbm', 'xgboost']) {
+      const full = ensembles.model(name);
+      const sampled = sample.ensembles.model(name);
+      expect(sampled.treeCount).toBe(Math.ceil(full.treeCount / BRUTE_STRIDE) + 1);
+      // the widest tree of the bundle is in the sample: brute force's worst case, checked exactly
+      const widest = Math.max(...Array.from({ length: full.treeCount }, (_, t) => featuresOf(full, t).length));
+      expect(Math.max(...Array.from({ length: sampled.treeCount }, (_, t) => featuresOf(sampled, t).length))).toBe(
+        widest,
+      );
+    }
+    const lightgbm = (s: Strategy) => sample.explainers[s].usage('lightgbm').trees;
+    expect(lightgbm('default').tables).toBeGreaterThan(0);
+    expect(lightgbm('default').linear).toBeGreaterThan(0); // the widest tree's paths exceed the table depth
+    expect(lightgbm('mixed').linear).toBeGreaterThan(lightgbm('default').linear);
+    expect(lightgbm('linear').linear).toBe(sample.ensembles.model('lightgbm').treeCount);
+    expect(lightgbm('walk').walk).toBe(sample.ensembles.model('lightgbm').treeCount);
+  });
+
   it('uses tables for small trees and Linear TreeSHAP for the others, within its memory budget', () => {
     const usage = (strategy: keyof typeof explainers) => ({
       lightgbm: explainers[strategy].usage('lightgbm'),
       xgboost: explainers[strategy].usage('xgboost'),
     });
-    // the default bundle's trees are small: all but 3 LightGBM trees (149–166 KB) get tables of <= 128 KiB
-    expect(usage('default').lightgbm.trees).toEqual({ tables: 297, linear: 3, walk: 0 });
-    expect(usage('default').lightgbm.tableBytes).toBeGreaterThan(7_000_000); // 2^d × d doubles per leaf, and the paths
-    expect(usage('default').xgboost.trees).toEqual({ tables: 400, linear: 0, walk: 0 });
-    // its LightGBM trees have 3..9 unique features on their paths
+    const lightgbmTrees = ensembles.model('lightgbm').treeCount;
+    const xgboostTrees = ensembles.model('xgboost').treeCount;
+    // the default bundle's trees are small: most LightGBM trees get tables of <= 128 KiB, the deepest go linear
+    const standard = usage('default').lightgbm.trees;
+    expect(standard.walk).toBe(0);
+    expect(standard.tables + standard.linear).toBe(lightgbmTrees);
+    expect(standard.tables).toBeGreaterThan(lightgbmTrees / 2);
+    expect(usage('default').lightgbm.tableBytes).toBeGreaterThan(1_000_000); // 2^d × d doubles per leaf, and the paths
+    expect(usage('default').xgboost.trees).toEqual({ tables: xgboostTrees, linear: 0, walk: 0 });
+    // a lower table depth sends more of the LightGBM trees to Linear TreeSHAP, not all of them
     const mixed = usage('mixed').lightgbm.trees;
-    expect(mixed.tables > 100 && mixed.tables < 300 && mixed.tables + mixed.linear === 300).toBe(true);
-    expect(usage('linear').lightgbm.trees).toEqual({ tables: 0, linear: 300, walk: 0 });
+    expect(mixed.tables > 0 && mixed.linear > standard.linear && mixed.tables + mixed.linear === lightgbmTrees).toBe(
+      true,
+    );
+    expect(usage('linear').lightgbm.trees).toEqual({ tables: 0, linear: lightgbmTrees, walk: 0 });
     // the index: 4 bytes per node, plus one tree's scratch
     expect(usage('linear').lightgbm.bytes).toBeLessThan(ensembles.model('lightgbm').feature.length * 4 + 8192);
-    expect(usage('walk').lightgbm).toEqual({ bytes: 0, tableBytes: 0, trees: { tables: 0, linear: 0, walk: 300 } });
+    expect(usage('walk').lightgbm).toEqual({
+      bytes: 0,
+      tableBytes: 0,
+      trees: { tables: 0, linear: 0, walk: lightgbmTrees },
+    });
     for (const strategy of STRATEGIES) {
       for (const [name, u] of Object.entries(usage(strategy))) {
         expect(u.bytes, `${strategy} ${name}`).toBeLessThanOrEqual(strategy === 'walk' ? 0 : 32 * 2 ** 20);
       }
     }
-    expect(new TreeExplainer(ensembles, { maxTreeTableBytes: Infinity }).usage('lightgbm').trees.tables).toBe(300);
+    // without the per-tree byte cap, every tree whose paths have at most maxTableDepth (10) features gets tables
+    const model = ensembles.model('lightgbm');
+    const withinDepth = Array.from({ length: lightgbmTrees }, (_, t) => maxPathFeatures(model, t)).filter(
+      (d) => d > 0 && d <= 10,
+    ).length;
+    expect(withinDepth).toBeGreaterThan(standard.tables);
+    expect(new TreeExplainer(ensembles, { maxTreeTableBytes: Infinity }).usage('lightgbm').trees.tables).toBe(
+      withinDepth,
+    );
     expect(() => new TreeExplainer(ensembles, { maxTableDepth: 21 })).toThrow(/maxTableDepth must be within 0..20/);
   });
 
@@ -121,7 +204,7 @@ describe('TreeExplainer', () => {
     const tooSmall = new TreeExplainer(ensembles, { maxBytes: index - 1 });
     expect(tooSmall.usage('lightgbm').trees.linear).toBe(0);
     expect(tooSmall.usage('lightgbm').bytes).toBeLessThan(index);
-    const [a, b] = [new Float64Array(15), new Float64Array(15)];
+    const [a, b] = [new Float64Array(width()), new Float64Array(width())];
     for (const r of shapDoc.rows.slice(0, 30)) {
       tight.explain('lightgbm', toRow(r.features), a);
       tooSmall.explain('lightgbm', toRow(r.features), b);
@@ -130,7 +213,7 @@ describe('TreeExplainer', () => {
   });
 
   it('gives the same values from tables, Linear TreeSHAP and the walk on every row', () => {
-    const [a, b, c] = [new Float64Array(15), new Float64Array(15), new Float64Array(15)];
+    const [a, b, c] = [new Float64Array(width()), new Float64Array(width()), new Float64Array(width())];
     for (const r of shapDoc.rows) {
       for (const name of ['lightgbm', 'xgboost']) {
         explainers.default.explain(name, toRow(r.features), a);
@@ -143,7 +226,7 @@ describe('TreeExplainer', () => {
   });
 
   it('is what TreeEnsembles.explain uses (default options, built on first use)', () => {
-    const [a, b] = [new Float64Array(15), new Float64Array(15)];
+    const [a, b] = [new Float64Array(width()), new Float64Array(width())];
     const row = toRow(shapDoc.rows[0]!.features);
     expect(ensembles.explain('xgboost', row, a)).toBe(explainers.default.explain('xgboost', row, b));
     expect(a).toEqual(b);
@@ -155,11 +238,11 @@ describe('TreeExplainer', () => {
 
   it('rejects bad input widths and unknown models', () => {
     const explainer = explainers.default;
-    const row = new Float64Array(15);
-    expect(() => explainer.explain('lightgbm', new Float64Array(3), new Float64Array(15))).toThrow(InferenceError);
-    expect(() => explainer.explain('lightgbm', row, new Float64Array(3))).toThrow(/out: expected 15 values/);
-    expect(() => explainer.explain('gbm', row, new Float64Array(15))).toThrow(/no model "gbm"/);
-    expect(() => explainer.explainEnsemble({}, row, new Float64Array(15))).toThrow(InferenceError);
+    const row = new Float64Array(width());
+    expect(() => explainer.explain('lightgbm', new Float64Array(3), new Float64Array(width()))).toThrow(InferenceError);
+    expect(() => explainer.explain('lightgbm', row, new Float64Array(3))).toThrow(`out: expected ${width()} values`);
+    expect(() => explainer.explain('gbm', row, new Float64Array(width()))).toThrow(/no model "gbm"/);
+    expect(() => explainer.explainEnsemble({}, row, new Float64Array(width()))).toThrow(InferenceError);
   });
 });
 
@@ -185,23 +268,25 @@ function conditionalExpectation(m: TreeModel, node: number, x: Float64Array, inS
   );
 }
 
-/** Shapley values of one tree by enumerating every subset of the features it uses. */
-function bruteForceTree(m: TreeModel, root: number, end: number, x: Float64Array, phi: Float64Array): number {
-  const used = [...new Set(Array.from(m.feature.subarray(root, end)).filter((f) => f >= 0))];
+/** Shapley values of tree t by enumerating every subset of the features it uses (v of each subset computed once). */
+function bruteForceTree(m: TreeModel, t: number, x: Float64Array, phi: Float64Array): number {
+  const used = featuresOf(m, t);
   const n = used.length;
+  const bit = new Map(used.map((f, i) => [f, 1 << i]));
+  const v = new Float64Array(1 << n);
+  for (let mask = 0; mask < 1 << n; mask++)
+    v[mask] = conditionalExpectation(m, m.treeStart[t]!, x, (f) => (mask & bit.get(f)!) !== 0);
   const factorial = (k: number): number => (k <= 1 ? 1 : k * factorial(k - 1));
-  const value = (mask: number): number =>
-    conditionalExpectation(m, root, x, (f) => (mask & (1 << used.indexOf(f))) !== 0);
+  const weight = Array.from({ length: n }, (_, size) => (factorial(size) * factorial(n - size - 1)) / factorial(n));
   for (let i = 0; i < n; i++) {
     for (let mask = 0; mask < 1 << n; mask++) {
       if (mask & (1 << i)) continue;
       let size = 0;
       for (let b = mask; b; b >>= 1) size += b & 1;
-      const weight = (factorial(size) * factorial(n - size - 1)) / factorial(n);
-      phi[used[i]!]! += weight * (value(mask | (1 << i)) - value(mask));
+      phi[used[i]!]! += weight[size]! * (v[mask | (1 << i)]! - v[mask]!);
     }
   }
-  return value(0);
+  return v[0]!;
 }
 
 /** Brute-force SHAP values and base value of a whole model for a raw row. */
@@ -210,10 +295,19 @@ function bruteForceModel(m: TreeModel, row: Float64Array, width: number): { valu
   prepareRow(m, row, 0, x);
   const values = new Float64Array(width);
   let baseValue = m.baseScore;
-  for (let t = 0; t < m.treeCount; t++) {
-    baseValue += bruteForceTree(m, m.treeStart[t]!, m.treeStart[t + 1]!, x, values);
-  }
+  for (let t = 0; t < m.treeCount; t++) baseValue += bruteForceTree(m, t, x, values);
   return { values, baseValue };
+}
+
+/** The most distinct features on any root-to-leaf path of tree t (what decides whether it gets tables). */
+function maxPathFeatures(m: TreeModel, t: number): number {
+  const walk = (node: number, seen: ReadonlySet<number>): number => {
+    const f = m.feature[node]!;
+    if (f < 0) return seen.size;
+    const next = new Set(seen).add(f);
+    return Math.max(walk(m.left[node]!, next), walk(m.right[node]!, next));
+  };
+  return walk(m.treeStart[t]!, new Set());
 }
 
 // ---------------------------------------------------------------------------------------------------------------

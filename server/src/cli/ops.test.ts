@@ -115,7 +115,7 @@ const scored = (
     ...scoredBase,
     id,
     transaction: { id, customerId, terminalId: 't', amount: 12.5, timestamp },
-    label: label && { label, analyst: 'a', at: '' },
+    label: label && { label, analyst: 'a', at: new Date(timestamp + 3_600_000).toISOString() },
   }) as unknown as ScoredTransaction;
 
 describe('ops-cli', () => {
@@ -136,10 +136,10 @@ describe('ops-cli', () => {
       scored('c', day + 61_000, 'legitimate'),
     ]);
     expect(csv.trim().split('\n')).toEqual([
-      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO',
-      '0,2026-03-03 00:01:01,c,t,12.5,61,0,0,0',
-      '1,2026-03-03 00:01:01,c,t,12.5,61,0,0,0',
-      '2,2026-03-04 00:00:05,"x,""y""",t,12.5,86405,1,1,0',
+      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO,TX_FRAUD_KNOWN_AT',
+      '0,2026-03-03 00:01:01,c,t,12.5,61,0,0,0,',
+      '1,2026-03-03 00:01:01,c,t,12.5,61,0,0,0,2026-03-03 01:01:01',
+      '2,2026-03-04 00:00:05,"x,""y""",t,12.5,86405,1,1,0,2026-03-04 01:00:05',
     ]);
   });
 
@@ -179,12 +179,12 @@ describe('ops-cli', () => {
         join(VENV_BIN, 'python'),
         [
           '-c',
-          'import sys; from fraudmodels.csvio import read_transactions; t = read_transactions(sys.argv[1]); print(len(t), int(t.label.sum()))',
+          'import sys; from fraudmodels.csvio import read_transactions; t = read_transactions(sys.argv[1]); print(len(t), int(t.label.sum()), int(t.labelKnownAt.notna().sum()))',
           file,
         ],
         { cwd: join(REPO_ROOT, 'models') },
       );
-      expect(stdout.trim()).toBe('60 2');
+      expect(stdout.trim()).toBe('60 2 20'); // the analysts' decision times are the labels' known-at times
     }
   });
 
@@ -193,7 +193,7 @@ describe('ops-cli', () => {
     const b = join(dir, 'b.csv');
     writeFileSync(
       a,
-      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO\n0,2026-03-05 10:00:00,c1,t1,10.5,0,0,1,0\n',
+      'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO,TX_FRAUD_KNOWN_AT\n0,2026-03-05 10:00:00,c1,t1,10.5,0,0,1,0,2026-03-05 12:00:00\n',
     );
     writeFileSync(
       b,
@@ -212,9 +212,9 @@ describe('ops-cli', () => {
     );
     expect(merged).toMatchObject({ code: 0, json: { rows: 3, frauds: 1, days: 3 } });
     expect(readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n').slice(1)).toEqual([
-      '0,2026-03-03 00:00:10,"c,2",t2,3,10,0,0,0',
-      '1,2026-03-04 00:00:00,c3,t3,4,86400,1,0,0',
-      '2,2026-03-05 10:00:00,c1,t1,10.5,208800,2,1,0',
+      '0,2026-03-03 00:00:10,"c,2",t2,3,10,0,0,0,',
+      '1,2026-03-04 00:00:00,c3,t3,4,86400,1,0,0,',
+      '2,2026-03-05 10:00:00,c1,t1,10.5,208800,2,1,0,2026-03-05 12:00:00',
     ]);
     const short = await cli('training-set', '--data', a, '--out', join(dir, 'short.csv'), '--min-days', '21');
     expect(short.code).toBe(1);

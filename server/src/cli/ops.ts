@@ -9,6 +9,8 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DriftMonitor,
+  historyTransaction,
+  knownAtOf,
   listAll,
   MemoryDriftHistory,
   storedDriftRows,
@@ -45,7 +47,9 @@ Exit codes: 0 done (drift above the threshold is an outcome), 2 bad usage or con
 
 export-labelled  the scored transactions of the window in the handbook CSV schema \`fraudmodels train --data\` reads;
                  TX_FRAUD is 1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the
-                 handbook's data). --since/--until: a duration before now (90d) or an ISO 8601 time.
+                 handbook's data), TX_FRAUD_KNOWN_AT the analyst's decision time (empty when unlabelled), which
+                 windows over labels as known at scoring time read in training as the server read them.
+                 --since/--until: a duration before now (90d) or an ISO 8601 time.
 training-set     the training set: handbook-schema files (the export, optionally a longer base history) merged in
                  time order, renumbered; fails (exit 1) when it spans fewer than --min-days days (train --folds F
                  needs 7 x (F + 2)).
@@ -75,6 +79,10 @@ export function parseInstant(text: string, now: number): number {
 
 /** The handbook's CSV columns, as the simulator writes them. */
 export const HANDBOOK_COLUMNS = CSV_COLUMNS;
+/** The optional column fraudmodels reads as the time each label became known (models/README.md, input data). */
+export const KNOWN_AT_COLUMN = 'TX_FRAUD_KNOWN_AT';
+/** What export-labelled and training-set write: the handbook's columns and the labels' known-at times. */
+const EXPORT_COLUMNS = [...HANDBOOK_COLUMNS, KNOWN_AT_COLUMN];
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 const datetime = (ms: number): string => {
@@ -89,15 +97,17 @@ interface HandbookRow {
   amount: string;
   fraud: string;
   scenario: string;
+  /** When the label became known (YYYY-MM-DD HH:MM:SS UTC); empty: unlabelled, or not known. */
+  knownAt: string;
 }
 
 /**
  * Rows as a handbook-schema CSV in the order given: TRANSACTION_ID numbers them from 0, TX_TIME_SECONDS /
- * TX_TIME_DAYS count from midnight UTC of the first row's day.
+ * TX_TIME_DAYS count from midnight UTC of the first row's day; TX_FRAUD_KNOWN_AT last.
  */
 function handbookCsv(rows: readonly HandbookRow[]): string {
   const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) * 86_400_000 : 0;
-  const lines = [formatCsvLine(HANDBOOK_COLUMNS)];
+  const lines = [formatCsvLine(EXPORT_COLUMNS)];
   rows.forEach((r, i) => {
     const seconds = Math.floor((r.ms - start) / 1000);
     lines.push(
@@ -111,6 +121,7 @@ function handbookCsv(rows: readonly HandbookRow[]): string {
         String(Math.floor(seconds / 86_400)),
         r.fraud,
         r.scenario,
+        r.knownAt,
       ]),
     );
   });
@@ -120,7 +131,8 @@ function handbookCsv(rows: readonly HandbookRow[]): string {
 /**
  * Scored transactions as a handbook-schema CSV, in time order (ties by id): TRANSACTION_ID numbers them from 0 (the
  * schema wants integers; the server's ids are text), TX_TIME_SECONDS / TX_TIME_DAYS count from midnight UTC of the
- * first day, TX_FRAUD is 1 for an analyst's fraud label, TX_FRAUD_SCENARIO is 0 (unknown).
+ * first day, TX_FRAUD is 1 for an analyst's fraud label, TX_FRAUD_SCENARIO is 0 (unknown), TX_FRAUD_KNOWN_AT is the
+ * analyst's decision time (empty for an unlabelled transaction).
  */
 export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
   const sorted = [...records].sort(
@@ -134,11 +146,15 @@ export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
       amount: String(r.transaction.amount),
       fraud: r.label?.label === 'fraud' ? '1' : '0',
       scenario: '0',
+      knownAt: r.label ? datetime(Date.parse(r.label.at)) : '',
     })),
   );
 }
 
-/** Handbook-schema CSV files merged: rows in time order (stable), renumbered, times recomputed from the first day. */
+/**
+ * Handbook-schema CSV files merged: rows in time order (stable), renumbered, times recomputed from the first day; the
+ * labels' known-at times kept where a file has them (TX_FRAUD_KNOWN_AT), else empty.
+ */
 export async function mergeHandbookCsv(files: readonly string[]): Promise<{
   csv: string;
   rows: number;
@@ -159,6 +175,7 @@ export async function mergeHandbookCsv(files: readonly string[]): Promise<{
         amount: values.TX_AMOUNT!,
         fraud: values.TX_FRAUD!,
         scenario: values.TX_FRAUD_SCENARIO ?? '0',
+        knownAt: values[KNOWN_AT_COLUMN] ?? '',
       });
     }
   }
@@ -485,15 +502,14 @@ async function loadHistory(
     for (let i = 0; i < records.length; i += 1000) {
       const chunk = records.slice(i, i + 1000);
       // Storage is the truth: an id the history holds with other content (a request that was never stored) is replaced.
-      const flags = await history.addMany(
-        chunk.map((r) => ({ ...r.transaction, label: r.label ? (r.label.label === 'fraud' ? 1 : 0) : null })),
-        { replace: true },
-      );
+      // Labels go in with their decision times, the known-at times of windows over labels as known at scoring time.
+      const txs = chunk.map(historyTransaction);
+      const flags = await history.addMany(txs, { replace: true });
       added += flags.filter(Boolean).length;
       // Already there: labels set since are brought up to date (the commands of a chunk go in one pipeline).
       await Promise.all(
-        chunk.flatMap((r, k) =>
-          !flags[k] && r.label ? [history.setLabel(r.id, r.label.label === 'fraud' ? 1 : 0)] : [],
+        txs.flatMap((tx, k) =>
+          !flags[k] && (tx.label === 0 || tx.label === 1) ? [history.setLabel(tx.id, tx.label, knownAtOf(tx))] : [],
         ),
       );
     }

@@ -19,6 +19,8 @@ import { MlflowClient } from './client.js';
 const exec = promisify(execFile);
 const NAME = 'fraud-ensemble-e2e';
 const ADMIN = 'lifecycle-admin-key-0123456789';
+/** The committed default bundle's version: the server starts with it and rolls back to it. */
+const DEFAULT_VERSION: string = JSON.parse(readFileSync(join(DEFAULT_BUNDLE, 'manifest.json'), 'utf8')).version;
 const readBundle = (dir: string): Record<string, Uint8Array> =>
   Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
 
@@ -88,7 +90,7 @@ afterAll(async () => {
 describe('model lifecycle on a real MLflow server', () => {
   it('promotes, hot-swaps under load with no failed or mixed responses, rolls back with the CLI', async () => {
     const client = new MlflowClient({ trackingUri: mlflow.url });
-    expect(await scoreVersion()).toBe('1.0.0');
+    expect(await scoreVersion()).toBe(DEFAULT_VERSION);
     // The committed bundle becomes the first champion.
     const first = await registerBundle(mlflow.url, NAME, readBundle(DEFAULT_BUNDLE));
     const firstPromotion = (await (await post('/v1/models/promote', { changed_by: 'ops' })).json()) as {
@@ -159,7 +161,7 @@ describe('model lifecycle on a real MLflow server', () => {
     let swapped = false;
     let stop = false;
     const thresholds = new Map([
-      ['1.0.0', server.scorer.model.threshold],
+      [DEFAULT_VERSION, server.scorer.model.threshold],
       ['2.0.0-e2e', trainedThreshold],
     ]);
     const load = Promise.all(
@@ -194,7 +196,7 @@ describe('model lifecycle on a real MLflow server', () => {
     expect(promotion.champion).toMatchObject({ average_precision: 1, auc_roc: 1 });
     expect(results.length).toBeGreaterThan(20);
     expect(results.every((r) => r.status === 200)).toBe(true);
-    expect(new Set(results.map((r) => r.version))).toEqual(new Set(['1.0.0', '2.0.0-e2e']));
+    expect(new Set(results.map((r) => r.version))).toEqual(new Set([DEFAULT_VERSION, '2.0.0-e2e']));
     for (const r of results) expect(r.threshold).toBe(thresholds.get(r.version));
     expect(results.filter((r) => r.startedAfterSwap).every((r) => r.version === '2.0.0-e2e')).toBe(true);
     // The decision, numbers and reason are on the version.
@@ -227,9 +229,9 @@ describe('model lifecycle on a real MLflow server', () => {
     });
     expect(await (await post('/v1/models/reload')).json()).toMatchObject({
       changed: true,
-      model: { version: '1.0.0' },
+      model: { version: DEFAULT_VERSION },
     });
-    expect(await scoreVersion()).toBe('1.0.0');
+    expect(await scoreVersion()).toBe(DEFAULT_VERSION);
   }, 240_000);
 
   it('replicas sharing Redis follow a reload made through one of them at once (no polling)', async () => {
@@ -239,7 +241,7 @@ describe('model lifecycle on a real MLflow server', () => {
       for (let i = 0; i < 2; i++)
         replicas.push(await startServer(await loadConfig({ ...env(), REDIS_URL: redis.url, REDIS_PREFIX: 'models:' })));
       const version = (r: RunningServer) => r.scorer.model.version;
-      expect(replicas.map(version)).toEqual(['1.0.0', '1.0.0']);
+      expect(replicas.map(version)).toEqual([DEFAULT_VERSION, DEFAULT_VERSION]);
       const next = await editBundle(readBundle(DEFAULT_BUNDLE), { version: '1.0.1-replicas' });
       await registerBundle(mlflow.url, NAME, next, 'champion');
       const reloaded = await fetch(`${replicas[0]!.url}/v1/models/reload`, { method: 'POST', headers: auth });
@@ -273,9 +275,9 @@ describe('model lifecycle on a real MLflow server', () => {
       ),
     });
     let health = await get<{ status: string; reasons: string[]; model: { version: string } }>('/health');
-    expect(health).toMatchObject({ status: 'degraded', model: { version: '1.0.0' } });
+    expect(health).toMatchObject({ status: 'degraded', model: { version: DEFAULT_VERSION } });
     expect(health.reasons[0]).toMatch(new RegExp(`version ${bad.version} refused`));
-    expect(await scoreVersion()).toBe('1.0.0');
+    expect(await scoreVersion()).toBe(DEFAULT_VERSION);
 
     const otherSpec = await editBundle(bundle, {
       version: '9.9.9',
@@ -291,7 +293,7 @@ describe('model lifecycle on a real MLflow server', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
       new RegExp(`version ${incompatible.version} refused: .*feature spec`),
     );
-    expect(await scoreVersion()).toBe('1.0.0');
+    expect(await scoreVersion()).toBe(DEFAULT_VERSION);
 
     await mlflow.stop();
     res = await post('/v1/models/reload');
@@ -301,6 +303,6 @@ describe('model lifecycle on a real MLflow server', () => {
     expect(health.status).toBe('degraded');
     expect(health.reasons[0]).toMatch(/registry could not be read/);
     expect((await get<{ error: { code: string } }>('/mlflow/models')).error.code).toBe('mlflow_unavailable');
-    expect(await scoreVersion()).toBe('1.0.0');
+    expect(await scoreVersion()).toBe(DEFAULT_VERSION);
   }, 120_000);
 });

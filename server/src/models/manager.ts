@@ -1,7 +1,7 @@
 // The active model and its atomic swap. A candidate bundle is verified (sha256 of every file, the Ed25519
 // signature when a public key is configured), must keep the feature spec of the running model (the server-side
 // feature history is built for that spec; a new spec needs a restart, which rebuilds the history from storage, or
-// with a shared history a load for the new spec: ops-cli load-history),
+// with a shared history a load for the new spec: fraudscore-ops load-history),
 // is loaded and warmed, and only then replaces the active one. Requests in flight keep the scorer they started
 // with (the scoring service reads the model once per request); new requests get the new one.
 import { parseReference, type DriftReference, type ModelSource, type ServedBundle } from '@fraudscore/edge';

@@ -1,27 +1,25 @@
 // The shared feature history against a real redis-server: the conformance stream's features equal
 // models/conformance/default/features.json with the memory store's tolerances (and the memory store's own rows,
-// bit for bit), whatever the batching; idempotency by id; labels; removal; retention; the layout check.
+// bit for bit), whatever the batching; the SDK's HistoryStore behaviour (sdk/test/history-store-suite.ts: the
+// all-kinds vectors, labels with their known-at times); idempotency by id; labels; removal; retention; the layout check.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   compileSpec,
   computeFeaturesSync,
   MemoryHistoryStore,
-  normalizeTransaction,
   type CompiledSpec,
   type NormalizedTransaction,
 } from '@fraudscore/sdk';
+import { historyStoreBehaviour, labelledStream, type FeatureVectors } from '../../../sdk/test/history-store-suite.js';
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { RedisConnection } from './connection.js';
 import { RedisHistory } from './history.js';
 import { readBundleJson, readConformanceJson } from '../../../test/fixtures.js';
 
 const spec: CompiledSpec = compileSpec(readBundleJson('features.json'));
-interface Vectors {
-  features: string[];
-  transactions: (Record<string, unknown> & { timestampMs: number })[];
-  expected: (number | null)[][];
-}
-const vectors = readConformanceJson('features.json') as Vectors;
+const vectors = readConformanceJson('features.json') as FeatureVectors;
+/** The conformance stream, each transaction with its final label and the time it became known. */
+const stream = labelledStream(spec, vectors);
 const DAY = 86_400_000;
 
 /** The conformance tolerance (as sdk/src/features/compute.test.ts): counts and flags exact, others 1e-9 relative. */
@@ -79,7 +77,7 @@ describe('RedisHistory conformance', () => {
   it('replays the conformance stream in batches of 1, 7 and 64 and reproduces every row, bit for bit as memory', async () => {
     expect(spec.names).toEqual(vectors.features);
     const memory = new MemoryHistoryStore(spec, { clock: () => 0 });
-    const rows = vectors.transactions.map((raw) => normalizeTransaction(raw, spec));
+    const rows = stream;
     const memoryRows = rows.map((t) => {
       const row = computeFeaturesSync(spec, t, memory);
       memory.add(t);
@@ -111,7 +109,7 @@ describe('RedisHistory conformance', () => {
   });
 
   it('concurrent batches of one process share one script call and still see each other in order', async () => {
-    const rows = vectors.transactions.slice(0, 400).map((raw) => normalizeTransaction(raw, spec));
+    const rows = stream.slice(0, 400);
     const memory = new MemoryHistoryStore(spec, { clock: () => 0 });
     const expected = rows.map((t) => {
       const row = computeFeaturesSync(spec, t, memory);
@@ -129,6 +127,26 @@ describe('RedisHistory conformance', () => {
         opened[c]!.view.add(t);
       }
     });
+  });
+});
+
+describe('RedisHistory: the HistoryStore behaviour of the SDK stores', () => {
+  historyStoreBehaviour(async (compiled) => {
+    let clock = 0;
+    const shared = new RedisHistory(connection, compiled, { prefix: `suite${prefix++}:`, clock: () => clock });
+    return {
+      store: {
+        retentionMs: shared.retentionMs,
+        coveredEntities: shared.coveredEntities,
+        add: (t) => shared.add(t),
+        setLabel: (id, label, knownAt) => shared.setLabel(id, label, knownAt),
+        query: (entity, value, from, to) => shared.query(entity, value, from, to),
+        prune: (now) => shared.prune(now),
+        clear: () => shared.clear(),
+        close: () => undefined,
+      },
+      setNow: (t) => (clock = t),
+    };
   });
 });
 
@@ -183,18 +201,26 @@ describe('RedisHistory', () => {
     expect(await history.query('terminalId', 't', 0, 10 * DAY)).toEqual([]);
   });
 
-  it('sets labels once for every timeline; a label set twice is one label; unknown ids are refused', async () => {
-    await history.addMany([tx('a', DAY), tx('b', DAY + 1)]);
-    expect(await history.setLabel('a', 1)).toBe(true);
-    expect(await history.setLabel('a', 1)).toBe(true);
+  it('sets labels with their known-at times once for every timeline; unknown ids are refused', async () => {
+    await history.addMany([tx('a', DAY), tx('b', DAY + 1), { ...tx('c', DAY + 2), label: 0, labelKnownAt: DAY + 9 }]);
+    now = 5 * DAY;
+    expect(await history.setLabel('a', 1, 2 * DAY)).toBe(true);
+    expect(await history.setLabel('a', 1, 2 * DAY)).toBe(true);
     expect(await history.setLabel('nope', 1)).toBe(false);
     const byTerminal = await history.query('terminalId', 't', 0, 10 * DAY);
-    expect(byTerminal.map((e) => [e.id, e.label])).toEqual([
-      ['a', 1],
-      ['b', null],
+    expect(byTerminal.map((e) => [e.id, e.label, e.labelKnownAt])).toEqual([
+      ['a', 1, 2 * DAY],
+      ['b', null, null],
+      ['c', 0, DAY + 9],
     ]);
+    expect(await history.setLabel('b', 0)).toBe(true); // known-at defaults to the clock
+    expect(await history.get('b')).toMatchObject({ label: 0, labelKnownAt: 5 * DAY });
     expect(await history.setLabel('a', null)).toBe(true);
-    expect((await history.get('a'))?.label).toBeNull();
+    expect(await history.get('a')).toMatchObject({ label: null, labelKnownAt: null });
+    await expect(history.setLabel('a', 1, Number.NaN)).rejects.toThrow(/knownAt/);
+    // replace() brings a held transaction's label and its known-at time to storage's
+    await history.replace({ ...tx('c', DAY + 2), label: 1, labelKnownAt: 3 * DAY });
+    expect(await history.get('c')).toMatchObject({ label: 1, labelKnownAt: 3 * DAY });
   });
 
   it('keeps ties in arrival order, late arrivals after every entry with their timestamp', async () => {

@@ -1,11 +1,12 @@
 // The shared online feature history on Redis (or Valkey): what every replica, stream processor and worker process
 // scores against, so they all compute exactly what one process computes. It answers the same windows as the SDK's
 // MemoryHistoryStore (per entity value, entries by timestamp, ties in arrival order; labels set late; retention =
-// the spec's longest look-back + margin) and implements the edge's ServerHistory.
+// the spec's longest look-back + margin) and implements the edge's ServerHistory. A label is stored with the time it
+// became known (the analyst's decision time), which windows over labels as known at scoring time read.
 //
 // Layout (every key under one hash tag, so a cluster keeps them in one slot and the scripts stay atomic):
 //   <p>{h}:tx            hash   id → "<seq>|<JSON array of the stored fields>"  (the transaction, without its label)
-//   <p>{h}:label         hash   id → "0" | "1"                                 (labels, set late)
+//   <p>{h}:label         hash   id → "<0|1>|<known-at epoch ms, or empty>"       (labels, set late, and when known)
 //   <p>{h}:seq           string arrival counter: the order of transactions with equal timestamps
 //   <p>{h}:time          zset   id by timestamp                                (retention)
 //   <p>{h}:e:<entity>:<value>  zset  "<seq, 15 digits><id>" by timestamp     (one timeline per entity value)
@@ -21,8 +22,9 @@
 // had scored them in that order. The caller scores from the returned snapshot (an SDK MemoryHistoryStore seeded
 // with those ranges), recording the batch's transactions into it as it goes. Concurrent batches of one process
 // share one script call (the second waits while the first runs, then both go in one).
-import { groupCalls, type HistoryBatch, type ServerHistory } from '@fraudscore/edge';
+import { groupCalls, knownAtOf, type HistoryBatch, type ServerHistory } from '@fraudscore/edge';
 import {
+  checkLabel,
   MemoryHistoryStore,
   ValidationError,
   type CompiledSpec,
@@ -84,7 +86,7 @@ end
 
 // open: ARGV[4] = "keep" (an id stored with other content stays) or "replace" (it is replaced: loading from storage,
 // the service's replace), ARGV[5] = number of ranges R, then R x (timeline key, from exclusive, to inclusive); then
-// the batch's transactions, each (id, timestamp, body JSON, label "0"/"1"/"", its E timeline keys).
+// the batch's transactions, each (id, timestamp, body JSON, label (labelValue) or "", its E timeline keys).
 // Returns { per range: its members; ids; bodies; labels; per transaction: its seq, 0 when it was stored already with
 // the same content, -1 with other content (kept) }.
 const OPEN = script(`${LUA_COMMON}
@@ -165,7 +167,7 @@ end
 return removed
 `);
 
-// label: ARGV[4] = id, ARGV[5] = "0" | "1" | "" (none). Returns 1 when the id is stored, else 0.
+// label: ARGV[4] = id, ARGV[5] = the stored label (labelValue) or "" (none). Returns 1 when the id is stored, else 0.
 const LABEL = script(`${LUA_COMMON}
 if redis.call('HEXISTS', K_TX, ARGV[4]) == 0 then return 0 end
 if ARGV[5] == '' then redis.call('HDEL', K_LABEL, ARGV[4]) else redis.call('HSET', K_LABEL, ARGV[4], ARGV[5]) end
@@ -239,7 +241,8 @@ export class RedisHistory implements ServerHistory {
 
   /** The layout the history is written in; a history written with another one is refused (see checkLayout). */
   get layout(): string {
-    return JSON.stringify({ format: 1, entities: this.entities, fields: this.fields, retentionMs: this.retentionMs });
+    // format 2: labels carry their known-at times (a format-1 history has none: load it again from storage)
+    return JSON.stringify({ format: 2, entities: this.entities, fields: this.fields, retentionMs: this.retentionMs });
   }
 
   /**
@@ -251,7 +254,7 @@ export class RedisHistory implements ServerHistory {
     if (stored !== this.layout) {
       throw new Error(
         `the shared feature history under ${this.base}* was written for another feature spec (${stored}); this model ` +
-          `needs ${this.layout}. Load it for this spec into a new REDIS_PREFIX (ops-cli load-history), or delete those keys.`,
+          `needs ${this.layout}. Load it for this spec into a new REDIS_PREFIX (fraudscore-ops load-history), or delete those keys.`,
       );
     }
     this.layoutChecked = true;
@@ -295,8 +298,8 @@ export class RedisHistory implements ServerHistory {
 
   async replace(tx: NormalizedTransaction): Promise<void> {
     const [added] = await this.addMany([tx], { replace: true });
-    // Already held with this content: its label as given (storage's).
-    if (!added) await this.setLabel(tx.id, tx.label === 0 || tx.label === 1 ? tx.label : null);
+    // Already held with this content: its label and known-at time as given (storage's).
+    if (!added) await this.setLabel(tx.id, tx.label === 0 || tx.label === 1 ? tx.label : null, knownAtOf(tx));
   }
 
   /** Stores one transaction (loading, tests); false when its id is stored already (with any content). */
@@ -319,11 +322,14 @@ export class RedisHistory implements ServerHistory {
     return (reply[4] as number[]).map((seq) => Number(seq) > 0);
   }
 
-  async setLabel(id: string, label: 0 | 1 | null): Promise<boolean> {
-    if (label !== 0 && label !== 1 && label !== null) throw new ValidationError('label', 'must be 0, 1 or null');
-    return (
-      Number(await this.call('the shared feature history', LABEL, [id, label === null ? '' : String(label)])) === 1
-    );
+  /**
+   * Sets a stored transaction's label with the epoch ms it became known (default: the clock), as the SDK's stores
+   * do: a later call replaces both, null clears both. False if the id is not stored.
+   */
+  async setLabel(id: string, label: 0 | 1 | null, knownAt: number = this.clock()): Promise<boolean> {
+    checkLabel(label, knownAt);
+    const value = label === null ? '' : labelValue(label, knownAt);
+    return Number(await this.call('the shared feature history', LABEL, [id, value])) === 1;
   }
 
   /** The stored transaction with this id (with its label), if any. */
@@ -362,7 +368,7 @@ export class RedisHistory implements ServerHistory {
     return Number(await this.connection.client.hLen(`${this.base}tx`));
   }
 
-  /** Deletes the whole history (tests, ops-cli load-history --replace). */
+  /** Deletes the whole history (tests, fraudscore-ops load-history --replace). */
   async clear(): Promise<void> {
     let cursor = '0';
     do {
@@ -451,12 +457,11 @@ export class RedisHistory implements ServerHistory {
 
   /** The script arguments of one transaction: id, timestamp, body, label, its timeline keys. */
   private txArgs(tx: NormalizedTransaction): string[] {
-    const label = tx.label === 0 || tx.label === 1 ? String(tx.label) : '';
     return [
       tx.id,
       String(tx.timestamp),
       this.body(tx),
-      label,
+      storedLabel(tx),
       ...this.entities.map((e) => this.key(e, entityValue(tx, e))),
     ];
   }
@@ -473,13 +478,16 @@ export class RedisHistory implements ServerHistory {
     this.fields.forEach((f, i) => {
       if (values[i] !== null || isCore(f)) entry[f] = values[i];
     });
-    entry.label = label === '' ? null : Number(label);
+    // "" no label, else labelValue's "<bit>|<known-at>" (known-at empty: the label was stored without one)
+    const [bit, knownAt] = label === '' ? [null, ''] : label.split('|');
+    entry.label = bit === null ? null : Number(bit);
+    entry.labelKnownAt = knownAt ? Number(knownAt) : null;
     return entry as unknown as HistoryEntry;
   }
 
   /** The entry a transaction becomes once stored (the callers before this one in a merged call). */
   private entryOf(tx: NormalizedTransaction): HistoryEntry {
-    return this.parse(tx.id, this.body(tx), tx.label === 0 || tx.label === 1 ? String(tx.label) : '');
+    return this.parse(tx.id, this.body(tx), storedLabel(tx));
   }
 
   private key(entity: string, value: string): string {
@@ -509,6 +517,13 @@ export class RedisHistory implements ServerHistory {
     this.pruning.catch(() => (this.nextPruneAt = -Infinity));
   }
 }
+
+/** A label as the label hash keeps it: the bit, then the epoch ms it became known (empty: not known). */
+const labelValue = (label: 0 | 1, knownAt: number | undefined): string => `${label}|${knownAt ?? ''}`;
+
+/** The label hash's value for a transaction's own label ("" when it has none). */
+const storedLabel = (tx: NormalizedTransaction): string =>
+  tx.label === 0 || tx.label === 1 ? labelValue(tx.label, knownAtOf(tx)) : '';
 
 const isCore = (field: string): boolean => (CORE_FIELDS as readonly string[]).includes(field);
 /** Kept apart from the stored fields: the id is the hash field, the label has its own hash (it changes). */

@@ -84,7 +84,7 @@ export class SharedState {
       },
       remove: (txs) => history.remove(txs),
       replace: (tx) => history.replace(tx),
-      setLabel: (id, label) => history.setLabel(id, label),
+      setLabel: (id, label, knownAt) => history.setLabel(id, label, knownAt),
     };
   }
 

@@ -45,8 +45,12 @@ describe('ops-cli load-history', () => {
   it('fills the shared history from storage once; a Redis-backed server then scores as the restored one', async () => {
     const embedded = await serve({});
     for (const [i, h] of [50, 30, 20].entries()) await score(embedded.url, `lh-${i}`, h);
-    const label = { label: 'fraud', analyst: 'ana' };
-    await fetch(`${embedded.url}/v1/transactions/lh-0/label`, { method: 'POST', headers, body: JSON.stringify(label) });
+    const label = (id: string, body: object) =>
+      fetch(`${embedded.url}/v1/transactions/${id}/label`, { method: 'POST', headers, body: JSON.stringify(body) });
+    await label('lh-0', { label: 'fraud', analyst: 'ana' }); // decided now: today's accuracy, not known to the probe
+    // Decided 10 hours ago: windows over labels as known at scoring time read it for the probe (1 hour ago) only if
+    // the decision time travels with the label (storage's label.at → the history's known-at time).
+    await label('lh-1', { label: 'fraud', analyst: 'ana', at: hoursAgo(10) });
     await embedded.close();
 
     const shared = { REDIS_URL: redis.url, REDIS_PREFIX: 'moved:' };
@@ -54,7 +58,7 @@ describe('ops-cli load-history', () => {
     const load = (...argv: string[]) =>
       run(['load-history', ...argv], { DATA_DIR: dir, ...shared }, (l) => lines.push(l));
     expect(await load()).toBe(0);
-    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ transactions: 3, added: 3, labels: 1, stored: 3 });
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ transactions: 3, added: 3, labels: 2, stored: 3 });
     expect(await load()).toBe(0);
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ transactions: 3, added: 0, stored: 3 });
 
@@ -66,6 +70,7 @@ describe('ops-cli load-history', () => {
     const got = await score(viaRedis.url, 'probe-2', 1);
     expect(got.features).toEqual(want.features);
     expect(got.features['CUSTOMER_ID_NB_TX_7DAY_WINDOW']).toBe(4);
+    expect(got.features['TERMINAL_ID_KNOWN_FRAUD_7DAY_WINDOW']).toBe(1);
     const metrics = await (await fetch(`${viaRedis.url}/metrics`)).text();
     expect(metrics).toMatch(/^model_accuracy_daily \d/m);
     await viaRedis.close();

@@ -91,4 +91,23 @@ describe('waterfall', () => {
     expect(Math.abs(final - (BASE + VALUES.reduce((a, b) => a + b, 0)))).toBeLessThan(1e-12);
     expect(Math.abs(final - logit(PROBABILITY))).toBeLessThan(2e-6);
   });
+
+  it('labels the bars in words when given them (the name stays in the tooltip and the table)', () => {
+    const label = (f: string) => (f === 'TX_AMOUNT' ? 'transaction amount' : f.toLowerCase());
+    const formatValue = (f: string, v: number | null) => (f === 'TX_AMOUNT' ? `€${v}` : String(v));
+    const { body } = render(Waterfall, {
+      props: {
+        features: FEATURES,
+        values: VALUES,
+        base: BASE,
+        probability: PROBABILITY,
+        featureValues: { TX_AMOUNT: 80.05 },
+        label,
+        formatValue,
+      },
+    });
+    expect(body).toContain('transaction amount = €80.05');
+    expect(body).toContain('<title>transaction amount = €80.05 (TX_AMOUNT)</title>');
+    expect(body).toMatch(/<td class="mono">TX_AMOUNT<\/td>/);
+  });
 });

@@ -55,3 +55,14 @@ export function waterfallExtent(w: Waterfall): [number, number] {
   const pad = (hi - lo || 1) * 0.05;
   return [lo - pad, hi + pad];
 }
+
+/**
+ * A bar's label in at most `max` characters (the chart's left margin): cut at a word boundary with an ellipsis; the
+ * full text goes into the bar's tooltip and the data table.
+ */
+export function shortLabel(text: string, max = 58): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,(]+$/, '')}…`;
+}

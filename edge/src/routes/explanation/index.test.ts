@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ScoreResult } from '@fraudscore/sdk';
+import { compileSpec, describeFeatures, type ScoreResult } from '@fraudscore/sdk';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toErrorResponse } from '../../errors.js';
@@ -35,6 +36,12 @@ const result = {
   backend: 'js',
   timings: { featuresMs: 0, scoreMs: 0, explainMs: 0, totalMs: 0 },
 } satisfies ScoreResult;
+/** The model's features in words, as the scorer of a bundle with the handbook spec holds them. */
+const words = describeFeatures(
+  compileSpec(
+    JSON.parse(readFileSync(new URL('../../../../models/specs/handbook-features.json', import.meta.url), 'utf8')),
+  ),
+);
 const stored = {
   id: TX_ID,
   transaction: { transactionId: TX_ID, customerId: CUSTOMER_ID, terminalId: TERMINAL_ID, amount: 310.2 },
@@ -47,7 +54,15 @@ function appWith(explainer: Explainer, records: Record<string, ExplainableRecord
     const { status, body } = toErrorResponse(error);
     return c.json(body, status);
   });
-  app.route('/', explanationRoutes({ getTransaction: async (id) => records[id], explainer, threshold: () => 0.5 }));
+  app.route(
+    '/',
+    explanationRoutes({
+      getTransaction: async (id) => records[id],
+      explainer,
+      threshold: () => 0.5,
+      words: () => words,
+    }),
+  );
   return app;
 }
 
@@ -65,6 +80,7 @@ describe('GET /v1/transactions/:id/explanation', () => {
       riskLevel: 'CRITICAL',
       threshold: 0.5,
       modelVersion: 'model-2026.03',
+      words,
     } as const;
     for (const lang of ['en', 'ru', 'kk'] as const) {
       const res = await app.request(`/v1/transactions/${TX_ID}/explanation?lang=${lang}`);
@@ -79,7 +95,7 @@ describe('GET /v1/transactions/:id/explanation', () => {
     }
     const plain = await (await app.request(`/v1/transactions/${TX_ID}/explanation`)).json();
     expect(plain).toMatchObject({ lang: 'en', source: 'template' });
-    expect(plain.text).toContain('share of fraud at the terminal over the last 30 days 40.0%');
+    expect(plain.text).toContain('share of fraud at the terminal over 30 days ending 7 days ago 40.0%');
   });
 
   it('404 for an unknown id, 400 naming lang for a bad language', async () => {

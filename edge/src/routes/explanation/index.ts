@@ -1,7 +1,7 @@
 // GET /v1/transactions/:id/explanation?lang=en|ru|kk: a short narrative of a stored score for an analyst (the LLM's
 // when configured and answering, else the deterministic template; `source` says which). Read-only and off the
 // scoring path: it only reads the stored result. Mount with app.route('/', explanationRoutes(...)).
-import type { RiskLevel, TopFactor } from '@fraudscore/sdk';
+import type { FeatureWords, RiskLevel, TopFactor } from '@fraudscore/sdk';
 import { Hono } from 'hono';
 import type { ExplanationResponse } from '../../api-types.js';
 import { notFound } from '../../errors.js';
@@ -18,9 +18,11 @@ export interface ExplanationRoutesOptions {
   explainer: Explainer;
   /** The current block threshold. */
   threshold: () => number;
+  /** The current model's features in words (ModelInfo.featureWords), for the narrative. */
+  words?: () => Readonly<Record<string, FeatureWords>>;
 }
 
-export function explanationRoutes({ getTransaction, explainer, threshold }: ExplanationRoutesOptions): Hono {
+export function explanationRoutes({ getTransaction, explainer, threshold, words }: ExplanationRoutesOptions): Hono {
   const app = new Hono();
   app.get('/v1/transactions/:id/explanation', async (c) => {
     const { id } = validateParams(c, idParam);
@@ -36,6 +38,7 @@ export function explanationRoutes({ getTransaction, explainer, threshold }: Expl
         riskLevel: result.riskLevel,
         threshold: threshold(),
         modelVersion: result.modelVersion,
+        ...(words ? { words: words() } : {}),
       },
       lang,
     );

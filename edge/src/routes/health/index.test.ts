@@ -12,7 +12,7 @@ describe('GET /health', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: 'ok',
-      model: { name: 'fraud-ensemble', version: '1.0.0' },
+      model: { name: 'fraud-ensemble', version: edge.scorer.model.version },
       time: '2026-03-20T12:00:00.000Z',
     });
   });

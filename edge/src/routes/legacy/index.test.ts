@@ -63,7 +63,7 @@ describe('legacy routes', () => {
       fraud_probability: stored.probability,
       risk_level: stored.riskLevel,
       should_block: stored.shouldBlock,
-      model_version: '1.0.0',
+      model_version: s.edge.scorer.model.version,
     });
     expect(Number.isInteger(body.fraud_score)).toBe(true);
     expect(body.fraud_score).toBe(Math.round(stored.probability * 100));

@@ -12,10 +12,10 @@ describe('GET /v1/models', () => {
     const body = await (await edge.app.request('/v1/models')).json();
     expect(body.active).toMatchObject({
       name: 'fraud-ensemble',
-      version: '1.0.0',
+      version: edge.scorer.model.version,
       threshold: edge.scorer.model.threshold,
     });
-    expect(body.active.features).toHaveLength(15);
+    expect(body.active.features).toEqual(edge.scorer.model.features);
     expect(Object.keys(body.active.weights).length).toBeGreaterThan(0);
     config.threshold = 0.5;
     const after = await (await edge.app.request('/v1/models')).json();

@@ -21,7 +21,13 @@ describe('POST /v1/score', () => {
     const res = await post(edge, '/v1/score', tx('a1'));
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ id: 'a1', modelVersion: '1.0.0', label: null, acknowledged: null, agreement: null });
+    expect(body).toMatchObject({
+      id: 'a1',
+      modelVersion: edge.scorer.model.version,
+      label: null,
+      acknowledged: null,
+      agreement: null,
+    });
     expect(typeof body.probability).toBe('number');
     expect(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).toContain(body.riskLevel);
     expect(typeof body.shouldBlock).toBe('boolean');
