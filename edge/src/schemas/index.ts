@@ -6,10 +6,12 @@ export {
   baselineInfo,
   driftCheckBody,
   driftHistoryQuery,
+  driftPeriod,
   driftQuery,
   driftWindow,
   MAX_WINDOW_MS,
   setBaselineBody,
+  type DriftPeriodRequest,
 } from './drift.js';
 export { explanationQuery, explanationResponse } from './explanation.js';
 export { inferBody, inferResponse, KSERVE_INPUT, KSERVE_OUTPUTS, kserveError, kserveModelPath } from './kserve.js';
