@@ -140,7 +140,7 @@ export function storageBehaviour(name: string, backend: () => Backend): void {
           },
           level: 'insufficient_data',
           thresholds: { warn: 0.1, alert: 0.3 },
-          distanceThresholds: { warn: 0.1, alert: 0.2 },
+          distanceThresholds: { warn: 0.15, alert: 0.2 },
           minRows: 1000,
           window: { from: at, to: at },
           computedAt: at,

@@ -94,7 +94,7 @@ describe('computeDrift against the default bundle reference', () => {
     expect(report.score.psi!).toBeLessThan(0.1);
     expect(report.level).toBe('ok');
     expect(report.thresholds).toEqual({ warn: 0.1, alert: 0.3 });
-    expect(report.distanceThresholds).toEqual({ warn: 0.1, alert: 0.2 });
+    expect(report.distanceThresholds).toEqual({ warn: 0.15, alert: 0.2 });
     expect(report.minRows).toBe(1000);
   });
 

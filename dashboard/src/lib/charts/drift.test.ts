@@ -22,7 +22,7 @@ function snapshot(at: string, psi: Record<string, number>): DriftSnapshot {
     level: 'ok',
     computedAt: at,
     thresholds: { warn: 0.1, alert: 0.3 },
-    distanceThresholds: { warn: 0.1, alert: 0.2 },
+    distanceThresholds: { warn: 0.15, alert: 0.2 },
     minRows: 100,
     window: { from: at, to: at },
     baseline: { source: 'bundle', modelVersion: '1.0.0', window: null, rows: null, setBy: null, setAt: null },

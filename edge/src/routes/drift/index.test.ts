@@ -73,7 +73,7 @@ describe('GET /v1/drift', () => {
     expect(body.rows).toBe(5_000);
     expect(body.level).toBe('ok');
     expect(body.thresholds).toEqual({ warn: 0.1, alert: 0.3 });
-    expect(body).toMatchObject({ distanceThresholds: { warn: 0.1, alert: 0.2 }, minRows: 1000 });
+    expect(body).toMatchObject({ distanceThresholds: { warn: 0.15, alert: 0.2 }, minRows: 1000 });
     expect(Object.keys(body.features)).toEqual(featureNames);
     expect(body.features.TX_AMOUNT).toMatchObject({ level: 'ok', missingShare: 0, referenceMissingShare: 0 });
     expect(body.score.level).toBe('ok');

@@ -59,7 +59,7 @@ describe('POST /drift/check', () => {
       alert_features: [],
       insufficient_data: [],
       thresholds: { warn: 0.1, alert: 0.3 },
-      distance_thresholds: { warn: 0.1, alert: 0.2 },
+      distance_thresholds: { warn: 0.15, alert: 0.2 },
       min_rows: 1000,
       checked_at: '2026-03-20T12:00:00.000Z',
     });
