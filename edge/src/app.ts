@@ -21,7 +21,7 @@ import {
 } from './middleware/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { healthRoutes } from './routes/health/index.js';
-import { labelRoutes } from './routes/labels/index.js';
+import { bulkLabelRoutes, labelRoutes } from './routes/labels/index.js';
 import { modelRoutes } from './routes/models/index.js';
 import { scoreRoutes } from './routes/score/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
@@ -216,6 +216,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   );
   app.route('/v1/score', scoreRoutes({ service }));
   app.route('/v1/transactions', labelRoutes({ service }));
+  app.route('/v1/labels', bulkLabelRoutes({ service }));
   app.route('/v1/transactions', transactionRoutes({ storage }));
   app.route('/v1/alerts', alertRoutes({ storage }));
   app.route(
