@@ -382,7 +382,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     },
     async labelMany(input) {
       const { labels } = validate(bulkLabelBody, input);
-      const stored = await Promise.all(labels.map((l) => storage.get(l.id)));
+      const stored = await storage.getMany(labels.map((l) => l.id));
       const missing = stored.findIndex((record) => record === undefined);
       if (missing >= 0)
         throw new ApiError(
