@@ -4,13 +4,13 @@
 // Two measures, each with its own thresholds, and the worse level wins:
 // - PSI over the reference bins. Point masses (exact zeros, flags, small counts) have bins of their own and the tails
 //   keep cut points at the 1st/5th/95th/99th percentiles (reference.py), so a change inside "non-zero" is seen.
-// - Wasserstein-1 distance divided by the reference's standard deviation: Evidently's default for numerical columns
-//   ("wasserstein_distance_norm", drift at ≥ 0.1; docs.evidentlyai.com, data drift algorithm), computed here from
-//   the reference's 100 mid-slice quantiles against the window's own. It sees a change of magnitude that stays
-//   within a bin (amounts × 1.8 for a share of customers), which PSI's bins blur.
-// A comparison over fewer than `minRows` values gives no level ("insufficient_data", never an alarm): NannyML and
-// Evidently both warn that drift statistics on small chunks are noise; PSI's expected value on an unchanged
-// distribution is about (bins − 1) / n.
+// - Wasserstein-1 distance divided by the reference's standard deviation (floored at 0.001): Evidently's default
+//   measure for numerical columns, which flags drift at >= 0.1 (its defaults as restated in the heimdall R package's
+//   dde_feature_drift documentation, rdrr.io/cran/heimdall/man/dde_feature_drift.html; no code taken), computed here
+//   from the reference's 100 mid-slice quantiles against the window's own. It sees a change of magnitude that stays
+//   within a bin (amounts × 1.8 for a share of customers), which PSI's bins blur. Our warn threshold is 0.15 (below).
+// A comparison over fewer than `minRows` values gives no level ("insufficient_data", never an alarm): PSI's expected
+// value on an unchanged distribution is about (bins − 1) / n, so small windows alarm on noise.
 // Every level is "value ≥ threshold" (the dashboard's ≥, the alerts' ≥): one comparison operator everywhere.
 import { DISTANCE_LEVELS, isMissing, quantile, sortedPresent } from './quantile.js';
 
