@@ -25,7 +25,7 @@ const RULES: readonly Rule[] = [
   { path: /^\/v1\/score(\/|$)/, access: need('score') },
   { method: 'POST', path: /^\/v1\/models\/(reload|promote|rollback)$/, access: need('admin') },
   { method: 'GET', path: /^\/mlflow\//, access: need('analyst') },
-  { path: /^\/v1\/(transactions|alerts|models|drift|stream)(\/|$)/, access: need('analyst') },
+  { path: /^\/v1\/(transactions|alerts|models|drift|stream|labels)(\/|$)/, access: need('analyst') },
   { method: 'POST', path: /^\/predict(\/batch)?$/, access: need('score') },
   { method: 'POST', path: /^\/v2\/models\/[^/]+\/infer$/, access: need('score') },
   { method: 'POST', path: /^\/(threshold|drift\/check|drift\/set-baseline)$/, access: need('admin') },

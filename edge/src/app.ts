@@ -21,7 +21,7 @@ import {
 } from './middleware/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { healthRoutes } from './routes/health/index.js';
-import { labelRoutes } from './routes/labels/index.js';
+import { bulkLabelRoutes, labelRoutes } from './routes/labels/index.js';
 import { modelRoutes } from './routes/models/index.js';
 import { scoreRoutes } from './routes/score/index.js';
 import { transactionRoutes } from './routes/transactions/index.js';
@@ -38,6 +38,7 @@ import {
   MemoryDriftHistory,
   storedDriftRows,
   type DriftHistory,
+  type DriftOptions,
   type DriftReference,
 } from './drift/index.js';
 import { templateExplainer, type Explainer } from './explain/index.js';
@@ -97,6 +98,10 @@ export interface AppDeps {
   metrics?: FraudMetrics;
   /** The active bundle's reference.json (parseReference), or a function giving the active one: enables drift. */
   driftReference?: DriftReference | (() => DriftReference);
+  /** The drift window when a request names none (the host's DRIFT_WINDOW); default 1 day. */
+  driftWindowMs?: number;
+  /** Drift thresholds and the minimum sample size (DRIFT_MIN_ROWS); defaults in drift/psi.ts. */
+  driftOptions?: DriftOptions;
   /** Kept drift snapshots (the host's scheduler appends); default in memory. */
   driftHistory?: DriftHistory;
   /**
@@ -161,10 +166,12 @@ export function createEdge(deps: AppDeps): EdgeApp {
         version: service.currentModel().model.version,
         features: service.currentModel().model.features,
         reference: typeof reference === 'function' ? reference() : reference,
+        periodMs: service.currentModel().model.periodMs ?? {},
       }),
       rows: driftRows,
       history: driftHistory,
       clock,
+      ...(deps.driftOptions ? { drift: deps.driftOptions } : {}),
       onSnapshot: async (snapshot) => {
         metrics.recordDrift(snapshot);
         await deps.announce?.({ kind: 'drift-snapshot' });
@@ -209,6 +216,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   );
   app.route('/v1/score', scoreRoutes({ service }));
   app.route('/v1/transactions', labelRoutes({ service }));
+  app.route('/v1/labels', bulkLabelRoutes({ service }));
   app.route('/v1/transactions', transactionRoutes({ storage }));
   app.route('/v1/alerts', alertRoutes({ storage }));
   app.route(
@@ -252,8 +260,9 @@ export function createEdge(deps: AppDeps): EdgeApp {
   });
   app.route('/metrics', metricsRoutes({ registry: metrics.registry }));
   if (drift) {
-    app.route('/v1/drift', driftRoutes({ monitor: drift, history: driftHistory }));
-    app.route('/', legacyDriftRoutes({ monitor: drift }));
+    const window = deps.driftWindowMs ?? 86_400_000;
+    app.route('/v1/drift', driftRoutes({ monitor: drift, history: driftHistory, defaultWindowMs: window, clock }));
+    app.route('/', legacyDriftRoutes({ monitor: drift, checkWindowMs: window, clock }));
   }
   return { app, service, storage, bus, metrics, driftHistory, drift };
 }

@@ -125,6 +125,11 @@ export interface ModelInfo {
   riskTiers: RiskTier[];
   weights: Record<string, number>;
   createdAt: string;
+  /**
+   * The period of each calendar feature in ms (part hour → 1 day, isoWeekday → 7 days): drift monitoring compares
+   * such a feature over whole periods only, so the time of day or week a window covers cannot pass for drift.
+   */
+  periodMs?: Record<string, number>;
 }
 
 export interface Scorer {
@@ -152,6 +157,8 @@ interface LoadedModel {
   onnx: OnnxModel | undefined;
   weights: [string, number][];
 }
+
+const DAY_MS = 86_400_000;
 
 const json = (bytes: Uint8Array | undefined, name: string): unknown => {
   try {
@@ -192,6 +199,9 @@ async function buildModel(bundle: VerifiedBundle, backend: Backend, options: Sco
     riskTiers: manifest.riskTiers.map((tier) => ({ ...tier })),
     weights: Object.fromEntries(weights),
     createdAt: manifest.createdAt,
+    periodMs: Object.fromEntries(
+      spec.features.flatMap((f) => (f.kind === 'calendar' ? [[f.name, f.part === 'hour' ? DAY_MS : 7 * DAY_MS]] : [])),
+    ),
   };
   const explainer = new TreeExplainer(
     trees,

@@ -4,7 +4,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiKeyConfigError, parseApiKeys, parseOrigins, type HashedApiKey } from '@fraudscore/edge';
+import { ApiKeyConfigError, DEFAULT_MIN_ROWS, parseApiKeys, parseOrigins, type HashedApiKey } from '@fraudscore/edge';
 import {
   DEFAULT_MAX_AMOUNT,
   MAX_AMOUNT_CEILING,
@@ -40,6 +40,8 @@ export interface ServerConfig {
   /** Drift snapshots: how often, and over how long a window (ms). */
   driftIntervalMs: number;
   driftWindowMs: number;
+  /** Fewest values a drift comparison needs for a level (fewer: insufficient_data). */
+  driftMinRows: number;
   /** Hashed keys from API_KEYS; null when API_KEYS is absent (the server then generates one admin key). */
   apiKeys: HashedApiKey[] | null;
   /** Without API_KEYS: where the generated admin key is kept across restarts (absolute); undefined: in memory only. */
@@ -132,13 +134,20 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
   },
   {
     name: 'DRIFT_INTERVAL',
-    default: '6h',
+    default: '1d',
     meaning: 'How often a drift snapshot is taken and kept: an integer with `m`, `h` or `d` (at least 1m).',
   },
   {
     name: 'DRIFT_WINDOW',
     default: '(DRIFT_INTERVAL)',
-    meaning: 'The window of scored transactions each snapshot compares with the reference, same format.',
+    meaning:
+      'The window of transactions each snapshot (and `GET /v1/drift` without a window) compares with the baseline, same format. Calendar features (night, weekend) are compared over the window widened to whole days or weeks; shorter than a day, the other features see only part of the daily cycle.',
+  },
+  {
+    name: 'DRIFT_MIN_ROWS',
+    default: '1000',
+    meaning:
+      'Fewest values a drift comparison (a feature or the score in one window) needs for a level; fewer give `insufficient_data`, never an alarm.',
   },
   {
     name: 'MLFLOW_TRACKING_URI',
@@ -727,8 +736,9 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
       windowMs: duration(env, 'PROMOTION_WINDOW', '30d'),
       minLabels: integer(env, 'PROMOTION_MIN_LABELS', 100, 2, 10_000_000),
     },
-    driftIntervalMs: duration(env, 'DRIFT_INTERVAL', '6h'),
-    driftWindowMs: duration(env, 'DRIFT_WINDOW', read(env, 'DRIFT_INTERVAL') ?? '6h'),
+    driftIntervalMs: duration(env, 'DRIFT_INTERVAL', '1d'),
+    driftWindowMs: duration(env, 'DRIFT_WINDOW', read(env, 'DRIFT_INTERVAL') ?? '1d'),
+    driftMinRows: integer(env, 'DRIFT_MIN_ROWS', DEFAULT_MIN_ROWS, 1, 100_000_000),
     apiKeys: await apiKeys(env),
     apiKeyFile: apiKeyFile(env, options.cwd ?? process.cwd()),
     corsOrigins: origins(env),

@@ -256,6 +256,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       onError: (error) => logger.warn('explain.llm_failed', { error: error instanceof Error ? error.name : 'error' }),
     }),
     driftReference: () => models.active().reference,
+    driftWindowMs: config.driftWindowMs,
+    driftOptions: { minRows: config.driftMinRows },
     bundle: (version) => models.bundle(version),
     ...(lifecycle && mlflowClient
       ? { lifecycle: shared ? announcing(lifecycle, announce) : lifecycle, registry: new MlflowBridge(mlflowClient) }

@@ -298,7 +298,7 @@ describe('Airflow DAGs on real PostgreSQL, MLflow and Alertmanager', () => {
     expect(champion.version).toBe(tags['gate.decision'] === 'promoted' ? trained!.version : first.version);
   }, 900_000);
 
-  it('forte_drift_monitoring: a drift snapshot of the last 6 hours is kept and its alerts reach Alertmanager', async () => {
+  it('forte_drift_monitoring: a drift snapshot of the last day is kept and its alerts reach Alertmanager', async () => {
     await withServer(async (_server, post) => {
       const now = Date.now();
       const transactions = Array.from({ length: 300 }, (_, i) => ({
@@ -320,8 +320,9 @@ describe('Airflow DAGs on real PostgreSQL, MLflow and Alertmanager', () => {
       }
     };
     const before = (await snapshots()).length;
-    // A tiny threshold so this run alerts whatever the drift: the path to Alertmanager is what is checked here.
-    await dagsTest('forte_drift_monitoring', { window: '6h', threshold: 0.0001 });
+    // 300 transactions of 40 customers on 25 terminals drift from the training week; a minimum they meet, so the
+    // levels are given and the path to Alertmanager is exercised.
+    await dagsTest('forte_drift_monitoring', { window: '1d', min_rows: 10 });
     const after = await snapshots();
     expect(after).toHaveLength(before + 1);
     expect(after.at(-1)!.rows).toBe(300);

@@ -1,32 +1,17 @@
 // Builds a drift reference (format fraudscore-reference/1) from scored rows, so an operator can make a recent window
 // of live traffic the baseline (POST /drift/set-baseline). The same arithmetic as training's reference.json
-// (models/fraudmodels/reference.py): cut points at the 10th..90th percentiles (numpy's default "linear"
-// interpolation), deduplicated; right-closed bins; shares of the non-missing values; the missing share; and a 20-bin
-// histogram of the probability on [0, 1]. models/conformance/default/reference.json pins the two together.
+// (models/fraudmodels/reference.py): every value holding at least 5 % of the non-missing values (a point mass: exact
+// zeros, flags, small counts) gets a bin of its own; the rest is cut at its 1st, 5th, 10th..90th, 95th and 99th
+// percentiles (numpy's default "linear" interpolation), so the tails keep their resolution; right-closed bins; shares
+// of the non-missing values; the missing share; 100 quantiles and the standard deviation for the Wasserstein distance;
+// and a 20-bin histogram of the probability on [0, 1]. models/conformance/default/reference.json pins the two together.
 import type { DriftReference, DriftRow, ReferenceDistribution } from './psi.js';
+import { DISTANCE_LEVELS, isMissing, linspace, quantile, sortedPresent } from './quantile.js';
 
-/** numpy.linspace(start, stop, num): start + i·step, the last one exactly stop. */
-function linspace(start: number, stop: number, num: number): number[] {
-  const step = (stop - start) / (num - 1);
-  return Array.from({ length: num }, (_, i) => (i === num - 1 ? stop : i * step + start));
-}
-
-const QUANTILES = linspace(0.1, 0.9, 9);
+/** A value at least this share of the non-missing values is a point mass with a bin of its own. */
+export const POINT_MASS_SHARE = 0.05;
+const CUT_LEVELS = [0.01, 0.05, ...linspace(0.1, 0.9, 9), 0.95, 0.99];
 const HISTOGRAM_EDGES = linspace(0, 1, 21);
-
-/** numpy.quantile(sorted, q, method="linear"): virtual index (n - 1)·q, then numpy's interpolation. */
-function quantile(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  const index = (n - 1) * q;
-  const lo = Math.max(0, Math.min(n - 1, Math.floor(index)));
-  const hi = Math.min(n - 1, lo + 1);
-  const t = index - lo; // numpy's gamma
-  const a = sorted[lo]!;
-  const b = sorted[hi]!;
-  const diff = b - a;
-  // numpy's _lerp: from below under one half, from above at or over it.
-  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
-}
 
 /** The first i with value <= cuts[i] (numpy.searchsorted side="left"). */
 function searchLeft(cuts: readonly number[], value: number): number {
@@ -40,14 +25,41 @@ function searchLeft(cuts: readonly number[], value: number): number {
   return lo;
 }
 
-const isMissing = (v: number | null | undefined): v is null | undefined =>
-  v === null || v === undefined || Number.isNaN(v);
+/** Population standard deviation (numpy.std's ddof=0), two passes. */
+function standardDeviation(values: Float64Array): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  const mean = sum / values.length;
+  let squares = 0;
+  for (const v of values) squares += (v - mean) * (v - mean);
+  return Math.sqrt(squares / values.length);
+}
 
-/** One distribution: cut points, shares per bin, missing share, count. */
+/** Cut points: each point mass isolated between itself and the largest value below it, then the rest's quantiles. */
+function cutPointsOf(present: Float64Array): number[] {
+  const n = present.length;
+  const cuts = new Set<number>();
+  const masses = new Set<number>();
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j < n && present[j] === present[i]) j++;
+    if ((j - i) / n >= POINT_MASS_SHARE) {
+      masses.add(present[i]!);
+      cuts.add(present[i]!);
+      if (i > 0) cuts.add(present[i - 1]!);
+    }
+    i = j;
+  }
+  const rest = masses.size === 0 ? present : present.filter((v) => !masses.has(v));
+  if (rest.length > 0) for (const q of CUT_LEVELS) cuts.add(quantile(rest, q));
+  return [...cuts].sort((a, b) => a - b);
+}
+
+/** One distribution: cut points, shares per bin, missing share, count, quantiles and standard deviation. */
 export function referenceDistribution(values: readonly (number | null | undefined)[]): ReferenceDistribution {
-  const present = Float64Array.from(values.filter((v): v is number => !isMissing(v))).sort();
+  const present = sortedPresent(values);
   if (present.length === 0) return { cutPoints: [], frequencies: [0], missingShare: 1, count: values.length };
-  const cutPoints = [...new Set(QUANTILES.map((q) => quantile(present, q)))].sort((a, b) => a - b);
+  const cutPoints = cutPointsOf(present);
   const counts = new Array<number>(cutPoints.length + 1).fill(0);
   for (const v of present) counts[searchLeft(cutPoints, v)]! += 1;
   return {
@@ -55,6 +67,8 @@ export function referenceDistribution(values: readonly (number | null | undefine
     frequencies: counts.map((c) => c / present.length),
     missingShare: 1 - present.length / values.length,
     count: values.length,
+    quantiles: DISTANCE_LEVELS.map((q) => quantile(present, q)),
+    std: standardDeviation(present),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   DriftMonitor,
   DriftScheduler,
   MemoryDriftHistory,
+  namesAtLevel,
   parseReference,
   psi,
   sampleRows,
@@ -42,11 +43,11 @@ describe('psi', () => {
     expect(() => psi([1], [0.5, 0.5])).toThrow(/shares/);
   });
 
-  it('levels: warn above 0.1, alert above 0.3', () => {
-    expect(driftLevel(0.1)).toBe('ok');
-    expect(driftLevel(0.1000001)).toBe('warn');
-    expect(driftLevel(0.3)).toBe('warn');
-    expect(driftLevel(0.31)).toBe('alert');
+  it('levels: warn at 0.1 and above, alert at 0.3 and above (one operator: >=)', () => {
+    expect(driftLevel(0.0999999)).toBe('ok');
+    expect(driftLevel(0.1)).toBe('warn');
+    expect(driftLevel(0.2999999)).toBe('warn');
+    expect(driftLevel(0.3)).toBe('alert');
     expect(driftLevel(null)).toBe('ok');
   });
 });
@@ -88,6 +89,8 @@ describe('computeDrift against the default bundle reference', () => {
     expect(report.score.psi!).toBeLessThan(0.1);
     expect(report.level).toBe('ok');
     expect(report.thresholds).toEqual({ warn: 0.1, alert: 0.3 });
+    expect(report.distanceThresholds).toEqual({ warn: 0.15, alert: 0.2 });
+    expect(report.minRows).toBe(1000);
   });
 
   it('a shifted amount alerts on TX_AMOUNT only', () => {
@@ -118,16 +121,40 @@ describe('computeDrift against the default bundle reference', () => {
     expect(report.features.TX_DURING_NIGHT!.missingShare).toBe(0);
   });
 
-  it('no rows: psi null and ok; an unknown feature is an error', () => {
+  it('no rows: psi null and insufficient_data; an unknown feature is an error', () => {
     const report = computeDrift(reference, [], featureNames);
     expect(report.features.TX_AMOUNT).toEqual({
       psi: null,
+      wasserstein: null,
       missingShare: 0,
       referenceMissingShare: 0,
       count: 0,
-      level: 'ok',
+      present: 0,
+      level: 'insufficient_data',
     });
+    expect(report.level).toBe('insufficient_data');
     expect(() => computeDrift(reference, [], ['NOPE'])).toThrow(/NOPE/);
+  });
+
+  it('below minRows no level is given, however far the values are: insufficient_data, never an alarm', () => {
+    const few = rows.slice(0, 999).map((r) => ({ ...r, features: r.features.map((v) => (v === null ? v : v * 10)) }));
+    const report = computeDrift(reference, few, featureNames);
+    expect(report.features.TX_AMOUNT!.psi!).toBeGreaterThan(0.3);
+    expect(report.features.TX_AMOUNT!.level).toBe('insufficient_data');
+    expect(report.level).toBe('insufficient_data');
+    expect(namesAtLevel(report, 'alert')).toEqual([]);
+    expect(computeDrift(reference, few, featureNames, { minRows: 500 }).features.TX_AMOUNT!.level).toBe('alert');
+  });
+
+  it('the score is listed like a feature, as "score"', () => {
+    const shifted = rows.map((r) => ({
+      ...r,
+      probability: r.probability === null ? null : Math.min(1, r.probability * 4),
+    }));
+    const report = computeDrift(reference, shifted, featureNames);
+    expect(report.score.level).toBe('alert');
+    expect(namesAtLevel(report, 'alert')).toEqual(['score']);
+    expect(report.level).toBe('alert');
   });
 
   it('parseReference rejects malformed documents', () => {
@@ -139,6 +166,13 @@ describe('computeDrift against the default bundle reference', () => {
         score: {},
       }),
     ).toThrow(/features\.A\.frequencies/);
+    expect(() =>
+      parseReference({
+        format: 'fraudscore-reference/1',
+        features: {},
+        score: { cutPoints: [], frequencies: [1], missingShare: 0, count: 1, quantiles: [1, 2], std: 1 },
+      }),
+    ).toThrow(/score\.quantiles/);
     expect(reference.score.histogram?.frequencies).toHaveLength(20);
   });
 });

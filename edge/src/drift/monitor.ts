@@ -5,7 +5,7 @@ import { buildReference } from './baseline.js';
 import type { BaselineInfo, DriftBaseline, DriftHistory, DriftSnapshot } from './history.js';
 import { computeDrift, type DriftOptions, type DriftReference, type DriftRow } from './psi.js';
 
-/** Rows scored in (from, to] (epoch ms); the edge backs it with storage. */
+/** Rows of the transactions in [from, to) by transaction time (epoch ms); the edge backs it with storage. */
 export type DriftRowsSource = (from: number, to: number) => Promise<readonly DriftRow[]>;
 
 export interface DriftModel {
@@ -13,6 +13,8 @@ export interface DriftModel {
   features: readonly string[];
   /** The bundle's reference.json. */
   reference: DriftReference;
+  /** Calendar features' periods in ms (ModelInfo.periodMs): each is compared over whole periods only. */
+  periodMs?: Readonly<Record<string, number>>;
 }
 
 export interface DriftMonitorOptions {
@@ -44,6 +46,25 @@ export class BaselineTooSmallError extends Error {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * The window a feature with period `periodMs` is compared over: the window widened to whole periods, ending at the
+ * same time. A 6-hour window holds no weekend at all on a Tuesday and only weekend on a Saturday, so a calendar flag
+ * compared over it against a reference of whole weeks "drifts" by the calendar alone (issue 22 measured PSI 2.4–7.2
+ * on an unchanged week). Over whole days every hour, and over whole weeks every weekday, is covered exactly once, so
+ * the share of night or weekend traffic changes only when the traffic does. The reference must span whole periods
+ * too (training's 7-day windows do). We widen rather than restrict the reference to the window's hours because
+ * reference.json holds marginal distributions only, and widening needs no change to its format.
+ */
+export function wholePeriods(windowMs: number, periodMs: number): number {
+  return Math.ceil(windowMs / periodMs) * periodMs;
+}
+
+/** The baseline's own window and size: a window baseline's, or the bundle reference's training window. */
+function referenceWindow(reference: DriftReference): { from: string; to: string } | null {
+  const w = reference.window;
+  return typeof w?.from === 'string' && typeof w.to === 'string' ? { from: w.from, to: w.to } : null;
+}
+
 export class DriftMonitor {
   /** The last recorded change (a window baseline, or a reset to the bundle). */
   private latest: DriftBaseline | undefined;
@@ -64,24 +85,35 @@ export class DriftMonitor {
     const model = this.options.model();
     const latest = this.latest?.modelVersion === model.version ? this.latest : undefined;
     if (latest?.source === 'window') return latest;
-    if (latest) return { ...latest, reference: model.reference };
-    return {
-      source: 'bundle',
-      modelVersion: model.version,
-      window: null,
-      rows: null,
-      setBy: null,
-      setAt: null,
+    const bundle = {
+      window: referenceWindow(model.reference),
+      rows: model.reference.score.count,
       reference: model.reference,
     };
+    if (latest) return { ...latest, ...bundle };
+    return { source: 'bundle', modelVersion: model.version, setBy: null, setAt: null, ...bundle };
   }
 
-  /** The drift of the window (to - windowMs, to] against the baseline, not kept. */
+  /**
+   * The drift of the window [to - windowMs, to) against the baseline, not kept. Calendar features are compared
+   * over the window widened to their whole periods (wholePeriods), reported in their own `window`.
+   */
   async snapshot(windowMs: number, to: number = this.options.clock()): Promise<DriftSnapshot> {
     const from = to - windowMs;
     const { reference, ...info } = this.baseline();
-    const rows = await this.options.rows(from, to);
-    const report = computeDrift(reference, rows, this.options.model().features, this.options.drift);
+    const model = this.options.model();
+    const widened = Object.entries(model.periodMs ?? {})
+      .filter(([name]) => model.features.includes(name))
+      .map(([name, period]) => ({ name, from: to - wholePeriods(windowMs, period) }))
+      .filter((w) => w.from < from);
+    const earliest = Math.min(from, ...widened.map((w) => w.from));
+    const all = await this.options.rows(earliest, to);
+    const rows = earliest === from ? all : all.filter((r) => r.timestamp === undefined || r.timestamp >= from);
+    const featureRows = Object.fromEntries(
+      widened.map((w) => [w.name, all.filter((r) => r.timestamp === undefined || r.timestamp >= w.from)]),
+    );
+    const report = computeDrift(reference, rows, model.features, { ...this.options.drift, featureRows });
+    for (const w of widened) report.features[w.name]!.window = { from: iso(w.from), to: iso(to) };
     return {
       ...report,
       window: { from: iso(from), to: iso(to) },
@@ -90,9 +122,12 @@ export class DriftMonitor {
     };
   }
 
-  /** A snapshot over the window ending now, kept in the history and reported (the scheduler and /drift/check). */
-  async check(windowMs: number): Promise<DriftSnapshot> {
-    const snapshot = await this.snapshot(windowMs);
+  /**
+   * A snapshot kept in the history and reported (the scheduler, /drift/check, ops-cli drift-check): over the window
+   * ending now, or ending at `to` for a past period.
+   */
+  async check(windowMs: number, to?: number): Promise<DriftSnapshot> {
+    const snapshot = await this.snapshot(windowMs, to);
     await this.options.history.append(snapshot);
     await this.options.onSnapshot?.(snapshot);
     return snapshot;

@@ -12,6 +12,7 @@ export function storedDriftRows(
     return (await listAll(storage, { from, to })).map((record) => ({
       features: names.map((name) => record.features[name] ?? null),
       probability: record.probability,
+      timestamp: record.transaction.timestamp,
     }));
   };
 }

@@ -32,10 +32,21 @@ export interface ScoreRecord {
 }
 
 /** The part of a drift snapshot the gauges need (structural, so metrics does not depend on drift/). */
-export interface DriftScores {
-  features: Readonly<Record<string, { psi: number | null }>>;
-  score: { psi: number | null };
+interface DriftMeasures {
+  psi: number | null;
+  /** Normalised Wasserstein distance (absent in snapshots kept before issue 22). */
+  wasserstein?: number | null;
+  /** ok | warn | alert | insufficient_data. */
+  level?: string;
 }
+
+export interface DriftScores {
+  features: Readonly<Record<string, DriftMeasures>>;
+  score: DriftMeasures;
+}
+
+/** The drift level as a gauge value (what the Prometheus rules compare); insufficient_data has none. */
+const LEVEL_VALUE: Readonly<Record<string, number>> = { ok: 0, warn: 1, alert: 2 };
 
 export interface FraudMetricsOptions {
   /** Epoch milliseconds now; injectable for tests. */
@@ -102,6 +113,32 @@ export function createFraudMetrics(options: FraudMetricsOptions): FraudMetrics {
     name: 'score_drift_score',
     help: 'Population stability index of the fraud probability against the reference distribution.',
   });
+  const featureDistance = registry.gauge({
+    name: 'feature_drift_distance',
+    help: "Wasserstein distance of each feature from the reference, over the reference's standard deviation.",
+    labelNames: ['feature'],
+  });
+  const scoreDistance = registry.gauge({
+    name: 'score_drift_distance',
+    help: "Wasserstein distance of the fraud probability from the reference, over the reference's standard deviation.",
+  });
+  const featureLevel = registry.gauge({
+    name: 'feature_drift_level',
+    help: 'Drift level of each feature in the last snapshot: 0 ok, 1 warn, 2 alert; absent with insufficient data.',
+    labelNames: ['feature'],
+  });
+  const scoreLevel = registry.gauge({
+    name: 'score_drift_level',
+    help: 'Drift level of the fraud probability in the last snapshot: 0 ok, 1 warn, 2 alert; absent with insufficient data.',
+  });
+  const setOrRemove = <L extends Record<string, string>>(
+    gauge: Gauge,
+    value: number | null | undefined,
+    labels?: L,
+  ): void => {
+    if (value === null || value === undefined) gauge.remove(labels);
+    else gauge.set(value, labels);
+  };
   registry.gauge({
     name: 'false_positive_rate',
     help: 'Share of labelled blocked transactions that were labelled legitimate.',
@@ -152,12 +189,14 @@ export function createFraudMetrics(options: FraudMetricsOptions): FraudMetrics {
       }
     },
     recordDrift(snapshot) {
-      for (const [feature, { psi }] of Object.entries(snapshot.features)) {
-        if (psi === null) featureDrift.remove({ feature });
-        else featureDrift.set(psi, { feature });
+      for (const [feature, d] of Object.entries(snapshot.features)) {
+        setOrRemove(featureDrift, d.psi, { feature });
+        setOrRemove(featureDistance, d.wasserstein, { feature });
+        setOrRemove(featureLevel, LEVEL_VALUE[d.level ?? ''], { feature });
       }
-      if (snapshot.score.psi === null) scoreDrift.remove();
-      else scoreDrift.set(snapshot.score.psi);
+      setOrRemove(scoreDrift, snapshot.score.psi);
+      setOrRemove(scoreDistance, snapshot.score.wasserstein);
+      setOrRemove(scoreLevel, LEVEL_VALUE[snapshot.score.level ?? '']);
     },
     setModel(version) {
       modelInfo.reset();

@@ -18,6 +18,7 @@ export const NAMED_SCHEMAS: ReadonlyArray<[string, z.ZodType]> = [
   ['TransactionPage', s.transactionPage],
   ['LabelRequest', s.labelBody],
   ['AcknowledgeRequest', s.acknowledgeBody],
+  ['BulkLabelRequest', s.bulkLabelBody],
   ['Explanation', s.explanationResponse],
   ['ModelInfo', s.modelInfo],
   ['Health', s.health],

@@ -106,6 +106,20 @@ const analyst: Operation[] = [
   },
   {
     method: 'post',
+    path: '/v1/labels',
+    tag: 'transactions',
+    summary: 'Label up to 10,000 transactions at once (all checked first; idempotent when each `at` is given)',
+    body: s.bulkLabelBody,
+    ok: {
+      200: {
+        description: '{ labelled, unchanged }: labels written, and labels equal to the stored ones.',
+        contentType: 'application/json',
+      },
+    },
+    refusals: { 404: 'An id with no scored transaction (its index in the field); nothing was labelled.' },
+  },
+  {
+    method: 'post',
     path: '/v1/transactions/{id}/acknowledge',
     tag: 'transactions',
     summary: 'Acknowledge an alert: an analyst has taken it (seen by every analyst)',

@@ -6,14 +6,16 @@ export {
   baselineInfo,
   driftCheckBody,
   driftHistoryQuery,
+  driftPeriod,
   driftQuery,
   driftWindow,
   MAX_WINDOW_MS,
   setBaselineBody,
+  type DriftPeriodRequest,
 } from './drift.js';
 export { explanationQuery, explanationResponse } from './explanation.js';
 export { inferBody, inferResponse, KSERVE_INPUT, KSERVE_OUTPUTS, kserveError, kserveModelPath } from './kserve.js';
-export { acknowledgeBody, labelBody } from './labels.js';
+export { acknowledgeBody, bulkLabelBody, labelBody, MAX_BULK_LABELS } from './labels.js';
 export { legacyBatchResponse, legacyPrediction, thresholdBody, thresholdState } from './legacy.js';
 export { alertListQuery, DEFAULT_PAGE, MAX_PAGE, streamQuery, transactionListQuery, transactionPage } from './lists.js';
 export { health, modelInfo, modelStatus } from './models.js';

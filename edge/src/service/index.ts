@@ -25,7 +25,7 @@ import {
 import type { EventBus } from '../bus/index.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { historyTransaction, type HistoryBatch, type ServerHistory } from './history.js';
-import { acknowledgeBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
+import { acknowledgeBody, bulkLabelBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
 import {
   groupCalls,
   type DeviceScore,
@@ -109,6 +109,12 @@ export interface ScoringService {
   /** One outcome per input, in order; see ScoreEachOptions. Throws only for what is not the items' fault. */
   scoreEach(inputs: readonly unknown[], options?: ScoreEachOptions): Promise<ItemOutcome[]>;
   label(id: string, input: unknown): Promise<ScoredTransaction>;
+  /**
+   * Many labels at once (POST /v1/labels): the whole request is checked first (its shape, then that every id is
+   * stored), so refused input changes nothing; a label equal to the stored one (same label, analyst and time) is
+   * left alone, so a retried request changes nothing either.
+   */
+  labelMany(input: unknown): Promise<{ labelled: number; unchanged: number }>;
   /** Marks the alert as taken by an analyst ({ analyst, at? }); shared by everyone working the queue. */
   acknowledge(id: string, input: unknown): Promise<ScoredTransaction>;
 }
@@ -372,6 +378,34 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       await history.setLabel(id, label === 'fraud' ? 1 : 0, Date.parse(value.at));
       await bus.publish({ type: 'labelled', transaction: updated });
       return updated;
+    },
+    async labelMany(input) {
+      const { labels } = validate(bulkLabelBody, input);
+      const stored = await storage.getMany(labels.map((l) => l.id));
+      const missing = stored.findIndex((record) => record === undefined);
+      if (missing >= 0)
+        throw new ApiError(
+          404,
+          'not_found',
+          `labels[${missing}].id: no scored transaction has this id; nothing was labelled`,
+          `labels[${missing}].id`,
+        );
+      let labelled = 0;
+      let unchanged = 0;
+      for (const [i, l] of labels.entries()) {
+        const value: TransactionLabel = { label: l.label, analyst: l.analyst.trim(), at: decidedAt(l.at) };
+        const before = stored[i]!.label;
+        if (before && before.label === value.label && before.analyst === value.analyst && before.at === value.at) {
+          unchanged++;
+          continue;
+        }
+        const updated = await storage.setLabel(l.id, value);
+        if (!updated) throw notFound('transaction', 'id');
+        await history.setLabel(l.id, l.label === 'fraud' ? 1 : 0, Date.parse(value.at)); // known from the decision
+        await bus.publish({ type: 'labelled', transaction: updated });
+        labelled++;
+      }
+      return { labelled, unchanged };
     },
     async acknowledge(id, input) {
       const { analyst, at } = validate(acknowledgeBody, input);

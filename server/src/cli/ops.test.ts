@@ -221,27 +221,29 @@ describe('ops-cli', () => {
     expect(short.json.error).toMatch(/spans 1 days/);
   });
 
-  it('drift-check keeps a snapshot in the drift history and posts alerts above the threshold', async () => {
-    const calm = await cli('drift-check', '--window', '6h', '--threshold', '1000', '--alertmanager', alertmanagerUrl);
+  it('drift-check keeps a snapshot in the drift history; alerts at warn and alert levels, never on too few rows', async () => {
+    // 60 rows: below DRIFT_MIN_ROWS (1000), every comparison is insufficient_data and nothing is posted.
+    const calm = await cli('drift-check', '--window', '6h', '--alertmanager', alertmanagerUrl);
     expect(calm.code).toBe(0);
-    expect(calm.json).toMatchObject({ rows: 60, alerts: [], alerted: false, kept: true });
+    expect(calm.json).toMatchObject({ rows: 60, level: 'insufficient_data', alerts: [], alerted: false, kept: true });
+    expect((calm.json.insufficient_data as string[]).at(-1)).toBe('score');
+    expect(calm.json.baseline).toMatchObject({ source: 'bundle', window: { from: '2018-06-23', to: '2018-06-29' } });
     expect(received).toHaveLength(0);
-    const loud = await cli(
-      'drift-check',
-      '--window',
-      '6h',
-      '--threshold',
-      '0.000001',
-      '--alertmanager',
-      alertmanagerUrl,
-    );
+    // The same rows as a past period from..until, with a minimum they meet: 7 customers on 5 terminals drift.
+    const saved = env;
+    env = { ...env, DRIFT_MIN_ROWS: '10' };
+    const from = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const until = new Date(Date.now() + 60_000).toISOString();
+    const loud = await cli('drift-check', '--from', from, '--until', until, '--alertmanager', alertmanagerUrl);
+    env = saved;
     expect(loud.code).toBe(0);
-    expect(loud.json).toMatchObject({ rows: 60, alerted: true });
+    expect(loud.json).toMatchObject({ rows: 60, alerted: true, window: { from, to: until } });
     expect((loud.json.alerts as string[]).length).toBeGreaterThan(0);
     expect(received).toHaveLength(1);
     const post = received[0] as { method: string; url: string; body: { labels: Record<string, string> }[] };
     expect(post).toMatchObject({ method: 'POST', url: '/api/v2/alerts' });
     expect(post.body[0]!.labels).toMatchObject({ alertname: 'DriftAlert', service: 'fraudscore' });
+    expect(['warning', 'critical']).toContain(post.body[0]!.labels.severity);
     const storage = await openStorage({ dataDir: join(dir, 'store') });
     try {
       const snapshots = await storage.driftHistory!.list();
@@ -252,29 +254,42 @@ describe('ops-cli', () => {
     }
   });
 
-  it('drift alerts name the drifted features and the score', () => {
+  it('drift alerts follow the levels (warn: warning, alert: critical) and name the score like a feature', () => {
+    const d = (level: string, psi: number | null) => ({ level, psi, wasserstein: null, present: 10, count: 10 });
     const snapshot = {
       rows: 10,
       level: 'alert',
       thresholds: { warn: 0.1, alert: 0.3 },
       window: { from: 'a', to: 'b' },
       computedAt: '2026-01-01T00:00:00.000Z',
-      baseline: { source: 'bundle', modelVersion: '1.0.0' },
-      score: { psi: 0.5, count: 10 },
-      features: { TX_AMOUNT: { psi: 0.31, count: 10 }, OTHER: { psi: 0.3, count: 10 }, NONE: { psi: null, count: 0 } },
+      baseline: { source: 'bundle', modelVersion: '1.0.0', window: { from: 'x', to: 'y' }, rows: 7 },
+      score: d('warn', 0.15),
+      features: {
+        TX_AMOUNT: d('alert', 0.31),
+        OTHER: d('ok', 0.05),
+        FEW: d('insufficient_data', 4),
+        NONE: d('insufficient_data', null),
+      },
     } as unknown as DriftSnapshot;
-    const alerts = driftAlerts(snapshot, 0.3);
-    expect(alerts.map((a) => a.labels.feature)).toEqual(['TX_AMOUNT', 'score']);
+    const alerts = driftAlerts(snapshot, 86_400_000);
+    expect(alerts.map((a) => [a.labels.feature, a.labels.severity])).toEqual([
+      ['TX_AMOUNT', 'critical'],
+      ['score', 'warning'],
+    ]);
     expect(alerts[0]).toMatchObject({
       startsAt: '2026-01-01T00:00:00.000Z',
-      endsAt: '2026-01-01T06:00:00.000Z',
-      labels: { model_version: '1.0.0' },
+      endsAt: '2026-01-02T00:00:00.000Z',
+      labels: { model_version: '1.0.0', level: 'alert' },
     });
+    expect(alerts[1]!.annotations.description).toContain('x – y, 7 rows');
   });
 
   it('usage and configuration errors exit 2; deploy needs MLflow', async () => {
     expect((await cli('nope')).code).toBe(2);
-    expect((await cli('drift-check')).code).toBe(2);
+    expect((await cli('drift-check', '--window', '1d', '--from', '2026-01-01T00:00:00Z')).code).toBe(2);
+    expect((await cli('drift-check', '--from', '2026-01-02T00:00:00Z', '--until', '2026-01-01T00:00:00Z')).code).toBe(
+      2,
+    );
     expect((await cli('export-labelled', '--since', 'yesterday', '--out', join(dir, 'x.csv'))).code).toBe(2);
     writeFileSync(join(dir, 'decision.json'), '{"decision":"promoted"}\n');
     expect((await cli('deploy', '--decision', join(dir, 'decision.json'))).code).toBe(2);

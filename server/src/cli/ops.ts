@@ -2,7 +2,7 @@
 // fraudscore-ops: operations from the command line, for the scheduled pipelines (models/dags: Airflow tasks call only
 // these and the `fraudmodels` / fraudscore-lifecycle commands), evaluated on the server's storage (DATABASE_URL or
 // DATA_DIR). The commands and their options are in HELP below (`fraudscore-ops --help`); one JSON line on stdout;
-// exit codes as every tool's (./command.ts): 0 done (drift above the threshold is an outcome), 2 bad configuration
+// exit codes as every tool's (./command.ts): 0 done (drift is an outcome), 2 bad configuration
 // or usage, 1 anything else (storage, MLflow or Alertmanager unreachable: the scheduler retries).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,7 +13,11 @@ import {
   knownAtOf,
   listAll,
   MemoryDriftHistory,
+  namesAtLevel,
+  SCORE,
   storedDriftRows,
+  type DistributionDrift,
+  type DriftLevel,
   type DriftSnapshot,
   type ScoredTransaction,
   type Storage,
@@ -33,7 +37,7 @@ export { UsageError } from './command.js';
 const USAGE = [
   'usage: fraudscore-ops export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
   '       fraudscore-ops training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]',
-  '       fraudscore-ops drift-check --window DURATION [--alertmanager URL] [--threshold PSI]',
+  '       fraudscore-ops drift-check [--window DURATION] [--from ISO] [--until ISO] [--alertmanager URL]',
   '       fraudscore-ops deploy --decision FILE [--server URL]...',
   '       fraudscore-ops load-history [--replace]',
   '       fraudscore-ops [COMMAND] --help',
@@ -42,7 +46,7 @@ const USAGE = [
 export const HELP = `${USAGE}
 
 Evaluated on the server's storage (DATABASE_URL or DATA_DIR) with the server's settings; one JSON line on stdout.
-Exit codes: 0 done (drift above the threshold is an outcome), 2 bad usage or configuration, 1 anything else
+Exit codes: 0 done (drift is an outcome), 2 bad usage or configuration, 1 anything else
 (storage, MLflow or Alertmanager unreachable: a scheduler retries).
 
 export-labelled  the scored transactions of the window in the handbook CSV schema \`fraudmodels train --data\` reads;
@@ -53,9 +57,11 @@ export-labelled  the scored transactions of the window in the handbook CSV schem
 training-set     the training set: handbook-schema files (the export, optionally a longer base history) merged in
                  time order, renumbered; fails (exit 1) when it spans fewer than --min-days days (train --folds F
                  needs 7 x (F + 2)).
-drift-check      a drift snapshot over the window (per feature and for the score, against the active model's
-                 baseline), kept in the drift history; when a PSI exceeds --threshold (default 0.3), alerts are
-                 posted to Alertmanager (POST URL/api/v2/alerts).
+drift-check      a drift snapshot (PSI and normalised Wasserstein per feature and for the score, against the active
+                 model's baseline) over the window ending now (default DRIFT_WINDOW), over --window ending at
+                 --until, or over --from..--until (a past period); kept in the drift history; every feature or the
+                 score at level warn or alert is posted to Alertmanager (POST URL/api/v2/alerts, severity warning or
+                 critical); insufficient_data (fewer than DRIFT_MIN_ROWS values) is never an alert.
 deploy           after \`fraudscore-lifecycle promote\` (its JSON line in --decision FILE): reports the champion and,
                  when the gate promoted, asks each --server to follow it now (POST /v1/models/reload with the admin
                  key in OPS_API_KEY); servers not named follow the alias at their next MLFLOW_POLL_INTERVAL.
@@ -200,48 +206,50 @@ export interface AlertmanagerAlert {
   endsAt: string;
 }
 
-/** One Alertmanager alert per feature and for the score whose PSI is above the threshold (none when all are below). */
-export function driftAlerts(
-  snapshot: DriftSnapshot,
-  threshold: number,
-  validForMs = 6 * 3_600_000,
-): AlertmanagerAlert[] {
+const SEVERITY: Partial<Record<DriftLevel, string>> = { warn: 'warning', alert: 'critical' };
+
+/**
+ * One Alertmanager alert per feature and for the score at level warn (severity warning) or alert (critical): the
+ * levels the snapshot gave with its thresholds (≥, PSI and normalised Wasserstein), so the score's drift is told
+ * like any feature's and insufficient_data never alerts.
+ */
+export function driftAlerts(snapshot: DriftSnapshot, validForMs = 86_400_000): AlertmanagerAlert[] {
   const startsAt = snapshot.computedAt;
   const endsAt = new Date(Date.parse(snapshot.computedAt) + validForMs).toISOString();
   const base = {
     alertname: 'DriftAlert',
-    severity: 'warning',
     service: 'fraudscore',
     source: 'forte_drift_monitoring',
     model_version: snapshot.baseline.modelVersion,
   };
   const window = `${snapshot.window.from} – ${snapshot.window.to}`;
-  const alerts: AlertmanagerAlert[] = [];
-  for (const [feature, drift] of Object.entries(snapshot.features)) {
-    if (drift.psi !== null && drift.psi > threshold) {
-      alerts.push({
-        labels: { ...base, feature },
+  const measures = (d: DistributionDrift): string =>
+    `PSI ${d.psi?.toFixed(3) ?? 'n/a'}, normalised Wasserstein ${d.wasserstein?.toFixed(3) ?? 'n/a'}`;
+  const entries: [string, DistributionDrift][] = [...Object.entries(snapshot.features), [SCORE, snapshot.score]];
+  return entries.flatMap(([feature, drift]) => {
+    const severity = SEVERITY[drift.level];
+    if (!severity) return [];
+    const what = feature === SCORE ? 'Score' : `Feature ${feature}`;
+    const span = drift.window ? `${drift.window.from} – ${drift.window.to} (whole periods)` : window;
+    return [
+      {
+        labels: { ...base, severity, level: drift.level, feature },
         annotations: {
-          summary: `Feature ${feature} drift (PSI) is ${drift.psi.toFixed(3)} (above ${threshold})`,
-          description: `${drift.count} scored transactions in ${window}`,
+          summary: `${what} drift is ${drift.level}: ${measures(drift)}`,
+          description: `${drift.present} values in ${span}; baseline ${snapshot.baseline.source} (${baselineText(snapshot)})`,
         },
         startsAt,
         endsAt,
-      });
-    }
-  }
-  if (snapshot.score.psi !== null && snapshot.score.psi > threshold) {
-    alerts.push({
-      labels: { ...base, feature: 'score' },
-      annotations: {
-        summary: `Score drift (PSI) is ${snapshot.score.psi.toFixed(3)} (above ${threshold})`,
-        description: `${snapshot.rows} scored transactions in ${window}`,
       },
-      startsAt,
-      endsAt,
-    });
-  }
-  return alerts;
+    ];
+  });
+}
+
+/** The baseline's own window and size, as alerts and the CLI name it. */
+export function baselineText(snapshot: DriftSnapshot): string {
+  const b = snapshot.baseline;
+  const span = b.window ? `${b.window.from} – ${b.window.to}` : 'window unknown';
+  return `${span}, ${b.rows ?? 'unknown'} rows`;
 }
 
 export async function postAlerts(
@@ -298,7 +306,7 @@ const flag = { type: 'boolean' } as const;
 const COMMANDS = {
   'export-labelled': { since: text, until: text, out: text, 'labelled-only': flag },
   'training-set': { data: many, out: text, 'min-days': text },
-  'drift-check': { window: text, alertmanager: text, threshold: text },
+  'drift-check': { window: text, from: text, until: text, alertmanager: text },
   deploy: { decision: text, server: many },
   'load-history': { replace: flag },
 } as const;
@@ -434,25 +442,36 @@ async function driftCheck(
   out: (line: string) => void,
   now: () => number,
 ): Promise<number> {
-  const windowMs = durationArgument(one(args, '--window', true)!);
-  const thresholdText = one(args, '--threshold') ?? '0.3';
-  const threshold = Number(thresholdText);
-  if (!Number.isFinite(threshold) || threshold <= 0)
-    throw new UsageError(`--threshold: expected a positive number, got "${thresholdText}"`);
+  const windowText = one(args, '--window');
+  const fromText = one(args, '--from');
+  const untilText = one(args, '--until');
+  if (windowText !== undefined && fromText !== undefined) throw new UsageError('give --window or --from, not both');
+  const until = untilText === undefined ? now() : parseInstant(untilText, now());
+  const from =
+    fromText === undefined
+      ? until - (windowText === undefined ? config.driftWindowMs : durationArgument(windowText))
+      : parseInstant(fromText, now());
+  if (!(from < until)) throw new UsageError('--from must be before --until');
   const alertmanager = one(args, '--alertmanager');
   const storage = await openConfiguredStorage(config);
   try {
     const { model, note } = await activeModel(config, storage.storage);
     const features = model.scorer.model.features;
     const monitor = new DriftMonitor({
-      model: () => ({ version: model.scorer.model.version, features, reference: model.reference }),
+      model: () => ({
+        version: model.scorer.model.version,
+        features,
+        reference: model.reference,
+        periodMs: model.scorer.model.periodMs ?? {},
+      }),
       rows: storedDriftRows(storage.storage, () => features),
       history: storage.driftHistory ?? new MemoryDriftHistory(),
       clock: now,
+      drift: { minRows: config.driftMinRows },
     });
     await monitor.restore();
-    const snapshot = await monitor.check(windowMs);
-    const alerts = driftAlerts(snapshot, threshold);
+    const snapshot = await monitor.check(until - from, until);
+    const alerts = driftAlerts(snapshot, config.driftIntervalMs);
     if (alerts.length > 0 && alertmanager) await postAlerts(alertmanager, alerts);
     await model.scorer.dispose();
     out(
@@ -461,11 +480,17 @@ async function driftCheck(
         rows: snapshot.rows,
         window: snapshot.window,
         model_version: snapshot.baseline.modelVersion,
-        baseline: snapshot.baseline.source,
-        score_psi: snapshot.score.psi,
-        features: Object.fromEntries(Object.entries(snapshot.features).map(([k, v]) => [k, v.psi])),
-        threshold,
+        baseline: { ...snapshot.baseline, text: baselineText(snapshot) },
+        score: { psi: snapshot.score.psi, wasserstein: snapshot.score.wasserstein, level: snapshot.score.level },
+        features: Object.fromEntries(
+          Object.entries(snapshot.features).map(([k, v]) => [
+            k,
+            { psi: v.psi, wasserstein: v.wasserstein, level: v.level },
+          ]),
+        ),
+        thresholds: { psi: snapshot.thresholds, wasserstein: snapshot.distanceThresholds, minRows: snapshot.minRows },
         alerts: alerts.map((a) => a.labels.feature),
+        insufficient_data: namesAtLevel(snapshot, 'insufficient_data'),
         alerted: alerts.length > 0 && alertmanager !== undefined,
         kept: storage.driftHistory !== undefined,
         ...(note ? { model: note } : {}),

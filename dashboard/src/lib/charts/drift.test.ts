@@ -10,9 +10,11 @@ import PsiChart from './PsiChart.svelte';
 function snapshot(at: string, psi: Record<string, number>): DriftSnapshot {
   const entry = (v: number) => ({
     psi: v,
+    wasserstein: null,
     missingShare: 0,
     referenceMissingShare: 0,
     count: 100,
+    present: 100,
     level: driftLevel(v),
   });
   return {
@@ -20,6 +22,8 @@ function snapshot(at: string, psi: Record<string, number>): DriftSnapshot {
     level: 'ok',
     computedAt: at,
     thresholds: { warn: 0.1, alert: 0.3 },
+    distanceThresholds: { warn: 0.15, alert: 0.2 },
+    minRows: 100,
     window: { from: at, to: at },
     baseline: { source: 'bundle', modelVersion: '1.0.0', window: null, rows: null, setBy: null, setAt: null },
     features: Object.fromEntries(Object.entries(psi).map(([k, v]) => [k, entry(v)])),

@@ -39,12 +39,13 @@ function setup() {
       return Promise.resolve(to - from > 86_400_000 ? shifted : rows);
     },
   });
-  app.route('/v1/drift', driftRoutes({ monitor, history }));
+  // The host's DRIFT_WINDOW, here 6h.
+  app.route('/v1/drift', driftRoutes({ monitor, history, defaultWindowMs: 6 * 3_600_000, clock: () => NOW }));
   return { app, calls, history, monitor };
 }
 
 describe('GET /v1/drift', () => {
-  it('computes the snapshot for the default 6h window now', async () => {
+  it('computes the snapshot for the default window (DRIFT_WINDOW, here 6h) now', async () => {
     const { app, calls } = setup();
     const res = await app.request('/v1/drift');
     expect(res.status).toBe(200);
@@ -58,11 +59,16 @@ describe('GET /v1/drift', () => {
       thresholds: unknown;
     };
     expect(calls).toEqual([[NOW - 6 * 3_600_000, NOW]]);
-    expect(body.window).toEqual({ from: '2026-03-20T06:00:00.000Z', to: '2026-03-20T12:00:00.000Z', length: '6h' });
+    expect(body.window).toEqual({
+      from: '2026-03-20T06:00:00.000Z',
+      to: '2026-03-20T12:00:00.000Z',
+      length: '6 hours',
+    });
     expect(body.computedAt).toBe('2026-03-20T12:00:00.000Z');
     expect(body.rows).toBe(5_000);
     expect(body.level).toBe('ok');
     expect(body.thresholds).toEqual({ warn: 0.1, alert: 0.3 });
+    expect(body).toMatchObject({ distanceThresholds: { warn: 0.15, alert: 0.2 }, minRows: 1000 });
     expect(Object.keys(body.features)).toEqual(featureNames);
     expect(body.features.TX_AMOUNT).toMatchObject({ level: 'ok', missingShare: 0, referenceMissingShare: 0 });
     expect(body.score.level).toBe('ok');
@@ -96,6 +102,31 @@ describe('GET /v1/drift', () => {
     expect(body.level).toBe('alert');
     expect(body.features.TX_AMOUNT!.level).toBe('alert');
     expect(body.features.TX_DURING_NIGHT!.level).toBe('ok');
+  });
+
+  it('checks a past period: from..until, or a window ending at until', async () => {
+    const { app, calls } = setup();
+    const res = await app.request('/v1/drift?from=2026-01-01T00:00:00Z&until=2026-01-08T00:00:00Z');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { window: { from: string; to: string; length: string } };
+    expect(body.window).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-08T00:00:00.000Z', length: '7 days' });
+    expect(calls).toEqual([[Date.parse('2026-01-01T00:00:00Z'), Date.parse('2026-01-08T00:00:00Z')]]);
+    const ending = await app.request('/v1/drift?window=1d&until=2026-01-08T00:00:00Z');
+    expect(((await ending.json()) as { window: { from: string } }).window.from).toBe('2026-01-07T00:00:00.000Z');
+  });
+
+  it.each([
+    ['window=1d&from=2026-01-01T00:00:00Z', 'from'],
+    ['from=2026-01-08T00:00:00Z&until=2026-01-01T00:00:00Z', 'from'],
+    ['from=2025-01-01T00:00:00Z&until=2026-01-01T00:00:00Z', 'from'],
+    ['from=yesterday', 'from'],
+    ['until=soon', 'until'],
+  ])('%s → 400 on %s, nothing read', async (query, field) => {
+    const { app, calls } = setup();
+    const res = await app.request(`/v1/drift?${query}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe(field);
+    expect(calls).toEqual([]);
   });
 
   it.each(['', '6', 'h', '0h', '6x', '-1h', '1.5h', '31d', '721h', '6h ', '1w'])(

@@ -123,3 +123,48 @@ describe('POST /v1/transactions/{id}/acknowledge', () => {
     expect((await edge.storage.get('a1'))?.acknowledged).toBeNull();
   });
 });
+
+describe('POST /v1/labels', () => {
+  let edge: TestEdge;
+  beforeEach(async () => {
+    edge = await createTestEdge(BUNDLE);
+    for (const id of ['b1', 'b2', 'b3'])
+      await post(edge, '/v1/score', tx(id, { timestamp: '2026-03-05T10:00:00Z', customerId: `c-${id}` }));
+  });
+  const label = (id: string, value = 'legitimate') => ({
+    id,
+    label: value,
+    analyst: 'import',
+    at: '2026-03-06T00:00:00Z',
+  });
+  const stored = async (id: string) => (await (await edge.app.request(`/v1/transactions/${id}`)).json()).label;
+
+  it('labels many at once; the same request again changes nothing (idempotent)', async () => {
+    const body = { labels: [label('b1', 'fraud'), label('b2')] };
+    const first = await post(edge, '/v1/labels', body);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ labelled: 2, unchanged: 0 });
+    expect(await stored('b1')).toEqual({ label: 'fraud', analyst: 'import', at: '2026-03-06T00:00:00.000Z' });
+    expect(await (await post(edge, '/v1/labels', body)).json()).toEqual({ labelled: 0, unchanged: 2 });
+  });
+
+  it('refused input changes no state: an unknown id or a bad item refuses the whole request', async () => {
+    const unknown = await post(edge, '/v1/labels', { labels: [label('b1'), label('nope')] });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.field).toBe('labels[1].id');
+    const bad = await post(edge, '/v1/labels', { labels: [label('b2'), { ...label('b3'), label: 'maybe' }] });
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).error.field).toBe('labels[1].label');
+    const badId = await post(edge, '/v1/labels', { labels: [label('b2'), { ...label('b3'), id: 'a\u0000b' }] });
+    expect(badId.status).toBe(422);
+    for (const id of ['b1', 'b2', 'b3']) expect(await stored(id)).toBeNull();
+  });
+
+  it('at most 10,000 labels per request; none is an error too', async () => {
+    const many = { labels: Array.from({ length: 10_001 }, () => label('b1')) };
+    const res = await post(edge, '/v1/labels', many);
+    expect([413, 422]).toContain(res.status);
+    expect((await post(edge, '/v1/labels', { labels: [] })).status).toBe(422);
+    expect(await stored('b1')).toBeNull();
+  });
+});

@@ -32,7 +32,7 @@ function setup(weekRows = 5_000) {
     const { status, body } = toErrorResponse(error);
     return c.json(body, status);
   });
-  app.route('/', legacyDriftRoutes({ monitor }));
+  app.route('/', legacyDriftRoutes({ monitor, clock: () => NOW }));
   const post = (path: string, body?: unknown) =>
     app.request(path, {
       method: 'POST',
@@ -42,7 +42,7 @@ function setup(weekRows = 5_000) {
 }
 
 describe('POST /drift/check', () => {
-  it('checks the default 6 hours now (empty body), keeps and reports the snapshot, in the original field names', async () => {
+  it('checks the default day now (empty body), keeps and reports the snapshot, in the original field names', async () => {
     const { post, history, recorded } = setup();
     const res = await post('/drift/check');
     expect(res.status).toBe(200);
@@ -52,16 +52,41 @@ describe('POST /drift/check', () => {
       drift_level: 'ok',
       n_samples: 3_000,
       alert_features: [],
+      insufficient_data: [],
+      thresholds: { warn: 0.1, alert: 0.3 },
+      distance_thresholds: { warn: 0.15, alert: 0.2 },
+      min_rows: 1000,
       checked_at: '2026-03-20T12:00:00.000Z',
     });
-    expect(body['window']).toEqual({ from: '2026-03-20T06:00:00.000Z', to: '2026-03-20T12:00:00.000Z' });
+    expect(body['window']).toEqual({ from: '2026-03-19T12:00:00.000Z', to: '2026-03-20T12:00:00.000Z' });
+    expect(body['baseline']).toMatchObject({
+      source: 'bundle',
+      window: { from: '2018-06-23', to: '2018-06-29' },
+      n_samples: 68_614,
+    });
     expect(Object.keys(body['feature_drift'] as object)).toEqual(featureNames);
     expect(typeof body['score_drift']).toBe('number');
     expect(await history.list()).toHaveLength(1);
     expect(recorded).toHaveLength(1);
   });
 
-  it('flags the features above 0.3 over a longer window', async () => {
+  it('checks a past period and lists the score with the features; too few rows are insufficient_data', async () => {
+    const { post } = setup(500);
+    const body = (await (
+      await post('/drift/check', { from: '2026-01-01T00:00:00Z', until: '2026-01-08T00:00:00Z' })
+    ).json()) as Record<string, unknown>;
+    expect(body['window']).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-08T00:00:00.000Z' });
+    expect(body['drift_level']).toBe('insufficient_data');
+    expect(body['drift_detected']).toBe(false);
+    expect(body['alert_features']).toEqual([]);
+    expect(body['insufficient_data']).toEqual([...featureNames, 'score']);
+    const refused = await post('/drift/check', { window: '1d', from: '2026-01-01T00:00:00Z' });
+    expect(refused.status).toBe(422);
+    const reversed = await post('/drift/check', { from: '2026-01-08T00:00:00Z', until: '2026-01-01T00:00:00Z' });
+    expect(((await reversed.json()) as { error: { field: string } }).error.field).toBe('from');
+  });
+
+  it('flags the features at or above the thresholds over a longer window', async () => {
     const { post } = setup();
     const body = (await (await post('/drift/check', { window: '7d' })).json()) as {
       drift_detected: boolean;

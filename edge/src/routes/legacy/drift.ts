@@ -1,18 +1,28 @@
 // The original service's drift routes, in its snake_case, over the edge's DriftMonitor (mounted at '/', admin):
-//   POST /drift/check         { window? = 6h } → a snapshot now, kept in the history (charts, metrics)
+//   POST /drift/check         { window? = DRIFT_WINDOW, from?, until? } → a snapshot of the window ending now (or of
+//                             a past period), kept in the history (charts, metrics)
 //   POST /drift/set-baseline  { window? = 7d, reset?, changed_by? } → that window of scored transactions becomes the
 //                             baseline (or reset: the bundle's reference.json); recorded with who and when
 import { Hono } from 'hono';
-import { BaselineTooSmallError, type BaselineInfo, type DriftMonitor, type DriftSnapshot } from '../../drift/index.js';
+import {
+  BaselineTooSmallError,
+  namesAtLevel,
+  type BaselineInfo,
+  type DriftMonitor,
+  type DriftSnapshot,
+} from '../../drift/index.js';
 import { ApiError } from '../../errors.js';
 import { readJson } from '../../http.js';
 import { driftCheckBody, setBaselineBody, validate } from '../../schemas/index.js';
+import { requestedPeriod } from '../drift/index.js';
 
 export interface LegacyDriftRoutesOptions {
   monitor: DriftMonitor;
-  /** Default window of a check (6h) and of a new baseline (7d). */
+  /** Default window of a check (1d) and of a new baseline (7d). */
   checkWindowMs?: number;
   baselineWindowMs?: number;
+  /** Epoch ms now. */
+  clock?: () => number;
 }
 
 const psiOf = (d: { psi: number | null }) => d.psi;
@@ -28,20 +38,22 @@ function legacyBaseline(b: BaselineInfo) {
   };
 }
 
+/** The lists name features and, as "score", the score: its drift counts like any feature's. */
 export function legacyCheck(s: DriftSnapshot) {
-  const names = (level: string) =>
-    Object.entries(s.features)
-      .filter(([, d]) => d.level === level)
-      .map(([name]) => name);
   return {
-    drift_detected: s.level !== 'ok',
+    drift_detected: s.level === 'warn' || s.level === 'alert',
     drift_level: s.level,
     score_drift: psiOf(s.score),
+    score_distance: s.score.wasserstein,
     feature_drift: Object.fromEntries(Object.entries(s.features).map(([name, d]) => [name, psiOf(d)])),
+    feature_distance: Object.fromEntries(Object.entries(s.features).map(([name, d]) => [name, d.wasserstein])),
     missing_share: Object.fromEntries(Object.entries(s.features).map(([name, d]) => [name, d.missingShare])),
-    alert_features: names('alert'),
-    warn_features: names('warn'),
+    alert_features: namesAtLevel(s, 'alert'),
+    warn_features: namesAtLevel(s, 'warn'),
+    insufficient_data: namesAtLevel(s, 'insufficient_data'),
     thresholds: s.thresholds,
+    distance_thresholds: s.distanceThresholds,
+    min_rows: s.minRows,
     n_samples: s.rows,
     window: s.window,
     baseline: legacyBaseline(s.baseline),
@@ -51,14 +63,16 @@ export function legacyCheck(s: DriftSnapshot) {
 
 export function legacyDriftRoutes({
   monitor,
-  checkWindowMs = 6 * 3_600_000,
+  checkWindowMs = 86_400_000,
   baselineWindowMs = 7 * 86_400_000,
+  clock = Date.now,
 }: LegacyDriftRoutesOptions): Hono {
   const app = new Hono();
 
   app.post('/drift/check', async (c) => {
-    const { window } = validate(driftCheckBody, await readJson(c, { optional: true }));
-    return c.json(legacyCheck(await monitor.check(window ?? checkWindowMs)));
+    const body = validate(driftCheckBody, await readJson(c, { optional: true }));
+    const { from, until } = requestedPeriod(body, clock(), checkWindowMs, 422);
+    return c.json(legacyCheck(await monitor.check(until - from, until)));
   });
 
   app.post('/drift/set-baseline', async (c) => {
