@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh machine (idempotent): pnpm, the Node workspace (built), and the
-# Python pipeline in models/.venv. Needs Node.js >= 20.19 and Python 3.11.
+# Python pipeline in models/.venv. Needs Node.js 24 (or 20.19+, 22.12+) and Python 3.11.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -54,6 +54,19 @@ step promtool test rules deploy/prometheus/tests/*.yml
 step amtool check-config deploy/alertmanager/alertmanager.yml
 step bash deploy/check-compose.sh
 step pnpm exec vitest run
+# The unit suites (sdk, edge, simulator, and server without external services: scripts/unit-test-files.mjs) once more
+# on the current Node LTS, which the Docker image runs: the machine's node when it is that version, else the npm
+# registry's `node` package (a pinned Node binary, cached by npx).
+NODE_LTS=24.21.0
+unit_tests_on_node_lts() {
+  local runner=(node)
+  [ "$(node -p 'process.versions.node.split(".")[0]')" = "${NODE_LTS%%.*}" ] || runner=(npx --yes "node@$NODE_LTS")
+  echo "on Node $("${runner[@]}" -p process.version)"
+  local files
+  mapfile -t files < <(node scripts/unit-test-files.mjs)
+  "${runner[@]}" node_modules/vitest/vitest.mjs run "${files[@]}"
+}
+step unit_tests_on_node_lts
 step models/.venv/bin/python -m pytest models/tests -q -p no:cacheprovider
 step models/.venv/bin/python -m fraudmodels fixtures --check
 exit $status

@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { createScorer, directorySource, MemoryHistoryStore, type Scorer } from '@fraudscore/sdk';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { memoryHistory } from './service/history.js';
 import { createTestEdge, tx } from './testing/index.js';
+import { DEFAULT_BUNDLE_DIR, readBundleJson } from '../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 
 describe('createApp', () => {
   it('unknown routes and methods → 404 in the error shape', async () => {
@@ -156,11 +156,8 @@ describe('createApp with security', () => {
 
 describe('createApp wiring of explanations, metrics and drift', () => {
   it('serves them over the same stored transactions', async () => {
-    const { readFile } = await import('node:fs/promises');
     const { parseReference } = await import('./drift/index.js');
-    const reference = parseReference(
-      JSON.parse(await readFile(new URL('../../models/bundles/default/reference.json', import.meta.url), 'utf8')),
-    );
+    const reference = parseReference(readBundleJson('reference.json'));
     const { app } = await createTestEdge(BUNDLE, { driftReference: reference });
     const post = (path: string, body: unknown) =>
       app.request(path, {

@@ -3,14 +3,14 @@
 // per kind of request, the hostile ones of issue 16 included: NUL, control characters and lone surrogates in ids,
 // numeric extremes, timestamps out of the window, invalid UTF-8 bytes, missing or wrong Content-Types, and ids sent
 // again with other content (conflicting duplicates, alone and within a batch).
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './drift/index.js';
 import { parseApiKeys } from './middleware/index.js';
 import { createTestEdge, tx } from './testing/index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 
 const WEIRD: unknown[] = [
   null,

@@ -1,12 +1,12 @@
 // Issue 16, "Why": each case found by trying the API with inputs nobody here wrote, reproduced through app.request()
 // on the edge alone (memory storage). The PostgreSQL-backed 5xx and the stalled stream are in
 // server/src/hostile-input.test.ts.
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestEdge, FIXED_NOW, tx, type TestEdge } from './testing/index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 const post = (edge: TestEdge, path: string, body: unknown, headers: Record<string, string> = JSON_TYPE) =>

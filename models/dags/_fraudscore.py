@@ -1,8 +1,8 @@
 """Shared settings of the fraudscore DAGs: where the project's command-line tools are, read from the environment of
 the Airflow workers. Nothing here decides anything; every task runs one of the project's own commands:
 
-- ``node server/dist/ops-cli.js``: export-labelled, training-set, drift-check, deploy (server/src/ops-cli.ts)
-- ``node server/dist/lifecycle-cli.js promote``: the promotion gate (server/src/lifecycle-cli.ts)
+- ``node server/dist/cli/ops.js`` (fraudscore-ops): export-labelled, training-set, drift-check, deploy (server/src/cli/ops.ts)
+- ``node server/dist/cli/lifecycle.js promote`` (fraudscore-lifecycle): the promotion gate (server/src/cli/lifecycle.ts)
 - ``python -m fraudmodels train|export|register`` (models/README.md)
 
 Environment (besides the server's own settings the CLIs read: DATABASE_URL or DATA_DIR, MLFLOW_TRACKING_URI,
@@ -29,8 +29,8 @@ NODE = os.environ.get("FRAUDSCORE_NODE", "node")
 PYTHON = os.environ.get("FRAUDSCORE_PYTHON", f"{ROOT}/models/.venv/bin/python")
 WORK = os.environ.get("FRAUDSCORE_WORK", f"{ROOT}/models/work/airflow")
 
-OPS_CLI = f"{NODE} {ROOT}/server/dist/ops-cli.js"
-LIFECYCLE_CLI = f"{NODE} {ROOT}/server/dist/lifecycle-cli.js"
+OPS_CLI = f"{NODE} {ROOT}/server/dist/cli/ops.js"
+LIFECYCLE_CLI = f"{NODE} {ROOT}/server/dist/cli/lifecycle.js"
 FRAUDMODELS = f"cd {ROOT}/models && {PYTHON} -m fraudmodels"
 
 DEFAULT_ARGS = {

@@ -16,6 +16,7 @@ export { createScorerWorker, type WorkerScorerOptions } from './worker-client.js
 export { FraudScoreError, InferenceError, IntegrityError, ModelLoadError, ValidationError } from './errors.js';
 export { ALERT_LEVELS, isAlert, riskLevel, shouldBlock, RISK_LEVELS, type RiskLevel, type RiskTier } from './risk.js';
 export type { Transaction, NormalizedTransaction } from './transaction.js';
+export { DURATION_UNITS, durationPattern, parseDuration, type DurationUnit } from './duration.js';
 export {
   amountProblem,
   contentFingerprint,

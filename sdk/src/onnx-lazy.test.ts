@@ -1,9 +1,9 @@
 // onnxruntime-web is an optional peer dependency: only the 'wasm' backend imports it, on first use. The mock counts
 // the imports of its entry and passes through to the real package; the last test replaces it with a missing package.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { createScorer, directorySource, type Transaction } from './node.js';
+import { DEFAULT_BUNDLE_DIR } from '../../test/fixtures.js';
 
 const ort = vi.hoisted(() => ({ imports: 0 }));
 vi.mock('onnxruntime-web/wasm', async (importOriginal) => {
@@ -11,7 +11,7 @@ vi.mock('onnxruntime-web/wasm', async (importOriginal) => {
   return importOriginal();
 });
 
-const bundleDir = fileURLToPath(new URL('../../models/bundles/default/', import.meta.url));
+const bundleDir = DEFAULT_BUNDLE_DIR;
 const tx: Transaction = {
   id: 't1',
   customerId: 'c1',

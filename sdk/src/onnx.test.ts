@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { InferenceError } from './errors.js';
 import { createOnnxModel } from './onnx.js';
-
-const models = new URL('../../models/', import.meta.url);
+import { join } from 'node:path';
+import { DEFAULT_BUNDLE_DIR, readBundleJson, readConformanceJson } from '../../test/fixtures.js';
 
 interface ScoreRow {
   features: (number | null)[];
@@ -15,14 +15,10 @@ interface ScoreRow {
 
 describe('createOnnxModel', () => {
   it('gives the native margins and probabilities for every conformance row', async () => {
-    const manifest = JSON.parse(await readFile(new URL('bundles/default/manifest.json', models), 'utf8')) as {
-      features: string[];
-    };
-    const rows = (
-      JSON.parse(await readFile(new URL('conformance/default/scores.json', models), 'utf8')) as { rows: ScoreRow[] }
-    ).rows;
+    const manifest = readBundleJson('manifest.json') as { features: string[] };
+    const rows = (readConformanceJson('scores.json') as { rows: ScoreRow[] }).rows;
     const model = await createOnnxModel(
-      new Uint8Array(await readFile(new URL('bundles/default/model.onnx', models))),
+      new Uint8Array(await readFile(join(DEFAULT_BUNDLE_DIR, 'model.onnx'))),
       manifest.features.length,
       ['lightgbm', 'xgboost'],
     );

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, ValidationError } from './errors.js';
 import { createScorer, directorySource, type Backend, type Transaction } from './node.js';
+import { DEFAULT_BUNDLE_DIR } from '../../test/fixtures.js';
 
-const bundleDir = fileURLToPath(new URL('../../models/bundles/default/', import.meta.url));
+const bundleDir = DEFAULT_BUNDLE_DIR;
 const tx: Transaction = {
   id: 't1',
   customerId: 'c1',

@@ -156,7 +156,7 @@ try {
   const memory = await restart('memory', { DATABASE_URL: postgres.url });
 
   log('loading the shared history from storage (ops-cli load-history)');
-  const loader = run('ops-cli.js', ['load-history'], {
+  const loader = run('cli/ops.js', ['load-history'], {
     DATABASE_URL: postgres.url,
     REDIS_URL: redis.url,
     REDIS_PREFIX: 'restart:',

@@ -5,7 +5,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiKeyConfigError, parseApiKeys, parseOrigins, type HashedApiKey } from '@fraudscore/edge';
-import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_CEILING, type InputLimits, type TimeWindow } from '@fraudscore/sdk';
+import {
+  DEFAULT_MAX_AMOUNT,
+  MAX_AMOUNT_CEILING,
+  parseDuration,
+  type InputLimits,
+  type TimeWindow,
+} from '@fraudscore/sdk';
 
 /** The repository root: src/ and dist/ both sit two levels below it. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -432,8 +438,6 @@ function databaseUrl(env: Env): string | undefined {
   return text;
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** `<integer><s|m|h|d>` from `minMs` (default 1 minute) to 365 days; `allowZero`: also `0`. */
 function duration(
   env: Env,
@@ -443,8 +447,7 @@ function duration(
 ): number {
   const text = read(env, name) ?? fallback;
   if (allowZero && text === '0') return 0;
-  const match = /^(\d{1,6})([smhd])$/.exec(text);
-  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : NaN;
+  const ms = parseDuration(text) ?? NaN;
   if (!(ms >= minMs && ms <= 365 * 86_400_000)) {
     throw new ConfigError(
       name,
@@ -624,8 +627,7 @@ function kafkaSasl(env: Env, protocol: KafkaSecurityProtocol): KafkaConfig['sasl
 /** `<integer>s` or `<integer>m` within [minMs, maxMs]. */
 function timeout(env: Env, name: string, fallback: string, minMs: number, maxMs: number): number {
   const text = read(env, name) ?? fallback;
-  const match = /^(\d{1,6})(ms|s|m)$/.exec(text);
-  const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : match[2] === 's' ? 1000 : 60_000) : NaN;
+  const ms = parseDuration(text, ['ms', 's', 'm']) ?? NaN;
   if (!(ms >= minMs && ms <= maxMs))
     throw new ConfigError(
       name,

@@ -1,16 +1,12 @@
-// The behavioural suite every SQL backend must pass: the MemoryStorage reference behaviour plus what a database
-// adds (exact numbers, idempotent migrations, concurrent saves). Used by pglite.test.ts and postgres.test.ts.
-import {
-  ALERT_LEVELS,
-  MemoryStorage,
-  type ListQuery,
-  type SaveResult,
-  type ScoredTransaction,
-  type Storage,
-} from '@fraudscore/edge';
-import type { RiskLevel } from '@fraudscore/sdk';
+// The SQL stores (PGlite, PostgreSQL) against the storage contract every store passes (@fraudscore/edge's
+// storage-contract, which the memory store runs too), plus what a database adds: idempotent migrations and, where
+// connections really run at once, concurrent saves through several of them. Used by pglite.test.ts and
+// postgres.test.ts.
+import { saveOne, scoredRecord, storageContract } from '@fraudscore/edge/storage-contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OpenedStorage } from '../src/storage/index.js';
+
+export { saveOne, scoredRecord as record } from '@fraudscore/edge/storage-contract';
 
 export interface Backend {
   /** A store on an empty database. */
@@ -21,355 +17,32 @@ export interface Backend {
   parallel: boolean;
 }
 
-export const record = (
-  id: string,
-  timestamp: number,
-  riskLevel: RiskLevel = 'LOW',
-  customerId = 'c',
-): ScoredTransaction => ({
-  id,
-  transaction: { id, customerId, terminalId: 't', amount: 1, timestamp },
-  probability: 0.1,
-  riskLevel,
-  shouldBlock: false,
-  threshold: 0.4,
-  topFactors: [],
-  shap: null,
-  features: {},
-  modelVersion: '1',
-  scoredAt: '2026-01-01T00:00:00.000Z',
-  deviceScore: null,
-  agreement: null,
-  label: null,
-  acknowledged: null,
-});
-
-/** One record through saveMany. */
-export const saveOne = async (s: Storage, r: ScoredTransaction): Promise<SaveResult> => (await s.saveMany([r]))[0]!;
-
-const LEVELS: RiskLevel[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
-
 export function storageBehaviour(name: string, backend: () => Backend): void {
-  describe(name, () => {
+  storageContract<OpenedStorage>(name, () => ({
+    fresh: () => backend().fresh(),
+    close: (store) => store.close(),
+    others: async (store) => (backend().parallel ? [await backend().reopen(store), await backend().reopen(store)] : []),
+    driftHistory: (store) => store.driftHistory,
+  }));
+
+  describe(`${name}: migrations`, () => {
     const opened: OpenedStorage[] = [];
-    const fresh = async () => {
-      const s = await backend().fresh();
-      opened.push(s);
-      return s;
-    };
-    const reopen = async (of: OpenedStorage) => {
-      const s = await backend().reopen(of);
-      opened.push(s);
-      return s;
-    };
     afterEach(async () => {
       await Promise.all(opened.splice(0).map((s) => s.close().catch(() => {})));
     });
 
-    it('saves idempotently by id and gets what was saved', async () => {
-      const s = await fresh();
-      expect((await saveOne(s, record('a', 1))).created).toBe(true);
-      const again = await saveOne(s, { ...record('a', 2), probability: 0.9 });
-      expect(again).toMatchObject({ created: false, record: { probability: 0.1 } });
-      expect(await s.get('a')).toEqual(record('a', 1));
-      const got = await s.get('a');
-      got!.probability = 1;
-      expect((await s.get('a'))?.probability).toBe(0.1);
-      expect(await s.get('b')).toBeUndefined();
-    });
-
-    it('keeps the content fingerprint idempotency compares; a record stored without one reads back without one', async () => {
-      const s = await fresh();
-      const withPrint = { ...record('fp', 1), fingerprint: 'ab'.repeat(32) };
-      await saveOne(s, withPrint);
-      await saveOne(s, record('nofp', 2));
-      expect(await s.get('fp')).toEqual(withPrint);
-      expect(await s.get('nofp')).toEqual(record('nofp', 2));
-      expect((await s.list({ limit: 10 })).items.map((r) => r.fingerprint)).toEqual([undefined, 'ab'.repeat(32)]);
-    });
-
-    it('saves many in one call: duplicates within the call and ids already stored are not created again', async () => {
-      const s = await fresh();
-      await saveOne(s, record('old', 1));
-      const results = await s.saveMany([
-        record('n1', 2),
-        { ...record('old', 3), probability: 0.7 },
-        record('n2', 4),
-        { ...record('n1', 5), probability: 0.8 },
-      ]);
-      expect(results.map((r) => [r.record.id, r.created])).toEqual([
-        ['n1', true],
-        ['old', false],
-        ['n2', true],
-        ['n1', false],
-      ]);
-      expect(results[1]!.record).toEqual(record('old', 1));
-      expect(results[3]!.record).toEqual(record('n1', 2));
-      expect(await s.getMany(['n2', 'missing', 'old', 'n1'])).toEqual([
-        record('n2', 4),
-        undefined,
-        record('old', 1),
-        record('n1', 2),
-      ]);
-      expect(await s.saveMany([])).toEqual([]);
-      expect(await s.getMany([])).toEqual([]);
-    });
-
-    it('keeps drift snapshots in time order and the latest baseline change', async () => {
-      const s = await fresh();
-      const baseline = {
-        source: 'bundle',
-        modelVersion: '1',
-        window: null,
-        rows: null,
-        setBy: null,
-        setAt: null,
-      } as const;
-      const snapshot = (at: string) =>
-        ({
-          rows: 0,
-          features: {},
-          score: { psi: null, missingShare: 0, referenceMissingShare: 0, count: 0, level: 'ok' },
-          level: 'ok',
-          thresholds: { warn: 0.1, alert: 0.3 },
-          window: { from: at, to: at },
-          computedAt: at,
-          baseline,
-        }) as const;
-      for (const at of ['2026-01-01T06:00:00.000Z', '2026-01-01T00:00:00.000Z', '2026-01-01T12:00:00.000Z'])
-        await s.driftHistory.append(snapshot(at));
-      expect((await s.driftHistory.list()).map((x) => x.computedAt)).toEqual([
-        '2026-01-01T00:00:00.000Z',
-        '2026-01-01T06:00:00.000Z',
-        '2026-01-01T12:00:00.000Z',
-      ]);
-      expect(
-        await s.driftHistory.list({ from: Date.parse('2026-01-01T01:00:00Z'), to: Date.parse('2026-01-01T06:00:00Z') }),
-      ).toEqual([snapshot('2026-01-01T06:00:00.000Z')]);
-      expect(await s.driftHistory.latestBaseline()).toBeUndefined();
-      const reference = {
-        format: 'fraudscore-reference/1',
-        features: { A: { cutPoints: [1.5], frequencies: [0.25, 0.75], missingShare: 0.1, count: 10 } },
-        score: { cutPoints: [], frequencies: [0], missingShare: 1, count: 0 },
-      } as const;
-      await s.driftHistory.appendBaseline({
-        ...baseline,
-        source: 'window',
-        setBy: 'ops',
-        setAt: '2026-01-02T00:00:00.000Z',
-        reference,
-      });
-      await s.driftHistory.appendBaseline({ ...baseline, setBy: 'ana', setAt: '2026-01-03T00:00:00.000Z', reference });
-      expect(await s.driftHistory.latestBaseline()).toEqual({
-        ...baseline,
-        setBy: 'ana',
-        setAt: '2026-01-03T00:00:00.000Z',
-        reference,
-      });
-    });
-
-    it('lists newest first with filters and keyset paging over equal timestamps', async () => {
-      const s = await fresh();
-      for (const [i, id] of ['a', 'b', 'c', 'd', 'e'].entries())
-        await saveOne(s, record(id, i < 3 ? 100 : 200 + i, i % 2 ? 'HIGH' : 'LOW', i < 2 ? 'x' : 'y'));
-      const ids = async (q: ListQuery) => (await s.list(q)).items.map((r) => r.id);
-      expect(await ids({ limit: 10 })).toEqual(['e', 'd', 'c', 'b', 'a']);
-      expect(await ids({ limit: 10, riskLevels: ['HIGH'] })).toEqual(['d', 'b']);
-      expect(await ids({ limit: 10, riskLevels: [] })).toHaveLength(5);
-      expect(await ids({ limit: 10, customerId: 'x' })).toEqual(['b', 'a']);
-      expect(await ids({ limit: 10, from: 100, to: 204 })).toEqual(['d', 'c', 'b', 'a']);
-      expect(await ids({ limit: 10, from: 101 })).toEqual(['e', 'd']);
-      const p1 = await s.list({ limit: 3 });
-      expect(p1.items.map((r) => r.id)).toEqual(['e', 'd', 'c']);
-      const p2 = await s.list({ limit: 3, cursor: p1.nextCursor! });
-      expect(p2.items.map((r) => r.id)).toEqual(['b', 'a']);
-      expect(p2.nextCursor).toBeNull();
-      expect((await s.list({ limit: 5 })).nextCursor).toBeNull();
-      await expect(s.list({ limit: 3, cursor: 'junk' })).rejects.toThrow(RangeError);
-    });
-
-    it('pages through many records with filters exactly as MemoryStorage does: no gaps, no repeats', async () => {
-      const s = await fresh();
-      const memory = new MemoryStorage();
-      const records: ScoredTransaction[] = [];
-      for (let i = 0; i < 300; i++) {
-        // Few distinct timestamps so many ties are broken by id; ids of mixed length and case.
-        const r = record(
-          `tx-${(i * 7919) % 1000}${i % 3 === 0 ? 'A' : 'b'}`,
-          1_700_000_000_000 + (i % 17) * 1000,
-          LEVELS[i % 4],
-          `cust-${i % 5}`,
-        );
-        records.push(r);
-        await saveOne(memory, r);
-      }
-      for (let i = 0; i < records.length; i += 50)
-        await Promise.all(records.slice(i, i + 50).map((r) => saveOne(s, r)));
-      for (const [i, r] of records.entries()) {
-        if (i % 3 !== 1) continue;
-        const label = {
-          label: i % 8 === 1 ? 'fraud' : 'legitimate',
-          analyst: 'ana',
-          at: '2026-01-02T00:00:00.000Z',
-        } as const;
-        await s.setLabel(r.id, label);
-        await memory.setLabel(r.id, label);
-      }
-      const queries: Omit<ListQuery, 'limit' | 'cursor'>[] = [
-        {},
-        { riskLevels: ALERT_LEVELS },
-        { customerId: 'cust-3' },
-        { from: 1_700_000_003_000, to: 1_700_000_011_000 },
-        { riskLevels: ['LOW'], customerId: 'cust-1', from: 1_700_000_002_000 },
-        { labelled: true },
-        { labelled: false, riskLevels: ['MEDIUM'] },
-      ];
-      for (const q of queries) {
-        for (const limit of [1, 7, 50, 500]) {
-          const walk = async (store: {
-            list(q: ListQuery): Promise<{ items: ScoredTransaction[]; nextCursor: string | null }>;
-          }) => {
-            const seen: string[] = [];
-            let cursor: string | undefined;
-            for (let pages = 0; pages < 400; pages++) {
-              const page = await store.list({ ...q, limit, ...(cursor === undefined ? {} : { cursor }) });
-              seen.push(...page.items.map((r) => r.id));
-              if (page.nextCursor === null) return seen;
-              cursor = page.nextCursor;
-            }
-            throw new Error('paging did not end');
-          };
-          const got = await walk(s);
-          expect(new Set(got).size).toBe(got.length);
-          expect(got).toEqual(await walk(memory));
-        }
-      }
-    });
-
-    it('lists alerts (HIGH and CRITICAL) newest first', async () => {
-      const s = await fresh();
-      for (const [i, level] of LEVELS.entries()) await saveOne(s, record(`r${i}`, i, level));
-      const page = await s.list({ limit: 10, riskLevels: ALERT_LEVELS });
-      expect(page.items.map((r) => [r.id, r.riskLevel])).toEqual([
-        ['r3', 'CRITICAL'],
-        ['r2', 'HIGH'],
-      ]);
-    });
-
-    it('sets and replaces labels and keeps the threshold audit in order', async () => {
-      const s = await fresh();
-      await saveOne(s, record('a', 1));
-      expect(await s.setLabel('zz', { label: 'fraud', analyst: 'a', at: 'x' })).toBeUndefined();
-      const labelled = await s.setLabel('a', { label: 'fraud', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' });
-      expect(labelled).toEqual({
-        ...record('a', 1),
-        label: { label: 'fraud', analyst: 'ana', at: '2026-01-02T00:00:00.000Z' },
-      });
-      await s.setLabel('a', { label: 'legitimate', analyst: 'bo', at: '2026-01-03T00:00:00.000Z' });
-      expect((await s.get('a'))?.label).toEqual({ label: 'legitimate', analyst: 'bo', at: '2026-01-03T00:00:00.000Z' });
-      expect((await s.list({ limit: 1 })).items[0]?.label?.label).toBe('legitimate');
-      // Saving again does not clear the label.
-      expect((await saveOne(s, record('a', 1))).record.label?.analyst).toBe('bo');
-      expect(await s.thresholdChanges()).toEqual([]);
-      await s.recordThresholdChange({ from: 0.4, to: 0.5, by: 'admin', at: '2026-01-02T00:00:00.000Z' });
-      await s.recordThresholdChange({ from: 0.5, to: 0.1 + 0.2, by: 'root', at: '2026-01-03T00:00:00.000Z' });
-      expect(await s.thresholdChanges()).toEqual([
-        { from: 0.4, to: 0.5, by: 'admin', at: '2026-01-02T00:00:00.000Z' },
-        { from: 0.5, to: 0.1 + 0.2, by: 'root', at: '2026-01-03T00:00:00.000Z' },
-      ]);
-    });
-
-    it('acknowledges alerts independently of labels, for every reader', async () => {
-      const s = await fresh();
-      await saveOne(s, record('a', 1, 'HIGH'));
-      expect(await s.acknowledge('zz', { analyst: 'a', at: 'x' })).toBeUndefined();
-      const acked = await s.acknowledge('a', { analyst: 'ana', at: '2026-01-02T00:00:00.000Z' });
-      expect(acked).toEqual({
-        ...record('a', 1, 'HIGH'),
-        acknowledged: { analyst: 'ana', at: '2026-01-02T00:00:00.000Z' },
-      });
-      await s.setLabel('a', { label: 'fraud', analyst: 'bo', at: '2026-01-03T00:00:00.000Z' });
-      const [got] = await s.getMany(['a']);
-      expect(got?.acknowledged).toEqual({ analyst: 'ana', at: '2026-01-02T00:00:00.000Z' });
-      expect(got?.label?.analyst).toBe('bo');
-      expect((await s.list({ limit: 5, riskLevels: ['HIGH'] })).items[0]?.acknowledged?.analyst).toBe('ana');
-      // Saving again (a repeated id) does not clear it.
-      expect((await saveOne(s, record('a', 1, 'HIGH'))).record.acknowledged?.analyst).toBe('ana');
-    });
-
-    it('round-trips doubles and nested data exactly', async () => {
-      const s = await fresh();
-      const awkward = [
-        0.1 + 0.2,
-        1 / 3,
-        Math.PI,
-        5e-324,
-        1.7976931348623157e308,
-        -2.2250738585072014e-308,
-        123456789.12345679,
-        1e21,
-        2 ** 53 + 2,
-        -0.000001234,
-      ];
-      const r: ScoredTransaction = {
-        ...record('dbl', 1_700_000_000_123.5),
-        transaction: {
-          id: 'dbl',
-          customerId: 'ü "quoted" \\ 客户',
-          terminalId: 't',
-          amount: 1234.5600000000002,
-          timestamp: 1_700_000_000_123.5,
-          extra: { nested: [1, null, 'x'] },
-        },
-        probability: 0.30000000000000004,
-        threshold: 0.1 + 0.7,
-        topFactors: [
-          {
-            feature: 'amount',
-            value: 1234.5600000000002,
-            contribution: -0.12345678901234568,
-            direction: 'decreases_risk',
-          },
-          { feature: 'gone', value: null, contribution: 2.5e-17, direction: 'increases_risk' },
-        ],
-        shap: { baseValue: -3.0000000000000004, values: awkward },
-        features: { ...Object.fromEntries(awkward.map((v, i) => [`f${i}`, v])), missing: null },
-        deviceScore: { probability: 1 / 7, riskLevel: 'MEDIUM' },
-        agreement: { sameTier: false, delta: 0.30000000000000004 - 1 / 7 },
-      };
-      await saveOne(s, r);
-      const back = await s.get('dbl');
-      expect(back).toEqual(r);
-      for (const [i, v] of awkward.entries()) expect(Object.is(back?.shap?.values[i], v)).toBe(true);
-      expect((await s.list({ limit: 1, customerId: r.transaction.customerId })).items[0]).toEqual(r);
-      const page = await s.list({ limit: 1, from: 1_700_000_000_123.5, to: 1_700_000_000_124 });
-      expect(page.items.map((x) => x.id)).toEqual(['dbl']);
-    });
-
     it('applies migrations idempotently: opening the same database again changes nothing', async () => {
-      const s = await fresh();
-      await saveOne(s, record('kept', 1));
-      const again = await reopen(s);
-      expect(await again.get('kept')).toEqual(record('kept', 1));
+      const s = await backend().fresh();
+      opened.push(s);
+      await saveOne(s, scoredRecord('kept', 1));
+      const again = await backend().reopen(s);
+      opened.push(again);
+      expect(await again.get('kept')).toEqual(scoredRecord('kept', 1));
       const { rows } = await again.db.query<{ version: number; n: string | number }>(
         'SELECT version, count(*) AS n FROM schema_migrations GROUP BY version',
       );
       expect(rows.map((r) => Number(r.n))).toEqual(rows.map(() => 1));
       expect(rows.length).toBeGreaterThan(0);
-    });
-
-    it('creates exactly one record when the same id is saved many times at once', async () => {
-      const s = await fresh();
-      const stores = backend().parallel ? [s, await reopen(s), await reopen(s)] : [s];
-      const results = await Promise.all(
-        Array.from({ length: 60 }, (_, i) =>
-          saveOne(stores[i % stores.length]!, { ...record('same', 5), probability: i / 100 }),
-        ),
-      );
-      expect(results.filter((r) => r.created)).toHaveLength(1);
-      const winner = results.find((r) => r.created)!.record.probability;
-      for (const r of results) expect(r.record.probability).toBe(winner);
-      expect((await s.list({ limit: 10 })).items).toHaveLength(1);
     });
   });
 }

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config.js';
-import { run as lifecycleCli } from '../../server/src/lifecycle-cli.js';
+import { run as lifecycleCli } from '../../server/src/cli/lifecycle.js';
 import { MlflowClient } from '../../server/src/mlflow/client.js';
 import { startServer, type RunningServer } from '../../server/src/server.js';
 import { startMlflow, REPO_ROOT, VENV_BIN, type TestMlflow } from '../../server/test-support/mlflow.js';

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildReference, referenceDistribution } from './baseline.js';
 import { parseReference } from './psi.js';
+import { readConformanceJson } from '../../../test/fixtures.js';
 
-const conformance = (name: string): any =>
-  JSON.parse(readFileSync(new URL(`../../../models/conformance/default/${name}`, import.meta.url), 'utf8'));
+const conformance = readConformanceJson;
 
 describe('buildReference', () => {
   it("reproduces training's reference.json exactly on the conformance rows (NaNs and split edges included)", () => {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   binIndex,
@@ -16,12 +14,9 @@ import {
   type DriftRow,
   type DriftSnapshot,
 } from './index.js';
+import { readBundleJson } from '../../../test/fixtures.js';
 
-const reference = parseReference(
-  JSON.parse(
-    readFileSync(fileURLToPath(new URL('../../../models/bundles/default/reference.json', import.meta.url)), 'utf8'),
-  ),
-);
+const reference = parseReference(readBundleJson('reference.json'));
 const featureNames = Object.keys(reference.features);
 const AMOUNT = featureNames.indexOf('TX_AMOUNT');
 

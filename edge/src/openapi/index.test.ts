@@ -17,8 +17,9 @@ import {
   z,
 } from '../schemas/index.js';
 import { createTestEdge, tx, type TestEdge } from '../testing/index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../test/fixtures.js';
 
-const BUNDLE_DIR = fileURLToPath(new URL('../../../models/bundles/default/', import.meta.url));
+const BUNDLE_DIR = DEFAULT_BUNDLE_DIR;
 const BUNDLE = directorySource(BUNDLE_DIR);
 const readJsonFile = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 

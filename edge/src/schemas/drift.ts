@@ -1,21 +1,18 @@
 // GET /v1/drift (window), GET /v1/drift/history (time range), and the original POST /drift/check and
 // POST /drift/set-baseline.
+import { DURATION_UNITS, durationPattern, parseDuration } from '@fraudscore/sdk';
 import { fromNotAfterTo, timeRange } from './common.js';
 import { whoText } from './contract.js';
 import { z } from './zod.js';
 
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-export const MAX_WINDOW_MS = 30 * UNIT_MS.d;
-const WINDOW = /^(\d{1,6})([mhd])$/;
+const WINDOW_UNITS = ['m', 'h', 'd'] as const;
+export const MAX_WINDOW_MS = 30 * DURATION_UNITS.d;
 
 /** `<integer><m|h|d>` (30m, 6h, 1d, 7d) → milliseconds, 1 minute .. 30 days. */
 export const driftWindow = z
   .string()
-  .regex(WINDOW, { error: 'must be a positive duration such as 30m, 6h, 1d or 7d' })
-  .transform((text) => {
-    const [, count, unit] = WINDOW.exec(text)!;
-    return Number(count) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  })
+  .regex(durationPattern(WINDOW_UNITS), { error: 'must be a positive duration such as 30m, 6h, 1d or 7d' })
+  .transform((text) => parseDuration(text, WINDOW_UNITS)!)
   .refine((ms) => ms > 0, { error: 'must be a positive duration such as 30m, 6h, 1d or 7d' })
   .refine((ms) => ms <= MAX_WINDOW_MS, { error: 'must be at most 30d' });
 

@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EdgeEvent } from '../bus/index.js';
 import { MemoryStorage } from '../storage/index.js';
 import { createTestEdge, tx, type TestEdge } from '../testing/index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 const DAY = 86_400_000;
 
 describe('scoring service', () => {

@@ -1,11 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../storage/index.js';
 import { createTestEdge, tx } from '../testing/index.js';
 import { restoreState } from './restore.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 const DAY = 86_400_000;
 const at = (days: number) => new Date(Date.parse('2026-03-20T10:00:00Z') - days * DAY).toISOString();
 

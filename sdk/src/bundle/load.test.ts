@@ -5,8 +5,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { IntegrityError, ModelLoadError } from '../errors.js';
 import { IndexedDbBundleCache, MemoryBundleCache, type BundleFiles } from './cache.js';
 import { loadBundleFiles } from './load.js';
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_BUNDLE_DIR } from '../../../test/fixtures.js';
 
-const bundleDir = new URL('../../../models/bundles/default/', import.meta.url);
+const bundleDir = pathToFileURL(DEFAULT_BUNDLE_DIR);
 const names = ['manifest.json', 'features.json', 'trees.json', 'model.onnx', 'reference.json'];
 
 async function defaultFiles(): Promise<BundleFiles> {

@@ -6,6 +6,7 @@ import type { NormalizedTransaction } from '../transaction.js';
 import { computeFeatures, computeFeaturesSync, noHistory } from './compute.js';
 import { compileSpec, type CompiledSpec } from './spec.js';
 import { normalizeTransaction } from './validate.js';
+import { readConformanceJson } from '../../../test/fixtures.js';
 
 const read = (path: string): unknown => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const specJson = read('../../../models/specs/handbook-features.json') as Record<string, unknown>;
@@ -15,7 +16,7 @@ interface Vectors {
   transactions: (Record<string, unknown> & { timestampMs: number })[];
   expected: (number | null)[][];
 }
-const vectors = read('../../../models/conformance/default/features.json') as Vectors;
+const vectors = readConformanceJson('features.json') as Vectors;
 
 /** Max relative error over non-exact features; counts and flags must be equal. Returns per-feature maxima. */
 function compareRow(

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../errors.js';
 import { canonicalJson, pythonFloat, specHash } from './canonical-json.js';
 import { compileSpec, durationMs } from './spec.js';
+import { join } from 'node:path';
+import { DEFAULT_BUNDLE_DIR, readBundleJson } from '../../../test/fixtures.js';
 
-const read = (path: string): string => readFileSync(new URL(path, import.meta.url), 'utf8');
-const specText = read('../../../models/bundles/default/features.json');
-const manifest = JSON.parse(read('../../../models/bundles/default/manifest.json')) as {
+const specText = readFileSync(join(DEFAULT_BUNDLE_DIR, 'features.json'), 'utf8');
+const manifest = readBundleJson('manifest.json') as {
   featureSpec: { sha256: string };
 };
 const handbook = (): Record<string, any> => JSON.parse(specText);

@@ -1,6 +1,7 @@
 // The declarative feature spec (format "fraudscore-features/1"): validation exactly as models/fraudmodels/spec.py,
 // then compilation into the form the interpreter runs per transaction: windows grouped by entity, durations in ms.
 import { ModelLoadError } from '../errors.js';
+import { parseDuration } from '../duration.js';
 
 export const SPEC_FORMAT = 'fraudscore-features/1';
 export type FieldType = 'string' | 'id' | 'number' | 'timestamp' | 'label' | 'category';
@@ -19,7 +20,6 @@ const FEATURE_TYPES: ReadonlySet<string> = new Set<FeatureType>(['number', 'coun
 const KINDS = ['source', 'calendar', 'window', 'ratio'] as const;
 const CALENDAR_PARTS = { hour: [0, 23], isoWeekday: [1, 7] } as const;
 const AGGREGATES: ReadonlySet<string> = new Set<Aggregate>(['count', 'sum', 'mean', 'std']);
-const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 } as const;
 
 interface FeatureBase {
   readonly name: string;
@@ -96,9 +96,9 @@ function fail(message: string, feature?: string): never {
 
 /** Parses a spec duration "<integer><d|h|m|s>" into milliseconds. */
 export function durationMs(text: unknown, feature?: string): number {
-  const match = typeof text === 'string' ? /^(\d+)([dhms])$/.exec(text) : null;
-  if (!match) return fail(`duration ${repr(text)} is not <integer><d|h|m|s>, e.g. "7d"`, feature);
-  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  const ms = typeof text === 'string' ? parseDuration(text, ['d', 'h', 'm', 's']) : undefined;
+  if (ms === undefined) return fail(`duration ${repr(text)} is not <integer><d|h|m|s>, e.g. "7d"`, feature);
+  return ms;
 }
 
 /** "UTC" or a fixed offset "+05:00" → offset in ms added to UTC to get local time. Named zones are refused. */

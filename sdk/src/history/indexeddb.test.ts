@@ -7,10 +7,11 @@ import { normalizeTransaction } from '../features/validate.js';
 import type { NormalizedTransaction } from '../transaction.js';
 import { IndexedDbHistoryStore, openHistoryStore } from './indexeddb.js';
 import { MemoryHistoryStore } from './memory.js';
+import { readConformanceJson } from '../../../test/fixtures.js';
 
 const read = (path: string): any => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
 const spec = compileSpec(read('../../../models/specs/handbook-features.json'));
-const vectors = read('../../../models/conformance/default/features.json') as {
+const vectors = readConformanceJson('features.json') as {
   transactions: unknown[];
   expected: (number | null)[][];
 };

@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InferenceError, ModelLoadError } from '../errors.js';
 import { parseTrees, type TreeEnsembles } from './model.js';
+import { readBundleJson, readConformanceJson } from '../../../test/fixtures.js';
 
-const readJson = async (path: string): Promise<any> =>
-  JSON.parse(await readFile(new URL(path, import.meta.url), 'utf8'));
 const toRow = (features: (number | null)[]): Float64Array => Float64Array.from(features, (v) => v ?? NaN);
 
 interface ScoreRow {
@@ -18,9 +16,9 @@ let ensembles: TreeEnsembles;
 let rows: ScoreRow[];
 
 beforeAll(async () => {
-  treesDoc = await readJson('../../../models/bundles/default/trees.json');
+  treesDoc = readBundleJson('trees.json');
   ensembles = parseTrees(treesDoc);
-  rows = (await readJson('../../../models/conformance/default/scores.json')).rows;
+  rows = readConformanceJson('scores.json').rows;
 });
 
 /** A copy of the default document with `edit` applied to it. */

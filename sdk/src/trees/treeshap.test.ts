@@ -1,12 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InferenceError, ModelLoadError } from '../errors.js';
 import { findLeaf, prepareRow } from './evaluate.js';
 import { parseTrees, type TreeEnsembles, type TreeModel } from './model.js';
 import { TreeExplainer } from './treeshap.js';
+import { readBundleJson, readConformanceJson } from '../../../test/fixtures.js';
 
-const readJson = async (path: string): Promise<any> =>
-  JSON.parse(await readFile(new URL(path, import.meta.url), 'utf8'));
 const toRow = (features: (number | null)[]): Float64Array => Float64Array.from(features, (v) => v ?? NaN);
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
   Array.from(a).reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i]!)), 0);
@@ -27,14 +25,14 @@ let explainers: Record<(typeof STRATEGIES)[number], TreeExplainer>;
 let shapDoc: { weights: Record<string, number>; rows: ShapRow[] };
 
 beforeAll(async () => {
-  ensembles = parseTrees(await readJson('../../../models/bundles/default/trees.json'));
+  ensembles = parseTrees(readBundleJson('trees.json'));
   explainers = {
     default: new TreeExplainer(ensembles), // nearly every tree of this bundle from per-leaf tables (tables.ts)
     mixed: new TreeExplainer(ensembles, { maxTableDepth: 6 }), // the deeper LightGBM trees by Linear TreeSHAP
     linear: new TreeExplainer(ensembles, { maxTableDepth: 0 }), // Linear TreeSHAP only (linear.ts)
     walk: new TreeExplainer(ensembles, { maxBytes: 0 }), // Algorithm 2 only (walk.ts)
   };
-  shapDoc = await readJson('../../../models/conformance/default/shap.json');
+  shapDoc = readConformanceJson('shap.json');
 });
 
 describe.each(STRATEGIES)('TreeSHAP (%s) on the default bundle, every row of shap.json', (strategy) => {

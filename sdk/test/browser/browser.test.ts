@@ -1,6 +1,6 @@
 // The SDK in Debian's Chromium: a page built with Vite scores transactions in a Web Worker with both backends,
 // keeping the customer's history in IndexedDB; the results must equal Node's. A screenshot is kept as an artifact.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScorer, directorySource, type ScoreResult, type Transaction } from '../../src/node.js';
 import { launchChromium } from './chromium.js';
 import { serveDirectory } from './static-server.js';
+import { DEFAULT_BUNDLE_DIR, readConformanceJson, REPO_ROOT } from '../../../test/fixtures.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const repo = join(here, '../../..');
-const bundleDir = join(repo, 'models/bundles/default');
-const artifacts = join(repo, 'test-results');
+const bundleDir = DEFAULT_BUNDLE_DIR;
+const artifacts = join(REPO_ROOT, 'test-results');
 
 const WEEK = 7 * 86_400_000;
 let cached: Transaction[] | undefined;
@@ -23,7 +23,7 @@ let cached: Transaction[] | undefined;
  * the weekday and hour features. */
 async function transactions(): Promise<Transaction[]> {
   if (cached) return cached;
-  const doc = JSON.parse(await readFile(join(repo, 'models/conformance/default/features.json'), 'utf8')) as {
+  const doc = readConformanceJson('features.json') as {
     transactions: (Transaction & { timestampMs: number })[];
   };
   const customers = new Set(doc.transactions.slice(0, 3).map((t) => t.customerId));
@@ -53,8 +53,8 @@ beforeAll(async () => {
     configFile: false,
     resolve: {
       alias: [
-        { find: /^@fraudscore\/sdk$/, replacement: join(repo, 'sdk/dist/index.js') },
-        { find: /^@fraudscore\/sdk\/trees$/, replacement: join(repo, 'sdk/dist/trees/index.js') },
+        { find: /^@fraudscore\/sdk$/, replacement: join(REPO_ROOT, 'sdk/dist/index.js') },
+        { find: /^@fraudscore\/sdk\/trees$/, replacement: join(REPO_ROOT, 'sdk/dist/trees/index.js') },
       ],
     },
     worker: { format: 'es' },
@@ -62,7 +62,7 @@ beforeAll(async () => {
   });
   await cp(bundleDir, join(out, 'bundle'), { recursive: true });
   await mkdir(join(out, 'ort'));
-  const ortDist = join(repo, 'sdk/node_modules/onnxruntime-web/dist');
+  const ortDist = join(REPO_ROOT, 'sdk/node_modules/onnxruntime-web/dist');
   for (const file of ['ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.mjs'])
     await cp(join(ortDist, file), join(out, 'ort', file));
   await writeFile(join(out, 'transactions.json'), JSON.stringify(await transactions()));

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CSV_HEADER, formatCsvRow, simulate } from '@fraudscore/simulator';
+import { CSV_HEADER, formatCsvLine, formatCsvRow, simulate } from '@fraudscore/simulator';
 import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from './memory.js';
 import { TOPICS, type RawMessage } from './messages.js';
@@ -47,6 +47,37 @@ describe('replay', () => {
       expect(first.body.backfill).toBe(true); // shifted timestamps run ahead of the clock: a back-fill for the processor
       // shift: the file's first transaction is stamped now, the rest keep their spacing.
       expect(Math.abs(Date.parse(first.body.transaction.timestamp as string) - started)).toBeLessThan(5000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads quoted fields (commas, quotes, line breaks) as export-labelled's writer quotes them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replay-'));
+    try {
+      const file = join(dir, 'quoted.csv');
+      const customers = ['a,b', 'say "hi"', 'two\nlines'];
+      writeFileSync(
+        file,
+        [
+          CSV_HEADER,
+          ...customers.map((c, i) =>
+            formatCsvLine([`${i}`, '2026-03-03 00:00:0' + i, c, 't', '1.5', `${i}`, '0', '0', '0']),
+          ),
+        ].join('\r\n'),
+      );
+      const broker = new MemoryBroker();
+      expect((await replay({ file, publisher: broker.publisher(), rate: 0 })).sent).toBe(3);
+      const sent = broker
+        .read(TOPICS.raw)
+        .map((m) => (JSON.parse(m.value!) as RawMessage).transaction)
+        .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+      expect(sent.map((t) => t.customerId)).toEqual(customers);
+      expect(sent.map((t) => t.amount)).toEqual([1.5, 1.5, 1.5]);
+      writeFileSync(file, `${CSV_HEADER}\n0,2026-03-03 00:00:00,"unclosed,t,1,0,0,0,0\n`);
+      await expect(replay({ file, publisher: broker.publisher(), rate: 0 })).rejects.toThrow(
+        `${file} line 2: a quoted field is not closed`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

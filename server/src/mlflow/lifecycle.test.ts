@@ -11,15 +11,14 @@ import type { ScoredTransaction } from '@fraudscore/edge';
 import { startMlflow, REPO_ROOT, VENV_BIN, type TestMlflow } from '../../test-support/mlflow.js';
 import { editBundle, registerBundle } from '../../test-support/registry.js';
 import { startRedis } from '../../test-support/redis.js';
-import { loadConfig } from '../config.js';
-import { run as cli } from '../lifecycle-cli.js';
+import { DEFAULT_BUNDLE, loadConfig } from '../config.js';
+import { run as cli } from '../cli/lifecycle.js';
 import { startServer, type RunningServer } from '../server.js';
 import { MlflowClient } from './client.js';
 
 const exec = promisify(execFile);
 const NAME = 'fraud-ensemble-e2e';
 const ADMIN = 'lifecycle-admin-key-0123456789';
-const DEFAULT_BUNDLE = join(REPO_ROOT, 'models', 'bundles', 'default');
 const readBundle = (dir: string): Record<string, Uint8Array> =>
   Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]));
 

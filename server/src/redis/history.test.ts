@@ -1,7 +1,6 @@
 // The shared feature history against a real redis-server: the conformance stream's features equal
 // models/conformance/default/features.json with the memory store's tolerances (and the memory store's own rows,
 // bit for bit), whatever the batching; idempotency by id; labels; removal; retention; the layout check.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   compileSpec,
@@ -14,15 +13,15 @@ import {
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { RedisConnection } from './connection.js';
 import { RedisHistory } from './history.js';
+import { readBundleJson, readConformanceJson } from '../../../test/fixtures.js';
 
-const read = (path: string): unknown => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
-const spec: CompiledSpec = compileSpec(read('../../../models/bundles/default/features.json'));
+const spec: CompiledSpec = compileSpec(readBundleJson('features.json'));
 interface Vectors {
   features: string[];
   transactions: (Record<string, unknown> & { timestampMs: number })[];
   expected: (number | null)[][];
 }
-const vectors = read('../../../models/conformance/default/features.json') as Vectors;
+const vectors = readConformanceJson('features.json') as Vectors;
 const DAY = 86_400_000;
 
 /** The conformance tolerance (as sdk/src/features/compute.test.ts): counts and flags exact, others 1e-9 relative. */

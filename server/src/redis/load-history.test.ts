@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredTransaction } from '@fraudscore/edge';
 import { startRedis, type TestRedis } from '../../test-support/redis.js';
 import { loadConfig, type Env } from '../config.js';
-import { run } from '../ops-cli.js';
+import { run } from '../cli/ops.js';
 import { startServer } from '../server.js';
 
 const KEY = 'load-history-admin-key-0123456789';

@@ -3,8 +3,10 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { toErrorResponse } from '../../errors.js';
 import { bundleRoutes, type ServedBundle } from './index.js';
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_BUNDLE_DIR } from '../../../../test/fixtures.js';
 
-const dir = new URL('../../../../models/bundles/default/', import.meta.url);
+const dir = pathToFileURL(DEFAULT_BUNDLE_DIR);
 
 async function served(): Promise<ServedBundle> {
   const manifest = JSON.parse(await readFile(new URL('manifest.json', dir), 'utf8')) as {

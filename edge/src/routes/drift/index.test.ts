@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,12 +10,9 @@ import {
 } from '../../drift/index.js';
 import { toErrorResponse } from '../../errors.js';
 import { driftRoutes, parseWindow } from './index.js';
+import { readBundleJson } from '../../../../test/fixtures.js';
 
-const reference = parseReference(
-  JSON.parse(
-    readFileSync(fileURLToPath(new URL('../../../../models/bundles/default/reference.json', import.meta.url)), 'utf8'),
-  ),
-);
+const reference = parseReference(readBundleJson('reference.json'));
 const featureNames = Object.keys(reference.features);
 const NOW = Date.parse('2026-03-20T12:00:00Z');
 

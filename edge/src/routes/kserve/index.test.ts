@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource, type Scorer } from '@fraudscore/sdk';
 import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -7,8 +6,9 @@ import { createScoringService } from '../../service/index.js';
 import { memoryHistory } from '../../service/history.js';
 import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
 import { kserveRoutes } from './index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 
 function mount(routes: Hono): Hono {
   const app = new Hono();

@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { DriftMonitor, MemoryDriftHistory, parseReference, sampleRows, type DriftRow } from '../../drift/index.js';
 import { toErrorResponse } from '../../errors.js';
 import { legacyDriftRoutes } from './drift.js';
+import { readBundleJson } from '../../../../test/fixtures.js';
 
-const reference = parseReference(
-  JSON.parse(
-    readFileSync(fileURLToPath(new URL('../../../../models/bundles/default/reference.json', import.meta.url)), 'utf8'),
-  ),
-);
+const reference = parseReference(readBundleJson('reference.json'));
 const featureNames = Object.keys(reference.features);
 const NOW = Date.parse('2026-03-20T12:00:00Z');
 const DAY = 86_400_000;

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -6,8 +5,9 @@ import { toErrorResponse } from '../../errors.js';
 import type { EdgeConfig } from '../../service/index.js';
 import { createTestEdge, FIXED_NOW, tx, type TestEdge } from '../../testing/index.js';
 import { legacyRoutes } from './index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 
 interface Setup {
   edge: TestEdge;

@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { describe, expect, it } from 'vitest';
 import { createTestEdge } from '../../testing/index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 
 describe('GET /v1/models', () => {
   it('describes the active model and the threshold in force', async () => {

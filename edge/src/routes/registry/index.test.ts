@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { describe, expect, it } from 'vitest';
 import type { ModelLifecycle, RegistryBridge } from '../../registry/index.js';
 import { createTestEdge } from '../../testing/index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 
 describe('registry routes', () => {
   it('answer 503 mlflow_not_configured without a registry, saying what to set', async () => {

@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 const post = (edge: TestEdge, path: string, body: unknown) =>
   edge.app.request(path, {
     method: 'POST',

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,8 +5,9 @@ import type { EventBus } from '../../bus/index.js';
 import { toErrorResponse } from '../../errors.js';
 import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
 import { streamRoutes, type StreamRoutesOptions } from './index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 
 /** The edge's bus, counting live subscriptions. */
 function countingBus(bus: EventBus): EventBus & { active: number } {

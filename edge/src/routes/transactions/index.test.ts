@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { directorySource } from '@fraudscore/sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestEdge, tx, type TestEdge } from '../../testing/index.js';
+import { DEFAULT_BUNDLE_DIR } from '../../../../test/fixtures.js';
 
-const BUNDLE = directorySource(fileURLToPath(new URL('../../../../models/bundles/default/', import.meta.url)));
+const BUNDLE = directorySource(DEFAULT_BUNDLE_DIR);
 type Item = { id: string; riskLevel: string; transaction: { customerId: string; timestamp: number } };
 
 describe('GET /v1/transactions', () => {

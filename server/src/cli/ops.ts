@@ -1,28 +1,12 @@
-// Operations from the command line, for the scheduled pipelines (models/dags: Airflow tasks call only these and the
-// `fraudmodels` / lifecycle commands), evaluated on the server's storage (DATABASE_URL or DATA_DIR):
-//   node server/dist/ops-cli.js export-labelled --since 90d|ISO [--until ISO] --out FILE.csv [--labelled-only]
-//       the scored transactions of the window in the handbook CSV schema `fraudmodels train --data` reads; TX_FRAUD is
-//       1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the handbook's data)
-//   node server/dist/ops-cli.js training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]
-//       the training set: handbook-schema files (the export, optionally a longer base history) merged in time order,
-//       renumbered; fails (exit 1) when it spans fewer than N days (train --folds F needs 7 × (F + 2))
-//   node server/dist/ops-cli.js drift-check --window 6h [--alertmanager URL] [--threshold 0.3]
-//       a drift snapshot over the window (the edge's DriftMonitor: per feature and for the score, against the active
-//       model's baseline), kept in the drift history (drift_snapshots, the dashboard's drift view and alerts); when
-//       a PSI exceeds the threshold, alerts are posted to Alertmanager (POST URL/api/v2/alerts)
-//   node server/dist/ops-cli.js deploy --decision FILE [--server URL]...
-//       after `lifecycle-cli.js promote` (its JSON line in FILE): reports the champion and, when the gate promoted,
-//       asks each running server to follow it now (POST /v1/models/reload with the admin key in OPS_API_KEY);
-//       servers not named follow the alias at their next MLFLOW_POLL_INTERVAL
-//   node server/dist/ops-cli.js load-history [--replace]
-//       with REDIS_URL: fills the shared feature history (and the label counts) from storage's retention window, for
-//       the model's feature spec: once when moving a deployment to shared state, or after a model with another spec;
-//       idempotent (transactions already there are kept); --replace deletes what is under REDIS_PREFIX first
-// One JSON line on stdout. Exit codes: 0 done (drift above the threshold is an outcome), 2 bad configuration or
-// usage, 1 anything else (storage, MLflow or Alertmanager unreachable: the scheduler retries).
+#!/usr/bin/env node
+// fraudscore-ops: operations from the command line, for the scheduled pipelines (models/dags: Airflow tasks call only
+// these and the `fraudmodels` / fraudscore-lifecycle commands), evaluated on the server's storage (DATABASE_URL or
+// DATA_DIR). The commands and their options are in HELP below (`fraudscore-ops --help`); one JSON line on stdout;
+// exit codes as every tool's (./command.ts): 0 done (drift above the threshold is an outcome), 2 bad configuration
+// or usage, 1 anything else (storage, MLflow or Alertmanager unreachable: the scheduler retries).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
   DriftMonitor,
   listAll,
@@ -32,37 +16,58 @@ import {
   type ScoredTransaction,
   type Storage,
 } from '@fraudscore/edge';
-import { directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
-import { CSV_COLUMNS } from '@fraudscore/simulator';
-import { ConfigError, loadConfig, type ServerConfig } from './config.js';
-import { MlflowClient } from './mlflow/client.js';
-import { MlflowLifecycle } from './mlflow/lifecycle.js';
-import { loadModel, ModelManager, type ActiveModel } from './models/manager.js';
-import { openConfiguredStorage } from './server.js';
-import { RedisConnection, RedisHistory, RedisLabelStats } from './redis/index.js';
+import { directorySource, MemoryHistoryStore, parseDuration } from '@fraudscore/sdk';
+import { CSV_COLUMNS, formatCsvLine, readCsvRecords } from '@fraudscore/simulator';
+import { ConfigError, loadConfig, type ServerConfig } from '../config.js';
+import { MlflowClient } from '../mlflow/client.js';
+import { MlflowLifecycle } from '../mlflow/lifecycle.js';
+import { loadModel, ModelManager, type ActiveModel } from '../models/manager.js';
+import { openConfiguredStorage } from '../server.js';
+import { RedisConnection, RedisHistory, RedisLabelStats } from '../redis/index.js';
+import { EXIT, isMain, isParseArgsError, UsageError } from './command.js';
+
+export { UsageError } from './command.js';
 
 const USAGE = [
-  'usage: ops-cli.js export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
-  '       ops-cli.js training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]',
-  '       ops-cli.js drift-check --window DURATION [--alertmanager URL] [--threshold PSI]',
-  '       ops-cli.js deploy --decision FILE [--server URL]...',
-  '       ops-cli.js load-history [--replace]',
+  'usage: fraudscore-ops export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
+  '       fraudscore-ops training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]',
+  '       fraudscore-ops drift-check --window DURATION [--alertmanager URL] [--threshold PSI]',
+  '       fraudscore-ops deploy --decision FILE [--server URL]...',
+  '       fraudscore-ops load-history [--replace]',
+  '       fraudscore-ops [COMMAND] --help',
 ].join('\n');
 
-export class UsageError extends Error {}
+export const HELP = `${USAGE}
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+Evaluated on the server's storage (DATABASE_URL or DATA_DIR) with the server's settings; one JSON line on stdout.
+Exit codes: 0 done (drift above the threshold is an outcome), 2 bad usage or configuration, 1 anything else
+(storage, MLflow or Alertmanager unreachable: a scheduler retries).
 
-/** "6h", "30d", "90m" → ms. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)([mhd])$/.exec(text.trim());
-  if (!m || Number(m[1]) === 0) throw new UsageError(`expected a duration like 30m, 6h or 7d, got "${text}"`);
-  return Number(m[1]) * UNITS[m[2]!]!;
+export-labelled  the scored transactions of the window in the handbook CSV schema \`fraudmodels train --data\` reads;
+                 TX_FRAUD is 1 for those analysts labelled fraud (unlabelled ones count as legitimate, as in the
+                 handbook's data). --since/--until: a duration before now (90d) or an ISO 8601 time.
+training-set     the training set: handbook-schema files (the export, optionally a longer base history) merged in
+                 time order, renumbered; fails (exit 1) when it spans fewer than --min-days days (train --folds F
+                 needs 7 x (F + 2)).
+drift-check      a drift snapshot over the window (per feature and for the score, against the active model's
+                 baseline), kept in the drift history; when a PSI exceeds --threshold (default 0.3), alerts are
+                 posted to Alertmanager (POST URL/api/v2/alerts).
+deploy           after \`fraudscore-lifecycle promote\` (its JSON line in --decision FILE): reports the champion and,
+                 when the gate promoted, asks each --server to follow it now (POST /v1/models/reload with the admin
+                 key in OPS_API_KEY); servers not named follow the alias at their next MLFLOW_POLL_INTERVAL.
+load-history     with REDIS_URL: fills the shared feature history (and the label counts) from storage's retention
+                 window, for the model's feature spec; idempotent; --replace deletes what is under REDIS_PREFIX first.`;
+
+/** A positive duration flag ("6h", "30d", "90m") → ms. */
+export function durationArgument(text: string): number {
+  const ms = parseDuration(text.trim(), ['m', 'h', 'd']);
+  if (!ms) throw new UsageError(`expected a duration like 30m, 6h or 7d, got "${text}"`);
+  return ms;
 }
 
 /** A duration before `now`, or an ISO 8601 instant → epoch ms. */
 export function parseInstant(text: string, now: number): number {
-  if (/^\d+[mhd]$/.test(text.trim())) return now - parseDuration(text);
+  if (parseDuration(text.trim(), ['m', 'h', 'd']) !== undefined) return now - durationArgument(text);
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new UsageError(`expected a duration (6h, 30d) or an ISO 8601 time, got "${text}"`);
   return ms;
@@ -71,12 +76,46 @@ export function parseInstant(text: string, now: number): number {
 /** The handbook's CSV columns, as the simulator writes them. */
 export const HANDBOOK_COLUMNS = CSV_COLUMNS;
 
-const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 const pad = (n: number): string => String(n).padStart(2, '0');
 const datetime = (ms: number): string => {
   const d = new Date(ms);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 };
+
+interface HandbookRow {
+  ms: number;
+  customer: string;
+  terminal: string;
+  amount: string;
+  fraud: string;
+  scenario: string;
+}
+
+/**
+ * Rows as a handbook-schema CSV in the order given: TRANSACTION_ID numbers them from 0, TX_TIME_SECONDS /
+ * TX_TIME_DAYS count from midnight UTC of the first row's day.
+ */
+function handbookCsv(rows: readonly HandbookRow[]): string {
+  const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) * 86_400_000 : 0;
+  const lines = [formatCsvLine(HANDBOOK_COLUMNS)];
+  rows.forEach((r, i) => {
+    const seconds = Math.floor((r.ms - start) / 1000);
+    lines.push(
+      formatCsvLine([
+        String(i),
+        datetime(r.ms),
+        r.customer,
+        r.terminal,
+        r.amount,
+        String(seconds),
+        String(Math.floor(seconds / 86_400)),
+        r.fraud,
+        r.scenario,
+      ]),
+    );
+  });
+  return `${lines.join('\n')}\n`;
+}
 
 /**
  * Scored transactions as a handbook-schema CSV, in time order (ties by id): TRANSACTION_ID numbers them from 0 (the
@@ -87,113 +126,46 @@ export function toHandbookCsv(records: readonly ScoredTransaction[]): string {
   const sorted = [...records].sort(
     (a, b) => a.transaction.timestamp - b.transaction.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
-  const lines = [HANDBOOK_COLUMNS.join(',')];
-  const start = sorted.length > 0 ? Math.floor(sorted[0]!.transaction.timestamp / 86_400_000) * 86_400_000 : 0;
-  sorted.forEach((r, i) => {
-    const t = r.transaction;
-    const seconds = Math.floor((t.timestamp - start) / 1000);
-    lines.push(
-      [
-        String(i),
-        datetime(t.timestamp),
-        csvField(String(t.customerId)),
-        csvField(String(t.terminalId)),
-        String(t.amount),
-        String(seconds),
-        String(Math.floor(seconds / 86_400)),
-        r.label?.label === 'fraud' ? '1' : '0',
-        '0',
-      ].join(','),
-    );
-  });
-  return `${lines.join('\n')}\n`;
+  return handbookCsv(
+    sorted.map((r) => ({
+      ms: r.transaction.timestamp,
+      customer: String(r.transaction.customerId),
+      terminal: String(r.transaction.terminalId),
+      amount: String(r.transaction.amount),
+      fraud: r.label?.label === 'fraud' ? '1' : '0',
+      scenario: '0',
+    })),
+  );
 }
 
-/** Splits one CSV line (RFC 4180 quotes). */
-export function csvSplit(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(field);
-      field = '';
-    } else field += c;
-  }
-  out.push(field);
-  return out;
-}
-
-/** Handbook-schema CSV texts merged: rows in time order (stable), renumbered, times recomputed from the first day. */
-export function mergeHandbookCsv(texts: readonly { name: string; text: string }[]): {
+/** Handbook-schema CSV files merged: rows in time order (stable), renumbered, times recomputed from the first day. */
+export async function mergeHandbookCsv(files: readonly string[]): Promise<{
   csv: string;
   rows: number;
   frauds: number;
   days: number;
-} {
-  const rows: { ms: number; customer: string; terminal: string; amount: string; fraud: string; scenario: string }[] =
-    [];
-  for (const { name, text } of texts) {
-    const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-    const header = csvSplit(lines[0] ?? '');
-    const at = (col: string): number => {
-      const i = header.indexOf(col);
-      if (i < 0 && col !== 'TX_FRAUD_SCENARIO')
-        throw new Error(`${name}: missing column ${col}; expected header ${HANDBOOK_COLUMNS.join(',')}`);
-      return i;
-    };
-    const [dt, customer, terminal, amount, fraud, scenario] = [
-      'TX_DATETIME',
-      'CUSTOMER_ID',
-      'TERMINAL_ID',
-      'TX_AMOUNT',
-      'TX_FRAUD',
-      'TX_FRAUD_SCENARIO',
-    ].map(at) as number[];
-    lines.slice(1).forEach((line, i) => {
-      const f = csvSplit(line);
-      const ms = Date.parse(`${f[dt!]!.replace(' ', 'T')}Z`);
+}> {
+  const rows: HandbookRow[] = [];
+  for (const file of files) {
+    const required = ['TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT', 'TX_FRAUD'];
+    for await (const { values, line } of readCsvRecords(file, { required })) {
+      const ms = Date.parse(`${values.TX_DATETIME!.replace(' ', 'T')}Z`);
       if (Number.isNaN(ms))
-        throw new Error(`${name} line ${i + 2}: TX_DATETIME "${f[dt!]}" is not YYYY-MM-DD HH:MM:SS`);
+        throw new Error(`${file} line ${line}: TX_DATETIME "${values.TX_DATETIME}" is not YYYY-MM-DD HH:MM:SS`);
       rows.push({
         ms,
-        customer: f[customer!]!,
-        terminal: f[terminal!]!,
-        amount: f[amount!]!,
-        fraud: f[fraud!]!,
-        scenario: scenario! >= 0 ? (f[scenario!] ?? '0') : '0',
+        customer: values.CUSTOMER_ID!,
+        terminal: values.TERMINAL_ID!,
+        amount: values.TX_AMOUNT!,
+        fraud: values.TX_FRAUD!,
+        scenario: values.TX_FRAUD_SCENARIO ?? '0',
       });
-    });
+    }
   }
   rows.sort((a, b) => a.ms - b.ms);
-  const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) * 86_400_000 : 0;
-  const lines = [HANDBOOK_COLUMNS.join(',')];
-  rows.forEach((r, i) => {
-    const seconds = Math.floor((r.ms - start) / 1000);
-    lines.push(
-      [
-        String(i),
-        datetime(r.ms),
-        csvField(r.customer),
-        csvField(r.terminal),
-        r.amount,
-        String(seconds),
-        String(Math.floor(seconds / 86_400)),
-        r.fraud,
-        r.scenario,
-      ].join(','),
-    );
-  });
-  const days = rows.length > 0 ? Math.floor(rows.at(-1)!.ms / 86_400_000) - start / 86_400_000 + 1 : 0;
-  return { csv: `${lines.join('\n')}\n`, rows: rows.length, frauds: rows.filter((r) => r.fraud === '1').length, days };
+  const start = rows.length > 0 ? Math.floor(rows[0]!.ms / 86_400_000) : 0;
+  const days = rows.length > 0 ? Math.floor(rows.at(-1)!.ms / 86_400_000) - start + 1 : 0;
+  return { csv: handbookCsv(rows), rows: rows.length, frauds: rows.filter((r) => r.fraud === '1').length, days };
 }
 
 /** Every stored transaction with a transaction time in [from, to). */
@@ -302,17 +274,34 @@ interface Args {
   switches: Set<string>;
 }
 
-function parseArgs(argv: readonly string[], valued: readonly string[], switches: readonly string[]): Args {
+const text = { type: 'string' } as const;
+const many = { type: 'string', multiple: true } as const;
+const flag = { type: 'boolean' } as const;
+/** Each command's options (node:util parseArgs). */
+const COMMANDS = {
+  'export-labelled': { since: text, until: text, out: text, 'labelled-only': flag },
+  'training-set': { data: many, out: text, 'min-days': text },
+  'drift-check': { window: text, alertmanager: text, threshold: text },
+  deploy: { decision: text, server: many },
+  'load-history': { replace: flag },
+} as const;
+
+/** The command and its options; undefined when help was asked for. */
+function parseCommandLine(argv: readonly string[]): Args | undefined {
   const [command = '', ...rest] = argv;
+  if (command === '--help' || command === '-h') return undefined;
+  if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command ${command || '(none)'}`);
+  const options = { ...COMMANDS[command as keyof typeof COMMANDS], help: { type: 'boolean', short: 'h' } } as const;
+  const { values } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false });
+  if (values.help) return undefined;
   const flags = new Map<string, string[]>();
-  const on = new Set<string>();
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (switches.includes(arg)) on.add(arg);
-    else if (valued.includes(arg) && rest[i + 1] !== undefined) flags.set(arg, [...(flags.get(arg) ?? []), rest[++i]!]);
-    else throw new UsageError(`unknown or incomplete argument ${arg}`);
+  const switches = new Set<string>();
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === 'boolean') {
+      if (value) switches.add(`--${name}`);
+    } else if (value !== undefined) flags.set(`--${name}`, Array.isArray(value) ? value : [value]);
   }
-  return { command, flags, switches: on };
+  return { command, flags, switches };
 }
 
 const one = (args: Args, flag: string, required = false): string | undefined => {
@@ -326,29 +315,26 @@ export async function run(
   env: NodeJS.ProcessEnv,
   out: (line: string) => void,
   now: () => number = Date.now,
+  help: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
 ): Promise<number> {
   let args: Args;
   let config: ServerConfig;
   try {
-    const specs: Record<string, [string[], string[]]> = {
-      'export-labelled': [['--since', '--until', '--out'], ['--labelled-only']],
-      'training-set': [['--data', '--out', '--min-days'], []],
-      'drift-check': [['--window', '--alertmanager', '--threshold'], []],
-      deploy: [['--decision', '--server'], []],
-      'load-history': [[], ['--replace']],
-    };
-    const spec = specs[argv[0] ?? ''];
-    if (!spec) throw new UsageError(`unknown command ${argv[0] ?? '(none)'}`);
-    args = parseArgs(argv, spec[0], spec[1]);
+    const parsed = parseCommandLine(argv);
+    if (!parsed) {
+      help(HELP);
+      return EXIT.done;
+    }
+    args = parsed;
     config = await loadConfig(env);
   } catch (error) {
-    if (error instanceof UsageError) {
-      out(JSON.stringify({ error: `${error.message}\n${USAGE}` }));
-      return 2;
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      out(JSON.stringify({ error: `${(error as Error).message}\n${USAGE}` }));
+      return EXIT.usage;
     }
     if (error instanceof ConfigError) {
       out(JSON.stringify({ error: error.message }));
-      return 2;
+      return EXIT.usage;
     }
     throw error;
   }
@@ -357,7 +343,7 @@ export async function run(
       case 'export-labelled':
         return await exportLabelled(args, config, out, now());
       case 'training-set':
-        return trainingSet(args, out);
+        return await trainingSet(args, out);
       case 'drift-check':
         return await driftCheck(args, config, out, now);
       case 'load-history':
@@ -367,7 +353,7 @@ export async function run(
     }
   } catch (error) {
     out(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
-    return error instanceof UsageError ? 2 : 1;
+    return error instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }
 
@@ -408,13 +394,13 @@ async function exportLabelled(
   }
 }
 
-function trainingSet(args: Args, out: (line: string) => void): number {
+async function trainingSet(args: Args, out: (line: string) => void): Promise<number> {
   const inputs = args.flags.get('--data') ?? [];
   if (inputs.length === 0) throw new UsageError('training-set needs at least one --data FILE.csv');
   const file = one(args, '--out', true)!;
   const minDaysText = one(args, '--min-days') ?? '0';
   if (!/^\d+$/.test(minDaysText)) throw new UsageError(`--min-days: expected a whole number, got "${minDaysText}"`);
-  const merged = mergeHandbookCsv(inputs.map((name) => ({ name, text: readFileSync(name, 'utf8') })));
+  const merged = await mergeHandbookCsv(inputs);
   if (merged.days < Number(minDaysText))
     throw new Error(
       `the training set spans ${merged.days} days (${merged.rows} transactions); at least ${minDaysText} are needed`,
@@ -431,7 +417,7 @@ async function driftCheck(
   out: (line: string) => void,
   now: () => number,
 ): Promise<number> {
-  const windowMs = parseDuration(one(args, '--window', true)!);
+  const windowMs = durationArgument(one(args, '--window', true)!);
   const thresholdText = one(args, '--threshold') ?? '0.3';
   const threshold = Number(thresholdText);
   if (!Number.isFinite(threshold) || threshold <= 0)
@@ -598,6 +584,6 @@ async function deploy(
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMain(import.meta.url)) {
   process.exit(await run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)));
 }

@@ -1,4 +1,4 @@
-// ops-cli (the Airflow tasks' commands) on the embedded store in a data directory: a server scores and labels
+// fraudscore-ops (the Airflow tasks' commands) on the embedded store in a data directory: a server scores and labels
 // transactions, stops, then the CLI exports them in the handbook schema (read back by the Python pipeline) and takes
 // a drift snapshot that is kept in the drift history and posted to an Alertmanager stand-in.
 import { execFile } from 'node:child_process';
@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftSnapshot, ScoredTransaction } from '@fraudscore/edge';
-import { REPO_ROOT, VENV_BIN } from '../test-support/mlflow.js';
-import { loadConfig } from './config.js';
-import { driftAlerts, parseDuration, parseInstant, run, toHandbookCsv } from './ops-cli.js';
-import { startServer } from './server.js';
-import { openStorage } from './storage/index.js';
+import { REPO_ROOT, VENV_BIN } from '../../test-support/mlflow.js';
+import { loadConfig } from '../config.js';
+import { CSV_COLUMNS, readCsvRecords } from '@fraudscore/simulator';
+import { driftAlerts, durationArgument, parseInstant, run, toHandbookCsv } from './ops.js';
+import { startServer } from '../server.js';
+import { openStorage } from '../storage/index.js';
 
 const exec = promisify(execFile);
 const ADMIN = 'ops-cli-admin-key-0123456789';
@@ -90,47 +91,49 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+const scoredBase = {
+  probability: 0.1,
+  riskLevel: 'LOW',
+  shouldBlock: false,
+  threshold: 0.5,
+  topFactors: [],
+  shap: null,
+  features: {},
+  modelVersion: '1',
+  scoredAt: '',
+  deviceScore: null,
+  agreement: null,
+};
+/** A stored, scored transaction of customer `customerId` (labelled or not), as export-labelled reads them. */
+const scored = (
+  id: string,
+  timestamp: number,
+  label: 'fraud' | 'legitimate' | null,
+  customerId = 'c',
+): ScoredTransaction =>
+  ({
+    ...scoredBase,
+    id,
+    transaction: { id, customerId, terminalId: 't', amount: 12.5, timestamp },
+    label: label && { label, analyst: 'a', at: '' },
+  }) as unknown as ScoredTransaction;
+
 describe('ops-cli', () => {
   it('parses durations and instants', () => {
-    expect(parseDuration('6h')).toBe(21_600_000);
-    expect(parseDuration('30d')).toBe(30 * 86_400_000);
-    expect(() => parseDuration('6')).toThrow(/duration/);
-    expect(() => parseDuration('0h')).toThrow(/duration/);
+    expect(durationArgument(' 6h')).toBe(21_600_000);
+    expect(() => durationArgument('6')).toThrow(/duration/);
+    expect(() => durationArgument('0h')).toThrow(/duration/);
+    expect(() => durationArgument('30s')).toThrow(/duration/);
     expect(parseInstant('1h', 10_000_000)).toBe(10_000_000 - 3_600_000);
     expect(parseInstant('2026-01-01T00:00:00Z', 0)).toBe(Date.UTC(2026, 0, 1));
   });
 
   it("writes the handbook schema: integer ids in time order, times from midnight of the first day, analysts' fraud labels", () => {
-    const base = {
-      probability: 0.1,
-      riskLevel: 'LOW',
-      shouldBlock: false,
-      threshold: 0.5,
-      topFactors: [],
-      shap: null,
-      features: {},
-      modelVersion: '1',
-      scoredAt: '',
-      deviceScore: null,
-      agreement: null,
-    };
-    const record = (
-      id: string,
-      timestamp: number,
-      label: 'fraud' | 'legitimate' | null,
-      customerId = 'c',
-    ): ScoredTransaction =>
-      ({
-        ...base,
-        id,
-        transaction: { id, customerId, terminalId: 't', amount: 12.5, timestamp },
-        label: label && { label, analyst: 'a', at: '' },
-      }) as unknown as ScoredTransaction;
     const day = Date.UTC(2026, 2, 3);
     const csv = toHandbookCsv([
-      record('b', day + 86_400_000 + 5_000, 'fraud', 'x,"y"'),
-      record('a', day + 61_000, null),
-      record('c', day + 61_000, 'legitimate'),
+      scored('b', day + 86_400_000 + 5_000, 'fraud', 'x,"y"'),
+      scored('a', day + 61_000, null),
+      scored('c', day + 61_000, 'legitimate'),
     ]);
     expect(csv.trim().split('\n')).toEqual([
       'TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD,TX_FRAUD_SCENARIO',
@@ -138,6 +141,27 @@ describe('ops-cli', () => {
       '1,2026-03-03 00:01:01,c,t,12.5,61,0,0,0',
       '2,2026-03-04 00:00:05,"x,""y""",t,12.5,86405,1,1,0',
     ]);
+  });
+
+  it("export-labelled's CSV reads back through the one CSV reader: commas, quotes and line breaks in ids", async () => {
+    const day = Date.UTC(2026, 2, 3);
+    const awkward = ['a,b', 'say "hi"', 'two\nlines', 'crlf\r\n,"', ' padded '];
+    const file = join(dir, 'awkward.csv');
+    writeFileSync(
+      file,
+      toHandbookCsv(awkward.map((customer, i) => scored(`id${i}`, day + i * 1000, i === 1 ? 'fraud' : null, customer))),
+    );
+    const read: Record<string, string>[] = [];
+    for await (const { values } of readCsvRecords(file, { required: [...CSV_COLUMNS] })) read.push(values);
+    expect(read.map((v) => v.CUSTOMER_ID)).toEqual(awkward);
+    expect(read.map((v) => v.TX_FRAUD)).toEqual(['0', '1', '0', '0', '0']);
+    // training-set reads the export through the same reader and writes it again unchanged.
+    const again = join(dir, 'awkward-again.csv');
+    expect(await cli('training-set', '--data', file, '--out', again)).toMatchObject({
+      code: 0,
+      json: { rows: 5, frauds: 1 },
+    });
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(file, 'utf8'));
   });
 
   it("export-labelled: the window's scored transactions, readable by fraudmodels", async () => {
