@@ -9,6 +9,9 @@ function place(url, name) {
     return name === '(idle)' ? 'idle (waiting for I/O)' : 'V8/native (program)';
   if (name === 'parse' && !url) return 'JSON';
   if (name === 'stringify' && !url) return 'JSON';
+  if (/@electric-sql\/pglite|wasm-function/.test(url) || /^wasm-function/.test(name)) return 'embedded store (PGlite)';
+  if (/node_modules\/(hono|@hono)\//.test(url)) return 'HTTP framework (Hono, @hono/node-server)';
+  if (/\/server\/dist\/storage\//.test(url)) return 'storage (server/dist/storage)';
   if (/@platformatic\/kafka/.test(url)) return 'Kafka client (@platformatic/kafka)';
   if (/node_modules\/kafkajs/.test(url)) return 'Kafka client (kafkajs)';
   if (/\/sdk\/dist\//.test(url)) return 'scorer (sdk: features, trees, SHAP)';

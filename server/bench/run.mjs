@@ -6,19 +6,22 @@
 // Settings (environment): BENCH_DURATION seconds per run (10), BENCH_CONNECTIONS (32), BENCH_RATE (1000),
 // BENCH_BATCH_SIZE (1000), BENCH_BATCH_CONNECTIONS (4), BENCH_WARMUP seconds (3), BENCH_PYTHON (models/.venv python),
 // BENCH_SKIP_PIP=1 to skip installing baseline/requirements.txt, BENCH_POSTGRES=0 to skip the PostgreSQL columns,
-// BENCH_REDIS=0 to skip the Redis columns.
+// BENCH_REDIS=0 to skip the Redis columns, BENCH_ALONE_SECONDS per mode of the scorer-alone run (5). First it measures
+// the SDK's scorer alone (bench/score-alone.mjs): the HTTP efficiency rows divide the servers' rates by it.
 import autocannon from 'autocannon';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort } from '../dist/net.js';
 import { findPostgres, startPostgres } from '../dist/storage/local-postgres.js';
 import { findRedisServer, startRedis } from '../dist/redis/local-redis.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
 const SERVER_DIR = join(HERE, '..');
 const REPO = join(SERVER_DIR, '..');
 const env = process.env;
@@ -29,6 +32,7 @@ const RATE = num('BENCH_RATE', 1000);
 const BATCH_SIZE = num('BENCH_BATCH_SIZE', 1000);
 const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 4);
 const WARMUP = num('BENCH_WARMUP', 3);
+const ALONE_SECONDS = num('BENCH_ALONE_SECONDS', 5);
 const PYTHON = env.BENCH_PYTHON ?? join(REPO, 'models', '.venv', 'bin', 'python');
 const KEY = `bench-${randomBytes(16).toString('hex')}`;
 const CORES = '0,1';
@@ -85,8 +89,8 @@ let stopping = false;
  * The fraudscore server on the embedded store, or on PostgreSQL when a URL is given, with the shared state on Redis
  * and WORKERS processes when given (then `node dist/main.js`, the cluster primary, prints the banner line).
  */
-async function startFraudscore(databaseUrl = '', shared = undefined) {
-  const name = `fraudscore server (${databaseUrl ? 'PostgreSQL' : 'embedded'}${shared ? `, Redis, WORKERS=${shared.workers}` : ''})`;
+async function startFraudscore(databaseUrl = '', shared = undefined, extraEnv = {}) {
+  const name = `fraudscore server (${databaseUrl ? 'PostgreSQL' : extraEnv.PGLITE_THREAD === 'off' ? 'embedded, scoring thread' : 'embedded'}${shared ? `, Redis, WORKERS=${shared.workers}` : ''})`;
   // WORKERS > 1 runs the real main job (node:cluster primary and workers); it logs one server.listening per worker.
   const cluster = (shared?.workers ?? 1) > 1;
   const child = startChild(
@@ -106,6 +110,7 @@ async function startFraudscore(databaseUrl = '', shared = undefined) {
         DATABASE_URL: databaseUrl,
         DATA_DIR: '',
         ...(shared ? { REDIS_URL: shared.url, REDIS_PREFIX: shared.prefix, WORKERS: String(shared.workers) } : {}),
+        ...extraEnv,
       },
     },
   );
@@ -309,37 +314,53 @@ async function measure(kind, url) {
   return runs;
 }
 
+/** The SDK's scorer alone on one core (bench/score-alone.mjs in a child, before any server is loaded). */
+async function scorerAlone() {
+  const [cmd, argv] = pinned(process.execPath, [join(HERE, 'score-alone.mjs'), String(ALONE_SECONDS)]);
+  const { stdout } = await run(cmd, argv, { cwd: SERVER_DIR, timeout: (ALONE_SECONDS * 3 + 60) * 1000 });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
 // ---- table ----
 const f0 = (x) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const f1 = (x) => (x === undefined || x === null ? 'n/a' : Number(x).toFixed(1));
 const errs = (r) => (r && (r.non2xx || r.errors || r.timeouts) ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : '');
-const yes = (ok) => (ok ? '**met**' : '**NOT met**');
+const yes = (ok) => (ok === undefined ? '-' : ok ? '**met**' : '**NOT met**');
+const f2 = (x) => (x === undefined || x === null || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(2));
 
-/** One fraudscore column's cells: its numbers, its ratio to the baseline and whether each goal is met. */
-function cells(ours, base) {
+/** One fraudscore column's cells: its numbers, its ratio to the baseline and whether each goal is met (issue 20's
+ * goals: with SHAP >= 3x the baseline on the embedded store, >= 5x on PostgreSQL; HTTP efficiency >= 0.5 / >= 0.6;
+ * p99 <= 10 ms at the fixed rate; batches >= 0.8 of the scorer's batches alone). */
+function cells(ours, base, alone, embedded) {
   if (!ours) return null;
   const ratio = (a, b) => (a && b ? a / b : NaN);
   const shapRatio = ratio(ours.shapMax.rps, base?.shapMax?.rps);
   const plainRatio = ratio(ours.plainMax.rps, base?.plainMax?.rps);
   const rateOk = ours.shapRate.rps >= 0.95 * RATE && ours.shapRate.non2xx === 0 && ours.shapRate.errors === 0;
   const latency = (r) => `${f0(r.rps)}; ${r.p50}/${r.p99}${errs(r)}`;
+  const shapEfficiency = ratio(ours.shapMax.rps, alone?.shap);
+  const plainEfficiency = ratio(ours.plainMax.rps, alone?.plain);
+  const batchEfficiency = ratio(ours.batch.transactionsPerSecond, alone?.batch);
   return [
-    { value: latency(ours.shapMax), ratio: `${f1(shapRatio)}x`, met: shapRatio >= 3 },
+    { value: latency(ours.shapMax), ratio: `${f1(shapRatio)}x`, met: shapRatio >= (embedded ? 3 : 5) },
     { value: latency(ours.plainMax), ratio: `${f1(plainRatio)}x`, met: plainRatio >= 10 },
     { value: latency(ours.shapRate), ratio: '', met: rateOk && ours.shapRate.p99 <= 10 },
-    {
-      value: `${f0(ours.batch.transactionsPerSecond)}${errs(ours.batch)}`,
-      ratio: '',
-      met: ours.batch.transactionsPerSecond >= 20000,
-    },
+    { value: `${f0(ours.batch.transactionsPerSecond)}${errs(ours.batch)}`, ratio: '', met: batchEfficiency >= 0.8 },
+    { value: f2(shapEfficiency), ratio: '', met: shapEfficiency >= (embedded ? 0.5 : 0.6) },
+    { value: f2(plainEfficiency), ratio: '', met: undefined },
+    { value: f2(batchEfficiency), ratio: '', met: batchEfficiency >= 0.8 },
   ];
 }
 
 /** columns: [{ name, runs }] of fraudscore configurations (runs null: not run). */
-function table(columns, base) {
+function table(columns, base, alone) {
   const baseline = (r) => (r ? `${f0(r.rps)}; ${r.p50}/${r.p99}${errs(r)}` : 'n/a');
   const measurements = [
-    ['`POST /v1/score` max throughput, SHAP (req/s; p50/p99 ms)', baseline(base?.shapMax), '>= 3x baseline'],
+    [
+      '`POST /v1/score` max throughput, SHAP (req/s; p50/p99 ms)',
+      baseline(base?.shapMax),
+      '>= 3x baseline embedded, >= 5x the others',
+    ],
     ['`POST /v1/score?explain=false` max throughput (req/s; p50/p99 ms)', baseline(base?.plainMax), '>= 10x baseline'],
     [
       `\`POST /v1/score\` at a fixed ${RATE} req/s, SHAP (achieved req/s; p50/p99 ms)`,
@@ -349,10 +370,17 @@ function table(columns, base) {
     [
       `\`POST /v1/score/batch?explain=false\`, ${BATCH_SIZE}/batch (transactions/s)`,
       'n/a (no batch route)',
-      '>= 20,000 tx/s',
+      '>= 0.8 of the scorer alone',
     ],
+    [
+      `HTTP efficiency with SHAP: max req/s ÷ the scorer alone (${f0(alone?.shap)} tx/s, one core)`,
+      'n/a',
+      '>= 0.5 embedded, >= 0.6 the others',
+    ],
+    [`HTTP efficiency without SHAP: max req/s ÷ the scorer alone (${f0(alone?.plain)} tx/s)`, 'n/a', '-'],
+    [`batch efficiency: batch tx/s ÷ the scorer's batches alone (${f0(alone?.batch)} tx/s)`, 'n/a', '>= 0.8'],
   ];
-  const cellsOf = columns.map((c) => cells(c.runs, base));
+  const cellsOf = columns.map((c) => cells(c.runs, base, alone, c.key.startsWith('embedded')));
   const joined = (pick) => cellsOf.map((c) => (c ? pick(c) : '-')).join(' / ');
   const rows = measurements.map(([name, baseCell, goal], i) => [
     name,
@@ -386,11 +414,19 @@ async function main() {
     node: process.version,
   };
   log(`machine: ${JSON.stringify(machine)}`);
+  const alone = await scorerAlone();
+  log(`scorer alone (one core): ${JSON.stringify(alone)}`);
   const postgresUrl = await startPostgresStore();
   const redisUrl = postgresUrl ? await startRedisStore() : null;
   const database = async (name) => (name === 'postgres' ? postgresUrl : postgres.createDatabase(`fraudscore_${name}`));
   const configs = [
     { key: 'embedded', name: 'embedded PGlite', short: 'embedded', start: () => startFraudscore() },
+    {
+      key: 'embeddedSameThread',
+      name: 'embedded PGlite on the scoring thread (PGLITE_THREAD=off)',
+      short: 'embedded, same thread',
+      start: () => startFraudscore('', undefined, { PGLITE_THREAD: 'off' }),
+    },
     { key: 'postgres', name: 'PostgreSQL', short: 'PostgreSQL', start: async () => startFraudscore(postgresUrl) },
     ...[1, 2].map((workers) => ({
       key: `redis${workers}`,
@@ -400,7 +436,7 @@ async function main() {
         startFraudscore(await database(`redis${workers}`), { url: redisUrl, prefix: `bench${workers}:`, workers }),
       needsRedis: true,
     })),
-  ].filter((c) => c.key === 'embedded' || (postgresUrl && (!c.needsRedis || redisUrl)));
+  ].filter((c) => c.key.startsWith('embedded') || (postgresUrl && (!c.needsRedis || redisUrl)));
   const [baseUrl, ...urls] = await Promise.all([startBaseline(), ...configs.map((c) => c.start())]);
   configs.forEach((c, i) => (c.url = urls[i]));
   log(`${configs.map((c) => `${c.name} at ${c.url}`).join(', ')}, baseline at ${baseUrl}`);
@@ -416,6 +452,11 @@ async function main() {
   }
   const all = [
     { key: 'embedded', name: 'embedded PGlite', short: 'embedded' },
+    {
+      key: 'embeddedSameThread',
+      name: 'embedded PGlite on the scoring thread (PGLITE_THREAD=off)',
+      short: 'embedded, same thread',
+    },
     { key: 'postgres', name: 'PostgreSQL', short: 'PostgreSQL' },
     { key: 'redis1', name: 'PostgreSQL + Redis, WORKERS=1', short: 'Redis W=1' },
     { key: 'redis2', name: 'PostgreSQL + Redis, WORKERS=2', short: 'Redis W=2' },
@@ -423,6 +464,7 @@ async function main() {
   const markdown = table(
     all.map((c) => ({ ...c, runs: results[c.key] ?? null })),
     base,
+    alone,
   );
   const settings = {
     durationSeconds: DURATION,
@@ -436,7 +478,7 @@ async function main() {
   const at = new Date().toISOString();
   writeFileSync(
     join(HERE, 'results.json'),
-    `${JSON.stringify({ at, machine, settings, fraudscore: results, baseline: base, table: markdown }, null, 2)}\n`,
+    `${JSON.stringify({ at, machine, settings, scorerAlone: alone, fraudscore: results, baseline: base, table: markdown }, null, 2)}\n`,
   );
   const readme = join(HERE, 'README.md');
   if (existsSync(readme)) {

@@ -32,6 +32,8 @@ export interface ServerConfig {
   workers: number;
   /** The embedded store's data directory (absolute); undefined: in memory. Ignored with DATABASE_URL. */
   dataDir: string | undefined;
+  /** The embedded store runs on a worker thread of its own (default), off the thread that scores. */
+  pgliteThread: boolean;
   /** The model registry; undefined: the server serves BUNDLE only. */
   mlflow: { trackingUri: string; modelName: string; pollIntervalMs: number } | undefined;
   /** Ed25519 public key that bundles must be signed with (hex or base64); undefined: hashes only. */
@@ -131,6 +133,12 @@ export const CONFIG_TABLE: readonly ConfigEntry[] = [
     default: '(none: in memory)',
     meaning:
       'Directory of the embedded store (PGlite), created if missing, so scored transactions, labels and drift history survive restarts. Ignored with `DATABASE_URL`.',
+  },
+  {
+    name: 'PGLITE_THREAD',
+    default: 'on',
+    meaning:
+      'The embedded store (PGlite) runs on a worker thread of its own, so storing never holds up scoring; `off` runs it on the scoring thread (the behaviour before 0.2, for comparison). Ignored with `DATABASE_URL`.',
   },
   {
     name: 'DRIFT_INTERVAL',
@@ -729,6 +737,7 @@ export async function loadConfig(env: Env = process.env, options: LoadConfigOpti
     redis: shared,
     workers: workers(env, { redis: shared !== undefined, database: database !== undefined }),
     dataDir: dataDir(env, options.cwd ?? process.cwd()),
+    pgliteThread: boolean(env, 'PGLITE_THREAD', true),
     mlflow: mlflow(env),
     bundlePublicKey: read(env, 'BUNDLE_PUBLIC_KEY'),
     promotion: {

@@ -105,7 +105,9 @@ export interface RunningServer {
 /** The storage the configuration asks for: PostgreSQL with DATABASE_URL, else the embedded PGlite store (in DATA_DIR, or in memory). */
 export async function openConfiguredStorage(config: ServerConfig): Promise<HostStorage> {
   const opened = await openStorage(
-    config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir },
+    config.databaseUrl !== undefined
+      ? { databaseUrl: config.databaseUrl }
+      : { dataDir: config.dataDir, pgliteThread: config.pgliteThread },
   );
   return { storage: opened, driftHistory: opened.driftHistory, kind: opened.kind, close: () => opened.close() };
 }

@@ -7,11 +7,13 @@ import type { DriftHistory, Storage } from '@fraudscore/edge';
 import { SqlDriftHistory } from './drift.js';
 import { migrate } from './migrations.js';
 import { createInMemoryPGlite } from './pglite-template.js';
+import { pgliteThreadDatabase } from './pglite-thread.js';
 import { SqlStorage, type Database, type Queryable } from './sql.js';
 
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';
 export { SqlStorage, type Database, type Queryable } from './sql.js';
 export { SqlDriftHistory } from './drift.js';
+export { pgliteThreadDatabase } from './pglite-thread.js';
 
 export interface OpenStorageOptions {
   /** postgres://… — PostgreSQL through a pg Pool. */
@@ -20,6 +22,8 @@ export interface OpenStorageOptions {
   dataDir?: string | undefined;
   /** Pool size for PostgreSQL (default 10). */
   poolSize?: number | undefined;
+  /** PGlite on a worker thread of its own (default true), off the thread that scores; false: on the caller's. */
+  pgliteThread?: boolean | undefined;
 }
 
 export interface OpenedStorage extends Storage {
@@ -92,7 +96,9 @@ export function pgliteAsDatabase(db: PGlite): Database {
 export async function openStorage(options: OpenStorageOptions = {}): Promise<OpenedStorage> {
   const db = options.databaseUrl
     ? postgresDatabase(options.databaseUrl, options.poolSize)
-    : await pgliteDatabase(options.dataDir);
+    : options.pgliteThread === false
+      ? await pgliteDatabase(options.dataDir)
+      : await pgliteThreadDatabase(options.dataDir);
   try {
     await migrate(db);
   } catch (error) {

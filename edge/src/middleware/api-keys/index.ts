@@ -1,5 +1,9 @@
-// API keys with scopes. Keys are hashed (SHA-256, WebCrypto) as soon as they are parsed, so the process never keeps a
-// plain key after start-up; requests are matched by comparing digests in constant time.
+// API keys with scopes. Keys are hashed (SHA-256) as soon as they are parsed, so the process never keeps a plain key
+// after start-up; requests are matched by comparing digests in constant time. The digest is computed synchronously
+// (@noble/hashes, as the SDK's content fingerprint): WebCrypto's digest is a job on libuv's thread pool and a promise,
+// about 7% of the scoring thread's time under load in the server's CPU profile, for 43 bytes.
+import { sha256 as sha256Bytes } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError } from '../../errors.js';
 
@@ -39,11 +43,7 @@ export class ApiKeyConfigError extends Error {
   }
 }
 
-const encoder = new TextEncoder();
-
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
-}
+const sha256 = (text: string): Uint8Array => sha256Bytes(utf8ToBytes(text));
 
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
@@ -61,7 +61,7 @@ export function expandScopes(scopes: Iterable<Scope>): Scope[] {
 }
 
 export async function hashApiKey(key: string, scopes: Iterable<Scope>): Promise<HashedApiKey> {
-  const digest = await sha256(key);
+  const digest = sha256(key);
   return { keyId: hex(digest).slice(0, KEY_ID_HEX), digest, scopes: expandScopes(scopes) };
 }
 
@@ -168,7 +168,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler<ApiKey
     } else {
       key = raw.trim();
     }
-    const digest = await sha256(key);
+    const digest = sha256(key);
     // Visit every configured key so the time taken does not depend on which one (if any) matched.
     let found: HashedApiKey | undefined;
     for (const k of keys) if (digestsEqual(k.digest, digest) && !found) found = k;

@@ -1,0 +1,85 @@
+// `node bench/profile-http.mjs [--explain=false] [--duration=15] [--batch=1000] [--top=25]` (after the build): CPU
+// profiles (node --cpu-prof, every thread) of the server under the bench's load — 32 connections of single
+// `POST /v1/score` requests, or 4 of batches — on the embedded store (DATABASE_URL, PGLITE_THREAD … from the
+// environment pass through); prints the rate and, per thread, where the time went (bench/cpuprofile-top.mjs).
+// Start-up is in the profile too (a few percent: module loading, PGlite's start).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { summarize } from './cpuprofile-top.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({
+  options: {
+    explain: { type: 'string', default: 'true' },
+    duration: { type: 'string', default: '15' },
+    batch: { type: 'string', default: '0' },
+    top: { type: 'string', default: '25' },
+  },
+});
+const KEY = 'fs_profile_key_0123456789abcdef';
+const dir = mkdtempSync(join(tmpdir(), 'fraudscore-profile-'));
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(HERE, 'server-runner.mjs')], {
+  cwd: join(HERE, '..'),
+  env: {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DEMO: 'off',
+    RATE_LIMIT_PER_MINUTE: '0',
+    API_KEYS: `${KEY}:admin`,
+    LOG_LEVEL: 'error',
+    DATA_DIR: '',
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise((resolve, reject) => {
+  let buffer = '';
+  const timer = setTimeout(() => reject(new Error('server did not print BENCH_URL within 60 s')), 60_000);
+  child.stdout.on('data', (chunk) => {
+    const match = /BENCH_URL (\S+)/.exec((buffer += chunk));
+    if (!match) return;
+    clearTimeout(timer);
+    resolve(match[1]);
+  });
+});
+let counter = 0;
+const tag = Date.now().toString(36);
+const rand = (n) => Math.floor(Math.random() * n);
+const tx = () => ({
+  id: `p-${tag}-${counter++}`,
+  customerId: `c-${rand(5000)}`,
+  terminalId: `t-${rand(10000)}`,
+  amount: Math.round((1 + Math.random() * 400) * 100) / 100,
+  timestamp: new Date().toISOString(),
+});
+const batch = Number(values.batch);
+const path = (batch ? '/v1/score/batch' : '/v1/score') + (values.explain === 'false' ? '?explain=false' : '');
+const body = batch
+  ? () => JSON.stringify({ transactions: Array.from({ length: batch }, tx) })
+  : () => JSON.stringify(tx());
+const result = await autocannon({
+  url,
+  duration: Number(values.duration),
+  connections: batch ? 4 : 32,
+  timeout: 30,
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+  requests: [{ method: 'POST', path, setupRequest: (r) => ({ ...r, body: body() }) }],
+});
+process.stderr.write(
+  `${path}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, non2xx ${result.non2xx}\n`,
+);
+child.kill('SIGTERM');
+await new Promise((resolve) => child.once('exit', resolve));
+// One profile per thread: CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main (scoring) thread.
+const threadOf = (f) => Number(f.split('.')[4]);
+for (const f of readdirSync(dir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort((a, b) => threadOf(a) - threadOf(b))) {
+  const title = threadOf(f) === 0 ? 'main thread (HTTP, validation, scoring)' : `worker thread ${threadOf(f)}`;
+  process.stdout.write(`\n### ${title}\n\n${join(dir, f)}\n\n${summarize(join(dir, f), Number(values.top))}\n`);
+}
