@@ -201,7 +201,7 @@ describe('Airflow DAGs on real PostgreSQL, MLflow and Alertmanager', () => {
     });
     expect(bag.dags.forte_drift_monitoring!.tasks).toEqual({ collect_window: ['drift_check'], drift_check: [] });
     expect(bag.dags.forte_drift_monitoring).toMatchObject({
-      schedule: '0 */6 * * *',
+      schedule: '0 0 * * *', // daily: a day's window against the reference (issue 22)
       catchup: false,
       retries: 3,
       retry_delay: 300,
