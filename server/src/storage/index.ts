@@ -1,12 +1,11 @@
 // openStorage: PostgreSQL when a database URL is given, else embedded PGlite (in memory, or persisted in dataDir),
 // with the schema migrations applied.
-import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { DriftHistory, Storage } from '@fraudscore/edge';
 import { SqlDriftHistory } from './drift.js';
 import { migrate } from './migrations.js';
-import { createInMemoryPGlite } from './pglite-template.js';
+import { openPGlite } from './pglite-template.js';
 import { pgliteThreadDatabase } from './pglite-thread.js';
 import { SqlStorage, type Database, type Queryable } from './sql.js';
 
@@ -69,8 +68,7 @@ export function postgresDatabase(databaseUrl: string, poolSize = 10): Database {
 }
 
 export async function pgliteDatabase(dataDir?: string): Promise<Database> {
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  return pgliteAsDatabase(dataDir === undefined ? await createInMemoryPGlite() : await PGlite.create(dataDir));
+  return pgliteAsDatabase(await openPGlite(dataDir));
 }
 
 /** A PGlite instance as the storage's Database. */

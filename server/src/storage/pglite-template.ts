@@ -59,3 +59,10 @@ export async function createInMemoryPGlite(templatePath: string = pgliteTemplate
   }
   return db;
 }
+
+/** The embedded database: in memory (from the cached empty cluster), or persisted in dataDir (created if missing). */
+export async function openPGlite(dataDir?: string): Promise<PGlite> {
+  if (dataDir === undefined) return createInMemoryPGlite();
+  await mkdir(dataDir, { recursive: true });
+  return PGlite.create(dataDir);
+}

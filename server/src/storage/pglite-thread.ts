@@ -7,7 +7,8 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { openPGlite } from './pglite-template.js';
 import type { Database, Queryable } from './sql.js';
 
 interface ThreadData {
@@ -162,14 +163,7 @@ const ROLLBACK = Symbol('rollback');
 async function serve(port: NonNullable<typeof parentPort>, data: ThreadData): Promise<void> {
   let db: PGlite;
   try {
-    if (data.dataDir === undefined) {
-      const { createInMemoryPGlite } = await import('./pglite-template.js');
-      db = await createInMemoryPGlite();
-    } else {
-      const { mkdirSync } = await import('node:fs');
-      mkdirSync(data.dataDir, { recursive: true });
-      db = await PGlite.create(data.dataDir);
-    }
+    db = await openPGlite(data.dataDir);
   } catch (error) {
     port.postMessage({ id: -1, ok: false, error: serialize(error) } satisfies Reply);
     return;
