@@ -23,7 +23,7 @@ const project = [
 export default defineConfig(
   globalIgnores([
     '**/dist/',
-    '**/dist-baseline/',
+    '**/dist-baseline*/',
     '**/.build/',
     '**/.venv/',
     'models/work/',

@@ -1,9 +1,10 @@
 // The scoring service: the one place the authoritative flow lives.
 // validate (the input contract, sdk/src/contract.ts, and the model's feature spec) → idempotency (same id and same
 // content: the stored result; different content: a conflict) → server-side history (every entity) → features → score
-// → SHAP top factors → tier and block → persist → publish. The history is opened per batch (ServerHistory: one
-// process's memory, or a store shared by every replica and stream processor). A failure after the batch went into the
-// history takes it out again: input that was not accepted teaches the history nothing. After storing, the history
+// → SHAP top factors → tier and block → persist → publish. A batch is scored in chunks of a bounded time, other
+// requests running in between; the history is opened per chunk (ServerHistory: one process's memory, or a store
+// shared by every replica and stream processor). A failure after the batch went into the history takes it out again
+// (every chunk): input that was not accepted teaches the history nothing. After storing, the history
 // holds what storage holds under each id (a concurrent request may have stored other content first). Labels update
 // storage and the history with the analyst's decision time, so terminal risk features read them (after the spec's
 // delay, or from that time on in windows over labels as known at scoring time).
@@ -22,7 +23,7 @@ import {
   type ScoreResult,
   type Scorer,
 } from '@fraudscore/sdk';
-import type { EventBus } from '../bus/index.js';
+import type { EdgeEvent, EventBus } from '../bus/index.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { historyTransaction, type HistoryBatch, type ServerHistory } from './history.js';
 import { acknowledgeBody, bulkLabelBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
@@ -61,6 +62,11 @@ export interface ScoringServiceDeps {
   config?: EdgeConfig;
   /** The input contract's amount ceiling and timestamp window (default the SDK's DEFAULT_LIMITS). */
   limits?: Partial<InputLimits>;
+  /**
+   * How long (ms) the scorer may hold the thread in one go: a batch is scored in chunks sized to about this, and
+   * other requests run between them (default 20).
+   */
+  chunkMs?: number;
 }
 
 export interface ScoreCallOptions {
@@ -150,6 +156,13 @@ function validId(input: unknown): string | undefined {
   return idProblem(id) === undefined ? String(id) : undefined;
 }
 
+/** Lets the host run what is waiting (I/O, other requests) before the caller goes on: a macrotask. */
+const yieldToHost: () => Promise<void> =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? () =>
+        new Promise((resolve) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0)); // runtimes without setImmediate (web standard)
+
 export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const { history, storage, bus, clock } = deps;
   const currentModel = (): Scorer => (typeof deps.model === 'function' ? deps.model() : deps.model);
@@ -164,6 +177,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   // Concurrent requests share one storage call (one multi-row statement in SQL) instead of one call each.
   const getMany = groupCalls((ids: readonly string[]) => storage.getMany(ids));
   const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
+  const chunkMs = deps.chunkMs ?? 20;
 
   /** When an analyst decided: the time given (any ISO 8601 offset), normalised to UTC, else now. */
   const decidedAt = (at: string | undefined): string =>
@@ -233,48 +247,70 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     options: Pick<ScoreCallOptions, 'explain'>,
     scorer: Scorer,
   ): Promise<{ record: ScoredTransaction; created: boolean }[]> {
-    let opened: HistoryBatch | undefined;
-    let results: ScoreResult[];
+    // Each chunk's history batch (the history is opened per chunk, for exactly the transactions scored in it).
+    const opened: HistoryBatch[] = [];
+    const results: ScoreResult[] = [];
+    let scoringMs = 0;
     let saved: { record: ScoredTransaction; created: boolean }[];
     try {
       const explain =
         options.explain === 'alerts'
           ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() }
           : (options.explain ?? true);
-      results = await scorer.scoreBatch(
-        items.map((p) => p.tx),
-        {
-          explain,
-          record: true,
-          limits: { maxAmount: limits.maxAmount, timeWindow: false },
-          // Opened for exactly the transactions the scorer normalized, in order.
-          history: async (txs) => (opened = await history.open(txs)).view,
-        },
-      );
+      // In chunks of about chunkMs with other requests run in between (a batch of 1,000 with SHAP held the thread for
+      // about a second in one go). Each chunk sees the ones before it: the history records as the scorer goes.
+      let size = 16;
+      for (let start = 0; start < items.length;) {
+        if (start > 0) await yieldToHost();
+        const end = Math.min(items.length, start + size);
+        const chunk = await scorer.scoreBatch(
+          items.slice(start, end).map((p) => p.tx),
+          {
+            explain,
+            record: true,
+            limits: { maxAmount: limits.maxAmount, timeWindow: false },
+            // Opened for exactly the transactions the scorer normalized, in order.
+            history: async (txs) => {
+              const batch = await history.open(txs);
+              opened.push(batch);
+              return batch.view;
+            },
+          },
+        );
+        for (const result of chunk) results.push(result);
+        // The last result's total covers the whole chunk (the first one's stops after its own explanation).
+        const chunkMsTaken = chunk[chunk.length - 1]?.timings.totalMs ?? 0;
+        scoringMs += chunkMsTaken;
+        // The next chunk sized from this one's pace: at most twice as many, at least 16.
+        const scored = end - start;
+        start = end;
+        size = Math.max(16, Math.min(2 * scored, Math.floor((chunkMs * scored) / Math.max(chunkMsTaken, 1e-3))));
+      }
       const scoredAt = new Date(clock()).toISOString();
       saved = await saveMany(items.map((p, k) => toRecord(p, results[k]!, scoredAt, scorer)));
     } catch (error) {
-      const batch = opened as HistoryBatch | undefined;
-      if (batch && batch.added.length > 0) {
-        const added = new Set(batch.added);
+      const added = new Set(opened.flatMap((batch) => batch.added));
+      if (added.size > 0) {
         // If this fails too (the shared store is down), the error that stopped the batch is the one to report; what
         // stays behind is replaced when storage takes the id (held below), or ages out with the retention.
         await history.remove(items.filter((p) => added.has(p.id)).map((p) => p.tx)).catch(() => undefined);
       }
       throw error;
     }
-    const held = new Set((opened as HistoryBatch | undefined)?.held ?? []);
+    const held = new Set(opened.flatMap((batch) => batch.held));
     for (const [k, { record }] of saved.entries()) {
       if (held.has(items[k]!.id) || fingerprintOf(record) !== items[k]!.fingerprint)
         await history.replace(historyTransaction(record));
     }
-    // Timings of a batch cover the whole batch: the per-transaction latency is its average.
-    const latencySeconds = (results[0]?.timings.totalMs ?? 0) / 1000 / items.length;
+    // The per-transaction latency of a batch is its average.
+    const latencySeconds = scoringMs / 1000 / items.length;
+    const events: EdgeEvent[] = [];
     for (const { record, created } of saved) {
       if (!created) continue;
-      await bus.publish({ type: 'scored', transaction: record, latencySeconds });
-      if (isAlert(record.riskLevel)) await bus.publish({ type: 'alert', transaction: record });
+      events.push({ type: 'scored', transaction: record, latencySeconds });
+      if (isAlert(record.riskLevel)) events.push({ type: 'alert', transaction: record });
     }
+    for (const event of events) await bus.publish(event);
     return saved;
   }
 

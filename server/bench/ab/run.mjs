@@ -7,7 +7,7 @@
 // bench (which goes first alternates), so a shared machine's drift hits both alike; `--sse=N` keeps N clients on
 // /v1/stream of the loaded server (dashboards watching). Scenario `mixed` (not in the default list): batches (2
 // connections) and single requests without SHAP (4) at once; its rate is the batches' transactions/s and its p99 the
-// single requests'. Prints each run, then the medians and B ÷ A per scenario, with the server's CPU time per
+// single requests'; `mixed-shap` the same with SHAP in the batches. Prints each run, then the medians and B ÷ A per scenario, with the server's CPU time per
 // transaction (main thread, all threads: /proc), which other jobs on a shared machine disturb far less than rates.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -125,10 +125,11 @@ async function load(server, scenario, duration) {
   for (const s of servers) await settle(s);
   const close = watch(server.url, Number(values.sse));
   const before = cpuSeconds(server.child.pid);
-  if (scenario === 'mixed') {
+  if (scenario.startsWith('mixed')) {
     // Batches and single requests at once: the singles' latency shows how long a batch holds the scoring thread.
+    const batch = scenario === 'mixed-shap' ? { ...SCENARIOS.batch, path: '/v1/score/batch' } : SCENARIOS.batch;
     const [batches, singles] = await Promise.all([
-      cannon(server.url, { ...SCENARIOS.batch, connections: 2 }, duration),
+      cannon(server.url, { ...batch, connections: 2 }, duration),
       cannon(server.url, { ...SCENARIOS.plain, connections: 4 }, duration),
     ]);
     const after = cpuSeconds(server.child.pid);
@@ -165,7 +166,9 @@ try {
   const scenarios = values.only.split(',');
   for (const server of servers) for (const s of scenarios) await load(server, s, 2); // warm-up
   const label = (s) =>
-    s === 'mixed' ? 'mixed (batch tx/s; p99 of the singles beside them)' : `${s} (\`${SCENARIOS[s].path}\`)`;
+    s.startsWith('mixed')
+      ? `${s} (batch${s === 'mixed-shap' ? ' with SHAP' : ''} tx/s; p99 of the singles beside them)`
+      : `${s} (\`${SCENARIOS[s].path}\`)`;
   const runs = Object.fromEntries(
     scenarios.map((s) => [s, { A: [], B: [], pA: [], pB: [], mA: [], mB: [], cA: [], cB: [] }]),
   );
