@@ -67,6 +67,10 @@ export interface ScoringServiceDeps {
    * other requests run between them (default 20).
    */
   chunkMs?: number;
+  /** Events queued for the bus beyond which a scoring call waits for it (default 10,000; see publishInOrder). */
+  maxPendingEvents?: number;
+  /** Where a bus that fails to publish an event reports it (default: nowhere; the in-process bus never fails). */
+  onPublishError?: (error: unknown, event: EdgeEvent) => void;
 }
 
 export interface ScoreCallOptions {
@@ -163,6 +167,54 @@ const yieldToHost: () => Promise<void> =
         new Promise((resolve) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(resolve))
     : () => new Promise((resolve) => setTimeout(resolve, 0)); // runtimes without setImmediate (web standard)
 
+/**
+ * The bus as scoring calls use it: events go out in the order they were made, and a call does not wait for the
+ * subscribers (SSE clients, a broker bridge) — the first event's synchronous subscribers still run before the call
+ * returns, the rest as soon as the thread is free. Only when more than `maxPending` events are queued (subscribers
+ * slower than scoring) does a call wait until the queue is down to half, so memory stays bounded.
+ */
+export function publishInOrder(
+  bus: EventBus,
+  {
+    maxPending = 10_000,
+    onError = () => {},
+  }: { maxPending?: number; onError?: (error: unknown, event: EdgeEvent) => void } = {},
+): (events: readonly EdgeEvent[]) => Promise<void> {
+  let queue: EdgeEvent[] = [];
+  let head = 0;
+  let draining = false;
+  let waiting: (() => void)[] = [];
+  const release = (): void => {
+    const woken = waiting;
+    waiting = [];
+    for (const wake of woken) wake();
+  };
+  async function drain(): Promise<void> {
+    draining = true;
+    while (head < queue.length) {
+      const event = queue[head]!;
+      head++;
+      try {
+        await bus.publish(event);
+      } catch (error) {
+        onError(error, event);
+      }
+      if (waiting.length > 0 && queue.length - head <= maxPending / 2) release();
+    }
+    queue = [];
+    head = 0;
+    draining = false;
+    release();
+  }
+  return (events) => {
+    if (events.length === 0) return Promise.resolve();
+    for (const event of events) queue.push(event);
+    if (!draining) void drain();
+    if (queue.length - head <= maxPending) return Promise.resolve();
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+}
+
 export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const { history, storage, bus, clock } = deps;
   const currentModel = (): Scorer => (typeof deps.model === 'function' ? deps.model() : deps.model);
@@ -177,6 +229,10 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   // Concurrent requests share one storage call (one multi-row statement in SQL) instead of one call each.
   const getMany = groupCalls((ids: readonly string[]) => storage.getMany(ids));
   const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
+  const publish = publishInOrder(bus, {
+    ...(deps.maxPendingEvents === undefined ? {} : { maxPending: deps.maxPendingEvents }),
+    ...(deps.onPublishError ? { onError: deps.onPublishError } : {}),
+  });
   const chunkMs = deps.chunkMs ?? 20;
 
   /** When an analyst decided: the time given (any ISO 8601 offset), normalised to UTC, else now. */
@@ -310,7 +366,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       events.push({ type: 'scored', transaction: record, latencySeconds });
       if (isAlert(record.riskLevel)) events.push({ type: 'alert', transaction: record });
     }
-    for (const event of events) await bus.publish(event);
+    await publish(events);
     return saved;
   }
 
@@ -412,7 +468,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       // The decision time is when the label became known: windows over labels as known at scoring time read it
       // for transactions scored from then on.
       await history.setLabel(id, label === 'fraud' ? 1 : 0, Date.parse(value.at));
-      await bus.publish({ type: 'labelled', transaction: updated });
+      await publish([{ type: 'labelled', transaction: updated }]);
       return updated;
     },
     async labelMany(input) {
@@ -438,7 +494,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
         const updated = await storage.setLabel(l.id, value);
         if (!updated) throw notFound('transaction', 'id');
         await history.setLabel(l.id, l.label === 'fraud' ? 1 : 0, Date.parse(value.at)); // known from the decision
-        await bus.publish({ type: 'labelled', transaction: updated });
+        await publish([{ type: 'labelled', transaction: updated }]);
         labelled++;
       }
       return { labelled, unchanged };
@@ -447,7 +503,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       const { analyst, at } = validate(acknowledgeBody, input);
       const updated = await storage.acknowledge(id, { analyst: analyst.trim(), at: decidedAt(at) });
       if (!updated) throw notFound('transaction', 'id');
-      await bus.publish({ type: 'acknowledged', transaction: updated });
+      await publish([{ type: 'acknowledged', transaction: updated }]);
       return updated;
     },
   };
