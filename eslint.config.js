@@ -21,7 +21,15 @@ const project = [
 ];
 
 export default defineConfig(
-  globalIgnores(['**/dist/', '**/.build/', '**/.venv/', 'models/work/', 'models/.cache/', 'test-results/']),
+  globalIgnores([
+    '**/dist/',
+    '**/dist-baseline*/',
+    '**/.build/',
+    '**/.venv/',
+    'models/work/',
+    'models/.cache/',
+    'test-results/',
+  ]),
   js.configs.recommended,
   tseslint.configs.recommended,
   svelte.configs.recommended,

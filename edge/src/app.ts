@@ -144,6 +144,7 @@ export function createEdge(deps: AppDeps): EdgeApp {
   const clock = deps.clock ?? Date.now;
   // One config object: POST /threshold changes it, the service reads it on every request.
   const config = deps.config ?? {};
+  const logger = deps.logger ?? silentEdgeLogger;
   const service = createScoringService({
     model: deps.model,
     history: deps.history,
@@ -152,8 +153,14 @@ export function createEdge(deps: AppDeps): EdgeApp {
     clock,
     config,
     ...(deps.limits ? { limits: deps.limits } : {}),
+    // Events go out after the scoring call answered: a bus that fails has no request to fail any more.
+    onPublishError: (error, event) =>
+      logger.error('bus.publish_failed', {
+        event: event.type,
+        transactionId: event.transaction.id,
+        ...(error instanceof Error ? { error: error.name, message: error.message } : { error: String(error) }),
+      }),
   });
-  const logger = deps.logger ?? silentEdgeLogger;
   const metrics = deps.metrics ?? createFraudMetrics({ clock, startTime: clock() });
   const driftHistory = deps.driftHistory ?? new MemoryDriftHistory();
   recordMetricsFromEvents(bus, metrics);

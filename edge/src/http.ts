@@ -22,6 +22,9 @@ const unsupportedMediaType = (header: string | undefined): ApiError =>
     'content-type',
   );
 
+/** Strict UTF-8, one for every request (a decode without `stream` keeps no state between calls). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The body as text: the raw bytes decoded as strict UTF-8. Empty: ''. */
 export async function readUtf8(c: Context): Promise<string> {
   let bytes: ArrayBuffer;
@@ -32,7 +35,7 @@ export async function readUtf8(c: Context): Promise<string> {
     throw badRequest('the request body could not be read', 'body');
   }
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return strictUtf8.decode(bytes);
   } catch {
     throw badRequest(
       `the body is not valid UTF-8 (byte ${invalidUtf8At(new Uint8Array(bytes))} is not); JSON must be sent as UTF-8`,

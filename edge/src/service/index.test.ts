@@ -1,7 +1,9 @@
 import { directorySource } from '@fraudscore/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EdgeEvent } from '../bus/index.js';
+import { createInProcessEventBus, type EdgeEvent, type EventBus } from '../bus/index.js';
 import { MemoryStorage } from '../storage/index.js';
+import { memoryHistory } from './history.js';
+import { createScoringService, publishInOrder } from './index.js';
 import { createTestEdge, tx, type TestEdge } from '../testing/index.js';
 import { DEFAULT_BUNDLE_DIR } from '../../../test/fixtures.js';
 
@@ -225,5 +227,121 @@ describe('scoring service', () => {
     ).rejects.toMatchObject({ field: 'preScore.probability' });
     await expect(edge.service.label('nope', { label: 'fraud', analyst: 'a' })).rejects.toMatchObject({ status: 404 });
     expect(edge.history.size).toBe(0);
+  });
+
+  it('scores a batch in chunks, each seeing the ones before it: the records of one transaction at a time', async () => {
+    const batch = Array.from({ length: 60 }, (_, i) =>
+      tx(`k${i}`, {
+        customerId: `c${i % 3}`,
+        terminalId: `t${i % 5}`,
+        amount: 10 + i,
+        timestamp: new Date(Date.parse('2026-03-20T10:00:00Z') + i * 60_000).toISOString(),
+      }),
+    );
+    const oneByOne = [];
+    for (const input of batch) oneByOne.push(await edge.service.score(input, { explain: false }));
+    const fresh = await createTestEdge(BUNDLE);
+    let calls = 0;
+    const chunked = createScoringService({
+      model: Object.assign(Object.create(fresh.scorer) as typeof fresh.scorer, {
+        scoreBatch: (...args: Parameters<typeof fresh.scorer.scoreBatch>) => {
+          calls++;
+          return fresh.scorer.scoreBatch(...args);
+        },
+      }),
+      history: memoryHistory(fresh.history),
+      storage: new MemoryStorage(),
+      bus: createInProcessEventBus(),
+      clock: () => fresh.now.ms,
+      chunkMs: 0, // the smallest chunks: 16 transactions
+    });
+    expect(await chunked.scoreBatch(batch, { explain: false })).toEqual(oneByOne);
+    expect(calls).toBe(4);
+  });
+
+  it('a failure in a later chunk takes every chunk of the batch out of the history again, nothing stored', async () => {
+    const fresh = await createTestEdge(BUNDLE);
+    let calls = 0;
+    const storage = new MemoryStorage();
+    const failing = createScoringService({
+      model: Object.assign(Object.create(fresh.scorer) as typeof fresh.scorer, {
+        scoreBatch: (...args: Parameters<typeof fresh.scorer.scoreBatch>) => {
+          if (++calls === 3) throw new Error('out of memory');
+          return fresh.scorer.scoreBatch(...args);
+        },
+      }),
+      history: memoryHistory(fresh.history),
+      storage,
+      bus: createInProcessEventBus(),
+      clock: () => fresh.now.ms,
+      chunkMs: 0,
+    });
+    const batch = Array.from({ length: 40 }, (_, i) => tx(`f${i}`, { customerId: `c${i % 4}` }));
+    await expect(failing.scoreBatch(batch)).rejects.toThrow('out of memory');
+    expect(calls).toBe(3);
+    expect(fresh.history.size).toBe(0);
+    expect(await storage.getMany(batch.map((t) => t.id as string))).toEqual(batch.map(() => undefined));
+  });
+});
+
+describe('publishInOrder', () => {
+  const scored = (id: string): EdgeEvent => ({ type: 'scored', transaction: { id } as never });
+
+  it('keeps the order across calls, and a call does not wait for slow subscribers', async () => {
+    const bus = createInProcessEventBus();
+    const seen: string[] = [];
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    bus.subscribe(async (event) => {
+      if (event.transaction.id === 'a') await gate;
+      seen.push(event.transaction.id);
+    });
+    const publish = publishInOrder(bus);
+    await publish([scored('a'), scored('b')]);
+    await publish([scored('c')]);
+    expect(seen).toEqual([]); // 'a' is still being delivered; the calls went on
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('makes callers wait while more than maxPending events are queued, until half have gone out', async () => {
+    const bus = createInProcessEventBus();
+    const releases: (() => void)[] = [];
+    bus.subscribe(() => new Promise<void>((resolve) => releases.push(resolve)));
+    const publish = publishInOrder(bus, { maxPending: 4 });
+    await publish([1, 2, 3, 4].map((i) => scored(`e${i}`))); // one being delivered, three queued
+    let waited = false;
+    const call = publish([scored('e5'), scored('e6')]).then(() => (waited = true));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(waited).toBe(false);
+    const deliver = async (): Promise<void> => {
+      releases.shift()!();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    for (let i = 0; i < 3; i++) await deliver();
+    expect(waited).toBe(false); // e5 and e6 and e4 still pending: more than half of 4
+    await deliver();
+    expect(waited).toBe(true);
+    await call;
+  });
+
+  it("reports a bus's failure without failing the call, and goes on with the next event", async () => {
+    const delivered: string[] = [];
+    const failures: string[] = [];
+    const bus: EventBus = {
+      publish: async (event) => {
+        if (event.transaction.id === 'bad') throw new Error('broker down');
+        delivered.push(event.transaction.id);
+      },
+      subscribe: () => () => {},
+    };
+    const publish = publishInOrder(bus, {
+      onError: (error, event) => failures.push(`${event.transaction.id}: ${String(error)}`),
+    });
+    await publish([scored('bad'), scored('good')]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(failures).toEqual(['bad: Error: broker down']);
+    expect(delivered).toEqual(['good']);
   });
 });

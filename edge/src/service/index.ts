@@ -1,9 +1,10 @@
 // The scoring service: the one place the authoritative flow lives.
 // validate (the input contract, sdk/src/contract.ts, and the model's feature spec) → idempotency (same id and same
 // content: the stored result; different content: a conflict) → server-side history (every entity) → features → score
-// → SHAP top factors → tier and block → persist → publish. The history is opened per batch (ServerHistory: one
-// process's memory, or a store shared by every replica and stream processor). A failure after the batch went into the
-// history takes it out again: input that was not accepted teaches the history nothing. After storing, the history
+// → SHAP top factors → tier and block → persist → publish. A batch is scored in chunks of a bounded time, other
+// requests running in between; the history is opened per chunk (ServerHistory: one process's memory, or a store
+// shared by every replica and stream processor). A failure after the batch went into the history takes it out again
+// (every chunk): input that was not accepted teaches the history nothing. After storing, the history
 // holds what storage holds under each id (a concurrent request may have stored other content first). Labels update
 // storage and the history with the analyst's decision time, so terminal risk features read them (after the spec's
 // delay, or from that time on in windows over labels as known at scoring time).
@@ -22,7 +23,7 @@ import {
   type ScoreResult,
   type Scorer,
 } from '@fraudscore/sdk';
-import type { EventBus } from '../bus/index.js';
+import type { EdgeEvent, EventBus } from '../bus/index.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { historyTransaction, type HistoryBatch, type ServerHistory } from './history.js';
 import { acknowledgeBody, bulkLabelBody, labelBody, transactionSchema, validate } from '../schemas/index.js';
@@ -61,6 +62,15 @@ export interface ScoringServiceDeps {
   config?: EdgeConfig;
   /** The input contract's amount ceiling and timestamp window (default the SDK's DEFAULT_LIMITS). */
   limits?: Partial<InputLimits>;
+  /**
+   * How long (ms) the scorer may hold the thread in one go: a batch is scored in chunks sized to about this, and
+   * other requests run between them (default 20).
+   */
+  chunkMs?: number;
+  /** Events queued for the bus beyond which a scoring call waits for it (default 10,000; see publishInOrder). */
+  maxPendingEvents?: number;
+  /** Where a bus that fails to publish an event reports it (default: nowhere; the in-process bus never fails). */
+  onPublishError?: (error: unknown, event: EdgeEvent) => void;
 }
 
 export interface ScoreCallOptions {
@@ -150,6 +160,61 @@ function validId(input: unknown): string | undefined {
   return idProblem(id) === undefined ? String(id) : undefined;
 }
 
+/** Lets the host run what is waiting (I/O, other requests) before the caller goes on: a macrotask. */
+const yieldToHost: () => Promise<void> =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? () =>
+        new Promise((resolve) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0)); // runtimes without setImmediate (web standard)
+
+/**
+ * The bus as scoring calls use it: events go out in the order they were made, and a call does not wait for the
+ * subscribers (SSE clients, a broker bridge) — the first event's synchronous subscribers still run before the call
+ * returns, the rest as soon as the thread is free. Only when more than `maxPending` events are queued (subscribers
+ * slower than scoring) does a call wait until the queue is down to half, so memory stays bounded.
+ */
+export function publishInOrder(
+  bus: EventBus,
+  {
+    maxPending = 10_000,
+    onError = () => {},
+  }: { maxPending?: number; onError?: (error: unknown, event: EdgeEvent) => void } = {},
+): (events: readonly EdgeEvent[]) => Promise<void> {
+  let queue: EdgeEvent[] = [];
+  let head = 0;
+  let draining = false;
+  let waiting: (() => void)[] = [];
+  const release = (): void => {
+    const woken = waiting;
+    waiting = [];
+    for (const wake of woken) wake();
+  };
+  async function drain(): Promise<void> {
+    draining = true;
+    while (head < queue.length) {
+      const event = queue[head]!;
+      head++;
+      try {
+        await bus.publish(event);
+      } catch (error) {
+        onError(error, event);
+      }
+      if (waiting.length > 0 && queue.length - head <= maxPending / 2) release();
+    }
+    queue = [];
+    head = 0;
+    draining = false;
+    release();
+  }
+  return (events) => {
+    if (events.length === 0) return Promise.resolve();
+    for (const event of events) queue.push(event);
+    if (!draining) void drain();
+    if (queue.length - head <= maxPending) return Promise.resolve();
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+}
+
 export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   const { history, storage, bus, clock } = deps;
   const currentModel = (): Scorer => (typeof deps.model === 'function' ? deps.model() : deps.model);
@@ -164,6 +229,11 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
   // Concurrent requests share one storage call (one multi-row statement in SQL) instead of one call each.
   const getMany = groupCalls((ids: readonly string[]) => storage.getMany(ids));
   const saveMany = groupCalls((records: readonly ScoredTransaction[]) => storage.saveMany(records));
+  const publish = publishInOrder(bus, {
+    ...(deps.maxPendingEvents === undefined ? {} : { maxPending: deps.maxPendingEvents }),
+    ...(deps.onPublishError ? { onError: deps.onPublishError } : {}),
+  });
+  const chunkMs = deps.chunkMs ?? 20;
 
   /** When an analyst decided: the time given (any ISO 8601 offset), normalised to UTC, else now. */
   const decidedAt = (at: string | undefined): string =>
@@ -233,48 +303,70 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
     options: Pick<ScoreCallOptions, 'explain'>,
     scorer: Scorer,
   ): Promise<{ record: ScoredTransaction; created: boolean }[]> {
-    let opened: HistoryBatch | undefined;
-    let results: ScoreResult[];
+    // Each chunk's history batch (the history is opened per chunk, for exactly the transactions scored in it).
+    const opened: HistoryBatch[] = [];
+    const results: ScoreResult[] = [];
+    let scoringMs = 0;
     let saved: { record: ScoredTransaction; created: boolean }[];
     try {
       const explain =
         options.explain === 'alerts'
           ? { minLevel: ALERT_LEVELS[0]!, threshold: threshold() }
           : (options.explain ?? true);
-      results = await scorer.scoreBatch(
-        items.map((p) => p.tx),
-        {
-          explain,
-          record: true,
-          limits: { maxAmount: limits.maxAmount, timeWindow: false },
-          // Opened for exactly the transactions the scorer normalized, in order.
-          history: async (txs) => (opened = await history.open(txs)).view,
-        },
-      );
+      // In chunks of about chunkMs with other requests run in between (a batch of 1,000 with SHAP held the thread for
+      // about a second in one go). Each chunk sees the ones before it: the history records as the scorer goes.
+      let size = 16;
+      for (let start = 0; start < items.length;) {
+        if (start > 0) await yieldToHost();
+        const end = Math.min(items.length, start + size);
+        const chunk = await scorer.scoreBatch(
+          items.slice(start, end).map((p) => p.tx),
+          {
+            explain,
+            record: true,
+            limits: { maxAmount: limits.maxAmount, timeWindow: false },
+            // Opened for exactly the transactions the scorer normalized, in order.
+            history: async (txs) => {
+              const batch = await history.open(txs);
+              opened.push(batch);
+              return batch.view;
+            },
+          },
+        );
+        for (const result of chunk) results.push(result);
+        // The last result's total covers the whole chunk (the first one's stops after its own explanation).
+        const chunkMsTaken = chunk[chunk.length - 1]?.timings.totalMs ?? 0;
+        scoringMs += chunkMsTaken;
+        // The next chunk sized from this one's pace: at most twice as many, at least 16.
+        const scored = end - start;
+        start = end;
+        size = Math.max(16, Math.min(2 * scored, Math.floor((chunkMs * scored) / Math.max(chunkMsTaken, 1e-3))));
+      }
       const scoredAt = new Date(clock()).toISOString();
       saved = await saveMany(items.map((p, k) => toRecord(p, results[k]!, scoredAt, scorer)));
     } catch (error) {
-      const batch = opened as HistoryBatch | undefined;
-      if (batch && batch.added.length > 0) {
-        const added = new Set(batch.added);
+      const added = new Set(opened.flatMap((batch) => batch.added));
+      if (added.size > 0) {
         // If this fails too (the shared store is down), the error that stopped the batch is the one to report; what
         // stays behind is replaced when storage takes the id (held below), or ages out with the retention.
         await history.remove(items.filter((p) => added.has(p.id)).map((p) => p.tx)).catch(() => undefined);
       }
       throw error;
     }
-    const held = new Set((opened as HistoryBatch | undefined)?.held ?? []);
+    const held = new Set(opened.flatMap((batch) => batch.held));
     for (const [k, { record }] of saved.entries()) {
       if (held.has(items[k]!.id) || fingerprintOf(record) !== items[k]!.fingerprint)
         await history.replace(historyTransaction(record));
     }
-    // Timings of a batch cover the whole batch: the per-transaction latency is its average.
-    const latencySeconds = (results[0]?.timings.totalMs ?? 0) / 1000 / items.length;
+    // The per-transaction latency of a batch is its average.
+    const latencySeconds = scoringMs / 1000 / items.length;
+    const events: EdgeEvent[] = [];
     for (const { record, created } of saved) {
       if (!created) continue;
-      await bus.publish({ type: 'scored', transaction: record, latencySeconds });
-      if (isAlert(record.riskLevel)) await bus.publish({ type: 'alert', transaction: record });
+      events.push({ type: 'scored', transaction: record, latencySeconds });
+      if (isAlert(record.riskLevel)) events.push({ type: 'alert', transaction: record });
     }
+    await publish(events);
     return saved;
   }
 
@@ -376,7 +468,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       // The decision time is when the label became known: windows over labels as known at scoring time read it
       // for transactions scored from then on.
       await history.setLabel(id, label === 'fraud' ? 1 : 0, Date.parse(value.at));
-      await bus.publish({ type: 'labelled', transaction: updated });
+      await publish([{ type: 'labelled', transaction: updated }]);
       return updated;
     },
     async labelMany(input) {
@@ -402,7 +494,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
         const updated = await storage.setLabel(l.id, value);
         if (!updated) throw notFound('transaction', 'id');
         await history.setLabel(l.id, l.label === 'fraud' ? 1 : 0, Date.parse(value.at)); // known from the decision
-        await bus.publish({ type: 'labelled', transaction: updated });
+        await publish([{ type: 'labelled', transaction: updated }]);
         labelled++;
       }
       return { labelled, unchanged };
@@ -411,7 +503,7 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
       const { analyst, at } = validate(acknowledgeBody, input);
       const updated = await storage.acknowledge(id, { analyst: analyst.trim(), at: decidedAt(at) });
       if (!updated) throw notFound('transaction', 'id');
-      await bus.publish({ type: 'acknowledged', transaction: updated });
+      await publish([{ type: 'acknowledged', transaction: updated }]);
       return updated;
     },
   };

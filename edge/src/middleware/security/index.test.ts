@@ -132,4 +132,29 @@ describe('bodySizeLimit', () => {
     expect(streamed.status).toBe(413);
     expect(await streamed.json()).toEqual(expected);
   });
+
+  it('judges a declared length without opening the body stream (hosts build one per request when asked)', async () => {
+    // The request as the host hands it over; `body` throws, the route's own read (text()) does not go through it.
+    const untouched = (request: Request): Request =>
+      new Proxy(request, {
+        get(target, key) {
+          if (key === 'body') throw new Error('the body stream was opened');
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    const post = (length: number) =>
+      untouched(
+        new Request('http://localhost/echo', {
+          method: 'POST',
+          body: 'x'.repeat(length),
+          headers: { 'content-length': String(length) },
+        }),
+      );
+    const within = await makeApp().fetch(post(100));
+    expect(within.status).toBe(200);
+    expect(await within.json()).toEqual({ length: 100 });
+    expect((await makeApp().fetch(post(101))).status).toBe(413);
+    expect((await makeApp().fetch(untouched(new Request('http://localhost/')))).status).toBe(200);
+  });
 });
