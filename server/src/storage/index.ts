@@ -134,6 +134,7 @@ export function asOpenedStorage(db: Database, close: () => Promise<void> = () =>
     getMany: (ids) => storage.getMany(ids),
     list: (query) => storage.list(query),
     setLabel: (id, label) => storage.setLabel(id, label),
+    setLabels: (labels) => storage.setLabels(labels),
     acknowledge: (id, acknowledgement) => storage.acknowledge(id, acknowledgement),
     recordThresholdChange: (change) => storage.recordThresholdChange(change),
     thresholdChanges: () => storage.thresholdChanges(),
