@@ -13,6 +13,10 @@ import { loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { openStorage } from '../storage/index.js';
 import { HELP, run } from './ops.js';
+import { compileSpec } from '@fraudscore/sdk';
+import { readBundleJson } from '../../../test/fixtures.js';
+import { RedisConnection, RedisHistory, RedisLabelStats } from '../redis/index.js';
+import { startRedis } from '../../test-support/redis.js';
 
 const ADMIN = 'backfill-admin-key-0123456789abcdef';
 const DAY = 86_400_000;
@@ -312,4 +316,43 @@ describe('fraudscore-ops backfill and import-labels', () => {
     expect((await cli('import-labels', csv)).code).toBe(2); // no --url
     expect((await cli('import-labels', csv, '--url', 'http://127.0.0.1:1')).json.error).toMatch(/OPS_API_KEY/);
   });
+});
+
+describe('fraudscore-ops backfill with REDIS_URL', () => {
+  it('keeps the feature history and the label counts in Redis, by the data time', async () => {
+    const redis = await startRedis();
+    const saved = env;
+    env = { ...env, DATA_DIR: join(dir, 'store-redis'), REDIS_URL: redis.url, REDIS_PREFIX: 'backfill:' };
+    const connection = new RedisConnection({ url: redis.url });
+    try {
+      const result = await cli('backfill', csv, '--explain', 'none');
+      expect(result.code).toBe(0);
+      expect(result.json).toMatchObject({ stored: rows.length, labelled: rows.length, history: 'redis backfill:' });
+      await connection.connect();
+      const last = timeOf(rows.at(-1)!);
+      const history = new RedisHistory(connection, compileSpec(readBundleJson('features.json')), {
+        prefix: 'backfill:',
+        clock: () => last,
+      });
+      // 12 days of 2018 are within the retention counted from the file's last transaction: none pruned.
+      expect(await history.size()).toBe(rows.length);
+      const fraud = rows.find((r) => r.TX_FRAUD === 1)!;
+      expect(await history.get(String(fraud.TRANSACTION_ID))).toMatchObject({
+        label: 1,
+        labelKnownAt: knownAtOf(fraud),
+      });
+      // The label counts of the day the last labels became known, as a server's metrics would have counted them.
+      const lastDay = Math.max(...rows.map(knownAtOf));
+      const day = new Date(lastDay).toISOString().slice(0, 10);
+      const stats = await new RedisLabelStats(connection, { prefix: 'backfill:' }).read();
+      expect(stats.day).toBe(day);
+      expect(stats.labelledToday).toBe(
+        rows.filter((r) => new Date(knownAtOf(r)).toISOString().slice(0, 10) === day).length,
+      );
+    } finally {
+      env = saved;
+      await connection.close();
+      await redis.stop();
+    }
+  }, 180_000);
 });
