@@ -176,6 +176,20 @@ def build_parser() -> argparse.ArgumentParser:
         "a file has no TX_FRAUD_KNOWN_AT column (specs reading labels as known at scoring time)",
     )
 
+    p = commands.add_parser(
+        "reference",
+        help="rewrite a bundle's reference.json with the current drift builder, without retraining "
+        "(the training file and the native models it was exported from)",
+    )
+    p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    p.add_argument("--data", type=Path, default=DEFAULT_SIMULATION, help="the bundle's training file")
+    p.add_argument(
+        "--models",
+        type=Path,
+        default=DEFAULT_FIXTURES / "native",
+        help="the native models the bundle was exported from",
+    )
+
     p = commands.add_parser("fixtures", help="write (or --check) the conformance vectors of a bundle")
     p.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     p.add_argument("--out", type=Path, default=DEFAULT_FIXTURES)
@@ -394,6 +408,12 @@ def _verify(args) -> None:
     print(json.dumps(verify_bundle(args.bundle, args.public_key), indent=2))
 
 
+def _reference(args) -> None:
+    from .pipeline import rebuild_reference
+
+    print(json.dumps(rebuild_reference(args.bundle, args.data, args.models), indent=2))
+
+
 def _keygen(args) -> None:
     from .signing import generate_key
 
@@ -425,6 +445,7 @@ COMMANDS = {
     "fixtures": _fixtures,
     "deep-pair": _deep_pair,
     "verify": _verify,
+    "reference": _reference,
     "keygen": _keygen,
     "demo": _demo,
     "score": _score,

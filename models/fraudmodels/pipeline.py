@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -16,9 +17,11 @@ import xgboost
 from . import protocol, train
 from .dataset import Dataset, load_dataset
 from .errors import DataError, ExportError
-from .export import build_bundle_files, read_manifest, write_bundle
+from .export import build_bundle_files, json_bytes, read_manifest, write_bundle
 from .progress import log
-from .spec import load_spec, spec_hash
+from .reference import build_reference
+from .spec import feature_names, load_spec, spec_hash
+from .train import sigmoid
 
 # The settings the handbook benchmark chose on its validation folds (models/reports/handbook-benchmark.json);
 # `--grid none` trains with these instead of searching.
@@ -185,3 +188,44 @@ def peak_memory_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     except ImportError:
         return psutil.Process().memory_info().rss / 2**20
+
+
+def rebuild_reference(bundle_dir: Path, data_path: Path, models_dir: Path) -> dict[str, Any]:
+    """Rewrites a bundle's reference.json with the current builder (reference.py) without retraining: the training
+    window's rows of the training file (checked against the manifest's sha256 and row count), the bundle's features and
+    the native models it was exported from (their scores checked against the old document's score histogram); the
+    manifest's entry for the file follows. For a bundle exported before the builder changed (bins, quantiles)."""
+    bundle_dir = Path(bundle_dir)
+    if (bundle_dir / "manifest.sig.json").exists():
+        raise ExportError(f"{bundle_dir} is signed: export it again with --signing-key instead")
+    manifest = json.loads((bundle_dir / "manifest.json").read_text())
+    spec = load_spec(bundle_dir / "features.json")
+    old = json.loads((bundle_dir / "reference.json").read_text())
+    data = load_dataset(data_path, spec)
+    if data.sha256 != manifest["trainingData"]["sha256"]:
+        raise ExportError(f"{data_path} is not the bundle's training file (sha256 differs from the manifest's)")
+    window = manifest["trainingData"]["window"]
+    days = data.table["day"].to_numpy()
+    rows = np.flatnonzero((days >= data.day_of(window["from"])) & (days <= data.day_of(window["to"])))
+    if len(rows) != window["rows"]:
+        raise ExportError(f"the training window holds {len(rows)} rows, the manifest says {window['rows']}")
+    lgbm = lightgbm.Booster(model_file=str(Path(models_dir) / "lightgbm.txt"))
+    xgb = xgboost.Booster(model_file=str(Path(models_dir) / "xgboost.json"))
+    ensemble = train.Ensemble(
+        {"lightgbm": lgbm, "xgboost": xgb}, manifest["ensemble"]["hyperparameters"], manifest["ensemble"]["weights"]
+    )
+    X = data.X[rows]
+    document = build_reference(feature_names(spec), X, sigmoid(ensemble.margin(X)), window)
+    if document["score"]["histogram"] != old["score"]["histogram"]:
+        raise ExportError(f"{models_dir}: these models do not score the window as the bundle's reference says")
+    files = {path.name: path.read_bytes() for path in bundle_dir.iterdir() if path.is_file()}
+    files["reference.json"] = json_bytes(document)
+    manifest["files"]["reference.json"] = {
+        "sha256": hashlib.sha256(files["reference.json"]).hexdigest(),
+        "bytes": len(files["reference.json"]),
+    }
+    files["manifest.json"] = json_bytes(manifest)
+    write_bundle(files, bundle_dir)
+    read_manifest(bundle_dir)
+    log(f"rewrote {bundle_dir / 'reference.json'}")
+    return {"bundle": str(bundle_dir), "reference": manifest["files"]["reference.json"], "rows": len(rows)}

@@ -25,7 +25,7 @@ import {
   type ServerHistory,
   type Storage,
 } from '@fraudscore/edge';
-import { directorySource, MemoryHistoryStore, type BundleSource, type Scorer } from '@fraudscore/sdk';
+import { directorySource, type BundleSource, type Scorer } from '@fraudscore/sdk';
 import { join } from 'node:path';
 import { REPO_ROOT, type ServerConfig } from './config.js';
 import { readOrCreateApiKey } from './api-key-file.js';
@@ -42,6 +42,7 @@ import { rawMessage, TOPICS } from './kafka/messages.js';
 import { SharedState, type ChangeChannel, type SharedChange } from './redis/index.js';
 import { hostname } from 'node:os';
 import { workerMetrics } from './cluster-metrics.js';
+import { DataTimeHistoryStore } from './data-time-history.js';
 
 /** Storage with an optional close (flush) for shutdown. */
 export interface HostStorage {
@@ -127,12 +128,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     bundleSource(config.bundle),
     { kind: 'bundle', location: config.bundle },
     {
-      history: config.redis ? false : (spec) => new MemoryHistoryStore(spec, { clock }),
+      // Retention by the data's time: a restart on back-filled history keeps its windows (data-time-history.ts).
+      history: config.redis ? false : (spec) => new DataTimeHistoryStore(spec),
       publicKey: config.bundlePublicKey,
       clock,
     },
   );
-  const memory = config.redis ? undefined : (initial.scorer.history as MemoryHistoryStore);
+  const memory = config.redis ? undefined : (initial.scorer.history as DataTimeHistoryStore);
   const models = new ModelManager(initial, {
     history: memory ?? false,
     publicKey: config.bundlePublicKey,
@@ -192,11 +194,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let labelStats;
   if (memory) {
     const restoreStarted = performance.now();
-    const restored = await restoreState({ storage: opened.storage, history: memory, now: clock() });
+    // The window ends at the newest stored transaction's time (the data's, not the wall clock's).
+    const restored = await restoreState({ storage: opened.storage, history: memory });
     labelStats = restored.labelStats;
     logger.info('state.restored', {
       transactions: restored.transactions,
       labels: restored.labels,
+      // The restored window's end: the newest stored transaction's time.
+      newest: restored.transactions > 0 ? new Date(memory.newest).toISOString() : null,
       ms: Math.round(performance.now() - restoreStarted),
     });
   }

@@ -28,6 +28,8 @@ export const PROJECT_METRICS = [
   'predictions_total',
   'feature_drift_score',
   'score_drift_score',
+  'feature_drift_distance',
+  'score_drift_distance',
   'feature_drift_level',
   'score_drift_level',
   'false_positive_rate',
@@ -217,8 +219,7 @@ beforeAll(async () => {
     const r = await query('up{job="fraudscore"}');
     return r.data.result[0]?.value?.[1] === '1' ? true : undefined;
   });
-  // A drift snapshot, so the drift gauges (PSI, level) have values. The default bundle's reference.json predates the
-  // quantiles the Wasserstein distance needs, so *_drift_distance stays absent with it.
+  // A drift snapshot, so the drift gauges (PSI, normalised Wasserstein distance, level) have values.
   await until(
     'transactions to drift-check',
     async () => ((await server.drift.runOnce()).rows > 20 ? true : undefined),

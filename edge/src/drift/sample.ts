@@ -13,7 +13,11 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** A value in a bin picked by the reference frequencies (missing with the reference missing share). */
+/**
+ * A value in a bin picked by the reference frequencies (missing with the reference missing share). With quantiles, one
+ * of the reference's quantiles inside that bin (or the bin's upper cut, a point mass's own value, when none is), so
+ * both PSI and the Wasserstein distance see the reference's own distribution; else a value spread over the bin.
+ */
 export function sampleValue(ref: ReferenceDistribution, random: () => number): number | null {
   if (random() < ref.missingShare) return null;
   const cuts = ref.cutPoints;
@@ -28,6 +32,13 @@ export function sampleValue(ref: ReferenceDistribution, random: () => number): n
   }
   const first = cuts[0] ?? 0;
   const last = cuts[cuts.length - 1] ?? 0;
+  if (ref.quantiles) {
+    const lo = bin === 0 ? -Infinity : cuts[bin - 1]!;
+    const hi = bin >= cuts.length ? Infinity : cuts[bin]!;
+    const inside = ref.quantiles.filter((q) => q > lo && q <= hi);
+    if (inside.length > 0) return inside[Math.floor(random() * inside.length)]!;
+    if (Number.isFinite(hi)) return hi;
+  }
   if (bin === 0) return first; // (-inf, c0]: c0 itself is in it
   if (bin >= cuts.length) return last + 1 + random(); // (c_last, +inf)
   const lo = cuts[bin - 1]!;

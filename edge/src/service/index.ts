@@ -482,8 +482,8 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
           `labels[${missing}].id: no scored transaction has this id; nothing was labelled`,
           `labels[${missing}].id`,
         );
-      let labelled = 0;
       let unchanged = 0;
+      const changed: { id: string; label: TransactionLabel }[] = [];
       for (const [i, l] of labels.entries()) {
         const value: TransactionLabel = { label: l.label, analyst: l.analyst.trim(), at: decidedAt(l.at) };
         const before = stored[i]!.label;
@@ -491,13 +491,19 @@ export function createScoringService(deps: ScoringServiceDeps): ScoringService {
           unchanged++;
           continue;
         }
-        const updated = await storage.setLabel(l.id, value);
-        if (!updated) throw notFound('transaction', 'id');
-        await history.setLabel(l.id, l.label === 'fraud' ? 1 : 0, Date.parse(value.at)); // known from the decision
-        await publish([{ type: 'labelled', transaction: updated }]);
-        labelled++;
+        changed.push({ id: l.id, label: value });
       }
-      return { labelled, unchanged };
+      // One storage call for all of them (one statement in SQL), then the history and the bus in the given order.
+      const updated = await storage.setLabels(changed);
+      const events: EdgeEvent[] = [];
+      for (const [k, { id, label }] of changed.entries()) {
+        const record = updated[k];
+        if (!record) throw notFound('transaction', 'id');
+        await history.setLabel(id, label.label === 'fraud' ? 1 : 0, Date.parse(label.at)); // known from the decision
+        events.push({ type: 'labelled', transaction: record });
+      }
+      await publish(events);
+      return { labelled: changed.length, unchanged };
     },
     async acknowledge(id, input) {
       const { analyst, at } = validate(acknowledgeBody, input);

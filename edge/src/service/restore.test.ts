@@ -50,6 +50,30 @@ describe('restoreState', () => {
     expect(got.probability).toBe(expected.probability);
   });
 
+  it("by default the window ends at the newest stored transaction's time, not the wall clock's", async () => {
+    const storage = new MemoryStorage();
+    const before = await createTestEdge(BUNDLE, { storage });
+    // Back-filled 2018 history: 50 days, one transaction a day.
+    const day2018 = (d: number) => new Date(Date.parse('2018-05-01T12:00:00Z') + d * DAY).toISOString();
+    for (let d = 0; d < 50; d++)
+      await before.service.score(tx(`old${d}`, { timestamp: day2018(d) }), { explain: false, backfill: true });
+    const after = await createTestEdge(BUNDLE, { storage });
+    const restored = await restoreState({ storage, history: after.history });
+    const newest = Date.parse(day2018(49));
+    const expected = Array.from({ length: 50 }, (_, d) => Date.parse(day2018(d))).filter(
+      (t) => t >= newest - after.history.retentionMs,
+    ).length;
+    expect(restored.transactions).toBe(expected);
+    expect(expected).toBeGreaterThan(30);
+    expect(after.history.get('old49')).toBeDefined();
+    // With the wall clock (2026) as the end nothing of 2018 would be restored.
+    expect(
+      await restoreState({ storage, history: after.history, now: Date.parse('2026-03-20T10:00:00Z') }),
+    ).toMatchObject({
+      transactions: 0,
+    });
+  });
+
   it('restores nothing from empty storage', async () => {
     const edge = await createTestEdge(BUNDLE);
     expect(await restoreState({ storage: edge.storage, history: edge.history, now: edge.now.ms })).toMatchObject({

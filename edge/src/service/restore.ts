@@ -10,8 +10,12 @@ export interface RestoreInput {
   storage: Storage;
   /** The process's own history (a shared one is not restored: it outlives the process). */
   history: MemoryHistoryStore;
-  /** Epoch ms now: transactions newer than now - history.retentionMs are restored. */
-  now: number;
+  /**
+   * Where the restored window ends (epoch ms): transactions newer than it minus history.retentionMs are restored.
+   * Default: the newest stored transaction's time, so the window follows the data's time, not the wall clock (a store
+   * back-filled with 2018 history restores 2018's last weeks).
+   */
+  now?: number;
 }
 
 export interface RestoredState {
@@ -27,8 +31,10 @@ export interface RestoredState {
 }
 
 export async function restoreState({ storage, history, now }: RestoreInput): Promise<RestoredState> {
+  const end = now ?? (await storage.list({ limit: 1 })).items[0]?.transaction.timestamp;
+  if (end === undefined) return { transactions: 0, labels: 0, labelStats: EMPTY_LABEL_STATS };
   // Oldest first, so the history appends instead of inserting.
-  const records = (await listAll(storage, { from: now - history.retentionMs })).reverse();
+  const records = (await listAll(storage, { from: end - history.retentionMs })).reverse();
   let transactions = 0;
   let labels = 0;
   for (const record of records) {

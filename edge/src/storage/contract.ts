@@ -230,6 +230,34 @@ export function storageContract<S extends Storage>(name: string, backend: () => 
       ]);
     });
 
+    it('sets many labels in one call, in order, undefined for unknown ids; an id given twice takes its last', async () => {
+      const s = await fresh();
+      await s.saveMany([scoredRecord('a', 1), scoredRecord('b', 2), scoredRecord('c', 3)]);
+      const at = (day: number) => `2026-01-0${day}T00:00:00.000Z`;
+      expect(await s.setLabels([])).toEqual([]);
+      const results = await s.setLabels([
+        { id: 'b', label: { label: 'fraud', analyst: 'ana', at: at(2) } },
+        { id: 'zz', label: { label: 'fraud', analyst: 'ana', at: at(2) } },
+        { id: 'a', label: { label: 'legitimate', analyst: 'ana', at: at(2) } },
+        { id: 'b', label: { label: 'legitimate', analyst: 'bo', at: at(3) } },
+      ]);
+      expect(results.map((r) => r && [r.id, r.label])).toEqual([
+        ['b', { label: 'legitimate', analyst: 'bo', at: at(3) }],
+        undefined,
+        ['a', { label: 'legitimate', analyst: 'ana', at: at(2) }],
+        ['b', { label: 'legitimate', analyst: 'bo', at: at(3) }],
+      ]);
+      expect(results[2]).toEqual({
+        ...scoredRecord('a', 1),
+        label: { label: 'legitimate', analyst: 'ana', at: at(2) },
+      });
+      expect((await s.getMany(['a', 'b', 'c'])).map((r) => r?.label ?? null)).toEqual([
+        { label: 'legitimate', analyst: 'ana', at: at(2) },
+        { label: 'legitimate', analyst: 'bo', at: at(3) },
+        null,
+      ]);
+    });
+
     it('acknowledges alerts independently of labels, for every reader', async () => {
       const s = await fresh();
       await saveOne(s, scoredRecord('a', 1, 'HIGH'));

@@ -75,6 +75,19 @@ export class MemoryStorage implements Storage {
     return clone(record);
   }
 
+  async setLabels(
+    labels: readonly { id: string; label: TransactionLabel }[],
+  ): Promise<(ScoredTransaction | undefined)[]> {
+    for (const { id, label } of labels) {
+      const record = this.byId.get(id);
+      if (record) record.label = { ...label };
+    }
+    return labels.map(({ id }) => {
+      const record = this.byId.get(id);
+      return record && clone(record);
+    });
+  }
+
   async acknowledge(id: string, acknowledgement: Acknowledgement): Promise<ScoredTransaction | undefined> {
     const record = this.byId.get(id);
     if (!record) return undefined;

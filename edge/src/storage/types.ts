@@ -104,6 +104,11 @@ export interface Storage {
   list(query: ListQuery): Promise<Page>;
   /** Sets (or replaces) the analyst label; undefined when the id is unknown. */
   setLabel(id: string, label: TransactionLabel): Promise<ScoredTransaction | undefined>;
+  /**
+   * Sets (or replaces) many labels at once (one statement in SQL); one result per item, in order, undefined where the
+   * id is unknown. An id given twice takes its last label.
+   */
+  setLabels(labels: readonly { id: string; label: TransactionLabel }[]): Promise<(ScoredTransaction | undefined)[]>;
   /** Sets (or replaces) the acknowledgement; undefined when the id is unknown. */
   acknowledge(id: string, acknowledgement: Acknowledgement): Promise<ScoredTransaction | undefined>;
   recordThresholdChange(change: ThresholdChange): Promise<void>;

@@ -8,28 +8,37 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  createInProcessEventBus,
+  createScoringService,
   DriftMonitor,
   historyTransaction,
   knownAtOf,
   listAll,
   MemoryDriftHistory,
+  memoryHistory,
   namesAtLevel,
   SCORE,
   storedDriftRows,
   type DistributionDrift,
   type DriftLevel,
   type DriftSnapshot,
+  restoreState,
   type ScoredTransaction,
+  type ServerHistory,
   type Storage,
 } from '@fraudscore/edge';
-import { directorySource, MemoryHistoryStore, parseDuration } from '@fraudscore/sdk';
+import { directorySource, parseDuration } from '@fraudscore/sdk';
 import { CSV_COLUMNS, formatCsvLine, readCsvRecords } from '@fraudscore/simulator';
 import { ConfigError, loadConfig, type ServerConfig } from '../config.js';
 import { MlflowClient } from '../mlflow/client.js';
 import { MlflowLifecycle } from '../mlflow/lifecycle.js';
 import { loadModel, ModelManager, type ActiveModel } from '../models/manager.js';
 import { openConfiguredStorage } from '../server.js';
-import { RedisConnection, RedisHistory, RedisLabelStats } from '../redis/index.js';
+import { DataDirHeldError } from '../storage/index.js';
+import { RedisConnection, RedisHistory, RedisLabelStats, SharedState } from '../redis/index.js';
+import { backfill, KNOWN_AT_COLUMN as LABEL_KNOWN_AT, rowLabel, type RefusedRow } from '../backfill.js';
+import { parseTimestamp, ValidationError } from '@fraudscore/sdk';
+import { DataTimeHistoryStore } from '../data-time-history.js';
 import { EXIT, isMain, isParseArgsError, UsageError } from './command.js';
 
 export { UsageError } from './command.js';
@@ -37,9 +46,11 @@ export { UsageError } from './command.js';
 const USAGE = [
   'usage: fraudscore-ops export-labelled --since DURATION|ISO [--until ISO] --out FILE.csv [--labelled-only]',
   '       fraudscore-ops training-set --data FILE.csv [--data FILE.csv]... --out FILE.csv [--min-days N]',
-  '       fraudscore-ops drift-check [--window DURATION] [--from ISO] [--until ISO] [--alertmanager URL]',
+  '       fraudscore-ops drift-check [--window DURATION] [--from ISO] [--until ISO] [--alertmanager URL] [--url URL]',
   '       fraudscore-ops deploy --decision FILE [--server URL]...',
   '       fraudscore-ops load-history [--replace]',
+  '       fraudscore-ops backfill FILE.csv[.gz] [--analyst NAME] [--label-delay DAYS] [--explain alerts|all|none] [--limit N]',
+  '       fraudscore-ops import-labels FILE.csv[.gz] --url URL [--analyst NAME] [--label-delay DAYS]',
   '       fraudscore-ops [COMMAND] --help',
 ].join('\n');
 
@@ -61,12 +72,31 @@ drift-check      a drift snapshot (PSI and normalised Wasserstein per feature an
                  model's baseline) over the window ending now (default DRIFT_WINDOW), over --window ending at
                  --until, or over --from..--until (a past period); kept in the drift history; every feature or the
                  score at level warn or alert is posted to Alertmanager (POST URL/api/v2/alerts, severity warning or
-                 critical); insufficient_data (fewer than DRIFT_MIN_ROWS values) is never an alert.
+                 critical); insufficient_data (fewer than DRIFT_MIN_ROWS values) is never an alert. With --url (a
+                 running server, admin key in OPS_API_KEY) the server takes the snapshot (POST /drift/check) and keeps
+                 it in the store it reads: needed for an embedded store (DATA_DIR), which a running server holds and
+                 the CLI is refused; without --url the CLI opens the store itself (stopped server, or DATABASE_URL).
 deploy           after \`fraudscore-lifecycle promote\` (its JSON line in --decision FILE): reports the champion and,
                  when the gate promoted, asks each --server to follow it now (POST /v1/models/reload with the admin
                  key in OPS_API_KEY); servers not named follow the alias at their next MLFLOW_POLL_INTERVAL.
 load-history     with REDIS_URL: fills the shared feature history (and the label counts) from storage's retention
-                 window, for the model's feature spec; idempotent; --replace deletes what is under REDIS_PREFIX first.`;
+                 window, for the model's feature spec; idempotent; --replace deletes what is under REDIS_PREFIX first.
+backfill         loads a handbook-schema CSV of history (.gz read as gzip) into the configured store without Kafka, at
+                 the file's own times (weekdays and hours kept): every row through the input contract of POST
+                 /v1/score as a back-fill (no window around the clock), scored with the active model and stored, the
+                 feature history kept (in memory, continued from what storage holds, or in Redis with REDIS_URL);
+                 refused rows are reported on stderr and change nothing; ids already stored with the same content are
+                 left alone (re-runs and resumed runs add what is missing). Labels: TX_FRAUD (1 fraud, 0 legitimate,
+                 empty not known) as --analyst (default backfill), decided at TX_FRAUD_KNOWN_AT or, in a file without
+                 that column, --label-delay days (default 7) after the transaction. Refuses a DATA_DIR a running
+                 server holds: stop it first. --explain: SHAP top factors for alerts (default), all rows or none.
+import-labels    posts a CSV's labels to a running server (POST URL/v1/labels, admin or analyst key in OPS_API_KEY)
+                 in requests of 10,000: TRANSACTION_ID, TX_FRAUD (1 fraud, 0 legitimate, empty: skipped as not known)
+                 and the decision time TX_FRAUD_KNOWN_AT (empty: skipped) or, without that column, TX_DATETIME plus
+                 --label-delay days (default 7); as --analyst (default import). The whole file is read and checked
+                 before anything is posted (a malformed row: exit 1 naming its line, nothing imported). Idempotent:
+                 labels equal to the stored ones are left alone, so a failed import is simply run again. An id the
+                 server has not scored refuses its request of 10,000 (exit 1 naming the line); those before it stay.`;
 
 /** A positive duration flag ("6h", "30d", "90m") → ms. */
 export function durationArgument(text: string): number {
@@ -270,7 +300,8 @@ export async function postAlerts(
 
 /** The model drift is measured for: MLflow's champion when configured (as the servers follow it), else BUNDLE. */
 async function activeModel(config: ServerConfig, storage: Storage): Promise<{ model: ActiveModel; note?: string }> {
-  const history = (spec: ConstructorParameters<typeof MemoryHistoryStore>[0]) => new MemoryHistoryStore(spec);
+  // Kept by the data's time, so a back-fill of 2018 history keeps its windows (../data-time-history.ts).
+  const history = (spec: ConstructorParameters<typeof DataTimeHistoryStore>[0]) => new DataTimeHistoryStore(spec);
   const source = /^https?:\/\//i.test(config.bundle) ? config.bundle : directorySource(config.bundle);
   const initial = await loadModel(
     source,
@@ -279,7 +310,7 @@ async function activeModel(config: ServerConfig, storage: Storage): Promise<{ mo
   );
   if (!config.mlflow) return { model: initial };
   const manager = new ModelManager(initial, {
-    history: initial.scorer.history as MemoryHistoryStore,
+    history: initial.scorer.history as DataTimeHistoryStore,
     publicKey: config.bundlePublicKey,
   });
   const lifecycle = new MlflowLifecycle({
@@ -295,6 +326,8 @@ async function activeModel(config: ServerConfig, storage: Storage): Promise<{ mo
 
 interface Args {
   command: string;
+  /** The file a WITH_FILE command names. */
+  file?: string;
   flags: Map<string, string[]>;
   switches: Set<string>;
 }
@@ -306,10 +339,15 @@ const flag = { type: 'boolean' } as const;
 const COMMANDS = {
   'export-labelled': { since: text, until: text, out: text, 'labelled-only': flag },
   'training-set': { data: many, out: text, 'min-days': text },
-  'drift-check': { window: text, from: text, until: text, alertmanager: text },
+  'drift-check': { window: text, from: text, until: text, alertmanager: text, url: text },
   deploy: { decision: text, server: many },
   'load-history': { replace: flag },
+  backfill: { analyst: text, 'label-delay': text, explain: text, limit: text },
+  'import-labels': { url: text, analyst: text, 'label-delay': text },
 } as const;
+
+/** Commands that take one file as their positional argument. */
+const WITH_FILE = new Set(['backfill', 'import-labels']);
 
 /** The command and its options; undefined when help was asked for. */
 function parseCommandLine(argv: readonly string[]): Args | undefined {
@@ -317,8 +355,10 @@ function parseCommandLine(argv: readonly string[]): Args | undefined {
   if (command === '--help' || command === '-h') return undefined;
   if (!Object.hasOwn(COMMANDS, command)) throw new UsageError(`unknown command ${command || '(none)'}`);
   const options = { ...COMMANDS[command as keyof typeof COMMANDS], help: { type: 'boolean', short: 'h' } } as const;
-  const { values } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false });
+  const withFile = WITH_FILE.has(command);
+  const { values, positionals } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: withFile });
   if (values.help) return undefined;
+  if (withFile && positionals.length !== 1) throw new UsageError(`${command} needs one FILE.csv`);
   const flags = new Map<string, string[]>();
   const switches = new Set<string>();
   for (const [name, value] of Object.entries(values)) {
@@ -326,7 +366,7 @@ function parseCommandLine(argv: readonly string[]): Args | undefined {
       if (value) switches.add(`--${name}`);
     } else if (value !== undefined) flags.set(`--${name}`, Array.isArray(value) ? value : [value]);
   }
-  return { command, flags, switches };
+  return { command, flags, switches, ...(withFile ? { file: positionals[0]! } : {}) };
 }
 
 const one = (args: Args, flag: string, required = false): string | undefined => {
@@ -341,6 +381,7 @@ export async function run(
   out: (line: string) => void,
   now: () => number = Date.now,
   help: (text: string) => void = (text) => process.stdout.write(`${text}\n`),
+  err: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<number> {
   let args: Args;
   let config: ServerConfig;
@@ -370,15 +411,20 @@ export async function run(
       case 'training-set':
         return await trainingSet(args, out);
       case 'drift-check':
-        return await driftCheck(args, config, out, now);
+        return await driftCheck(args, config, env, out, now);
       case 'load-history':
         return await loadHistory(args, config, out, now());
+      case 'backfill':
+        return await backfillCommand(args, config, out, err);
+      case 'import-labels':
+        return await importLabels(args, env, out, err);
       default:
         return await deploy(args, config, env, out);
     }
   } catch (error) {
     out(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
-    return error instanceof UsageError ? EXIT.usage : EXIT.failed;
+    // A DATA_DIR a running server holds: retrying cannot help while it runs (use --url, or stop it).
+    return error instanceof UsageError || error instanceof DataDirHeldError ? EXIT.usage : EXIT.failed;
   }
 }
 
@@ -439,6 +485,7 @@ async function trainingSet(args: Args, out: (line: string) => void): Promise<num
 async function driftCheck(
   args: Args,
   config: ServerConfig,
+  env: NodeJS.ProcessEnv,
   out: (line: string) => void,
   now: () => number,
 ): Promise<number> {
@@ -453,6 +500,8 @@ async function driftCheck(
       : parseInstant(fromText, now());
   if (!(from < until)) throw new UsageError('--from must be before --until');
   const alertmanager = one(args, '--alertmanager');
+  const url = one(args, '--url');
+  if (url !== undefined) return driftCheckOverHttp(url, env, { from, until }, config, alertmanager, out);
   const storage = await openConfiguredStorage(config);
   try {
     const { model, note } = await activeModel(config, storage.storage);
@@ -476,22 +525,7 @@ async function driftCheck(
     await model.scorer.dispose();
     out(
       JSON.stringify({
-        level: snapshot.level,
-        rows: snapshot.rows,
-        window: snapshot.window,
-        model_version: snapshot.baseline.modelVersion,
-        baseline: { ...snapshot.baseline, text: baselineText(snapshot) },
-        score: { psi: snapshot.score.psi, wasserstein: snapshot.score.wasserstein, level: snapshot.score.level },
-        features: Object.fromEntries(
-          Object.entries(snapshot.features).map(([k, v]) => [
-            k,
-            { psi: v.psi, wasserstein: v.wasserstein, level: v.level },
-          ]),
-        ),
-        thresholds: { psi: snapshot.thresholds, wasserstein: snapshot.distanceThresholds, minRows: snapshot.minRows },
-        alerts: alerts.map((a) => a.labels.feature),
-        insufficient_data: namesAtLevel(snapshot, 'insufficient_data'),
-        alerted: alerts.length > 0 && alertmanager !== undefined,
+        ...driftCheckSummary(snapshot, alerts, alertmanager),
         kept: storage.driftHistory !== undefined,
         ...(note ? { model: note } : {}),
       }),
@@ -500,6 +534,85 @@ async function driftCheck(
   } finally {
     await storage.close();
   }
+}
+
+function driftCheckSummary(snapshot: DriftSnapshot, alerts: readonly AlertmanagerAlert[], alertmanager?: string) {
+  return {
+    level: snapshot.level,
+    rows: snapshot.rows,
+    window: snapshot.window,
+    model_version: snapshot.baseline.modelVersion,
+    baseline: { ...snapshot.baseline, text: baselineText(snapshot) },
+    score: { psi: snapshot.score.psi, wasserstein: snapshot.score.wasserstein, level: snapshot.score.level },
+    features: Object.fromEntries(
+      Object.entries(snapshot.features).map(([k, v]) => [
+        k,
+        { psi: v.psi, wasserstein: v.wasserstein, level: v.level },
+      ]),
+    ),
+    thresholds: { psi: snapshot.thresholds, wasserstein: snapshot.distanceThresholds, minRows: snapshot.minRows },
+    alerts: alerts.map((a) => a.labels.feature),
+    insufficient_data: namesAtLevel(snapshot, 'insufficient_data'),
+    alerted: alerts.length > 0 && alertmanager !== undefined,
+  };
+}
+
+/** The admin key for a running server's API (OPS_API_KEY), or a usage error. */
+function opsKey(env: NodeJS.ProcessEnv, what: string): string {
+  const key = env.OPS_API_KEY?.trim();
+  if (!key) throw new UsageError(`OPS_API_KEY (an admin key of the server) is needed to ${what}`);
+  return key;
+}
+
+/** A request to a running server's API with the ops key; a non-2xx answer is an error naming it. */
+async function serverRequest<T>(url: string, key: string, method: string, path: string, body?: unknown): Promise<T> {
+  const target = `${url.replace(/\/+$/, '')}${path}`;
+  const res = await fetch(target, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(300_000),
+  });
+  if (!res.ok) {
+    const text = (await res.text()).slice(0, 500);
+    const error = new Error(`${url} answered ${res.status} to ${method} ${path}: ${text}`);
+    // The server refused the request as given (4xx but 429): retrying the same cannot help.
+    throw res.status >= 400 && res.status < 500 && res.status !== 429 ? new UsageError(error.message) : error;
+  }
+  return (await res.json()) as T;
+}
+
+/**
+ * drift-check --url: the running server takes the snapshot over the period (POST /drift/check, admin) and keeps it in
+ * its own drift history, the store it reads after a restart too; the snapshot as kept is read back
+ * (GET /v1/drift/history) for the alerts and the summary, so `kept` is what the server's history holds.
+ */
+async function driftCheckOverHttp(
+  url: string,
+  env: NodeJS.ProcessEnv,
+  period: { from: number; until: number },
+  config: ServerConfig,
+  alertmanager: string | undefined,
+  out: (line: string) => void,
+): Promise<number> {
+  const key = opsKey(env, 'take a drift snapshot on a running server (--url)');
+  const checked = await serverRequest<{ checked_at: string }>(url, key, 'POST', '/drift/check', {
+    from: new Date(period.from).toISOString(),
+    until: new Date(period.until).toISOString(),
+  });
+  const at = encodeURIComponent(checked.checked_at);
+  const { snapshots } = await serverRequest<{ snapshots: DriftSnapshot[] }>(
+    url,
+    key,
+    'GET',
+    `/v1/drift/history?from=${at}&to=${at}`,
+  );
+  const snapshot = snapshots.filter((s) => s.computedAt === checked.checked_at).at(-1);
+  if (!snapshot) throw new Error(`${url} took a drift snapshot at ${checked.checked_at} but does not list it as kept`);
+  const alerts = driftAlerts(snapshot, config.driftIntervalMs);
+  if (alerts.length > 0 && alertmanager) await postAlerts(alertmanager, alerts);
+  out(JSON.stringify({ ...driftCheckSummary(snapshot, alerts, alertmanager), kept: true, server: url }));
+  return EXIT.done;
 }
 
 async function loadHistory(
@@ -570,6 +683,262 @@ async function loadHistory(
     return 0;
   } finally {
     await connection.close();
+    await storage.close();
+  }
+}
+
+const EXPLAIN = { alerts: 'alerts', all: true, none: false } as const;
+
+/** --label-delay DAYS (default 7) → ms. */
+function labelDelayArgument(args: Args): number {
+  const text = one(args, '--label-delay') ?? '7';
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`--label-delay: expected days (7, 0.5), got "${text}"`);
+  return Number(text) * 86_400_000;
+}
+
+/** --analyst NAME: who the labels are recorded as (the label route's rule: 1..200 characters, no control characters). */
+function analystArgument(args: Args, fallback: string): string {
+  const analyst = (one(args, '--analyst') ?? fallback).trim();
+  if (analyst === '' || analyst.length > 200 || /\p{Cc}/u.test(analyst))
+    throw new UsageError('--analyst: 1..200 characters without control characters');
+  return analyst;
+}
+
+/** POST /v1/labels takes at most this many per request. */
+const LABELS_PER_REQUEST = 10_000;
+
+interface FileLabel {
+  id: string;
+  label: 'fraud' | 'legitimate';
+  analyst: string;
+  at: string;
+  line: number;
+}
+
+/** The labels of a handbook-schema CSV, streamed; rows whose label is not known are counted in `skipped`. */
+async function* fileLabels(
+  file: string,
+  analyst: string,
+  delayMs: number,
+  counts: { rows: number; skipped: number },
+): AsyncGenerator<FileLabel> {
+  let knownAtColumn: boolean | undefined;
+  for await (const { values, line } of readCsvRecords(file, {
+    required: ['TRANSACTION_ID', 'TX_DATETIME', 'TX_FRAUD'],
+  })) {
+    counts.rows += 1;
+    knownAtColumn ??= Object.hasOwn(values, LABEL_KNOWN_AT);
+    let label;
+    try {
+      label = rowLabel(
+        values,
+        knownAtColumn ? NaN : parseTimestamp(values.TX_DATETIME, 'TX_DATETIME'),
+        knownAtColumn,
+        delayMs,
+      );
+    } catch (error) {
+      if (error instanceof ValidationError) throw new Error(`${file} line ${line}: ${error.message}`, { cause: error });
+      throw error;
+    }
+    if (!label) {
+      counts.skipped += 1;
+      continue;
+    }
+    yield { id: values.TRANSACTION_ID!, label: label.value, analyst, at: new Date(label.knownAt).toISOString(), line };
+  }
+}
+
+/**
+ * import-labels: a CSV's labels to a running server's POST /v1/labels, 10,000 per request. The file is checked whole
+ * first, so a malformed one imports nothing; the server checks each request whole (an unknown id refuses it).
+ */
+async function importLabels(
+  args: Args,
+  env: NodeJS.ProcessEnv,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  const url = one(args, '--url', true)!;
+  const analyst = analystArgument(args, 'import');
+  const delayMs = labelDelayArgument(args);
+  const key = opsKey(env, 'post labels to a running server');
+  const checked = { rows: 0, skipped: 0 };
+  for await (const _ of fileLabels(args.file!, analyst, delayMs, checked)); // the whole file checked first
+  const counts = { rows: 0, skipped: 0 };
+  const started = performance.now();
+  let labelled = 0;
+  let unchanged = 0;
+  let requests = 0;
+  let chunk: FileLabel[] = [];
+  const post = async (): Promise<void> => {
+    if (chunk.length === 0) return;
+    const labels = chunk;
+    chunk = [];
+    let answer: { labelled: number; unchanged: number };
+    try {
+      answer = await serverRequest(url, key, 'POST', '/v1/labels', {
+        labels: labels.map(({ line: _line, ...label }) => label),
+      });
+    } catch (error) {
+      // The server names the item (labels[i].id); say which line of the file it is.
+      const item = /labels\[(\d+)\]/.exec((error as Error).message)?.[1];
+      const line = item === undefined ? undefined : labels[Number(item)]?.line;
+      if (line === undefined || !(error instanceof UsageError)) throw error;
+      throw new Error(
+        `${args.file} line ${line}: ${(error as Error).message}; ${labelled + unchanged} labels before this request were imported (run again once fixed: it is idempotent)`,
+        { cause: error },
+      );
+    }
+    labelled += answer.labelled;
+    unchanged += answer.unchanged;
+    requests += 1;
+    err(`import-labels: ${labelled + unchanged} labels in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  };
+  for await (const label of fileLabels(args.file!, analyst, delayMs, counts)) {
+    chunk.push(label);
+    if (chunk.length >= LABELS_PER_REQUEST) await post();
+  }
+  await post();
+  const seconds = (performance.now() - started) / 1000;
+  out(
+    JSON.stringify({
+      file: args.file,
+      rows: counts.rows,
+      labels: labelled + unchanged,
+      labelled,
+      unchanged,
+      skipped: counts.skipped,
+      requests,
+      seconds: Math.round(seconds * 10) / 10,
+      labels_per_second: Math.round((labelled + unchanged) / Math.max(seconds, 0.001)),
+      server: url,
+    }),
+  );
+  return EXIT.done;
+}
+
+async function backfillCommand(
+  args: Args,
+  config: ServerConfig,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  const explainText = one(args, '--explain') ?? 'alerts';
+  if (!Object.hasOwn(EXPLAIN, explainText))
+    throw new UsageError(`--explain: expected alerts, all or none, got "${explainText}"`);
+  const labelDelayMs = labelDelayArgument(args);
+  const limitText = one(args, '--limit');
+  if (limitText !== undefined && !/^\d+$/.test(limitText))
+    throw new UsageError(`--limit: expected a whole number, got "${limitText}"`);
+  const analyst = analystArgument(args, 'backfill');
+  const storage = await openConfiguredStorage(config);
+  let shared: SharedState | undefined;
+  try {
+    const { model } = await activeModel(config, storage.storage);
+    let history: ServerHistory;
+    let restored: number | undefined;
+    if (config.redis) {
+      // The shared history's retention follows the back-fill's own time, not the wall clock.
+      let newest = -Infinity;
+      shared = await SharedState.open({
+        url: config.redis.url,
+        prefix: config.redis.prefix,
+        spec: model.spec,
+        clock: () => newest,
+      });
+      const problem = shared.connection.problem();
+      if (problem) throw new Error(problem);
+      const scoring = shared.scoringHistory();
+      history = {
+        ...scoring,
+        open: (txs) => {
+          for (const tx of txs) newest = Math.max(newest, tx.timestamp);
+          return scoring.open(txs);
+        },
+      };
+    } else {
+      // The process's own history, continued from what storage holds (its newest weeks), as a server's after a restart.
+      const memory = model.scorer.history as DataTimeHistoryStore;
+      restored = (await restoreState({ storage: storage.storage, history: memory })).transactions;
+      history = memoryHistory(memory);
+    }
+    const lastChange = (await storage.storage.thresholdChanges()).at(-1);
+    const service = createScoringService({
+      model: model.scorer,
+      history,
+      storage: storage.storage,
+      bus: createInProcessEventBus(),
+      clock: Date.now,
+      limits: config.limits,
+      ...(lastChange ? { config: { threshold: lastChange.to } } : {}),
+    });
+    const examples: RefusedRow[] = [];
+    const labels = shared?.labels;
+    const result = await backfill({
+      file: args.file!,
+      service,
+      analyst,
+      labelDelayMs,
+      explain: EXPLAIN[explainText as keyof typeof EXPLAIN],
+      limit: limitText === undefined ? undefined : Number(limitText),
+      refused: (row) => {
+        if (examples.length < 10) examples.push(row);
+        err(`backfill: refused line ${row.line}${row.id === undefined ? '' : ` (id ${row.id})`}: ${row.message}`);
+      },
+      progress: (p) =>
+        err(
+          `backfill: ${p.rows} rows, ${p.stored} stored, ${p.labelled} labelled in ${(p.elapsedMs / 1000).toFixed(1)} s`,
+        ),
+      // With REDIS_URL the label counts behind false_positive_rate are shared too (a server counts its own at start).
+      ...(labels
+        ? {
+            labelled: async (applied) => {
+              await Promise.all(
+                applied.map(({ record, label, at }) =>
+                  labels.record(
+                    {
+                      id: record.id,
+                      label,
+                      probability: record.probability,
+                      threshold: record.threshold,
+                      blocked: record.shouldBlock,
+                    },
+                    at,
+                  ),
+                ),
+              );
+            },
+          }
+        : {}),
+    });
+    await model.scorer.dispose();
+    const seconds = result.elapsedMs / 1000;
+    const labelSeconds = result.labelMs / 1000;
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    out(
+      JSON.stringify({
+        file: args.file,
+        rows: result.rows,
+        stored: result.stored,
+        unchanged: result.unchanged,
+        refused: result.refused,
+        labelled: result.labelled,
+        labels_unchanged: result.labelsUnchanged,
+        first: iso(result.first),
+        last: iso(result.last),
+        seconds: Math.round(seconds * 10) / 10,
+        rows_per_second: Math.round(result.rows / Math.max(seconds, 0.001)),
+        label_seconds: Math.round(labelSeconds * 10) / 10,
+        labels_per_second: Math.round((result.labelled + result.labelsUnchanged) / Math.max(labelSeconds, 0.001)),
+        storage: storage.kind,
+        history: shared ? `redis ${config.redis!.prefix}` : `memory (${restored} restored from storage)`,
+        model_version: model.scorer.model.version,
+        refused_examples: examples,
+      }),
+    );
+    return EXIT.done;
+  } finally {
+    await shared?.close();
     await storage.close();
   }
 }

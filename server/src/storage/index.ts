@@ -8,11 +8,13 @@ import { migrate } from './migrations.js';
 import { openPGlite } from './pglite-template.js';
 import { pgliteThreadDatabase } from './pglite-thread.js';
 import { SqlStorage, type Database, type Queryable } from './sql.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export { MIGRATIONS, migrate, type Migration } from './migrations.js';
 export { SqlStorage, type Database, type Queryable } from './sql.js';
 export { SqlDriftHistory } from './drift.js';
 export { pgliteThreadDatabase } from './pglite-thread.js';
+export { DataDirHeldError, lockDataDir } from './data-dir-lock.js';
 
 export interface OpenStorageOptions {
   /** postgres://… — PostgreSQL through a pg Pool. */
@@ -90,20 +92,34 @@ export function pgliteAsDatabase(db: PGlite): Database {
   };
 }
 
-/** Opens the store and applies pending migrations. */
+/**
+ * Opens the store and applies pending migrations. A DATA_DIR is held by this process until close: another process
+ * (a CLI beside a running server) is refused with DataDirHeldError instead of losing its writes (./data-dir-lock.ts).
+ */
 export async function openStorage(options: OpenStorageOptions = {}): Promise<OpenedStorage> {
-  const db = options.databaseUrl
-    ? postgresDatabase(options.databaseUrl, options.poolSize)
-    : options.pgliteThread === false
-      ? await pgliteDatabase(options.dataDir)
-      : await pgliteThreadDatabase(options.dataDir);
+  const release =
+    !options.databaseUrl && options.dataDir !== undefined ? lockDataDir(options.dataDir) : () => undefined;
+  let db: Database | undefined;
   try {
+    db = options.databaseUrl
+      ? postgresDatabase(options.databaseUrl, options.poolSize)
+      : options.pgliteThread === false
+        ? await pgliteDatabase(options.dataDir)
+        : await pgliteThreadDatabase(options.dataDir);
     await migrate(db);
   } catch (error) {
-    await db.close().catch(() => {});
+    await db?.close().catch(() => {});
+    release();
     throw error;
   }
-  return asOpenedStorage(db);
+  const opened = db;
+  return asOpenedStorage(opened, async () => {
+    try {
+      await opened.close();
+    } finally {
+      release();
+    }
+  });
 }
 
 /** The edge Storage over an already migrated database, with the database's close (or the one given). */
@@ -118,6 +134,7 @@ export function asOpenedStorage(db: Database, close: () => Promise<void> = () =>
     getMany: (ids) => storage.getMany(ids),
     list: (query) => storage.list(query),
     setLabel: (id, label) => storage.setLabel(id, label),
+    setLabels: (labels) => storage.setLabels(labels),
     acknowledge: (id, acknowledgement) => storage.acknowledge(id, acknowledgement),
     recordThresholdChange: (change) => storage.recordThresholdChange(change),
     thresholdChanges: () => storage.thresholdChanges(),

@@ -174,6 +174,28 @@ export class SqlStorage implements Storage {
     return row && toRecord(row);
   }
 
+  async setLabels(
+    labels: readonly { id: string; label: TransactionLabel }[],
+  ): Promise<(ScoredTransaction | undefined)[]> {
+    if (labels.length === 0) return [];
+    // One statement for all (POST /v1/labels, back-fills); an id given twice takes its last label, as one at a time.
+    const last = new Map(labels.map((l) => [l.id, l.label]));
+    const { rows } = await this.db.query<Row & { id: string }>(
+      `UPDATE scored_transactions AS t SET label = v.label, label_analyst = v.analyst, label_at = v.at
+       FROM jsonb_to_recordset($1::jsonb) AS v(id text, label text, analyst text, at text)
+       WHERE t.id = v.id
+       RETURNING t.id, ${COLUMNS.split(',')
+         .map((c) => `t.${c.trim()}`)
+         .join(', ')}`,
+      [JSON.stringify([...last].map(([id, l]) => ({ id, label: l.label, analyst: l.analyst, at: l.at })))],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return labels.map(({ id }) => {
+      const row = byId.get(id);
+      return row && toRecord(row);
+    });
+  }
+
   async acknowledge(id: string, acknowledgement: Acknowledgement): Promise<ScoredTransaction | undefined> {
     const { rows } = await this.db.query<Row>(
       `UPDATE scored_transactions SET ack_analyst = $2, ack_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
