@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { summarize } from './cpuprofile-top.mjs';
+import { transactionMix } from './mix.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -47,16 +48,7 @@ const url = await new Promise((resolve, reject) => {
     resolve(match[1]);
   });
 });
-let counter = 0;
-const tag = Date.now().toString(36);
-const rand = (n) => Math.floor(Math.random() * n);
-const tx = () => ({
-  id: `p-${tag}-${counter++}`,
-  customerId: `c-${rand(5000)}`,
-  terminalId: `t-${rand(10000)}`,
-  amount: Math.round((1 + Math.random() * 400) * 100) / 100,
-  timestamp: new Date().toISOString(),
-});
+const tx = transactionMix(`p-${Date.now().toString(36)}`);
 const batch = Number(values.batch);
 const path = (batch ? '/v1/score/batch' : '/v1/score') + (values.explain === 'false' ? '?explain=false' : '');
 const body = batch

@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { freePort } from '../dist/net.js';
 import { findPostgres, startPostgres } from '../dist/storage/local-postgres.js';
 import { findRedisServer, startRedis } from '../dist/redis/local-redis.js';
+import { transactionMix } from './mix.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
@@ -214,20 +215,12 @@ async function startBaseline() {
 const runTag = Date.now().toString(36);
 let counter = 0;
 const rand = (n) => Math.floor(Math.random() * n);
-function transaction() {
-  return {
-    id: `bench-${runTag}-${counter++}`,
-    customerId: `c-${rand(5000)}`,
-    terminalId: `t-${rand(10000)}`,
-    amount: Math.round((1 + Math.random() * 400) * 100) / 100,
-    timestamp: new Date().toISOString(),
-  };
-}
+const transaction = transactionMix(`bench-${runTag}`);
 const featureRows = JSON.parse(
   readFileSync(join(REPO, 'models', 'conformance', 'default', 'scores.json'), 'utf8'),
 ).rows.map((row) => row.features);
 const baselineBody = () =>
-  JSON.stringify({ id: `bench-${runTag}-${counter++}`, features: featureRows[rand(featureRows.length)] });
+  JSON.stringify({ id: `bench-${runTag}-baseline-${counter++}`, features: featureRows[rand(featureRows.length)] });
 
 function target(kind, url, { explain, batch = false }) {
   const path = (batch ? '/v1/score/batch' : '/v1/score') + (explain ? '' : '?explain=false');

@@ -6,6 +6,7 @@
 // second, then runs for `seconds` (default 5). Prints {"shap": tx/s, "plain": tx/s, "batch": tx/s}.
 import { createScorer, directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
 import { DEFAULT_BUNDLE } from '../dist/config.js';
+import { transactionMix } from './mix.mjs';
 
 const seconds = Number(process.argv[2] ?? 5);
 const scorer = await createScorer({
@@ -16,15 +17,7 @@ const scorer = await createScorer({
   onWarning: () => {},
 });
 
-let counter = 0;
-const rand = (n) => Math.floor(Math.random() * n);
-const transaction = () => ({
-  id: `alone-${counter++}`,
-  customerId: `c-${rand(5000)}`,
-  terminalId: `t-${rand(10000)}`,
-  amount: Math.round((1 + Math.random() * 400) * 100) / 100,
-  timestamp: new Date().toISOString(),
-});
+const transaction = transactionMix('alone');
 
 /** Transactions per second of `step` (which scores `size` transactions) over `seconds` after a 1 s warm-up. */
 async function rate(step, size) {

@@ -9,6 +9,7 @@
 import { createScorer, directorySource, MemoryHistoryStore } from '@fraudscore/sdk';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BUNDLE } from '../../dist/config.js';
+import { transactionMix } from '../mix.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -55,15 +56,7 @@ async function edgeApp(module) {
   return app;
 }
 
-let counter = 0;
-const rand = (n) => Math.floor(Math.random() * n);
-const transaction = () => ({
-  id: `edge-${counter++}`,
-  customerId: `c-${rand(5000)}`,
-  terminalId: `t-${rand(10000)}`,
-  amount: Math.round((1 + Math.random() * 400) * 100) / 100,
-  timestamp: new Date().toISOString(),
-});
+const transaction = transactionMix('edge');
 const post = (app, path, body) =>
   app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 

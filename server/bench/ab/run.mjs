@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { transactionMix } from '../mix.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -63,16 +64,7 @@ function start(name, snapshotDir) {
   });
 }
 
-let counter = 0;
-const tag = Date.now().toString(36);
-const rand = (n) => Math.floor(Math.random() * n);
-const tx = () => ({
-  id: `ab-${tag}-${counter++}`,
-  customerId: `c-${rand(5000)}`,
-  terminalId: `t-${rand(10000)}`,
-  amount: Math.round((1 + Math.random() * 400) * 100) / 100,
-  timestamp: new Date().toISOString(),
-});
+const tx = transactionMix(`ab-${Date.now().toString(36)}`);
 const SCENARIOS = {
   shap: { path: '/v1/score', connections: 32, size: 1, body: () => JSON.stringify(tx()) },
   plain: { path: '/v1/score?explain=false', connections: 32, size: 1, body: () => JSON.stringify(tx()) },
