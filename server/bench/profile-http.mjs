@@ -3,17 +3,15 @@
 // `POST /v1/score` requests, or 4 of batches — on the embedded store (DATABASE_URL, PGLITE_THREAD … from the
 // environment pass through); prints the rate and, per thread, where the time went (bench/cpuprofile-top.mjs).
 // Start-up is in the profile too (a few percent: module loading, PGlite's start).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { summarize } from './cpuprofile-top.mjs';
 import { transactionMix } from './mix.mjs';
+import { startBenchServer } from './start-server.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     explain: { type: 'string', default: 'true' },
@@ -24,29 +22,10 @@ const { values } = parseArgs({
 });
 const KEY = 'fs_profile_key_0123456789abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'fraudscore-profile-'));
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(HERE, 'server-runner.mjs')], {
-  cwd: join(HERE, '..'),
-  env: {
-    ...process.env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DEMO: 'off',
-    RATE_LIMIT_PER_MINUTE: '0',
-    API_KEYS: `${KEY}:admin`,
-    LOG_LEVEL: 'error',
-    DATA_DIR: '',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise((resolve, reject) => {
-  let buffer = '';
-  const timer = setTimeout(() => reject(new Error('server did not print BENCH_URL within 60 s')), 60_000);
-  child.stdout.on('data', (chunk) => {
-    const match = /BENCH_URL (\S+)/.exec((buffer += chunk));
-    if (!match) return;
-    clearTimeout(timer);
-    resolve(match[1]);
-  });
+const { child, url } = await startBenchServer({
+  name: 'server',
+  key: KEY,
+  nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
 });
 const tx = transactionMix(`p-${Date.now().toString(36)}`);
 const batch = Number(values.batch);

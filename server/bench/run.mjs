@@ -20,6 +20,7 @@ import { freePort } from '../dist/net.js';
 import { findPostgres, startPostgres } from '../dist/storage/local-postgres.js';
 import { findRedisServer, startRedis } from '../dist/redis/local-redis.js';
 import { transactionMix } from './mix.mjs';
+import { benchServerEnv } from './start-server.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
@@ -102,14 +103,9 @@ async function startFraudscore(databaseUrl = '', shared = undefined, extraEnv = 
       cwd: SERVER_DIR,
       env: {
         ...env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DEMO: 'off',
-        RATE_LIMIT_PER_MINUTE: '0',
-        API_KEYS: `${KEY}:admin`,
+        ...benchServerEnv(KEY),
         LOG_LEVEL: cluster ? 'info' : 'error',
         DATABASE_URL: databaseUrl,
-        DATA_DIR: '',
         ...(shared ? { REDIS_URL: shared.url, REDIS_PREFIX: shared.prefix, WORKERS: String(shared.workers) } : {}),
         ...extraEnv,
       },

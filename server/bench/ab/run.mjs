@@ -9,7 +9,6 @@
 // connections) and single requests without SHAP (4) at once; its rate is the batches' transactions/s and its p99 the
 // single requests'; `mixed-shap` the same with SHAP in the batches. Prints each run, then the medians and B ÷ A per scenario, with the server's CPU time per
 // transaction (main thread, all threads: /proc), which other jobs on a shared machine disturb far less than rates.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
@@ -17,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { transactionMix } from '../mix.mjs';
+import { startBenchServer } from '../start-server.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -31,38 +31,14 @@ const { values } = parseArgs({
 const snapshot = values.snapshot;
 const KEY = 'fs_ab_key_0123456789abcdef01234';
 
-function start(name, snapshotDir) {
-  const child = spawn(
-    process.execPath,
-    [...(snapshotDir ? ['--import', join(HERE, 'register.mjs')] : []), join(HERE, '..', 'server-runner.mjs')],
-    {
-      cwd: join(HERE, '..', '..'),
-      env: {
-        ...process.env,
-        ...(snapshotDir ? { FRAUDSCORE_AB_SNAPSHOT: snapshotDir } : {}),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DEMO: 'off',
-        RATE_LIMIT_PER_MINUTE: '0',
-        API_KEYS: `${KEY}:admin`,
-        LOG_LEVEL: 'error',
-        DATA_DIR: '',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`${name} did not print BENCH_URL within 60 s`)), 60_000);
-    child.stdout.on('data', (chunk) => {
-      const match = /BENCH_URL (\S+)/.exec((buffer += chunk));
-      if (!match) return;
-      clearTimeout(timer);
-      resolve({ name, child, url: match[1] });
-    });
-    child.once('exit', () => reject(new Error(`${name} exited before listening`)));
+const start = (name, snapshotDir) =>
+  startBenchServer({
+    name,
+    key: KEY,
+    nodeArgs: snapshotDir ? ['--import', join(HERE, 'register.mjs')] : [],
+    env: snapshotDir ? { FRAUDSCORE_AB_SNAPSHOT: snapshotDir } : {},
+    cwd: join(HERE, '..', '..'),
   });
-}
 
 const tx = transactionMix(`ab-${Date.now().toString(36)}`);
 const SCENARIOS = {
