@@ -8,50 +8,33 @@
 // simulation here has 1,000 customers (the bundle's training data had 5,000), so the bundle's own reference.json is
 // not the right reference for it.
 import { createScorer, directorySource, MemoryHistoryStore, type Scorer } from '@fraudscore/sdk';
-import {
-  ALARM_LEVELS,
-  buildReference,
-  DriftMonitor,
-  MemoryDriftHistory,
-  type DriftRow,
-  type DriftSnapshot,
-} from '@fraudscore/edge';
-import { simulate } from '@fraudscore/simulator';
+import { buildReference, DriftMonitor, MemoryDriftHistory, type DriftRow } from '@fraudscore/edge';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  alarmed,
+  confusionTable,
+  DAY,
+  dayOf,
+  HOUR,
+  newTerminalWave,
+  nightSurge,
+  scaleAmounts,
+  simulatedTransactions,
+  START,
+  type EvaluationRow,
+  type Tx,
+} from '../test-support/drift-evaluation.js';
 
 const BUNDLE = directorySource(fileURLToPath(new URL('../../models/bundles/default/', import.meta.url)));
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
 // Terminal features look back 30 days behind a 7-day label delay, and the simulator's compromised terminals (28 days
 // each) reach their steady share after about a month: 40 days before the reference make every window steady.
 const WARM_UP_DAYS = 40;
 const REFERENCE_DAYS = 14; // two whole weeks
 const CLEAN_DAYS = 28;
 const SHIFT_DAY = WARM_UP_DAYS + REFERENCE_DAYS + CLEAN_DAYS; // the day after the clean month
-const START = Date.parse('2018-04-01T00:00:00Z');
 
-interface Tx {
-  id: string;
-  customerId: string;
-  terminalId: string;
-  amount: number;
-  timestamp: number;
-  label: 0 | 1;
-}
-
-const transactions: Tx[] = [];
-for (const t of simulate({ customers: 1000, terminals: 2000, days: SHIFT_DAY + 1, seed: 22 })) {
-  transactions.push({
-    id: String(t.TRANSACTION_ID),
-    customerId: String(t.CUSTOMER_ID),
-    terminalId: String(t.TERMINAL_ID),
-    amount: t.TX_AMOUNT,
-    timestamp: Date.parse(`${t.TX_DATETIME.replace(' ', 'T')}Z`),
-    label: t.TX_FRAUD,
-  });
-}
-const dayOf = (t: { timestamp: number }): number => Math.floor((t.timestamp - START) / DAY);
+const transactions = simulatedTransactions({ customers: 1000, terminals: 2000, days: SHIFT_DAY + 1 });
 
 async function newScorer(): Promise<{ scorer: Scorer; history: MemoryHistoryStore }> {
   const scorer = await createScorer({
@@ -87,13 +70,6 @@ async function replay(
   }
   return rows;
 }
-
-const alarmed = (s: DriftSnapshot): string[] => [
-  ...Object.entries(s.features)
-    .filter(([, d]) => ALARM_LEVELS.includes(d.level))
-    .map(([name, d]) => `${name} (${d.level})`),
-  ...(ALARM_LEVELS.includes(s.score.level) ? [`score (${s.score.level})`] : []),
-];
 
 describe('drift evaluation on simulated traffic (issue 22)', () => {
   it('a clean month raises no alarm in any daily window; each injected shift alarms on its feature the next day', async () => {
@@ -159,10 +135,7 @@ describe('drift evaluation on simulated traffic (issue 22)', () => {
         rows: async () => {
           const fresh = await newScorer();
           await replay(fresh.scorer, fresh.history, before, false);
-          const shifted = day.map((t) =>
-            Number(t.customerId) % 10 < 3 ? { ...t, amount: Math.round(t.amount * 180) / 100 } : t,
-          );
-          return replay(fresh.scorer, fresh.history, shifted, true);
+          return replay(fresh.scorer, fresh.history, scaleAmounts(day), true);
         },
       },
       {
@@ -184,15 +157,7 @@ describe('drift evaluation on simulated traffic (issue 22)', () => {
         rows: async () => {
           const fresh = await newScorer();
           await replay(fresh.scorer, fresh.history, before, false);
-          const extra = day
-            .filter((_, i) => i % 4 === 0)
-            .map((t, i) => ({
-              ...t,
-              id: `night-${i}`,
-              timestamp: START + SHIFT_DAY * DAY + ((i * 7919) % (6 * HOUR)),
-            }));
-          const merged = [...day, ...extra].sort((a, b) => a.timestamp - b.timestamp);
-          return replay(fresh.scorer, fresh.history, merged, true);
+          return replay(fresh.scorer, fresh.history, nightSurge(day, START + SHIFT_DAY * DAY), true);
         },
       },
       {
@@ -201,12 +166,11 @@ describe('drift evaluation on simulated traffic (issue 22)', () => {
         rows: async () => {
           const fresh = await newScorer();
           await replay(fresh.scorer, fresh.history, before, false);
-          const shifted = day.map((t, i) => (i % 5 === 0 ? { ...t, terminalId: `new-${i % 100}` } : t));
-          return replay(fresh.scorer, fresh.history, shifted, true);
+          return replay(fresh.scorer, fresh.history, newTerminalWave(day), true);
         },
       },
     ];
-    const table: { injected: string; expected: string; alarmed: string[]; caught: boolean }[] = [
+    const table: EvaluationRow[] = [
       {
         injected: `none: clean month, ${windows} daily windows`,
         expected: '',
@@ -220,17 +184,7 @@ describe('drift evaluation on simulated traffic (issue 22)', () => {
       const caught = scenario.expected ? names.some((n) => n.startsWith(`${scenario.expected} `)) : names.length === 0;
       table.push({ injected: scenario.name, expected: scenario.expected || '(nothing)', alarmed: names, caught });
     }
-    console.log(
-      [
-        'drift evaluation (injected vs alarmed; warn or alert counts as an alarm):',
-        '| injected | expected alarm | alarmed (level) | as expected |',
-        '|---|---|---|---|',
-        ...table.map(
-          (r) =>
-            `| ${r.injected} | ${r.expected || '(nothing)'} | ${r.alarmed.join(', ') || '(none)'} | ${r.caught ? 'yes' : 'NO'} |`,
-        ),
-      ].join('\n'),
-    );
+    console.log(confusionTable('drift evaluation', table));
     for (const r of table) expect(r.caught, `${r.injected}: ${r.alarmed.join(', ')}`).toBe(true);
     await scorer.dispose();
   }, 300_000);

@@ -133,9 +133,13 @@ export class DriftMonitor {
     return snapshot;
   }
 
-  /** Makes the scored transactions of the window ending now the baseline; recorded with who and when. */
-  async setBaseline(windowMs: number, by: string): Promise<BaselineInfo> {
-    const to = this.options.clock();
+  /**
+   * Makes the scored transactions of the window ending now (or at `until`, for a back-filled past period) the
+   * baseline; recorded with who and when.
+   */
+  async setBaseline(windowMs: number, by: string, until?: number): Promise<BaselineInfo> {
+    const now = this.options.clock();
+    const to = until ?? now;
     const from = to - windowMs;
     const rows = await this.options.rows(from, to);
     if (rows.length < this.minBaselineRows) throw new BaselineTooSmallError(rows.length, this.minBaselineRows);
@@ -146,7 +150,7 @@ export class DriftMonitor {
       window: { from: iso(from), to: iso(to) },
       rows: rows.length,
       setBy: by,
-      setAt: iso(to),
+      setAt: iso(now),
       reference: buildReference(rows, model.features),
     };
     // Recorded first: a baseline that could not be recorded is not applied.

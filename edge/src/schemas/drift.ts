@@ -70,8 +70,12 @@ export const driftCheckBody = z
 export const setBaselineBody = z.object(
   {
     window: driftWindow.optional().meta({
-      description: 'Scored transactions of this window ending now become the baseline (default 7d).',
+      description: 'Scored transactions of this window ending at until (default now) become the baseline (default 7d).',
       examples: ['7d'],
+    }),
+    until: queryTime.optional().meta({
+      description:
+        'End of the baseline window (exclusive, transaction time); default now. A past period, e.g. of back-filled history.',
     }),
     reset: z
       .boolean({ error: 'must be true or false' })
@@ -79,7 +83,7 @@ export const setBaselineBody = z.object(
       .meta({ description: "true: go back to the model bundle's reference.json (window is then ignored)." }),
     changed_by: changedBy.optional().meta({ description: "Who changed it, for the audit (trimmed); default 'api'." }),
   },
-  { error: 'must be an object { window?, reset?, changed_by? }' },
+  { error: 'must be an object { window?, until?, reset?, changed_by? }' },
 );
 
 const nullableDate = z.string().nullable();

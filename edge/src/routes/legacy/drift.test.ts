@@ -150,6 +150,21 @@ describe('POST /drift/set-baseline', () => {
     expect(monitor.info().source).toBe('bundle');
   });
 
+  it('makes a past window the baseline with until (a back-filled history), set now', async () => {
+    const { post, monitor } = setup();
+    const res = await post('/drift/set-baseline', { window: '7d', until: '2026-03-01T00:00:00Z', changed_by: 'ops' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { baseline: unknown }).baseline).toEqual({
+      source: 'window',
+      model_version: '1.0.0',
+      window: { from: '2026-02-22T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' },
+      n_samples: 5_000,
+      set_by: 'ops',
+      set_at: '2026-03-20T12:00:00.000Z',
+    });
+    expect(monitor.info().window).toEqual({ from: '2026-02-22T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' });
+  });
+
   it('refuses a window with too few transactions (422 on window) and keeps the baseline', async () => {
     const { post, monitor } = setup(100);
     const res = await post('/drift/set-baseline', { window: '7d' });
@@ -163,6 +178,8 @@ describe('POST /drift/set-baseline', () => {
   it.each([
     [{ reset: 'yes' }, 'reset'],
     [{ changed_by: '' }, 'changed_by'],
+    [{ until: 'yesterday' }, 'until'],
+    [{ until: 1_774_000_800_000 }, 'until'],
     [[1], 'body'],
   ])('refuses %j naming %s', async (body, field) => {
     const { post } = setup();

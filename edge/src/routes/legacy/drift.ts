@@ -1,8 +1,8 @@
 // The original service's drift routes, in its snake_case, over the edge's DriftMonitor (mounted at '/', admin):
 //   POST /drift/check         { window? = DRIFT_WINDOW, from?, until? } → a snapshot of the window ending now (or of
 //                             a past period), kept in the history (charts, metrics)
-//   POST /drift/set-baseline  { window? = 7d, reset?, changed_by? } → that window of scored transactions becomes the
-//                             baseline (or reset: the bundle's reference.json); recorded with who and when
+//   POST /drift/set-baseline  { window? = 7d, until? = now, reset?, changed_by? } → that window of scored transactions
+//                             becomes the baseline (or reset: the bundle's reference.json); recorded with who and when
 import { Hono } from 'hono';
 import {
   BaselineTooSmallError,
@@ -76,13 +76,13 @@ export function legacyDriftRoutes({
   });
 
   app.post('/drift/set-baseline', async (c) => {
-    const { window, reset, changed_by: by } = validate(setBaselineBody, await readJson(c, { optional: true }));
+    const { window, until, reset, changed_by: by } = validate(setBaselineBody, await readJson(c, { optional: true }));
     const who = by?.trim() ?? 'api';
     if (reset) return c.json({ status: 'baseline reset', baseline: legacyBaseline(await monitor.resetBaseline(who)) });
     try {
       return c.json({
         status: 'baseline set',
-        baseline: legacyBaseline(await monitor.setBaseline(window ?? baselineWindowMs, who)),
+        baseline: legacyBaseline(await monitor.setBaseline(window ?? baselineWindowMs, who, until)),
       });
     } catch (error) {
       if (error instanceof BaselineTooSmallError)
