@@ -4,12 +4,13 @@
 // its label through POST /v1/labels at that time, the reference week made the baseline through
 // POST /drift/set-baseline { window, until } (a past period of back-filled history), and drift read through
 // GET /v1/drift?from&until for past daily windows. The clean week must raise no alarm in any daily window; each
-// shift, injected on a day of its own after the clean week, must make its feature alarm in that day's window (the
-// deterministic simulation makes all three do; the issue asks for amount and at least one other).
+// shift, injected on a day of its own after the clean week, must make its feature alarm in that day's window.
 //
 // Smaller than the in-process evaluation to keep CI time down (HTTP + PGlite per transaction): 700 customers
-// (~1,400 transactions a day, above DRIFT_MIN_ROWS), one reference week, one clean week. The labelling fault of the
-// in-process test rewrites computed features, which no request can do, so it is not replayed here.
+// (~1,400 transactions a day, above DRIFT_MIN_ROWS), one reference week, one clean week. The labelling fault is made
+// the way it would reach a server: a faulty label import marks as fraud every transaction of the 30 days behind the
+// label delay at each terminal that had a fraud in them (so terminal risk reads 1.0 wherever it was non-zero, the
+// in-process test's fault), posted through POST /v1/labels before the day is replayed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,13 +86,40 @@ const driftOver = (from: number, until: number): Promise<DriftSnapshot> =>
 
 describe('drift evaluation through the server (issue 22)', () => {
   it('a back-filled clean week raises no alarm in any daily window; each injected shift alarms on its feature that day', async () => {
-    const shifts: { name: string; expected: string; inject: (day: readonly Tx[], dayStart: number) => Tx[] }[] = [
+    const shifts: {
+      name: string;
+      expected: string;
+      inject: (day: readonly Tx[], dayStart: number) => Tx[];
+      /** Requests made before the day is replayed. */
+      before?: (dayStart: number) => Promise<void>;
+    }[] = [
       { name: 'amounts x1.8 for 30 % of customers', expected: 'TX_AMOUNT', inject: scaleAmounts },
       { name: 'night-time surge: +25 % of the day at 00-06h', expected: 'TX_DURING_NIGHT', inject: nightSurge },
       {
         name: 'new-terminal wave: 20 % of the day on 100 new terminals',
         expected: 'TERMINAL_ID_NB_TX_30DAY_WINDOW',
         inject: newTerminalWave,
+      },
+      {
+        name: 'labelling fault: every transaction at a terminal with a fraud labelled fraud (30 days behind the delay)',
+        expected: 'TERMINAL_ID_RISK_30DAY_WINDOW',
+        inject: (day) => [...day],
+        before: async (dayStart) => {
+          // The window TERMINAL_ID_RISK_30DAY_WINDOW reads on this day: 30 days ending 7 days (the delay) before it,
+          // all in the unshifted days replayed before the shifts.
+          const read = transactions.filter(
+            (t) => t.timestamp >= dayStart - 37 * DAY && t.timestamp < dayStart - 7 * DAY && dayOf(t) < SHIFT_DAY,
+          );
+          const withFraud = new Set(read.filter((t) => t.label === 1).map((t) => t.terminalId));
+          const faulty = read.filter((t) => withFraud.has(t.terminalId));
+          for (let i = 0; i < faulty.length; i += 10_000) {
+            await call('/v1/labels', 'POST', {
+              labels: faulty
+                .slice(i, i + 10_000)
+                .map((t) => ({ id: t.id, label: 'fraud', analyst: 'faulty-import', at: iso(dayStart - 1) })),
+            });
+          }
+        },
       },
     ];
     const days = SHIFT_DAY + shifts.length;
@@ -135,6 +163,7 @@ describe('drift evaluation through the server (issue 22)', () => {
     // Each shift on a day of its own (the days before unchanged or shifted as replayed), read on that day's window.
     for (const [i, shift] of shifts.entries()) {
       const dayStart = START + (SHIFT_DAY + i) * DAY;
+      await shift.before?.(dayStart);
       await backfill(
         shift.inject(
           transactions.filter((t) => dayOf(t) === SHIFT_DAY + i),
