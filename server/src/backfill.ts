@@ -20,6 +20,7 @@ import { readCsvRecords } from '@fraudscore/simulator';
 
 /** The transaction columns a back-fill file must have; TX_FRAUD and TX_FRAUD_KNOWN_AT are optional. */
 export const BACKFILL_COLUMNS = ['TRANSACTION_ID', 'TX_DATETIME', 'CUSTOMER_ID', 'TERMINAL_ID', 'TX_AMOUNT'] as const;
+/** The optional column fraudmodels reads as the time each label became known (models/README.md, input data). */
 export const KNOWN_AT_COLUMN = 'TX_FRAUD_KNOWN_AT';
 /** POST /v1/labels' limit per request, kept by the direct path too. */
 const LABELS_PER_CALL = 10_000;

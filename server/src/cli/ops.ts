@@ -36,7 +36,7 @@ import { loadModel, ModelManager, type ActiveModel } from '../models/manager.js'
 import { openConfiguredStorage } from '../server.js';
 import { DataDirHeldError } from '../storage/index.js';
 import { RedisConnection, RedisHistory, RedisLabelStats, SharedState } from '../redis/index.js';
-import { backfill, KNOWN_AT_COLUMN as LABEL_KNOWN_AT, rowLabel, type RefusedRow } from '../backfill.js';
+import { backfill, KNOWN_AT_COLUMN, rowLabel, type RefusedRow } from '../backfill.js';
 import { parseTimestamp, ValidationError } from '@fraudscore/sdk';
 import { DataTimeHistoryStore } from '../data-time-history.js';
 import { EXIT, isMain, isParseArgsError, UsageError } from './command.js';
@@ -115,8 +115,6 @@ export function parseInstant(text: string, now: number): number {
 
 /** The handbook's CSV columns, as the simulator writes them. */
 export const HANDBOOK_COLUMNS = CSV_COLUMNS;
-/** The optional column fraudmodels reads as the time each label became known (models/README.md, input data). */
-export const KNOWN_AT_COLUMN = 'TX_FRAUD_KNOWN_AT';
 /** What export-labelled and training-set write: the handbook's columns and the labels' known-at times. */
 const EXPORT_COLUMNS = [...HANDBOOK_COLUMNS, KNOWN_AT_COLUMN];
 
@@ -727,7 +725,7 @@ async function* fileLabels(
     required: ['TRANSACTION_ID', 'TX_DATETIME', 'TX_FRAUD'],
   })) {
     counts.rows += 1;
-    knownAtColumn ??= Object.hasOwn(values, LABEL_KNOWN_AT);
+    knownAtColumn ??= Object.hasOwn(values, KNOWN_AT_COLUMN);
     let label;
     try {
       label = rowLabel(
