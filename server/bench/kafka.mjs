@@ -44,6 +44,7 @@ const SECONDS = Number(env.BENCH_KAFKA_SECONDS ?? 10);
 const PACE = Number(env.BENCH_KAFKA_PACE ?? 0.5);
 const POISON = Number(env.BENCH_KAFKA_POISON ?? 0.01);
 const ONLY = env.BENCH_KAFKA_ONLY;
+const PAIRS = Number(env.BENCH_KAFKA_PAIRS ?? 3);
 const KEY = `bench-${randomBytes(16).toString('hex')}`;
 const log = (message) => process.stderr.write(`[bench:kafka] ${message}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,18 +122,29 @@ async function publishAll(records) {
 /**
  * Throughput: `count` consumers of a new group (positioned at the end of transactions_raw) join; once the group is
  * stable, `records` are published as fast as the broker takes them; measured from the first publish to the group's
- * committed offsets reaching the end (the publisher runs on the same cores, as it would).
+ * committed offsets reaching the end (the publisher runs on the same cores, as it would). With `backlog`, `records`
+ * are published first and the consumers then drain them, measured from their joining the group (the "ready" line
+ * each worker prints once it has joined) to the committed offsets reaching the end: the processor's own rate, without
+ * the load generator on the same cores while it is timed (in production the producers run elsewhere).
  */
-async function throughput(label, count, group, startConsumers, records) {
+async function throughput(label, count, group, startConsumers, records, { backlog = false } = {}) {
   await startAtEnd(group);
-  const stopConsumers = await startConsumers();
-  for (;;) {
-    const { state, members } = await probe.group(group);
-    if (state === 'STABLE' && members === count) break;
-    await sleep(20);
+  let stopConsumers;
+  if (backlog) {
+    await publishAll(records);
+    stopConsumers = await startConsumers();
+  } else {
+    stopConsumers = await startConsumers();
+    for (;;) {
+      const { state, members } = await probe.group(group);
+      if (state === 'STABLE' && members === count) break;
+      await sleep(20);
+    }
   }
+  const pids = stopConsumers.pids ?? [];
+  const cpu0 = cpuSeconds(pids);
   const started = performance.now();
-  await publishAll(records);
+  if (!backlog) await publishAll(records);
   const end = await probe.endTotal(TOPICS.raw);
   for (;;) {
     const done = await probe.committedTotal(group, TOPICS.raw);
@@ -141,11 +153,40 @@ async function throughput(label, count, group, startConsumers, records) {
     await sleep(50);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuMsPerTx = pids.length > 0 ? ((cpuSeconds(pids) - cpu0) * 1000) / records.length : undefined;
   await stopConsumers();
   const txs = Math.round(records.length / seconds);
-  log(`${label}: ${records.length} in ${seconds.toFixed(1)} s = ${txs} tx/s`);
+  lastCpuMsPerTx = cpuMsPerTx;
+  log(
+    `${label}: ${records.length} in ${seconds.toFixed(1)} s = ${txs} tx/s${cpuMsPerTx === undefined ? '' : `, ${cpuMsPerTx.toFixed(3)} CPU ms per transaction (the processes, all threads)`}`,
+  );
   return txs;
 }
+
+/** CPU the last throughput run's consumer processes used per transaction (undefined for the HTTP baseline). */
+let lastCpuMsPerTx;
+
+/** User + system CPU seconds of processes (all their threads), from /proc (0 where it cannot be read). */
+function cpuSeconds(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      // not Linux, or the process is gone
+    }
+  }
+  return total;
+}
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 /** Latency: publish at `rate` for SECONDS with fresh ids; p50/p99 of send → scored seen by a read_committed reader. */
 async function latency(label, rate, prefix) {
@@ -200,7 +241,9 @@ async function latency(label, rate, prefix) {
 async function processors(count, group, extraEnv = {}, nodeArgs = []) {
   const ws = Array.from({ length: count }, (_, i) => worker(group, `${group}-${i}`, extraEnv, nodeArgs));
   await Promise.all(ws.map((w) => w.ready));
-  return async () => Promise.all(ws.map((w) => stop(w.child)));
+  const stopAll = async () => Promise.all(ws.map((w) => stop(w.child)));
+  stopAll.pids = ws.map((w) => w.child.pid);
+  return stopAll;
 }
 
 /** The original design: one HTTP call per message, then produce the result (not transactional). */
@@ -242,16 +285,70 @@ async function httpConsumer(url, group) {
   };
 }
 
-/** The scorer alone on the transactions of the 1-processor run (a child process, the broker idle). */
-function scorerAlone() {
-  const out = execFileSync(process.execPath, [join(HERE, 'score-batch.mjs'), String(N), 'one', '5'], {
-    cwd: SERVER_DIR,
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
+/**
+ * The scorer alone on the transactions of the 1-processor run (a child process, the broker idle); with `none`, also
+ * without SHAP.
+ */
+function scorerAlone({ none = false } = {}) {
+  const out = execFileSync(
+    process.execPath,
+    [join(HERE, 'score-batch.mjs'), String(N), 'one', '5', ...(none ? [] : ['alerts-only'])],
+    { cwd: SERVER_DIR, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
   const result = JSON.parse(out.trim().split('\n').pop());
-  log(`scorer alone: ${result.alerts} tx/s (explain=alerts), ${result.none} tx/s (no SHAP)`);
+  log(
+    `scorer alone: ${result.alerts} tx/s (explain=alerts), ${((result.alertsCpu * 1000) / N).toFixed(3)} CPU ms per transaction${none ? `; ${result.none} tx/s (no SHAP)` : ''}`,
+  );
   return result;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * The efficiency pairs: BENCH_KAFKA_PAIRS times the scorer alone, then one processor on a live stream and one draining
+ * a backlog (which of the two goes first alternates), each ratio taken against the scorer alone measured just before:
+ * on a shared VM the speed of the same code drifts by 20% or more within minutes, so a ratio of two measurements far
+ * apart says little. Returns the per-pair results and their medians. `profiling` runs the first live processor under
+ * --cpu-prof.
+ */
+async function efficiencyPairs(profiling = []) {
+  const pairs = [];
+  for (let r = 0; r < PAIRS; r++) {
+    const alone = scorerAlone({ none: r === 0 });
+    const aloneCpuMs = (alone.alertsCpu * 1000) / N;
+    const pair = { alone };
+    for (const backlog of r % 2 === 0 ? [false, true] : [true, false]) {
+      const mode = backlog ? 'backlog' : 'live';
+      const group = `bench-1${mode[0]}${r}`;
+      const nodeArgs = r === 0 && !backlog ? profiling : [];
+      const txs = await throughput(
+        `1 processor, ${mode} #${r + 1}`,
+        1,
+        group,
+        () => processors(1, group, {}, nodeArgs),
+        [...rawTransactions(N, `one${mode[0]}${r}`, 5)],
+        { backlog },
+      );
+      pair[mode] = { txs, ratio: txs / alone.alerts, cpuRatio: aloneCpuMs / lastCpuMsPerTx, cpuMs: lastCpuMsPerTx };
+    }
+    log(
+      `pair #${r + 1}: scorer alone ${alone.alerts} tx/s; live ${pair.live.ratio.toFixed(2)} (CPU ${pair.live.cpuRatio.toFixed(2)}), backlog ${pair.backlog.ratio.toFixed(2)} (CPU ${pair.backlog.cpuRatio.toFixed(2)})`,
+    );
+    pairs.push(pair);
+  }
+  const of = (f) => median(pairs.map(f));
+  return {
+    pairs,
+    alone: of((p) => p.alone.alerts),
+    none: pairs[0].alone.none,
+    aloneCpuMs: of((p) => (p.alone.alertsCpu * 1000) / N),
+    live: { txs: of((p) => p.live.txs), ratio: of((p) => p.live.ratio), cpuRatio: of((p) => p.live.cpuRatio) },
+    backlog: {
+      txs: of((p) => p.backlog.txs),
+      ratio: of((p) => p.backlog.ratio),
+      cpuRatio: of((p) => p.backlog.cpuRatio),
+    },
+  };
 }
 
 /**
@@ -303,26 +400,55 @@ try {
     process.stdout.write(
       `\n${N.toLocaleString('en')} messages per run, ${clean.length} alternating pair(s), ${cpus().length} cores shared with the broker and the publisher: clean ${clean.join(', ')} msg/s (median ${median(clean)}); ${POISON * 100}% poison ${poisoned.join(', ')} msg/s (median ${median(poisoned)}); ratio of medians ${(median(poisoned) / median(clean)).toFixed(2)}\n`,
     );
-  } else await fullRun();
+  } else if (ONLY === 'one') await oneProcessor();
+  else await fullRun();
 } finally {
   await Promise.all([...children].map((c) => stop(c)));
   await probe.close().catch(() => {});
   await broker.stop();
 }
 
+/** BENCH_KAFKA_ONLY=one: only the efficiency pairs (and the profile under BENCH_KAFKA_PROFILE). */
+async function oneProcessor() {
+  await warmUp();
+  const result = await efficiencyPairs(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []);
+  if (PROFILE) process.stdout.write(`\n${summarize(latestProfile(PROFILE), 25)}\n`);
+  process.stdout.write(`\n${efficiencyText(result)}\n`);
+}
+
+/** An unmeasured run first: the broker's JIT and caches, and the topics' first segments, warm up on it. */
+async function warmUp() {
+  await throughput('warm-up (not measured)', 1, 'bench-warm', () => processors(1, 'bench-warm'), [
+    ...rawTransactions(Math.min(N, 20_000), 'warm', 5),
+  ]);
+}
+
+function efficiencyText({ pairs, live, backlog, aloneCpuMs }) {
+  const list = (f) => pairs.map((p) => f(p).toFixed(2)).join(', ');
+  return (
+    `Efficiency (one processor ÷ the scorer alone measured just before it; median of ${pairs.length} pairs): ` +
+    `live stream ${live.ratio.toFixed(2)} (${list((p) => p.live.ratio)}), draining a backlog ${backlog.ratio.toFixed(2)} (${list((p) => p.backlog.ratio)}); ` +
+    `CPU per transaction, the scorer alone's ÷ the processor's: live ${live.cpuRatio.toFixed(2)}, backlog ${backlog.cpuRatio.toFixed(2)} (the scorer alone ${aloneCpuMs.toFixed(3)} ms)`
+  );
+}
+
+function latestProfile(dir) {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort()
+    .pop();
+}
+
 async function fullRun() {
   let profileSummary;
-  const alone = scorerAlone();
+  await warmUp();
   const profiling = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
-  const one = await throughput('1 processor', 1, 'bench-1', () => processors(1, 'bench-1', {}, profiling), [
-    ...rawTransactions(N, 'one', 5),
-  ]);
+  const pairs = await efficiencyPairs(profiling);
+  const alone = { alerts: pairs.alone, none: pairs.none };
+  const one = pairs.live.txs;
   if (PROFILE) {
-    const file = readdirSync(PROFILE)
-      .filter((f) => f.endsWith('.cpuprofile'))
-      .map((f) => join(PROFILE, f))
-      .sort()
-      .pop();
+    const file = latestProfile(PROFILE);
     profileSummary = summarize(file, 20);
     log(`CPU profile of the 1-processor run (${file}):\n${profileSummary}`);
   }
@@ -376,19 +502,24 @@ async function fullRun() {
 
   const ms = (v) => (v === undefined ? 'n/a' : `${Math.round(v)} ms`);
   const ratio = (v) => `${(v / alone.alerts).toFixed(2)}`;
-  const efficiency = one / alone.alerts;
   rows.push(
     [
-      'Scorer alone: `service.scoreBatch`, batches of 5,000, SHAP for alerts (no Kafka, no JSON)',
+      `Scorer alone: \`service.scoreBatch\`, batches of 5,000, SHAP for alerts (no Kafka, no JSON); median of ${PAIRS} runs`,
       alone.alerts,
       undefined,
       '1.00',
     ],
     [
-      `Processor, 1 instance (@platformatic/kafka, transactional, SHAP for alerts${PROFILE ? '; throughput under --cpu-prof' : ''})`,
+      `Processor, 1 instance (@platformatic/kafka, transactional, SHAP for alerts), live: published while it runs; median of ${PAIRS}${PROFILE ? ' (the first under --cpu-prof)' : ''}`,
       one,
       lat1,
-      ratio(one),
+      pairs.live.ratio.toFixed(2),
+    ],
+    [
+      `Processor, 1 instance, draining a backlog published before it starts; median of ${PAIRS}`,
+      pairs.backlog.txs,
+      undefined,
+      pairs.backlog.ratio.toFixed(2),
     ],
     ...(poisoned === undefined
       ? []
@@ -412,10 +543,10 @@ async function fullRun() {
         `| ${name} | ${txs.toLocaleString('en')} tx/s | ${r} | ${lat ? `${lat.rate.toLocaleString('en')} tx/s (${lat.received}/${lat.sent})` : ''} | ${lat ? ms(lat.p50) : ''} | ${lat ? ms(lat.p99) : ''} |`,
     ),
   ].join('\n');
-  const goal = efficiency >= 0.8 ? 'met' : 'NOT met';
+  const goal = (r) => (r >= 0.8 ? 'met' : 'NOT met');
   const cpu = cpus();
   const at = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const summary = `Last run ${at} UTC: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}, Kafka broker on the same cores; ${N.toLocaleString('en')} transactions per throughput run (baseline ${BASELINE_N.toLocaleString('en')}), paced runs ${SECONDS} s. **Efficiency (one processor / the scorer alone): ${efficiency.toFixed(2)}**, goal ≥ 0.8: **${goal}**. The scorer without SHAP: ${alone.none.toLocaleString('en')} tx/s.`;
+  const summary = `Last run ${at} UTC: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}, Kafka broker on the same cores; ${N.toLocaleString('en')} transactions per throughput run (baseline ${BASELINE_N.toLocaleString('en')}), paced runs ${SECONDS} s. **Efficiency (one processor ÷ the scorer alone, goal ≥ 0.8): live ${pairs.live.ratio.toFixed(2)} (${goal(pairs.live.ratio)}), draining a backlog ${pairs.backlog.ratio.toFixed(2)} (${goal(pairs.backlog.ratio)})**. ${efficiencyText(pairs)}. The other rows are single runs, their ratios against the median scorer alone. The scorer without SHAP: ${alone.none.toLocaleString('en')} tx/s.`;
   process.stdout.write(
     `\n${summary}\n\n${markdown}\n${profileSummary ? `\nCPU profile of the 1-processor run:\n\n${profileSummary}\n` : ''}`,
   );

@@ -1,9 +1,9 @@
-// The scorer alone, the pipeline's ceiling: `node bench/score-batch.mjs <count> <prefix> <seed>` scores the same
+// The scorer alone, the pipeline's ceiling: `node bench/score-batch.mjs <count> <prefix> <seed> [alerts-only]` scores the same
 // transactions the Kafka throughput run publishes (bench/kafka.mjs: rawTransactions(count, prefix, seed)) with
 // service.scoreBatch on a fresh stand-alone service (as dist/kafka/worker.js has), in batches of 5,000, no Kafka and
 // no JSON: the objects are built before the clock starts. Cold start included, as in the pipeline's run. Prints
 // {"alerts": tx/s with explain='alerts' (the processor's setting), "alertsCpu": the CPU seconds that took, "none":
-// tx/s without SHAP}.
+// tx/s without SHAP, left out with a fourth argument `alerts-only`}.
 import { createStandaloneScoring } from '../dist/kafka/standalone.js';
 import { rawTransactions } from '../dist/kafka/testing.js';
 
@@ -25,5 +25,5 @@ async function rate(explain, ids) {
 }
 
 const alerts = await rate('alerts', 'a');
-const none = await rate(false, 'n');
-process.stdout.write(`${JSON.stringify({ alerts: alerts.rate, alertsCpu: alerts.cpu, none: none.rate })}\n`);
+const none = process.argv[5] === 'alerts-only' ? undefined : await rate(false, 'n');
+process.stdout.write(`${JSON.stringify({ alerts: alerts.rate, alertsCpu: alerts.cpu, none: none?.rate })}\n`);

@@ -13,7 +13,7 @@ export type {
 } from './types.js';
 // The alert tiers live beside the risk tiers (@fraudscore/sdk's risk.ts); re-exported for the edge's users.
 export { ALERT_LEVELS, isAlert } from '@fraudscore/sdk';
-export { MemoryStorage, createMemoryStorage } from './memory.js';
+export { MemoryStorage, createMemoryStorage, type MemoryStorageOptions } from './memory.js';
 export { decodeCursor, encodeCursor, type CursorKey } from './cursor.js';
 export { groupCalls, type ManyFn } from './group.js';
 export { listAll } from './list-all.js';

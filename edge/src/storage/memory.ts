@@ -17,12 +17,26 @@ const clone = <T>(value: T): T => structuredClone(value);
 const before = (a: { timestamp: number; id: string }, b: { timestamp: number; id: string }): boolean =>
   a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.id < b.id);
 
+export interface MemoryStorageOptions {
+  /** Most records kept: past it, the record saved first is dropped (default: no limit). A process that scores for
+   * days (the stand-alone stream processor) needs a limit, or its memory grows with every transaction; an id saved
+   * again after its record was dropped is stored as new. */
+  maxRecords?: number;
+}
+
 export class MemoryStorage implements Storage {
   private readonly byId = new Map<string, ScoredTransaction>();
   private readonly audit: ThresholdChange[] = [];
+  private readonly maxRecords: number;
+
+  constructor({ maxRecords = Infinity }: MemoryStorageOptions = {}) {
+    if (!(maxRecords >= 1) || (maxRecords !== Infinity && !Number.isInteger(maxRecords)))
+      throw new RangeError(`maxRecords must be a whole number of at least 1 (got ${maxRecords})`);
+    this.maxRecords = maxRecords;
+  }
 
   async saveMany(records: readonly ScoredTransaction[]): Promise<SaveResult[]> {
-    return records.map((record) => {
+    const results = records.map((record) => {
       const existing = this.byId.get(record.id);
       if (existing) return { record: clone(existing), created: false };
       // One copy, the stored one: the caller keeps its own object (the store never sees later changes to it); a second
@@ -30,6 +44,12 @@ export class MemoryStorage implements Storage {
       this.byId.set(record.id, clone(record));
       return { record, created: true };
     });
+    // A Map iterates in insertion order: the first keys are the records saved first.
+    for (const id of this.byId.keys()) {
+      if (this.byId.size <= this.maxRecords) break;
+      this.byId.delete(id);
+    }
+    return results;
   }
 
   async get(id: string): Promise<ScoredTransaction | undefined> {
@@ -104,4 +124,4 @@ export class MemoryStorage implements Storage {
   }
 }
 
-export const createMemoryStorage = (): MemoryStorage => new MemoryStorage();
+export const createMemoryStorage = (options: MemoryStorageOptions = {}): MemoryStorage => new MemoryStorage(options);

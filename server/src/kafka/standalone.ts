@@ -27,7 +27,14 @@ export interface StandaloneScoring {
 export interface StandaloneOptions {
   /** Shared feature history on Redis (REDIS_URL, REDIS_PREFIX); default in memory. */
   redis?: { url: string; prefix: string } | undefined;
+  /** Scored records kept in memory for idempotency (default DEFAULT_STORED_RECORDS): a message consumed again
+   * within them (a rolled-back batch, a duplicate send) is answered from its record; older ones are scored as new. */
+  storedRecords?: number | undefined;
 }
+
+/** 100,000 records: several minutes of a saturated processor, far more than a rolled-back batch re-consumes (at most
+ * 5,000 per batch and 20,000 fetched ahead); about 120 MB of heap (1.2 kB per record). */
+export const DEFAULT_STORED_RECORDS = 100_000;
 
 export async function createStandaloneScoring(
   bundle: string = DEFAULT_BUNDLE,
@@ -52,7 +59,8 @@ export async function createStandaloneScoring(
   const service = createScoringService({
     model: scorer,
     history: shared ? shared.history : memoryHistory(scorer.history as MemoryHistoryStore),
-    storage: createMemoryStorage(),
+    // Bounded: unbounded, a processor running for days grows with every transaction it scores.
+    storage: createMemoryStorage({ maxRecords: options.storedRecords ?? DEFAULT_STORED_RECORDS }),
     bus: createInProcessEventBus(),
     clock,
   });

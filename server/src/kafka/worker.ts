@@ -2,8 +2,10 @@
 //   KAFKA_BROKERS=host:port KAFKA_GROUP_ID=... KAFKA_INSTANCE_ID=... [REDIS_URL=redis://... REDIS_PREFIX=...] \
 //     node dist/kafka/worker.js
 // The Kafka settings are the server's (KAFKA_*, security included: server/README.md); a bad one exits 2 naming it, as
-// do credentials or certificates the brokers refuse at start. Prints one JSON line of stats a second; SIGTERM/SIGINT
-// stop it gracefully (the batch in flight commits or aborts).
+// do credentials or certificates the brokers refuse at start. Its scored records are kept in memory for idempotency
+// only (the outputs are on the topics): the last KAFKA_WORKER_STORED_RECORDS (default 100,000, about 120 MB; a bad
+// value exits 2). Prints one JSON line of stats a second; SIGTERM/SIGINT stop it gracefully (the batch in flight
+// commits or aborts).
 //
 // FRAUDSCORE_TEST_STALL=before-offset-commit (tests only): the first batch's outputs are produced, then the process
 // prints {"event":"stalled"} and stops itself (SIGSTOP) before the batch's offsets join the transaction, so a test can
@@ -62,8 +64,12 @@ const legacy =
       )
     : undefined;
 
+const storedRecords = env.KAFKA_WORKER_STORED_RECORDS ? Number(env.KAFKA_WORKER_STORED_RECORDS) : undefined;
+if (storedRecords !== undefined && !(Number.isInteger(storedRecords) && storedRecords >= 1))
+  fail(`KAFKA_WORKER_STORED_RECORDS must be a whole number of at least 1 (got "${env.KAFKA_WORKER_STORED_RECORDS}")`);
 const scoring = await createStandaloneScoring(env.BUNDLE || undefined, Date.now, {
   redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX || 'fraudscore:' } : undefined,
+  storedRecords,
 });
 let pipeline;
 try {
