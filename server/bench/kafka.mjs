@@ -33,6 +33,7 @@ import { startKafka } from '../dist/kafka/local-broker.js';
 import { ensureTopics, kafkaPublisher, TOPICS } from '../dist/kafka/index.js';
 import { KafkaProbe, poisonMessages, rawTransactions } from '../dist/kafka/testing.js';
 import { summarize } from './cpuprofile-top.mjs';
+import { cpuSeconds } from './proc-cpu.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SERVER_DIR = join(HERE, '..');
@@ -142,7 +143,7 @@ async function throughput(label, count, group, startConsumers, records, { backlo
     }
   }
   const pids = stopConsumers.pids ?? [];
-  const cpu0 = cpuSeconds(pids);
+  const cpu0 = cpuSecondsOf(pids);
   const started = performance.now();
   if (!backlog) await publishAll(records);
   const end = await probe.endTotal(TOPICS.raw);
@@ -153,7 +154,7 @@ async function throughput(label, count, group, startConsumers, records, { backlo
     await sleep(50);
   }
   const seconds = (performance.now() - started) / 1000;
-  const cpuMsPerTx = pids.length > 0 ? ((cpuSeconds(pids) - cpu0) * 1000) / records.length : undefined;
+  const cpuMsPerTx = pids.length > 0 ? ((cpuSecondsOf(pids) - cpu0) * 1000) / records.length : undefined;
   await stopConsumers();
   const txs = Math.round(records.length / seconds);
   lastCpuMsPerTx = cpuMsPerTx;
@@ -166,27 +167,18 @@ async function throughput(label, count, group, startConsumers, records, { backlo
 /** CPU the last throughput run's consumer processes used per transaction (undefined for the HTTP baseline). */
 let lastCpuMsPerTx;
 
-/** User + system CPU seconds of processes (all their threads), from /proc (0 where it cannot be read). */
-function cpuSeconds(pids) {
+/** User + system CPU seconds of processes (all their threads), from /proc (0 for one that cannot be read). */
+function cpuSecondsOf(pids) {
   let total = 0;
   for (const pid of pids) {
     try {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      total += cpuSeconds(pid).all;
     } catch {
       // not Linux, or the process is gone
     }
   }
   return total;
 }
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 /** Latency: publish at `rate` for SECONDS with fresh ids; p50/p99 of send → scored seen by a read_committed reader. */
 async function latency(label, rate, prefix) {
@@ -331,7 +323,7 @@ async function efficiencyPairs(profiling = []) {
         [...rawTransactions(N, `one${mode[0]}${r}`, 5)],
         { backlog },
       );
-      pair[mode] = { txs, ratio: txs / alone.alerts, cpuRatio: aloneCpuMs / lastCpuMsPerTx, cpuMs: lastCpuMsPerTx };
+      pair[mode] = { txs, ratio: txs / alone.alerts, cpuRatio: aloneCpuMs / lastCpuMsPerTx };
     }
     log(
       `pair #${r + 1}: scorer alone ${alone.alerts} tx/s; live ${ratioText(pair.live.ratio)} (CPU ${ratioText(pair.live.cpuRatio)}), backlog ${ratioText(pair.backlog.ratio)} (CPU ${ratioText(pair.backlog.cpuRatio)})`,

@@ -9,13 +9,13 @@
 // connections) and single requests without SHAP (4) at once; its rate is the batches' transactions/s and its p99 the
 // single requests'; `mixed-shap` the same with SHAP in the batches. Prints each run, then the medians and B ÷ A per scenario, with the server's CPU time per
 // transaction (main thread, all threads: /proc), which other jobs on a shared machine disturb far less than rates.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { transactionMix } from '../mix.mjs';
+import { cpuSeconds } from '../proc-cpu.mjs';
 import { startBenchServer } from '../start-server.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -58,15 +58,6 @@ function watch(url, n) {
     http.get(`${url}/v1/stream`, { headers: { authorization: `Bearer ${KEY}` } }, (res) => res.resume()),
   );
   return () => requests.forEach((r) => r.destroy());
-}
-
-/** CPU seconds (user + system) a process has used: its main thread (the scoring thread) and all its threads. */
-function cpuSeconds(pid) {
-  const ticks = (file) => {
-    const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  };
-  return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) };
 }
 
 const cannon = (url, { path, connections, body }, duration) =>
