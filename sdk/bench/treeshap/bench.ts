@@ -1,7 +1,8 @@
 // TreeSHAP and margin speed of the TypeScript tree evaluator (sdk/src/trees), one thread, on shap.json's rows
 // repeated. Build and run from the repository root (see README.md):
 //   pnpm exec tsc -p sdk/bench/treeshap/tsconfig.json && node sdk/bench/treeshap/.build/bench/treeshap/bench.js \
-//     [--repeat 20] [--native native.json] [--max-bytes 0] [--max-table-depth 0] [--pair models/work/deep-pair/full]
+//     [--repeat 20] [--native native.json] [--max-bytes 0] [--max-table-depth 0] [--max-tree-table-bytes N]
+//     [--max-table-bytes N] [--pair models/work/deep-pair/full]
 // With --native (the JSON that native.py prints) it also reports TS time / native time; --max-bytes 0 measures the
 // plain Algorithm 2 walk, --max-table-depth 0 Linear TreeSHAP without tables; --pair a deep pair instead of the
 // default bundle (python -m fraudmodels deep-pair).
@@ -26,7 +27,13 @@ let started = process.hrtime.bigint();
 const ensembles = parseTrees(JSON.parse(treesText));
 const parseMs = Number(process.hrtime.bigint() - started) / 1e6;
 started = process.hrtime.bigint();
-const options = { maxBytes: arg('max-bytes'), maxTableDepth: arg('max-table-depth') }; // --max-bytes 0: the walk only
+// --max-bytes 0: the walk only
+const options = {
+  maxBytes: arg('max-bytes'),
+  maxTableDepth: arg('max-table-depth'),
+  maxTreeTableBytes: arg('max-tree-table-bytes'),
+  maxTableBytes: arg('max-table-bytes'),
+};
 const explainer = new TreeExplainer(
   ensembles,
   Object.fromEntries(

@@ -26,9 +26,16 @@ export interface TableLimits {
 /** Tables are worth it for small trees only. Measured (sdk/bench/treeshap/README.md, same process, alternating):
  * with its tables in cache a tree is explained about 1.8× faster from tables than by Linear TreeSHAP, but a row
  * reads one table row per leaf, so a model's deep trees (0.3–1 MB of tables each) miss the caches and run 1.2–1.8×
- * slower than Linear TreeSHAP, and take long to build. 297 of the default bundle's 300 LightGBM trees need less
- * than 128 KiB (7 MB in all), 5 of the deep pair's 1,500 trees do. */
+ * slower than Linear TreeSHAP, and take long to build. 5 of the deep pair's 1,500 trees need less than 128 KiB. */
 export const DEFAULT_MAX_TREE_TABLE_BYTES = 128 * 1024;
+
+/** Tables pay only while they stay in the caches, and a server does other work between two rows. Measured on the
+ * default bundle 2.0.0 (sdk/bench/treeshap/README.md): its LightGBM's tables for 429 of 500 trees (16.5 MB) made a
+ * row 1.2× slower than Linear TreeSHAP alone with 1 MB touched between rows and 1.7× with 4 MB, and
+ * `POST /v1/score` with SHAP served 1.2× more requests at 0.8× the CPU with the tables limited per model; XGBoost's
+ * 400 depth-3 trees (600 KB of tables) stay 2–3× faster from tables. So each model gets at most 1 MiB of tables,
+ * for its smallest tables first (the most trees per byte). */
+export const DEFAULT_MAX_MODEL_TABLE_BYTES = 1024 * 1024;
 
 /** One leaf as collected from the tree: its value, unique path features, zero fractions and split conditions. */
 interface LeafPath {
@@ -52,31 +59,34 @@ export class LeafTables {
   private readonly table: Float64Array;
   private readonly wentLeft: Int32Array; // scratch: split outcomes of the current tree, by node index within it
 
-  /** Tables for the trees (in order) whose paths have at most maxTableDepth unique features and whose tables take
-   * at most maxTreeTableBytes, while the budget lasts (index: linear.ts's per-tree path statistics). */
+  /** Tables for the trees whose paths have at most maxTableDepth unique features and whose tables take at most
+   * maxTreeTableBytes, smallest tables first while the budget lasts (index: linear.ts's per-tree path statistics). */
   constructor(model: TreeModel, limits: TableLimits, index: Pick<PathIndex, 'maxUnique' | 'tableEntries'>) {
-    const perTree: LeafPath[][] = [];
     let maxNodes = 1;
     for (let t = 0; t < model.treeCount; t++)
       maxNodes = Math.max(maxNodes, model.treeStart[t + 1]! - model.treeStart[t]!);
     // bytes: per model the tree index and the scratch; per leaf its table, conditions, features and three offsets
     let budget = limits.maxTableBytes - 4 * (model.treeCount + 4 + maxNodes);
-    for (let t = 0; t < model.treeCount; t++) {
+    const bySize = Array.from({ length: model.treeCount }, (_, t) => t).sort(
+      (a, b) => index.tableEntries[a]! - index.tableEntries[b]! || a - b,
+    );
+    const perTree: LeafPath[][] = new Array(model.treeCount).fill([]);
+    for (const t of bySize) {
       const start = model.treeStart[t]!;
       const nodes = model.treeStart[t + 1]! - start;
       const depth = index.maxUnique[t]!;
       const tableBytes = 8 * index.tableEntries[t]!;
-      const small =
-        depth > 0 && depth <= limits.maxTableDepth && tableBytes <= Math.min(limits.maxTreeTableBytes, budget);
-      const leaves = small && nodes < 2 ** 25 ? collectLeaves(model, start) : []; // (2^25: the conditions' packing)
+      if (!(depth > 0 && depth <= limits.maxTableDepth && tableBytes <= limits.maxTreeTableBytes)) continue;
+      if (tableBytes > budget) break; // the others are at least as large
+      const leaves = nodes < 2 ** 25 ? collectLeaves(model, start) : []; // (2^25: the conditions' packing)
       const size = leaves.reduce(
         (s, l) =>
           s + 8 * 2 ** l.features.length * l.features.length + 4 * (l.conditions.length + l.features.length + 3),
         0,
       );
-      const fits = leaves.length > 0 && size <= budget;
-      perTree.push(fits ? leaves : []);
-      if (fits) budget -= size;
+      if (leaves.length === 0 || size > budget) continue;
+      perTree[t] = leaves;
+      budget -= size;
     }
     const leaves = perTree.flat();
     // no tables: nothing allocated (hasTable then compares undefined > undefined: false)

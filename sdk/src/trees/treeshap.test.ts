@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InferenceError, ModelLoadError } from '../errors.js';
 import { findLeaf, prepareRow } from './evaluate.js';
 import { parseTrees, type TreeEnsembles, type TreeModel } from './model.js';
+import { indexPaths } from './linear.js';
 import { TreeExplainer } from './treeshap.js';
 import { readBundleJson, readConformanceJson } from '../../../test/fixtures.js';
 
@@ -23,12 +24,13 @@ let ensembles: TreeEnsembles;
 /** The bundle's feature count: rows and SHAP outputs are this wide. */
 const width = (): number => ensembles.features.length;
 const STRATEGY_OPTIONS = {
-  default: {}, // most trees of this bundle from per-leaf tables (tables.ts), the deepest by Linear TreeSHAP
-  mixed: { maxTableDepth: 6 }, // more of the LightGBM trees by Linear TreeSHAP
+  default: {}, // per-leaf tables (tables.ts) within 1 MiB per model, smallest first; the others by Linear TreeSHAP
+  tables: { maxTableBytes: Infinity }, // tables for every tree whose tables take <= 128 KiB, the deepest linear
+  mixed: { maxTableDepth: 6, maxTableBytes: Infinity }, // more of the LightGBM trees by Linear TreeSHAP
   linear: { maxTableDepth: 0 }, // Linear TreeSHAP only (linear.ts)
   walk: { maxBytes: 0 }, // Algorithm 2 only (walk.ts)
 } as const;
-const STRATEGIES = ['default', 'mixed', 'linear', 'walk'] as const;
+const STRATEGIES = ['default', 'tables', 'mixed', 'linear', 'walk'] as const;
 type Strategy = (typeof STRATEGIES)[number];
 let explainers: Record<Strategy, TreeExplainer>;
 let shapDoc: { weights: Record<string, number>; rows: ShapRow[] };
@@ -159,18 +161,33 @@ describe('TreeExplainer', () => {
     });
     const lightgbmTrees = ensembles.model('lightgbm').treeCount;
     const xgboostTrees = ensembles.model('xgboost').treeCount;
-    // the default bundle's trees are small: most LightGBM trees get tables of <= 128 KiB, the deepest go linear
+    // the default bundle's trees are small: most LightGBM trees could get tables of <= 128 KiB (16 MB in all)
+    const all = usage('tables').lightgbm.trees;
+    expect(all.walk).toBe(0);
+    expect(all.tables + all.linear).toBe(lightgbmTrees);
+    expect(all.tables).toBeGreaterThan(lightgbmTrees / 2);
+    expect(usage('tables').lightgbm.tableBytes).toBeGreaterThan(4 * 2 ** 20); // 2^d × d doubles per leaf
+    // by default a model's tables stay within 1 MiB, given to the smallest first: all of XGBoost's depth-3 trees,
+    // those LightGBM trees the MiB covers when taken by size (more than in the trees' order)
     const standard = usage('default').lightgbm.trees;
     expect(standard.walk).toBe(0);
     expect(standard.tables + standard.linear).toBe(lightgbmTrees);
-    expect(standard.tables).toBeGreaterThan(lightgbmTrees / 2);
-    expect(usage('default').lightgbm.tableBytes).toBeGreaterThan(1_000_000); // 2^d × d doubles per leaf, and the paths
+    expect(usage('default').lightgbm.tableBytes).toBeLessThanOrEqual(2 ** 20);
     expect(usage('default').xgboost.trees).toEqual({ tables: xgboostTrees, linear: 0, walk: 0 });
+    const tableSizes = Array.from(indexPaths(ensembles.model('lightgbm')).tableEntries, (entries) => 8 * entries);
+    /** How many of the sizes, taken in this order, fit 1 MiB together. */
+    const fitting = (sizes: number[]): number => {
+      let total = 0;
+      return sizes.findIndex((size) => (total += size) > 2 ** 20);
+    };
+    const inOrder = fitting(tableSizes);
+    const bySize = fitting([...tableSizes].sort((a, b) => a - b));
+    expect(standard.tables).toBeGreaterThan(inOrder);
+    expect(standard.tables).toBeLessThanOrEqual(bySize); // (each leaf's conditions and offsets count too)
+    expect(standard.tables).toBeGreaterThan(bySize * 0.8);
     // a lower table depth sends more of the LightGBM trees to Linear TreeSHAP, not all of them
     const mixed = usage('mixed').lightgbm.trees;
-    expect(mixed.tables > 0 && mixed.linear > standard.linear && mixed.tables + mixed.linear === lightgbmTrees).toBe(
-      true,
-    );
+    expect(mixed.tables > 0 && mixed.linear > all.linear && mixed.tables + mixed.linear === lightgbmTrees).toBe(true);
     expect(usage('linear').lightgbm.trees).toEqual({ tables: 0, linear: lightgbmTrees, walk: 0 });
     // the index: 4 bytes per node, plus one tree's scratch
     expect(usage('linear').lightgbm.bytes).toBeLessThan(ensembles.model('lightgbm').feature.length * 4 + 8192);
@@ -189,10 +206,9 @@ describe('TreeExplainer', () => {
     const withinDepth = Array.from({ length: lightgbmTrees }, (_, t) => maxPathFeatures(model, t)).filter(
       (d) => d > 0 && d <= 10,
     ).length;
-    expect(withinDepth).toBeGreaterThan(standard.tables);
-    expect(new TreeExplainer(ensembles, { maxTreeTableBytes: Infinity }).usage('lightgbm').trees.tables).toBe(
-      withinDepth,
-    );
+    expect(withinDepth).toBeGreaterThan(all.tables);
+    const uncapped = new TreeExplainer(ensembles, { maxTreeTableBytes: Infinity, maxTableBytes: Infinity });
+    expect(uncapped.usage('lightgbm').trees.tables).toBe(withinDepth);
     expect(() => new TreeExplainer(ensembles, { maxTableDepth: 21 })).toThrow(/maxTableDepth must be within 0..20/);
   });
 
@@ -213,14 +229,14 @@ describe('TreeExplainer', () => {
   });
 
   it('gives the same values from tables, Linear TreeSHAP and the walk on every row', () => {
-    const [a, b, c] = [new Float64Array(width()), new Float64Array(width()), new Float64Array(width())];
+    const [a, c] = [new Float64Array(width()), new Float64Array(width())];
     for (const r of shapDoc.rows) {
       for (const name of ['lightgbm', 'xgboost']) {
-        explainers.default.explain(name, toRow(r.features), a);
-        explainers.linear.explain(name, toRow(r.features), b);
         explainers.walk.explain(name, toRow(r.features), c);
-        expect(maxAbsDiff(a, c)).toBeLessThan(1e-13);
-        expect(maxAbsDiff(b, c)).toBeLessThan(1e-13);
+        for (const strategy of ['default', 'tables', 'linear'] as const) {
+          explainers[strategy].explain(name, toRow(r.features), a);
+          expect(maxAbsDiff(a, c), strategy).toBeLessThan(1e-13);
+        }
       }
     }
   });

@@ -19,8 +19,9 @@
 // Cost O(leaves × depth²) per tree; memory: one path per depth level, allocated once (walk.ts, path.ts).
 //
 // Faster, same values, chosen per tree (measured in sdk/bench/treeshap/README.md):
-//   - small trees (tables of at most 128 KiB: 2^d × d doubles per leaf, d = unique features on its path): per-leaf
-//     tables (tables.ts; J. Yang, "Fast TreeSHAP", arXiv:2109.09847, "v2"), O(leaves × depth) per row;
+//   - small trees (tables of at most 128 KiB: 2^d × d doubles per leaf, d = unique features on its path), smallest
+//     first within 1 MiB of tables per model, which stays in the caches: per-leaf tables (tables.ts; J. Yang, "Fast
+//     TreeSHAP", arXiv:2109.09847, "v2"), O(leaves × depth) per row;
 //   - the others: Linear TreeSHAP (linear.ts; P. Yu et al., NeurIPS 2022, arXiv:2209.08192, with exact
 //     Gauss–Legendre quadrature), O(nodes × depth / 2) per row, 4 bytes per node of precomputed index.
 // Both are precomputed within a memory budget per model (maxBytes): the index first, then tables; a model whose
@@ -38,7 +39,7 @@ import { InferenceError, ModelLoadError, ValidationError } from '../errors.js';
 import { checkWidth, prepareRow, sumLeaves } from './evaluate.js';
 import type { TreeEnsembles, TreeModel } from './model.js';
 import { indexPaths, LinearTreeShap } from './linear.js';
-import { DEFAULT_MAX_TREE_TABLE_BYTES, LeafTables } from './tables.js';
+import { DEFAULT_MAX_MODEL_TABLE_BYTES, DEFAULT_MAX_TREE_TABLE_BYTES, LeafTables } from './tables.js';
 import { RecursiveTreeShap } from './walk.js';
 
 /** How much memory the explainer may precompute, and for which trees tables are worth it. */
@@ -53,6 +54,9 @@ export interface TreeExplainerOptions {
   /** Most bytes of leaf tables for one tree (default 128 KiB: larger tables, read one row per leaf from beyond the
    * caches, are slower than Linear TreeSHAP; see DEFAULT_MAX_TREE_TABLE_BYTES in tables.ts). */
   maxTreeTableBytes?: number;
+  /** Most bytes of leaf tables for one model, given to its smallest tables first (default 1 MiB: tables that do
+   * not stay in the caches are slower than Linear TreeSHAP; see DEFAULT_MAX_MODEL_TABLE_BYTES in tables.ts). */
+  maxTableBytes?: number;
 }
 
 /** The default memory budget per model: 32 MiB in Node; 2 MiB in browsers, workers and edge runtimes, where memory
@@ -63,6 +67,7 @@ const DEFAULTS: Required<TreeExplainerOptions> = {
   maxBytes: DEFAULT_MAX_BYTES,
   maxTableDepth: 10,
   maxTreeTableBytes: DEFAULT_MAX_TREE_TABLE_BYTES,
+  maxTableBytes: DEFAULT_MAX_MODEL_TABLE_BYTES,
 };
 
 /** How a model's trees are explained and what the explainer precomputed for it. */
@@ -103,9 +108,12 @@ export class TreeExplainer {
 
   constructor(ensembles: TreeEnsembles, options: TreeExplainerOptions = {}) {
     this.ensembles = ensembles;
-    const { maxBytes, maxTableDepth, maxTreeTableBytes } = { ...DEFAULTS, ...options };
-    if (!(maxTableDepth >= 0 && maxTableDepth <= 20 && maxBytes >= 0 && maxTreeTableBytes >= 0)) {
-      throw new ValidationError('options', 'maxTableDepth must be within 0..20, maxBytes and maxTreeTableBytes >= 0');
+    const { maxBytes, maxTableDepth, maxTreeTableBytes, maxTableBytes } = { ...DEFAULTS, ...options };
+    if (!(maxTableDepth >= 0 && maxTableDepth <= 20 && maxBytes >= 0 && maxTreeTableBytes >= 0 && maxTableBytes >= 0)) {
+      throw new ValidationError(
+        'options',
+        'maxTableDepth must be within 0..20, maxBytes, maxTreeTableBytes and maxTableBytes >= 0',
+      );
     }
     let maxDepth = 0;
     for (const model of ensembles.models.values()) {
@@ -115,7 +123,7 @@ export class TreeExplainer {
       if (linear.bytes > maxBytes) linear = undefined; // the walk needs nothing precomputed
       const tables = new LeafTables(
         model,
-        { maxTableDepth, maxTreeTableBytes, maxTableBytes: maxBytes - (linear?.bytes ?? 0) },
+        { maxTableDepth, maxTreeTableBytes, maxTableBytes: Math.min(maxTableBytes, maxBytes - (linear?.bytes ?? 0)) },
         index,
       );
       this.prepared.set(model.name, { model, baseValue: expectedValue(model), tables, linear });
