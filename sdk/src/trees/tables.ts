@@ -31,7 +31,7 @@ export const DEFAULT_MAX_TREE_TABLE_BYTES = 128 * 1024;
 
 /** Tables pay only while they stay in the caches, and a server does other work between two rows. Measured on the
  * default bundle 2.0.0 (sdk/bench/treeshap/README.md): its LightGBM's tables for 429 of 500 trees (16.5 MB) made a
- * row 1.2× slower than Linear TreeSHAP alone with 1 MB touched between rows and 1.7× with 4 MB, and
+ * row 1.5× slower than Linear TreeSHAP alone with 1 MB touched between rows and 1.5–1.7× with 4 MB, and
  * `POST /v1/score` with SHAP served 1.17× the requests at 0.86× the CPU with the tables limited per model; XGBoost's
  * 400 depth-3 trees (0.55 MB of tables) stay 2–3× faster from tables. So each model gets at most 1 MiB of tables,
  * for its smallest tables first (the most trees per byte). */
