@@ -299,18 +299,20 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ratioText = (r) => (Math.floor(r * 100) / 100).toFixed(2);
 
 /**
- * The efficiency pairs: BENCH_KAFKA_PAIRS times the scorer alone, then one processor on a live stream and one draining
- * a backlog (which of the two goes first alternates), each ratio taken against the scorer alone measured just before:
- * on a shared VM the speed of the same code drifts by 20% or more within minutes, so a ratio of two measurements far
- * apart says little. Returns the per-pair results and their medians. `profiling` runs the first live processor under
- * --cpu-prof.
+ * The efficiency pairs: BENCH_KAFKA_PAIRS times one processor on a live stream and one draining a backlog (which of the
+ * two goes first alternates), with the scorer alone measured before the first pair and after every pair. Each pair's
+ * ratios are taken against the mean of the scorer-alone runs just before and just after it: on a shared VM the speed
+ * of the same code drifts by 20% or more within minutes (the scorer alone 4,366–7,699 tx/s within half an hour), so a
+ * ratio of two measurements far apart says little, and one against a single neighbouring run carries that run's swing
+ * whole (a scorer alone of 4,366 tx/s once made a pair read 1.04, one of 7,699 another 0.73). Returns the per-pair
+ * results and their medians. `profiling` runs the first live processor under --cpu-prof.
  */
 async function efficiencyPairs(profiling = []) {
   const pairs = [];
+  const first = scorerAlone({ none: true });
+  let before = first;
   for (let r = 0; r < PAIRS; r++) {
-    const alone = scorerAlone({ none: r === 0 });
-    const aloneCpuMs = (alone.alertsCpu * 1000) / N;
-    const pair = { alone };
+    const runs = {};
     for (const backlog of r % 2 === 0 ? [false, true] : [true, false]) {
       const mode = backlog ? 'backlog' : 'live';
       const group = `bench-1${mode[0]}${r}`;
@@ -323,19 +325,28 @@ async function efficiencyPairs(profiling = []) {
         [...rawTransactions(N, `one${mode[0]}${r}`, 5)],
         { backlog },
       );
-      pair[mode] = { txs, ratio: txs / alone.alerts, cpuRatio: aloneCpuMs / lastCpuMsPerTx };
+      runs[mode] = { txs, cpuMs: lastCpuMsPerTx };
     }
+    const after = scorerAlone();
+    const alone = {
+      alerts: (before.alerts + after.alerts) / 2,
+      cpuMs: ((before.alertsCpu + after.alertsCpu) * 1000) / (2 * N),
+    };
+    const pair = { alone };
+    for (const [mode, { txs, cpuMs }] of Object.entries(runs))
+      pair[mode] = { txs, ratio: txs / alone.alerts, cpuRatio: alone.cpuMs / cpuMs };
     log(
-      `pair #${r + 1}: scorer alone ${alone.alerts} tx/s; live ${ratioText(pair.live.ratio)} (CPU ${ratioText(pair.live.cpuRatio)}), backlog ${ratioText(pair.backlog.ratio)} (CPU ${ratioText(pair.backlog.cpuRatio)})`,
+      `pair #${r + 1}: scorer alone ${before.alerts} tx/s before, ${after.alerts} after; live ${ratioText(pair.live.ratio)} (CPU ${ratioText(pair.live.cpuRatio)}), backlog ${ratioText(pair.backlog.ratio)} (CPU ${ratioText(pair.backlog.cpuRatio)})`,
     );
     pairs.push(pair);
+    before = after;
   }
   const of = (f) => median(pairs.map(f));
   return {
     pairs,
-    alone: of((p) => p.alone.alerts),
-    none: pairs[0].alone.none,
-    aloneCpuMs: of((p) => (p.alone.alertsCpu * 1000) / N),
+    alone: Math.round(of((p) => p.alone.alerts)),
+    none: first.none,
+    aloneCpuMs: of((p) => p.alone.cpuMs),
     live: { txs: of((p) => p.live.txs), ratio: of((p) => p.live.ratio), cpuRatio: of((p) => p.live.cpuRatio) },
     backlog: {
       txs: of((p) => p.backlog.txs),
@@ -419,7 +430,7 @@ async function warmUp() {
 function efficiencyText({ pairs, live, backlog, aloneCpuMs }) {
   const list = (f) => pairs.map((p) => ratioText(f(p))).join(', ');
   return (
-    `Efficiency (one processor ÷ the scorer alone measured just before it; median of ${pairs.length} pairs): ` +
+    `Efficiency (one processor ÷ the mean of the scorer-alone runs just before and after its pair; median of ${pairs.length} pairs): ` +
     `live stream ${ratioText(live.ratio)} (${list((p) => p.live.ratio)}), draining a backlog ${ratioText(backlog.ratio)} (${list((p) => p.backlog.ratio)}); ` +
     `CPU per transaction, the scorer alone's ÷ the processor's: live ${ratioText(live.cpuRatio)}, backlog ${ratioText(backlog.cpuRatio)} (the scorer alone ${aloneCpuMs.toFixed(3)} ms)`
   );
@@ -497,7 +508,7 @@ async function fullRun() {
   const ratio = (v) => `${ratioText(v / alone.alerts)}`;
   rows.push(
     [
-      `Scorer alone: \`service.scoreBatch\`, batches of 5,000, SHAP for alerts (no Kafka, no JSON); median of ${PAIRS} runs`,
+      `Scorer alone: \`service.scoreBatch\`, batches of 5,000, SHAP for alerts (no Kafka, no JSON); median of the ${PAIRS} pairs' references (each the mean of the runs before and after the pair)`,
       alone.alerts,
       undefined,
       '1.00',
