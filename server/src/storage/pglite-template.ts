@@ -23,10 +23,10 @@ const jsonbAsText = types.serializers[types.JSONB]!;
  * that loop was 7.6% of the store thread under the batch bench. PGlite sends a typed array as it is, as binary.
  */
 export function jsonbAsBinary(value: unknown): string {
-  const utf8 = encoder.encode(jsonbAsText(value));
-  const bytes = new Uint8Array(1 + utf8.length);
+  const text = jsonbAsText(value);
+  const bytes = new Uint8Array(1 + Buffer.byteLength(text, 'utf8')); // native, and sized so the text is encoded once
   bytes[0] = 1;
-  bytes.set(utf8, 1);
+  encoder.encodeInto(text, bytes.subarray(1));
   return bytes as unknown as string; // PGlite's Serializer type says string; its Bind sends any typed array as bytes
 }
 
