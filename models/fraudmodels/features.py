@@ -104,11 +104,12 @@ def _calendar(calendar: dict[str, Any], timestamps: np.ndarray, offset_ms: int) 
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray, empty: float | None) -> np.ndarray:
-    """numerator / denominator; `empty` (missing by default) where the denominator is 0 or missing."""
+    """numerator / denominator; `empty` (missing by default) where the quotient is not finite: the denominator is 0
+    or missing, the numerator missing, or the quotient beyond the doubles (a tiny denominator)."""
     fill = np.nan if empty is None else float(empty)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = numerator / denominator
-    return np.where((denominator == 0) | np.isnan(denominator) | np.isnan(numerator), fill, result)
+    return np.where(np.isfinite(result), result, fill)
 
 
 class _EntityIndex:

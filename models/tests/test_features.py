@@ -152,6 +152,30 @@ def test_other_aggregates_ratios_categories_and_time_zone():
     assert np.isnan(X[2, 5])  # unknown category is missing
 
 
+def test_a_ratio_whose_quotient_overflows_is_empty():
+    spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
+    spec["features"] = [
+        {"name": "TX_AMOUNT", "type": "number", "source": {"field": "amount"}},
+        {
+            "name": "OLD_MEAN",
+            "type": "number",
+            "window": {"entity": "customerId", "length": "2d", "delay": "1d", "aggregate": "mean", "field": "amount"},
+        },
+        {"name": "R", "type": "number", "ratio": {"numerator": "TX_AMOUNT", "denominator": "OLD_MEAN"}},
+        {
+            "name": "R_EMPTY",
+            "type": "number",
+            "ratio": {"numerator": "TX_AMOUNT", "denominator": "OLD_MEAN", "empty": -1},
+        },
+    ]
+    table = _table(
+        [("c", "t", 5e-324, 0, 0), ("c", "t", 1500.0, 36 * 3_600_000, 0), ("c", "t", 1e-320, 38 * 3_600_000, 0)]
+    )
+    X = compute_features(load_spec(spec), table)
+    assert X[1, 1] == 5e-324 and np.isnan(X[1, 2]) and X[1, 3] == -1  # 1500 / 5e-324 is beyond the doubles
+    assert X[2, 2] == X[2, 3] == 1e-320 / 5e-324  # a finite quotient is kept
+
+
 def test_spec_errors_name_the_feature():
     spec = copy.deepcopy(load_spec(BASELINE_SPEC_PATH))
     spec["features"][3]["window"]["aggregate"] = "median"

@@ -216,6 +216,28 @@ describe('window semantics (the cases of models/tests/test_features.py)', () => 
     expect(Array.from(row!)).toEqual([NaN, -1, 0, NaN, 7]);
   });
 
+  it('reads a ratio whose quotient overflows (a baseline of the smallest double) as `empty`, as features.py does', () => {
+    const custom = compileSpec({
+      ...specJson,
+      features: [
+        { name: 'TX_AMOUNT', type: 'number', source: { field: 'amount' } },
+        {
+          name: 'OLD_MEAN',
+          type: 'number',
+          window: { entity: 'customerId', length: '2d', delay: '1d', aggregate: 'mean', field: 'amount' },
+        },
+        { name: 'R', type: 'number', ratio: { numerator: 'TX_AMOUNT', denominator: 'OLD_MEAN' } },
+        { name: 'R_EMPTY', type: 'number', ratio: { numerator: 'TX_AMOUNT', denominator: 'OLD_MEAN', empty: -1 } },
+      ],
+    });
+    const rows = replay(
+      [tx('c', 5e-324, 0, null), tx('c', 1500, 1.5 * DAY, null), tx('c', 1e-320, 1.6 * DAY, null)],
+      custom,
+    );
+    expect(Array.from(rows[1]!)).toEqual([1500, 5e-324, NaN, -1]);
+    expect(Array.from(rows[2]!)).toEqual([1e-320, 5e-324, 1e-320 / 5e-324, 1e-320 / 5e-324]); // finite: kept
+  });
+
   it('reads labels as known at scoring time: known-at = t counts, no known-at time never does (format 2)', () => {
     const custom = compileSpec({
       ...specJson,

@@ -132,10 +132,10 @@ export function computeFeaturesSync(
       } else if (f.kind === 'difference') {
         out[f.index] = out[f.minuend]! - out[f.subtrahend]!;
       } else {
-        const numerator = out[f.numerator]!;
-        const denominator = out[f.denominator]!;
-        out[f.index] =
-          denominator === 0 || Number.isNaN(denominator) || Number.isNaN(numerator) ? f.empty : numerator / denominator;
+        // A zero or missing denominator, a missing numerator and a quotient beyond the doubles (a tiny baseline) all
+        // give a quotient that is not finite: the ratio is then `empty`.
+        const quotient = out[f.numerator]! / out[f.denominator]!;
+        out[f.index] = Number.isFinite(quotient) ? quotient : f.empty;
       }
     }
   }
