@@ -54,7 +54,7 @@ with DAG(
         "train_args": Param(
             os.environ.get("FRAUDSCORE_TRAIN_ARGS", ""), type="string", description="extra `fraudmodels train` options"
         ),
-        "version_base": Param("2.0.0", type="string", description="bundle versions are <version_base>-<UTC timestamp>"),
+        "version_base": Param("2.1.0", type="string", description="bundle versions are <version_base>-<UTC timestamp>"),
         "drift_window": Param("24h", type="string"),
     },
 ) as dag:

@@ -14,7 +14,8 @@
 Every choice is made on the validation folds (training starts 2018-07-11 and the three weeks before; their test
 weeks end 2018-07-31): the static model's hyperparameters (a small grid), both models' thresholds (maximum F1 on the
 validation predictions, the feedback model's under the replay), and whether the feedback features pay (validation
-under the replay). The test folds (training starts 2018-08-15 and the three weeks before) are used once, to report.
+under the replay). The test folds (training starts 2018-08-15 and the three weeks before) are only reported on; how often
+earlier reports looked at them is in NOTES.
 """
 
 from __future__ import annotations
@@ -52,8 +53,21 @@ HANDBOOK_RESULTS = {
     },
     "Logistic regression": {"auc_roc": 0.868, "average_precision": 0.623, "card_precision_at_100": 0.297},
 }
-# The previous report (models/reports/handbook-benchmark.json at commit 2c7de25): the ensemble on the 15 features.
-PREVIOUS_REPORT = {"auc_roc": 0.873, "average_precision": 0.695, "card_precision_at_100": 0.301}
+# What earlier reports gave on the same test folds (mean over the 4 test folds): the ensemble on the 15 handbook
+# features (models/reports/handbook-benchmark.json at commit 2c7de25) and on the 21 static features of the default
+# spec 2.0.0 (at commit 33486f8).
+PREVIOUS_REPORTS = {
+    "our previous model (15 handbook features), as the report at 2c7de25 gave it": {
+        "auc_roc": 0.873,
+        "average_precision": 0.695,
+        "card_precision_at_100": 0.301,
+    },
+    "our 21 static features (default spec 2.0.0), as the report at 33486f8 gave it": {
+        "auc_roc": 0.878,
+        "average_precision": 0.717,
+        "card_precision_at_100": 0.307,
+    },
+}
 METRICS = [
     ("auc_roc", "AUC ROC"),
     ("average_precision", "Average Precision"),
@@ -67,12 +81,15 @@ SCENARIOS = {1: "amount above 220", 2: "compromised terminal", 3: "compromised c
 # What a reader must know about how often the test weeks were looked at, and what the numbers are not.
 NOTES = [
     (
-        "Test weeks: the new static and feedback models are evaluated on the test folds by this run only; every feature, "
-        "hyperparameter, threshold and the decision to keep the feedback features were chosen on the validation folds "
-        "(whose test weeks end 2018-07-31; the feature experiments used no data after that). The previous model (15 "
-        "features) had been evaluated on these test weeks twice by the earlier benchmark (its grid and selection "
-        "criterion were revised once after a first look, and its XGBoost base_score came from an early experiment on "
-        "test weeks); this run evaluates it a third time, for comparison only."
+        "Test weeks: every feature, hyperparameter, threshold and the decision to keep the feedback features were chosen "
+        "on the validation folds (whose test weeks end 2018-07-31; the feature experiments used no data after that). But "
+        "these test weeks have been looked at before. The report at 33486f8 evaluated the default spec 2.0.0 (21 static "
+        "features, 27 with the feedback ones) on them; its static model missed the goals, and that is why 12 more "
+        "features were sought (on the validation folds only) for spec 2.1.0: so the static model family is evaluated on "
+        "these test weeks a second time, and how far the new figures clear the goals is slightly optimistic. The previous "
+        "model (15 features) had been evaluated on these test weeks twice by an earlier benchmark (its grid and "
+        "selection criterion were revised once after a first look, and its XGBoost base_score came from an early "
+        "experiment on test weeks); this run evaluates it again, for comparison only."
     ),
     (
         "The feedback protocol's label times before each test week come from a simulated history whose weekly "
@@ -417,7 +434,7 @@ def benchmark_report(
         "handbook_protocol": handbook,
         "feedback_protocol": loop,
         "handbook": HANDBOOK_RESULTS,
-        "previous_report": PREVIOUS_REPORT,
+        "previous_reports": PREVIOUS_REPORTS,
         "notes": NOTES,
         "seconds": round(time.perf_counter() - started, 1),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
@@ -500,11 +517,8 @@ def markdown(report: dict[str, Any]) -> str:
         + " | ".join(_ms(previous["test"]["ensemble"][k]) for k, _ in METRICS)
         + " |"
     )
-    rows.append(
-        "| our previous model, as the previous report gave it | "
-        + " | ".join(f"{report['previous_report'][k]:.3f}" for k, _ in METRICS)
-        + " |"
-    )
+    for name, result in report["previous_reports"].items():
+        rows.append(f"| {name} | " + " | ".join(f"{result[k]:.3f}" for k, _ in METRICS) + " |")
     for name, result in report["handbook"].items():
         rows.append(f"| handbook: {name} | " + " | ".join(f"{result[k]:.3f}" for k, _ in METRICS) + " |")
     lines = [
@@ -514,7 +528,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"Data: {report['data']['path']} ({report['data']['transactions']:,} transactions, sha256 {report['data']['sha256'][:16]}…). "
             "Every choice (features, hyperparameters, thresholds, keeping the feedback features) was made on the validation "
             f"folds (training starts {', '.join(hb['protocol']['validation_train_starts'])}); the test folds (training starts "
-            f"{', '.join(hb['protocol']['test_train_starts'])}) are evaluated by this run only."
+            f"{', '.join(hb['protocol']['test_train_starts'])}) are evaluated by this run (how often they were looked at before: the notes at the end)."
         ),
         "",
         "## (a) The handbook protocol, static features",

@@ -83,6 +83,18 @@ def feature_stream() -> pd.DataFrame:
             extra.append(
                 {**row._asdict(), "timestamp": row.timestamp + offset, "amount": round(float(rng.uniform(1, 300)), 2)}
             )
+    # A card whose only payment before the last 14 days was the smallest double: a baseline that tiny makes the
+    # ratios to it overflow, which every interpreter reads as missing.
+    first = table.iloc[0]
+    for day, amount in ((0, 5e-324), (16, 1500.0), (17, 2.5)):
+        extra.append(
+            {
+                **first.to_dict(),
+                "customerId": "overflow-card",
+                "timestamp": first.timestamp + day * DAY_MS,
+                "amount": amount,
+            }
+        )
     extra_frame = pd.DataFrame(extra).drop(columns="Index")
     table = pd.concat([table, extra_frame], ignore_index=True).sort_values(
         "timestamp", kind="stable", ignore_index=True

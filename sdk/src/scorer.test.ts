@@ -37,12 +37,21 @@ describe.each<Backend>(['wasm', 'js'])('createScorer (%s backend)', (backend) =>
     expect(Math.abs(result.topFactors[0]!.contribution)).toBe(Math.max(...shap.values.map(Math.abs)));
     expect(result.features['TX_AMOUNT']).toBe(250);
     expect(result.features['TERMINAL_ID_RISK_1DAY_WINDOW']).toBeNull(); // unknown on a device
-    // A device knows its customer, not the terminal: every customer feature computed (the z-score of a first payment
-    // has no spread to divide by), every terminal one missing.
+    // A device knows its customer, not the terminal: every customer feature computed, every terminal one missing.
+    // A first payment has no spread to divide by (z-scores), and its customer no payments from before the last 14
+    // days: that baseline is 0 (the spec's `empty`), so the amount is all above it and nothing can be divided by it.
+    const dividesByNothing = (name: string): boolean =>
+      name.includes('_ZSCORE_') ||
+      name.includes('_SHIFT_') ||
+      name === 'CUSTOMER_ID_AMOUNT_RATIO_30DAY_WINDOW_14DAY_DELAY';
     for (const name of scorer.model.features) {
-      if (name.startsWith('TERMINAL_ID_')) expect(result.features[name], name).toBeNull();
-      else if (name !== 'CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW') expect(result.features[name], name).not.toBeNull();
+      if (name.startsWith('TERMINAL_ID_') || dividesByNothing(name)) expect(result.features[name], name).toBeNull();
+      else expect(result.features[name], name).not.toBeNull();
     }
+    expect(scorer.model.features.filter(dividesByNothing)).toHaveLength(6);
+    expect(result.features['CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW_14DAY_DELAY']).toBe(0);
+    expect(result.features['CUSTOMER_ID_STD_AMOUNT_30DAY_WINDOW_14DAY_DELAY']).toBe(0);
+    expect(result.features['CUSTOMER_ID_AMOUNT_DIFF_30DAY_WINDOW_14DAY_DELAY']).toBe(250);
     expect(result.features['TX_DURING_NIGHT']).toBe(1);
     await scorer.dispose();
   });

@@ -1,5 +1,6 @@
 // The app's pure parts: reading the form, and turning factors into reasons.
 import type { TopFactor } from '@fraudscore/sdk';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { demoHistory } from './demo.js';
 import { ValidationError } from '@fraudscore/sdk';
@@ -47,6 +48,24 @@ describe('reasons', () => {
       detail: '×5.04',
     });
     expect(describeFactor('TERMINAL_ID_KNOWN_FRAUD_7DAY_WINDOW', null).phrase).toBe(UNKNOWN_MERCHANT);
+    expect(describeFactor('CUSTOMER_ID_AVG_AMOUNT_SHIFT_7DAY_WINDOW', 3)).toEqual({
+      phrase: "your last 7 days' spending against your usual",
+      detail: '×3.00',
+    });
+  });
+
+  it("has the customer's own words for every feature of the default spec a device computes", () => {
+    const spec = JSON.parse(
+      readFileSync(new URL('../../../models/specs/default-features.json', import.meta.url), 'utf8'),
+    ) as { features: { name: string }[] };
+    const phrases = new Set<string>();
+    for (const { name } of spec.features) {
+      const { phrase } = describeFactor(name, name.startsWith('TERMINAL_ID_') ? null : 1);
+      expect(phrase, name).not.toBe(name.toLowerCase().replaceAll('_', ' '));
+      if (!name.startsWith('TERMINAL_ID_')) phrases.add(phrase);
+    }
+    // No two customer features read the same: only the terminal ones the device cannot know are grouped.
+    expect(phrases.size).toBe(spec.features.filter((f) => !f.name.startsWith('TERMINAL_ID_')).length);
   });
 
   it('groups the terminal features the device cannot know into one reason and keeps the strongest three', () => {

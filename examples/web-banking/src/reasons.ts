@@ -40,6 +40,37 @@ const PHRASES: Record<string, { phrase: string | ((value: number) => string); de
     phrase: 'how unusual this amount is for you',
     detail: (v) => `${v.toFixed(1)} × your usual spread`,
   },
+  CUSTOMER_ID_AMOUNT_RATIO_1DAY_WINDOW: { phrase: 'this amount against your last 24 hours', detail: times },
+  // The baseline: the 30 days that ended 14 days ago, before a card stolen recently could have been used.
+  CUSTOMER_ID_AVG_AMOUNT_30DAY_WINDOW_14DAY_DELAY: {
+    phrase: 'your usual spend before the last two weeks',
+    detail: money,
+  },
+  CUSTOMER_ID_STD_AMOUNT_30DAY_WINDOW_14DAY_DELAY: {
+    phrase: 'how much your payments varied before the last two weeks',
+    detail: money,
+  },
+  CUSTOMER_ID_AMOUNT_RATIO_30DAY_WINDOW_14DAY_DELAY: {
+    phrase: 'this amount against your usual spend before the last two weeks',
+    detail: times,
+  },
+  CUSTOMER_ID_AMOUNT_DIFF_30DAY_WINDOW_14DAY_DELAY: {
+    phrase: 'this amount above your usual spend before the last two weeks',
+    detail: money,
+  },
+  CUSTOMER_ID_AMOUNT_ZSCORE_30DAY_WINDOW_14DAY_DELAY: {
+    phrase: 'how unusual this amount is against your spending before the last two weeks',
+    detail: (v) => `${v.toFixed(1)} × your usual spread`,
+  },
+  CUSTOMER_ID_AVG_AMOUNT_SHIFT_1DAY_WINDOW: {
+    phrase: "your last 24 hours' spending against your usual",
+    detail: times,
+  },
+  CUSTOMER_ID_AVG_AMOUNT_SHIFT_7DAY_WINDOW: { phrase: "your last 7 days' spending against your usual", detail: times },
+  CUSTOMER_ID_STD_AMOUNT_SHIFT_7DAY_WINDOW: {
+    phrase: 'how much your payments varied this week against your usual',
+    detail: times,
+  },
 };
 
 export function describeFactor(feature: string, value: number | null): { phrase: string; detail: string } {
@@ -61,7 +92,7 @@ export function describeFactor(feature: string, value: number | null): { phrase:
 }
 
 /**
- * The `limit` strongest reasons. Features that read the same to a person (the six terminal features the device
+ * The `limit` strongest reasons. Features that read the same to a person (the terminal features the device
  * cannot compute) are one reason whose contribution is their sum — SHAP values add up — so one cause is never
  * listed three times. Pass all the factors (the scorer's topFactors option at least the feature count).
  */
