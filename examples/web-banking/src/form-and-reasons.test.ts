@@ -1,11 +1,11 @@
 // The app's pure parts: reading the form, and turning factors into reasons.
 import type { TopFactor } from '@fraudscore/sdk';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { demoHistory } from './demo.js';
 import { ValidationError } from '@fraudscore/sdk';
 import { fieldOfSdkError, parseAmount, parsePayee } from './form.js';
 import { describeFactor, topReasons, UNKNOWN_MERCHANT } from './reasons.js';
+import { readBundleJson } from '../../../test/fixtures.js';
 
 const factor = (feature: string, value: number | null, contribution: number): TopFactor => ({
   feature,
@@ -54,10 +54,8 @@ describe('reasons', () => {
     });
   });
 
-  it("has the customer's own words for every feature of the default spec a device computes", () => {
-    const spec = JSON.parse(
-      readFileSync(new URL('../../../models/specs/default-features.json', import.meta.url), 'utf8'),
-    ) as { features: { name: string }[] };
+  it("has the customer's own words for every feature of the default bundle a device computes", () => {
+    const spec = readBundleJson('features.json') as { features: { name: string }[] };
     const phrases = new Set<string>();
     for (const { name } of spec.features) {
       const { phrase } = describeFactor(name, name.startsWith('TERMINAL_ID_') ? null : 1);
