@@ -34,6 +34,7 @@ import psutil
 from . import feedback, protocol, train
 from .csvio import file_sha256, read_transactions
 from .dataset import _cached
+from .durations import duration_ms
 from .features import compute_features
 from .pipeline import KNOWN_GOOD
 from .progress import log
@@ -155,15 +156,21 @@ def _compromise_age(table: pd.DataFrame) -> np.ndarray:
     return age
 
 
+def _terminal_label_windows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The spec's windows over a terminal's labels as stored (the fixed-delay ones)."""
+    return [
+        w
+        for w in (f.get("window") for f in spec["features"])
+        if w and w["entity"] == "terminalId" and w.get("field") == "label" and w.get("labels", "stored") == "stored"
+    ]
+
+
 def terminal_label_reach(spec: dict[str, Any]) -> tuple[int, int] | None:
     """How far back the spec's stored-label windows over a terminal read, as (nearest, farthest) ms before t: a label
     at t - x is read by some window when nearest <= x < farthest. None when no such window exists."""
-    from .durations import duration_ms
-
     reach = [
         (duration_ms(w.get("delay", "0d")), duration_ms(w.get("delay", "0d")) + duration_ms(w["length"]))
-        for w in (f.get("window") for f in spec["features"])
-        if w and w["entity"] == "terminalId" and w.get("field") == "label" and w.get("labels", "stored") == "stored"
+        for w in _terminal_label_windows(spec)
     ]
     return (min(r[0] for r in reach), max(r[1] for r in reach)) if reach else None
 
@@ -171,38 +178,33 @@ def terminal_label_reach(spec: dict[str, Any]) -> tuple[int, int] | None:
 def visible_frauds(table: pd.DataFrame, spec: dict[str, Any]) -> np.ndarray:
     """1 for the frauds a model on this spec can tell from legitimate payments, else 0. In the handbook's simulator a
     compromised terminal changes nothing but the labels (every payment there is fraud for 28 days), so its frauds are
-    visible only while the terminal has a fraud the spec's terminal label windows read; the other scenarios change
-    amounts (above 220; a card's payments five times its usual), which the amount features see."""
+    visible only while one of the spec's terminal label windows holds a fraud (the feature interpreter counts them,
+    with the windows' own edges); the other scenarios change amounts (above 220; a card's payments five times its
+    usual), which the amount features see."""
     label = table["label"].to_numpy()
     visible = label.copy()
-    reach = terminal_label_reach(spec)
     terminal_frauds = np.flatnonzero((label == 1) & (table["scenario"].to_numpy() == 2))
-    if reach is None:
+    windows = [
+        {k: v for k, v in w.items() if k != "empty"} | {"aggregate": "sum"} for w in _terminal_label_windows(spec)
+    ]
+    if not windows:
         visible[terminal_frauds] = 0
         return visible
-    nearest, farthest = reach
-    times = table["timestamp"].to_numpy(np.int64)
-    terminals = table["terminalId"].to_numpy()
-    fraud = np.flatnonzero(label == 1)
-    frauds = pd.DataFrame({"terminal": terminals[fraud], "time": times[fraud]}).sort_values(["terminal", "time"])
-    by_terminal = {k: g["time"].to_numpy() for k, g in frauds.groupby("terminal", sort=False)}
-    for i in terminal_frauds:
-        known = by_terminal[terminals[i]]
-        # a label at time s is read when nearest <= t - s < farthest: s in (t - farthest, t - nearest]
-        lo = np.searchsorted(known, times[i] - farthest, side="right")
-        hi = np.searchsorted(known, times[i] - nearest, side="right")
-        visible[i] = int(hi > lo)
+    counts = compute_features(
+        {**spec, "features": [{"name": f"frauds{i}", "window": w} for i, w in enumerate(windows)]}, table
+    )
+    visible[terminal_frauds] = (counts[terminal_frauds] > 0).any(axis=1)
     return visible
 
 
-def card_precision_ceiling(data: Data, spec: dict[str, Any], folds: list[protocol.Fold]) -> dict[str, Any]:
-    """Card Precision@100 of the ranking that puts first every card with a fraud the spec can see that day (and
-    nothing else): what a perfect model on these features would reach. Reads the folds' labels; no choice depends on
-    it."""
-    visible = visible_frauds(data.table, spec).astype(np.float64)
+def card_precision_ceiling(data: Data, visible: np.ndarray, folds: list[protocol.Fold]) -> dict[str, Any]:
+    """Card Precision@100 of the ranking that puts first every card with a fraud the spec can see that day (`visible`,
+    from visible_frauds) and nothing else: what a perfect model on these features would reach. Reads the folds'
+    labels; no choice depends on it."""
     day, customer = data.table["day"].to_numpy(), data.table["customerId"].to_numpy()
+    score = visible.astype(np.float64)
     per_fold = [
-        protocol.card_precision_top_k(day[f.test], customer[f.test], data.y[f.test], visible[f.test]) for f in folds
+        protocol.card_precision_top_k(day[f.test], customer[f.test], data.y[f.test], score[f.test]) for f in folds
     ]
     return {"mean": float(np.mean(per_fold)), "folds": per_fold}
 
@@ -259,10 +261,11 @@ def handbook_protocol(
             "recall": scenario_recall(data, rows, probability >= threshold),
         }
     reach = terminal_label_reach(spec)
+    visible = visible_frauds(data.table, spec)
     ceiling = {
         "terminal_label_reach_days": None if reach is None else [r / feedback.DAY_MS for r in reach],
-        "validation": card_precision_ceiling(data, spec, validation),
-        **({"test": card_precision_ceiling(data, spec, test)} if with_test else {}),
+        "validation": card_precision_ceiling(data, visible, validation),
+        **({"test": card_precision_ceiling(data, visible, test)} if with_test else {}),
     }
     return {
         "protocol": {
